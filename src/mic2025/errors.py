@@ -1,0 +1,78 @@
+"""The exceptions mic2025 raises, in one hierarchy.
+
+Callers catch :class:`Mic2025Error` for anything the package reports on purpose; the
+subclasses say which stage refused the input. Every message names where the problem is
+(file, sheet, row, column or field) and what was expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Mic2025Error(Exception):
+    """Base class of every error mic2025 raises deliberately."""
+
+
+class PlanError(Mic2025Error):
+    """A plan file cannot be read or does not validate.
+
+    ``problems`` lists one line per problem, each naming file, line and field.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        text = message if not self.problems else message + "\n" + "\n".join(
+            f"  - {p}" for p in self.problems
+        )
+        super().__init__(text)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One rejected cell or row of an import: where it is and what was expected."""
+
+    source: str
+    row: int | None
+    column: str | None
+    message: str
+    sheet: str | None = None
+    value: str | None = None
+
+    def location(self) -> str:
+        parts = [self.source]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column!r}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        shown = "" if self.value is None else f" (got {self.value!r})"
+        return f"{self.location()}: {self.message}{shown}"
+
+
+class ImportRejected(Mic2025Error):
+    """A file was refused as a whole; ``problems`` lists every reason found."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        head = f"{source}: import rejected, {len(problems)} problem(s); nothing was stored"
+        listed = "\n".join(f"  - {p}" for p in problems[:200])
+        more = "" if len(problems) <= 200 else f"\n  … and {len(problems) - 200} more"
+        super().__init__(f"{head}\n{listed}{more}")
+
+
+class StoreError(Mic2025Error):
+    """The evidence store cannot be opened, migrated or queried."""
+
+
+class EvaluationError(Mic2025Error):
+    """An evaluation cannot be carried out as asked (bad method, bad series, bad target)."""
+
+
+class UnknownCodeError(Mic2025Error):
+    """An area or industry code is not in the bundled code lists."""

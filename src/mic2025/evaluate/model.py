@@ -1,0 +1,159 @@
+"""The result of an evaluation, as typed models; their JSON Schema is the documented output.
+
+``mic2025 evaluate --format json`` prints an :class:`Evaluation`; ``mic2025 assess --format
+json`` prints an :class:`Assessment` with its :class:`Projection`. ``mic2025 schema NAME``
+prints the JSON Schema of either. Field names are stable; new fields may be added.
+
+Vocabulary
+----------
+measure
+    what the comparison is made on: ``level`` (the value in the metric's unit),
+    ``index`` (base year = 100; used for "比2015年下降18%" targets) or ``growth``
+    (year-on-year growth in percent; used for average-annual-growth targets).
+status
+    a method-independent roll-up of a method's category, for colours and counts:
+    ``achieved``, ``on_track``, ``needs_acceleration``, ``off_track``, ``insufficient_data``.
+verdict
+    the final outcome of a target whose year has passed: ``achieved`` or ``missed`` when the
+    figure for the target year is known; ``pending`` while it is not yet published;
+    ``open`` when the target year has not yet come; ``not_assessable`` without data.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from ..plan import Text
+
+Measure = Literal["level", "index", "growth"]
+Status = Literal["achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data"]
+Verdict = Literal["achieved", "missed", "pending", "open", "not_assessable"]
+PaceKind = Literal["cagr", "linear", "mean_growth"]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SeriesPoint(Out):
+    """One observation as used in a comparison, traced back to what was published."""
+
+    year: int
+    period: str
+    value: float
+    raw_value: float
+    raw_unit: str
+    scope: str
+    source: str
+    source_date: date | None = None
+    flags: list[str] = []
+    vintage: int | None = None
+    derivation: str | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+
+class Alternative(SeriesPoint):
+    """A figure for the same metric and year left out of the headline series, and why."""
+
+    reason: str
+
+
+class Projection(Out):
+    """Where the series is heading at the target year, with an interval and a probability.
+
+    ``model`` names the model and its settings; ``probability`` is the estimated probability
+    that the value at ``year`` meets the target (within its tolerance), or ``None`` when the
+    data cannot support an estimate (``note`` says why).
+    """
+
+    model: str
+    year: int
+    value: float | None
+    lower: float | None
+    upper: float | None
+    level: float
+    probability: float | None
+    n_points: int
+    note: str | None = None
+
+
+class Assessment(Out):
+    """A published progress method's judgement of one target.
+
+    ``ratio`` is the method's own figure (statcan / unsd2022: the growth ratio;
+    unsd2023: the expected-progress ratio; escap: the anticipated gap G). ``progress`` is
+    the linear share of the way from base to target covered. ``projected`` is the value the
+    method expects at the target year at the observed pace.
+    """
+
+    method: str
+    category: str
+    status: Status
+    ratio: float | None = None
+    progress: float | None = None
+    observed_pace: float | None = None
+    required_pace: float | None = None
+    pace_kind: PaceKind | None = None
+    projected: float | None = None
+    score: float | None = None
+    base_year: int | None = None
+    base_value: float | None = None
+    latest_year: int | None = None
+    latest_value: float | None = None
+    target_year: int
+    target_value: float
+    notes: list[str] = []
+    reference: str = ""
+
+
+class TargetResult(Out):
+    """Everything known about one target of one metric in one area."""
+
+    metric: str
+    target_year: int
+    kind: str
+    target_text: Text
+    target_value: float
+    tolerance: float = 0.0
+    measure: Measure
+    measure_unit: str
+    direction: Literal["increase", "decrease"]
+    verdict: Verdict
+    verdict_year: int | None = None
+    verdict_value: float | None = None
+    verdict_note: str | None = None
+    assessment: Assessment
+    projection: Projection | None = None
+    series: list[SeriesPoint] = []
+    alternatives: list[Alternative] = []
+
+
+class MetricResult(Out):
+    metric: str
+    name: Text
+    group: Literal["indicator", "project"]
+    parent: str
+    parent_name: Text
+    unit: str
+    direction: Literal["increase", "decrease"]
+    targets: list[TargetResult]
+
+
+class Evaluation(Out):
+    """One evaluation run: a plan, an area, a method, a date and what the store knew then."""
+
+    plan: str
+    plan_version: str
+    plan_title: Text
+    area: str
+    area_name: Text
+    method: str
+    evaluated_on: date
+    as_of: datetime | None
+    generated_at: datetime
+    software: str
+    results: list[MetricResult]

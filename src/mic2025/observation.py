@@ -1,0 +1,59 @@
+"""An observation: one published (or estimated) figure with everything needed to trust it.
+
+Every number carries its unit, its period, its area, its source and its vintage (the batch
+it arrived in). A revision is a new vintage of the same key; the old one stays.
+
+The key of a series point is ``(indicator, area, sector, period, scope, source)``: two
+sources may publish different figures for the same period and scope, and both are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .periods import Period
+
+#: flags an observation may carry
+FLAGS = frozenset({"derived", "estimate", "provisional", "synthetic", "proxy"})
+
+
+@dataclass(frozen=True)
+class Observation:
+    indicator: str
+    area: str
+    period: Period
+    value: float
+    unit: str
+    source: str
+    sector: str = ""
+    scope: str = ""
+    source_date: date | None = None
+    flags: frozenset[str] = field(default_factory=frozenset)
+    note: str = ""
+    quote: str = ""
+    lower: float | None = None
+    upper: float | None = None
+    vintage: int | None = None
+    vintage_at: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str, str]:
+        return (self.indicator, self.area, self.sector, self.period.code, self.scope, self.source)
+
+    @property
+    def year(self) -> int:
+        return self.period.year
+
+    def same_content(self, other: Observation) -> bool:
+        """True when ``other`` says the same thing (a re-import, not a revision)."""
+        return (
+            self.value == other.value
+            and self.unit == other.unit
+            and self.flags == other.flags
+            and self.note == other.note
+            and self.quote == other.quote
+            and self.source_date == other.source_date
+            and self.lower == other.lower
+            and self.upper == other.upper
+        )
