@@ -35,6 +35,19 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class LocatedError(ValueError):
+    """A model-level problem that knows which field inside the model it concerns.
+
+    Validators that check across fields (a duplicate target year, a task naming an unknown
+    project) raise this so that :func:`load_plan` can name the field path and its line
+    rather than the whole model. ``problems`` holds (path relative to the model, message).
+    """
+
+    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(msg for _, msg in problems))
+
+
 class Text(Model):
     """A text in Chinese and English. Chinese is the authoritative wording."""
 
@@ -169,8 +182,12 @@ class Metric(Model):
     @model_validator(mode="after")
     def _targets(self) -> Metric:
         years = [t.year for t in self.targets]
-        if len(years) != len(set(years)):
-            raise ValueError(f"two targets for the same year in {self.id}: {sorted(years)}")
+        dupes: list[tuple[tuple[Any, ...], str]] = [
+            (("targets", i, "year"), f"two targets for the same year in {self.id}: {sorted(years)}")
+            for i, y in enumerate(years) if y in years[:i]
+        ]
+        if dupes:
+            raise LocatedError(dupes)
         return self
 
     @property
@@ -286,25 +303,37 @@ class Plan(Model):
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Plan:
+        problems: list[tuple[tuple[Any, ...], str]] = []
         areas = {g.id for g in self.goal_areas}
+        located: list[tuple[tuple[Any, ...], Metric]] = [
+            *((("indicators", i), m) for i, m in enumerate(self.indicators)),
+            *((("projects", p, "metrics", j), m) for p, proj in enumerate(self.projects)
+              for j, m in enumerate(proj.metrics)),
+            *((("series", i), m) for i, m in enumerate(self.series)),
+        ]
         seen: set[str] = set()
-        for m in (*self.metrics(), *self.series):
+        for loc, m in located:
             if m.id in seen:
-                raise ValueError(f"metric id {m.id!r} is used twice")
+                problems.append(((*loc, "id"), f"metric id {m.id!r} is used twice"))
             seen.add(m.id)
-        for ind in self.indicators:
+        for i, ind in enumerate(self.indicators):
             if ind.goal_area not in areas:
-                raise ValueError(f"indicator {ind.id!r} names goal area {ind.goal_area!r}, "
-                                 f"which is not one of {sorted(areas)}")
+                problems.append((("indicators", i, "goal_area"),
+                                 f"indicator {ind.id!r} names goal area {ind.goal_area!r}, "
+                                 f"which is not one of {sorted(areas)}"))
         projects = {p.id for p in self.projects}
         indicators = {i.id for i in self.indicators}
-        for task in self.tasks:
-            for p in task.projects:
+        for t, task in enumerate(self.tasks):
+            for j, p in enumerate(task.projects):
                 if p not in projects:
-                    raise ValueError(f"task {task.id!r} names unknown project {p!r}")
-            for i in task.indicators:
-                if i not in indicators:
-                    raise ValueError(f"task {task.id!r} names unknown indicator {i!r}")
+                    problems.append((("tasks", t, "projects", j),
+                                     f"task {task.id!r} names unknown project {p!r}"))
+            for j, ind_id in enumerate(task.indicators):
+                if ind_id not in indicators:
+                    problems.append((("tasks", t, "indicators", j),
+                                     f"task {task.id!r} names unknown indicator {ind_id!r}"))
+        if problems:
+            raise LocatedError(problems)
         return self
 
     def metrics(self) -> Iterator[Metric]:
@@ -390,16 +419,25 @@ def _index_lines(node: yaml.Node | None, path: tuple[Any, ...], out: dict[tuple[
 def _problems(path: Path, exc: ValidationError, lines: Mapping[tuple[Any, ...], int]) -> list[str]:
     out = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
-        line = None
-        probe = loc
-        while probe and line is None:
-            line = lines.get(probe)
-            probe = probe[:-1]
-        field = ".".join(str(x) for x in loc) or "(top level)"
-        where = f"line {line}" if line else "line ?"
-        out.append(f"{path}:{where}: {field}: {err['msg']}")
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, LocatedError):
+            for rel, msg in cause.problems:
+                out.append(_problem(path, (*err["loc"], *rel), msg, lines))
+        else:
+            out.append(_problem(path, tuple(err["loc"]), err["msg"], lines))
     return out
+
+
+def _problem(path: Path, loc: tuple[Any, ...], msg: str,
+             lines: Mapping[tuple[Any, ...], int]) -> str:
+    line = None
+    probe = loc
+    while probe and line is None:
+        line = lines.get(probe)
+        probe = probe[:-1]
+    field = ".".join(str(x) for x in loc) or "(top level)"
+    where = f"line {line}" if line else "line ?"
+    return f"{path}:{where}: {field}: {msg}"
 
 
 def _resolve_extends(path: Path, data: dict[str, Any], lines: Mapping[tuple[Any, ...], int],
@@ -415,7 +453,8 @@ def _resolve_extends(path: Path, data: dict[str, Any], lines: Mapping[tuple[Any,
     else:
         parent_path = bundled_plan_path(parent_ref)
     if parent_path.resolve() in chain:
-        raise PlanError(f"{path}: extends forms a cycle through {parent_path}")
+        raise PlanError(f"{path}:line {lines.get(('extends',), '?')}: extends: "
+                        f"forms a cycle through {parent_path}")
     parent, parent_lines = _read_yaml(parent_path)
     parent = _resolve_extends(parent_path, parent, parent_lines, [*chain, parent_path.resolve()])
     merged = merge(parent, data)
