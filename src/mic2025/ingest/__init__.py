@@ -1,0 +1,23 @@
+"""Ingest: files in the long format into the evidence store, all or nothing.
+
+``mic2025 import FILE`` reads a CSV or Excel file (:mod:`.readers`), cleans each cell
+(:mod:`.clean`), validates every row against the plan, the code lists and the units
+(:mod:`.validate`), and stores the file as one vintage only if nothing is wrong
+(:mod:`.load`); otherwise :class:`~mic2025.errors.ImportRejected` lists every problem with
+its file, sheet, row, column, the value found and what was expected.
+"""
+
+from .columns import ALIASES, OPTIONAL, REQUIRED
+from .load import check_file, import_file, import_rows, load_bundled, parse_bytes, problems_csv
+
+__all__ = [
+    "ALIASES",
+    "OPTIONAL",
+    "REQUIRED",
+    "check_file",
+    "import_file",
+    "import_rows",
+    "load_bundled",
+    "parse_bytes",
+    "problems_csv",
+]

@@ -1,0 +1,33 @@
+"""The evidence store: observations with their vintages and provenance, append-only.
+
+Open it with :func:`open_store` (SQLite by default, PostgreSQL by URL); write batches with
+:meth:`Store.import_observations` (files go through :mod:`mic2025.ingest` first); read what
+was known at any moment with :meth:`Store.observations` and ``as_of``. See
+:mod:`mic2025.store.repo` for the as-of semantics.
+"""
+
+from .db import default_url, migrate, open_store
+from .repo import (
+    LONG_COLUMNS,
+    VINTAGE_COLUMNS,
+    ImportResult,
+    Key,
+    Store,
+    Vintage,
+    as_of_instant,
+    end_of_day,
+)
+
+__all__ = [
+    "LONG_COLUMNS",
+    "VINTAGE_COLUMNS",
+    "ImportResult",
+    "Key",
+    "Store",
+    "Vintage",
+    "as_of_instant",
+    "default_url",
+    "end_of_day",
+    "migrate",
+    "open_store",
+]

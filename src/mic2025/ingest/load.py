@@ -1,0 +1,222 @@
+"""Importing a file into the store: read, clean, validate everything, then all or nothing.
+
+:func:`import_file` reads the file's bytes once — the same bytes are hashed (sha256, which
+makes re-importing the same file a no-op) and parsed — checks every row, and raises
+:class:`~mic2025.errors.ImportRejected` listing every problem if there is any. Only a file
+with no problem at all reaches :meth:`Store.import_observations`, which writes it in one
+transaction: a crash or a kill part-way leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+
+from ..errors import ImportRejected, Problem
+from ..observation import Observation
+from ..plan import Plan
+from ..store import ImportResult, Store
+from .columns import REQUIRED, resolve_header, written_names
+from .readers import Table, read_table
+from .validate import RawRow, validate_rows
+
+#: where the bundled evidence lives inside the package
+BUNDLED = ("data", "evidence", "national.csv")
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    plan: Plan,
+    *,
+    actor: str = "",
+    note: str = "",
+    kind: str = "import",
+    encoding: str | None = None,
+    sheets: Sequence[str] | None = None,
+) -> ImportResult:
+    """Import a long-format CSV or Excel file; raise ``ImportRejected`` if any row is wrong.
+
+    ``encoding`` names a CSV's encoding when it is not UTF-8 (``"gb18030"``); ``sheets``
+    restricts an Excel import to the named sheets (all sheets otherwise). The vintage is
+    named after the file (its name, not its folder) and keyed by the sha256 of its bytes.
+    """
+    p = Path(path)
+    data = _read_bytes(p)
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = _already_imported(store, sha256, p.name, kind)
+    if known is not None:
+        return known
+    observations = parse_bytes(data, str(p), plan, suffix=p.suffix, encoding=encoding,
+                               sheets=sheets)
+    return store.import_observations(observations, source_name=p.name, sha256=sha256,
+                                     kind=kind, actor=actor, note=note)
+
+
+def check_file(
+    path: str | Path,
+    plan: Plan,
+    *,
+    encoding: str | None = None,
+    sheets: Sequence[str] | None = None,
+) -> list[Observation]:
+    """Read and validate a file without storing it (a dry run); raises ``ImportRejected``."""
+    p = Path(path)
+    return parse_bytes(_read_bytes(p), str(p), plan, suffix=p.suffix, encoding=encoding,
+                       sheets=sheets)
+
+
+def parse_bytes(
+    data: bytes,
+    source: str,
+    plan: Plan,
+    *,
+    suffix: str,
+    encoding: str | None = None,
+    sheets: Sequence[str] | None = None,
+) -> list[Observation]:
+    """A file's observations, or ``ImportRejected`` with every problem in it."""
+    tables, problems = read_table(data, source, suffix, encoding=encoding, sheets=sheets)
+    raws: list[RawRow] = []
+    for table in tables:
+        rows, found = _raw_rows(table)
+        raws.extend(rows)
+        problems.extend(found)
+    if not problems and not raws:
+        problems.append(Problem(source, None, None, "no data rows: the file holds no figures"))
+    observations, found = validate_rows(raws, plan)
+    problems.extend(found)
+    if problems:
+        raise ImportRejected(source, problems)
+    return observations
+
+
+def import_rows(
+    store: Store,
+    rows: Iterable[Mapping[str, object]],
+    plan: Plan,
+    *,
+    source_name: str,
+    sha256: str | None = None,
+    kind: str = "import",
+    actor: str = "",
+    note: str = "",
+) -> ImportResult:
+    """Import rows given as mappings of column → cell, checked exactly as a file's rows.
+
+    Keys are column names as a file's header would give them (aliases allowed); row
+    numbers in problems count as if the rows followed a header in row 1.
+    """
+    listed = [dict(r) for r in rows]
+    header: list[object] = []
+    for r in listed:
+        header.extend(k for k in r if k not in header)
+    table = Table(source_name, None, header,
+                  [(i, [r.get(str(h)) for h in header]) for i, r in enumerate(listed, start=2)])
+    raws, problems = _raw_rows(table)
+    observations, found = validate_rows(raws, plan)
+    problems.extend(found)
+    if problems:
+        raise ImportRejected(source_name, problems)
+    return store.import_observations(observations, source_name=source_name, sha256=sha256,
+                                     kind=kind, actor=actor, note=note)
+
+
+def load_bundled(store: Store, plan: Plan, path: str | Path | None = None) -> ImportResult:
+    """Import the evidence shipped with mic2025 (``data/evidence/national.csv``).
+
+    Kind ``bundled``, keyed by the file's sha256: loading it again changes nothing, and a
+    new release's corrected figures arrive as a new vintage of revisions. ``path`` replaces
+    the bundled file (for tests and for a packager's own evidence).
+    """
+    if path is None:
+        resource = resources.files("mic2025").joinpath(*BUNDLED)
+        name = "/".join(("mic2025", *BUNDLED))
+        if not resource.is_file():
+            raise ImportRejected(name, [Problem(name, None, None,
+                                                "the bundled evidence file is missing from the "
+                                                "installed package")])
+        data = resource.read_bytes()
+    else:
+        p = Path(path)
+        name = p.name
+        data = _read_bytes(p)
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = _already_imported(store, sha256, name, "bundled")
+    if known is not None:
+        return known  # the usual case: every command loads the bundle, once per release
+    observations = parse_bytes(data, name, plan, suffix=".csv")
+    return store.import_observations(observations, source_name=name, sha256=sha256,
+                                     kind="bundled", actor="mic2025",
+                                     note="evidence bundled with mic2025")
+
+
+def _already_imported(store: Store, sha256: str, name: str, kind: str) -> ImportResult | None:
+    """The result of re-importing a file the store already has, without reading it again.
+
+    Nothing would be written anyway (the store checks the sha256 again inside its
+    transaction); skipping the parse makes the common case — loading the bundled evidence
+    on every command — cost one query.
+    """
+    earlier = store.vintage_of_file(sha256)
+    if earlier is None:
+        return None
+    return ImportResult(name, sha256, kind, earlier.rows_total, 0, 0, earlier.rows_total,
+                        vintage=earlier.id, created_at=earlier.created_at, already_imported=True)
+
+
+def problems_csv(problems: Sequence[Problem]) -> str:
+    """The problems of a rejected import as CSV text, one row per problem, for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "sheet", "row", "column", "value", "problem"])
+    for p in problems:
+        writer.writerow([p.source, p.sheet or "", "" if p.row is None else p.row, p.column or "",
+                         _defuse(p.value or ""), p.message])
+    return out.getvalue()
+
+
+def _defuse(text: str) -> str:
+    # a rejected cell may be hostile; a spreadsheet must show it, not run it
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportRejected(str(path), [Problem(str(path), None, None,
+                                                 f"cannot read the file: {exc.strerror or exc}")]
+                             ) from None
+
+
+def _raw_rows(table: Table) -> tuple[list[RawRow], list[Problem]]:
+    """A table's data rows keyed by column, after checking its header and row widths."""
+    width = len(table.header)
+    used = {i for _, cells in table.rows for i, c in enumerate(cells) if _filled(c)}
+    found, problems = resolve_header(table.header, used, source=table.source, sheet=table.sheet)
+    if any(c not in found for c in REQUIRED):
+        return [], problems  # without its header the rows cannot be read
+    # other header problems (an unknown column…) still let every row be checked
+    names = written_names(table.header, found)
+    raws = []
+    for number, cells in table.rows:
+        extra = [c for c in cells[width:] if _filled(c)]
+        if extra:
+            problems.append(Problem(table.source, number, None,
+                                    f"the row has {width + len(extra)} or more cells but the "
+                                    f"header names {width} columns", sheet=table.sheet,
+                                    value=str(extra[0])))
+            continue
+        values = {name: (cells[i] if i < len(cells) else None) for name, i in found.items()}
+        raws.append(RawRow(table.source, table.sheet, number, values, names))
+    return raws, problems
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+

@@ -1,0 +1,339 @@
+"""Validation of long-format rows against the plan, the code lists and the units.
+
+Every cell of every row is checked and every problem kept, so one pass over a file tells
+its author everything to fix. A row becomes an :class:`~mic2025.observation.Observation`
+only when nothing is wrong with it; the caller refuses the whole file when anything is.
+
+The rules, in the order of the columns:
+
+* ``indicator`` — an id of ``known_series(plan)`` (the plan's metrics and the bundled
+  series catalogue); a near miss is suggested;
+* ``area`` — a GB/T 2260 code known to :mod:`mic2025.reference` (``000000`` national; a
+  spreadsheet's ``0`` is read as ``000000``; ``44`` as ``440000``), or a province's exact
+  Chinese or English name;
+* ``sector`` — blank (all industry) or a GB/T 4754-2017 code (``C``, ``36``, ``C36``);
+* ``year`` — 1949–2100; ``period`` — see :func:`mic2025.periods.parse`, blank = the year;
+* ``unit`` — readable by :func:`mic2025.units.normalise`, and the metric's unit, one of
+  its ``units``, or convertible to one of them (万元 for an indicator in 亿元);
+* ``value`` — a finite number (see :mod:`.clean`), and inside the metric's
+  ``value_range`` once converted to the metric's unit; a count is never negative;
+* ``lower`` ≤ ``value`` ≤ ``upper`` when given;
+* ``flags`` — from ``observation.FLAGS``; ``source`` — required; ``source_date`` — a date;
+* the key (indicator, area, sector, period, scope, source) — once per file; every row of
+  a repeated key is named.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from .. import periods, reference, units
+from ..catalogue import known_series
+from ..errors import Problem, UnknownCodeError
+from ..observation import Observation
+from ..plan import Metric, Plan
+from ..store.models import LIMITS
+from .clean import (
+    CleanError,
+    MissingValue,
+    clean_code,
+    clean_text,
+    parse_date,
+    parse_flags,
+    parse_number,
+    parse_optional_number,
+    parse_year,
+)
+
+Key = tuple[str, str, str, str, str, str]
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One data row as read: its place in the file and its cells by long-format column."""
+
+    source: str
+    sheet: str | None
+    row: int
+    cells: Mapping[str, object]
+    names: Mapping[str, str]  # column → its header as the file wrote it, for messages
+
+    def where(self) -> str:
+        return f"row {self.row}" if self.sheet is None else f"sheet {self.sheet!r} row {self.row}"
+
+
+class _Failed:
+    """A cell that could not be read (its problem is already recorded)."""
+
+
+FAILED = _Failed()
+
+
+def validate_rows(rows: Iterable[RawRow], plan: Plan) -> tuple[list[Observation], list[Problem]]:
+    """Check every row; return the observations of good rows and every problem found."""
+    series = known_series(plan)
+    observations: list[Observation] = []
+    problems: list[Problem] = []
+    keys: dict[Key, list[RawRow]] = defaultdict(list)
+    for raw in rows:
+        obs, key, found = _RowCheck(raw, series).run()
+        problems.extend(found)
+        if key is not None:
+            keys[key].append(raw)
+        if obs is not None:
+            observations.append(obs)
+    problems.extend(_duplicates(keys))
+    return observations, problems
+
+
+def metric_units(metric: Metric) -> list[str]:
+    """The canonical codes of a metric's unit and its other accepted units."""
+    out = []
+    for text in (metric.unit, *metric.units):
+        try:
+            code = units.normalise(text)
+        except ValueError:
+            continue
+        if code not in out:
+            out.append(code)
+    return out
+
+
+def _duplicates(keys: Mapping[Key, list[RawRow]]) -> list[Problem]:
+    problems = []
+    for key, rows in keys.items():
+        if len(rows) < 2:
+            continue
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(
+            ("indicator", "area", "sector", "period", "scope", "source"), key, strict=True))
+        for raw in rows:
+            others = ", ".join(r.where() for r in rows if r is not raw)
+            problems.append(Problem(
+                raw.source, raw.row, None,
+                f"duplicate key ({shown}): also in {others}. A file gives one figure per key; "
+                "a revision goes in a later file, a second source gets its own source name",
+                sheet=raw.sheet,
+            ))
+    return problems
+
+
+def _show(cell: object) -> str | None:
+    if cell is None:
+        return None
+    text = getattr(cell, "formula", None) or getattr(cell, "code", None) or str(cell)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+class _RowCheck:
+    def __init__(self, raw: RawRow, series: Mapping[str, Metric]) -> None:
+        self.raw = raw
+        self.series = series
+        self.problems: list[Problem] = []
+
+    def bad(self, column: str, message: str, *, show: bool = True) -> None:
+        raw = self.raw
+        self.problems.append(Problem(
+            raw.source, raw.row, raw.names.get(column, column), message, sheet=raw.sheet,
+            value=_show(raw.cells.get(column)) if show else None,
+        ))
+
+    def read(self, column: str, reader: Any, *args: Any) -> Any:
+        try:
+            return reader(self.raw.cells.get(column), *args)
+        except CleanError as exc:
+            self.bad(column, str(exc))
+            return FAILED
+
+    def run(self) -> tuple[Observation | None, Key | None, list[Problem]]:
+        indicator, metric = self.indicator()
+        area = self.area()
+        sector = self.sector()
+        year = self.read("year", parse_year)
+        period = self.period(year)
+        unit = self.unit(metric)
+        value = self.value(unit)
+        lower = self.read("lower", parse_optional_number, _unit_or_none(unit))
+        upper = self.read("upper", parse_optional_number, _unit_or_none(unit))
+        self.bounds(value, lower, upper)
+        if metric is not None and isinstance(value, float) and isinstance(unit, str):
+            self.in_range(metric, value, unit)
+        flags = self.read("flags", parse_flags)
+        source = self.text("source", required=True)
+        scope = self.text("scope")
+        source_date = self.read("source_date", parse_date)
+        note = self.text("note")
+        quote = self.text("quote")
+
+        # The key is worked out even when other cells are wrong, so that a repeated key is
+        # reported alongside them rather than on the next attempt.
+        key: Key | None = None
+        if isinstance(period, periods.Period) and all(
+            isinstance(p, str) for p in (indicator, area, sector, scope, source)
+        ):
+            key = (indicator, area, sector, period.code, scope, source)
+        if self.problems or key is None:
+            return None, key, self.problems
+        assert isinstance(period, periods.Period)
+        obs = Observation(
+            indicator=indicator, area=area, period=period, value=value, unit=unit,
+            source=source, sector=sector, scope=scope, source_date=source_date, flags=flags,
+            note=note, quote=quote, lower=lower, upper=upper,
+        )
+        return obs, key, []
+
+    # ---------------------------------------------------------------- columns
+
+    def indicator(self) -> tuple[Any, Metric | None]:
+        code = self.read("indicator", clean_code)
+        if code is FAILED:
+            return FAILED, None
+        if not code:
+            self.bad("indicator", "required: the id of a plan metric or catalogue series")
+            return FAILED, None
+        metric = self.series.get(code)
+        if metric is None:
+            near = difflib.get_close_matches(code, list(self.series), n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
+            self.bad("indicator", "unknown indicator: not a metric of the plan nor a series of "
+                     f"the catalogue{hint}")
+            return FAILED, None
+        return code, metric
+
+    def area(self) -> Any:
+        code = self.read("area", clean_code)
+        if code is FAILED:
+            return FAILED
+        if not code:
+            self.bad("area", "required: a GB/T 2260 code such as 000000 (全国) or 110000 (北京市)")
+            return FAILED
+        if code.isdigit() and not code.strip("0"):
+            code = reference.NATIONAL  # a spreadsheet shows 000000 as 0
+        try:
+            return reference.area(code).code
+        except UnknownCodeError:
+            pass
+        for known in reference.areas().values():
+            if code in (known.name_zh, known.name_en) or code.lower() == known.name_en.lower():
+                return known.code
+        self.bad("area", "unknown area; expected a GB/T 2260 code such as 000000 (全国) or "
+                 "110000 (北京市), or a province's name")
+        return FAILED
+
+    def sector(self) -> Any:
+        code = self.read("sector", clean_code)
+        if code is FAILED or not code:
+            return code if code is FAILED else ""
+        if code.isdigit() and len(code) == 1:
+            code = code.zfill(2)  # a spreadsheet shows division 06 as 6
+        try:
+            return reference.industry(code).code
+        except UnknownCodeError:
+            self.bad("sector", "unknown industry; expected blank (all industry) or a GB/T "
+                     "4754-2017 code such as C (制造业) or 36 (汽车制造业)")
+            return FAILED
+
+    def period(self, year: Any) -> Any:
+        cell = self.raw.cells.get("period")
+        if isinstance(cell, datetime) and cell.day == 1 and cell.time() == datetime.min.time():
+            self.bad("period", "the cell holds the date "
+                     f"{cell.date().isoformat()}, which a spreadsheet makes of '"
+                     f"{cell:%Y-%m}'; write the period as text ('{cell:%Y-%m}' for a month, "
+                     f"'{cell.date().isoformat()}' for an as-of date)")
+            return FAILED
+        if isinstance(cell, date | datetime):
+            text = (cell.date() if isinstance(cell, datetime) else cell).isoformat()
+        else:
+            text = self.read("period", clean_code)
+            if text is FAILED:
+                return FAILED
+        if year is FAILED:
+            if not text:
+                return FAILED  # nothing to check without the year
+            year = None
+        try:
+            return periods.parse(text, year)
+        except ValueError as exc:
+            self.bad("period", str(exc))
+            return FAILED
+
+    def unit(self, metric: Metric | None) -> Any:
+        text = self.read("unit", clean_code)
+        if text is FAILED:
+            return FAILED
+        if not text:
+            self.bad("unit", "required: the unit of the value (%, pp, count, 万元, 亿元, …)")
+            return FAILED
+        try:
+            code = units.normalise(text)
+        except ValueError as exc:
+            self.bad("unit", str(exc))
+            return FAILED
+        if len(code) > LIMITS["unit"]:
+            self.bad("unit", f"a unit code is at most {LIMITS['unit']} characters")
+            return FAILED
+        if metric is not None:
+            accepted = metric_units(metric)
+            if code not in accepted and not any(units.convertible(code, a) for a in accepted):
+                self.bad("unit", f"unit {code!r} does not fit {metric.id}, which is measured in "
+                         f"{' or '.join(accepted)} (or a unit convertible to it)")
+                return FAILED
+        return code
+
+    def value(self, unit: Any) -> Any:
+        try:
+            return parse_number(self.raw.cells.get("value"), _unit_or_none(unit))
+        except MissingValue as exc:
+            self.bad("value", f"{exc}; a long-format file lists published figures: delete the "
+                     "row, or give the figure with flag 'estimate'")
+        except CleanError as exc:
+            self.bad("value", str(exc))
+        return FAILED
+
+    def bounds(self, value: Any, lower: Any, upper: Any) -> None:
+        if isinstance(lower, float) and isinstance(upper, float) and lower > upper:
+            self.bad("lower", f"lower {lower:g} is above upper {upper:g}")
+            return
+        if isinstance(value, float):
+            if isinstance(lower, float) and lower > value:
+                self.bad("lower", f"lower {lower:g} is above the value {value:g}")
+            if isinstance(upper, float) and upper < value:
+                self.bad("upper", f"upper {upper:g} is below the value {value:g}")
+
+    def in_range(self, metric: Metric, value: float, unit: str) -> None:
+        accepted = metric_units(metric)
+        if not accepted or not units.convertible(unit, accepted[0]):
+            return
+        canon = accepted[0]
+        low, high = metric.value_range
+        if canon == "count" and low is None:
+            low = 0.0  # a count below zero is impossible whatever the plan says
+        converted = units.convert(value, unit, canon)
+        if (low is not None and converted < low) or (high is not None and converted > high):
+            lo_text = "−∞" if low is None else f"{low:g}"
+            hi_text = "∞" if high is None else f"{high:g}"
+            span = f"{lo_text} to {hi_text}"
+            in_canon = "" if unit == canon else f" (= {converted:g} {canon})"
+            self.bad("value", f"{value:g} {unit}{in_canon} is impossible for {metric.id}, whose "
+                     f"values lie between {span} {canon}")
+
+    def text(self, column: str, *, required: bool = False) -> Any:
+        text = self.read(column, clean_text)
+        if text is FAILED:
+            return FAILED
+        if required and not text:
+            self.bad(column, f"required: {column} must say where the figure was published")
+            return FAILED
+        limit = LIMITS.get(column)
+        if limit is not None and len(text) > limit:
+            self.bad(column, f"{len(text)} characters; the store keeps at most {limit}", show=False)
+            return FAILED
+        return text
+
+
+def _unit_or_none(unit: Any) -> str | None:
+    return unit if isinstance(unit, str) else None

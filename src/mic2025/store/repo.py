@@ -1,0 +1,462 @@
+"""The evidence store's interface: import a batch of observations, read what was known when.
+
+Rows are append-only. An import writes one *vintage* and, under it, only the observations
+that are new or differ from the latest stored row with the same key; a re-import of the
+same file (same sha256) or of the same content under another name writes nothing at all.
+So the number of vintages counts the batches that actually changed the store, and every
+earlier state can be rebuilt.
+
+"As of" semantics
+-----------------
+``observations(as_of=t)`` returns, for each key, the latest row whose vintage was created
+at or before ``t``. A ``date`` (the CLI's ``--as-of 2024-06-30``) means what the store knew
+at the end of that day in UTC: every vintage created up to and including 2024-06-30
+23:59:59.999999 UTC (:func:`end_of_day`).
+
+"Latest" is the highest row id. Writers are serialised (see :mod:`mic2025.store.db`) and a
+vintage is never stamped earlier than the one before it, so id order is time order.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time as time_module
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..errors import StoreError
+from ..observation import Observation
+from ..periods import Period, PeriodKind
+from .db import begin_write
+from .models import LIMITS, VINTAGE_KINDS, Base, ObservationRow, VintageRow
+
+Key = tuple[str, str, str, str, str, str]
+
+#: the long format's columns, in the order files and exports write them
+LONG_COLUMNS = (
+    "indicator", "area", "year", "period", "value", "unit", "scope", "sector", "flags",
+    "source", "source_date", "quote", "note", "lower", "upper",
+)
+#: what :meth:`Store.export_rows` adds to each row
+VINTAGE_COLUMNS = ("vintage", "vintage_at")
+
+#: test-only: when set to a file path, an import that is about to commit creates that file
+#: and then waits, so a test can kill the process while the transaction is open
+HOLD_ENV = "MIC2025_TEST_HOLD_BEFORE_COMMIT"
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_OBSERVATION_TABLE = Base.metadata.tables["observation"]
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """One batch that changed the store."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    source_name: str
+    sha256: str | None
+    rows_total: int
+    rows_new: int
+    rows_revised: int
+    rows_unchanged: int
+    note: str
+    actor: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did.
+
+    ``vintage`` is the vintage written, or, when ``already_imported``, the earlier vintage
+    that brought the very same file; it is ``None`` when nothing was written because every
+    row was already known.
+    """
+
+    source_name: str
+    sha256: str | None
+    kind: str
+    rows_total: int
+    rows_new: int
+    rows_revised: int
+    rows_unchanged: int
+    vintage: int | None = None
+    created_at: datetime | None = None
+    already_imported: bool = False
+
+    @property
+    def unchanged(self) -> bool:
+        """True when the import wrote nothing."""
+        return self.rows_new + self.rows_revised == 0
+
+    def summary(self) -> str:
+        """One line for a person: what was stored, or why nothing was."""
+        if self.already_imported:
+            return (f"{self.source_name}: already imported as vintage {self.vintage}; "
+                    "nothing changed")
+        counts = (f"{self.rows_total} rows: {self.rows_new} new, {self.rows_revised} revised, "
+                  f"{self.rows_unchanged} unchanged")
+        if self.unchanged:
+            return (f"{self.source_name}: every row is already in the store ({counts}); "
+                    "nothing changed")
+        return f"{self.source_name}: stored as vintage {self.vintage} ({counts})"
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of ``day`` in UTC: the moment ``--as-of DAY`` looks from."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def as_of_instant(value: date | datetime | str) -> datetime:
+    """Read an ``--as-of`` argument: a date (end of that UTC day) or an aware timestamp.
+
+    A timestamp without a time zone is refused rather than guessed.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise StoreError(
+                f"as-of {text!r} is neither a date (2024-06-30) nor a timestamp with a time "
+                "zone (2024-06-30T12:00:00+08:00)"
+            ) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise StoreError(f"as-of {value.isoformat()} has no time zone; "
+                             "add one (e.g. +08:00 or Z)")
+        return value.astimezone(UTC)
+    return end_of_day(value)
+
+
+class Store:
+    """The system of record for evidence. Create with :func:`mic2025.store.open_store`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def url(self) -> str:
+        """The store's URL with any password masked."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def import_observations(
+        self,
+        obs: Sequence[Observation],
+        *,
+        source_name: str,
+        sha256: str | None,
+        kind: str = "import",
+        actor: str = "",
+        note: str = "",
+        now: datetime | None = None,
+    ) -> ImportResult:
+        """Store a batch of observations as one vintage, in one transaction.
+
+        Nothing is written when ``sha256`` is that of an earlier vintage, or when every
+        observation says the same as the latest stored row with its key. Otherwise one
+        vintage is written with the new and revised rows; unchanged rows are counted, not
+        stored again.
+
+        ``now`` stamps the vintage (default: the current time); it must be time-zone aware
+        and not earlier than the latest vintage, which keeps "latest id" and "latest in
+        time" the same thing. Raises :class:`StoreError` for two observations with the same
+        key, a non-finite number, or text longer than a key column holds.
+        """
+        if kind not in VINTAGE_KINDS:
+            raise StoreError(f"vintage kind {kind!r} is not one of {', '.join(VINTAGE_KINDS)}")
+        if sha256 is not None and not _SHA256.match(sha256):
+            raise StoreError(f"sha256 {sha256!r} is not 64 lower-case hex digits")
+        if now is not None and now.tzinfo is None:
+            raise StoreError(f"now={now.isoformat()} has no time zone; the store keeps UTC")
+        _check_batch(obs)
+        try:
+            with begin_write(self.engine) as conn, Session(bind=conn) as session:
+                return self._import(session, obs, source_name=source_name, sha256=sha256,
+                                    kind=kind, actor=actor, note=note, now=now)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{source_name}: the store refused the import, nothing was written: "
+                             f"{getattr(exc, 'orig', exc)}") from None
+
+    def _import(self, session: Session, obs: Sequence[Observation], *, source_name: str,
+                sha256: str | None, kind: str, actor: str, note: str,
+                now: datetime | None) -> ImportResult:
+        total = len(obs)
+        if sha256 is not None:
+            earlier = session.scalars(select(VintageRow).where(VintageRow.sha256 == sha256)).first()
+            if earlier is not None:
+                return ImportResult(source_name, sha256, kind, total, 0, 0, total,
+                                    vintage=earlier.id, created_at=earlier.created_at,
+                                    already_imported=True)
+        latest = self._latest_for(session, obs)
+        new: list[Observation] = []
+        revised: list[Observation] = []
+        for o in obs:
+            known = latest.get(o.key)
+            if known is None:
+                new.append(o)
+            elif not known.same_content(o):
+                revised.append(o)
+        unchanged = total - len(new) - len(revised)
+        if not new and not revised:
+            return ImportResult(source_name, sha256, kind, total, 0, 0, unchanged)
+
+        stamp = self._stamp(session, now)
+        vintage = VintageRow(
+            created_at=stamp, kind=kind, source_name=source_name, sha256=sha256,
+            rows_total=total, rows_new=len(new), rows_revised=len(revised),
+            rows_unchanged=unchanged, note=note, actor=actor,
+        )
+        session.add(vintage)
+        session.flush()
+        rows = [_row_values(o, vintage.id) for o in (*new, *revised)]
+        # Core executemany: every dict has the same keys, so one batched INSERT (the ORM's
+        # bulk path would split the batch wherever a different column is None)
+        session.connection().execute(insert(_OBSERVATION_TABLE), rows)
+        session.flush()
+        _hold_for_tests()
+        return ImportResult(source_name, sha256, kind, total, len(new), len(revised), unchanged,
+                            vintage=vintage.id, created_at=stamp)
+
+    def _stamp(self, session: Session, now: datetime | None) -> datetime:
+        last = session.scalar(select(func.max(VintageRow.created_at)))
+        stamp = (now or datetime.now(UTC)).astimezone(UTC)
+        if last is not None and stamp < last:
+            if now is not None:
+                raise StoreError(
+                    f"now={stamp.isoformat()} is earlier than the latest vintage "
+                    f"({last.isoformat()}); vintages are stamped in the order they arrive"
+                )
+            stamp = last  # this machine's clock is behind the one that wrote the last vintage
+        return stamp
+
+    def _latest_for(self, session: Session, obs: Sequence[Observation]) -> dict[Key, Observation]:
+        """The latest stored row of every key in ``obs`` (looked up by indicator and area)."""
+        wanted = {o.key for o in obs}
+        pairs = sorted({(o.indicator, o.area) for o in obs})
+        out: dict[Key, Observation] = {}
+        # chunks keep the number of bound parameters well under every driver's limit
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start:start + 400]
+            query = _latest_query(None, where=[
+                tuple_(ObservationRow.indicator, ObservationRow.area).in_(chunk)
+            ])
+            for row, at in session.execute(query):
+                o = _observation(row, at)
+                if o.key in wanted:
+                    out[o.key] = o
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def observations(
+        self,
+        *,
+        indicators: str | Iterable[str] | None = None,
+        area: str | None = None,
+        sector: str | None = None,
+        as_of: date | datetime | None = None,
+    ) -> list[Observation]:
+        """For each key, the latest row known at ``as_of`` (now when ``None``).
+
+        Each observation carries its ``vintage`` id and ``vintage_at``. Ordered by
+        indicator, area, sector, period end, scope and source.
+        """
+        where: list[ColumnElement[bool]] = []
+        if indicators is not None:
+            ids = [indicators] if isinstance(indicators, str) else sorted(set(indicators))
+            if not ids:
+                return []
+            where.append(ObservationRow.indicator.in_(ids))
+        if area is not None:
+            where.append(ObservationRow.area == area)
+        if sector is not None:
+            where.append(ObservationRow.sector == sector)
+        instant = None if as_of is None else as_of_instant(as_of)
+        query = _latest_query(instant, where=where).order_by(
+            ObservationRow.indicator, ObservationRow.area, ObservationRow.sector,
+            ObservationRow.period_end, ObservationRow.period, ObservationRow.scope,
+            ObservationRow.source,
+        )
+        with self._read() as session:
+            return [_observation(row, at) for row, at in session.execute(query)]
+
+    def history(self, key: Key) -> list[Observation]:
+        """Every stored row of one key (``Observation.key``), oldest first."""
+        indicator, area, sector, period, scope, source = key
+        query = (
+            select(ObservationRow, VintageRow.created_at)
+            .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
+            .where(
+                ObservationRow.indicator == indicator, ObservationRow.area == area,
+                ObservationRow.sector == sector, ObservationRow.period == period,
+                ObservationRow.scope == scope, ObservationRow.source == source,
+            )
+            .order_by(ObservationRow.id)
+        )
+        with self._read() as session:
+            return [_observation(row, at) for row, at in session.execute(query)]
+
+    def vintages(self) -> list[Vintage]:
+        """Every vintage, oldest first."""
+        with self._read() as session:
+            query = select(VintageRow).order_by(VintageRow.id)
+            return [_vintage(v) for v in session.scalars(query)]
+
+    def vintage_of_file(self, sha256: str) -> Vintage | None:
+        """The vintage that brought the file with this sha256, if one did."""
+        with self._read() as session:
+            row = session.scalars(select(VintageRow).where(VintageRow.sha256 == sha256)).first()
+            return None if row is None else _vintage(row)
+
+    def counts(self) -> dict[str, int]:
+        """How many vintages and observation rows the store holds (all vintages)."""
+        with self._read() as session:
+            return {
+                "vintages": session.scalar(select(func.count()).select_from(VintageRow)) or 0,
+                "observations": session.scalar(select(func.count()).select_from(ObservationRow))
+                or 0,
+            }
+
+    def export_rows(self, as_of: date | datetime | None = None) -> list[dict[str, Any]]:
+        """The latest rows at ``as_of`` in the import long format, plus ``vintage`` columns.
+
+        Values keep their Python types (``year`` int, ``value`` float, ``source_date`` a
+        date or None, ``vintage_at`` an aware datetime); ``flags`` is ``;``-joined. Feeding
+        these rows back to :func:`mic2025.ingest.import_rows` reproduces the same
+        observations. Text is returned as stored: a writer producing a spreadsheet should
+        neutralise cells starting with ``=``, ``+``, ``-`` or ``@``.
+        """
+        out = []
+        for o in self.observations(as_of=as_of):
+            out.append({
+                "indicator": o.indicator, "area": o.area, "year": o.year,
+                "period": o.period.code, "value": o.value, "unit": o.unit, "scope": o.scope,
+                "sector": o.sector, "flags": ";".join(sorted(o.flags)), "source": o.source,
+                "source_date": o.source_date, "quote": o.quote, "note": o.note,
+                "lower": o.lower, "upper": o.upper,
+                "vintage": o.vintage, "vintage_at": o.vintage_at,
+            })
+        return out
+
+    def _read(self) -> Session:
+        return Session(self.engine)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _latest_query(as_of: datetime | None, *, where: Sequence[ColumnElement[bool]]
+                  ) -> Select[ObservationRow, datetime]:
+    """Rows that are the latest of their key among vintages created up to ``as_of``."""
+    newest = (
+        select(func.max(ObservationRow.id).label("id"))
+        .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
+        .where(*where)
+        .group_by(
+            ObservationRow.indicator, ObservationRow.area, ObservationRow.sector,
+            ObservationRow.period, ObservationRow.scope, ObservationRow.source,
+        )
+    )
+    if as_of is not None:
+        newest = newest.where(VintageRow.created_at <= as_of)
+    latest = newest.subquery()
+    return (
+        select(ObservationRow, VintageRow.created_at)
+        .join(latest, latest.c.id == ObservationRow.id)
+        .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
+    )
+
+
+def _check_batch(obs: Sequence[Observation]) -> None:
+    seen: dict[Key, int] = {}
+    for i, o in enumerate(obs):
+        if o.key in seen:
+            raise StoreError(f"observations {seen[o.key]} and {i} of the batch share the key "
+                             f"{o.key}; one batch holds one figure per key")
+        seen[o.key] = i
+        for name in ("value", "lower", "upper"):
+            number = getattr(o, name)
+            if number is not None and not math.isfinite(number):
+                raise StoreError(f"observation {i} ({o.key}): {name} {number!r} is not a "
+                                 "finite number")
+        for name, limit in LIMITS.items():
+            text = o.period.code if name == "period" else getattr(o, name)
+            if len(text) > limit:
+                raise StoreError(f"observation {i} ({o.key}): {name} is {len(text)} characters "
+                                 f"long; the store keeps at most {limit}")
+            if not text and name not in ("sector", "scope"):
+                raise StoreError(f"observation {i} ({o.key}): {name} is empty")
+
+
+def _row_values(o: Observation, vintage_id: int) -> dict[str, Any]:
+    return {
+        "indicator": o.indicator, "area": o.area, "sector": o.sector,
+        "period": o.period.code, "period_kind": o.period.kind, "year": o.period.year,
+        "period_end": o.period.end, "scope": o.scope, "value": float(o.value),
+        "unit": o.unit, "source": o.source, "source_date": o.source_date,
+        "flags": ";".join(sorted(o.flags)), "note": o.note, "quote": o.quote,
+        "lower": None if o.lower is None else float(o.lower),
+        "upper": None if o.upper is None else float(o.upper),
+        "vintage_id": vintage_id,
+    }
+
+
+def _observation(row: ObservationRow, vintage_at: datetime) -> Observation:
+    return Observation(
+        indicator=row.indicator,
+        area=row.area,
+        period=Period(row.period_end, cast(PeriodKind, row.period_kind), row.year, row.period),
+        value=row.value,
+        unit=row.unit,
+        source=row.source,
+        sector=row.sector,
+        scope=row.scope,
+        source_date=row.source_date,
+        flags=frozenset(f for f in row.flags.split(";") if f),
+        note=row.note,
+        quote=row.quote,
+        lower=row.lower,
+        upper=row.upper,
+        vintage=row.vintage_id,
+        vintage_at=vintage_at,
+    )
+
+
+def _vintage(v: VintageRow) -> Vintage:
+    return Vintage(v.id, v.created_at, v.kind, v.source_name, v.sha256, v.rows_total, v.rows_new,
+                   v.rows_revised, v.rows_unchanged, v.note, v.actor)
+
+
+def _hold_for_tests() -> None:
+    """Test hook (``MIC2025_TEST_HOLD_BEFORE_COMMIT``): signal, then wait before committing.
+
+    Lets a test kill the process while the import's transaction is open and check that
+    the store is as it was. Unset in normal use, where it costs one environment lookup.
+    """
+    marker = os.environ.get(HOLD_ENV)
+    if not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    time_module.sleep(120)
