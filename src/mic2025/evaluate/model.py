@@ -54,12 +54,20 @@ class SeriesPoint(Out):
     derivation: str | None = None
     lower: float | None = None
     upper: float | None = None
+    quote: str | None = None
+    note: str | None = None
 
 
 class Alternative(SeriesPoint):
-    """A figure for the same metric and year left out of the headline series, and why."""
+    """A figure for the same metric and year left out of the headline series, and why.
+
+    ``comparable`` is False when the figure could not be put in the comparable measure (a
+    change unit for a level target, a missing chaining link): ``value`` is then the figure
+    as published (= ``raw_value``) and must not be drawn on the measure's axis.
+    """
 
     reason: str
+    comparable: bool = True
 
 
 class Projection(Out):
@@ -88,6 +96,11 @@ class Assessment(Out):
     unsd2023: the expected-progress ratio; escap: the anticipated gap G). ``progress`` is
     the linear share of the way from base to target covered. ``projected`` is the value the
     method expects at the target year at the observed pace.
+
+    Paces are in percent a year for ``pace_kind`` ``cagr`` and ``mean_growth`` and in the
+    measure's unit a year for ``linear``. ``score`` is the method's own scale: statcan −5…5
+    (Open SDG score curve), unsd2023 3/2/1, escap the Current Status Index (−1…1), unsd2022
+    none. ``notes`` are machine codes, listed in :data:`mic2025.evaluate.methods.NOTE_CODES`.
     """
 
     method: str
@@ -157,3 +170,9 @@ class Evaluation(Out):
     generated_at: datetime
     software: str
     results: list[MetricResult]
+
+
+class AssessOutput(Assessment):
+    """What ``mic2025 assess --format json`` prints: the assessment and its projection."""
+
+    projection: Projection | None = None

@@ -1,0 +1,286 @@
+"""The evaluation: every target of a plan judged on the evidence, as typed results.
+
+:func:`evaluate` walks ``plan.metrics()`` (the indicators, then each project's metrics) and
+for each target builds the comparable series (:mod:`.measures`), runs the chosen progress
+method (:mod:`.methods`), gives the verdict and projects to the target year
+(:mod:`.projection`). :func:`assess_series` does the same for one ad-hoc series.
+
+Verdicts (progress_methods.md §9, rules 3–4)
+--------------------------------------------
+* the target year T is not over on ``evaluated_on`` → ``open``;
+* T is over and a full-year figure for T is in the headline series → ``achieved`` or
+  ``missed`` (within the tolerance of an "about" target), with ``verdict_year`` and
+  ``verdict_value``;
+* otherwise a figure for T + 1 is used, and ``verdict_note`` says so (note
+  ``verdict_from_next_year``);
+* otherwise, with data → ``pending`` (the figure for T is not yet published; the assessment
+  still classifies with the latest data; note ``verdict_pending``), without → ``not_assessable``.
+
+An average-growth target needs a full-year growth figure for every year of its period; the
+verdict compares their geometric mean with the target. With only some years the verdict is
+``pending`` (the note says how many of how many), with none ``not_assessable``.
+
+A part-year headline figure for T does not decide a verdict: the first-ranked full-year
+figure for T does (possibly of another scope; the note says so).
+
+Nothing here knows an indicator, a target or a year: they all come from the plan and the
+observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from .. import __version__
+from ..errors import EvaluationError, UnknownCodeError
+from ..observation import Observation
+from ..plan import Metric, Plan, Target, Text
+from .measures import Comparable, comparable_series
+from .methods import METHODS, ProgressInput, assess, direction_sign, meets
+from .model import (
+    Assessment,
+    Evaluation,
+    MetricResult,
+    Projection,
+    SeriesPoint,
+    TargetResult,
+    Verdict,
+)
+from .projection import geometric_mean_growth, project, project_growth
+
+__all__ = ["assess_series", "evaluate", "evaluate_target"]
+
+
+def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str = "000000",
+             method: str = "statcan", evaluated_on: date | None = None,
+             as_of: datetime | None = None, area_name: Text | None = None) -> Evaluation:
+    """Judge every target of every metric of ``plan`` in ``area`` on ``observations``.
+
+    ``evaluated_on`` (default today) decides which target years are over; ``as_of`` is
+    recorded, and observations whose vintage arrived after it are left out.
+    """
+    _check_method(method)
+    on = evaluated_on or date.today()
+    by_metric: dict[str, list[Observation]] = {}
+    for o in observations:
+        if o.area != area or o.sector != "":
+            continue
+        if as_of is not None and o.vintage_at is not None and _aware(o.vintage_at) > _aware(as_of):
+            continue
+        by_metric.setdefault(o.indicator, []).append(o)
+    document = plan.document.number if plan.document else None
+    goal_names = {g.id: g.name for g in plan.goal_areas}
+    results = []
+    for metric in plan.metrics():
+        project_ = plan.project_of(metric.id)
+        group: Literal["indicator", "project"]
+        if project_ is None:
+            group, parent = "indicator", getattr(metric, "goal_area", "")
+            parent_name = goal_names.get(parent, Text(zh=parent, en=parent))
+        else:
+            group, parent, parent_name = "project", project_.id, project_.name
+        targets = [
+            evaluate_target(metric, t, by_metric.get(metric.id, []), method=method,
+                            evaluated_on=on, plan_base_year=plan.base_year,
+                            plan_document=document)
+            for t in sorted(metric.targets, key=lambda t: t.year)
+        ]
+        results.append(MetricResult(
+            metric=metric.id, name=metric.name, group=group,
+            parent=parent, parent_name=parent_name, unit=metric.unit,
+            direction=metric.direction, targets=targets))
+    return Evaluation(
+        plan=plan.id, plan_version=plan.version, plan_title=plan.title, area=area,
+        area_name=area_name or _area_name(area), method=method, evaluated_on=on, as_of=as_of,
+        generated_at=datetime.now(UTC), software=f"mic2025 {__version__}", results=results,
+    )
+
+
+def evaluate_target(metric: Metric, target: Target, observations: Sequence[Observation], *,
+                    method: str = "statcan", evaluated_on: date | None = None,
+                    plan_base_year: int, plan_document: str | None = None) -> TargetResult:
+    """Series, assessment, verdict and projection of one target of one metric."""
+    _check_method(method)
+    on = evaluated_on or date.today()
+    comp = comparable_series(metric, target, observations, plan_base_year=plan_base_year,
+                             plan_document=plan_document)
+    assessment = _assess(comp, method)
+    verdict, vyear, vvalue, vnote = _verdict(comp, on)
+    notes = list(assessment.notes)
+    if vyear is not None and vyear != comp.target_year:
+        notes.append("verdict_from_next_year")
+    if verdict == "pending":
+        notes.append("verdict_pending")
+    assessment = assessment.model_copy(update={"notes": list(dict.fromkeys(notes))})
+    projection = None if verdict in ("achieved", "missed") else \
+        _project(comp, metric, plan_base_year)
+    return TargetResult(
+        metric=metric.id, target_year=target.year, kind=target.kind, target_text=target.text,
+        target_value=comp.target_value, tolerance=comp.tolerance, measure=comp.measure,
+        measure_unit=comp.unit, direction=metric.direction, verdict=verdict, verdict_year=vyear,
+        verdict_value=vvalue, verdict_note=vnote, assessment=assessment, projection=projection,
+        series=list(comp.points), alternatives=list(comp.alternatives),
+    )
+
+
+def assess_series(direction: str, base: tuple[int, float], target: tuple[int, float],
+                  observations: list[tuple[int, float]], *, method: str = "statcan",
+                  kind: str = "level", tolerance: float = 0.0,
+                  evaluated_on: date | None = None) -> tuple[Assessment, Projection | None]:
+    """Judge one ad-hoc series (``mic2025 assess``).
+
+    ``kind='level'``: ``observations`` are values, ``base`` the base year and value.
+    ``kind='growth'``: ``observations`` are yearly growth rates in percent and ``target`` the
+    average rate over the years after the base year up to the target year (the base value is
+    not used). The projection is ``None`` when the target year's figure is already given.
+    """
+    _check_method(method)
+    if kind not in ("level", "growth"):
+        raise EvaluationError(f"kind must be 'level' or 'growth', not {kind!r}")
+    d = direction_sign(direction)
+    years = [y for y, _ in observations]
+    if len(set(years)) != len(years):
+        raise EvaluationError(f"two observations for the same year: {sorted(years)}")
+    by = sorted(observations)
+    T, xT = target
+    if base[0] >= T:
+        raise EvaluationError(f"the base year {base[0]} is not before the target year {T}")
+    notes: list[str] = []
+    if evaluated_on is not None and evaluated_on > date(T, 12, 31) and T not in years:
+        notes.append("verdict_pending")
+    if kind == "growth":
+        period = (base[0] + 1, T)
+        inp = ProgressInput(direction=d, target_year=T, target_value=xT, series=tuple(by),
+                            kind="growth", tolerance=tolerance, period=period, notes=tuple(notes))
+        a = assess(method, inp)
+        pr = None if T in years else project_growth(
+            by, period=period, target_value=xT, direction=d, tolerance=tolerance)
+        return a, pr
+    series = [(y, v) for y, v in by if y > base[0]]
+    inp = ProgressInput(direction=d, target_year=T, target_value=xT, series=tuple(series),
+                        base=base, tolerance=tolerance, notes=tuple(notes))
+    a = assess(method, inp)
+    pr = None if T in years else project([base, *series], target_year=T, target_value=xT,
+                                         direction=d, tolerance=tolerance)
+    return a, pr
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise EvaluationError(f"unknown progress method {method!r}; choose one of "
+                              f"{', '.join(sorted(METHODS))}")
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+def _area_name(code: str) -> Text:
+    from ..reference import area
+
+    try:
+        a = area(code)
+    except UnknownCodeError:
+        return Text(zh=code, en=code)
+    return Text(zh=a.name_zh, en=a.name_en)
+
+
+def _assess(comp: Comparable, method: str) -> Assessment:
+    if comp.measure == "growth":
+        inp = ProgressInput(direction=comp.sign, target_year=comp.target_year,
+                            target_value=comp.target_value, series=tuple(comp.values()),
+                            kind="growth", tolerance=comp.tolerance, period=comp.period,
+                            unit=comp.unit, notes=comp.notes)
+    else:
+        since = comp.base[0] if comp.base else None
+        inp = ProgressInput(direction=comp.sign, target_year=comp.target_year,
+                            target_value=comp.target_value, series=tuple(comp.values(since)),
+                            base=comp.base, tolerance=comp.tolerance, unit=comp.unit,
+                            notes=comp.notes)
+    a = assess(method, inp)
+    if a.latest_year is not None:
+        latest = comp.point(a.latest_year)
+        if latest is not None and "partial_year" in latest.flags:
+            a = a.model_copy(update={"notes": [*a.notes, "partial_year_latest"]})
+    return a
+
+
+def _verdict(comp: Comparable, on: date) -> tuple[Verdict, int | None, float | None, str | None]:
+    T = comp.target_year
+    if on <= date(T, 12, 31):
+        return "open", None, None, None
+    observed = comp.observed()
+    if comp.measure == "growth":
+        return _growth_verdict(comp, observed)
+    at_t = comp.full_year.get(T)
+    if at_t is not None:
+        ok = meets(comp.sign, at_t.value, comp.target_value, comp.tolerance)
+        notes = [_tolerance_note(comp, at_t.value)]
+        headline = comp.point(T)
+        if headline is not None and "partial_year" in headline.flags:
+            notes.append(f"the headline figure for {T} is part-year ({headline.period}); judged on "
+                         f"the full-year figure {at_t.value:g} (scope {at_t.scope or '—'}, "
+                         f"{at_t.source})")
+        note = "; ".join(n for n in notes if n) or None
+        return ("achieved" if ok else "missed"), T, at_t.value, note
+    nxt = comp.full_year.get(T + 1) or comp.point(T + 1)
+    if nxt is not None:
+        ok = meets(comp.sign, nxt.value, comp.target_value, comp.tolerance)
+        note = (f"no full-year figure for {T}: judged on the {T + 1} figure ({nxt.period}, "
+                f"{nxt.value:g}) (progress_methods.md §9 rule 4)")
+        return ("achieved" if ok else "missed"), T + 1, nxt.value, note
+    if observed:
+        last = observed[-1]
+        return "pending", None, None, (f"the figure for {T} is not yet published; the assessment "
+                                       f"uses the latest figure ({last.period})")
+    return "not_assessable", None, None, None
+
+
+def _tolerance_note(comp: Comparable, value: float) -> str | None:
+    if comp.tolerance > 0 and meets(comp.sign, value, comp.target_value, comp.tolerance) and \
+            not meets(comp.sign, value, comp.target_value):
+        return f"met within the 'about' tolerance of ±{comp.tolerance:g}"
+    return None
+
+
+def _growth_verdict(comp: Comparable, observed: list[SeriesPoint],
+                    ) -> tuple[Verdict, int | None, float | None, str | None]:
+    assert comp.period is not None
+    first, last = comp.period
+    n = last - first + 1
+    inside = {y: p.value for y, p in comp.full_year.items() if first <= y <= last}
+    if len(inside) == n:
+        mean = geometric_mean_growth(list(inside.values()))
+        ok = meets(comp.sign, mean, comp.target_value, comp.tolerance)
+        note = f"geometric mean growth {first}–{last}: {mean:.2f}% a year"
+        tol = _tolerance_note(comp, mean)
+        return ("achieved" if ok else "missed"), last, mean, note + (f"; {tol}" if tol else "")
+    if inside:
+        return "pending", None, None, (f"{len(inside)} of {n} years of {first}–{last} known; "
+                                       "the verdict needs them all")
+    return "not_assessable", None, None, None
+
+
+def _project(comp: Comparable, metric: Metric, plan_base_year: int) -> Projection | None:
+    if comp.measure == "growth":
+        assert comp.period is not None
+        since = min(comp.period[0], plan_base_year + 1)
+        pts = comp.values(since)
+        if not pts:
+            return None
+        return project_growth(pts, period=comp.period, target_value=comp.target_value,
+                              direction=comp.sign, tolerance=comp.tolerance)
+    if comp.base is None:
+        return None
+    pts = comp.values(comp.base[0])
+    if len(pts) < 2 and not comp.observed():
+        return None
+    bounds = metric.value_range if comp.measure == "level" and comp.unit == metric.unit \
+        else (None, None)
+    return project(pts, target_year=comp.target_year, target_value=comp.target_value,
+                   direction=comp.sign, tolerance=comp.tolerance, bounds=bounds)
