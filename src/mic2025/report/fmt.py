@@ -1,0 +1,154 @@
+"""Numbers, units, dates and periods as the reports write them.
+
+Plain digits in both languages; a thousands separator from 10 000 up; no more decimals than a
+figure needs (a published 1.26 stays 1.26, a computed 1.263817 becomes 1.26).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+from .. import periods, units
+from .i18n import Lang, code_label, t
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+#: flags that make a point "not a plain published annual figure": drawn hollow
+HOLLOW_FLAGS = frozenset(
+    {"derived", "estimate", "provisional", "proxy", "partial_year", "partial-year"}
+)
+
+DASH = "—"
+
+
+def number(value: float | None, decimals: int = 4) -> str:
+    """``value`` with at most ``decimals`` decimals, trailing zeros dropped."""
+    if value is None or not math.isfinite(value):
+        return DASH
+    text = f"{value:,.{decimals}f}" if abs(value) >= 10_000 else f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", ""):
+        text = "0"
+    return text
+
+
+def computed(value: float | None) -> str:
+    """A computed figure (a projection, a pace): two decimals, fewer when they are zeros."""
+    if value is None:
+        return DASH
+    return number(value, 2 if abs(value) < 1000 else 0)
+
+
+def _change(text: str, change: units.Change, lang: Lang) -> str:
+    """A number in a change unit, in words: 比2015年下降15.9% / 15.9% decline on 2015."""
+    against_zh = "上年" if change.yoy else f"{change.base_year}年"
+    against_en = "previous year" if change.yoy else str(change.base_year)
+    if change.points:
+        if lang == "zh":
+            return f"比{against_zh}变化{text}个百分点"
+        return f"{text} pp change on {against_en}"
+    if lang == "zh":
+        return f"比{against_zh}{'下降' if change.sign < 0 else '变化'}{text}%"
+    return f"{text}% {'decline' if change.sign < 0 else 'change'} on {against_en}"
+
+
+def with_unit(text: str, unit: str, lang: Lang) -> str:
+    """Attach a unit to a formatted number the way each language writes it."""
+    if text == DASH:
+        return text
+    change = units.change(unit) if unit != "%yoy" else None
+    if change is not None:
+        return _change(text, change, lang)
+    if unit in ("%", "%yoy"):
+        return f"{text}%"
+    if unit == "pp":
+        return f"{text}{code_label('unit', 'pp', lang)}" if lang == "zh" else f"{text} pp"
+    if unit in ("index", "count", ""):
+        return text
+    label = code_label("unit", unit, lang)
+    return f"{text}{label}" if lang == "zh" and label != unit else f"{text} {label}"
+
+
+def value(v: float | None, unit: str, lang: Lang) -> str:
+    return with_unit(number(v), unit, lang)
+
+
+def share(fraction: float | None) -> str:
+    """A fraction (0.42) as a percentage (42%)."""
+    if fraction is None or not math.isfinite(fraction):
+        return DASH
+    return f"{number(fraction * 100, 0)}%"
+
+
+def level_percent(level: float) -> str:
+    """A confidence level given as 0.9 or as 90."""
+    return f"{number(level * 100 if level <= 1 else level, 1)}%"
+
+
+def unit_label(unit: str, lang: Lang) -> str:
+    return code_label("unit", unit, lang)
+
+
+def day(d: date | None, lang: Lang) -> str:
+    if d is None:
+        return DASH
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def moment(dt: datetime | None, lang: Lang) -> str:
+    if dt is None:
+        return t("as_of_unknown", lang)
+    text = f"{day(dt.date(), lang)} {dt:%H:%M}"
+    offset = dt.utcoffset()
+    if offset is None:
+        return text
+    if offset == timedelta(0):
+        return f"{text} UTC"
+    return f"{text} UTC{dt:%z}"
+
+
+def period_position(year: int, period: str) -> float:
+    """Where a period sits on a year axis: a year's figure at the year, a part at its share.
+
+    ``2017`` and ``2017-12-31`` sit at 2017; ``2017-Q3`` (ending 30 September) at about
+    2016.75, so that a sub-annual figure is not drawn as the whole year's.
+    """
+    try:
+        p = periods.parse(period, year)
+    except ValueError:
+        return float(year)
+    end = p.end
+    year_end = date(end.year, 12, 31)
+    days = (year_end - date(end.year - 1, 12, 31)).days
+    return end.year - (year_end - end).days / days
+
+
+def is_part_year(year: int, period: str) -> bool:
+    """A figure whose period ends before the end of its year."""
+    return period_position(year, period) < year
+
+
+def point_flags(flags: list[str], year: int, period: str) -> list[str]:
+    """The point's flags, with ``partial_year`` added when its period says so."""
+    out = list(flags)
+    if is_part_year(year, period) and not {"partial_year", "partial-year"} & set(out):
+        out.append("partial_year")
+    return out
+
+
+def is_hollow(flags: list[str], year: int, period: str) -> bool:
+    return any(f in HOLLOW_FLAGS for f in point_flags(flags, year, period))
+
+
+def flag_list(flags: list[str], lang: Lang) -> str:
+    return ("、" if lang == "zh" else ", ").join(code_label("flag", f, lang) for f in flags)
+
+
+def period_label(year: int, period: str) -> str:
+    """The period as written, or just the year when the period is the year."""
+    return str(year) if period in ("", str(year)) else period

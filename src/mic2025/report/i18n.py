@@ -1,0 +1,454 @@
+"""Every label the reports show, in Chinese and English.
+
+Chinese is the reports' first language; the English is for foreign readers and reviewers.
+Codes that come from data (status, verdict, method category, flag, unit) are looked up with
+:func:`code_label`, which falls back to the code itself for a code this table does not know,
+so a new category from the evaluator shows up as its code instead of breaking the report.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+
+def _same(text: str) -> tuple[str, str]:
+    """A text that reads the same in both languages (a bibliographic reference)."""
+    return (text, text)
+
+
+# key -> (zh, en)
+_STRINGS: dict[str, tuple[str, str]] = {
+    # page
+    "report_title": ("监测评估报告", "Monitoring and evaluation report"),
+    "lang_name": ("中文", "English"),
+    "colon": ("：", ": "),
+    "other_language": ("其他语言", "Other language"),
+    "area": ("地区", "Area"),
+    "evaluated_on": ("评估日期", "Evaluated on"),
+    "as_of": ("数据截至", "Data as of"),
+    "as_of_unknown": ("未注明", "not stated"),
+    "method": ("评估方法", "Method"),
+    "reference": ("方法出处", "Reference"),
+    "plan_version": ("规划文件版本", "Plan file version"),
+    "generated_at": ("生成时间", "Generated at"),
+    "software": ("软件", "Software"),
+    "synthetic_warning": (
+        "注意：本报告含有标注为“合成”的虚构数据，仅用于测试和演示，不是公布的统计数字。",
+        "Warning: this report contains figures flagged “synthetic”. They are made up for testing "
+        "and demonstration, and are not published statistics.",
+    ),
+    "contents": ("目录", "Contents"),
+    "how_to_read": ("阅读说明", "How to read this report"),
+    "how_to_read_intro": (
+        "每个指标对照规划的各项目标逐一评估。“状态”是按评估方法得出的进展判断；"
+        "“结论”是目标年份过后的最终结果。所有数字均以上标注释标明出处，注释列在各指标一节末尾。",
+        "Each metric is assessed against each of the plan's targets. The status is the progress "
+        "judgement of the method; the verdict is the final outcome once the target year has "
+        "passed. Every figure carries a numbered note giving its source; the notes are listed at "
+        "the end of each metric's section.",
+    ),
+    "statuses": ("状态", "Statuses"),
+    "verdicts": ("结论", "Verdicts"),
+    "method_categories": ("本方法的类别", "Categories of this method"),
+    "chart_reading": (
+        "图中实心圆点为公布值，空心圆点为推算、估计或非全年数据，浅色菱形为未采用的其他公布数；"
+        "虚线为从基期到各目标的规划路径，阴影为对目标年份的预测区间。",
+        "In the charts, filled dots are published values; hollow dots are derived, estimated or "
+        "part-year figures; faint diamonds are other published figures not used; the dashed line "
+        "is the planned path from the base to each target; the shaded area is the projection "
+        "interval for the target year.",
+    ),
+    "growth_path_note": (
+        "年均增速目标的规划路径画为目标期内的水平线。",
+        "For average-growth targets the planned path is drawn flat at the required rate over "
+        "the target period.",
+    ),
+    "summary": ("总览", "Summary"),
+    "metrics": ("各指标详情", "Metrics in detail"),
+    "footnote": ("注", "Note"),
+    "sources": ("资料来源", "Sources"),
+    "other_figures": ("其他公布数", "Other published figures"),
+    "other_figures_intro": (
+        "以下数字针对同一指标和年份公布，但未用于评估，原因如下。",
+        "These figures were published for the same metric and year but not used in the "
+        "assessment, for the reasons given.",
+    ),
+    "data_table": ("数据", "Data"),
+    "targets": ("目标", "Targets"),
+    "no_observations": ("尚无可用的观测数据。", "No observations are available yet."),
+    "no_results": ("本次评估没有结果。", "This evaluation has no results."),
+    "unit_of_metric": ("计量单位", "Unit"),
+    "direction": ("期望方向", "Desired direction"),
+    "direction.increase": ("越高越好", "higher is better"),
+    "direction.decrease": ("越低越好", "lower is better"),
+    "group.indicator": ("主要指标", "Main indicator"),
+    "group.project": ("重大工程", "Engineering project"),
+    # summary table
+    "col_parent": ("目标领域／工程", "Goal area / project"),
+    "col_metric": ("指标", "Metric"),
+    "col_target_year": ("目标年份", "Target year"),
+    "col_target_text": ("规划表述", "Target as the plan words it"),
+    "col_base": ("基期值", "Base"),
+    "col_latest": ("最新值（年份）", "Latest (year)"),
+    "col_target": ("目标值", "Target"),
+    "col_progress": ("完成进度", "Progress"),
+    "col_category": ("方法类别", "Method category"),
+    "col_status": ("状态", "Status"),
+    "col_verdict": ("结论", "Verdict"),
+    "col_projection": ("目标年份预测", "Projection at target year"),
+    # data tables
+    "col_period": ("期间", "Period"),
+    "col_value": ("数值", "Value"),
+    "col_published_as": ("发布口径数值", "As published"),
+    "col_scope": ("统计范围", "Scope"),
+    "col_flags": ("标记", "Flags"),
+    "col_reason": ("未采用原因", "Why not used"),
+    # target details
+    "target_kind": ("目标类型", "Kind of target"),
+    "measure": ("比较口径", "Compared as"),
+    "verdict_basis": ("结论依据", "Verdict based on"),
+    "observed_pace": ("实际速度", "Observed pace"),
+    "required_pace": ("所需速度", "Required pace"),
+    "method_ratio": ("方法比率", "Method ratio"),
+    "score": ("得分", "Score"),
+    "projection": ("预测", "Projection"),
+    "projection_model": ("预测模型", "Model"),
+    "projection_points": ("所用数据点", "data points used"),
+    "interval": ("区间", "interval"),
+    "probability": ("达标概率", "probability of meeting the target"),
+    "probability_short": ("达标概率", "P(meet)"),
+    "notes": ("说明", "Notes"),
+    "about": ("左右", "about"),
+    "per_year": ("／年", "/yr"),
+    "pace.cagr": ("年均复合增长率", "compound annual growth"),
+    "pace.linear": ("年均变化量", "change per year"),
+    "pace.mean_growth": ("平均增速", "mean growth"),
+    # footnotes
+    "source_date": ("发布日期", "published"),
+    "scope": ("范围", "scope"),
+    "flags": ("标记", "flags"),
+    "vintage": ("数据批次", "vintage"),
+    "derivation": ("推算方法", "derivation"),
+    "quote": ("原文", "quote"),
+    "published_as": ("发布口径", "as published"),
+    "range": ("区间", "range"),
+    "reason": ("原因", "reason"),
+    "figure_for": ("所指数字", "figure"),
+    # kinds of target and measures
+    "kind.level": ("水平值", "level"),
+    "kind.change_pp": ("比基期提高（百分点）", "change on base year (percentage points)"),
+    "kind.relative_change": ("比基期变化（%）", "change on base year (%)"),
+    "kind.average_growth": ("年均增速", "average annual growth"),
+    "measure.level": ("水平值", "level"),
+    "measure.index": ("指数（基期=100）", "index (base year = 100)"),
+    "measure.growth": ("比上年增长", "growth on the previous year"),
+    # chart
+    "chart.series": ("公布值", "Published value"),
+    "chart.flagged": ("推算／估计／非全年", "Derived / estimate / part-year"),
+    "chart.alternatives": ("其他公布数", "Other published figure"),
+    "chart.base": ("基期值", "Base"),
+    "chart.target": ("目标", "Target"),
+    "chart.tolerance": ("“左右”容差", "Tolerance of an about-target"),
+    "chart.trajectory": ("规划路径", "Planned path"),
+    "chart.projection": ("预测区间", "Projection interval"),
+    "chart.no_data": ("尚无观测数据", "No observations yet"),
+    "chart.unit": ("单位：", "Unit: "),
+    "chart.index_axis": ("指数（{year}年=100）", "Index ({year} = 100)"),
+    "chart.index_axis_nobase": ("指数", "Index"),
+    "chart.growth_axis": ("比上年增长，%", "Growth on previous year, %"),
+    "chart.target_label": ("{year} 目标 {value}", "{year} target {value}"),
+    "chart.target_label_about": ("{year} 目标 {value}左右", "{year} target about {value}"),
+    "chart.desc_series": (
+        "公布值 {n} 个（{first}–{last}），最新 {latest}（{latest_year}）。",
+        "{n} published values ({first}–{last}), latest {latest} ({latest_year}).",
+    ),
+    "chart.desc_no_series": ("尚无公布值。", "No published values yet."),
+    "chart.desc_target": (
+        "{year} 年目标 {value}：{verdict}。",
+        "{year} target {value}: {verdict}.",
+    ),
+    # statuses
+    "status.achieved": ("已达标", "Achieved"),
+    "status.on_track": ("进展顺利", "On track"),
+    "status.needs_acceleration": ("需加快", "Needs acceleration"),
+    "status.off_track": ("偏离目标", "Off track"),
+    "status.insufficient_data": ("数据不足", "Insufficient data"),
+    "status_desc.achieved": ("最新值已达到目标。", "The latest value meets the target."),
+    "status_desc.on_track": (
+        "按目前速度可在目标年份达标。",
+        "At the observed pace the target will be met in time.",
+    ),
+    "status_desc.needs_acceleration": (
+        "有进展，但须加快才能如期达标。",
+        "Progress, but it has to speed up to meet the target in time.",
+    ),
+    "status_desc.off_track": (
+        "进展很小或反向变化。",
+        "Little or no progress, or moving away from the target.",
+    ),
+    "status_desc.insufficient_data": (
+        "数据不足，无法评估。",
+        "Not enough data to assess.",
+    ),
+    # verdicts
+    "verdict.achieved": ("已实现", "Achieved"),
+    "verdict.missed": ("未实现", "Missed"),
+    "verdict.pending": ("待数据公布", "Pending data"),
+    "verdict.open": ("尚未到期", "Open"),
+    "verdict.not_assessable": ("无法评估", "Not assessable"),
+    "verdict_desc.achieved": (
+        "目标年份已过，该年数字达到目标。",
+        "The target year has passed and its figure meets the target.",
+    ),
+    "verdict_desc.missed": (
+        "目标年份已过，该年数字未达到目标。",
+        "The target year has passed and its figure falls short of the target.",
+    ),
+    "verdict_desc.pending": (
+        "目标年份已过，但该年数字尚未公布。",
+        "The target year has passed but its figure is not yet published.",
+    ),
+    "verdict_desc.open": ("目标年份尚未到来。", "The target year has not yet come."),
+    "verdict_desc.not_assessable": ("没有可用数据。", "There are no data to judge it."),
+    # methods
+    "method.statcan": (
+        "加拿大统计局／Open SDG 进展测度（增长率比率法）",
+        "Statistics Canada / Open SDG progress measure (growth-rate ratio)",
+    ),
+    "method.unsd2022": (
+        "联合国统计司可持续发展目标进展图（2020–2022 年版，复合增长率比率法）",
+        "UNSD SDG Progress Chart, 2020–2022 editions (CAGR ratio)",
+    ),
+    "method.unsd2023": (
+        "联合国统计司可持续发展目标进展评估（2023 年版起，预期进展比率法）",
+        "UNSD SDG Progress Chart, 2023 and later editions (expected-progress ratio)",
+    ),
+    "method.escap": (
+        "联合国亚太经社会预期进展指数（API）",
+        "UN ESCAP Anticipated Progress Index (API)",
+    ),
+    "method_ref.statcan": _same(
+        "Statistics Canada, SDG data hub — Methodology, "
+        "https://sdgcif-data-canada-oddcic-donnee.github.io/methodology/; Open SDG, Progress "
+        "methodology, https://open-sdg.readthedocs.io/en/latest/progress-methodology/",
+    ),
+    "method_ref.unsd2022": _same(
+        "UN DESA/UNSD, Sustainable Development Goals Progress Chart — Technical Note "
+        "(2020–2022 editions), section II.",
+    ),
+    "method_ref.unsd2023": _same(
+        "UN DESA/UNSD, Progress Chart Technical Note 2023, "
+        "https://unstats.un.org/sdgs/files/report/2023/Progress_Chart_Technical_Note_2023.pdf",
+    ),
+    "method_ref.escap": _same(
+        "UN ESCAP, Asia-Pacific SDG Progress Assessment methodology, "
+        "https://data.unescap.org/resource-guides/progress-assessment-methodology",
+    ),
+    # method categories: Statistics Canada
+    "category.statcan.target_achieved": ("已达标", "Target achieved"),
+    "category.statcan.on_track": ("按期推进", "On track"),
+    "category.statcan.acceleration_needed": (
+        "有进展但需加快",
+        "Progress made, acceleration needed",
+    ),
+    "category.statcan.limited_progress": ("进展有限", "Limited progress"),
+    "category.statcan.deterioration": ("恶化", "Deterioration"),
+    "category.statcan.insufficient_data": ("数据不足", "Insufficient data"),
+    "category_desc.statcan.target_achieved": (
+        "最新值已达到目标。",
+        "The latest value meets the target.",
+    ),
+    "category_desc.statcan.on_track": (
+        "实际增长率达到所需增长率的 95% 及以上。",
+        "The observed growth rate is at least 95% of the required rate.",
+    ),
+    "category_desc.statcan.acceleration_needed": (
+        "实际增长率为所需增长率的 60%–95%。",
+        "The observed growth rate is 60–95% of the required rate.",
+    ),
+    "category_desc.statcan.limited_progress": (
+        "实际增长率为所需增长率的 0–60%。",
+        "The observed growth rate is 0–60% of the required rate.",
+    ),
+    "category_desc.statcan.deterioration": ("朝目标的反方向变化。", "Moving away from the target."),
+    "category_desc.statcan.insufficient_data": (
+        "少于两个年份的数据。",
+        "Fewer than two years of data.",
+    ),
+    # UNSD 2020–2022
+    "category.unsd2022.target_met": ("已达标", "Target met"),
+    "category.unsd2022.substantial_progress": ("进展显著", "Substantial progress / on track"),
+    "category.unsd2022.fair_progress": ("有一定进展但需加快", "Fair progress, acceleration needed"),
+    "category.unsd2022.limited_or_no_progress": ("进展有限或无进展", "Limited or no progress"),
+    "category.unsd2022.deterioration": ("恶化", "Deterioration"),
+    "category.unsd2022.insufficient_data": ("数据不足", "Insufficient data"),
+    "category_desc.unsd2022.target_met": (
+        "最新值已达到目标。",
+        "The latest value meets the target.",
+    ),
+    "category_desc.unsd2022.substantial_progress": (
+        "实际与所需复合增长率之比不低于 0.95。",
+        "Ratio of actual to required CAGR at least 0.95.",
+    ),
+    "category_desc.unsd2022.fair_progress": ("该比值为 0.50–0.95。", "The ratio is 0.50–0.95."),
+    "category_desc.unsd2022.limited_or_no_progress": (
+        "该比值为 −0.10–0.50。",
+        "The ratio is −0.10–0.50.",
+    ),
+    "category_desc.unsd2022.deterioration": ("该比值低于 −0.10。", "The ratio is below −0.10."),
+    "category_desc.unsd2022.insufficient_data": (
+        "少于两个年份的数据。",
+        "Fewer than two years of data.",
+    ),
+    # UNSD 2023+
+    "category.unsd2023.target_met_or_on_track": ("已达标或按期推进", "Target met or on track"),
+    "category.unsd2023.fair_progress_acceleration_needed": (
+        "有一定进展但需加快",
+        "Fair progress, acceleration needed",
+    ),
+    "category.unsd2023.stagnation_or_regression": ("停滞或倒退", "Stagnation or regression"),
+    "category.unsd2023.insufficient_data": ("数据不足", "Insufficient data"),
+    "category_desc.unsd2023.target_met_or_on_track": (
+        "按实际速度外推，到目标年份可完成所需进展的 95% 以上，或已达标。",
+        "Extrapolated at the observed pace, at least 95% of the required progress is made by "
+        "the target year, or the target is already met.",
+    ),
+    "category_desc.unsd2023.fair_progress_acceleration_needed": (
+        "外推可完成所需进展的 10%–95%。",
+        "The extrapolation makes 10–95% of the required progress.",
+    ),
+    "category_desc.unsd2023.stagnation_or_regression": (
+        "外推完成不到所需进展的 10%。",
+        "The extrapolation makes less than 10% of the required progress.",
+    ),
+    "category_desc.unsd2023.insufficient_data": (
+        "少于两个年份的数据。",
+        "Fewer than two years of data.",
+    ),
+    # ESCAP
+    "category.escap.maintain": ("保持", "Maintain progress"),
+    "category.escap.accelerate": ("加快", "Accelerate progress"),
+    "category.escap.reverse": ("扭转趋势", "Reverse the trend"),
+    "category.escap.insufficient_data": ("数据不足", "Insufficient data"),
+    "category_desc.escap.maintain": (
+        "预测值在目标年份达到目标。",
+        "The projected value reaches the target by the target year.",
+    ),
+    "category_desc.escap.accelerate": (
+        "预测值在目标年份仍有差距，但好于基期。",
+        "The projection falls short, but is better than the base.",
+    ),
+    "category_desc.escap.reverse": (
+        "预测值不好于基期，须扭转趋势。",
+        "The projection is no better than the base: the trend must be reversed.",
+    ),
+    "category_desc.escap.insufficient_data": (
+        "少于两个年份的数据。",
+        "Fewer than two years of data.",
+    ),
+    # flags
+    "flag.derived": ("推算", "derived"),
+    "flag.estimate": ("估计", "estimate"),
+    "flag.provisional": ("初步数", "provisional"),
+    "flag.synthetic": ("合成（虚构）", "synthetic (made up)"),
+    "flag.proxy": ("替代指标", "proxy"),
+    "flag.partial_year": ("非全年", "part-year"),
+    "flag.partial-year": ("非全年", "part-year"),
+    # units
+    "unit.%": ("%", "%"),
+    "unit.pp": ("个百分点", "pp"),
+    "unit.index": ("指数", "index"),
+    "unit.count": ("个", "count"),
+    "unit.%yoy": ("比上年增长%", "% on previous year"),
+    "unit.decline%yoy": ("比上年下降%", "% decline on previous year"),
+    "unit.yuan": ("元", "yuan"),
+    "unit.10k_yuan": ("万元", "10k yuan"),
+    "unit.100m_yuan": ("亿元", "100m yuan"),
+    "unit.tce/10k_yuan": ("吨标准煤／万元", "tce per 10k yuan"),
+    "unit.m3/10k_yuan": ("立方米／万元", "m³ per 10k yuan"),
+}
+
+def t(key: str, lang: Lang) -> str:
+    """The label for ``key``; a missing key is a programming error and raises KeyError."""
+    zh, en = _STRINGS[key]
+    return zh if lang == "zh" else en
+
+
+def code_label(group: str, code: str, lang: Lang) -> str:
+    """The label of a code from data (``status``, ``verdict``, ``flag``, ``unit``…), or the code."""
+    entry = _STRINGS.get(f"{group}.{code}")
+    if entry is None:
+        return code
+    return entry[0] if lang == "zh" else entry[1]
+
+
+def method_name(method: str, lang: Lang) -> str:
+    return code_label("method", method, lang)
+
+
+def method_reference(method: str) -> str:
+    """The published reference of a method this table knows, else ``""``."""
+    entry = _STRINGS.get(f"method_ref.{method}")
+    return entry[1] if entry else ""
+
+
+def category_label(method: str, category: str, lang: Lang) -> str:
+    """A method category's label; an unknown method borrows another method's label for the code."""
+    entry = _STRINGS.get(f"category.{method}.{category}")
+    if entry is None:
+        entry = next(
+            (v for k, v in _STRINGS.items()
+             if k.startswith("category.") and k.rsplit(".", 1)[1] == category),
+            None,
+        )
+    if entry is None:
+        return category
+    return entry[0] if lang == "zh" else entry[1]
+
+
+def category_description(method: str, category: str, lang: Lang) -> str:
+    entry = _STRINGS.get(f"category_desc.{method}.{category}")
+    if entry is None:
+        return ""
+    return entry[0] if lang == "zh" else entry[1]
+
+
+def method_categories(method: str) -> list[str]:
+    """The category codes this table knows for ``method``, in the method's order."""
+    prefix = f"category.{method}."
+    return [k[len(prefix):] for k in _STRINGS if k.startswith(prefix)]
+
+
+def all_keys() -> list[str]:
+    """Every key of the table (for tests that check both languages are filled)."""
+    return list(_STRINGS)
+
+
+def entry(key: str) -> tuple[str, str]:
+    return _STRINGS[key]
+
+
+STATUS_CODES = ("achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data")
+VERDICT_CODES = ("achieved", "missed", "pending", "open", "not_assessable")
+METHOD_CODES = ("statcan", "unsd2022", "unsd2023", "escap")
+
+__all__ = [
+    "LANGS",
+    "METHOD_CODES",
+    "STATUS_CODES",
+    "VERDICT_CODES",
+    "Lang",
+    "all_keys",
+    "category_description",
+    "category_label",
+    "code_label",
+    "entry",
+    "method_categories",
+    "method_name",
+    "method_reference",
+    "t",
+]

@@ -1,0 +1,416 @@
+"""The HTML report and its SVG charts, on a hand-built evaluation (SYNTHETIC data)."""
+
+from __future__ import annotations
+
+import os
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+
+from mic2025.evaluate.model import Evaluation
+from mic2025.report import fmt, i18n
+from mic2025.report.html import render_report, write_reports
+from mic2025.report.series import measure_groups
+from mic2025.report.svg import (
+    LineChart,
+    Mark,
+    ProjectionMark,
+    TargetMark,
+    group_chart,
+    metric_charts,
+    nice_ticks,
+    render,
+    year_ticks,
+)
+from report_sample import EXAMPLE, HOSTILE, all_points, sample_evaluation
+
+GOLDEN = Path(__file__).parent / "golden"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def evaluation() -> Evaluation:
+    return sample_evaluation()
+
+
+@pytest.fixture(scope="module")
+def pages(evaluation: Evaluation) -> dict[str, str]:
+    return {lang: render_report(evaluation, lang) for lang in ("zh", "en")}
+
+
+class _Page(HTMLParser):
+    """Collects what the assertions look at: tags with attributes, ids, and text by section."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.ids: set[str] = set()
+        self.section_text: dict[str, list[str]] = {}
+        self._sections: list[str] = []
+        self._depth: list[int] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, a))
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "section":
+            self._sections.append(a.get("id", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self._sections:
+            self._sections.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        for s in self._sections:
+            self.section_text.setdefault(s, []).append(data)
+
+
+def parse(page: str) -> _Page:
+    p = _Page()
+    p.feed(page)
+    return p
+
+
+def _number_in(text: str, number: str) -> bool:
+    return re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", text) is not None
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_write_reports_writes_one_page_per_language(evaluation: Evaluation, tmp_path: Path) -> None:
+    paths = write_reports(evaluation, tmp_path / "out")
+    assert [p.name for p in paths] == ["report-zh.html", "report-en.html"]
+    for path, lang in zip(paths, ("zh-CN", "en"), strict=True):
+        page = path.read_text(encoding="utf-8")
+        assert page.startswith("<!DOCTYPE html>")
+        assert f'<html lang="{lang}">' in page
+        assert '<meta charset="utf-8">' in page
+    # pages written together link to each other
+    assert 'href="report-en.html"' in paths[0].read_text(encoding="utf-8")
+    assert 'href="report-zh.html"' in paths[1].read_text(encoding="utf-8")
+
+
+def test_write_reports_refuses_an_unknown_language(evaluation: Evaluation,
+                                                   tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="fr"):
+        write_reports(evaluation, tmp_path, langs=("zh", "fr"))
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_empty_evaluation_still_makes_a_page(evaluation: Evaluation) -> None:
+    empty = evaluation.model_copy(update={"results": []})
+    assert "本次评估没有结果" in render_report(empty, "zh")
+    assert "This evaluation has no results" in render_report(empty, "en")
+
+
+def test_render_is_deterministic(evaluation: Evaluation, pages: dict[str, str]) -> None:
+    again = Evaluation.model_validate_json(evaluation.model_dump_json())
+    for lang in ("zh", "en"):
+        assert render_report(again, lang) == pages[lang]
+
+
+# --------------------------------------------------------------------------- content
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_value_and_source_appears_in_its_metric_section(
+        evaluation: Evaluation, pages: dict[str, str], lang: str) -> None:
+    page = parse(pages[lang])
+    hrefs = {a["href"] for tag, a in page.tags if tag == "a" and "href" in a}
+    points = all_points(evaluation)
+    assert len(points) > 20
+    for metric, p in points:
+        section = "".join(page.section_text[f"m-{metric}"])
+        assert _number_in(section, fmt.number(p.value)), (metric, p.year, p.value)
+        if p.source.startswith("https://"):
+            assert p.source in hrefs, p.source
+            assert str(escape(p.source)) in pages[lang]
+        else:
+            assert p.source in section
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_footnote_mark_resolves_and_every_footnote_is_used(
+        pages: dict[str, str], lang: str) -> None:
+    page = parse(pages[lang])
+    marks = {a["href"][1:] for tag, a in page.tags
+             if tag == "a" and a.get("href", "").startswith("#fn-")}
+    notes = {i for i in page.ids if i.startswith("fn-")}
+    assert marks, "no footnote marks"
+    assert marks <= page.ids
+    assert marks == notes
+
+
+def test_summary_table_has_one_row_per_target(evaluation: Evaluation,
+                                              pages: dict[str, str]) -> None:
+    table = pages["zh"].split('<table class="summary-table">')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    assert body.count("<tr") == sum(len(m.targets) for m in evaluation.results)
+
+
+def test_summary_latest_value_points_at_its_source_note(pages: dict[str, str]) -> None:
+    # rd_intensity 2025: latest 1.51 (2023), whose source is census-5
+    page = pages["en"]
+    note = re.search(r'1\.51%<sup class="fn-mark"><a href="#fn-(\d+)"', page)
+    assert note is not None
+    footnote = page.split(f'<li id="fn-{note.group(1)}"')[1].split("</li>")[0]
+    assert f"{EXAMPLE}/census-5" in footnote
+
+
+def test_statuses_and_verdicts_are_labelled_not_only_coloured(pages: dict[str, str]) -> None:
+    zh, en = pages["zh"], pages["en"]
+    for code in i18n.STATUS_CODES:
+        assert f'class="chip status-{code}"' in zh
+    assert re.search(r'status-achieved"><span class="glyph" aria-hidden="true">✓&nbsp;</span>'
+                     r"已达标</span>", zh)
+    assert re.search(r'verdict-missed"><span class="glyph" aria-hidden="true">✕&nbsp;</span>'
+                     r"Missed</span>", en)
+
+
+def test_labels_follow_the_language(pages: dict[str, str]) -> None:
+    zh, en = pages["zh"], pages["en"]
+    zh_labels = ["阅读说明", "总览", "已达标", "进展顺利", "需加快", "偏离目标", "数据不足",
+                 "已实现", "未实现", "尚未到期", "无法评估", "其他公布数", "资料来源",
+                 "按期推进", "进展有限", "有进展但需加快", "2020 目标 1.26", "单位：%",
+                 "指数（2015年=100）", "比上年增长，%", "2025 目标 6.5左右"]
+    en_labels = ["How to read this report", "Summary", "Achieved", "On track",
+                 "Needs acceleration", "Off track", "Insufficient data", "Missed", "Open",
+                 "Not assessable", "Other published figures", "Sources", "Limited progress",
+                 "Progress made, acceleration needed", "2020 target 1.26", "Unit: %",
+                 "Index (2015 = 100)", "Growth on previous year, %", "2025 target about 6.5"]
+    for label in zh_labels:
+        assert label in zh, label
+    for label in en_labels:
+        assert label in en, label
+    for label in ("阅读说明", "总览", "已达标", "进展顺利", "资料来源", "其他公布数", "单位："):
+        assert label not in en, label
+    for label in ("How to read", "Summary", "On track", "Sources", "Unit: "):
+        assert label not in zh, label
+
+
+def test_unknown_category_shows_its_code(pages: dict[str, str]) -> None:
+    assert "unable_to_assess_yet" in pages["zh"]
+    assert "unable_to_assess_yet" in pages["en"]
+
+
+def test_published_unit_is_written_out(pages: dict[str, str]) -> None:
+    assert "比2015年下降15.9%" in pages["zh"]
+    assert "15.9% decline on 2015" in pages["en"]
+
+
+def test_synthetic_data_is_announced(pages: dict[str, str]) -> None:
+    assert "虚构数据" in pages["zh"]
+    assert "They are made up" in pages["en"]
+
+
+# --------------------------------------------------------------------------- safety
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_untrusted_text_is_escaped(pages: dict[str, str], lang: str) -> None:
+    page = pages[lang]
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script" not in page.lower()
+
+
+def test_only_http_sources_become_links(evaluation: Evaluation) -> None:
+    hostile = evaluation.model_copy(deep=True)
+    point = hostile.results[0].targets[1].series[0]
+    hostile.results[0].targets[1].series[0] = point.model_copy(
+        update={"source": "javascript:alert(1)"})
+    page = render_report(hostile, "en")
+    assert 'href="javascript:' not in page
+    assert "javascript:alert(1)" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_page_loads_nothing(pages: dict[str, str], lang: str) -> None:
+    page = parse(pages[lang])
+    for tag, attrs in page.tags:
+        if tag == "a":
+            continue
+        for name in ("src", "href", "srcset", "data", "poster", "action", "xlink:href"):
+            value = attrs.get(name, "")
+            assert not re.match(r"(https?:)?//", value), (tag, name, value)
+        assert tag not in ("script", "link", "img", "iframe", "object", "embed", "audio",
+                           "video", "source", "base", "form")
+    style = pages[lang].split("<style>")[1].split("</style>")[0]
+    assert "url(" not in style
+    assert "@import" not in style
+    assert "@font-face" not in style
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _svgs(page: str) -> list[str]:
+    return re.findall(r"<svg\b.*?</svg>", page, flags=re.S)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_svg_is_well_formed_and_accessible(evaluation: Evaluation, pages: dict[str, str],
+                                                 lang: str) -> None:
+    svgs = _svgs(pages[lang])
+    assert len(svgs) == sum(len(measure_groups(m)) for m in evaluation.results)
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.tag == f"{SVG_NS}svg"
+        assert root.find(f"{SVG_NS}title") is not None
+        assert (root.findtext(f"{SVG_NS}desc") or "").strip()
+        assert "Noto Sans CJK SC" in root.get("font-family", "")
+        assert int(root.get("width", "0")) > 0 and int(root.get("height", "0")) > 0
+
+
+def test_chart_draws_what_the_evaluation_says(evaluation: Evaluation) -> None:
+    rd = evaluation.results[0]
+    [group] = measure_groups(rd)
+    chart = group_chart(group, "zh", "c", "t")
+    assert chart.paths == (((2015.0, 0.95), (2020.0, 1.26), (2025.0, 1.68)),)
+    assert [m.y for m in chart.series] == [p.value for p in group.points]
+    assert [m.hollow for m in chart.series].count(True) == 2  # derived 2018, estimate 2022
+    assert [m.y for m in chart.alternatives] == [1.45, 1.40]
+    assert chart.base == Mark(x=2015.0, y=0.95, tip="基期值 2015: 0.95%")
+    assert [(tm.x, tm.y, tm.label) for tm in chart.targets] == [
+        (2020.0, 1.26, "2020 目标 1.26"), (2025.0, 1.68, "2025 目标 1.68")]
+    [projection] = chart.projections
+    assert (projection.x, projection.value, projection.lower, projection.upper,
+            projection.start) == (2025.0, 1.66, 1.58, 1.75, (2023.0, 1.51))
+
+
+def test_growth_targets_plan_a_flat_path_over_their_periods(evaluation: Evaluation) -> None:
+    [group] = measure_groups(evaluation.results[2])
+    chart = group_chart(group, "en", "c", "t")
+    assert chart.paths == (((2016, 7.5), (2020, 7.5)), ((2021, 6.5), (2025, 6.5)))
+    assert [tm.tolerance for tm in chart.targets] == [0.5, 0.5]
+    assert chart.unit_label == "Growth on previous year, %"
+
+
+def test_part_year_figure_sits_inside_its_year(evaluation: Evaluation) -> None:
+    [group] = measure_groups(evaluation.results[3])
+    chart = group_chart(group, "en", "c", "t")
+    part = [m for m in chart.series if m.hollow]
+    assert len(part) == 1
+    assert 2017.7 < part[0].x < 2017.8  # 2018-09-30
+
+
+def _chart(**kw: object) -> LineChart:
+    base: dict[str, object] = {"chart_id": "edge", "title": "edge <&>", "desc": "d",
+                               "unit_label": "Unit: %", "no_data": "No observations yet",
+                               "legend": {"series": "Published", "target": "Target"}}
+    base.update(kw)
+    return LineChart(**base)  # type: ignore[arg-type]
+
+
+def _tick_values(svg: str) -> list[float]:
+    root = ET.fromstring(svg)
+    grid = root.find(f"{SVG_NS}g[@class='grid']")
+    assert grid is not None
+    labels = [t.text or "" for t in grid.findall(f"{SVG_NS}text")
+              if t.get("text-anchor") == "end"]
+    return [float(s.replace(",", "")) for s in labels]
+
+
+@pytest.mark.parametrize("case", [
+    {},  # no data at all
+    {"series": (Mark(2019, 5.0),)},  # one point
+    {"series": (Mark(2016, 3.0), Mark(2017, 3.0), Mark(2018, 3.0))},  # all equal
+    {"series": (Mark(2016, -4.2), Mark(2017, -0.5), Mark(2018, 2.5))},  # negative values
+    {"series": (Mark(2015, 100.0), Mark(2020, 84.1)), "reference_line": 100.0,
+     "targets": (TargetMark(2020, 82.0, "2020 target 82"),)},  # an index
+    {"series": (Mark(2019, 6.81, hollow=True),), "paths": (((2016, 7.5), (2020, 7.5)),),
+     "targets": (TargetMark(2020, 7.5, "2020 target about 7.5", tolerance=0.5),)},  # growth
+    {"targets": (TargetMark(2025, 1.1, "2025 target 1.1"),),
+     "projections": (ProjectionMark(2025, None, 0.9, 1.2),)},  # no series, a band
+    {"series": (Mark(2016, 12_000.0), Mark(2017, 56_000.0))},  # thousands
+])
+def test_edge_charts_render_and_cover_their_values(case: dict[str, object]) -> None:
+    chart = _chart(**case)
+    svg = render(chart)
+    assert svg == render(chart)
+    root = ET.fromstring(svg)
+    assert root.findtext(f"{SVG_NS}title") == "edge <&>"
+    values = [m.y for m in chart.series] + [t.y for t in chart.targets]
+    if not values and not chart.projections:
+        assert "No observations yet" in svg
+        return
+    ticks = _tick_values(svg)
+    assert len(ticks) >= 2
+    assert all(ticks[0] <= v <= ticks[-1] for v in values)
+
+
+def test_nice_ticks() -> None:
+    assert nice_ticks(0.95, 1.75) == [0.8, 1.0, 1.2, 1.4, 1.6, 1.8]
+    assert nice_ticks(-4.2, 2.5) == [-6.0, -4.0, -2.0, 0.0, 2.0, 4.0]
+    for lo, hi in [(0.0, 1.0), (-3.3, 7.7), (63.0, 101.0), (1e-3, 2e-3), (5.0, 5.0)]:
+        ticks = nice_ticks(lo, hi)
+        assert ticks[0] <= min(lo, hi) and ticks[-1] >= max(lo, hi)
+        steps = {round(b - a, 12) for a, b in pairwise(ticks)}
+        assert len(steps) == 1
+    with pytest.raises(ValueError):
+        nice_ticks(float("nan"), 1.0)
+
+
+def test_year_ticks() -> None:
+    assert year_ticks(2015, 2025, 14) == list(range(2015, 2026))
+    assert year_ticks(2015, 2025, 6) == [2016, 2018, 2020, 2022, 2024]
+    assert year_ticks(1990, 2030, 6) == [1990, 2000, 2010, 2020, 2030]
+
+
+def test_golden_chart(evaluation: Evaluation) -> None:
+    """The rendering of one fixed chart, byte for byte. MIC2025_UPDATE_GOLDEN=1 rewrites it."""
+    svg = metric_charts(evaluation.results[0], "zh")[0]
+    path = GOLDEN / "chart-rd_intensity-zh.svg"
+    if os.environ.get("MIC2025_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+    assert path.exists(), f"{path} is missing; run with MIC2025_UPDATE_GOLDEN=1 to create it"
+    assert svg == path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_label_table_is_complete_in_both_languages() -> None:
+    for key in i18n.all_keys():
+        zh, en = i18n.entry(key)
+        assert zh.strip() and en.strip(), key
+    for code in i18n.STATUS_CODES:
+        assert i18n.code_label("status", code, "zh") != code
+        assert i18n.code_label("status", code, "en") != code
+    for code in i18n.VERDICT_CODES:
+        assert i18n.code_label("verdict", code, "zh") != code
+    categories = {
+        "statcan": ["target_achieved", "on_track", "acceleration_needed", "limited_progress",
+                    "deterioration", "insufficient_data"],
+        "unsd2022": ["target_met", "substantial_progress", "fair_progress",
+                     "limited_or_no_progress", "deterioration", "insufficient_data"],
+        "unsd2023": ["target_met_or_on_track", "fair_progress_acceleration_needed",
+                     "stagnation_or_regression", "insufficient_data"],
+        "escap": ["maintain", "accelerate", "reverse", "insufficient_data"],
+    }
+    assert tuple(categories) == i18n.METHOD_CODES
+    for method, codes in categories.items():
+        assert i18n.method_categories(method) == codes
+        for code in codes:
+            for lang in ("zh", "en"):
+                assert i18n.category_label(method, code, lang) != code
+                assert i18n.category_description(method, code, lang)
+        assert i18n.method_name(method, "zh") != method
+        assert i18n.method_reference(method)
+
+
+def test_unknown_codes_fall_back_to_the_code() -> None:
+    assert i18n.category_label("statcan", "brand_new", "zh") == "brand_new"
+    assert i18n.category_label("newmethod", "on_track", "en") == "On track"
+    assert i18n.code_label("status", "mystery", "en") == "mystery"
+    assert i18n.method_name("newmethod", "zh") == "newmethod"
