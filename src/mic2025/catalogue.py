@@ -33,8 +33,10 @@ def series_catalogue() -> tuple[Metric, ...]:
         try:
             out.append(Metric.model_validate(item))
         except ValidationError as exc:
-            raise PlanError(f"{path}: series[{i}] does not validate",
-                            [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from None
+            raise PlanError(
+                f"{path}: series[{i}] does not validate",
+                [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()],
+            ) from None
     return tuple(out)
 
 

@@ -52,10 +52,22 @@ def as_of(d: date) -> Period:
     return Period(d, "date", d.year, d.isoformat())
 
 
-_Q = [re.compile(p) for p in (r"^(?P<y>\d{4})[-\s]?Q(?P<q>[1-4])$", r"^Q(?P<q>[1-4])[-\s]?(?P<y>\d{4})?$",
-                              r"^(?P<y>\d{4})?年?第?(?P<qz>[一二三四1-4])季度$")]
-_M = [re.compile(p) for p in (r"^(?P<y>\d{4})-(?P<m>\d{1,2})$", r"^M(?P<m>\d{1,2})$",
-                              r"^(?P<y>\d{4})?年?(?P<m>\d{1,2})月(底|末)?$")]
+_Q = [
+    re.compile(p)
+    for p in (
+        r"^(?P<y>\d{4})[-\s]?Q(?P<q>[1-4])$",
+        r"^Q(?P<q>[1-4])[-\s]?(?P<y>\d{4})?$",
+        r"^(?P<y>\d{4})?年?第?(?P<qz>[一二三四1-4])季度$",
+    )
+]
+_M = [
+    re.compile(p)
+    for p in (
+        r"^(?P<y>\d{4})-(?P<m>\d{1,2})$",
+        r"^M(?P<m>\d{1,2})$",
+        r"^(?P<y>\d{4})?年?(?P<m>\d{1,2})月(底|末)?$",
+    )
+]
 _D = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})$")
 _ZH_Q = {"一": 1, "二": 2, "三": 3, "四": 4}
 

@@ -184,7 +184,8 @@ class Metric(Model):
         years = [t.year for t in self.targets]
         dupes: list[tuple[tuple[Any, ...], str]] = [
             (("targets", i, "year"), f"two targets for the same year in {self.id}: {sorted(years)}")
-            for i, y in enumerate(years) if y in years[:i]
+            for i, y in enumerate(years)
+            if y in years[:i]
         ]
         if dupes:
             raise LocatedError(dupes)
@@ -298,7 +299,9 @@ class Plan(Model):
     @classmethod
     def _schema(cls, v: int) -> int:
         if v != SCHEMA_VERSION:
-            raise ValueError(f"schema_version {v} is not supported; this mic2025 reads {SCHEMA_VERSION}")
+            raise ValueError(
+                f"schema_version {v} is not supported; this mic2025 reads {SCHEMA_VERSION}"
+            )
         return v
 
     @model_validator(mode="after")
@@ -307,8 +310,11 @@ class Plan(Model):
         areas = {g.id for g in self.goal_areas}
         located: list[tuple[tuple[Any, ...], Metric]] = [
             *((("indicators", i), m) for i, m in enumerate(self.indicators)),
-            *((("projects", p, "metrics", j), m) for p, proj in enumerate(self.projects)
-              for j, m in enumerate(proj.metrics)),
+            *(
+                (("projects", p, "metrics", j), m)
+                for p, proj in enumerate(self.projects)
+                for j, m in enumerate(proj.metrics)
+            ),
             *((("series", i), m) for i, m in enumerate(self.series)),
         ]
         seen: set[str] = set()
@@ -318,20 +324,32 @@ class Plan(Model):
             seen.add(m.id)
         for i, ind in enumerate(self.indicators):
             if ind.goal_area not in areas:
-                problems.append((("indicators", i, "goal_area"),
-                                 f"indicator {ind.id!r} names goal area {ind.goal_area!r}, "
-                                 f"which is not one of {sorted(areas)}"))
+                problems.append(
+                    (
+                        ("indicators", i, "goal_area"),
+                        f"indicator {ind.id!r} names goal area {ind.goal_area!r}, "
+                        f"which is not one of {sorted(areas)}",
+                    )
+                )
         projects = {p.id for p in self.projects}
         indicators = {i.id for i in self.indicators}
         for t, task in enumerate(self.tasks):
             for j, p in enumerate(task.projects):
                 if p not in projects:
-                    problems.append((("tasks", t, "projects", j),
-                                     f"task {task.id!r} names unknown project {p!r}"))
+                    problems.append(
+                        (
+                            ("tasks", t, "projects", j),
+                            f"task {task.id!r} names unknown project {p!r}",
+                        )
+                    )
             for j, ind_id in enumerate(task.indicators):
                 if ind_id not in indicators:
-                    problems.append((("tasks", t, "indicators", j),
-                                     f"task {task.id!r} names unknown indicator {ind_id!r}"))
+                    problems.append(
+                        (
+                            ("tasks", t, "indicators", j),
+                            f"task {task.id!r} names unknown indicator {ind_id!r}",
+                        )
+                    )
         if problems:
             raise LocatedError(problems)
         return self
@@ -392,7 +410,9 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        raise PlanError(f"{path}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise PlanError(
+            f"{path}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(data, dict):
         raise PlanError(f"{path}: line 1: a plan file must be a mapping of fields")
     lines: dict[tuple[Any, ...], int] = {}
@@ -400,13 +420,19 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
     return data, lines
 
 
-def _index_lines(node: yaml.Node | None, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+def _index_lines(
+    node: yaml.Node | None, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]
+) -> None:
     if node is None:
         return
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            k = yaml.safe_load(yaml.serialize(key)) if not isinstance(key, yaml.ScalarNode) else key.value
+            k = (
+                yaml.safe_load(yaml.serialize(key))
+                if not isinstance(key, yaml.ScalarNode)
+                else key.value
+            )
             # integer keys (baseline years) come back as ints from the loaded data
             kk: Any = int(k) if isinstance(k, str) and k.isdigit() else k
             out[(*path, kk)] = key.start_mark.line + 1
@@ -428,8 +454,9 @@ def _problems(path: Path, exc: ValidationError, lines: Mapping[tuple[Any, ...], 
     return out
 
 
-def _problem(path: Path, loc: tuple[Any, ...], msg: str,
-             lines: Mapping[tuple[Any, ...], int]) -> str:
+def _problem(
+    path: Path, loc: tuple[Any, ...], msg: str, lines: Mapping[tuple[Any, ...], int]
+) -> str:
     line = None
     probe = loc
     while probe and line is None:
@@ -440,21 +467,26 @@ def _problem(path: Path, loc: tuple[Any, ...], msg: str,
     return f"{path}:{where}: {field}: {msg}"
 
 
-def _resolve_extends(path: Path, data: dict[str, Any], lines: Mapping[tuple[Any, ...], int],
-                     chain: list[Path]) -> dict[str, Any]:
+def _resolve_extends(
+    path: Path, data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], chain: list[Path]
+) -> dict[str, Any]:
     parent_ref = data.get("extends")
     if not parent_ref:
         return data
     if not isinstance(parent_ref, str):
-        raise PlanError(f"{path}:line {lines.get(('extends',), '?')}: extends must be a plan id or a path")
-    candidate = (path.parent / parent_ref)
+        raise PlanError(
+            f"{path}:line {lines.get(('extends',), '?')}: extends must be a plan id or a path"
+        )
+    candidate = path.parent / parent_ref
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         parent_path = candidate
     else:
         parent_path = bundled_plan_path(parent_ref)
     if parent_path.resolve() in chain:
-        raise PlanError(f"{path}:line {lines.get(('extends',), '?')}: extends: "
-                        f"forms a cycle through {parent_path}")
+        raise PlanError(
+            f"{path}:line {lines.get(('extends',), '?')}: extends: "
+            f"forms a cycle through {parent_path}"
+        )
     parent, parent_lines = _read_yaml(parent_path)
     parent = _resolve_extends(parent_path, parent, parent_lines, [*chain, parent_path.resolve()])
     merged = merge(parent, data)

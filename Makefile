@@ -1,0 +1,42 @@
+# mic2025 — the two commands a fresh machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test install install-test lint typecheck unit system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+
+## run: install, then evaluate the plan on the bundled evidence, print it and write the reports
+run: install
+	$(BIN)/mic2025 run --out build/report
+
+## test: install what the tests need (Python packages; as root also chromium, CJK fonts,
+## PostgreSQL), then ruff, mypy and the whole pytest suite against SQLite and PostgreSQL
+test: install-test system-deps
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+system-deps:
+	scripts/system-deps.sh
+
+lint:
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck:
+	$(BIN)/mypy
+
+unit:
+	$(BIN)/python -m pytest -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache test-artifacts
