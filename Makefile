@@ -22,7 +22,7 @@ run: install
 ## test: install what the tests need (Python packages; as root also chromium, CJK fonts,
 ## PostgreSQL), then ruff, mypy and the whole pytest suite against SQLite and PostgreSQL
 test: install-test system-deps
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/mypy
 	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -30,7 +30,7 @@ system-deps:
 	scripts/system-deps.sh
 
 lint:
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
 
 typecheck:
 	$(BIN)/mypy
