@@ -656,7 +656,9 @@ def escap_estimate(points: Sequence[tuple[int, float]], target_year: int) -> tup
     w = recency_weights(years)
     if all(v > 0 for v in values):
         _, beta, _ = wls_line(years, [math.log(v) for v in values], w)
-        return xt * math.exp(beta * (target_year - t)), False
+        # an explosive fitted growth would overflow exp(); ln(max float) ≈ 709.78
+        exponent = min(beta * (target_year - t), 709.0)
+        return xt * math.exp(exponent), False
     _, slope, _ = wls_line(years, values, w)
     return xt + slope * (target_year - t), True
 
