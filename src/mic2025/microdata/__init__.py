@@ -1,0 +1,10 @@
+"""Enterprise returns: schema and validation, synthetic populations and samples, the indicator
+engine, and replicate variance.
+
+* :mod:`.schema` — the fields of an enterprise annual return and their rules; validation of a
+  Parquet file or DuckDB relation in SQL;
+* :mod:`.generate` — synthetic populations calibrated to national targets, stratified samples
+  with design weights (every output is flagged synthetic);
+* :mod:`.engine` — every plan indicator with a formula, grouped, in one SQL query;
+* :mod:`.variance` — Rao–Wu rescaling bootstrap replicate weights, standard errors, intervals.
+"""

@@ -1,0 +1,498 @@
+"""Synthetic enterprise populations and stratified samples — SYNTHETIC DATA, not real returns.
+
+Every table made here carries a ``synthetic`` column that is always true and Parquet
+key-value metadata ``mic2025.synthetic = true`` (with the seed, the generator version and the
+calibration targets), so that no synthetic figure can pass for a statistic.
+
+Population (:func:`generate_population`)
+    ``n_enterprises`` manufacturers followed over ``years`` (a balanced panel). Each gets a
+    mainland province, a GB/T 4754 division, a county-format area code (format-valid, not taken
+    from the county list, which is not bundled) and a 统一社会信用代码 with a valid GB 32100-2015
+    check character. Revenue is lognormal-times-gamma skewed (a Pareto-like upper tail above the
+    20 million yuan 规模以上 threshold) and follows a random walk with national growth, so an
+    enterprise stays large or small from year to year. A latent "modernity" factor per
+    enterprise drives R&D propensity and intensity, digital design tools and numerical control
+    up and energy intensity down, which gives the usual correlations between indicators. The
+    size class follows 统计上大中小微型企业划分办法(2017) from employees and revenue.
+
+Calibration
+    ``targets`` maps a quantity to ``{year: value}``: a name in :data:`CALIBRATION` or a plan
+    formula with the same shape up to a constant factor (``sum(energy_tce) / sum(value_added)``
+    matches ``energy_intensity`` whatever the factor; the value is rescaled). Between given
+    years targets are interpolated linearly, outside them held flat. Ratios of sums are met
+    exactly by scaling the numerator field per year; ``count_if(x > 0) / count()`` exactly by a
+    per-year threshold on a latent; the mean of key-process rates and the patent ratio in
+    expectation (a per-year logistic shift found by bisection; a Poisson rate). Quantities
+    without a target keep the generator's own, arbitrary, level. :data:`DEMO_TARGETS` are
+    ILLUSTRATIVE values for demonstrations and tests, not published figures; callers pass the
+    bundled published series.
+
+Sample (:func:`draw_sample`)
+    Stratified simple random sampling without replacement, each year drawn independently,
+    strata = province × size class; every ``large`` stratum is taken whole (take-all); the rest
+    of ``n`` is allocated by Neyman allocation on revenue (n_h ∝ N_h·S_h; Neyman 1934, *JRSS*
+    97, 558–625; Cochran 1977, *Sampling Techniques*, §5.5) or proportionally, with at least
+    two units per stratum (so that the bootstrap can resample) and never more than N_h.
+    ``inclusion_probability`` = n_h/N_h, ``design_weight`` = N_h/n_h, ``stratum_size`` = N_h.
+
+Everything is vectorised numpy; 500,000 enterprises × 11 years take seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..errors import Mic2025Error
+from ..formula import BinaryOp, Expr, Number, parse, to_text
+from .schema import (
+    SCALE_THRESHOLD_YUAN,
+    SIZE_CLASSES,
+    USCC_ALPHABET,
+    mainland_provinces,
+    manufacturing_divisions,
+    uscc_check_indices,
+)
+
+GENERATOR_VERSION = "mic2025.microdata.generate/1"
+
+
+class GenerationError(Mic2025Error, ValueError):
+    """A population or sample cannot be made as asked (unknown target, impossible size)."""
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A calibratable national aggregate: its formula and how the generator meets it."""
+
+    formula: str
+    method: Literal["scale", "poisson", "threshold", "logistic"]
+    field: str
+
+
+CALIBRATION: dict[str, Quantity] = {
+    "value_added_rate": Quantity("sum(value_added) / sum(gross_output) * 100", "scale",
+                                 "value_added"),
+    "rd_intensity": Quantity("sum(rd_expenditure) / sum(revenue) * 100", "scale",
+                             "rd_expenditure"),
+    "patents_per_100m_revenue": Quantity("sum(valid_invention_patents) / sum(revenue) * 1e8",
+                                         "poisson", "valid_invention_patents"),
+    "digital_design_tools": Quantity("count_if(digital_design_tools > 0) / count() * 100",
+                                     "threshold", "digital_design_tools"),
+    "key_process_nc_rate": Quantity("mean(key_processes_nc / key_processes) * 100", "logistic",
+                                    "key_processes_nc"),
+    "energy_intensity": Quantity("sum(energy_tce) / sum(value_added)", "scale", "energy_tce"),
+    "co2_intensity": Quantity("sum(co2_t) / sum(value_added)", "scale", "co2_t"),
+    "water_intensity": Quantity("sum(water_m3) / sum(value_added)", "scale", "water_m3"),
+    "solid_waste_utilisation": Quantity(
+        "sum(solid_waste_utilised) / sum(solid_waste_generated) * 100", "scale",
+        "solid_waste_utilised"),
+}
+
+# ILLUSTRATIVE demo targets — round numbers in the neighbourhood of the plan's table, NOT
+# published statistics. Units follow the formulas in CALIBRATION (intensities per yuan).
+DEMO_TARGETS: dict[str, dict[int, float]] = {
+    "value_added_rate": {2015: 22.0, 2025: 26.0},
+    "rd_intensity": {2015: 0.95, 2020: 1.3, 2023: 1.7},
+    "patents_per_100m_revenue": {2015: 0.44, 2020: 1.1, 2025: 1.6},
+    "digital_design_tools": {2015: 58.0, 2020: 72.0, 2025: 84.0},
+    "key_process_nc_rate": {2015: 33.0, 2020: 50.0, 2025: 64.0},
+    "energy_intensity": {2015: 1.2e-4, 2025: 0.8e-4},
+    "co2_intensity": {2015: 2.9e-4, 2025: 1.9e-4},
+    "water_intensity": {2015: 3.0e-3, 2025: 1.8e-3},
+    "solid_waste_utilisation": {2015: 65.0, 2020: 73.0, 2025: 79.0},
+}
+
+# Relative numbers of manufacturers by province (rough shape only; synthetic).
+_PROVINCE_WEIGHT = {
+    "11": 1.0, "12": 1.2, "13": 3.5, "14": 1.0, "15": 0.8, "21": 1.8, "22": 0.8, "23": 0.7,
+    "31": 2.0, "32": 11.0, "33": 11.0, "34": 4.5, "35": 4.0, "36": 3.0, "37": 7.0, "41": 5.0,
+    "42": 3.5, "43": 4.0, "44": 13.0, "45": 1.5, "46": 0.2, "50": 1.6, "51": 3.5, "52": 1.0,
+    "53": 1.0, "54": 0.05, "61": 1.5, "62": 0.5, "63": 0.15, "64": 0.3, "65": 0.8,
+}
+# Energy, water and waste intensities by division relative to the average (heavy industry).
+_HEAVY = {"22": 3.0, "25": 6.0, "26": 4.0, "28": 2.5, "30": 5.0, "31": 8.0, "32": 5.0}
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _core(expr: Expr) -> tuple[Expr, float]:
+    """Split literal factors off the top of a formula: ``x * 100`` → (x, 100)."""
+    if isinstance(expr, BinaryOp) and expr.op in ("*", "/"):
+        if isinstance(expr.right, Number):
+            core, k = _core(expr.left)
+            return core, (k * expr.right.value if expr.op == "*"
+                          else k / expr.right.value if expr.right.value else k)
+        if isinstance(expr.left, Number) and expr.op == "*":
+            core, k = _core(expr.right)
+            return core, k * expr.left.value
+    return expr, 1.0
+
+
+def resolve_targets(targets: Mapping[str, Mapping[int, float]]) -> dict[str, dict[int, float]]:
+    """Key targets by :data:`CALIBRATION` name, converting formula keys and their units."""
+    cores = {name: _core(parse(q.formula)) for name, q in CALIBRATION.items()}
+    out: dict[str, dict[int, float]] = {}
+    for key, series in targets.items():
+        if key in CALIBRATION:
+            out[key] = {int(y): float(v) for y, v in series.items()}
+            continue
+        core, factor = _core(parse(key))
+        match = [(n, k) for n, (c, k) in cores.items() if c == core]
+        if not match or factor == 0:
+            known = ", ".join(sorted(CALIBRATION))
+            raise GenerationError(f"cannot calibrate {key!r}: its formula {to_text(core)!r} is "
+                                  f"none of the generator's quantities ({known})")
+        name, own = match[0]
+        out[name] = {int(y): float(v) / factor * own for y, v in series.items()}
+    return out
+
+
+def _by_year(series: Mapping[int, float], years: np.ndarray) -> np.ndarray:
+    ys = np.array(sorted(series), dtype=np.float64)
+    vs = np.array([series[int(y)] for y in ys], dtype=np.float64)
+    return np.interp(years.astype(np.float64), ys, vs)  # flat outside the given years
+
+
+# --------------------------------------------------------------------------- population
+
+
+def _uscc(rng: np.random.Generator, area_codes: np.ndarray) -> np.ndarray:
+    """Unique valid 统一社会信用代码 for enterprises in ``area_codes`` (6-digit strings)."""
+    n = len(area_codes)
+    idx = np.empty((n, 17), dtype=np.int64)
+    idx[:, 0], idx[:, 1] = 9, 1  # 工商 registration, enterprise
+    digits = np.frombuffer("".join(area_codes).encode(), dtype=np.uint8).reshape(n, 6) - 48
+    idx[:, 2:8] = digits
+    # organisation code body: distinct numbers in base 31 (a scrambled counter), one random char
+    serial = (np.arange(n, dtype=np.int64) * 7_919_393 + int(rng.integers(0, 31**6))) % 31**8
+    for j in range(8):
+        idx[:, 15 - j] = serial % 31
+        serial //= 31
+    idx[:, 16] = rng.integers(0, 10, n)
+    check = uscc_check_indices(idx)
+    chars = np.frombuffer(USCC_ALPHABET.encode(), dtype=np.uint8)
+    codes = chars[np.concatenate([idx, check[:, None]], axis=1)]
+    return codes.view("S18").ravel().astype(str)
+
+
+def _size_class(employees: np.ndarray, revenue: np.ndarray) -> np.ndarray:
+    """Indices into SIZE_CLASSES by 统计上大中小微型企业划分办法(2017) for industry."""
+    return np.select([(employees >= 1000) & (revenue >= 4e8),
+                      (employees >= 300) & (revenue >= 2e7),
+                      (employees >= 20) & (revenue >= 3e6)], [0, 1, 2], 3)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _dictionary(indices: np.ndarray, values: Iterable[str]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(indices.astype(np.int32)),
+                                          pa.array(list(values), pa.string()))
+
+
+def generate_population(
+    n_enterprises: int = 500_000,
+    years: Iterable[int] = range(2015, 2026),
+    targets: Mapping[str, Mapping[int, float]] | None = None,
+    *,
+    seed: int = 0,
+) -> pa.Table:
+    """A synthetic balanced panel, ``n_enterprises`` × ``years`` rows, calibrated to ``targets``.
+
+    ``targets=None`` uses :data:`DEMO_TARGETS`; pass ``{}`` for no calibration. See the
+    module docstring for the model.
+    """
+    rng = np.random.default_rng(seed)
+    yrs = np.array(sorted(set(years)), dtype=np.int64)
+    if n_enterprises < 1 or yrs.size == 0:
+        raise GenerationError("need at least one enterprise and one year")
+    goals = resolve_targets(DEMO_TARGETS if targets is None else targets)
+    n, n_years = n_enterprises, yrs.size
+
+    # --- who and where (static)
+    provinces = mainland_provinces()
+    pw = np.array([_PROVINCE_WEIGHT.get(p, 1.0) for p in provinces])
+    prov = rng.choice(len(provinces), n, p=pw / pw.sum())
+    divisions = manufacturing_divisions()
+    dw = rng.gamma(2.0, 1.0, len(divisions))
+    div = rng.choice(len(divisions), n, p=dw / dw.sum())
+    county = rng.integers(1, 10, n) * 100 + rng.integers(1, 20, n)
+    area_codes = np.char.add(np.array(provinces)[prov], np.char.zfill(county.astype(str), 4))
+    area_values, area_idx = np.unique(area_codes, return_inverse=True)
+    ids = _uscc(rng, area_codes)
+    heavy = np.array([_HEAVY.get(d, 1.0) for d in divisions])[div]
+
+    modern = rng.standard_normal(n)  # the latent that ties the indicators together
+    div_effect = rng.normal(0.0, 0.3, len(divisions))[div]
+
+    # --- revenue: skewed level, persistent growth path (years × enterprises)
+    log_rev0 = (np.log(SCALE_THRESHOLD_YUAN) + 0.2 + rng.gamma(1.2, 0.7, n) + div_effect
+                + 0.15 * modern)
+    growth = 0.05 + rng.normal(0.0, 0.02, n_years)
+    shocks = rng.normal(0.0, 0.12, (n_years, n))
+    shocks[0] = 0.0
+    log_rev = log_rev0 + np.cumsum(growth[:, None] * (np.arange(n_years) > 0)[:, None]
+                                   + shocks, axis=0)
+    revenue = np.maximum(np.exp(log_rev), SCALE_THRESHOLD_YUAN * (1.0 + 0.05 * rng.random(n)))
+    size_z = (log_rev - log_rev.mean()) / log_rev.std()
+
+    productivity = np.exp(rng.normal(np.log(8e5), 0.5, n) + 0.2 * modern)[None, :] * \
+        np.exp(0.06 * np.arange(n_years))[:, None]
+    employees = np.maximum(5, np.round(revenue / productivity))
+    size = _size_class(employees, revenue)
+
+    gross_output = revenue * np.clip(rng.normal(1.0, 0.05, n), 0.8, 1.2)
+    va_share = np.clip(rng.normal(0.24, 0.07, n) + 0.02 * modern, 0.03, 0.6)
+    value_added = gross_output * va_share
+
+    # --- R&D: who does it (persistent latent) and how much
+    rd_latent = 0.8 * modern + 0.5 * size_z + rng.normal(0.0, 0.6, n) + \
+        rng.normal(0.0, 0.3, (n_years, n))
+    rd_active = rd_latent > np.quantile(rd_latent, 0.55)
+    rd_share = np.exp(rng.normal(np.log(0.02), 0.6, n) + 0.3 * modern)
+    rd_expenditure = revenue * rd_share * rd_active
+
+    patent_base = (rd_expenditure / 1e6) ** 0.8 * np.exp(rng.normal(0.0, 0.7, n)) + \
+        0.02 * revenue / 1e8
+
+    digital_latent = 0.7 * modern + 0.4 * size_z + rng.normal(0.0, 0.7, n) + \
+        rng.normal(0.0, 0.3, (n_years, n))
+    tools_count = 1 + rng.poisson(np.clip(1.0 + size_z, 0.0, None))
+
+    key_processes = (3 + rng.poisson(2.0 + np.clip(2.0 * size_z[0], -1.5, 6.0))) * \
+        (rng.random(n) > 0.02)
+    nc_latent = 1.1 * modern + 0.3 * size_z[0] + rng.normal(0.0, 0.8, n)
+    nc_jitter = rng.random(n)  # fixed per enterprise: NC processes do not come and go
+
+    energy = value_added * 1e-4 * heavy * np.exp(rng.normal(0.0, 0.6, n) - 0.3 * modern)
+    co2 = energy * np.clip(rng.normal(2.4, 0.3, n), 1.2, 3.5)
+    water = value_added * 3e-3 * heavy * np.exp(rng.normal(0.0, 0.7, n) - 0.2 * modern)
+    waste = revenue * 2e-5 * heavy * np.exp(rng.normal(0.0, 0.8, n))
+    waste_used = waste * np.clip(rng.beta(6.0, 2.5, n) * 1.05, 0.0, 1.3)
+
+    # --- calibration, year by year, in dependency order (value added first)
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        return num.sum(axis=1) / den.sum(axis=1)
+
+    def scale_to(name: str, num: np.ndarray, den: np.ndarray, k: float) -> np.ndarray:
+        goal = _by_year(goals[name], yrs) / k
+        return num * (goal / ratio(num, den))[:, None]
+
+    if "value_added_rate" in goals:
+        for _ in range(3):  # value added may not exceed gross output: scale, cap, repeat
+            value_added = np.minimum(scale_to("value_added_rate", value_added, gross_output,
+                                              100.0), gross_output)
+    if "rd_intensity" in goals:
+        rd_expenditure = scale_to("rd_intensity", rd_expenditure, revenue, 100.0)
+        patent_base = (rd_expenditure / 1e6) ** 0.8 * np.exp(rng.normal(0.0, 0.7, n)) + \
+            0.02 * revenue / 1e8
+    if "energy_intensity" in goals:
+        energy = scale_to("energy_intensity", energy, value_added, 1.0)
+    if "co2_intensity" in goals:
+        co2 = scale_to("co2_intensity", co2, value_added, 1.0)
+    if "water_intensity" in goals:
+        water = scale_to("water_intensity", water, value_added, 1.0)
+    if "solid_waste_utilisation" in goals:
+        waste_used = scale_to("solid_waste_utilisation", waste_used, waste, 100.0)
+
+    if "patents_per_100m_revenue" in goals:
+        goal = _by_year(goals["patents_per_100m_revenue"], yrs) / 1e8 * revenue.sum(axis=1)
+        patent_base = patent_base * (goal / patent_base.sum(axis=1))[:, None]
+    patents = rng.poisson(patent_base)
+
+    share = _by_year(goals.get("digital_design_tools", {yrs[0]: 60.0}), yrs) / 100.0
+    cut = np.array([np.quantile(digital_latent[t], 1.0 - share[t]) for t in range(n_years)])
+    has_tools = digital_latent > cut[:, None]
+    tools = np.where(has_tools, np.where(size_z > 1.0, tools_count, 1), 0)
+
+    nc_goal = _by_year(goals.get("key_process_nc_rate", {yrs[0]: 40.0}), yrs) / 100.0
+    with_kp = key_processes > 0
+    lo, hi = np.full(n_years, -10.0), np.full(n_years, 10.0)
+    for _ in range(40):  # bisection on the yearly shift, all years at once
+        mid = (lo + hi) / 2
+        mean_p = _sigmoid(nc_latent[with_kp][None, :] + mid[:, None]).mean(axis=1)
+        lo, hi = np.where(mean_p < nc_goal, mid, lo), np.where(mean_p < nc_goal, hi, mid)
+    p_nc = _sigmoid(nc_latent[None, :] + ((lo + hi) / 2)[:, None])
+    key_processes_nc = np.minimum(np.floor(key_processes * p_nc + nc_jitter), key_processes)
+
+    # --- assemble, year-major
+    rows = n * n_years
+    ent = np.tile(np.arange(n), n_years)
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, (n_years, n)).ravel()
+
+    table = pa.table({
+        "enterprise_id": _dictionary(ent, ids),
+        "year": pa.array(np.repeat(yrs, n).astype(np.int32)),
+        "area": _dictionary(np.tile(area_idx, n_years), area_values),
+        "division": _dictionary(np.tile(div, n_years), divisions),
+        "size_class": _dictionary(flat(size), SIZE_CLASSES),
+        "stratum": pa.nulls(rows, pa.string()),
+        "design_weight": pa.nulls(rows, pa.float64()),
+        "revenue": pa.array(flat(revenue)),
+        "gross_output": pa.array(flat(gross_output)),
+        "value_added": pa.array(flat(value_added)),
+        "rd_expenditure": pa.array(flat(rd_expenditure)),
+        "valid_invention_patents": pa.array(flat(patents).astype(np.int64)),
+        "digital_design_tools": pa.array(flat(tools).astype(np.int32)),
+        "key_processes": pa.array(flat(key_processes).astype(np.int32)),
+        "key_processes_nc": pa.array(flat(key_processes_nc).astype(np.int32)),
+        "energy_tce": pa.array(flat(energy)),
+        "water_m3": pa.array(flat(water)),
+        "co2_t": pa.array(flat(co2)),
+        "solid_waste_generated": pa.array(flat(waste)),
+        "solid_waste_utilised": pa.array(flat(waste_used)),
+        "employees": pa.array(flat(employees).astype(np.int64)),
+        "synthetic": pa.array(np.ones(rows, dtype=bool)),
+    })
+    return _label(table, seed=seed, targets=goals, kind="population")
+
+
+def _label(table: pa.Table, *, seed: int, targets: Mapping[str, Mapping[int, float]],
+           kind: str, extra: Mapping[str, object] | None = None) -> pa.Table:
+    meta = {
+        "mic2025.synthetic": "true",
+        "mic2025.note": "SYNTHETIC DATA generated by mic2025 — not real enterprises",
+        "mic2025.generator": GENERATOR_VERSION,
+        "mic2025.kind": kind,
+        "mic2025.seed": str(seed),
+        "mic2025.targets": json.dumps({k: {str(y): v for y, v in s.items()}
+                                       for k, s in targets.items()}, sort_keys=True),
+        **{f"mic2025.{k}": json.dumps(v) for k, v in (extra or {}).items()},
+    }
+    return table.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
+
+
+def write_parquet(table: pa.Table, path: str | Path) -> Path:
+    """Write a synthetic table to Parquet, keeping its ``mic2025.*`` metadata."""
+    if (table.schema.metadata or {}).get(b"mic2025.synthetic") != b"true":
+        raise GenerationError("only tables labelled synthetic are written by this module")
+    out = Path(path)
+    pq.write_table(table, out, compression="zstd")
+    return out
+
+
+def is_synthetic(path: str | Path) -> bool:
+    """True when a Parquet file carries the ``mic2025.synthetic`` label."""
+    meta = pq.read_schema(path).metadata or {}
+    return meta.get(b"mic2025.synthetic") == b"true"
+
+
+# --------------------------------------------------------------------------- sample
+
+
+def allocate(n: int, sizes: np.ndarray, spreads: np.ndarray, take_all: np.ndarray, *,
+             method: Literal["neyman", "proportional"] = "neyman",
+             minimum: int = 2) -> np.ndarray:
+    """Stratum sample sizes summing to ``n`` (or to the population, if smaller).
+
+    Take-all strata get N_h. The rest get n_h ∝ N_h·S_h (Neyman) or ∝ N_h (proportional),
+    at least ``min(minimum, N_h)`` and at most N_h; strata that hit the cap are fixed and the
+    remainder is reallocated among the others (Cochran 1977, §5.9). Rounding by largest
+    remainders keeps the total.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
+    alloc = np.where(take_all, sizes, np.minimum(minimum, sizes))
+    if alloc.sum() > n:
+        raise GenerationError(f"a sample of {n} cannot hold the take-all strata and the minimum of "
+                         f"{minimum} per stratum ({int(alloc.sum())} units)")
+    fixed = take_all | (alloc >= sizes)
+    score = sizes * (np.asarray(spreads, dtype=np.float64) if method == "neyman" else 1.0)
+    score = np.where(score > 0, score, sizes.astype(np.float64) * 1e-9)
+    while True:
+        free = ~fixed
+        left = min(n, int(sizes.sum())) - int(alloc[fixed].sum())
+        if not free.any() or left <= 0:
+            break
+        share = np.zeros(len(sizes))
+        share[free] = left * score[free] / score[free].sum()
+        share = np.maximum(share, alloc)  # never below the minimum
+        over = free & (share >= sizes)
+        if over.any():  # capped strata are taken whole; allocate the rest again
+            alloc[over] = sizes[over]
+            fixed |= over
+            continue
+        base = np.floor(share).astype(np.int64)
+        short = left - int(base[free].sum())
+        if short > 0:
+            order = np.argsort(-(share - base) * free)
+            base[order[:short]] += 1
+        elif short < 0:  # the minimums pushed us over: trim the largest allocations
+            order = np.argsort(-(base - alloc) * free)
+            base[order[:-short]] -= 1
+        alloc[free] = base[free]
+        break
+    return alloc
+
+
+def draw_sample(
+    population: pa.Table,
+    n: int = 30_000,
+    *,
+    allocation: Literal["neyman", "proportional"] = "neyman",
+    take_all: Iterable[str] = ("large",),
+    minimum: int = 2,
+    seed: int = 1,
+) -> pa.Table:
+    """A stratified SRSWOR sample of ``n`` per year from a population table (see module doc).
+
+    Strata are province × size class within each year. Returns the sampled rows with
+    ``stratum``, ``design_weight`` = N_h/n_h, ``inclusion_probability`` = n_h/N_h and
+    ``stratum_size`` = N_h filled in.
+    """
+    rng = np.random.default_rng(seed)
+    years, year_idx = np.unique(population.column("year").to_numpy(), return_inverse=True)
+    province = pc.utf8_slice_codeunits(population.column("area").cast(pa.string()), 0, 2)
+    provinces = pc.unique(province)
+    prov_idx = pc.index_in(province, value_set=provinces).to_numpy()
+    size_idx = pc.index_in(population.column("size_class").cast(pa.string()),
+                           value_set=pa.array(SIZE_CLASSES)).to_numpy()
+    combined = (year_idx * len(provinces) + prov_idx) * len(SIZE_CLASSES) + size_idx
+    codes, stratum = np.unique(combined, return_inverse=True)
+    key_year = years[codes // (len(provinces) * len(SIZE_CLASSES))]
+    key_prov = np.asarray(provinces.to_pylist())[(codes // len(SIZE_CLASSES)) % len(provinces)]
+    key_size = np.asarray(SIZE_CLASSES)[codes % len(SIZE_CLASSES)]
+    revenue = population.column("revenue").to_numpy()
+    sizes = np.bincount(stratum)
+    mean = np.bincount(stratum, revenue) / sizes
+    var = np.bincount(stratum, revenue**2) / sizes - mean**2
+    spread = np.sqrt(np.maximum(var, 0.0))
+    big = np.isin(key_size, list(take_all))
+    keys = np.char.add(np.char.add(key_prov.astype(str), "0000|"), key_size)
+    alloc = np.zeros(len(keys), dtype=np.int64)
+    for y in np.unique(key_year):  # one allocation per year (a few dozen strata each)
+        m = key_year == y
+        alloc[m] = allocate(n, sizes[m], spread[m], big[m], method=allocation, minimum=minimum)
+    # random order within each stratum; keep the first n_h
+    order = np.lexsort((rng.random(len(stratum)), stratum))
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rank = np.empty(len(stratum), dtype=np.int64)
+    rank[order] = np.arange(len(stratum)) - starts[stratum[order]]
+    chosen = np.flatnonzero(rank < alloc[stratum])
+    s = stratum[chosen]
+    sample = population.take(pa.array(chosen))
+    labels = keys
+    for name, values in (("stratum", _dictionary(s, labels)),
+                         ("design_weight", pa.array(sizes[s] / alloc[s])),
+                         ("inclusion_probability", pa.array(alloc[s] / sizes[s])),
+                         ("stratum_size", pa.array(sizes[s].astype(np.int64)))):
+        at = sample.schema.get_field_index(name)
+        sample = (sample.set_column(at, name, values) if at >= 0
+                  else sample.append_column(name, values))
+    meta = dict(sample.schema.metadata or {})
+    return _label(sample, seed=seed, targets=json.loads(meta.get(b"mic2025.targets", b"{}")),
+                  kind="sample", extra={"n": n, "allocation": allocation,
+                                        "take_all": list(take_all), "minimum": minimum,
+                                        "population_seed": meta.get(b"mic2025.seed", b"").decode()})

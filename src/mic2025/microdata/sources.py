@@ -1,0 +1,79 @@
+"""Where enterprise returns come from: a Parquet file, a table name, a DuckDB relation or a
+pyarrow table.
+
+:func:`source_sql` turns any of them into a ``FROM`` item of the given connection, so the
+validator and the engine read every source the same way. A relation belongs to the
+connection that made it: pass that connection, or none and it is read through Arrow.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TypeAlias
+
+import duckdb
+import pyarrow as pa
+
+Source: TypeAlias = str | Path | duckdb.DuckDBPyRelation | pa.Table
+
+ROW_COLUMN = "__row"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def is_parquet(source: Source) -> bool:
+    return isinstance(source, Path) or (isinstance(source, str) and (
+        source.endswith(".parquet") or "/" in source or "*" in source))
+
+
+def source_sql(con: duckdb.DuckDBPyConnection, source: Source, *, row_numbers: bool = False
+               ) -> str:
+    """A ``FROM`` item for ``source``; with ``row_numbers``, a 1-based ``__row`` column.
+
+    Rows of a Parquet file are numbered in file order (``file_row_number``); rows of a
+    relation or table in scan order, which DuckDB keeps as insertion order.
+    """
+    if is_parquet(source):
+        path = _literal(str(source))
+        if row_numbers:
+            return (f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {ROW_COLUMN} "
+                    f"FROM read_parquet({path}, file_row_number = true))")
+        return f"read_parquet({path})"
+    if isinstance(source, pa.Table):
+        name = f"__mic2025_src_{uuid.uuid4().hex[:12]}"
+        con.register(name, source)
+        table = f'"{name}"'
+    elif isinstance(source, duckdb.DuckDBPyRelation):
+        name = f"__mic2025_src_{uuid.uuid4().hex[:12]}"
+        source.create_view(name, replace=True)  # lands on the relation's own connection
+        table = f'"{name}"'
+    else:
+        table = '"' + str(source).replace('"', '""') + '"'
+    if row_numbers:
+        return f"(SELECT *, ROW_NUMBER() OVER () AS {ROW_COLUMN} FROM {table})"
+    return table
+
+
+def own_connection(con: duckdb.DuckDBPyConnection | None, source: Source
+                   ) -> tuple[duckdb.DuckDBPyConnection, Source]:
+    """The connection to use, and the source as seen from it.
+
+    Without ``con`` a new in-memory connection is opened (progress bar off) and a relation
+    from elsewhere is brought over as an Arrow table.
+    """
+    if con is not None:
+        return con, source
+    con = duckdb.connect()
+    con.sql("SET enable_progress_bar = false")
+    if isinstance(source, duckdb.DuckDBPyRelation):
+        return con, source.to_arrow_table()
+    return con, source
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, from_sql: str) -> dict[str, str]:
+    """Column names and DuckDB types of a ``FROM`` item."""
+    rows = con.sql(f"DESCRIBE SELECT * FROM {from_sql}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
