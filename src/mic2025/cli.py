@@ -704,5 +704,17 @@ def schema(name: str) -> None:
     click.echo(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
 
 
+def _register_groups() -> None:
+    import importlib
+
+    from .commands import GROUPS
+
+    for module, attr in GROUPS:
+        main.add_command(getattr(importlib.import_module(module), attr))
+
+
+_register_groups()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

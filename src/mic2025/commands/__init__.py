@@ -1,0 +1,8 @@
+"""Command groups that live beside their subsystem: each module defines one click group.
+
+``mic2025.cli`` registers every group listed in :data:`GROUPS`; a module here imports its
+subsystem lazily inside the commands, so ``mic2025 --help`` stays fast.
+"""
+
+#: (module, attribute) of each command group registered on the main ``mic2025`` command
+GROUPS: tuple[tuple[str, str], ...] = ()
