@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,20 +44,20 @@ def _fail_cleanly(fn: F) -> F:
 
 
 def _parse_as_of(value: str | None) -> datetime | None:
-    """``--as-of 2024-06-30`` means what the store knew at the end of that day (UTC)."""
+    """``--as-of 2024-06-30`` means what the store knew at the end of that day (UTC).
+
+    A timestamp must carry its time zone (``2024-06-30T12:00:00+08:00``); one without is
+    refused rather than guessed.
+    """
     if not value:
         return None
+    from .errors import StoreError
+    from .store import as_of_instant
+
     try:
-        d = date.fromisoformat(value)
-    except ValueError:
-        try:
-            dt = datetime.fromisoformat(value)
-        except ValueError:
-            raise click.BadParameter(
-                f"{value!r} is not a date (YYYY-MM-DD) or a timestamp"
-            ) from None
-        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-    return datetime.combine(d, time.max, tzinfo=UTC)
+        return as_of_instant(value)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -196,7 +196,7 @@ def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
         "baseline",
         "targets",
     ):
-        t.add_column(col)
+        t.add_column(col, no_wrap=col == "id")
     for ind in p.indicators:
         t.add_row(
             ind.id,
@@ -215,7 +215,7 @@ def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
             else f"Box {proj.box}: {proj.name.get(lang)}"
         )
         for col in ("id", "metric", "unit", "targets"):
-            pt.add_column(col)
+            pt.add_column(col, no_wrap=col == "id")
         for m in proj.metrics:
             pt.add_row(
                 m.id,
@@ -254,14 +254,66 @@ def plan_validate(plan_file: str) -> None:
 @db_option
 @plan_option
 @click.option("--actor", default="", help="Who is importing (recorded with the vintage).")
-@_fail_cleanly
-def import_(file: str, db: str | None, plan_file: str | None, actor: str) -> None:
-    """Import a CSV or .xlsx file in the long format (all rows or none)."""
-    from .ingest.load import import_file
+@click.option("--note", default="", help="A note recorded with the vintage.")
+@click.option("--check", is_flag=True, help="Validate only: report problems, store nothing.")
+@click.option(
+    "--encoding", default=None, help="Text encoding of a CSV that is not UTF-8 (gb18030)."
+)
+@click.option("--sheet", "sheets", multiple=True, help="Import only this sheet (repeatable).")
+@click.option(
+    "--problems",
+    "problems_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="On rejection, also write every problem to this CSV file.",
+)
+def import_(
+    file: str,
+    db: str | None,
+    plan_file: str | None,
+    actor: str,
+    note: str,
+    check: bool,
+    encoding: str | None,
+    sheets: tuple[str, ...],
+    problems_file: str | None,
+) -> None:
+    """Import a CSV or .xlsx file in the long format (all rows or none).
 
-    with _session(db, plan_file) as (store, plan):
-        result = import_file(store, Path(file), plan, actor=actor)
-    click.echo(result.summary() if hasattr(result, "summary") else str(result))
+    Exit status 0: stored (or nothing new); 3: rejected, every problem listed with its
+    sheet, row and column, and nothing stored; 2: any other error.
+    """
+    from .ingest.load import check_file, import_file, problems_csv
+    from .plan import load_plan
+
+    try:
+        if check:
+            obs = check_file(
+                Path(file), load_plan(plan_file), encoding=encoding, sheets=sheets or None
+            )
+            click.echo(f"{file}: {len(obs)} rows valid; nothing stored (--check)")
+            return
+        with _session(db, plan_file) as (store, plan):
+            result = import_file(
+                store,
+                Path(file),
+                plan,
+                actor=actor,
+                note=note,
+                encoding=encoding,
+                sheets=sheets or None,
+            )
+        click.echo(result.summary())
+    except ImportRejected as exc:
+        if problems_file:
+            Path(problems_file).write_text(problems_csv(exc.problems), encoding="utf-8")
+        click.echo(str(exc), err=True)
+        if problems_file:
+            click.echo(f"problems written to {problems_file}", err=True)
+        sys.exit(3)
+    except Mic2025Error as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @main.group()
