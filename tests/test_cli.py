@@ -116,7 +116,8 @@ def test_as_of_reproduces_what_was_known(tmp_path: Path, db: str) -> None:
                  encoding="utf-8")
     first = invoke("import", str(f), "--db", db)
     assert first.exit_code == 0, first.output
-    vintages = [json.loads(line) for line in invoke("data", "vintages", "--db", db).output.splitlines()]
+    listing = invoke("data", "vintages", "--db", db).output
+    vintages = [json.loads(line) for line in listing.splitlines()]
     assert len(vintages) == 2
     cut = vintages[0]["created_at"].replace(" ", "T")
 
