@@ -258,3 +258,21 @@ def test_average_growth_from_rates_and_from_levels() -> None:
     assert s2.values() == [(2016, 6.8), (2017, -1.0)]
     # a rate recorded as a level in % is not differenced into growth of growth
     assert all("not a yearly growth rate" in a.reason for a in s2.alternatives)
+
+
+def test_a_part_year_yoy_change_is_not_chained_onto_the_annual_index() -> None:
+    # synthetic: 2020 cumulative decline of 16% on 2015, then a first-quarter yoy decline
+    metric = Metric.model_validate({
+        "id": "energy", "name": {"zh": "能耗", "en": "energy"}, "unit": "index",
+        "direction": "decrease", "baseline": {2015: 100},
+        "targets": [{"year": 2025, "kind": "relative_change", "value": -34, "base_year": 2015,
+                     "text": {"zh": "下降34%", "en": "-34%"}}],
+    })
+    obs = [
+        Observation("energy", "000000", periods.year(2020), 16.0, "decline%vs:2015", "s1"),
+        Observation("energy", "000000", periods.quarter(2021, 1), 8.1, "decline%yoy", "s2"),
+    ]
+    comp = comparable_series(metric, metric.targets[0], obs, plan_base_year=2015)
+    assert [p.year for p in comp.points] == [2015, 2020]
+    alt = [a for a in comp.alternatives if a.period == "2021-Q1"]
+    assert len(alt) == 1 and not alt[0].comparable and "part of a year" in alt[0].reason

@@ -494,6 +494,13 @@ class _Builder:
                                             "express a relative change"))
             elif not ch.yoy and ch.base_year == B:
                 static.append(self._index_direct(o, ch.sign))
+            elif ch.yoy and not full_year(o):
+                # a change on the same part of last year says nothing about the annual index
+                static.append(_Cand(year=o.year, obs=o, route=9, raw_value=o.value,
+                                    raw_unit=o.unit,
+                                    problem=f"a year-on-year change for part of a year "
+                                            f"({o.period.code}) cannot be chained onto the "
+                                            "annual index"))
             else:
                 needs = o.year - 1 if ch.yoy else ch.base_year
                 assert needs is not None

@@ -220,9 +220,7 @@ def _projection_text(pr: Projection | None, lang: Lang) -> str:
 def _pace(value: float | None, kind: str | None, unit: str, lang: Lang) -> str:
     if value is None:
         return fmt.DASH
-    if kind == "cagr":  # a rate as a fraction: 0.032 is 3.2% a year
-        text = f"{fmt.number(value * 100, 2)}%"
-    elif kind == "mean_growth":  # a mean of growth rates already in percent
+    if kind in ("cagr", "mean_growth"):  # the engine gives both in percent a year
         text = f"{fmt.computed(value)}%"
     else:
         text = fmt.with_unit(fmt.computed(value), unit, lang)
@@ -309,7 +307,7 @@ def _target_detail(tr: TargetResult, lang: Lang) -> TargetDetail:
         rows.append((t("projection_model", lang),
                      f"{pr.model}{_sep(lang)}{t('projection_points', lang)}{t('colon', lang)}"
                      f"{pr.n_points}"))
-    notes = [*a.notes]
+    notes = [code_label("note", n, lang) for n in a.notes]
     if tr.verdict_note:
         notes.insert(0, tr.verdict_note)
     if pr is not None and pr.note:

@@ -14,7 +14,6 @@ Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
 
-
 def _same(text: str) -> tuple[str, str]:
     """A text that reads the same in both languages (a bibliographic reference)."""
     return (text, text)
@@ -370,7 +369,99 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit.100m_yuan": ("亿元", "100m yuan"),
     "unit.tce/10k_yuan": ("吨标准煤／万元", "tce per 10k yuan"),
     "unit.m3/10k_yuan": ("立方米／万元", "m³ per 10k yuan"),
+    # note codes of assessments (mic2025.evaluate.methods.NOTE_CODES)
+    "note.insufficient_data": (
+        "可用数据点不足两个（或期内无增速数据）",
+        "Fewer than two usable points (or no growth figure in the period)",
+    ),
+    "note.no_base": (
+        "无基期值，无法建立比较基准",
+        "No base value: the comparison cannot be anchored",
+    ),
+    "note.no_data_after_base": ("基期之后没有观测值", "Nothing observed after the base year"),
+    "note.latest_meets_target": (
+        "数据不足以评估，但仅有的数值已达到目标",
+        "Too few data to assess, but the one figure already meets the target",
+    ),
+    "note.linear_fallback": (
+        "存在零值、负值或符号变化：改用线性进度比（P/E）",
+        "Zero or negative values, or a sign change: linear share P/E used for CAGR",
+    ),
+    "note.base_beyond_target": ("基期值已达到目标", "The base value already met the target"),
+    "note.target_equals_base": (
+        "目标等于基期值：按“保持”规则评估",
+        "Target equal to base: the 'maintain' rule applies",
+    ),
+    "note.tolerance_applied": (
+        "仅在“左右”容差内达到目标",
+        "Met only within the 'about' (左右) tolerance",
+    ),
+    "note.after_target_ignored": (
+        "目标年份之后的数据未用于本项评估",
+        "Points after the target year exist and were not used",
+    ),
+    "note.latest_after_target": (
+        "只有目标年份之后的数据，已使用",
+        "Only points after the target year exist; they were used",
+    ),
+    "note.period_incomplete": (
+        "年均增速目标：期内并非每年都有数据",
+        "Average-growth target: not every year of the period is observed",
+    ),
+    "note.within_1pp_of_bound": (
+        "UNSD 2023：目标为0或100%，数值与之相差不足1个百分点",
+        "UNSD 2023: target 0 or 100 % and the value is within 1 pp of it",
+    ),
+    "note.escap_reconstructed": (
+        "ESCAP：时间权重与分类阈值为mic2025的重建",
+        "ESCAP: time weights and class cut-offs are mic2025's reconstruction",
+    ),
+    "note.base_from_plan": (
+        "基期值取自规划文件所列数值",
+        "The base value is the plan's stated baseline",
+    ),
+    "note.base_observed": (
+        "规划未列基期值：采用观测到的基期年份数值",
+        "No baseline in the plan: the observed base-year figure is the base",
+    ),
+    "note.base_observed_later": (
+        "无基期年份数值：采用其后第一个年份作为基期",
+        "No base-year figure: the first later year is used as the base",
+    ),
+    "note.base_differs_from_observed": (
+        "规划基期值与观测的基期年份数值相差超过1%",
+        "Plan baseline and observed base-year figure differ by > 1 %",
+    ),
+    "note.mixed_scopes": (
+        "主序列混合了不同统计口径的数据",
+        "The headline series mixes figures of different scopes",
+    ),
+    "note.partial_year": (
+        "主序列中有数值只覆盖年内部分时间",
+        "A headline figure covers part of a year only",
+    ),
+    "note.partial_year_latest": (
+        "所用最新值只覆盖年内部分时间",
+        "The latest figure used covers part of a year only",
+    ),
+    "note.chained": (
+        "部分指数点由其他公布的变化率连乘推算",
+        "Some index points were chained from other published changes",
+    ),
+    "note.change_in_points": (
+        "无基期水平值：改为比较百分点变化",
+        "No base level: the change in percentage points is compared instead",
+    ),
+    "note.verdict_from_next_year": (
+        "无目标年份数值：结论采用次年数值",
+        "No figure for the target year: the verdict uses the next year's",
+    ),
+    "note.verdict_pending": (
+        "目标年份已过，但该年数值尚未公布",
+        "The target year is over but its figure is not yet published",
+    ),
 }
+
 
 def t(key: str, lang: Lang) -> str:
     """The label for ``key``; a missing key is a programming error and raises KeyError."""
@@ -401,8 +492,11 @@ def category_label(method: str, category: str, lang: Lang) -> str:
     entry = _STRINGS.get(f"category.{method}.{category}")
     if entry is None:
         entry = next(
-            (v for k, v in _STRINGS.items()
-             if k.startswith("category.") and k.rsplit(".", 1)[1] == category),
+            (
+                v
+                for k, v in _STRINGS.items()
+                if k.startswith("category.") and k.rsplit(".", 1)[1] == category
+            ),
             None,
         )
     if entry is None:
@@ -420,7 +514,7 @@ def category_description(method: str, category: str, lang: Lang) -> str:
 def method_categories(method: str) -> list[str]:
     """The category codes this table knows for ``method``, in the method's order."""
     prefix = f"category.{method}."
-    return [k[len(prefix):] for k in _STRINGS if k.startswith(prefix)]
+    return [k[len(prefix) :] for k in _STRINGS if k.startswith(prefix)]
 
 
 def all_keys() -> list[str]:
