@@ -174,12 +174,17 @@ def test_headline_selection_with_two_scopes_and_a_part_year_figure() -> None:
     assert s.base == (2015, 33.0)
 
 
-def test_unlisted_scopes_rank_after_listed_ones_and_by_name() -> None:
-    m = metric([{"year": 2025, "kind": "level", "value": 64, "text": TEXT}], scopes=["A"])
+def test_listed_scopes_rank_in_order_and_unlisted_ones_stay_out() -> None:
+    m = metric([{"year": 2025, "kind": "level", "value": 64, "text": TEXT}], scopes=["A", "B"])
     s = series(m, [obs(2021, 1.0, scope="Z"), obs(2021, 2.0, scope="B"), obs(2021, 3.0, scope="A")])
     assert s.point(2021).value == 3.0
     s2 = series(m, [obs(2021, 1.0, scope="Z"), obs(2021, 2.0, scope="B")])
     assert s2.point(2021).value == 2.0
+    s3 = series(m, [obs(2021, 1.0, scope="Z")])
+    assert all(p.year != 2021 for p in s3.points)
+    assert any(a.scope == "Z" for a in s3.alternatives)
+    unlisted = metric([{"year": 2025, "kind": "level", "value": 64, "text": TEXT}], scopes=[])
+    assert series(unlisted, [obs(2021, 1.0, scope="Z")]).point(2021).value == 1.0
 
 
 def test_the_plan_baseline_stays_the_base_when_an_observation_differs() -> None:
@@ -276,3 +281,22 @@ def test_a_part_year_yoy_change_is_not_chained_onto_the_annual_index() -> None:
     assert [p.year for p in comp.points] == [2015, 2020]
     alt = [a for a in comp.alternatives if a.period == "2021-Q1"]
     assert len(alt) == 1 and not alt[0].comparable and "part of a year" in alt[0].reason
+
+
+def test_a_scope_the_plan_does_not_accept_never_enters_the_headline() -> None:
+    # synthetic: the plan accepts two scopes; a light-industry-only figure is another population
+    metric = Metric.model_validate({
+        "id": "tools", "name": {"zh": "工具", "en": "tools"}, "unit": "%",
+        "direction": "increase", "baseline": {2015: 58}, "scopes": ["规模以上工业企业", "工业企业"],
+        "targets": [{"year": 2025, "kind": "level", "value": 84,
+                     "text": {"zh": "84", "en": "84"}}],
+    })
+    obs = [
+        Observation("tools", "000000", periods.year(2023), 80.1, "%", "s1", scope="工业企业"),
+        Observation("tools", "000000", periods.year(2024), 84.9, "%", "s2", scope="轻工业企业"),
+        Observation("tools", "000000", periods.year(2024), 82.0, "%", "s3", scope=""),
+    ]
+    comp = comparable_series(metric, metric.targets[0], obs, plan_base_year=2015)
+    assert [(p.year, p.value) for p in comp.points] == [(2015, 58.0), (2023, 80.1), (2024, 82.0)]
+    light = [a for a in comp.alternatives if a.scope == "轻工业企业"]
+    assert len(light) == 1 and "not one the plan accepts" in light[0].reason

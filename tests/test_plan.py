@@ -241,9 +241,9 @@ def test_every_formula_parses(plan: Plan) -> None:
 
 
 def test_scopes_rank_the_published_labels(plan: Plan) -> None:
-    assert plan.metric("rd_intensity").scopes == ("规模以上制造业",)
+    assert plan.metric("rd_intensity").scopes == ("规模以上制造业", "制造业")
     expected = ("规模以上工业企业", "全国工业企业", "重点工业企业", "制造业重点领域企业",
-                "重点行业骨干企业", "工业企业")
+                "重点行业骨干企业", "工业企业", "两化融合评估企业", "企业")
     assert plan.metric("key_process_nc_rate").scopes == expected
     assert plan.metric("digital_design_tools").scopes == expected
 

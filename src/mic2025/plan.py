@@ -151,9 +151,10 @@ class Metric(Model):
     """Anything with a unit, a direction, a baseline and targets: an indicator or a project metric.
 
     ``baseline`` holds the values the plan itself states (year → value). ``scopes`` lists
-    the scope labels of the evidence in order of preference: when several scopes are
-    published for the same period, the first listed wins the headline series and the others
-    are kept and shown as alternatives; scopes not listed rank after those listed.
+    the scope labels of evidence accepted for the headline series, in order of preference:
+    when several are published for the same period the first listed wins; a figure of a scope
+    not listed (a sub-population, another category) is kept and shown as an alternative but
+    never judged. An empty list accepts every scope.
     ``value_range`` bounds
     what a value can be in the canonical ``unit`` (a rate is 0–100); imports reject values
     outside it. ``units`` lists other units its evidence may arrive in (see

@@ -29,8 +29,10 @@ The target's kind decides what the comparison is made on (the *measure*, see
 
 Headline selection: one point per year. Among the candidates of a year the first by
 
-1. scope: the scope ranked first in ``metric.scopes`` (unlisted scopes after the listed
-   ones, by name; with no list every scope ranks first);
+1. scope: the scope ranked first in ``metric.scopes``; a figure of a scope the list does
+   not name (a sub-population such as light industry alone, a different waste category) is
+   never used in the headline and is shown as an alternative; a figure with no scope, and
+   every figure when the list is empty, is accepted;
 2. a full-year figure (a year, or a stock as of 31 December) before a part-year one, and
    among part-year figures the latest period end (flag ``partial_year``);
 3. the route (relative change: direct against the base, then levels, then chained, fewer
@@ -149,6 +151,12 @@ class _Ranker:
     def __init__(self, metric: Metric) -> None:
         self.scopes = metric.scopes
 
+    def accepts(self, c: _Cand) -> bool:
+        """Whether a candidate's scope may enter the headline series at all."""
+        if c.obs is None or not self.scopes or not c.obs.scope:
+            return True
+        return c.obs.scope in self.scopes
+
     def scope_key(self, c: _Cand) -> tuple[float, str]:
         if c.definitional:
             return (-1.0, "")
@@ -177,6 +185,10 @@ class _Ranker:
     def reason(self, loser: _Cand, winner: _Cand) -> str:
         if loser.proxy:
             return "proxy figure: never used in the headline series"
+        if not self.accepts(loser):
+            assert loser.obs is not None
+            return (f"scope {loser.obs.scope} is not one the plan accepts for this metric "
+                    f"({', '.join(self.scopes)})")
         lk, wk = self.key(loser), self.key(winner)
         if loser.obs is None and not loser.definitional:
             return ("plan baseline: an observation of the preferred scope is shown; the plan's "
@@ -269,7 +281,7 @@ def _select(ranker: _Ranker, static: Iterable[_Cand], deps: Iterable[_Dep] = ())
         cands = list(by_year.get(year, []))
         for d in dep_year.get(year, []):
             cands.append(_resolve(d, sel.chosen))
-        usable = [c for c in cands if c.value is not None and not c.proxy]
+        usable = [c for c in cands if c.value is not None and not c.proxy and ranker.accepts(c)]
         winner = min(usable, key=ranker.key) if usable else None
         if winner is not None:
             sel.chosen[year] = winner
@@ -526,7 +538,8 @@ class _Builder:
             return float(self.metric.baseline[B]), unit, "plan"
         cands = [self._direct(o, unit) for o in self.obs
                  if o.year == B and units.change(o.unit) is None]
-        usable = [c for c in cands if c.value is not None and not c.proxy]
+        usable = [c for c in cands
+                  if c.value is not None and not c.proxy and self.ranker.accepts(c)]
         if not usable:
             return None
         best = min(usable, key=self.ranker.key)
