@@ -137,17 +137,9 @@ def main() -> None:
 @_fail_cleanly
 def run(db: str | None, plan_file: str | None, out_dir: str, method: str, lang: str) -> None:
     """The main job: evaluate on the embedded defaults, print, and write the reports."""
-    from .evaluate.engine import evaluate
     from .report.html import write_reports
 
-    with _session(db, plan_file) as (store, plan):
-        ev = evaluate(
-            plan,
-            store.observations(),
-            area=plan.area,
-            method=method,
-            area_name=_area_name(plan.area),
-        )
+    ev = _evaluate(db, plan_file, None, method, None, None)
     _print_evaluation(ev, lang)
     paths = write_reports(ev, Path(out_dir))
     for p in paths:
@@ -422,13 +414,31 @@ def evaluate_cmd(
     lang: str,
 ) -> None:
     """Judge every indicator and project target against its 2020 and 2025 targets."""
+    ev = _evaluate(db, plan_file, area, method, as_of, on)
+    if fmt == "json":
+        click.echo(ev.model_dump_json(indent=2))
+    elif fmt == "csv":
+        click.echo(_evaluation_csv(ev), nl=False)
+    else:
+        _print_evaluation(ev, lang)
+
+
+def _evaluate(
+    db: str | None,
+    plan_file: str | None,
+    area: str | None,
+    method: str,
+    as_of: str | None,
+    on: str | None,
+) -> Any:
+    """Open the store, and judge the plan for an area as the store knew it at ``as_of``."""
     from .evaluate.engine import evaluate
     from .reference import area as area_code
 
     as_of_dt = _parse_as_of(as_of)
     with _session(db, plan_file) as (store, plan):
         code = area_code(area or plan.area).code
-        ev = evaluate(
+        return evaluate(
             plan,
             store.observations(area=code, as_of=as_of_dt),
             area=code,
@@ -437,12 +447,6 @@ def evaluate_cmd(
             as_of=as_of_dt,
             area_name=_area_name(code),
         )
-    if fmt == "json":
-        click.echo(ev.model_dump_json(indent=2))
-    elif fmt == "csv":
-        click.echo(_evaluation_csv(ev), nl=False)
-    else:
-        _print_evaluation(ev, lang)
 
 
 def _area_name(code: str) -> Any:
@@ -675,22 +679,9 @@ def report(
     on: str | None,
 ) -> None:
     """Write the self-contained bilingual HTML report(s)."""
-    from .evaluate.engine import evaluate
-    from .reference import area as area_code
     from .report.html import write_reports
 
-    as_of_dt = _parse_as_of(as_of)
-    with _session(db, plan_file) as (store, plan):
-        code = area_code(area or plan.area).code
-        ev = evaluate(
-            plan,
-            store.observations(area=code, as_of=as_of_dt),
-            area=code,
-            method=method,
-            evaluated_on=_parse_date(on),
-            as_of=as_of_dt,
-            area_name=_area_name(code),
-        )
+    ev = _evaluate(db, plan_file, area, method, as_of, on)
     for p in write_reports(ev, Path(out_dir), langs=langs or ("zh", "en")):
         click.echo(f"report written: {p}")
 
