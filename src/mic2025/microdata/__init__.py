@@ -6,5 +6,9 @@ engine, and replicate variance.
 * :mod:`.generate` — synthetic populations calibrated to national targets, stratified samples
   with design weights (every output is flagged synthetic);
 * :mod:`.engine` — every plan indicator with a formula, grouped, in one SQL query;
-* :mod:`.variance` — Rao–Wu rescaling bootstrap replicate weights, standard errors, intervals.
+* :mod:`.variance` — Rao–Wu rescaling bootstrap replicate weights, standard errors, intervals
+  (replicate-weight join); :mod:`.replicates` — the same by matrix products, faster;
+* :mod:`.spark` — the same queries on PySpark (local mode or a cluster);
+* :mod:`.adjust` — non-response adjustment of weights, small-cell suppression;
+* :mod:`.publish` — estimates into the evidence store as observations with intervals.
 """

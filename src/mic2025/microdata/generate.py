@@ -496,3 +496,34 @@ def draw_sample(
                   kind="sample", extra={"n": n, "allocation": allocation,
                                         "take_all": list(take_all), "minimum": minimum,
                                         "population_seed": meta.get(b"mic2025.seed", b"").decode()})
+
+
+#: response propensities by size class for :func:`simulate_nonresponse` (illustrative)
+RESPONSE_RATES: dict[str, float] = {"large": 0.97, "medium": 0.92, "small": 0.86, "micro": 0.8}
+
+
+def simulate_nonresponse(sample: pa.Table, rates: Mapping[str, float] | None = None, *,
+                         seed: int = 2) -> pa.Table:
+    """Add a ``responding`` column: each unit responds with the propensity of its size class.
+
+    Smaller enterprises respond less often, as in real business surveys, so ignoring
+    non-response biases the estimates towards large enterprises. In every (year, stratum)
+    at least one unit responds (the first drawn, if chance leaves none), so that the
+    weighting-class adjustment can always run on a synthetic sample.
+    """
+    rng = np.random.default_rng(seed)
+    chosen = {**RESPONSE_RATES, **(rates or {})}
+    size = np.asarray(sample.column("size_class").cast(pa.string()).to_pylist(), dtype=object)
+    p = np.array([chosen.get(s, 1.0) for s in size], dtype=np.float64)
+    responds = rng.random(sample.num_rows) < p
+    year = sample.column("year").to_numpy()
+    stratum = np.asarray(sample.column("stratum").cast(pa.string()).to_pylist(), dtype=object)
+    _, cls = np.unique(np.char.add(year.astype(str), stratum.astype(str)), return_inverse=True)
+    any_resp = np.bincount(cls, responds.astype(np.int64)) > 0
+    first = np.unique(cls, return_index=True)[1]
+    responds[first[~any_resp]] = True
+    at = sample.schema.get_field_index("responding")
+    column = pa.array(responds)
+    out = (sample.set_column(at, "responding", column) if at >= 0
+           else sample.append_column("responding", column))
+    return out.replace_schema_metadata(sample.schema.metadata)

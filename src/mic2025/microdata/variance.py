@@ -81,13 +81,16 @@ def _rao_wu_parts(
     order = np.argsort(h, kind="stable")
     starts = np.concatenate([[0], np.cumsum(n_h)[:-1]])
     m_h = np.maximum(n_h - 1, 0)
-    # one slot per draw: the stratum of each of the Σ m_h draws of a replicate
+    # one slot per draw: the stratum of each of the Σ m_h draws of a replicate; a draw picks
+    # a position in the stratum-sorted order, offset by its replicate so that one bincount
+    # counts every replicate at once
     slot_h = np.repeat(np.arange(len(n_h)), m_h)
-    picks = starts[slot_h] + np.floor(rng.random((replicates, slot_h.size)) * n_h[slot_h]
-                                      ).astype(np.int64)
-    units = order[picks]  # positions in the caller's order
-    flat = (units + n * np.arange(replicates)[:, None]).ravel()
-    counts = np.bincount(flat, minlength=n * replicates).astype(np.int16).reshape(replicates, n)
+    picks = rng.integers(0, np.maximum(n_h[slot_h], 1), size=(replicates, slot_h.size))
+    picks += starts[slot_h]
+    picks += (n * np.arange(replicates, dtype=np.int64))[:, None]
+    in_order = np.bincount(picks.ravel(), minlength=n * replicates).astype(np.int16)
+    counts = np.empty((replicates, n), dtype=np.int16)
+    counts[:, order] = in_order.reshape(replicates, n)  # back to the caller's unit order
     if stratum_size is None:
         f_h = np.zeros(len(n_h))
     else:
@@ -96,6 +99,31 @@ def _rao_wu_parts(
     lam = np.where(n_h > 1, np.sqrt(m_h * (1.0 - f_h) / np.maximum(n_h - 1, 1)), 0.0)
     scale = np.where(m_h > 0, n_h / np.maximum(m_h, 1), 0.0)
     return counts, w * (1.0 - lam[h]), w * lam[h] * scale[h], int((n_h == 1).sum())
+
+
+def replicate_units(
+    rows: np.ndarray,
+    strata: np.ndarray,
+    weights: np.ndarray,
+    stratum_size: np.ndarray | None,
+    replicates: int,
+    *,
+    seed: int,
+) -> tuple[pa.Table, np.ndarray]:
+    """The per-unit parts of the replicate weights, for an engine to join to the sample.
+
+    ``rows`` identifies each unit (its row number), in the order the draws are made; every
+    engine passes the units in row order, so the same seed gives the same replicates in
+    DuckDB and in Spark. Returns the table (``__urow``, ``__a``, ``__b``, ``__w0``) with
+    w*_r = a + b·r_r, and the multiplicities r as a (replicates × units) int16 array.
+    """
+    base = np.asarray(weights, dtype=np.float64)
+    counts, a, b, _ = _rao_wu_parts(np.asarray(strata, dtype=str), base, replicates,
+                                    stratum_size=None if stratum_size is None else
+                                    np.asarray(stratum_size, dtype=np.float64), seed=seed)
+    units = pa.table({"__urow": np.asarray(rows, dtype=np.int64), "__a": a, "__b": b,
+                      "__w0": base})
+    return units, counts
 
 
 def bootstrap(
@@ -134,19 +162,13 @@ def bootstrap(
     design = con.sql(f"SELECT {ROW_COLUMN}, CAST({year_sql} AS VARCHAR) || '|' || "
                      f"CAST(stratum AS VARCHAR), {weight_column}, {size_sql} "
                      f"FROM {from_sql} ORDER BY {ROW_COLUMN}").fetchnumpy()
-    rows, strata, base = (design[k] for k in list(design)[:3])
-    sizes = design[list(design)[3]] if use_fpc else None
-    counts, a, b, _ = _rao_wu_parts(np.asarray(strata, dtype=str),
-                                    np.asarray(base, dtype=np.float64), replicates,
-                                    stratum_size=None if sizes is None else
-                                    np.asarray(sizes, dtype=np.float64), seed=seed)
-    n = len(rows)
-    row_ids = np.asarray(rows, dtype=np.int64)
-    units = pa.table({"__urow": row_ids, "__a": a, "__b": b,
-                      "__w0": np.asarray(base, dtype=np.float64)})
+    columns = [design[k] for k in design]
+    units, counts = replicate_units(columns[0], columns[1], columns[2],
+                                    columns[3] if use_fpc else None, replicates, seed=seed)
+    n = units.num_rows
     long = pa.table({
         "__rep": np.repeat(np.arange(1, replicates + 1, dtype=np.int16), n),
-        "__rrow": np.tile(row_ids.astype(np.int32), replicates),
+        "__rrow": np.tile(units.column("__urow").to_numpy().astype(np.int32), replicates),
         "__r": counts.ravel(),
     })
     tag = uuid.uuid4().hex[:12]
@@ -171,35 +193,55 @@ def bootstrap(
 
 
 def _summarise(result: pa.Table, indicators: list[str], by: list[str], level: float) -> pa.Table:
-    rep = result.column("__rep").to_numpy()
+    """Turn the long result of the replicate query (``__rep`` 0 = full sample) into rows."""
+    rep = result.column("__rep").to_numpy().astype(np.int64)
     keys = [result.column(k).to_pylist() for k in by]
     group_of: dict[tuple[object, ...], int] = {}
     gid = np.array([group_of.setdefault(tuple(k[i] for k in keys), len(group_of))
                     for i in range(result.num_rows)], dtype=np.int64)
-    g = len(group_of)
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    out: dict[str, list[object]] = {k: [] for k in [*by, "indicator", "estimate", "se",
-                                                    "ci_low", "ci_high", "replicates"]}
+    n_reps = int(rep.max()) if rep.size else 0
     full = rep == 0
-    for ind in indicators:  # a handful of indicators; all groups and replicates vectorised
-        values = np.asarray(result.column(ind).to_numpy(zero_copy_only=False), dtype=np.float64)
-        estimate = np.full(g, np.nan)
-        estimate[gid[full]] = values[full]
-        r_vals, r_gid = values[~full], gid[~full]
-        ok = ~np.isnan(r_vals)
-        count = np.bincount(r_gid[ok], minlength=g)
-        mean = np.bincount(r_gid[ok], r_vals[ok], minlength=g) / np.maximum(count, 1)
-        dev = np.bincount(r_gid[ok], (r_vals[ok] - mean[r_gid[ok]]) ** 2, minlength=g)
-        se = np.where(count > 1, np.sqrt(dev / np.maximum(count - 1, 1)), np.nan)
-        for key, j in group_of.items():
+    n_units = np.zeros(len(group_of), dtype=np.int64)
+    n_units[gid[full]] = result.column("n_units").to_numpy()[full]
+    estimate = np.full((len(group_of), len(indicators)), np.nan)
+    values = np.full((n_reps, len(group_of), len(indicators)), np.nan)
+    for k, ind in enumerate(indicators):
+        column = np.asarray(result.column(ind).to_numpy(zero_copy_only=False), dtype=np.float64)
+        estimate[gid[full], k] = column[full]
+        values[rep[~full] - 1, gid[~full], k] = column[~full]
+    return summarise(list(group_of), by, indicators, estimate, values, n_units, level)
+
+
+def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicators: Sequence[str],
+              estimate: np.ndarray, values: np.ndarray, n_units: np.ndarray,
+              level: float) -> pa.Table:
+    """One row per group and indicator from full-sample estimates (groups × indicators) and
+    replicate estimates (replicates × groups × indicators); NaN is a missing value.
+
+    v = Σ_r (θ*_r − θ̄*)² / (R − 1) over the replicates with a value; the interval is
+    θ̂ ± z·SE. Columns: the keys, ``indicator``, ``estimate``, ``se``, ``ci_low``,
+    ``ci_high``, ``replicates`` (how many gave a value) and ``n_units`` (sample rows).
+    """
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    ok = ~np.isnan(values)
+    count = ok.sum(axis=0)
+    filled = np.where(ok, values, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(count, 1)
+    dev = (np.where(ok, values - mean, 0.0) ** 2).sum(axis=0)
+    se = np.where(count > 1, np.sqrt(dev / np.maximum(count - 1, 1)), np.nan)
+    out: dict[str, list[object]] = {k: [] for k in [*by, "indicator", "estimate", "se",
+                                                    "ci_low", "ci_high", "replicates",
+                                                    "n_units"]}
+    for k, ind in enumerate(indicators):
+        for j, key in enumerate(groups):
             for name, value in zip(by, key, strict=True):
                 out[name].append(value)
             out["indicator"].append(ind)
-            est = float(estimate[j])
+            est, s = float(estimate[j, k]), float(se[j, k])
             out["estimate"].append(None if math.isnan(est) else est)
-            s = float(se[j])
             out["se"].append(None if math.isnan(s) else s)
             out["ci_low"].append(None if math.isnan(est + s) else est - z * s)
             out["ci_high"].append(None if math.isnan(est + s) else est + z * s)
-            out["replicates"].append(int(count[j]))
+            out["replicates"].append(int(count[j, k]))
+            out["n_units"].append(int(n_units[j]))
     return pa.table(out)

@@ -1,0 +1,283 @@
+"""One test suite, every engine: DuckDB and Spark give the same numbers for the same formulas.
+
+Each test runs once per engine (the Spark runs are marked ``spark`` and share one local
+session for the whole test run). Engines are checked against the numpy reference of
+:func:`mic2025.formula.evaluate`, so two engines that pass agree with each other to within
+the tolerance; :func:`test_engines_agree_with_each_other` also compares them directly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from mic2025.formula import evaluate, fields_of
+from mic2025.microdata import engine as duck_engine
+from mic2025.microdata import variance
+from mic2025.microdata.engine import EngineError, plan_formulas
+from mic2025.microdata.generate import draw_sample, generate_population
+from mic2025.plan import load_plan
+
+REL = 1e-9
+
+EDGE_FORMULAS = {
+    "ht_rd_total": "sum(rd_expenditure)",
+    "ht_count": "count()",
+    "rd_share": "count_if(rd_expenditure > 0) / count() * 100",
+    "large_revenue_share": "sum(revenue where employees >= 1000) / sum(revenue) * 100",
+    "revenue_range": "-min(revenue) + max(revenue)",
+    "no_waste_ratio": "sum(solid_waste_utilised) / sum(solid_waste_generated)",
+}
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    compute: Callable[..., pa.Table]
+    bootstrap: Callable[..., pa.Table]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    from mic2025.microdata.spark import spark_available, spark_session
+
+    if not spark_available():
+        pytest.skip("PySpark is not installed")
+    return spark_session()
+
+
+@pytest.fixture(params=[pytest.param("duckdb"),
+                        pytest.param("spark", marks=pytest.mark.spark)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    if request.param == "spark":
+        from mic2025.microdata import spark as spark_engine
+
+        session = request.getfixturevalue("spark")
+        return Engine("spark", partial(spark_engine.compute, spark=session),
+                      partial(spark_engine.bootstrap, spark=session))
+    return Engine("duckdb", duck_engine.compute, variance.bootstrap)
+
+
+def _with_holes(table: pa.Table) -> pa.Table:
+    """Missing values and zero denominators where the semantics must hold.
+
+    Every 7th R&D figure is missing; division 13 has no solid waste at all (its ratio has a
+    zero denominator); every 5th enterprise of division 14 reports no key processes.
+    """
+    n = table.num_rows
+    rd = table.column("rd_expenditure").to_numpy().astype(np.float64)
+    rd_mask = np.arange(n) % 7 == 3
+    division = table.column("division").cast(pa.string()).to_numpy(zero_copy_only=False)
+    no_waste = division == "13"
+    kp = table.column("key_processes").to_numpy().copy()
+    kp_nc = table.column("key_processes_nc").to_numpy().copy()
+    none_kp = (division == "14") & (np.arange(n) % 5 == 0)
+    kp[none_kp] = 0
+    kp_nc[none_kp] = 0
+    changes = {
+        "rd_expenditure": pa.array(rd, mask=rd_mask),
+        "solid_waste_generated": pc.if_else(pa.array(no_waste), 0.0,
+                                            table.column("solid_waste_generated")),
+        "solid_waste_utilised": pc.if_else(pa.array(no_waste), 0.0,
+                                           table.column("solid_waste_utilised")),
+        "key_processes": pa.array(kp),
+        "key_processes_nc": pa.array(kp_nc),
+    }
+    for name, values in changes.items():
+        table = table.set_column(table.schema.get_field_index(name), name, values)
+    return table
+
+
+@pytest.fixture(scope="session")
+def formulas() -> dict[str, str]:
+    return {**plan_formulas(load_plan()), **EDGE_FORMULAS}
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("backends")
+    pop = _with_holes(generate_population(1_500, years=[2019, 2020], seed=41))
+    sample = draw_sample(pop, 300, seed=42)
+    pq.write_table(pop, root / "pop.parquet")
+    pq.write_table(sample, root / "sample.parquet")
+    return root / "pop.parquet", root / "sample.parquet"
+
+
+def _columns(path: Path) -> dict[str, np.ndarray]:
+    table = pq.read_table(path)
+    out: dict[str, np.ndarray] = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_dictionary(col.type) or pa.types.is_string(col.type):
+            out[name] = np.asarray(col.cast(pa.string()).to_pylist(), dtype=object)
+        else:
+            out[name] = np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    out["province"] = np.array([a[:2] + "0000" for a in out["area"]], dtype=object)
+    return out
+
+
+def _reference(path: Path, formulas: dict[str, str], by: tuple[str, ...],
+               weights: np.ndarray | None) -> dict[tuple[object, ...], dict[str, float]]:
+    cols = _columns(path)
+    n = len(cols["year"])
+    labels = [tuple(int(cols[k][i]) if k == "year" else cols[k][i] for k in by)
+              for i in range(n)]
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label, []).append(i)
+    out = {}
+    for label, idx in groups.items():
+        rows = np.asarray(idx)
+        w = None if weights is None else weights[rows]
+        out[label] = {ident: evaluate(text, _data(cols, rows, text), w)
+                      for ident, text in formulas.items()}
+    return out
+
+
+def _data(cols: dict[str, np.ndarray], rows: np.ndarray, formula: str
+          ) -> dict[str, np.ndarray]:
+    # "year" gives count() its number of rows when a formula reads no field
+    return {f: cols[f][rows] for f in ["year", *fields_of(formula)]}
+
+
+def _value(x: object) -> float:
+    return math.nan if x is None else float(x)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["census", "weighted"])
+@pytest.mark.parametrize("by", [(), ("year", "province"), ("division", "size_class")],
+                         ids=["national", "year-province", "division-size"])
+def test_indicators_equal_the_reference(engine: Engine, files: tuple[Path, Path],
+                                        formulas: dict[str, str], by: tuple[str, ...],
+                                        weighted: bool) -> None:
+    path = files[1] if weighted else files[0]
+    result = engine.compute(path, formulas, by=by, weighted=weighted)
+    assert result.column_names == [*by, "n_units", *formulas]
+    weights = _columns(path)["design_weight"] if weighted else None
+    ref = _reference(path, formulas, by, weights)
+    rows = result.to_pylist()
+    assert [tuple(r[k] for k in by) for r in rows] == sorted(ref)  # every group, in order
+    for row in rows:
+        want = ref[tuple(row[k] for k in by)]
+        for ident in formulas:
+            assert _value(row[ident]) == pytest.approx(want[ident], rel=REL, nan_ok=True), \
+                (engine.name, ident, row)
+
+
+def test_missing_values_and_zero_denominators(engine: Engine, files: tuple[Path, Path],
+                                              formulas: dict[str, str]) -> None:
+    result = engine.compute(files[0], formulas, by=("division",))
+    rows = {r["division"]: r for r in result.to_pylist()}
+    # a zero denominator is NULL (never an error, never infinity); other groups have values
+    assert rows["13"]["no_waste_ratio"] is None
+    assert rows["13"]["solid_waste_utilization"] is None
+    assert all(r["no_waste_ratio"] is not None for d, r in rows.items() if d != "13")
+    # a missing R&D figure is skipped by sum(), and fails the condition of count_if()
+    cols = _columns(files[0])
+    in_13 = cols["division"] == "13"
+    rd = cols["rd_expenditure"][in_13]
+    assert np.isnan(rd).any()
+    assert rows["13"]["ht_rd_total"] == pytest.approx(np.nansum(rd), rel=REL)
+    assert rows["13"]["rd_share"] == pytest.approx(100 * (rd > 0).sum() / rd.size, rel=REL)
+    # units with no key processes leave the mean of rates instead of counting as zero
+    in_14 = cols["division"] == "14"
+    kp, nc = cols["key_processes"][in_14], cols["key_processes_nc"][in_14]
+    assert (kp == 0).any()
+    has = kp > 0
+    assert rows["14"]["key_process_nc_rate"] == pytest.approx(
+        100 * np.mean(nc[has] / kp[has]), rel=REL)
+
+
+def test_errors_are_the_same(engine: Engine, files: tuple[Path, Path]) -> None:
+    with pytest.raises(EngineError, match="cannot group by"):
+        engine.compute(files[0], {"x": "count()"}, by=("county",))
+    with pytest.raises(EngineError, match="no 'weight' column"):
+        engine.compute(files[0], {"x": "count()"}, weighted=True, weight_column="weight")
+
+
+BOOT_FORMULAS = {
+    "rd_intensity": "sum(rd_expenditure) / sum(revenue) * 100",
+    "nc_rate": "mean(key_processes_nc / key_processes) * 100",
+    "digital": "count_if(digital_design_tools > 0) / count() * 100",
+    "total": "sum(revenue)",
+}
+
+
+def test_bootstrap_replicates_equal_the_reference(engine: Engine,
+                                                  files: tuple[Path, Path]) -> None:
+    """Point estimates and every replicate's estimate, through the replicate-weight join.
+
+    The reference draws the same replicate weights (same seed, units in file order) and
+    evaluates each replicate with numpy; the engine's standard errors must match them.
+    """
+    replicates, seed = 15, 7
+    result = engine.bootstrap(files[1], BOOT_FORMULAS, by=("year",), replicates=replicates,
+                              seed=seed).to_pylist()
+    cols = _columns(files[1])
+    strata = np.array([f"{int(y)}|{s}" for y, s in zip(cols["year"], cols["stratum"],
+                                                       strict=True)])
+    n = strata.size
+    units, counts = variance.replicate_units(np.arange(1, n + 1), strata,
+                                             cols["design_weight"], cols["stratum_size"],
+                                             replicates, seed=seed)
+    a, b = units.column("__a").to_numpy(), units.column("__b").to_numpy()
+    assert len(result) == 2 * len(BOOT_FORMULAS)
+    for row in result:
+        rows = np.flatnonzero(cols["year"] == row["year"])
+        formula = BOOT_FORMULAS[row["indicator"]]
+        data = _data(cols, rows, formula)
+        full = evaluate(formula, data, cols["design_weight"][rows])
+        reps = np.array([evaluate(formula, data, (a + b * counts[r])[rows])
+                         for r in range(replicates)])
+        assert row["estimate"] == pytest.approx(full, rel=REL), (engine.name, row)
+        assert row["se"] == pytest.approx(reps.std(ddof=1), rel=1e-7), (engine.name, row)
+        assert row["replicates"] == replicates and row["n_units"] == rows.size
+
+
+@pytest.mark.spark
+def test_engines_agree_with_each_other(spark: Any, files: tuple[Path, Path],
+                                       formulas: dict[str, str]) -> None:
+    from mic2025.microdata import spark as spark_engine
+
+    by = ("year", "province", "division")
+    duck = duck_engine.compute(files[1], formulas, by=by, weighted=True)
+    on_spark = spark_engine.compute(files[1], formulas, by=by, weighted=True, spark=spark)
+    assert on_spark.schema.names == duck.schema.names
+    assert [f.type for f in on_spark.schema] == [f.type for f in duck.schema]
+    for got, want in zip(on_spark.to_pylist(), duck.to_pylist(), strict=True):
+        assert [got[k] for k in (*by, "n_units")] == [want[k] for k in (*by, "n_units")]
+        for ident in formulas:
+            assert _value(got[ident]) == pytest.approx(_value(want[ident]), rel=REL,
+                                                       nan_ok=True), ident
+    # a pyarrow table (dictionary-encoded columns) is a source too
+    table = pq.read_table(files[1])
+    again = spark_engine.compute(table, {"n": "count()"}, by=(), spark=spark)
+    assert again.column("n").to_pylist() == [float(table.num_rows)]
+
+
+def test_matrix_route_equals_the_join(files: tuple[Path, Path], formulas: dict[str, str]) -> None:
+    """The vectorised bootstrap gives the join's estimates and SEs, missing values included."""
+    from mic2025.microdata.replicates import bootstrap_matrix
+
+    for by in [("year",), ("year", "division")]:
+        join = variance.bootstrap(files[1], formulas, by=by, replicates=12, seed=5).to_pylist()
+        matrix = bootstrap_matrix(files[1], formulas, by=by, replicates=12, seed=5).to_pylist()
+        assert len(join) == len(matrix)
+        for j, m in zip(join, matrix, strict=True):
+            assert [j[k] for k in (*by, "indicator", "n_units", "replicates")] == \
+                [m[k] for k in (*by, "indicator", "n_units", "replicates")]
+            scale = abs(_value(j["estimate"])) if j["estimate"] is not None else 1.0
+            assert _value(m["estimate"]) == pytest.approx(_value(j["estimate"]), rel=REL,
+                                                          nan_ok=True), (by, j)
+            assert _value(m["se"]) == pytest.approx(_value(j["se"]), rel=1e-7,
+                                                    abs=REL * scale, nan_ok=True), (by, j)

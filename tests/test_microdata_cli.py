@@ -1,0 +1,158 @@
+"""``mic2025 microdata``: generate, validate, estimate — driven through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from mic2025.cli import main
+from mic2025.store import open_store
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("cli") / "gen"
+    result = CliRunner().invoke(main, ["microdata", "generate", "--out", str(out),
+                                       "--enterprises", "2500", "--years", "2015-2017",
+                                       "--sample", "400", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_generate_writes_labelled_files(generated: Path) -> None:
+    pop = pq.read_table(generated / "population.parquet")
+    sample = pq.read_table(generated / "sample.parquet")
+    assert pop.num_rows == 2500 * 3
+    assert pop.schema.metadata[b"mic2025.synthetic"] == b"true"
+    assert sample.schema.metadata[b"mic2025.synthetic"] == b"true"
+    assert "responding" in sample.column_names
+    assert pq.ParquetFile(generated / "population.parquet").num_row_groups == 3  # per year
+
+
+def test_generate_output_says_synthetic(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["microdata", "generate", "--out", str(tmp_path),
+                                       "--enterprises", "50", "--years", "2020",
+                                       "--sample", "0"])
+    assert result.exit_code == 0, result.output
+    assert "SYNTHETIC" in result.stdout and "SYNTHETIC DATA" in result.stderr
+    bad = CliRunner().invoke(main, ["microdata", "generate", "--out", str(tmp_path),
+                                    "--years", "20x5"])
+    assert bad.exit_code == 2 and "--years" in bad.output
+
+
+def test_validate_accepts_a_good_file(generated: Path) -> None:
+    result = CliRunner().invoke(main, ["microdata", "validate",
+                                       str(generated / "sample.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "0 errors" in result.stdout
+
+
+def _bad_uscc(generated: Path, tmp_path: Path) -> Path:
+    table = pq.read_table(generated / "sample.parquet")
+    ids = table.column("enterprise_id").cast(pa.string()).to_pylist()
+    ids[4] = ids[4][:17] + ("0" if ids[4][17] != "0" else "1")  # wrong check character
+    table = table.set_column(0, "enterprise_id", pa.array(ids))
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def test_invalid_uscc_is_rejected_naming_row_and_field(generated: Path, tmp_path: Path) -> None:
+    path = _bad_uscc(generated, tmp_path)
+    for command in (["validate"], ["estimate", "--replicates", "5"]):
+        result = CliRunner().invoke(main, ["microdata", *command, str(path)])
+        assert result.exit_code == 3, result.output
+        assert "row 5" in result.stderr and "'enterprise_id'" in result.stderr
+        assert "GB 32100" in result.stderr
+
+
+def test_corrupt_parquet_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file at all")
+    for command in (["validate"], ["estimate"]):
+        result = CliRunner().invoke(main, ["microdata", *command, str(path)])
+        assert result.exit_code == 2, result.output
+        assert "error: cannot read the input" in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_estimate_json_with_intervals_and_nonresponse(generated: Path) -> None:
+    result = CliRunner().invoke(main, ["microdata", "estimate", str(generated / "sample.parquet"),
+                                       "--replicates", "20", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["synthetic"] is True and "SYNTHETIC" in doc["note"]
+    assert doc["weighted"] is True and doc["replicates"] == 20 and doc["by"] == ["year"]
+    assert "non-response" in doc["estimator"]
+    cells = doc["estimates"]
+    assert {c["year"] for c in cells} == {2015, 2016, 2017}
+    rd = next(c for c in cells if c["indicator"] == "rd_intensity" and c["year"] == 2016)
+    assert rd["ci_low"] < rd["estimate"] < rd["ci_high"] and rd["replicates"] == 20
+    assert not rd["suppressed"]
+    assert "cells" in result.stderr and "SYNTHETIC DATA" in result.stderr
+
+
+def test_estimate_census_table_and_parquet(generated: Path, tmp_path: Path) -> None:
+    pop = str(generated / "population.parquet")
+    table = CliRunner().invoke(main, ["microdata", "estimate", pop, "--by", "size"])
+    assert table.exit_code == 0, table.output
+    assert "SYNTHETIC DATA — estimates" in table.stdout and "size_class" in table.stdout
+    out = tmp_path / "est.parquet"
+    result = CliRunner().invoke(main, ["microdata", "estimate", pop, "--census", "--by",
+                                       "province,division", "--format", "parquet",
+                                       "--out", str(out), "--min-units", "5"])
+    assert result.exit_code == 0, result.output
+    cells = pq.read_table(out)
+    assert cells.schema.metadata[b"mic2025.synthetic"] == b"true"
+    assert cells.column_names[:3] == ["year", "province", "division"]
+    rows = cells.to_pylist()
+    assert all(r["se"] is None for r in rows)
+    small = [r for r in rows if r["n_units"] < 5]
+    assert small and all(r["suppressed"] and r["estimate"] is None for r in small)
+    usage = CliRunner().invoke(main, ["microdata", "estimate", pop, "--format", "parquet"])
+    assert usage.exit_code == 2 and "--out" in usage.output
+    by = CliRunner().invoke(main, ["microdata", "estimate", pop, "--by", "county"])
+    assert by.exit_code == 2 and "cannot group by 'county'" in by.output
+
+
+def test_estimate_store_imports_one_vintage(generated: Path, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    args = ["microdata", "estimate", str(generated / "sample.parquet"), "--by", "province",
+            "--replicates", "10", "--store", "--db", url, "--format", "json",
+            "--out", str(tmp_path / "e.json")]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "stored as vintage" in first.stderr and "not stored" in first.stderr
+    with open_store(url) as store:
+        obs = store.observations(indicators="energy_intensity_reduction")
+        assert obs and all(o.unit == "index" and "synthetic" in o.flags for o in obs)
+        assert {o.value for o in obs if o.year == 2015} == {100.0}
+        assert store.vintages()[-1].kind == "estimate"
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and "already imported" in again.stderr
+    refused = CliRunner().invoke(main, [*args[:5], "--by", "size", "--store", "--db", url])
+    assert refused.exit_code == 2 and "size_class" in refused.stderr
+
+
+@pytest.mark.spark
+def test_estimate_on_spark_equals_duckdb(generated: Path) -> None:
+    from mic2025.microdata.spark import spark_available
+
+    if not spark_available():
+        pytest.skip("PySpark is not installed")
+    path = str(generated / "population.parquet")
+    runs = [CliRunner().invoke(main, ["microdata", "estimate", path, "--engine", engine,
+                                      "--by", "division", "--format", "json"])
+            for engine in ("duckdb", "spark")]
+    assert all(r.exit_code == 0 for r in runs), [r.output for r in runs]
+    duck, spark = (json.loads(r.stdout)["estimates"] for r in runs)
+    assert len(duck) == len(spark)
+    for a, b in zip(duck, spark, strict=True):
+        assert (a["year"], a["division"], a["indicator"]) == \
+            (b["year"], b["division"], b["indicator"])
+        assert b["estimate"] == pytest.approx(a["estimate"], rel=1e-9)

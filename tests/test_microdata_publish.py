@@ -1,0 +1,148 @@
+"""Estimates into the evidence store: keys, units, intervals, flags, provenance, index base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from mic2025.microdata.adjust import SuppressionRule, long_estimates, suppress
+from mic2025.microdata.engine import compute, plan_formulas
+from mic2025.microdata.generate import draw_sample, generate_population, write_parquet
+from mic2025.microdata.publish import (
+    Provenance,
+    PublishError,
+    file_sha256,
+    store_estimates,
+    to_observations,
+)
+from mic2025.microdata.variance import bootstrap
+from mic2025.plan import Plan, load_plan
+from mic2025.store import open_store
+
+
+@pytest.fixture(scope="module")
+def plan() -> Plan:
+    return load_plan()
+
+
+@pytest.fixture(scope="module")
+def sample_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pop = generate_population(3_000, years=[2015, 2016, 2017], seed=8)
+    return write_parquet(draw_sample(pop, 600, seed=9), tmp_path_factory.mktemp("pub") / "s.pq")
+
+
+def _provenance(path: Path, **kw: object) -> Provenance:
+    settings: dict[str, object] = dict(path=str(path), sha256=file_sha256(path), synthetic=True,
+                                       weighted=True, estimator="ratio / Hájek estimators",
+                                       replicates=20, seed=3)
+    settings.update(kw)
+    return Provenance(**settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def national(sample_file: Path, plan: Plan) -> pa.Table:
+    return bootstrap(sample_file, plan, by=("year",), replicates=20, seed=3)
+
+
+def test_observations_carry_interval_flags_and_provenance(national: pa.Table, plan: Plan,
+                                                          sample_file: Path) -> None:
+    prov = _provenance(sample_file)
+    published = to_observations(national, plan, prov, ["year"])
+    assert not published.skipped
+    assert len(published.observations) == 3 * len(plan_formulas(plan))
+    rd = next(o for o in published.observations
+              if o.indicator == "rd_intensity" and o.year == 2016)
+    row = next(r for r in national.to_pylist()
+               if r["indicator"] == "rd_intensity" and r["year"] == 2016)
+    assert rd.value == row["estimate"] and rd.unit == "%"
+    assert (rd.lower, rd.upper) == (row["ci_low"], row["ci_high"]) and rd.lower < rd.value
+    assert rd.area == "000000" and rd.sector == "" and rd.period.code == "2016"
+    assert rd.flags == {"estimate", "synthetic"}
+    assert rd.scope == "规模以上制造业 (样本估计)"
+    assert "s.pq" in rd.source and prov.sha256 in rd.source
+    assert "Rao–Wu" in rd.note and "20 replicates" in rd.note and "SYNTHETIC" in rd.note
+    patents = next(o for o in published.observations
+                   if o.indicator == "patents_per_100m_revenue")
+    assert patents.unit == "count/100m_yuan"
+
+
+def test_intensities_are_stored_as_an_index_on_their_own_2015_level(
+        national: pa.Table, plan: Plan, sample_file: Path) -> None:
+    obs = to_observations(national, plan, _provenance(sample_file), ["year"]).observations
+    levels = {r["year"]: r for r in national.to_pylist()
+              if r["indicator"] == "energy_intensity_reduction"}
+    energy = {o.year: o for o in obs if o.indicator == "energy_intensity_reduction"}
+    assert energy[2015].value == pytest.approx(100.0, rel=1e-12)
+    assert energy[2017].value == pytest.approx(
+        100 * levels[2017]["estimate"] / levels[2015]["estimate"], rel=1e-12)
+    assert energy[2017].upper == pytest.approx(
+        100 * levels[2017]["ci_high"] / levels[2015]["estimate"], rel=1e-12)
+    assert all(o.unit == "index" for o in energy.values())
+    assert "index 2015 = 100" in energy[2017].note
+
+
+def test_index_without_the_base_year_is_refused(national: pa.Table, plan: Plan,
+                                                sample_file: Path) -> None:
+    later = national.filter(pc.greater(national.column("year"), 2015))
+    with pytest.raises(PublishError, match=r"energy_intensity_reduction.*2016–2017 but not 2015"):
+        to_observations(later, plan, _provenance(sample_file), ["year"])
+    # the indicators measured in their own unit can still be stored on their own
+    direct = later.filter(pc.equal(later.column("indicator"), "rd_intensity"))
+    assert len(to_observations(direct, plan, _provenance(sample_file), ["year"])
+               .observations) == 2
+
+
+def test_grouped_census_goes_to_province_and_division(plan: Plan, sample_file: Path) -> None:
+    by = ["year", "province", "division"]
+    wide = compute(sample_file, {"rd_intensity": plan.metric("rd_intensity").definition
+                                 .formula or ""}, by=by)
+    cells = suppress(long_estimates(wide, by), SuppressionRule(max_cv=None))
+    prov = _provenance(sample_file, weighted=False, replicates=None,
+                       estimator="sums over all units")
+    published = to_observations(cells, plan, prov, by)
+    assert published.observations and published.skipped  # small cells exist in a sample
+    o = published.observations[0]
+    assert len(o.area) == 6 and o.area.endswith("0000") and o.area != "000000"
+    assert len(o.sector) == 2 and o.flags == {"derived", "synthetic"}
+    assert o.lower is None and o.scope == "规模以上制造业 (企业数据汇总)"
+    assert all(s.reason.startswith("suppressed: fewer than 3 units") for s in published.skipped)
+    n_cells = cells.num_rows
+    assert len(published.observations) + len(published.skipped) == n_cells
+
+
+def test_what_cannot_be_stored_is_refused(national: pa.Table, plan: Plan,
+                                          sample_file: Path) -> None:
+    prov = _provenance(sample_file)
+    with pytest.raises(PublishError, match="group by year"):
+        to_observations(national, plan, prov, [])
+    with pytest.raises(PublishError, match=r"nothing for \['size_class'\]"):
+        to_observations(national, plan, prov, ["year", "size_class"])
+    composite = pa.table({"year": [2016], "indicator": ["quality_competitiveness_index"],
+                          "estimate": [84.0], "n_units": [10]})
+    with pytest.raises(PublishError, match="composite_index value"):
+        to_observations(composite, plan, prov, ["year"])
+
+
+def test_store_estimates_writes_one_estimate_vintage(national: pa.Table, plan: Plan,
+                                                     sample_file: Path, tmp_path: Path) -> None:
+    prov = _provenance(sample_file)
+    cells = suppress(national)
+    with open_store(f"sqlite:///{tmp_path / 'store.sqlite'}") as store:
+        published = store_estimates(store, cells, plan, prov, ["year"], actor="test")
+        assert published.result is not None and published.result.rows_new == \
+            len(published.observations)
+        vintage = store.vintages()[-1]
+        assert vintage.kind == "estimate" and vintage.source_name == "s.pq"
+        assert vintage.sha256 == prov.batch_sha256(["year"]) != prov.sha256
+        stored = store.observations(indicators="rd_intensity")
+        assert len(stored) == 3 and all(o.lower is not None for o in stored)
+        assert stored[0].flags == {"estimate", "synthetic"}
+        again = store_estimates(store, cells, plan, prov, ["year"])
+        assert again.result is not None and again.result.already_imported
+        # the same file estimated another way is a new batch, not "already imported"
+        other = store_estimates(store, cells, plan, _provenance(sample_file, replicates=21),
+                                ["year"])
+        assert other.result is not None and not other.result.already_imported
