@@ -5,4 +5,7 @@ subsystem lazily inside the commands, so ``mic2025 --help`` stays fast.
 """
 
 #: (module, attribute) of each command group registered on the main ``mic2025`` command
-GROUPS: tuple[tuple[str, str], ...] = (("mic2025.commands.microdata", "microdata"),)
+GROUPS: tuple[tuple[str, str], ...] = (
+    ("mic2025.commands.index", "index"),
+    ("mic2025.commands.microdata", "microdata"),
+)

@@ -14,8 +14,13 @@ Typical use::
 Modules: :mod:`.framework` (tree, units, YAML and COINr inputs), :mod:`.normalise`,
 :mod:`.aggregate`, :mod:`.impute`, :mod:`.treat` (JRC outlier rule), :mod:`.pipeline`
 (the build steps, callable one by one: ``pipeline.denominate``, ``pipeline.impute``,
-``pipeline.screen``, ``pipeline.treat``, ``pipeline.normalise``, ``pipeline.aggregate``)
-and :mod:`.analysis` (statistics and coherence checks). The step functions are not
+``pipeline.screen``, ``pipeline.treat``, ``pipeline.normalise``, ``pipeline.aggregate``),
+:mod:`.analysis` (statistics and coherence checks), :mod:`.weights` (AHP, budget
+allocation, PCA; the YAML ``weights:`` section), :mod:`.uncertainty` (Monte Carlo
+uncertainty analysis and Sobol sensitivity analysis, vectorised by :mod:`.batch`),
+:mod:`.explain` (contributions, strengths and weaknesses, rank changes, what-if),
+:mod:`.report` (self-contained HTML), :mod:`.indices` (the plan's index definitions) and
+:mod:`.demo` (SYNTHETIC provincial demo data). The step functions are not
 re-exported here because their names are those of the modules.
 """
 

@@ -46,6 +46,11 @@ The same content, plus the pipeline. Schema (``?`` = optional)::
     aggregates:
       - {code: Physical, name: Physical, parent: Conn, weight: 1}
       - {code: Index, name: Index}         # no parent: the top of the tree
+    weights:                               # ? weight specifications (see .weights)
+      - {method: ahp, parent: Conn, matrix: [[1, 3], ["1/3", 1]]}
+      - {method: pca, level: 1}            # derived from the normalised data at build time
+    about: {status: structure-only}        # ? free metadata (sources, caveats), kept as is
+    unknown_indicators: [...]              # ? documented gaps, not part of the tree
     pipeline:                              # ? the steps, run in order by run_pipeline
       - {step: denominate}
       - {step: impute, method: group_mean, group: EurAsia_group}
@@ -53,6 +58,13 @@ The same content, plus the pipeline. Schema (``?`` = optional)::
       - {step: treat, winmax: 5}
       - {step: normalise, method: minmax, l: 0, u: 100}
       - {step: aggregate, method: amean}
+
+Any ``name`` (the index's, an indicator's or an aggregate's) may be a mapping
+``{zh: ..., en: ...}``; :meth:`Element.label` picks a language. Indicators and aggregates
+may carry ``note`` and ``source`` text. With neither ``data`` nor ``units`` the file is a
+*structure-only definition*: it loads with no units and is given data later
+(:meth:`Framework.with_idata`, :meth:`Framework.with_units`); running its pipeline before
+that is refused.
 
 Levels are not written in YAML: indicators are level 1 and an aggregate is one level above
 its children, which must all sit on the same level (COINr's balanced-tree rule). The step
@@ -69,7 +81,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +90,7 @@ import yaml
 
 from mic2025.composite.errors import CompositeError
 from mic2025.composite.table import FloatArray, Table
+from mic2025.composite.weights import parse_weight_specs, resolve_weights
 
 INDICATOR = "Indicator"
 AGGREGATE = "Aggregate"
@@ -115,6 +128,11 @@ class Element:
     target: float | None = None
     denominator: str | None = None
     normalise: Mapping[str, Any] | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, lang: str = "en") -> str:
+        """The name in ``lang`` (``zh`` or ``en``) when the YAML gave both, else the name."""
+        return self.labels.get(lang) or self.name
 
 
 @dataclass(frozen=True)
@@ -143,6 +161,9 @@ class Framework:
     denominator_meta: Mapping[str, Element] = field(default_factory=dict)
     pipeline: tuple[StepSpec, ...] = ()
     source: str = "<memory>"
+    weight_specs: tuple[Mapping[str, Any], ...] = ()
+    about: Mapping[str, Any] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = _check_tree(self.elements, self.source)
@@ -293,7 +314,7 @@ class Framework:
             raise CompositeError(f"{src}: the top level must be a mapping")
         problems: list[str] = []
         known = {"name", "data", "units", "groups", "denominators", "indicators", "aggregates",
-                 "pipeline"}
+                 "pipeline", "weights", "about", "unknown_indicators"}
         for key in doc:
             if key not in known:
                 problems.append(f"{src}: unknown top-level field {key!r}")
@@ -308,9 +329,15 @@ class Framework:
         ]
         group_codes = [str(g) for g in (doc.get("groups") or [])]
         pipeline = parse_pipeline(doc.get("pipeline") or [], src, problems)
+        specs = parse_weight_specs(doc.get("weights"), src, problems)
+        about = doc.get("about") or {}
+        if not isinstance(about, dict):
+            problems.append(f"{src}, field 'about': expected a mapping")
+            about = {}
         problems.extend(_check_tree(elements, src, where, "field"))
-        if ("data" in doc) == ("units" in doc):
-            problems.append(f"{src}: give exactly one of 'data' (a CSV file) and 'units'")
+        if "data" in doc and "units" in doc:
+            problems.append(f"{src}: give exactly one of 'data' (a CSV file) and 'units' "
+                            "(or neither, for a structure-only definition)")
         if problems:
             raise CompositeError(f"{src}: cannot build the framework", problems)
 
@@ -322,10 +349,22 @@ class Framework:
             )
         else:
             table, names, groups, dens = _inline_units(
-                doc["units"], src, indicators, group_codes, [d.code for d in denoms]
+                doc.get("units") or [], src, indicators, group_codes, [d.code for d in denoms]
             )
+        raw_name = doc.get("name")
+        labels = ({str(k): str(v) for k, v in raw_name.items()} if isinstance(raw_name, dict)
+                  else {})
+        title = labels.get("en") or labels.get("zh") or str(raw_name or Path(path).stem)
+        skeleton = cls(title, tuple(elements), table, names, groups, dens,
+                       {d.code: d for d in denoms}, tuple(pipeline), src)
+        try:
+            static = resolve_weights(skeleton, specs)
+        except CompositeError as exc:
+            raise CompositeError(f"{src}: cannot resolve the weights", [str(exc)]) from exc
+        elements = [replace(e, weight=static[e.code]) if e.code in static else e
+                    for e in elements]
         return cls(
-            name=str(doc.get("name") or Path(path).stem),
+            name=title,
             elements=tuple(elements),
             data=table,
             unit_names=names,
@@ -334,6 +373,9 @@ class Framework:
             denominator_meta={d.code: d for d in denoms},
             pipeline=tuple(pipeline),
             source=src,
+            weight_specs=tuple(specs),
+            about=dict(about, unknown_indicators=doc.get("unknown_indicators") or []),
+            labels=labels,
         )
 
     def to_yaml_dict(self, data: str | None = None) -> dict[str, Any]:
@@ -341,7 +383,7 @@ class Framework:
 
         ``data`` names an iData CSV to refer to; without it the units are written inline.
         """
-        doc: dict[str, Any] = {"name": self.name}
+        doc: dict[str, Any] = {"name": dict(self.labels) if self.labels else self.name}
         if data is not None:
             doc["data"] = data
         else:
@@ -371,7 +413,7 @@ class Framework:
         doc["indicators"] = []
         doc["aggregates"] = []
         for e in self.elements:
-            item = {"code": e.code, "name": e.name}
+            item = {"code": e.code, "name": dict(e.labels) if e.labels else e.name}
             if e.parent is not None:
                 item["parent"] = e.parent
             item["weight"] = e.weight
@@ -387,6 +429,10 @@ class Framework:
                 doc["aggregates"].append(item)
         if self.pipeline:
             doc["pipeline"] = [{"step": s.step, **s.params} for s in self.pipeline]
+        data_specs = [{k: v for k, v in s.items() if k != "_where"} for s in self.weight_specs
+                      if s.get("method") == "pca"]
+        if data_specs:  # the static ones are already in the element weights
+            doc["weights"] = data_specs
         return doc
 
     def with_pipeline(self, steps: Sequence[StepSpec | Mapping[str, Any]]) -> Framework:
@@ -398,17 +444,44 @@ class Framework:
         ]
         if problems:
             raise CompositeError("the pipeline is not valid", problems)
-        return Framework(
-            self.name, self.elements, self.data, self.unit_names, self.groups, self.denominators,
-            self.denominator_meta, tuple(specs), self.source,
-        )
+        return replace(self, pipeline=tuple(specs))
 
     def with_data(self, data: Table) -> Framework:
         """The same framework over other indicator values (same units and columns)."""
-        return Framework(
-            self.name, self.elements, data, self.unit_names, self.groups, self.denominators,
-            self.denominator_meta, self.pipeline, self.source,
+        return replace(self, data=data)
+
+    def with_units(
+        self, data: Table, unit_names: Sequence[str] | None = None,
+        groups: Mapping[str, Sequence[str | None]] | None = None,
+        denominators: Mapping[str, FloatArray] | None = None,
+    ) -> Framework:
+        """The same framework over other units (e.g. a structure-only definition given data).
+
+        ``data`` must have the framework's indicators as columns, in framework order.
+        """
+        names = tuple(unit_names) if unit_names is not None else data.units
+        return replace(
+            self, data=data, unit_names=names,
+            groups={g: tuple(v) for g, v in (groups or {}).items()},
+            denominators=dict(denominators or {}),
         )
+
+    def with_idata(self, idata_csv: str | Path) -> Framework:
+        """The same framework over the units of an iData-layout CSV (``uCode``, ``uName``,
+        one column per indicator code; the framework's groups and denominators if it has
+        any). Other columns are ignored."""
+        table, names, groups, dens = _read_idata(
+            Path(idata_csv), self.indicators, list(self.groups), list(self.denominator_meta))
+        return replace(self, data=table, unit_names=names, groups=groups, denominators=dens,
+                       source=f"{self.source} + {idata_csv}")
+
+    def with_weights(self, weights: Mapping[str, float]) -> Framework:
+        """The same framework with some element weights replaced (``{code: weight}``)."""
+        for code in weights:
+            self.element(code)
+        return replace(self, elements=tuple(
+            replace(e, weight=float(weights[e.code])) if e.code in weights else e
+            for e in self.elements))
 
 
 # -- pipeline declarations ---------------------------------------------------------------------
@@ -649,8 +722,8 @@ def _yaml_elements(
     doc: dict[str, Any], src: str, problems: list[str], locations: dict[str, str]
 ) -> list[Element]:
     ind_fields = {"code", "name", "parent", "direction", "weight", "unit", "target",
-                  "denominator", "normalise"}
-    agg_fields = {"code", "name", "parent", "weight"}
+                  "denominator", "normalise", "note", "source"}
+    agg_fields = {"code", "name", "parent", "weight", "note", "source"}
     raw: list[tuple[str, int, dict[str, Any]]] = []
     for pos, item in enumerate(_list_of_maps(doc.get("indicators"), src, "indicators", problems)):
         raw.append((INDICATOR, pos + 1, item))
@@ -704,10 +777,14 @@ def _yaml_elements(
         if norm is not None and not (isinstance(norm, dict) and "method" in norm):
             problems.append(f"{where}, field 'normalise': expected a mapping with 'method'")
             norm = None
+        raw_name = item.get("name")
+        labels = ({str(k): str(v) for k, v in raw_name.items()} if isinstance(raw_name, dict)
+                  else {})
         elements.append(
             Element(
                 code=code,
-                name=str(item.get("name") or code),
+                name=labels.get("en") or labels.get("zh") or str(raw_name or code),
+                labels=labels,
                 level=levels.get(code, 1 if kind == INDICATOR else 2),
                 kind=kind,
                 parent=parents.get(code),

@@ -28,6 +28,7 @@ from mic2025.composite.framework import AGGREGATE, Framework, StepSpec, parse_pi
 from mic2025.composite.normalise import normalise_indicator
 from mic2025.composite.table import FloatArray, Table
 from mic2025.composite.treat import Treatment, treat_indicator
+from mic2025.composite.weights import has_data_weights
 
 #: Name of the data set each step produces.
 DSET_OF_STEP = {
@@ -272,6 +273,27 @@ def aggregate(
     return current
 
 
+def data_weights(
+    table: Table, framework: Framework, params: Mapping[str, Any] | None = None
+) -> dict[str, float]:
+    """Weights that the framework's ``pca`` specifications derive from the data.
+
+    The specifications are applied level by level: a level's members are scored first by
+    aggregating ``table`` (the normalised data) with the weights found so far, which do not
+    depend on that level's own weights.
+    """
+    from mic2025.composite.weights import resolve_weights
+
+    agg = {k: v for k, v in (params or {}).items() if k != "weights"}
+    found: dict[str, float] = {}
+    for spec in sorted((s for s in framework.weight_specs if s.get("method") == "pca"),
+                       key=lambda s: int(s.get("level", 1))):
+        level = int(spec.get("level", 1))
+        data = table if level == 1 else aggregate(table, framework, weights=found, **agg)
+        found.update(resolve_weights(framework, [spec], data))
+    return found
+
+
 # -- results --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Results:
@@ -313,6 +335,8 @@ class Build:
     screening: ScreenSummary | None = None
     treatment: dict[str, Treatment] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: weights derived from the data at build time (PCA specifications), by element code
+    data_weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def latest(self) -> Table:
@@ -341,6 +365,12 @@ def run_step(build: Build, spec: StepSpec) -> Build:
         elif spec.step == "normalise":
             out = normalise(current, fw, **params)
         elif spec.step == "aggregate":
+            if "weights" not in params and has_data_weights(fw.weight_specs):
+                params["weights"] = data_weights(current, fw, params)
+                build.data_weights = dict(params["weights"])
+                build.notes.append(
+                    "aggregate: weights from the data (PCA): "
+                    + ", ".join(f"{k}={v:.4f}" for k, v in params["weights"].items()))
             out = aggregate(current, fw, **params)
         else:
             raise CompositeError(f"unknown step {spec.step!r}")
@@ -375,6 +405,11 @@ def run_pipeline(
             specs.extend(parse_pipeline([dict(step)], f"pipeline step {pos}", problems))
     if problems:
         raise CompositeError("the pipeline is not valid", problems)
+    if not framework.units:
+        raise CompositeError(
+            f"{framework.source}: the framework has no units (a structure-only definition); "
+            "supply the unit data first (an iData CSV, e.g. `mic2025 index build DEF.yaml "
+            "--idata FILE`)")
     build = Build(framework, {"Raw": framework.data})
     for spec in specs:
         run_step(build, spec)
