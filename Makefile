@@ -10,9 +10,11 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 install: $(BIN)/python
+	scripts/fetch-web-assets.sh
 	$(BIN)/python -m pip install -q -e .
 
 install-test: $(BIN)/python
+	scripts/fetch-web-assets.sh
 	$(BIN)/python -m pip install -q -e '.[test]'
 
 ## run: install, then evaluate the plan on the bundled evidence, print it and write the reports
@@ -21,7 +23,7 @@ run: install
 
 ## test: install what the tests need (Python packages; as root also chromium, CJK fonts,
 ## PostgreSQL), then ruff, mypy and the whole pytest suite against SQLite and PostgreSQL
-test: install-test system-deps
+test: system-deps install-test
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/mypy
 	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)

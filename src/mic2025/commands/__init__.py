@@ -8,4 +8,6 @@ subsystem lazily inside the commands, so ``mic2025 --help`` stays fast.
 GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.index", "index"),
     ("mic2025.commands.microdata", "microdata"),
+    ("mic2025.commands.web", "serve"),
+    ("mic2025.commands.web", "users"),
 )

@@ -6,6 +6,7 @@ was known at any moment with :meth:`Store.observations` and ``as_of``. See
 :mod:`mic2025.store.repo` for the as-of semantics.
 """
 
+from . import platform as platform  # registers the platform tables on the shared metadata
 from .db import default_url, migrate, open_store
 from .repo import (
     LONG_COLUMNS,

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Connection, Engine, Select, func, insert, select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -171,6 +171,7 @@ class Store:
         actor: str = "",
         note: str = "",
         now: datetime | None = None,
+        connection: Connection | None = None,
     ) -> ImportResult:
         """Store a batch of observations as one vintage, in one transaction.
 
@@ -183,6 +184,10 @@ class Store:
         and not earlier than the latest vintage, which keeps "latest id" and "latest in
         time" the same thing. Raises :class:`StoreError` for two observations with the same
         key, a non-finite number, or text longer than a key column holds.
+
+        ``connection``, when given, is a writer transaction the caller opened with
+        :func:`mic2025.store.db.begin_write`: the vintage joins it and commits or rolls back
+        with the caller's own rows (an approval and its audit entry, say).
         """
         if kind not in VINTAGE_KINDS:
             raise StoreError(f"vintage kind {kind!r} is not one of {', '.join(VINTAGE_KINDS)}")
@@ -192,6 +197,10 @@ class Store:
             raise StoreError(f"now={now.isoformat()} has no time zone; the store keeps UTC")
         _check_batch(obs)
         try:
+            if connection is not None:
+                with Session(bind=connection) as session:
+                    return self._import(session, obs, source_name=source_name, sha256=sha256,
+                                        kind=kind, actor=actor, note=note, now=now)
             with begin_write(self.engine) as conn, Session(bind=conn) as session:
                 return self._import(session, obs, source_name=source_name, sha256=sha256,
                                     kind=kind, actor=actor, note=note, now=now)

@@ -1,0 +1,210 @@
+"""The web platform under concurrent load on loopback: readers while provinces upload.
+
+``CLIENTS`` simulated readers (default 200) fetch the overview, an indicator page and the
+API in a bounded loop while 31 provinces each upload, submit and get approved one file at
+the same time. The script prints p50/p99 latency and throughput for reads and for the
+workflow steps, then checks, from the database, that every accepted submission was stored
+exactly once (one vintage each, with exactly its rows) and none was lost.
+
+    .venv/bin/python benchmarks/platform.py [--clients 200] [--rounds 3] [--db URL]
+
+Everything listens on 127.0.0.1 only; loops are bounded; the store is a temporary SQLite
+file unless ``--db`` names another (a PostgreSQL URL runs the same benchmark there).
+Latencies are printed, never asserted: they depend on the machine.
+"""
+
+# ruff: noqa: E402  (the path fix below must run before any other import)
+from __future__ import annotations
+
+import os
+import sys
+
+# Run as a script, this file's folder comes first on sys.path, and its name would shadow the
+# standard library's ``platform`` module for everything imported after it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+
+import argparse
+import asyncio
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from mic2025 import reference
+from mic2025.web import accounts
+from mic2025.web.app import create_app
+from mic2025.web.permissions import Actor
+
+SYSTEM = Actor(id=None, username="benchmark", via="system")
+READ_PATHS = ("/", "/indicators/rd_intensity", "/api/observations?indicator=rd_intensity",
+              "/api/evaluations?area=000000", "/api/indicators")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _figures(area: str, year: int) -> bytes:
+    return (
+        "indicator,area,year,value,unit,source\n"
+        f"rd_intensity,{area},{year},{1 + int(area[:2]) / 100:.2f},%,benchmark\n"
+        f"broadband_penetration,{area},{year},{50 + int(area[:2]) / 10:.1f},%,benchmark\n"
+    ).encode()
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _reader(client: httpx.AsyncClient, rounds: int, out: list[float],
+                  failures: list[str]) -> None:
+    for i in range(rounds):
+        for path in READ_PATHS:
+            start = time.perf_counter()
+            r = await client.get(path)
+            out.append(time.perf_counter() - start)
+            if r.status_code != 200:
+                failures.append(f"GET {path}: {r.status_code}")
+        del i
+
+
+async def _province(client: httpx.AsyncClient, area: str, year: int, editor: str,
+                    approver: str, out: list[float], accepted: dict[str, int],
+                    failures: list[str]) -> None:
+    start = time.perf_counter()
+    r = await client.post("/api/submissions", headers={"Authorization": f"Bearer {editor}"},
+                          data={"area": area, "year": str(year)},
+                          files={"file": (f"{area}.csv", _figures(area, year), "text/csv")})
+    if r.status_code != 201 or r.json()["problems"]:
+        failures.append(f"upload {area}: {r.status_code} {r.text[:200]}")
+        return
+    sid = r.json()["id"]
+    r = await client.post(f"/api/submissions/{sid}/submit",
+                          headers={"Authorization": f"Bearer {editor}"})
+    if r.status_code != 200:
+        failures.append(f"submit {area}: {r.status_code}")
+        return
+    r = await client.post(f"/api/submissions/{sid}/approve",
+                          headers={"Authorization": f"Bearer {approver}"}, json={})
+    out.append(time.perf_counter() - start)
+    if r.status_code != 200:
+        failures.append(f"approve {area}: {r.status_code} {r.text[:200]}")
+        return
+    accepted[area] = sid
+
+
+async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str, str]],
+               year: int) -> tuple[list[float], list[float], dict[str, int], list[str], float]:
+    limits = httpx.Limits(max_connections=clients + 40, max_keepalive_connections=clients + 40)
+    reads: list[float] = []
+    workflow: list[float] = []
+    accepted: dict[str, int] = {}
+    failures: list[str] = []
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(_reader(client, rounds, reads, failures) for _ in range(clients)),
+            *(_province(client, area, year, ed, ap, workflow, accepted, failures)
+              for area, (ed, ap) in tokens.items()),
+        )
+        elapsed = time.perf_counter() - start
+    return reads, workflow, accepted, failures, elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="read loops per client")
+    parser.add_argument("--db", default=None, help="store URL (default: a temporary SQLite)")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="mic2025-bench-"))
+    url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
+    app = create_app(url, secret="benchmark")
+    engine = app.state.platform.engine
+    provinces = [c.code for c in reference.areas().values()
+                 if c.level == "province" and c.code[:2] not in ("71", "81", "82")]
+    tokens = {}
+    for area in provinces:
+        for role in ("prov_editor", "prov_approver"):
+            name = f"bench-{role}-{area}"
+            accounts.create_user(engine, SYSTEM, name, "benchmark-password",
+                                 [accounts.parse_grant(f"{role}:{area}")])
+        tokens[area] = (accounts.create_token(engine, SYSTEM, f"bench-prov_editor-{area}", "b"),
+                        accounts.create_token(engine, SYSTEM, f"bench-prov_approver-{area}",
+                                              "b"))
+    vintages_before = app.state.platform.store.counts()
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", backlog=4096))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.02)
+    if not server.started:
+        print("the server did not start", file=sys.stderr)
+        return 2
+    year = 2024
+    try:
+        reads, workflow, accepted, failures, elapsed = asyncio.run(
+            _run(f"http://127.0.0.1:{port}", args.clients, args.rounds, tokens, year))
+    finally:
+        server.should_exit = True
+        thread.join()
+
+    print(f"store: {app.state.platform.store.url}")
+    print(f"{args.clients} readers × {args.rounds} rounds × {len(READ_PATHS)} pages, "
+          f"{len(tokens)} provinces uploading at once; wall {elapsed:.2f} s")
+    print(f"reads:    n={len(reads)}  p50={_percentile(reads, 0.5) * 1000:.1f} ms  "
+          f"p99={_percentile(reads, 0.99) * 1000:.1f} ms  "
+          f"throughput={len(reads) / elapsed:.1f} req/s")
+    print(f"workflow: n={len(workflow)} (upload+submit+approve)  "
+          f"p50={_percentile(workflow, 0.5) * 1000:.1f} ms  "
+          f"p99={_percentile(workflow, 0.99) * 1000:.1f} ms")
+    if reads:
+        print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms")
+
+    # exactly once, none lost: every accepted submission has one vintage with its two rows
+    store = app.state.platform.store
+    problems = list(failures)
+    vintages = {v.source_name: v for v in store.vintages()}
+    for area, sid in sorted(accepted.items()):
+        named = [v for name, v in vintages.items() if name.startswith(f"submission {sid}:")]
+        if len(named) != 1:
+            problems.append(f"{area}: submission {sid} has {len(named)} vintages")
+            continue
+        rows = store.observations(area=area)
+        mine = [o for o in rows if o.vintage == named[0].id]
+        if len(mine) != 2:
+            problems.append(f"{area}: vintage {named[0].id} holds {len(mine)} rows, not 2")
+    after = store.counts()
+    new_vintages = after["vintages"] - vintages_before["vintages"]
+    if new_vintages != len(accepted):
+        problems.append(f"{new_vintages} new vintages for {len(accepted)} accepted submissions")
+    if len(accepted) != len(tokens):
+        problems.append(f"only {len(accepted)} of {len(tokens)} submissions were accepted")
+    store.close()
+    if problems:
+        print("FAILED:\n  " + "\n  ".join(problems[:50]), file=sys.stderr)
+        return 1
+    print(f"ok: {len(accepted)} submissions accepted, each stored exactly once "
+          f"({new_vintages} vintages, {2 * len(accepted)} rows); none lost")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The web platform's ASGI application: :func:`create_app` builds it.
+
+One app serves the pages (server-rendered Jinja2, autoescaped, Chinese and English) and the
+REST API (``/api/…``, described at ``/openapi.json``), on the embedded SQLite store or on
+PostgreSQL. Every route asks :func:`mic2025.web.permissions.allowed`; every write records an
+audit entry in its own transaction; every unsafe request passes the CSRF check
+(:mod:`.security`) unless it carries an API token.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from .. import __version__
+from ..errors import UnknownCodeError
+from ..ingest.load import load_bundled
+from ..plan import load_plan
+from ..report import fmt
+from ..report.i18n import Lang, code_label
+from ..store.db import open_store
+from . import accounts, i18n
+from .assets import STATIC, check_assets, versions
+from .data import Platform
+from .permissions import Actor, allowed, may_at_all
+from .security import (
+    CSRF_COOKIE,
+    LANG_COOKIE,
+    CsrfFailed,
+    csrf_protect,
+    csrf_token,
+    new_cookie_value,
+    resolve_actor,
+    secure,
+)
+from .settings import Settings
+from .submissions import Forbidden, NotFound, WorkflowError
+
+log = logging.getLogger("mic2025.web")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | None = None,
+               plan_file: str | None = None, settings: Settings | None = None) -> FastAPI:
+    """The ASGI app on the store at ``db_url`` (default: ``MIC2025_DB`` or the user's file).
+
+    Opens (and migrates) the store, loads the bundled evidence once, and with ``demo``
+    seeds the labelled example accounts. Raises
+    :class:`~mic2025.web.assets.AssetsMissing` when ``scripts/fetch-web-assets.sh`` has
+    not been run.
+    """
+    check_assets()
+    settings = settings or Settings.from_env(db_url, demo=demo, secret=secret,
+                                             plan_file=plan_file)
+    plan = load_plan(settings.plan_file)
+    store = open_store(settings.db_url)
+    load_bundled(store, plan)
+    if settings.demo:
+        accounts.seed_demo(store.engine)
+    platform = Platform(store, plan)
+
+    app = FastAPI(
+        title="mic2025 — Made in China 2025 monitoring platform",
+        version=__version__,
+        description="Plans, indicators, observations (with vintages), evaluations and "
+                    "submissions. Read endpoints are public; writes need an API token "
+                    "(Authorization: Bearer …) of an account whose role allows them.",
+        docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.platform = platform
+    app.state.templates = _environment()
+    app.state.demo = settings.demo or any(u.demo for u in accounts.list_users(store.engine))
+    app.add_middleware(_CookieMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _error_handlers(app)
+
+    from .views import admin, api, pages, workflow
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(workflow.router)
+    app.include_router(admin.router)
+
+    return app
+
+
+#: every response's security headers: scripts only from this site (ECharts is vendored)
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
+                               "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
+                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class _CookieMiddleware(BaseHTTPMiddleware):
+    """Give each browser its CSRF cookie, and remember ``?lang=``."""
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        fresh = None
+        if not request.cookies.get(CSRF_COOKIE):
+            fresh = new_cookie_value()
+            request.state.csrf_cookie = fresh
+        asked = i18n.pick(request.query_params.get("lang"))
+        request.state.lang = asked or i18n.pick(request.cookies.get(LANG_COOKIE)) or i18n.DEFAULT
+        response = await call_next(request)
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if fresh is not None:
+            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="lax",
+                                secure=secure(request), path="/")
+        if asked is not None and asked != request.cookies.get(LANG_COOKIE):
+            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax",
+                                secure=secure(request), path="/")
+        return response
+
+
+def lang_of(request: Request) -> Lang:
+    return getattr(request.state, "lang", i18n.DEFAULT)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = fmt.number
+    env.filters["moment"] = lambda dt, lang: fmt.moment(dt, lang)
+    env.filters["day"] = lambda d, lang: fmt.day(d, lang)
+    return env
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any
+           ) -> HTMLResponse:
+    """A page, with what every page needs: language, actor, CSRF token, menu, demo banner."""
+    lang = lang_of(request)
+    actor = resolve_actor(request)
+    env: jinja2.Environment = request.app.state.templates
+    other = "en" if lang == "zh" else "zh"
+    params = dict(request.query_params)
+    params["lang"] = other
+    base = {
+        "lang": lang,
+        "t": lambda key, **kw: i18n.t(key, lang).format(**kw) if kw else i18n.t(key, lang),
+        "code_label": lambda group, code: code_label(group, code, lang),
+        "fmt": fmt,
+        "actor": actor,
+        "may": lambda action: may_at_all(actor, action),
+        "allowed": lambda action, resource: allowed(actor, action, resource),
+        "csrf": csrf_token(request),
+        "switch_lang_url": f"{request.url.path}?{urlencode(params)}",
+        "other_lang": other,
+        "demo": request.app.state.demo,
+        "path": request.url.path,
+        "assets": versions(),
+        "version": __version__,
+    }
+    base.update(context)
+    html = env.get_template(template).render(**base)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", "")
+
+
+def _error(request: Request, status: int, title_key: str, message: str,
+           headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    actor = getattr(request.state, "actor", None)
+    anonymous = actor is None or actor.anonymous
+    if status in (401, 403) and anonymous and title_key != "csrf" and request.method == "GET":
+        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
+    return render(request, "error.html.j2", status_code=status,
+                  title=i18n.t(title_key if title_key != "csrf" else "forbidden",
+                               lang_of(request)),
+                  message=message)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        return _error(request, 403, "csrf", i18n.t("csrf_failed", lang_of(request)))
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return _error(request, 403, "forbidden", str(exc))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, "not_found", str(exc))
+
+    @app.exception_handler(UnknownCodeError)
+    async def _unknown(request: Request, exc: UnknownCodeError) -> Response:
+        return _error(request, 404, "not_found", str(exc))
+
+    @app.exception_handler(WorkflowError)
+    async def _conflict(request: Request, exc: WorkflowError) -> Response:
+        return _error(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(accounts.AccountError)
+    async def _account(request: Request, exc: accounts.AccountError) -> Response:
+        return _error(request, 400, "bad_request", str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        keys = {401: "forbidden", 403: "forbidden", 404: "not_found", 409: "conflict"}
+        return _error(request, exc.status_code, keys.get(exc.status_code, "bad_request"),
+                      str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+def require(actor: Actor, action: Any, resource: Any = None) -> None:
+    """Raise Forbidden unless ``allowed``; the one guard the views use."""
+    from .permissions import SITE
+
+    if not allowed(actor, action, resource if resource is not None else SITE):
+        raise Forbidden(f"{actor.username} may not {action}")

@@ -1,0 +1,202 @@
+"""The web pages' labels in Chinese and English; report labels are reused where they exist.
+
+``?lang=zh|en`` picks the language and a cookie remembers it; Chinese is the default.
+"""
+
+from __future__ import annotations
+
+from ..report import i18n as report_i18n
+from ..report.i18n import Lang
+
+LANGS: tuple[Lang, ...] = ("zh", "en")
+DEFAULT: Lang = "zh"
+
+_STRINGS: dict[str, tuple[str, str]] = {
+    "site_title": ("中国制造2025 监测评估平台", "Made in China 2025 monitoring platform"),
+    "nav.overview": ("全国总览", "National overview"),
+    "nav.provinces": ("各省", "Provinces"),
+    "nav.submissions": ("数据报送", "Submissions"),
+    "nav.board": ("报送进度", "Deadlines board"),
+    "nav.audit": ("审计日志", "Audit log"),
+    "nav.users": ("用户", "Users"),
+    "nav.account": ("我的账号", "My account"),
+    "nav.api": ("API", "API"),
+    "login": ("登录", "Log in"),
+    "logout": ("退出", "Log out"),
+    "username": ("用户名", "Username"),
+    "password": ("密码", "Password"),
+    "login_failed": ("用户名或密码不正确。", "Wrong username or password."),
+    "login_throttled": (
+        "登录失败次数过多，请 15 分钟后再试。",
+        "Too many failed log-ins; try again in 15 minutes.",
+    ),
+    "demo_banner": (
+        "演示模式：本平台含有示例账号（用户名以 demo- 开头），仅供演示，请勿用于正式数据。",
+        "Demo mode: this platform has example accounts (usernames starting demo-), for "
+        "demonstration only; do not use it for real data.",
+    ),
+    "demo_account": ("示例账号", "demo account"),
+    "signed_in_as": ("当前用户", "Signed in as"),
+    "public_user": ("公众（仅公开数据）", "Public (published data only)"),
+    "overview_intro": (
+        "规划各项指标和重大工程目标的进展。颜色表示按所选评估方法得出的状态；"
+        "“数据更新”为该指标最新数据批次入库的时间。",
+        "Progress of every indicator and engineering-project target of the plan. Colours "
+        "show the status under the chosen method; “updated” is when the indicator's latest "
+        "vintage arrived.",
+    ),
+    "freshness": ("数据更新", "Updated"),
+    "trend": ("走势", "Trend"),
+    "no_data": ("无数据", "no data"),
+    "download": ("下载数据", "Download data"),
+    "download_csv": ("CSV", "CSV"),
+    "download_xlsx": ("Excel", "Excel"),
+    "download_sdmx": ("SDMX-CSV", "SDMX-CSV"),
+    "download_json": ("JSON", "JSON"),
+    "indicator_series": ("时间序列与目标", "Series and targets"),
+    "provinces_compared": ("各省比较", "Provinces compared"),
+    "provinces_none": (
+        "尚无已审核的省级数据。",
+        "No approved provincial figures yet.",
+    ),
+    "map": ("地图", "Map"),
+    "ranking": ("排序", "Ranking"),
+    "sources": ("资料来源", "Sources"),
+    "alternatives": ("其他口径", "Alternative scopes"),
+    "definition": ("定义", "Definition"),
+    "targets": ("目标", "Targets"),
+    "reviews": ("第三方评估意见", "Third-party reviews"),
+    "review_add": ("添加评估意见", "Add a review"),
+    "review_text": ("意见", "Review"),
+    "rating": ("评级", "Rating"),
+    "province_page": ("省级页面", "Province page"),
+    "province_intro": (
+        "本省已审核数据对照规划目标的进展。",
+        "Progress of this province's approved figures against the plan's targets.",
+    ),
+    "submissions_intro": (
+        "下载本省模板，填写后上传；上传后立即显示校验结果。校验通过后提交审核。",
+        "Download your template, fill it in and upload it; the checks show at once. Submit "
+        "for approval once the file passes.",
+    ),
+    "template": ("下载模板", "Download template"),
+    "upload": ("上传", "Upload"),
+    "file": ("文件", "File"),
+    "year": ("年度", "Year"),
+    "area": ("地区", "Area"),
+    "enterprise": ("企业", "Enterprise"),
+    "status": ("状态", "Status"),
+    "rows": ("数据行", "Rows"),
+    "problems": ("问题", "Problems"),
+    "actions": ("操作", "Actions"),
+    "submit": ("提交审核", "Submit"),
+    "approve": ("批准", "Approve"),
+    "return": ("退回", "Return"),
+    "unlock": ("解锁", "Unlock"),
+    "comment": ("意见", "Comment"),
+    "bulk_approve": ("批量批准所选", "Approve selected"),
+    "validation_report": ("校验结果", "Validation report"),
+    "file_passed": ("文件校验通过。", "The file passes every check."),
+    "valid_file": ("文件校验通过，可以提交审核。", "The file passes every check; submit it."),
+    "invalid_file": (
+        "文件有 {n} 个问题，请修改后重新上传：",
+        "The file has {n} problem(s); fix them and upload it again:",
+    ),
+    "skipped_rows": (
+        "{n} 行未填数值，视为本期未报送。",
+        "{n} row(s) without a value are not reported this round.",
+    ),
+    "col.sheet": ("工作表", "Sheet"),
+    "col.row": ("行", "Row"),
+    "col.column": ("列", "Column"),
+    "col.value": ("内容", "Value"),
+    "col.problem": ("问题", "Problem"),
+    "state.draft": ("草稿", "Draft"),
+    "state.submitted": ("待审核", "Submitted"),
+    "state.returned": ("已退回", "Returned"),
+    "state.approved": ("已批准（锁定）", "Approved (locked)"),
+    "state.missing": ("未报送", "Not yet uploaded"),
+    "vintage": ("数据批次", "Vintage"),
+    "deadline": ("截止日期", "Deadline"),
+    "set_deadline": ("设定截止日期", "Set deadline"),
+    "late": ("逾期", "Late"),
+    "on_time": ("按时", "On time"),
+    "submitted_at": ("提交时间", "Submitted"),
+    "audit_intro": (
+        "每一次写操作：谁、何时、做了什么，以及修改前后的内容。日志只增不改。",
+        "Every write: who, when, what, and the resource before and after. The log is "
+        "append-only.",
+    ),
+    "at": ("时间", "When"),
+    "actor": ("操作人", "Who"),
+    "action": ("操作", "Action"),
+    "resource": ("对象", "Resource"),
+    "before": ("修改前", "Before"),
+    "after": ("修改后", "After"),
+    "filter": ("筛选", "Filter"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "older": ("更早", "Older"),
+    "users_intro": ("账号、角色与范围。", "Accounts, roles and scopes."),
+    "roles": ("角色", "Roles"),
+    "disabled": ("已停用", "Disabled"),
+    "disable": ("停用", "Disable"),
+    "enable": ("启用", "Enable"),
+    "add_user": ("新增用户", "Add user"),
+    "display_name": ("显示名称", "Display name"),
+    "role_help": (
+        "角色：admin、analyst、evaluator、prov_editor:440000、prov_approver:440000、"
+        "enterprise:代码@440000",
+        "Role: admin, analyst, evaluator, prov_editor:440000, prov_approver:440000, "
+        "enterprise:code@440000",
+    ),
+    "tokens": ("API 令牌", "API tokens"),
+    "token_new": ("新建令牌", "New token"),
+    "token_name": ("令牌名称", "Token name"),
+    "token_shown_once": (
+        "请立即复制此令牌，它只显示这一次：",
+        "Copy this token now; it is shown only once:",
+    ),
+    "revoke": ("吊销", "Revoke"),
+    "revoked": ("已吊销", "Revoked"),
+    "forbidden": ("无权访问", "Forbidden"),
+    "forbidden_text": (
+        "您的账号无权进行此操作。",
+        "Your account may not do this.",
+    ),
+    "not_found": ("未找到", "Not found"),
+    "conflict": ("无法执行", "Cannot do that now"),
+    "bad_request": ("请求有误", "Bad request"),
+    "csrf_failed": (
+        "表单已过期或来源不明，请刷新页面后重试。",
+        "The form has expired or did not come from this site; reload the page and try again.",
+    ),
+    "back": ("返回", "Back"),
+    "role.admin": ("全国管理员", "National administrator"),
+    "role.analyst": ("全国分析员", "National analyst"),
+    "role.prov_editor": ("省级填报员", "Provincial editor"),
+    "role.prov_approver": ("省级审核员", "Provincial approver"),
+    "role.enterprise": ("企业填报员", "Enterprise submitter"),
+    "role.evaluator": ("第三方评估员", "Third-party evaluator"),
+    "method_used": ("评估方法", "Method"),
+    "projection_band": ("预测区间", "Projection band"),
+    "latest": ("最新值", "Latest"),
+    "all_provinces": ("全部省份", "All provinces"),
+    "created": ("创建时间", "Created"),
+    "none_yet": ("暂无。", "None yet."),
+}
+
+
+def t(key: str, lang: Lang) -> str:
+    """The label ``key`` in ``lang``; report labels answer for keys not defined here."""
+    pair = _STRINGS.get(key)
+    if pair is None:
+        return report_i18n.t(key, lang)
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def pick(lang: str | None) -> Lang | None:
+    return lang if lang in LANGS else None
+
+
+def all_keys() -> list[str]:
+    return sorted(_STRINGS)

@@ -1,0 +1,164 @@
+"""Who may do what: one function, :func:`allowed`, consulted by every route.
+
+An *actor* holds role grants, each scoped to everything, to a province (and its cities) or
+to an enterprise. A *resource* says what is touched: its kind and, where it has them, its
+area, its enterprise and its owner. :data:`RULES` lists, for every role, the actions it may
+take and the scope within which it may take them; nothing else grants anything. The
+anonymous public holds no grant and may only read published data.
+
+Scopes
+------
+``all``
+    anywhere.
+``area``
+    resources whose area lies in the grant's province (``440000`` covers ``440100``);
+    national resources (``000000``) lie in no province.
+``area_own``
+    as ``area``, but only the province's own figures, not an enterprise's return (a
+    provincial editor uploads for the province, not in an enterprise's name).
+``enterprise``
+    resources of the grant's enterprise.
+``self``
+    resources the actor owns (its own API tokens).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Action = Literal[
+    "published:read",      # plan, observations, evaluations, downloads, pages
+    "submission:read",
+    "submission:upload",   # create a submission, or replace the file of an open one
+    "submission:submit",
+    "submission:approve",  # approve (and so lock); bulk approval is many approvals
+    "submission:return",   # send back with a comment
+    "submission:unlock",   # reopen an approved submission, with a reason
+    "template:download",
+    "board:read",          # the deadlines board: who is late
+    "deadline:set",
+    "review:read",
+    "review:write",        # a third-party evaluation of a metric
+    "user:manage",
+    "audit:read",
+    "token:manage",        # one's own API tokens
+]
+ACTIONS: tuple[Action, ...] = Action.__args__  # type: ignore[attr-defined]
+
+Scope = Literal["all", "area", "area_own", "enterprise", "self"]
+Role = Literal["admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator"]
+
+_EVERY_USER: dict[Action, Scope] = {"published:read": "all", "token:manage": "self"}
+
+#: role → action → scope within which the role may take the action
+RULES: dict[Role, dict[Action, Scope]] = {
+    "admin": {a: ("self" if a == "token:manage" else "all") for a in ACTIONS},
+    "analyst": {
+        **_EVERY_USER, "submission:read": "all", "board:read": "all", "review:read": "all",
+    },
+    "prov_editor": {
+        **_EVERY_USER,
+        "submission:read": "area", "submission:upload": "area_own",
+        "submission:submit": "area_own", "template:download": "area_own",
+        "board:read": "area", "review:read": "all",
+    },
+    "prov_approver": {
+        **_EVERY_USER,
+        "submission:read": "area", "submission:approve": "area", "submission:return": "area",
+        "template:download": "area_own", "board:read": "area", "review:read": "all",
+    },
+    "enterprise": {
+        **_EVERY_USER,
+        "submission:read": "enterprise", "submission:upload": "enterprise",
+        "submission:submit": "enterprise", "template:download": "enterprise",
+    },
+    "evaluator": {
+        **_EVERY_USER,
+        "submission:read": "all", "board:read": "all", "review:read": "all",
+        "review:write": "all",
+    },
+}
+
+NATIONAL = "000000"
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: Role
+    area: str = ""
+    enterprise: str = ""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking. ``id`` is None for the anonymous public."""
+
+    id: int | None
+    username: str
+    grants: tuple[Grant, ...] = ()
+    display_name: str = ""
+    demo: bool = False
+    #: how the actor authenticated: session, token, cli, system, or anonymous
+    via: str = "anonymous"
+
+    @property
+    def anonymous(self) -> bool:
+        return self.id is None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(g.role for g in self.grants))
+
+
+PUBLIC = Actor(id=None, username="anonymous")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What an action touches. Unused fields stay empty."""
+
+    kind: str
+    area: str = ""
+    enterprise: str = ""
+    owner: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+SITE = Resource("site")
+
+
+def _in_province(province: str, area: str) -> bool:
+    if not province or not area or area == NATIONAL or province == NATIONAL:
+        return False
+    return area[:2] == province[:2]
+
+
+def _within(scope: Scope, grant: Grant, actor: Actor, resource: Resource) -> bool:
+    if scope == "all":
+        return True
+    if scope == "area":
+        return _in_province(grant.area, resource.area)
+    if scope == "area_own":
+        return not resource.enterprise and _in_province(grant.area, resource.area)
+    if scope == "enterprise":
+        return bool(grant.enterprise) and resource.enterprise == grant.enterprise
+    return bool(resource.owner) and resource.owner == actor.username  # self
+
+
+def allowed(actor: Actor, action: Action, resource: Resource = SITE) -> bool:
+    """True when some grant of ``actor`` lets it take ``action`` on ``resource``."""
+    if action == "published:read":
+        return True  # the public may read what is published; nothing else is public
+    for grant in actor.grants:
+        scope = RULES.get(grant.role, {}).get(action)
+        if scope is not None and _within(scope, grant, actor, resource):
+            return True
+    return False
+
+
+def may_at_all(actor: Actor, action: Action) -> bool:
+    """True when ``actor`` may take ``action`` on some resource (to show a menu entry)."""
+    return action == "published:read" or any(
+        action in RULES.get(g.role, {}) for g in actor.grants
+    )

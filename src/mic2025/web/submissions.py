@@ -1,0 +1,599 @@
+"""Submission and approval: templates, uploads checked on arrival, and the approval workflow.
+
+A province (or an enterprise) fills the Excel template generated from the plan, uploads it,
+reads the validation report at once (the same checks as ``mic2025 import``: every problem
+with its sheet, row and column), fixes and uploads again, and submits. An approver of that
+province approves — the figures become a vintage of observations, in the same transaction
+as the approval and its audit entry — or returns it with a comment. Approval locks the
+submission; an administrator may unlock it with a reason (the stored vintage stays: the
+store is append-only, and a corrected file arrives as a new vintage of revisions).
+
+States: ``draft`` → ``submitted`` → ``approved`` (locked) or ``returned`` → (new upload)
+``draft`` … One submission per (kind, area, enterprise, year) is open at a time; after
+approval a new upload opens a new one (a revision).
+
+Every function checks :func:`~mic2025.web.permissions.allowed` itself, inside its
+transaction, so no caller — route, command or script — can skip the check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from .. import reference
+from ..errors import Mic2025Error, Problem
+from ..ingest.columns import resolve_header
+from ..ingest.load import _raw_rows  # the one step of parse_bytes that parse_bytes hides
+from ..ingest.readers import EXCEL_SUFFIXES, Table, read_table
+from ..ingest.validate import metric_units, validate_rows
+from ..observation import FLAGS, Observation
+from ..plan import Plan
+from ..store.db import begin_write
+from ..store.platform import DeadlineRow, SubmissionRow
+from ..store.repo import Store
+from . import audit
+from .permissions import Action, Actor, Resource, allowed
+
+DATA_SHEET = "数据"
+GUIDE_SHEET = "说明"
+#: the template's columns: (header as written, long-format column)
+TEMPLATE_COLUMNS = (
+    ("指标", "indicator"), ("地区", "area"), ("年份", "year"), ("数值", "value"),
+    ("单位", "unit"), ("口径", "scope"), ("来源", "source"), ("发布日期", "source_date"),
+    ("标记", "flags"), ("备注", "note"),
+)
+#: columns the template fills in; a row with nothing else is an indicator not reported
+_PREFILLED = {"indicator", "area", "year", "unit"}
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class WorkflowError(Mic2025Error):
+    """A workflow step that the submission's state does not allow (HTTP 409)."""
+
+
+class Forbidden(Mic2025Error):
+    """The actor may not take this step on this submission (HTTP 403)."""
+
+
+class NotFound(Mic2025Error):
+    """No such submission (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    kind: str
+    area: str
+    enterprise: str
+    year: int
+    status: str
+    filename: str
+    sha256: str
+    rows: int
+    problems: list[dict[str, Any]]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_by: str
+    submitted_at: datetime | None
+    decided_by: str
+    decided_at: datetime | None
+    comment: str
+    vintage_id: int | None
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("submission", area=self.area, enterprise=self.enterprise)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def public(self) -> dict[str, Any]:
+        """The JSON shape the API returns."""
+        out = {k: v for k, v in self.__dict__.items()}
+        for key in ("created_at", "updated_at", "submitted_at", "decided_at"):
+            value = out[key]
+            out[key] = value.isoformat() if value is not None else None
+        return out
+
+
+def _submission(row: Any) -> Submission:
+    return Submission(
+        row.id, row.kind, row.area, row.enterprise, row.year, row.status, row.filename,
+        row.sha256, row.rows, json.loads(row.report), row.created_by, row.created_at,
+        row.updated_at, row.submitted_by, row.submitted_at, row.decided_by, row.decided_at,
+        row.comment, row.vintage_id,
+    )
+
+
+def _snapshot(s: Submission | Any) -> dict[str, Any]:
+    return {"status": s.status, "filename": s.filename, "sha256": s.sha256, "rows": s.rows,
+            "problems": s.problems if isinstance(s.problems, int) else len(s.problems),
+            "comment": s.comment, "vintage_id": s.vintage_id}
+
+
+def _check(actor: Actor, action: Action, resource: Resource) -> None:
+    if not allowed(actor, action, resource):
+        raise Forbidden(f"{actor.username} may not {action} for area {resource.area or '-'}"
+                        + (f", enterprise {resource.enterprise}" if resource.enterprise else ""))
+
+
+# ------------------------------------------------------------------------------ template
+
+
+def template_filename(area: str, year: int, enterprise: str = "") -> str:
+    who = enterprise or area
+    return f"mic2025-{who}-{year}.xlsx"
+
+
+def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") -> bytes:
+    """The Excel template of one area (or enterprise) and year, generated from the plan.
+
+    Sheet 数据 has one row per main indicator with its code, the area, the year and the
+    unit filled in, and in-sheet data validation: indicator codes from the list in sheet
+    说明, the area fixed, whole-number years, numbers inside the indicator's range, units
+    from those the indicator accepts, and flags from the known ones.
+    """
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    code = reference.area(area)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = DATA_SHEET
+    guide = wb.create_sheet(GUIDE_SHEET)
+    header_font = Font(bold=True)
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    ws.append([h for h, _ in TEMPLATE_COLUMNS])
+    for cell in ws[1]:
+        cell.font = header_font
+    indicators = list(plan.indicators)
+    guide.append(["指标代码 code", "指标名称", "Indicator", "单位 unit", "可用单位 units",
+                  "取值范围 range", "定义 definition"])
+    for cell in guide[1]:
+        cell.font = header_font
+    for ind in indicators:
+        lo, hi = ind.value_range
+        guide.append([ind.id, ind.name.zh, ind.name.en, ind.unit, ", ".join(metric_units(ind)),
+                      f"{'' if lo is None else lo} – {'' if hi is None else hi}",
+                      ind.definition.text.zh])
+    last = len(indicators) + 1
+    col = {name: i for i, (_, name) in enumerate(TEMPLATE_COLUMNS)}
+
+    def letter(name: str) -> str:
+        return chr(ord("A") + col[name])
+
+    ind_list = DataValidation(type="list", formula1=f"'{GUIDE_SHEET}'!$A$2:$A${last}",
+                              allow_blank=False, showErrorMessage=True,
+                              errorTitle="指标 indicator",
+                              error="请从“说明”表的指标代码中选择 / pick a code from sheet 说明")
+    area_list = DataValidation(type="list", formula1=f'"{code.code}"', showErrorMessage=True,
+                               error=f"本模板只填 {code.code}（{code.name_zh}）")
+    year_rule = DataValidation(type="whole", operator="between", formula1="1949",
+                               formula2="2100", showErrorMessage=True,
+                               error="年份为 1949–2100 的整数 / a year 1949–2100")
+    flag_list = DataValidation(type="list", formula1='"' + ",".join(sorted(FLAGS)) + '"',
+                               allow_blank=True, showErrorMessage=True)
+    for dv in (ind_list, area_list, year_rule, flag_list):
+        ws.add_data_validation(dv)
+    for r, ind in enumerate(indicators, start=2):
+        values = {"indicator": ind.id, "area": code.code, "year": year, "unit": ind.unit}
+        for name, value in values.items():
+            ws.cell(row=r, column=col[name] + 1, value=value)
+        ws.cell(row=r, column=col["area"] + 1).number_format = "@"
+        ws.cell(row=r, column=col["indicator"] + 1).comment = Comment(
+            f"{ind.name.zh}\n{ind.name.en}", "mic2025")
+        for name in ("value", "source"):
+            ws.cell(row=r, column=col[name] + 1).fill = fill
+        unit_rule = DataValidation(type="list", formula1='"' + ",".join(metric_units(ind)) + '"',
+                                   showErrorMessage=True, error="单位不可用 / unit not accepted")
+        ws.add_data_validation(unit_rule)
+        unit_rule.add(f"{letter('unit')}{r}")
+        lo, hi = ind.value_range
+        if lo is not None or hi is not None:
+            number = DataValidation(
+                type="decimal", operator="between",
+                formula1=str(-1e15 if lo is None else lo), formula2=str(1e15 if hi is None else hi),
+                showErrorMessage=True,
+                error=f"数值应在 {lo} 至 {hi} 之间 / a number from {lo} to {hi}")
+        else:
+            number = DataValidation(type="decimal", operator="between", formula1="-1E+15",
+                                    formula2="1E+15", showErrorMessage=True,
+                                    error="请填数字 / a number")
+        ws.add_data_validation(number)
+        number.add(f"{letter('value')}{r}")
+    end = max(last, 200)
+    ind_list.add(f"{letter('indicator')}2:{letter('indicator')}{end}")
+    area_list.add(f"{letter('area')}2:{letter('area')}{end}")
+    year_rule.add(f"{letter('year')}2:{letter('year')}{end}")
+    flag_list.add(f"{letter('flags')}2:{letter('flags')}{end}")
+    for name, width in (("indicator", 34), ("source", 30), ("note", 30), ("scope", 18)):
+        ws.column_dimensions[letter(name)].width = width
+    ws.freeze_panes = "A2"
+    guide.column_dimensions["A"].width = 34
+    guide.column_dimensions["B"].width = 28
+    guide.column_dimensions["C"].width = 40
+    guide.append([])
+    guide.append([f"模板 template: {code.name_zh} {code.name_en} {year}"
+                  + (f", enterprise {enterprise}" if enterprise else "")])
+    guide.append(["未填数值的行视为本期未报送，不会被校验。 Rows left without a value are not "
+                  "reported this round and are not checked."])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------ checking
+
+
+@dataclass(frozen=True)
+class Checked:
+    observations: list[Observation]
+    problems: list[Problem]
+    rows: int
+    skipped: int
+
+
+def check_upload(data: bytes, filename: str, plan: Plan, area: str) -> Checked:
+    """Read and validate an upload as ``mic2025 import`` would, plus the template's rules.
+
+    Template rows left without a value (nothing but the pre-filled columns) are indicators
+    not reported this round: they are skipped, not rejected. Every figure must be for the
+    submission's province or one of its cities.
+    """
+    source = PurePath(filename).name or "upload"
+    suffix = PurePath(source).suffix
+    sheets = _data_sheets(data) if suffix.lower() in EXCEL_SUFFIXES else None
+    tables, problems = read_table(data, source, suffix, sheets=sheets)
+    raws = []
+    skipped = 0
+    for table in tables:
+        table, dropped = _drop_unreported(table)
+        skipped += dropped
+        rows, found = _raw_rows(table)
+        raws.extend(rows)
+        problems.extend(found)
+    if not problems and not raws:
+        problems.append(Problem(source, None, None, "no figures: every row is empty; fill in "
+                                "the 数值 (value) and 来源 (source) of what you report"))
+    observations, found = validate_rows(raws, plan)
+    problems.extend(found)
+    for raw in raws:
+        (one, _) = validate_rows([raw], plan)
+        for o in one:
+            if o.area[:2] != area[:2] or o.area == reference.NATIONAL:
+                problems.append(Problem(source, raw.row, raw.names.get("area", "area"),
+                                        f"this submission is for {area} "
+                                        f"({reference.area(area).name_zh}); a figure for "
+                                        "another area belongs in that area's submission",
+                                        sheet=raw.sheet, value=o.area))
+    problems.sort(key=lambda p: (p.sheet or "", p.row or 0))
+    return Checked(observations if not problems else [], problems, len(raws), skipped)
+
+
+def _data_sheets(data: bytes) -> list[str] | None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return None  # read_table reports the unreadable workbook
+    try:
+        names = [n for n in wb.sheetnames if n != GUIDE_SHEET]
+    finally:
+        wb.close()
+    return names or None
+
+
+def _drop_unreported(table: Table) -> tuple[Table, int]:
+    used = {i for _, cells in table.rows for i, c in enumerate(cells) if _filled(c)}
+    found, _ = resolve_header(table.header, used, source=table.source, sheet=table.sheet)
+    if "value" not in found:
+        return table, 0
+    others = [i for name, i in found.items() if name not in _PREFILLED]
+    kept = [(n, cells) for n, cells in table.rows
+            if any(_filled(cells[i]) for i in others if i < len(cells))
+            or any(_filled(c) for i, c in enumerate(cells) if i >= len(table.header))]
+    return Table(table.source, table.sheet, table.header, kept), len(table.rows) - len(kept)
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def problem_dicts(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    return [{"sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
+             "message": p.message} for p in problems]
+
+
+# ------------------------------------------------------------------------------ workflow
+
+
+def get(engine: Engine, actor: Actor, submission_id: int) -> Submission:
+    with engine.connect() as conn:
+        s = _load(conn, submission_id)
+    _check(actor, "submission:read", s.resource)
+    return s
+
+
+def content(engine: Engine, actor: Actor, submission_id: int) -> tuple[str, bytes]:
+    s = get(engine, actor, submission_id)
+    with engine.connect() as conn:
+        data = conn.scalar(select(SubmissionRow.content).where(SubmissionRow.id == s.id))
+    return s.filename, bytes(data or b"")
+
+
+def _load(conn: Connection, submission_id: int) -> Submission:
+    if not 1 <= submission_id <= 2_147_483_647:
+        raise NotFound(f"no submission {submission_id}")
+    row = conn.execute(select(SubmissionRow).where(SubmissionRow.id == submission_id)).first()
+    if row is None:
+        raise NotFound(f"no submission {submission_id}")
+    return _submission(row)
+
+
+def list_for(engine: Engine, actor: Actor, *, year: int | None = None,
+             area: str | None = None, status: str | None = None) -> list[Submission]:
+    """The submissions ``actor`` may read, newest first."""
+    query = select(SubmissionRow).order_by(SubmissionRow.id.desc())
+    if year is not None:
+        query = query.where(SubmissionRow.year == year)
+    if area:
+        query = query.where(SubmissionRow.area == area)
+    if status:
+        query = query.where(SubmissionRow.status == status)
+    with engine.connect() as conn:
+        rows = [_submission(r) for r in conn.execute(query)]
+    return [s for s in rows if allowed(actor, "submission:read", s.resource)]
+
+
+def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, filename: str,
+           data: bytes, enterprise: str = "", ip: str = "") -> Submission:
+    """Check a file and keep it as the open submission of its area and year (or a new one).
+
+    The file is kept whether or not it is valid, with its validation report; only a valid
+    one can be submitted.
+    """
+    reference.area(area)  # raises UnknownCodeError for a bad code
+    if area == reference.NATIONAL:
+        raise WorkflowError("submissions are for a province (or an enterprise in one), "
+                            "not for the national total")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise WorkflowError(f"the file is {len(data)} bytes; uploads are limited to "
+                            f"{MAX_UPLOAD_BYTES} bytes")
+    kind = "enterprise" if enterprise else "province"
+    resource = Resource("submission", area=area, enterprise=enterprise)
+    _check(actor, "submission:upload", resource)
+    checked = check_upload(data, filename, plan, area)
+    name = PurePath(filename).name[:200] or "upload"
+    sha = hashlib.sha256(data).hexdigest()
+    stamp = datetime.now(UTC)
+    values = dict(filename=name, sha256=sha, content=data, rows=checked.rows,
+                  problems=len(checked.problems),
+                  report=json.dumps(problem_dicts(checked.problems), ensure_ascii=False),
+                  updated_at=stamp, status="draft", comment="")
+    with begin_write(engine) as conn:
+        current = conn.execute(
+            select(SubmissionRow).where(
+                SubmissionRow.kind == kind, SubmissionRow.area == area,
+                SubmissionRow.enterprise == enterprise, SubmissionRow.year == year,
+                SubmissionRow.status != "approved")
+            .order_by(SubmissionRow.id.desc())).first()
+        if current is not None and current.status == "submitted":
+            raise WorkflowError(f"submission {current.id} for {area} {year} is awaiting "
+                                "approval; it can be changed only after it is returned")
+        if current is None:
+            sid = conn.execute(insert(SubmissionRow).returning(SubmissionRow.id).values(
+                kind=kind, area=area, enterprise=enterprise, year=year, created_by=actor.username,
+                created_at=stamp, submitted_by="", decided_by="", vintage_id=None, **values,
+            )).scalar_one()
+            before = None
+        else:
+            sid = current.id
+            before = _snapshot(_submission(current))
+            conn.execute(update(SubmissionRow).where(SubmissionRow.id == sid).values(**values))
+        after = _load(conn, int(sid))
+        audit.record(conn, actor, "submission.upload", "submission", str(sid), before=before,
+                     after=_snapshot(after), ip=ip)
+    return after
+
+
+def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") -> Submission:
+    with begin_write(engine) as conn:
+        s = _load(conn, submission_id)
+        _check(actor, "submission:submit", s.resource)
+        if s.status not in ("draft", "returned"):
+            raise WorkflowError(f"submission {s.id} is {s.status}; only a draft or a returned "
+                                "submission can be submitted")
+        if s.problems:
+            raise WorkflowError(f"submission {s.id} has {len(s.problems)} problem(s); fix the "
+                                "file and upload it again before submitting")
+        if s.status == "returned" and not s.rows:
+            raise WorkflowError(f"submission {s.id} holds no figures")
+        stamp = datetime.now(UTC)
+        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
+            status="submitted", submitted_by=actor.username, submitted_at=stamp,
+            updated_at=stamp))
+        after = _load(conn, s.id)
+        audit.record(conn, actor, "submission.submit", "submission", str(s.id),
+                     before=_snapshot(s), after=_snapshot(after), ip=ip)
+    return after
+
+
+def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id: int, *,
+            comment: str = "", ip: str = "") -> Submission:
+    """Approve and lock; a province's figures become one vintage, in the same transaction."""
+    with begin_write(engine) as conn:
+        s = _load(conn, submission_id)
+        _check(actor, "submission:approve", s.resource)
+        if s.status != "submitted":
+            raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
+                                "approved")
+        vintage_id = None
+        if s.kind == "province":
+            data = conn.scalar(select(SubmissionRow.content).where(SubmissionRow.id == s.id))
+            checked = check_upload(bytes(data or b""), s.filename, plan, s.area)
+            if checked.problems:  # the plan changed since upload: refuse rather than store
+                raise WorkflowError(f"submission {s.id} no longer validates against the plan "
+                                    f"({len(checked.problems)} problem(s)); return it")
+            result = store.import_observations(
+                checked.observations, source_name=f"submission {s.id}: {s.filename}",
+                sha256=None, kind="import", actor=actor.username,
+                note=f"{s.area} {s.year}, submitted by {s.submitted_by}, approved by "
+                     f"{actor.username}", connection=conn)
+            vintage_id = result.vintage
+        stamp = datetime.now(UTC)
+        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
+            status="approved", decided_by=actor.username, decided_at=stamp, updated_at=stamp,
+            comment=comment, vintage_id=vintage_id))
+        after = _load(conn, s.id)
+        audit.record(conn, actor, "submission.approve", "submission", str(s.id),
+                     before=_snapshot(s), after=_snapshot(after), comment=comment, ip=ip)
+    return after
+
+
+def return_(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
+            ip: str = "") -> Submission:
+    """Send a submitted file back to its province with a comment (required)."""
+    if not comment.strip():
+        raise WorkflowError("say why the submission is returned (a comment is required)")
+    with begin_write(engine) as conn:
+        s = _load(conn, submission_id)
+        _check(actor, "submission:return", s.resource)
+        if s.status != "submitted":
+            raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
+                                "returned")
+        stamp = datetime.now(UTC)
+        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
+            status="returned", decided_by=actor.username, decided_at=stamp, updated_at=stamp,
+            comment=comment.strip()))
+        after = _load(conn, s.id)
+        audit.record(conn, actor, "submission.return", "submission", str(s.id),
+                     before=_snapshot(s), after=_snapshot(after), comment=comment.strip(), ip=ip)
+    return after
+
+
+def unlock(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
+           ip: str = "") -> Submission:
+    """Reopen an approved submission (administrators), with the reason; it becomes returned."""
+    if not comment.strip():
+        raise WorkflowError("say why the submission is unlocked (a reason is required)")
+    with begin_write(engine) as conn:
+        s = _load(conn, submission_id)
+        _check(actor, "submission:unlock", s.resource)
+        if s.status != "approved":
+            raise WorkflowError(f"submission {s.id} is {s.status}; only an approved one is "
+                                "locked")
+        stamp = datetime.now(UTC)
+        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
+            status="returned", updated_at=stamp, comment=comment.strip()))
+        after = _load(conn, s.id)
+        audit.record(conn, actor, "submission.unlock", "submission", str(s.id),
+                     before=_snapshot(s), after=_snapshot(after), comment=comment.strip(), ip=ip)
+    return after
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    id: int
+    ok: bool
+    message: str
+
+
+def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Sequence[int], *,
+                 comment: str = "", ip: str = "") -> list[BulkOutcome]:
+    """Approve each submission on its own (one transaction each); report every outcome."""
+    out = []
+    for sid in dict.fromkeys(ids):
+        try:
+            s = approve(engine, store, plan, actor, sid, comment=comment, ip=ip)
+            out.append(BulkOutcome(sid, True, f"approved (vintage {s.vintage_id})"))
+        except (Forbidden, WorkflowError, NotFound) as exc:
+            out.append(BulkOutcome(sid, False, str(exc)))
+    return out
+
+
+# ------------------------------------------------------------------------------ deadlines
+
+
+def set_deadline(engine: Engine, actor: Actor, year: int, due: date, *, area: str = "",
+                 ip: str = "") -> None:
+    if not allowed(actor, "deadline:set", Resource("deadline", area=area)):
+        raise Forbidden(f"{actor.username} may not set deadlines")
+    if area:
+        reference.area(area)
+    with begin_write(engine) as conn:
+        row = conn.execute(select(DeadlineRow).where(DeadlineRow.year == year,
+                                                     DeadlineRow.area == area)).first()
+        stamp = datetime.now(UTC)
+        before = None if row is None else {"year": year, "area": area,
+                                           "due": row.due.isoformat()}
+        if row is None:
+            conn.execute(insert(DeadlineRow).values(
+                year=year, area=area, due=due, set_by=actor.username, set_at=stamp))
+        else:
+            conn.execute(update(DeadlineRow).where(DeadlineRow.id == row.id).values(
+                due=due, set_by=actor.username, set_at=stamp))
+        audit.record(conn, actor, "deadline.set", "deadline", f"{year}/{area or '*'}",
+                     before=before, after={"year": year, "area": area, "due": due.isoformat()},
+                     ip=ip)
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    area: str
+    name_zh: str
+    name_en: str
+    due: date | None
+    status: str          # the latest submission's state, or "missing"
+    submission_id: int | None
+    submitted_at: datetime | None
+    late: bool
+
+
+def board(engine: Engine, actor: Actor, year: int, *, today: date | None = None
+          ) -> list[BoardLine]:
+    """Every province's state for ``year`` against its deadline; late ones flagged.
+
+    Late: the deadline has passed and nothing was submitted by then (a submission made
+    after the deadline is late too, even once approved).
+    """
+    today = today or datetime.now(UTC).date()
+    with engine.connect() as conn:
+        dues = {r.area: r.due for r in conn.execute(select(DeadlineRow)
+                                                    .where(DeadlineRow.year == year))}
+        subs = conn.execute(select(SubmissionRow).where(SubmissionRow.year == year,
+                                                        SubmissionRow.kind == "province")
+                            .order_by(SubmissionRow.id)).all()
+    latest: dict[str, Any] = {s.area: s for s in subs}
+    lines = []
+    for code in reference.areas().values():
+        if code.level != "province" or code.code[:2] in ("71", "81", "82"):
+            continue  # Taiwan, Hong Kong and Macao report through no provincial round
+        if not allowed(actor, "board:read", Resource("board", area=code.code)):
+            continue
+        due = dues.get(code.code, dues.get(""))
+        s = latest.get(code.code)
+        submitted_at = s.submitted_at if s is not None else None
+        late = False
+        if due is not None:
+            late = today > due if submitted_at is None else submitted_at.date() > due
+        lines.append(BoardLine(code.code, code.name_zh, code.name_en, due,
+                               s.status if s is not None else "missing",
+                               s.id if s is not None else None, submitted_at, late))
+    return lines

@@ -1,0 +1,542 @@
+"""The REST/JSON API under ``/api``; its OpenAPI description is ``/openapi.json``.
+
+Reads of published data are public. Everything else needs an API token
+(``Authorization: Bearer m25_…``) — or, from the site's own pages, a session and a CSRF
+token — of an account whose role allows the action on that resource.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+
+from ... import reference
+from ...errors import StoreError
+from ...evaluate.methods import METHODS
+from ...evaluate.model import Evaluation
+from ...observation import Observation
+from ...plan import Metric
+from ...store.repo import as_of_instant
+from .. import accounts, audit, exports, submissions
+from ..app import require
+from ..data import Platform
+from ..permissions import Actor, Resource, may_at_all
+from ..security import client_ip, current_actor
+
+router = APIRouter(prefix="/api", tags=["api"])
+ActorDep = Annotated[Actor, Depends(current_actor)]
+Format = Literal["json", "csv", "xlsx", "sdmx-csv"]
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on PostgreSQL
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def platform_of(request: Request) -> Platform:
+    return request.app.state.platform
+
+
+# ------------------------------------------------------------------------------ models
+
+
+class TextOut(BaseModel):
+    zh: str
+    en: str
+
+
+class TargetOut(BaseModel):
+    year: int
+    kind: str
+    value: float
+    base_year: int | None = None
+    text: TextOut
+
+
+class MetricOut(BaseModel):
+    id: str
+    name: TextOut
+    unit: str
+    direction: str
+    group: Literal["indicator", "project"]
+    parent: str
+    targets: list[TargetOut]
+    scopes: list[str] = []
+
+
+class AreaOut(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+
+
+class ObservationOut(BaseModel):
+    indicator: str
+    area: str
+    sector: str
+    year: int
+    period: str
+    value: float
+    unit: str
+    scope: str
+    source: str
+    source_date: date | None = None
+    flags: list[str]
+    note: str
+    quote: str
+    lower: float | None = None
+    upper: float | None = None
+    vintage: int | None = None
+    vintage_at: datetime | None = None
+
+
+class ProblemOut(BaseModel):
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    kind: str
+    area: str
+    enterprise: str
+    year: int
+    status: str
+    filename: str
+    sha256: str
+    rows: int
+    problems: list[ProblemOut]
+    created_by: str
+    created_at: str
+    updated_at: str
+    submitted_by: str
+    submitted_at: str | None
+    decided_by: str
+    decided_at: str | None
+    comment: str
+    vintage_id: int | None
+
+
+class CommentIn(BaseModel):
+    comment: str = Field("", max_length=2000)
+
+
+class BulkIn(BaseModel):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=500)
+    comment: str = Field("", max_length=2000)
+
+
+class BulkOut(BaseModel):
+    id: int
+    ok: bool
+    message: str
+
+
+class DeadlineIn(BaseModel):
+    year: int = Field(ge=1949, le=2100)
+    due: date
+    area: str = Field("", max_length=12)
+
+
+class BoardOut(BaseModel):
+    area: str
+    name_zh: str
+    name_en: str
+    due: date | None
+    status: str
+    submission_id: SubmissionId | None
+    submitted_at: datetime | None
+    late: bool
+
+
+class ReviewIn(BaseModel):
+    metric: str = Field(max_length=100)
+    area: str = Field("000000", max_length=12)
+    target_year: int | None = Field(None, ge=1949, le=2100)
+    rating: str = Field("", max_length=24)
+    text: str = Field(min_length=1, max_length=20000)
+
+
+class ReviewOut(ReviewIn):
+    id: int
+    author: str
+    created_at: datetime
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=8, max_length=256)
+    roles: list[str] = Field(min_length=1, max_length=20)
+    display_name: str = Field("", max_length=200)
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    disabled: bool
+    demo: bool
+    roles: list[str]
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    via: str
+    action: str
+    resource: str
+    resource_id: str
+    before: str | None
+    after: str | None
+    comment: str
+    ip: str
+
+
+# ------------------------------------------------------------------------------ plan
+
+
+def _metric_out(platform: Platform, m: Metric) -> MetricOut:
+    project = platform.plan.project_of(m.id)
+    return MetricOut(
+        id=m.id, name=TextOut(zh=m.name.zh, en=m.name.en), unit=m.unit, direction=m.direction,
+        group="project" if project else "indicator",
+        parent=project.id if project else getattr(m, "goal_area", ""),
+        targets=[TargetOut(year=t.year, kind=t.kind, value=t.value, base_year=t.base_year,
+                           text=TextOut(zh=t.text.zh, en=t.text.en)) for t in m.targets],
+        scopes=list(m.scopes),
+    )
+
+
+@router.get("/plan", summary="The plan as data (its plan file, validated)")
+def get_plan(request: Request) -> dict[str, Any]:
+    return platform_of(request).plan.model_dump(mode="json")
+
+
+@router.get("/indicators", response_model=list[MetricOut],
+            summary="Every metric with targets: the indicators, then the projects' metrics")
+def list_indicators(request: Request) -> list[MetricOut]:
+    p = platform_of(request)
+    return [_metric_out(p, m) for m in p.plan.metrics()]
+
+
+@router.get("/indicators/{metric_id}", response_model=MetricOut)
+def get_indicator(request: Request, metric_id: str) -> MetricOut:
+    p = platform_of(request)
+    try:
+        m = p.plan.metric(metric_id)
+    except KeyError:
+        raise HTTPException(404, f"no metric {metric_id!r} in the plan") from None
+    return _metric_out(p, m)
+
+
+@router.get("/areas", response_model=list[AreaOut], summary="GB/T 2260 areas known")
+def list_areas() -> list[AreaOut]:
+    return [AreaOut(code=c.code, name_zh=c.name_zh, name_en=c.name_en, level=c.level)
+            for c in reference.areas().values()]
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return as_of_instant(value)
+    except StoreError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+def select_observations(p: Platform, *, indicator: list[str] | None, area: str | None,
+                        sector: str | None, period: str | None, year: int | None,
+                        as_of: str | None, vintage: int | None) -> list[Observation]:
+    rows = p.store.observations(indicators=indicator or None, area=area or None,
+                                sector=sector, as_of=parse_as_of(as_of))
+    if period:
+        rows = [o for o in rows if o.period.code == period]
+    if year is not None:
+        rows = [o for o in rows if o.year == year]
+    if vintage is not None:
+        rows = [o for o in rows if o.vintage == vintage]
+    return rows
+
+
+def observations_response(rows: list[Observation], fmt: Format, name: str) -> Response:
+    if fmt == "csv":
+        return PlainTextResponse(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
+                                 headers=_attachment(f"{name}.csv"))
+    if fmt == "xlsx":
+        return Response(exports.to_xlsx(rows), headers=_attachment(f"{name}.xlsx"),
+                        media_type="application/vnd.openxmlformats-officedocument."
+                                   "spreadsheetml.sheet")
+    if fmt == "sdmx-csv":
+        return PlainTextResponse(exports.to_sdmx_csv(rows),
+                                 media_type=exports.SDMX_MEDIA_TYPE,
+                                 headers=_attachment(f"{name}.sdmx.csv"))
+    return JSONResponse([ObservationOut(
+        indicator=o.indicator, area=o.area, sector=o.sector, year=o.year, period=o.period.code,
+        value=o.value, unit=o.unit, scope=o.scope, source=o.source, source_date=o.source_date,
+        flags=sorted(o.flags), note=o.note, quote=o.quote, lower=o.lower, upper=o.upper,
+        vintage=o.vintage, vintage_at=o.vintage_at).model_dump(mode="json") for o in rows])
+
+
+def _attachment(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{filename}"'}
+
+
+@router.get(
+    "/observations", response_model=list[ObservationOut],
+    summary="Current figures (or as known at as_of), filtered",
+    description="For each key the latest figure known at `as_of` (a date, or a timestamp "
+                "with time zone); `vintage` keeps only figures that arrived in that vintage. "
+                "`format` gives CSV, Excel or SDMX-CSV instead of JSON.",
+)
+def list_observations(
+    request: Request,
+    indicator: Annotated[list[str] | None, Query(max_length=100)] = None,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+    sector: Annotated[str | None, Query(max_length=12)] = None,
+    period: Annotated[str | None, Query(max_length=16)] = None,
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    as_of: Annotated[str | None, Query(max_length=40)] = None,
+    vintage: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    format: Format = "json",
+) -> Response:
+    rows = select_observations(platform_of(request), indicator=indicator, area=area,
+                               sector=sector, period=period, year=year, as_of=as_of,
+                               vintage=vintage)
+    return observations_response(rows, format, "mic2025-observations")
+
+
+@router.get("/export/sdmx-csv", summary="Observations as SDMX-CSV (same filters)")
+def sdmx_csv(
+    request: Request,
+    indicator: Annotated[list[str] | None, Query(max_length=100)] = None,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+    as_of: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    rows = select_observations(platform_of(request), indicator=indicator, area=area,
+                               sector=None, period=None, year=None, as_of=as_of, vintage=None)
+    return observations_response(rows, "sdmx-csv", "mic2025")
+
+
+@router.get("/evaluations", response_model=Evaluation,
+            summary="Every target of the plan judged in one area")
+def get_evaluation(
+    request: Request,
+    area: Annotated[str, Query(max_length=12)] = "000000",
+    method: Annotated[str, Query(max_length=20)] = "statcan",
+    as_of: Annotated[str | None, Query(max_length=40)] = None,
+) -> Evaluation:
+    if method not in METHODS:
+        raise HTTPException(422, f"unknown method {method!r}; methods: {', '.join(METHODS)}")
+    try:
+        reference.area(area)
+    except Exception:
+        raise HTTPException(404, f"unknown GB/T 2260 area code {area!r}") from None
+    return platform_of(request).evaluation(area, method, parse_as_of(as_of))
+
+
+# ------------------------------------------------------------------------------ submissions
+
+
+def _sub_out(s: submissions.Submission) -> SubmissionOut:
+    return SubmissionOut.model_validate(s.public())
+
+
+@router.get("/submissions", response_model=list[SubmissionOut],
+            summary="The submissions you may read")
+def list_submissions(
+    request: Request, actor: ActorDep,
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
+    area: Annotated[str | None, Query(max_length=12)] = None,
+    status: Annotated[str | None, Query(max_length=12)] = None,
+) -> list[SubmissionOut]:
+    if not may_at_all(actor, "submission:read"):
+        require(actor, "submission:read")
+    rows = submissions.list_for(platform_of(request).engine, actor, year=year, area=area,
+                                status=status)
+    return [_sub_out(s) for s in rows]
+
+
+@router.get("/submissions/{submission_id}", response_model=SubmissionOut)
+def get_submission(request: Request, actor: ActorDep, submission_id: SubmissionId) -> SubmissionOut:
+    return _sub_out(submissions.get(platform_of(request).engine, actor, submission_id))
+
+
+@router.get("/submissions/{submission_id}/file", summary="The file as uploaded")
+def get_submission_file(request: Request, actor: ActorDep, submission_id: SubmissionId) -> Response:
+    name, data = submissions.content(platform_of(request).engine, actor, submission_id)
+    return Response(data, media_type="application/octet-stream", headers=_attachment(name))
+
+
+@router.get("/templates/{area}/{year}", summary="The Excel template of an area and year")
+def get_template(request: Request, actor: ActorDep, area: Annotated[str, Path(max_length=12)],
+                 year: Annotated[int, Path(ge=1949, le=2100)],
+                 enterprise: Annotated[str, Query(max_length=18)] = "") -> Response:
+    reference.area(area)
+    if not 1949 <= year <= 2100:
+        raise HTTPException(422, "year must be 1949–2100")
+    require(actor, "template:download", Resource("template", area=area, enterprise=enterprise))
+    data = submissions.build_template(platform_of(request).plan, area, year,
+                                      enterprise=enterprise)
+    return Response(data, headers=_attachment(submissions.template_filename(area, year,
+                                                                            enterprise)),
+                    media_type="application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.sheet")
+
+
+@router.post("/submissions", response_model=SubmissionOut, status_code=201,
+             summary="Upload a file; the answer carries its validation report")
+async def post_submission(
+    request: Request,
+    area: Annotated[str, Form(max_length=12)],
+    year: Annotated[int, Form(ge=1949, le=2100)],
+    file: Annotated[UploadFile, File()],
+    enterprise: Annotated[str, Form(max_length=18)] = "",
+) -> SubmissionOut:
+    from starlette.concurrency import run_in_threadpool
+
+    from ..security import resolve_actor
+
+    actor = await run_in_threadpool(resolve_actor, request)
+    data = await file.read(submissions.MAX_UPLOAD_BYTES + 1)
+    s = await run_in_threadpool(
+        lambda: submissions.upload(platform_of(request).engine, platform_of(request).plan,
+                                   actor, area=area, year=year,
+                                   filename=file.filename or "upload", data=data,
+                                   enterprise=enterprise, ip=client_ip(request)))
+    return _sub_out(s)
+
+
+@router.post("/submissions/{submission_id}/submit", response_model=SubmissionOut)
+def post_submit(request: Request, actor: ActorDep, submission_id: SubmissionId) -> SubmissionOut:
+    return _sub_out(submissions.submit(platform_of(request).engine, actor, submission_id,
+                                       ip=client_ip(request)))
+
+
+@router.post("/submissions/{submission_id}/approve", response_model=SubmissionOut)
+def post_approve(request: Request, actor: ActorDep, submission_id: SubmissionId,
+                 body: CommentIn | None = None) -> SubmissionOut:
+    p = platform_of(request)
+    return _sub_out(submissions.approve(p.engine, p.store, p.plan, actor, submission_id,
+                                        comment=body.comment if body else "",
+                                        ip=client_ip(request)))
+
+
+@router.post("/submissions/{submission_id}/return", response_model=SubmissionOut)
+def post_return(request: Request, actor: ActorDep, submission_id: SubmissionId,
+                body: CommentIn) -> SubmissionOut:
+    return _sub_out(submissions.return_(platform_of(request).engine, actor, submission_id,
+                                        comment=body.comment, ip=client_ip(request)))
+
+
+@router.post("/submissions/{submission_id}/unlock", response_model=SubmissionOut)
+def post_unlock(request: Request, actor: ActorDep, submission_id: SubmissionId,
+                body: CommentIn) -> SubmissionOut:
+    return _sub_out(submissions.unlock(platform_of(request).engine, actor, submission_id,
+                                       comment=body.comment, ip=client_ip(request)))
+
+
+@router.post("/submissions/bulk-approve", response_model=list[BulkOut],
+             summary="Approve many submissions; each one succeeds or fails on its own")
+def post_bulk_approve(request: Request, actor: ActorDep, body: BulkIn) -> list[BulkOut]:
+    p = platform_of(request)
+    if not may_at_all(actor, "submission:approve"):
+        require(actor, "submission:approve")
+    outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, body.ids,
+                                        comment=body.comment, ip=client_ip(request))
+    return [BulkOut(id=o.id, ok=o.ok, message=o.message) for o in outcomes]
+
+
+@router.get("/board", response_model=list[BoardOut], summary="Who is late for a round")
+def get_board(request: Request, actor: ActorDep,
+              year: Annotated[int, Query(ge=1949, le=2100)]) -> list[BoardOut]:
+    if not may_at_all(actor, "board:read"):
+        require(actor, "board:read")
+    lines = submissions.board(platform_of(request).engine, actor, year)
+    return [BoardOut(**line.__dict__) for line in lines]
+
+
+@router.post("/deadlines", status_code=204, summary="Set when a round is due")
+def post_deadline(request: Request, actor: ActorDep, body: DeadlineIn) -> Response:
+    submissions.set_deadline(platform_of(request).engine, actor, body.year, body.due,
+                             area=body.area, ip=client_ip(request))
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------------------ reviews
+
+
+@router.get("/reviews", response_model=list[ReviewOut], summary="Third-party reviews")
+def get_reviews(request: Request, actor: ActorDep,
+                metric: Annotated[str | None, Query(max_length=100)] = None,
+                area: Annotated[str | None, Query(max_length=12)] = None) -> list[ReviewOut]:
+    from .. import reviews
+
+    require(actor, "review:read")
+    return [ReviewOut(**r) for r in reviews.list_reviews(platform_of(request).engine,
+                                                        metric=metric, area=area)]
+
+
+@router.post("/reviews", response_model=ReviewOut, status_code=201,
+             summary="Write a third-party review of a metric")
+def post_review(request: Request, actor: ActorDep, body: ReviewIn) -> ReviewOut:
+    from .. import reviews
+
+    p = platform_of(request)
+    r = reviews.add_review(p.engine, p.plan, actor, metric=body.metric, area=body.area,
+                           target_year=body.target_year, rating=body.rating, text=body.text,
+                           ip=client_ip(request))
+    return ReviewOut(**r)
+
+
+# ------------------------------------------------------------------------------ admin
+
+
+@router.get("/users", response_model=list[UserOut])
+def get_users(request: Request, actor: ActorDep) -> list[UserOut]:
+    require(actor, "user:manage")
+    return [UserOut(username=u.username, display_name=u.display_name, disabled=u.disabled,
+                    demo=u.demo, roles=[accounts.format_grant(g) for g in u.grants])
+            for u in accounts.list_users(platform_of(request).engine)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def post_user(request: Request, actor: ActorDep, body: UserIn) -> UserOut:
+    require(actor, "user:manage")
+    grants = [accounts.parse_grant(r) for r in body.roles]
+    accounts.create_user(platform_of(request).engine, actor, body.username, body.password,
+                         grants, display_name=body.display_name, ip=client_ip(request))
+    return UserOut(username=body.username, display_name=body.display_name, disabled=False,
+                   demo=False, roles=[accounts.format_grant(g) for g in grants])
+
+
+@router.post("/users/{username}/disable", status_code=204)
+def post_disable_user(request: Request, actor: ActorDep,
+                      username: Annotated[str, Path(max_length=64)]) -> Response:
+    require(actor, "user:manage")
+    accounts.set_disabled(platform_of(request).engine, actor, username, True,
+                          ip=client_ip(request))
+    return Response(status_code=204)
+
+
+@router.get("/audit", response_model=list[AuditOut], summary="The audit log, newest first")
+def get_audit(
+    request: Request, actor: ActorDep,
+    who: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 200,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    require(actor, "audit:read")
+    rows = audit.entries(platform_of(request).engine, actor=who, action=action, limit=limit)
+    if format == "csv":
+        return PlainTextResponse(audit.to_csv(rows), media_type="text/csv; charset=utf-8",
+                                 headers=_attachment("mic2025-audit.csv"))
+    return JSONResponse([AuditOut(**e.__dict__).model_dump(mode="json") for e in rows])

@@ -1,0 +1,192 @@
+"""The authorisation matrix: every role × every write endpoint × its own and another scope.
+
+The expected answers below are written from the roles as the platform's brief states them,
+not read from :data:`mic2025.web.permissions.RULES`, so a wrong rule fails here. Each cell
+gets a fresh resource in the state the endpoint needs, calls the endpoint through the real
+app with the role's API token (the public sends none), and checks the status code, that the
+resource changed only when allowed, and that an allowed write left an audit entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from mic2025.store.platform import AuditRow
+from mic2025.web import accounts, submissions
+from test_web_support import (
+    ENTERPRISE,
+    OTHER_ENTERPRISE,
+    PASSWORD,
+    SYSTEM,
+    add_users,
+    bearer,
+    client,
+    good_file,
+    make_app,
+)
+
+ROLES = ("admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator",
+         "public")
+ACCOUNT = {"admin": "admin", "analyst": "analyst", "prov_editor": "gd-editor",
+           "prov_approver": "gd-approver", "enterprise": "firm", "evaluator": "evaluator"}
+ADMIN = accounts.Actor(id=None, username="matrix-setup", via="system",
+                       grants=(accounts.Grant("admin"),))
+
+#: endpoint → the roles allowed in their own scope and in another's ("own", "other")
+EXPECTED: dict[str, dict[str, set[str]]] = {
+    "upload": {"own": {"admin", "prov_editor", "enterprise"}, "other": {"admin"}},
+    "submit": {"own": {"admin", "prov_editor", "enterprise"}, "other": {"admin"}},
+    "approve": {"own": {"admin", "prov_approver"}, "other": {"admin"}},
+    "return": {"own": {"admin", "prov_approver"}, "other": {"admin"}},
+    "bulk_approve": {"own": {"admin", "prov_approver"}, "other": {"admin"}},
+    "unlock": {"own": {"admin"}, "other": {"admin"}},
+    "deadline": {"own": {"admin"}, "other": {"admin"}},
+    "review": {"own": {"admin", "evaluator"}, "other": {"admin", "evaluator"}},
+    "user_create": {"own": {"admin"}, "other": {"admin"}},
+    "user_disable": {"own": {"admin"}, "other": {"admin"}},
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    path: Path = tmp_path_factory.mktemp("authz") / "store.sqlite"
+    app = make_app(f"sqlite:///{path}")
+    tokens = add_users(app)
+    try:
+        yield app, tokens
+    finally:
+        app.state.platform.store.close()
+
+
+def _target(role: str, scope: str) -> tuple[str, str]:
+    """(area, enterprise) of the resource a role acts on in its own or another scope."""
+    if role == "enterprise":
+        return "440000", ENTERPRISE if scope == "own" else OTHER_ENTERPRISE
+    return ("440000" if scope == "own" else "110000"), ""
+
+
+def _submission(app: FastAPI, area: str, enterprise: str, state: str, year: int) -> int:
+    p = app.state.platform
+    s = submissions.upload(p.engine, p.plan, ADMIN, area=area, year=year, filename="f.csv",
+                           data=good_file(area, year), enterprise=enterprise)
+    if state in ("submitted", "approved"):
+        submissions.submit(p.engine, ADMIN, s.id)
+    if state == "approved":
+        submissions.approve(p.engine, p.store, p.plan, ADMIN, s.id)
+    return s.id
+
+
+def _status(app: FastAPI, sid: int) -> str:
+    return submissions.get(app.state.platform.engine, ADMIN, sid).status
+
+
+def _audit_count(app: FastAPI) -> int:
+    with app.state.platform.engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(AuditRow)) or 0
+
+
+_years = iter(range(1950, 2100))
+
+
+def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
+          ) -> tuple[Callable[[Any, dict[str, str]], Any], Callable[[], bool]]:
+    """(the request, a check that the write took effect) for one endpoint and resource."""
+    year = next(_years)
+    if endpoint == "upload":
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post("/api/submissions", headers=h,
+                          data={"area": area, "year": str(year), "enterprise": enterprise},
+                          files={"file": ("f.csv", good_file(area, year), "text/csv")})
+
+        def took() -> bool:
+            return bool(submissions.list_for(app.state.platform.engine, ADMIN, year=year))
+        return call, took
+    if endpoint in ("submit", "approve", "return", "bulk_approve", "unlock"):
+        before = {"submit": "draft", "unlock": "approved"}.get(endpoint, "submitted")
+        after = {"submit": "submitted", "approve": "approved", "bulk_approve": "approved",
+                 "return": "returned", "unlock": "returned"}[endpoint]
+        sid = _submission(app, area, enterprise, before, year)
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            if endpoint == "bulk_approve":
+                return c.post("/api/submissions/bulk-approve", headers=h, json={"ids": [sid]})
+            body = {"comment": "matrix"} if endpoint in ("return", "unlock", "approve") else None
+            return c.post(f"/api/submissions/{sid}/{endpoint}", headers=h, json=body)
+
+        return call, lambda: _status(app, sid) == after
+    if endpoint == "deadline":
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post("/api/deadlines", headers=h,
+                          json={"year": year, "due": f"{year}-12-31", "area": area})
+
+        def took() -> bool:
+            return any(line.due is not None for line in
+                       submissions.board(app.state.platform.engine, ADMIN, year))
+        return call, took
+    if endpoint == "review":
+        text = f"matrix review {year}"
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post("/api/reviews", headers=h,
+                          json={"metric": "rd_intensity", "area": area, "text": text})
+
+        def took() -> bool:
+            from mic2025.web.reviews import list_reviews
+
+            return any(r["text"] == text for r in list_reviews(app.state.platform.engine))
+        return call, took
+    if endpoint == "user_create":
+        name = f"new-{year}"
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post("/api/users", headers=h, json={
+                "username": name, "password": PASSWORD, "roles": [f"prov_editor:{area}"]})
+
+        def took() -> bool:
+            return any(u.username == name for u in accounts.list_users(app.state.platform.engine))
+        return call, took
+    assert endpoint == "user_disable"
+    victim = f"victim-{year}"
+    accounts.create_user(app.state.platform.engine, SYSTEM, victim, PASSWORD,
+                         [accounts.parse_grant(f"prov_editor:{area}")])
+
+    def call(c: Any, h: dict[str, str]) -> Any:
+        return c.post(f"/api/users/{victim}/disable", headers=h)
+
+    def took() -> bool:
+        return any(u.username == victim and u.disabled
+                   for u in accounts.list_users(app.state.platform.engine))
+    return call, took
+
+
+@pytest.mark.parametrize("scope", ["own", "other"])
+@pytest.mark.parametrize("endpoint", list(EXPECTED))
+@pytest.mark.parametrize("role", ROLES)
+def test_authorisation_matrix(world: tuple[FastAPI, dict[str, str]], role: str, endpoint: str,
+                              scope: str) -> None:
+    app, tokens = world
+    area, enterprise = _target(role, scope)
+    call, took = _case(endpoint, app, area, enterprise)
+    headers = {} if role == "public" else bearer(tokens[ACCOUNT[role]])
+    audited = _audit_count(app)
+    response = call(client(app), headers)
+    allowed = role in EXPECTED[endpoint][scope]
+    if allowed:
+        assert response.status_code in (200, 201, 204), response.text
+        if endpoint == "bulk_approve":
+            assert response.json()[0]["ok"] is True
+        assert took(), f"{role} was allowed {endpoint} but nothing changed"
+        assert _audit_count(app) > audited, "an allowed write left no audit entry"
+    else:
+        if endpoint == "bulk_approve" and response.status_code == 200:
+            assert response.json()[0]["ok"] is False  # refused item by item
+        else:
+            assert response.status_code == 403, response.text
+        assert not took(), f"{role} was refused {endpoint} yet it took effect"
+        assert _audit_count(app) == audited

@@ -1,0 +1,134 @@
+"""Shared set-up of the web tests: a real app on a real database, users, files, log-in.
+
+Imported by the other ``test_web_*`` modules; it holds no test itself. Every app runs on a
+fresh database of its backend (SQLite file; PostgreSQL with ``MIC2025_TEST_PG_URL``) and
+is driven in-process through its ASGI interface.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+
+from mic2025.web import accounts
+from mic2025.web.app import create_app
+from mic2025.web.permissions import Actor
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+SYSTEM = Actor(id=None, username="test-setup", via="system")
+PASSWORD = "correct horse battery"
+ENTERPRISE = "91440300TEST00001X"
+OTHER_ENTERPRISE = "91440300TEST00002X"
+
+#: the accounts most tests use: username → role grant
+USERS = {
+    "admin": "admin",
+    "analyst": "analyst",
+    "gd-editor": "prov_editor:440000",
+    "gd-approver": "prov_approver:440000",
+    "bj-editor": "prov_editor:110000",
+    "firm": f"enterprise:{ENTERPRISE}@440000",
+    "evaluator": "evaluator",
+}
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id, with parameters small enough for a test suite."""
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def make_app(url: str) -> FastAPI:
+    return create_app(url, secret="test-secret")
+
+
+def client(app: FastAPI, *, https: bool = False) -> TestClient:
+    return TestClient(app, base_url="https://testserver" if https else "http://testserver",
+                      follow_redirects=False)
+
+
+def add_users(app: FastAPI, users: dict[str, str] | None = None) -> dict[str, str]:
+    """Create the users and return an API token for each."""
+    engine = app.state.platform.engine
+    tokens = {}
+    for name, grant in (users or USERS).items():
+        accounts.create_user(engine, SYSTEM, name, PASSWORD, [accounts.parse_grant(grant)])
+        tokens[name] = accounts.create_token(engine, SYSTEM, name, "tests")
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def csv_bytes(rows: Sequence[dict[str, Any]]) -> bytes:
+    header = ["indicator", "area", "year", "value", "unit", "scope", "source"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header)
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({h: r.get(h, "") for h in header})
+    return out.getvalue().encode("utf-8")
+
+
+def good_file(area: str = "440000", year: int = 2024, value: float = 2.1) -> bytes:
+    return csv_bytes([
+        {"indicator": "rd_intensity", "area": area, "year": year, "value": value, "unit": "%",
+         "source": "省统计局 provincial statistics bureau"},
+        {"indicator": "broadband_penetration", "area": area, "year": year, "value": 88.5,
+         "unit": "%", "source": "省通信管理局"},
+    ])
+
+
+def bad_file(area: str = "440000", year: int = 2024) -> bytes:
+    return csv_bytes([
+        {"indicator": "rd_intensity", "area": area, "year": year, "value": "abc", "unit": "%",
+         "source": "省统计局"},
+        {"indicator": "broadband_penetration", "area": area, "year": year, "value": 88.5,
+         "unit": "%", "source": ""},
+    ])
+
+
+def upload(c: TestClient, token: str, *, area: str = "440000", year: int = 2024,
+           data: bytes | None = None, enterprise: str = "", name: str = "figures.csv"
+           ) -> Any:
+    return c.post("/api/submissions", headers=bearer(token),
+                  data={"area": area, "year": str(year), "enterprise": enterprise},
+                  files={"file": (name, data if data is not None else good_file(area, year),
+                                  "text/csv")})
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+
+
+def csrf_of(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def log_in(c: TestClient, username: str, password: str = PASSWORD) -> Any:
+    token = csrf_of(c.get("/login").text)
+    return c.post("/login", data={"username": username, "password": password,
+                                  "csrf_token": token, "next": "/"})
+
+
+@pytest.fixture
+def pg_or_sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    from store_fixtures import fresh_url
+
+    with fresh_url(request.param, tmp_path) as url:
+        yield url
