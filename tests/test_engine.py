@@ -311,3 +311,22 @@ def test_the_real_plan_with_a_few_hand_made_observations() -> None:
     for m in ev.results:
         for t in m.targets:
             assert set(t.assessment.notes) <= set(NOTE_CODES)
+
+
+def test_another_area_is_not_anchored_on_the_plans_national_baseline() -> None:
+    # synthetic provincial figures under the national plan
+    from mic2025.plan import load_plan
+
+    plan = load_plan()
+    obs = [
+        Observation("rd_intensity", "440000", periods.year(2015), 1.40, "%", "prov stats"),
+        Observation("rd_intensity", "440000", periods.year(2019), 1.90, "%", "prov stats"),
+    ]
+    ev = evaluate(plan, obs, area="440000", evaluated_on=date(2026, 11, 26))
+    rd = next(m for m in ev.results if m.metric == "rd_intensity")
+    for t in rd.targets:
+        assert t.assessment.base_value == 1.40  # not the national 0.95 of the plan's table
+        assert all(p.source != "plan" for p in t.series)
+    national = evaluate(plan, [], area="000000", evaluated_on=date(2026, 11, 26))
+    rd_nat = next(m for m in national.results if m.metric == "rd_intensity")
+    assert rd_nat.targets[0].assessment.base_value == 0.95

@@ -60,6 +60,10 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str = "00
 
     ``evaluated_on`` (default today) decides which target years are over; ``as_of`` is
     recorded, and observations whose vintage arrived after it are left out.
+
+    The plan's stated baselines describe the plan's own area: judging another area (a
+    province under the national plan) anchors each target on that area's observed base-year
+    figures instead, never on the national ones.
     """
     _check_method(method)
     on = evaluated_on or date.today()
@@ -81,8 +85,9 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str = "00
             parent_name = goal_names.get(parent, Text(zh=parent, en=parent))
         else:
             group, parent, parent_name = "project", project_.id, project_.name
+        judged = metric if area == plan.area else metric.model_copy(update={"baseline": {}})
         targets = [
-            evaluate_target(metric, t, by_metric.get(metric.id, []), method=method,
+            evaluate_target(judged, t, by_metric.get(metric.id, []), method=method,
                             evaluated_on=on, plan_base_year=plan.base_year,
                             plan_document=document)
             for t in sorted(metric.targets, key=lambda t: t.year)
