@@ -3,6 +3,7 @@
 #   chromium        the real browser for the report and web page tests (driven by Playwright)
 #   fonts-noto-cjk  Chinese glyphs in screenshots and PDFs
 #   postgresql      the server-mode store (scripts/with-postgres.sh starts a throwaway cluster)
+#   poppler-utils   pdffonts/pdftoppm, to check the official PDF documents' embedded fonts
 #   npm             fetches the web pages' ECharts and map from the npm registry at install
 # As root with apt-get this installs them; otherwise it says what is missing, and the tests
 # that need them skip with that reason (CI sets MIC2025_REQUIRE_SERVICES=1 to make that fatal).
@@ -13,6 +14,7 @@ missing=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v pdffonts >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system-deps: chromium, CJK fonts and PostgreSQL are present"

@@ -295,7 +295,10 @@ def import_(
                 encoding=encoding,
                 sheets=sheets or None,
             )
-        click.echo(result.summary())
+            click.echo(result.summary())
+            from .followup.warn import after_import
+
+            after_import(store, plan, result, echo=click.echo)  # prints new early warnings
     except ImportRejected as exc:
         if problems_file:
             Path(problems_file).write_text(problems_csv(exc.problems), encoding="utf-8")

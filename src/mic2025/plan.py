@@ -269,6 +269,26 @@ class Document(Model):
     source: str | None = None
 
 
+class Adjustment(Model):
+    """A decided change of one target (动态调整), recorded in the plan version that makes it.
+
+    A plan that adjusts targets ``extends`` the plan it changes, restates the changed targets
+    and lists one adjustment per changed target. Values are in the target's own terms (the
+    ``value`` field of the target). ``evidence`` holds what the decision rested on (method,
+    data as-of, projection, probability); see :mod:`mic2025.followup.adjust`.
+    """
+
+    id: str
+    metric: str
+    target_year: int
+    old_value: float
+    new_value: float
+    reason: str
+    decided_by: str
+    decided_on: date
+    evidence: dict[str, str | float | int | bool | None] = Field(default_factory=dict)
+
+
 class Plan(Model):
     """A whole plan. ``area`` is the GB/T 2260 code it applies to (000000 = national).
 
@@ -294,6 +314,7 @@ class Plan(Model):
     measures: tuple[Item, ...] = ()
     series: tuple[Metric, ...] = ()
     follow_up: tuple[Item, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
     note: Text | None = None
 
     @field_validator("schema_version")
@@ -351,9 +372,39 @@ class Plan(Model):
                             f"task {task.id!r} names unknown indicator {ind_id!r}",
                         )
                     )
+        problems.extend(self._adjustment_problems())
         if problems:
             raise LocatedError(problems)
         return self
+
+    def _adjustment_problems(self) -> list[tuple[tuple[Any, ...], str]]:
+        """Each adjustment names a known target, and the latest one per target is its value."""
+        problems: list[tuple[tuple[Any, ...], str]] = []
+        metrics = {m.id: m for m in self.metrics()}
+        ids: set[str] = set()
+        latest: dict[tuple[str, int], tuple[int, Adjustment]] = {}
+        for i, adj in enumerate(self.adjustments):
+            if adj.id in ids:
+                problems.append((("adjustments", i, "id"),
+                                 f"adjustment id {adj.id!r} is used twice"))
+            ids.add(adj.id)
+            metric = metrics.get(adj.metric)
+            if metric is None:
+                problems.append((("adjustments", i, "metric"),
+                                 f"adjustment {adj.id!r} names unknown metric {adj.metric!r}"))
+            elif metric.target(adj.target_year) is None:
+                problems.append((("adjustments", i, "target_year"),
+                                 f"metric {adj.metric!r} has no target for {adj.target_year}"))
+            else:
+                latest[(adj.metric, adj.target_year)] = (i, adj)
+        for (metric_id, year), (i, adj) in latest.items():
+            target = metrics[metric_id].target(year)
+            assert target is not None
+            if abs(target.value - adj.new_value) > 1e-9 * max(1.0, abs(adj.new_value)):
+                problems.append((("adjustments", i, "new_value"),
+                                 f"adjustment {adj.id!r} records {adj.new_value:g} but the "
+                                 f"{year} target of {metric_id!r} is {target.value:g}"))
+        return problems
 
     def metrics(self) -> Iterator[Metric]:
         """Every metric with targets: the indicators first, then each project's metrics."""

@@ -10,4 +10,10 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.microdata", "microdata"),
     ("mic2025.commands.web", "serve"),
     ("mic2025.commands.web", "users"),
+    ("mic2025.commands.followup", "midterm"),
+    ("mic2025.commands.followup", "bulletin"),
+    ("mic2025.commands.followup", "adjust"),
+    ("mic2025.commands.followup", "warnings_cmd"),
+    ("mic2025.commands.followup", "supervision"),
+    ("mic2025.commands.followup", "thirdparty"),
 )

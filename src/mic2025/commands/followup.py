@@ -1,0 +1,551 @@
+"""The follow-up commands: ``midterm``, ``bulletin``, ``adjust``, ``warnings``, ``supervision``,
+``thirdparty`` (the machinery of 四(八) of 国发〔2015〕28号; library in :mod:`mic2025.followup`).
+
+::
+
+    mic2025 midterm --year 2020 --out build/midterm
+    mic2025 bulletin --period 2024 --out build/bulletin
+    mic2025 adjust propose --year 2025 --format json > proposals.json
+    mic2025 adjust scenario --metric rd_intensity --target 2.0 --year 2025
+    mic2025 adjust record --from proposals.json --out plan-2021.yaml --reason … --decided-by …
+    mic2025 warnings --format table
+    mic2025 supervision status --owner miit
+    mic2025 thirdparty round create r2021 --as-of 2021-03-31 --by CAE
+
+Exit status: 0 on success, 2 when mic2025 refuses the request (message on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..errors import Mic2025Error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail_cleanly(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Mic2025Error as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+db_option = click.option("--db", envvar="MIC2025_DB", default=None, metavar="URL",
+                         help="Store URL; default: MIC2025_DB or the user's SQLite store.")
+plan_option = click.option("--plan", "plan_file", default=None, type=click.Path(dir_okay=False),
+                           help="Plan file (YAML); default: the bundled Made in China 2025.")
+as_of_option = click.option("--as-of", "as_of", default=None,
+                            help="Data vintage: what the store knew at the end of this date "
+                                 "(or at this time-zoned instant); default: now.")
+method_option = click.option("--method", default="statcan", show_default=True,
+                             help="Progress method (see `mic2025 methods`).")
+format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
+                             default="table", show_default=True)
+
+
+@contextmanager
+def _session(db: str | None, plan_file: str | None) -> Iterator[tuple[Any, Any]]:
+    from ..cli import _session as session
+
+    with session(db, plan_file) as pair:
+        yield pair
+
+
+def _as_of(value: str | None) -> datetime | None:
+    from ..cli import _parse_as_of
+
+    return _parse_as_of(value)
+
+
+def _date(value: str | None, hint: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from None
+
+
+def _folder(db: str | None) -> Path:
+    from ..followup.common import followup_dir
+
+    return followup_dir(db)
+
+
+def _area_name(plan: Any) -> Any:
+    from ..cli import _area_name as name
+
+    return name(plan.area)
+
+
+# ---------------------------------------------------------------------------- documents
+
+_doc_options = [
+    click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+                 help="Folder for the documents."),
+    click.option("--lang", "langs", type=click.Choice(["zh", "en"]), multiple=True,
+                 help="Language(s); default both."),
+    click.option("--doc-format", "formats", type=click.Choice(["docx", "pdf", "html"]),
+                 multiple=True, help="Output format(s); default docx and pdf."),
+    click.option("--number", "seq", type=int, default=1, show_default=True,
+                 help="Sequence number in the document number (mic2025〔YEAR〕评估N号)."),
+    click.option("--on", "on", default=None, help="Evaluate as on this date (default: today)."),
+]
+
+
+def _doc_opts(fn: F) -> F:
+    for opt in reversed(_doc_options):
+        fn = opt(fn)
+    return fn
+
+
+@click.command("midterm")
+@db_option
+@plan_option
+@click.option("--year", type=int, required=True, help="The year whose targets are judged.")
+@as_of_option
+@method_option
+@click.option("--charts", type=int, default=6, show_default=True,
+              help="At most this many trend charts.")
+@_doc_opts
+@_fail_cleanly
+def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None, method: str,
+            charts: int, out_dir: str, langs: tuple[str, ...], formats: tuple[str, ...],
+            seq: int, on: str | None) -> None:
+    """Mid-term evaluation (中期评估): Word and PDF in official layout."""
+    from ..followup.midterm import build_midterm, gather, write_documents
+
+    with _session(db, plan_file) as (store, plan):
+        if year not in {t.year for m in plan.metrics() for t in m.targets}:
+            raise click.BadParameter(f"the plan has no target for {year}", param_hint="--year")
+        inp = gather(plan, store, as_of=_as_of(as_of), method=method,
+                     evaluated_on=_date(on, "--on"), followup_folder=_folder(db),
+                     area_name=_area_name(plan))
+    for lang in langs or ("zh", "en"):
+        doc = build_midterm(inp, year=year, lang=lang, seq=seq, max_charts=charts)  # type: ignore[arg-type]
+        for p in write_documents(doc, Path(out_dir), f"midterm-{year}", formats or ("docx", "pdf")):
+            click.echo(f"written: {p}")
+
+
+@click.command("bulletin")
+@db_option
+@plan_option
+@click.option("--period", type=int, required=True, help="The monitoring period (a year).")
+@as_of_option
+@click.option("--since", default=None,
+              help="Compare with the store at the end of this date; default: just before the "
+                   "latest vintage.")
+@method_option
+@_doc_opts
+@_fail_cleanly
+def bulletin(db: str | None, plan_file: str | None, period: int, as_of: str | None,
+             since: str | None, method: str, out_dir: str, langs: tuple[str, ...],
+             formats: tuple[str, ...], seq: int, on: str | None) -> None:
+    """Periodic monitoring bulletin (监测通报): status, changes, new warnings."""
+    from ..followup.bulletin import build_bulletin
+    from ..followup.midterm import gather, write_documents
+
+    with _session(db, plan_file) as (store, plan):
+        inp = gather(plan, store, as_of=_as_of(as_of), method=method,
+                     evaluated_on=_date(on, "--on"), followup_folder=_folder(db),
+                     area_name=_area_name(plan))
+        docs = [build_bulletin(inp, store, period=period, lang=lang, seq=seq,  # type: ignore[arg-type]
+                               since=_as_of(since)) for lang in (langs or ("zh", "en"))]
+    for doc in docs:
+        for p in write_documents(doc, Path(out_dir), f"bulletin-{period}",
+                                 formats or ("docx", "pdf")):
+            click.echo(f"written: {p}")
+
+
+# ---------------------------------------------------------------------------- adjust
+
+
+@click.group("adjust")
+def adjust() -> None:
+    """Target adjustment (动态调整): proposals, pace scenarios, recorded plan versions."""
+
+
+@adjust.command("propose")
+@db_option
+@plan_option
+@click.option("--year", type=int, default=None, help="Target year; default the plan's last.")
+@as_of_option
+@method_option
+@format_option
+@_fail_cleanly
+def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_of: str | None,
+                   method: str, fmt: str) -> None:
+    """What the evidence says about each target, with raised or attainable proposals."""
+    from ..followup.adjust import ACTION_LABELS, EVIDENCE_LABELS, propose
+    from ..followup.common import now_utc
+
+    with _session(db, plan_file) as (store, plan):
+        at = _as_of(as_of) or now_utc()  # after the session has loaded the bundled evidence
+        ps = propose(plan, store.observations(as_of=at), year=year, method=method, as_of=at)
+    if fmt == "json":
+        click.echo(ps.model_dump_json(indent=2))
+        return
+    click.echo(f"{ps.plan} {ps.plan_version} — {ps.target_year} targets — data as of "
+               f"{ps.as_of:%Y-%m-%d %H:%M} UTC — {ps.method}")
+    for p in ps.proposals:
+        prob = "—" if p.probability is None else f"{p.probability:.0%}"
+        new = "" if p.proposed_plan_value is None else (
+            f" → {p.proposed_plan_value:g} (P={p.proposed_probability:.0%})"
+            if p.proposed_probability is not None else f" → {p.proposed_plan_value:g}")
+        click.echo(f"{p.metric:32} {p.plan_value:>8g}  P={prob:>5}  "
+                   f"{EVIDENCE_LABELS[p.evidence][1]:22} {ACTION_LABELS[p.action][1]}{new}")
+
+
+@adjust.command("scenario")
+@db_option
+@plan_option
+@click.option("--metric", required=True, help="Metric id (see `mic2025 plan show`).")
+@click.option("--target", "target", type=float, required=True,
+              help="Target value, in the terms of the metric's target (a level, points or "
+                   "percent against the base year, or an average growth rate).")
+@click.option("--year", type=int, default=2025, show_default=True, help="Target year.")
+@as_of_option
+@format_option
+@_fail_cleanly
+def adjust_scenario(db: str | None, plan_file: str | None, metric: str, target: float,
+                    year: int, as_of: str | None, fmt: str) -> None:
+    """The pace needed from the latest figure to reach a value by a year."""
+    from ..followup.adjust import scenario
+
+    with _session(db, plan_file) as (store, plan):
+        sc = scenario(plan, store.observations(as_of=_as_of(as_of)), metric, target, year)
+    if fmt == "json":
+        click.echo(sc.model_dump_json(indent=2))
+        return
+    for k, v in sc.model_dump(mode="json", exclude={"projection", "name"}).items():
+        click.echo(f"{k:>18}: {v}")
+    if sc.projection is not None:
+        pr = sc.projection
+        click.echo(f"{'projection':>18}: {pr.value} [{pr.lower}, {pr.upper}] at {pr.year}")
+
+
+@adjust.command("record")
+@click.option("--from", "from_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A proposal set from `mic2025 adjust propose --format json`.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False),
+              help="The new plan version to write (YAML).")
+@click.option("--reason", required=True, help="Why the targets are adjusted.")
+@click.option("--decided-by", "decided_by", required=True, help="Who decided.")
+@click.option("--decided-on", "decided_on", default=None, help="Date of the decision (default "
+              "today).")
+@click.option("--plan-version", "version", default=None,
+              help="Version of the new plan (default: the old version +adj.DATE).")
+@click.option("--metric", "metrics", multiple=True,
+              help="Adopt only the proposals of this metric (repeatable).")
+@click.option("--parent", default=None,
+              help="The plan the new version extends (bundled id or path); default the "
+                   "proposals' plan id.")
+@_fail_cleanly
+def adjust_record(from_file: str, out_file: str, reason: str, decided_by: str,
+                  decided_on: str | None, version: str | None, metrics: tuple[str, ...],
+                  parent: str | None) -> None:
+    """Record decided adjustments as a new plan version that extends the old one."""
+    from ..followup.adjust import read_proposals, record
+
+    ps, sha = read_proposals(Path(from_file))
+    out = record(ps, out=Path(out_file), reason=reason, decided_by=decided_by,
+                 decided_on=_date(decided_on, "--decided-on"), version=version,
+                 metrics=metrics or None, parent=parent, proposals_sha256=sha)
+    click.echo(f"new plan version written: {out}")
+
+
+# ---------------------------------------------------------------------------- warnings
+
+
+@click.command("warnings")
+@db_option
+@plan_option
+@click.option("--rules", "rules_file", default=None, type=click.Path(dir_okay=False),
+              help="Rule file (YAML); default: the bundled plans/warnings.yaml.")
+@as_of_option
+@method_option
+@format_option
+@click.option("--notify", is_flag=True,
+              help="Also e-mail the warnings through MIC2025_SMTP_URL.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_fail_cleanly
+def warnings_cmd(db: str | None, plan_file: str | None, rules_file: str | None,
+                 as_of: str | None, method: str, fmt: str, notify: bool, lang: str) -> None:
+    """Early warnings (预警) raised by the rules, with their owners."""
+    from ..followup import warn
+
+    rules = warn.load_rules(rules_file)
+    with _session(db, plan_file) as (store, plan):
+        for problem in warn.check_rules(rules, plan):
+            click.echo(f"note: {problem}", err=True)
+        ws = warn.evaluate_rules(plan, store, rules, as_of=_as_of(as_of), method=method)
+    if fmt == "json":
+        click.echo(json.dumps([w.model_dump(mode="json") for w in ws], ensure_ascii=False,
+                              indent=2))
+    else:
+        click.echo(warn.format_warnings(ws, lang) if ws else "no warnings")
+    if notify:
+        n = warn.notify(ws, lang=lang)
+        click.echo(f"e-mailed to {n} recipient(s)" if n else "nothing e-mailed", err=True)
+
+
+# ---------------------------------------------------------------------------- supervision
+
+
+@click.group("supervision")
+def supervision() -> None:
+    """Supervision of tasks and projects (督促检查): status, overdue, stocktake, updates."""
+
+
+_sup_options = [
+    db_option, plan_option,
+    click.option("--file", "seed_file", default=None, type=click.Path(dir_okay=False),
+                 help="Supervision seed file; default: plans/supervision_<plan>.yaml."),
+    click.option("--owner", default=None, help="Only this responsible body (id or name)."),
+    click.option("--on", "on", default=None, help="As on this date (default today)."),
+    format_option,
+    click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True),
+]
+
+
+def _sup_opts(fn: F) -> F:
+    for opt in reversed(_sup_options):
+        fn = opt(fn)
+    return fn
+
+
+def _states(db: str | None, plan_file: str | None, seed_file: str | None,
+            on: str | None) -> tuple[Any, list[Any]]:
+    from ..evaluate.engine import evaluate
+    from ..followup import supervision as sv
+
+    with _session(db, plan_file) as (store, plan):
+        seed = sv.load_supervision(seed_file, plan)
+        ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
+    day = _date(on, "--on")
+    return seed, sv.states(seed, sv.read_updates(_folder(db)), on=day, evaluation=ev)
+
+
+def _print_states(seed: Any, items: list[Any], fmt: str, lang: str) -> None:
+    from ..followup.supervision import STATUS_LABELS, state_dict
+
+    if fmt == "json":
+        click.echo(json.dumps([state_dict(s, seed) for s in items], ensure_ascii=False,
+                              indent=2, default=str))
+        return
+    k = 0 if lang == "zh" else 1
+    for s in items:
+        m = s.milestone
+        flag = " OVERDUE" if s.overdue else (" AT RISK" if s.at_risk else "")
+        click.echo(f"{m.id:30} {m.due}  {STATUS_LABELS[s.status][k]:12} "
+                   f"{seed.body(m.owner).name.get(lang)}{flag}")
+        click.echo(f"{'':30} {m.title.get(lang)}")
+
+
+@supervision.command("status")
+@_sup_opts
+@_fail_cleanly
+def supervision_status(db: str | None, plan_file: str | None, seed_file: str | None,
+                       owner: str | None, on: str | None, fmt: str, lang: str) -> None:
+    """Every milestone with its owner, due date and status."""
+    from ..followup.supervision import filter_owner
+
+    seed, items = _states(db, plan_file, seed_file, on)
+    _print_states(seed, filter_owner(seed, items, owner), fmt, lang)
+
+
+@supervision.command("overdue")
+@_sup_opts
+@_fail_cleanly
+def supervision_overdue(db: str | None, plan_file: str | None, seed_file: str | None,
+                        owner: str | None, on: str | None, fmt: str, lang: str) -> None:
+    """Overdue milestones, then those at risk."""
+    from ..followup.supervision import filter_owner
+
+    seed, items = _states(db, plan_file, seed_file, on)
+    mine = filter_owner(seed, items, owner)
+    _print_states(seed, [s for s in mine if s.overdue] + [s for s in mine if s.at_risk],
+                  fmt, lang)
+
+
+@supervision.command("stocktake")
+@_sup_opts
+@_fail_cleanly
+def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str | None,
+                          owner: str | None, on: str | None, fmt: str, lang: str) -> None:
+    """Per responsible body: milestones by status, overdue, at risk."""
+    from ..followup.supervision import stocktake
+
+    seed, items = _states(db, plan_file, seed_file, on)
+    rows = stocktake(seed, items, owner)
+    if fmt == "json":
+        click.echo(json.dumps([{**r, "name": r["name"].model_dump()} for r in rows],
+                              ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(f"{r['name'].get(lang)} ({r['owner']}): {r['milestones']} milestones, "
+                   f"{r['completed']} completed, {r['in_progress']} in progress, "
+                   f"{r['delayed']} delayed, {len(r['overdue'])} overdue, "
+                   f"{len(r['at_risk'])} at risk; co-owner of {r['co_owned']}")
+        for i in r["overdue"]:
+            click.echo(f"    overdue: {i}")
+        for i in r["at_risk"]:
+            click.echo(f"    at risk: {i}")
+
+
+@supervision.command("update")
+@click.argument("item")
+@db_option
+@plan_option
+@click.option("--file", "seed_file", default=None, type=click.Path(dir_okay=False),
+              help="Supervision seed file; default: plans/supervision_<plan>.yaml.")
+@click.option("--status", required=True,
+              type=click.Choice(["not_started", "in_progress", "completed", "delayed"]))
+@click.option("--comment", required=True, help="What happened (the commentary).")
+@click.option("--by", "by", required=True, help="Who reports the update.")
+@click.option("--evidence", multiple=True, help="A link or document reference (repeatable).")
+@_fail_cleanly
+def supervision_update(item: str, db: str | None, plan_file: str | None,
+                       seed_file: str | None, status: str, comment: str, by: str,
+                       evidence: tuple[str, ...]) -> None:
+    """Append a status update (who, when, commentary) to the audit log."""
+    from ..followup import supervision as sv
+    from ..plan import load_plan
+
+    plan = load_plan(plan_file)
+    seed = sv.load_supervision(seed_file, plan)
+    path = Path(seed_file) if seed_file else sv.bundled_path(plan.id)
+    u = sv.record_update(_folder(db), seed, path, item, status, comment, by, evidence)
+    click.echo(f"{u.item}: {u.status} by {u.by} at {u.at.isoformat()}")
+
+
+@supervision.command("history")
+@click.argument("item")
+@db_option
+@_fail_cleanly
+def supervision_history(item: str, db: str | None) -> None:
+    """Every update of one milestone, oldest first."""
+    from ..followup.supervision import read_updates
+
+    for u in read_updates(_folder(db)):
+        if u.item == item:
+            click.echo(f"{u.at.isoformat()}  {u.status:12} {u.by}: {u.comment}")
+
+
+# ---------------------------------------------------------------------------- third party
+
+
+@click.group("thirdparty")
+def thirdparty() -> None:
+    """Third-party evaluation (第三方评价): rounds on a frozen vintage, scores, agreement."""
+
+
+@thirdparty.group("round")
+def round_() -> None:
+    """Create a round, score it, read its results."""
+
+
+@round_.command("create")
+@click.argument("round_id")
+@db_option
+@plan_option
+@click.option("--as-of", "as_of", required=True,
+              help="The data vintage the round is frozen on (date or time-zoned instant).")
+@click.option("--by", "by", required=True, help="Who creates the round.")
+@click.option("--title", default="", help="A title for the round.")
+@click.option("--rubric", "rubric_file", default=None, type=click.Path(dir_okay=False),
+              help="Rubric file (YAML); default: plans/rubric_<plan>.yaml.")
+@method_option
+@_fail_cleanly
+def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: str, by: str,
+                 title: str, rubric_file: str | None, method: str) -> None:
+    """Freeze a round on a data vintage (the as-of instant is recorded)."""
+    from ..followup.thirdparty import bundled_rubric_path, create_round
+
+    at = _as_of(as_of)
+    assert at is not None
+    with _session(db, plan_file) as (store, plan):
+        rubric = rubric_file or str(bundled_rubric_path(plan.id))
+        rnd = create_round(_folder(db), plan, store, round_id=round_id, as_of=at,
+                           created_by=by, title=title, rubric_path=rubric, method=method)
+    click.echo(f"round {rnd.id}: frozen on {rnd.as_of.isoformat()}, {len(rnd.items)} items, "
+               f"rubric {rnd.rubric.id} {rnd.rubric.version}")
+
+
+@round_.command("score")
+@click.argument("round_id")
+@db_option
+@click.option("--evaluator", required=True, help="Who scores.")
+@click.option("--item", required=True, help="Indicator or task id.")
+@click.option("--criterion", required=True, help="Criterion id of the rubric.")
+@click.option("--score", "score", type=int, required=True, help="A value on the rubric's scale.")
+@click.option("--comment", default="", help="The evaluator's reasoning.")
+@_fail_cleanly
+def round_score(round_id: str, db: str | None, evaluator: str, item: str, criterion: str,
+                score: int, comment: str) -> None:
+    """Record one score (a later score by the same evaluator supersedes)."""
+    from ..followup.thirdparty import add_score
+
+    s = add_score(_folder(db), round_id, evaluator=evaluator, item=item, criterion=criterion,
+                  score=score, comment=comment)
+    click.echo(f"{s.round}: {s.evaluator} scored {s.item}/{s.criterion} = {s.score}")
+
+
+@round_.command("results")
+@click.argument("round_id")
+@db_option
+@plan_option
+@click.option("--threshold", type=int, default=2, show_default=True,
+              help="Flag items whose scores spread more than this.")
+@click.option("--check", is_flag=True,
+              help="Re-run the evaluation on the frozen vintage and compare.")
+@format_option
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_fail_cleanly
+def round_results(round_id: str, db: str | None, plan_file: str | None, threshold: int,
+                  check: bool, fmt: str, lang: str) -> None:
+    """Krippendorff's alpha per criterion, item scores and disagreements."""
+    from ..followup.thirdparty import check_reproducible, results
+
+    res = results(_folder(db), round_id, threshold=threshold)
+    diffs: list[str] = []
+    if check:
+        with _session(db, plan_file) as (store, plan):
+            diffs = check_reproducible(_folder(db), round_id, plan, store)
+    if fmt == "json":
+        out = res.model_dump(mode="json")
+        if check:
+            out["reproducible"] = not diffs
+            out["differences"] = diffs
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"round {res.round}, frozen on {res.as_of.isoformat()}, {res.rubric}")
+        for c in res.criteria:
+            ao = "—" if c.alpha_ordinal is None else f"{c.alpha_ordinal:.3f}"
+            ai = "—" if c.alpha_interval is None else f"{c.alpha_interval:.3f}"
+            click.echo(f"  {c.criterion}: {len(c.evaluators)} evaluators, {c.units} units, "
+                       f"alpha ordinal {ao}, interval {ai}")
+        for i in res.items:
+            if i.disagreement:
+                click.echo(f"  disagreement: {i.item}/{i.criterion} {i.scores} "
+                           f"(spread {i.spread})")
+        if check:
+            click.echo("reproducible: yes" if not diffs else "reproducible: NO\n  "
+                       + "\n  ".join(diffs))
+    if check and diffs:
+        sys.exit(1)

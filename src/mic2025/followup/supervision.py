@@ -1,0 +1,289 @@
+"""Supervision of tasks and projects (督促检查、监督考核): milestones, owners, updates, stocktakes.
+
+The seed data (``plans/supervision_mic2025.yaml``) breaks the plan's nine strategic tasks,
+five projects and supporting measures into milestones, each with a responsible body, a due
+date, the metrics whose figures are its evidence, and links. Status updates are appended with
+who and when to ``supervision-updates.jsonl`` in the follow-up folder beside the store
+(:func:`mic2025.followup.common.followup_dir`): the file is only ever appended to, so the
+history of every milestone is its audit trail, and the seed file's version and sha256 are
+recorded with each update.
+
+Status of a milestone: its latest update, else the seed's ``status``. ``overdue``: due date
+passed and not ``completed``. ``at risk``: not completed and either ``delayed``, or due within
+``horizon_days`` without any reported progress, or a linked metric's target of the due year
+is judged ``off_track`` or ``needs_acceleration`` by the evaluation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+
+from ..evaluate.model import Evaluation
+from ..plan import Plan, Text
+from .common import FollowupError, Model, append_jsonl, load_yaml_model, now_utc, read_jsonl
+
+Status = Literal["not_reported", "not_started", "in_progress", "completed", "delayed"]
+STATUSES: tuple[str, ...] = ("not_reported", "not_started", "in_progress", "completed", "delayed")
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "not_reported": ("未报告", "not reported"),
+    "not_started": ("未启动", "not started"),
+    "in_progress": ("推进中", "in progress"),
+    "completed": ("已完成", "completed"),
+    "delayed": ("滞后", "delayed"),
+}
+LOG_NAME = "supervision-updates.jsonl"
+SubjectKind = Literal["task", "project", "measure", "follow_up"]
+
+
+class Body(Model):
+    id: str
+    name: Text
+
+
+class Subject(Model):
+    kind: SubjectKind
+    id: str
+
+
+class Link(Model):
+    text: Text
+    url: str | None = None
+
+
+class Milestone(Model):
+    id: str
+    subject: Subject
+    title: Text
+    owner: str
+    co_owners: tuple[str, ...] = ()
+    due: date
+    due_basis: Literal["plan", "illustrative"] = "illustrative"
+    metrics: tuple[str, ...] = ()
+    evidence: tuple[Link, ...] = ()
+    status: Status = "not_reported"
+
+
+class SupervisionFile(Model):
+    schema_version: Literal[1]
+    plan: str
+    version: str
+    illustrative: bool = True
+    note: Text | None = None
+    bodies: tuple[Body, ...]
+    items: tuple[Milestone, ...]
+
+    @field_validator("items")
+    @classmethod
+    def _subjects(cls, items: tuple[Milestone, ...], info: ValidationInfo) -> tuple[Milestone, ...]:
+        plan: Plan | None = (info.context or {}).get("plan")
+        ids = [m.id for m in items]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"milestone ids used twice: {', '.join(dupes)}")
+        if plan is None:
+            return items
+        known = {
+            "task": {t.id for t in plan.tasks}, "project": {p.id for p in plan.projects},
+            "measure": {m.id for m in plan.measures}, "follow_up": {f.id for f in plan.follow_up},
+        }
+        metrics = {m.id for m in plan.metrics()}
+        for m in items:
+            if m.subject.id not in known[m.subject.kind]:
+                raise ValueError(f"milestone {m.id!r}: the plan has no {m.subject.kind} "
+                                 f"{m.subject.id!r}")
+            unknown = [x for x in m.metrics if x not in metrics]
+            if unknown:
+                raise ValueError(f"milestone {m.id!r}: unknown metric(s) {', '.join(unknown)}")
+        return items
+
+    @model_validator(mode="after")
+    def _owners(self) -> SupervisionFile:
+        bodies = {b.id for b in self.bodies}
+        for m in self.items:
+            for o in (m.owner, *m.co_owners):
+                if o not in bodies:
+                    raise ValueError(f"milestone {m.id!r} names body {o!r}, which is not in "
+                                     f"bodies ({', '.join(sorted(bodies))})")
+        return self
+
+    def body(self, body_id: str) -> Body:
+        return next(b for b in self.bodies if b.id == body_id)
+
+    def item(self, item_id: str) -> Milestone:
+        for m in self.items:
+            if m.id == item_id:
+                return m
+        raise FollowupError(f"no milestone {item_id!r}; see `mic2025 supervision status`")
+
+
+class Update(BaseModel):
+    """One appended status update."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item: str
+    status: Status
+    comment: str
+    by: str
+    at: datetime
+    evidence: list[str] = []
+    seed_version: str
+    seed_sha256: str
+
+
+@dataclass
+class ItemState:
+    milestone: Milestone
+    status: str
+    updated: Update | None
+    history: list[Update]
+    overdue: bool
+    at_risk: bool
+    risk_reasons: list[str] = field(default_factory=list)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+
+def bundled_path(plan_id: str = "mic2025") -> Path:
+    return Path(str(resources.files("mic2025") / "plans" / f"supervision_{plan_id}.yaml"))
+
+
+def load_supervision(path: str | Path | None = None, plan: Plan | None = None) -> SupervisionFile:
+    """Read and validate a supervision file (default: the bundled one of ``plan``)."""
+    p = Path(path) if path else bundled_path(plan.id if plan else "mic2025")
+    return load_yaml_model(p, SupervisionFile, "supervision", context={"plan": plan})
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def record_update(folder: Path, seed: SupervisionFile, seed_path: Path, item: str, status: str,
+                  comment: str, by: str, evidence: Sequence[str] = (),
+                  at: datetime | None = None) -> Update:
+    """Append one status update (validated) to the log in ``folder``."""
+    seed.item(item)
+    if status not in STATUSES:
+        raise FollowupError(f"status {status!r} is not one of {', '.join(STATUSES)}")
+    if not by.strip():
+        raise FollowupError("an update needs --by (who reports it)")
+    upd = Update.model_validate(dict(item=item, status=status, comment=comment, by=by,
+                                     at=at or now_utc(), evidence=list(evidence),
+                                     seed_version=seed.version, seed_sha256=_sha(seed_path)))
+    append_jsonl(folder / LOG_NAME, upd.model_dump(mode="json"))
+    return upd
+
+
+def read_updates(folder: Path) -> list[Update]:
+    out = []
+    for n, rec in enumerate(read_jsonl(folder / LOG_NAME), 1):
+        try:
+            out.append(Update.model_validate(rec))
+        except ValueError as exc:
+            raise FollowupError(f"{folder / LOG_NAME}: record {n} is not an update: "
+                                f"{str(exc).splitlines()[0]}") from None
+    return out
+
+
+def states(seed: SupervisionFile, updates: Sequence[Update], *, on: date | None = None,
+           horizon_days: int = 180, evaluation: Evaluation | None = None,
+           as_of: datetime | None = None) -> list[ItemState]:
+    """The state of every milestone on ``on`` from the updates made up to ``as_of``."""
+    today = on or date.today()
+    by_item: dict[str, list[Update]] = {}
+    for u in sorted(updates, key=lambda u: u.at):
+        if as_of is None or u.at <= as_of:
+            by_item.setdefault(u.item, []).append(u)
+    judged: dict[tuple[str, int], tuple[str, Any]] = {}
+    if evaluation is not None:
+        for mr in evaluation.results:
+            for tr in mr.targets:
+                judged[(mr.metric, tr.target_year)] = (tr.assessment.status, tr)
+    out = []
+    for m in seed.items:
+        hist = by_item.get(m.id, [])
+        last = hist[-1] if hist else None
+        status = last.status if last else m.status
+        done = status == "completed"
+        overdue = not done and m.due < today
+        reasons = []
+        if not done and status == "delayed":
+            reasons.append("delayed")
+        if not done and status in ("not_reported", "not_started") and \
+                today <= m.due <= today + timedelta(days=horizon_days):
+            reasons.append(f"due within {horizon_days} days, no progress reported")
+        figures = []
+        for metric in m.metrics:
+            hit = judged.get((metric, m.due.year))
+            if hit is None:
+                continue
+            st, tr = hit
+            a = tr.assessment
+            figures.append({"metric": metric, "status": st, "verdict": tr.verdict,
+                            "latest_year": a.latest_year, "latest_value": a.latest_value,
+                            "target": tr.target_value,
+                            "source": _latest_source(tr)})
+            if not done and st in ("off_track", "needs_acceleration") and not overdue:
+                reasons.append(f"{metric}: {st}")
+        out.append(ItemState(milestone=m, status=status, updated=last, history=hist,
+                             overdue=overdue, at_risk=bool(reasons) and not overdue,
+                             risk_reasons=reasons, figures=figures))
+    return out
+
+
+def _latest_source(tr: Any) -> str | None:
+    obs = [p for p in tr.series if p.source != "plan"]
+    return obs[-1].source if obs else None
+
+
+def stocktake(seed: SupervisionFile, items: Sequence[ItemState],
+              owner: str | None = None) -> list[dict[str, Any]]:
+    """Per responsible body: counts by status, overdue and at-risk milestones."""
+    rows = []
+    for b in seed.bodies:
+        if owner and owner not in (b.id, b.name.zh, b.name.en):
+            continue
+        mine = [s for s in items if s.milestone.owner == b.id]
+        if not mine:
+            continue
+        counts = {st: sum(1 for s in mine if s.status == st) for st in STATUSES}
+        rows.append({"owner": b.id, "name": b.name, "milestones": len(mine), **counts,
+                     "overdue": [s.milestone.id for s in mine if s.overdue],
+                     "at_risk": [s.milestone.id for s in mine if s.at_risk],
+                     "co_owned": sum(1 for s in items if b.id in s.milestone.co_owners)})
+    if owner and not rows:
+        raise FollowupError(f"--owner {owner!r}: no body with milestones of that id or name; "
+                            f"one of {', '.join(b.id for b in seed.bodies)}")
+    return rows
+
+
+def filter_owner(seed: SupervisionFile, items: Sequence[ItemState],
+                 owner: str | None) -> list[ItemState]:
+    if not owner:
+        return list(items)
+    ids = {b.id for b in seed.bodies if owner in (b.id, b.name.zh, b.name.en)}
+    if not ids:
+        raise FollowupError(f"--owner {owner!r}: unknown body; one of "
+                            f"{', '.join(b.id for b in seed.bodies)}")
+    return [s for s in items if s.milestone.owner in ids]
+
+
+def state_dict(s: ItemState, seed: SupervisionFile) -> dict[str, Any]:
+    m = s.milestone
+    return {
+        "id": m.id, "subject": f"{m.subject.kind}:{m.subject.id}", "title": m.title.model_dump(),
+        "owner": m.owner, "owner_name": seed.body(m.owner).name.model_dump(),
+        "co_owners": list(m.co_owners), "due": m.due.isoformat(), "due_basis": m.due_basis,
+        "status": s.status, "overdue": s.overdue, "at_risk": s.at_risk,
+        "risk_reasons": s.risk_reasons, "figures": s.figures,
+        "evidence": [e.model_dump() for e in m.evidence],
+        "last_update": s.updated.model_dump(mode="json") if s.updated else None,
+        "updates": len(s.history),
+    }

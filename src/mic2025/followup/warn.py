@@ -1,0 +1,509 @@
+"""Early warning (预警): rules as data, evaluated over the store, with their owners.
+
+Rules live in a YAML file (the bundled one is ``plans/warnings.yaml``), validated with pydantic;
+a mistake is reported with the file, line and field. Four kinds:
+
+``behind_pace``
+    a metric's headline figure is behind its planned path (straight line, or a constant
+    rate, from the base to the target, :mod:`mic2025.evaluate.trajectory`) in each of the last
+    ``periods`` observed years; for an average-growth target, a yearly growth below the
+    target rate. Only targets whose outcome is not final (verdict open or pending) are read.
+``province_divergence``
+    a province's latest value (``measure: level``) or latest growth on the year before
+    (``measure: growth``) lies away from the others: its z-score among the provinces beyond
+    ``z_threshold``, or its gap to the national figure beyond ``gap_threshold`` (in the unit,
+    or percentage points of growth). ``lagging_only`` keeps only the side that is worse for
+    the metric's direction.
+``below_threshold``
+    a context series by sector (capacity utilisation by GB/T 4754 industry, the seed's
+    overcapacity monitoring) whose latest value is below ``threshold``.
+``falling``
+    a series (quality-inspection pass rate) that fell against the previous figure in each of
+    the last ``periods`` comparisons, by more than ``min_drop`` in total.
+
+Every warning carries the rule's owner (the body that must act) and a ``key`` that stays the
+same while the condition lasts, so that "new since the last import" is a set difference.
+
+:func:`evaluate_rules` runs the rules over the store; :func:`after_import` is the hook the
+importer calls after a successful import (prints the new warnings, sends them by e-mail when
+``MIC2025_SMTP_URL`` is set); :func:`notify` sends through any SMTP server.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import smtplib
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from importlib import resources
+from itertools import pairwise
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..evaluate.engine import evaluate
+from ..evaluate.model import Evaluation, TargetResult
+from ..evaluate.trajectory import Shape, trajectory_value
+from ..observation import Observation
+from ..plan import Plan, Text
+from .common import FollowupError, Model, load_yaml_model
+
+ENV_SMTP = "MIC2025_SMTP_URL"
+Severity = Literal["notice", "warning", "serious"]
+SEVERITY_LABELS: dict[str, tuple[str, str]] = {
+    "notice": ("提示", "notice"), "warning": ("预警", "warning"), "serious": ("严重", "serious"),
+}
+
+
+class _Rule(Model):
+    id: str
+    name: Text
+    owner: Text
+    severity: Severity = "warning"
+    enabled: bool = True
+    note: Text | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not v.replace("_", "").isalnum() or not v[:1].isalpha():
+            raise ValueError(f"rule id {v!r} must be letters, digits and _")
+        return v
+
+
+class BehindPace(_Rule):
+    kind: Literal["behind_pace"]
+    periods: int = Field(default=2, ge=1)
+    metrics: tuple[str, ...] = ()
+    shape: Shape = "linear"
+    owners: dict[str, Text] = Field(default_factory=dict)
+
+
+class ProvinceDivergence(_Rule):
+    kind: Literal["province_divergence"]
+    metrics: tuple[str, ...] = Field(min_length=1)
+    measure: Literal["level", "growth"] = "level"
+    z_threshold: float | None = Field(default=2.0, gt=0)
+    gap_threshold: float | None = Field(default=None, gt=0)
+    lagging_only: bool = True
+    min_provinces: int = Field(default=5, ge=3)
+
+
+class BelowThreshold(_Rule):
+    kind: Literal["below_threshold"]
+    series: str
+    threshold: float
+    sectors: tuple[str, ...] = ()
+    include_total: bool = True
+
+
+class Falling(_Rule):
+    kind: Literal["falling"]
+    series: str
+    periods: int = Field(default=1, ge=1)
+    min_drop: float = Field(default=0.0, ge=0)
+    area: str | None = None
+
+
+Rule = Annotated[BehindPace | ProvinceDivergence | BelowThreshold | Falling,
+                 Field(discriminator="kind")]
+
+
+class RuleSet(Model):
+    schema_version: Literal[1]
+    rules: tuple[Rule, ...]
+
+    @field_validator("rules")
+    @classmethod
+    def _unique(cls, v: tuple[Any, ...]) -> tuple[Any, ...]:
+        ids = [r.id for r in v]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"rule ids used twice: {', '.join(dupes)}")
+        return v
+
+
+class EarlyWarning(BaseModel):
+    """One warning: which rule, about what, where, when, the figures, and who must act."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str
+    rule: str
+    kind: str
+    severity: Severity
+    subject: str
+    subject_name: Text
+    area: str
+    sector: str = ""
+    period: str
+    owner: Text
+    message: Text
+    figures: dict[str, float | str | None] = {}
+    synthetic: bool = False
+
+
+def bundled_rules_path() -> Path:
+    return Path(str(resources.files("mic2025") / "plans" / "warnings.yaml"))
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """Read and validate a rule file (default: the bundled ``plans/warnings.yaml``)."""
+    return load_yaml_model(Path(path) if path else bundled_rules_path(), RuleSet, "warning rules")
+
+
+def check_rules(rules: RuleSet, plan: Plan) -> list[str]:
+    """Names a rule uses that the plan does not know (each a readable problem)."""
+    from ..catalogue import known_series
+
+    known = set(known_series(plan)) | {m.id for m in plan.metrics()}
+    out = []
+    for r in rules.rules:
+        names = list(getattr(r, "metrics", ())) + ([r.series] if hasattr(r, "series") else [])
+        out += [f"rule {r.id!r} reads {n!r}, which neither the plan nor the series catalogue "
+                "defines: it raises nothing until such figures are imported"
+                for n in names if n not in known]
+    return out
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate_rules(plan: Plan, store: Any, rules: RuleSet | None = None, *,
+                   as_of: datetime | None = None, method: str = "statcan",
+                   evaluation: Evaluation | None = None,
+                   observations: Sequence[Observation] | None = None) -> list[EarlyWarning]:
+    """Every warning the rules raise on what the store knew at ``as_of`` (default: now)."""
+    rs = rules or load_rules()
+    obs = list(observations) if observations is not None else store.observations(as_of=as_of)
+    out: list[EarlyWarning] = []
+    ev = None
+    for rule in rs.rules:
+        if not rule.enabled:
+            continue
+        if isinstance(rule, BehindPace):
+            if ev is None:
+                ev = evaluation or evaluate(plan, obs, area=plan.area, method=method,
+                                            as_of=as_of)
+            out += behind_pace(rule, plan, ev)
+        elif isinstance(rule, ProvinceDivergence):
+            out += province_divergence(rule, plan, obs)
+        elif isinstance(rule, BelowThreshold):
+            out += below_threshold(rule, plan, obs)
+        else:
+            out += falling(rule, plan, obs)
+    return out
+
+
+def behind_pace(rule: BehindPace, plan: Plan, ev: Evaluation) -> list[EarlyWarning]:
+    out = []
+    for mr in ev.results:
+        if rule.metrics and mr.metric not in rule.metrics:
+            continue
+        for tr in mr.targets:
+            if tr.verdict not in ("open", "pending"):
+                continue
+            behind = _behind_years(tr, rule.shape)
+            if len(behind) < rule.periods or not all(b for _, b, _, _ in behind[-rule.periods:]):
+                continue
+            last_year, _, value, planned = behind[-1]
+            owner = rule.owners.get(mr.metric, rule.owner)
+            n = rule.periods
+            what_zh = "年增速" if tr.measure == "growth" else "数值"
+            out.append(EarlyWarning(
+                key=f"{rule.id}|{mr.metric}|{tr.target_year}|{ev.area}", rule=rule.id,
+                kind=rule.kind, severity=rule.severity, subject=mr.metric, subject_name=mr.name,
+                area=ev.area, period=str(last_year), owner=owner,
+                message=Text(
+                    zh=f"{mr.name.zh}：连续{n}期落后于{tr.target_year}年目标所需进度"
+                       f"（{last_year}年{what_zh}{value:.4g}，规划路径{planned:.4g}）。",
+                    en=f"{mr.name.en}: behind the pace the {tr.target_year} target needs in "
+                       f"{n} consecutive period(s) ({last_year}: {value:.4g}, planned path "
+                       f"{planned:.4g})."),
+                figures={"value": value, "planned": planned, "target": tr.target_value,
+                         "target_year": str(tr.target_year)},
+                synthetic=any("synthetic" in p.flags for p in tr.series)))
+    return out
+
+
+def _behind_years(tr: TargetResult, shape: Shape) -> list[tuple[int, bool, float, float]]:
+    """(year, behind?, value, planned value) for each observed headline year up to the target."""
+    sign = 1 if tr.direction == "increase" else -1
+    a = tr.assessment
+    rows = []
+    for p in tr.series:
+        if p.source == "plan" or p.year > tr.target_year:
+            continue
+        if tr.measure == "growth":
+            planned = tr.target_value
+        else:
+            if a.base_year is None or a.base_value is None or p.year <= a.base_year:
+                continue
+            try:
+                planned = trajectory_value(p.year, (a.base_year, a.base_value),
+                                           [(tr.target_year, tr.target_value)], shape)
+            except ValueError:
+                continue
+        rows.append((p.year, sign * (p.value - planned) < -tr.tolerance, p.value, planned))
+    return rows
+
+
+def _is_province(code: str) -> bool:
+    return len(code) == 6 and code.endswith("0000") and code != "000000"
+
+
+def _latest_by_area(obs: Iterable[Observation], metric: str, measure: str,
+                    sector: str = "") -> dict[str, tuple[int, float, bool]]:
+    """Per area: (year, level or growth on the year before, synthetic?) of the latest year."""
+    by: dict[str, dict[int, Observation]] = {}
+    for o in obs:
+        if o.indicator == metric and o.sector == sector and o.period.is_annual:
+            by.setdefault(o.area, {})[o.year] = o
+    out = {}
+    for area, years in by.items():
+        last = max(years)
+        if measure == "level":
+            o = years[last]
+            out[area] = (last, o.value, "synthetic" in o.flags)
+        elif last - 1 in years and years[last - 1].value != 0:
+            prev, cur = years[last - 1], years[last]
+            growth = (cur.value / prev.value - 1) * 100
+            out[area] = (last, growth, "synthetic" in cur.flags or "synthetic" in prev.flags)
+    return out
+
+
+def province_divergence(rule: ProvinceDivergence, plan: Plan,
+                        obs: Sequence[Observation]) -> list[EarlyWarning]:
+    from ..reference import area as area_ref
+
+    out = []
+    for metric_id in rule.metrics:
+        metric = plan.metric(metric_id) if _knows(plan, metric_id) else None
+        name = metric.name if metric else Text(zh=metric_id, en=metric_id)
+        sign = -1 if metric is not None and metric.direction == "decrease" else 1
+        latest = _latest_by_area(obs, metric_id, rule.measure)
+        if not latest:
+            continue
+        year = max(y for y, _, _ in latest.values())
+        prov = {a: (v, syn) for a, (y, v, syn) in latest.items() if _is_province(a) and y == year}
+        if len(prov) < rule.min_provinces:
+            continue
+        values = [v for v, _ in prov.values()]
+        mean = statistics.fmean(values)
+        sd = statistics.stdev(values)
+        national = latest.get(plan.area)
+        nat = national[1] if national and national[0] == year else None
+        for code, (v, syn) in sorted(prov.items()):
+            z = (v - mean) / sd if sd > 0 else 0.0
+            gap = v - nat if nat is not None else None
+            hit_z = rule.z_threshold is not None and abs(z) >= rule.z_threshold and \
+                (not rule.lagging_only or sign * z < 0)
+            hit_gap = rule.gap_threshold is not None and gap is not None and \
+                abs(gap) >= rule.gap_threshold and (not rule.lagging_only or sign * gap < 0)
+            if not (hit_z or hit_gap):
+                continue
+            try:
+                a = area_ref(code)
+                an = Text(zh=a.name_zh, en=a.name_en)
+            except Exception:  # an unknown code still warns, under its code
+                an = Text(zh=code, en=code)
+            what = Text(zh="增速" if rule.measure == "growth" else "数值",
+                        en="growth" if rule.measure == "growth" else "value")
+            gap_zh = "" if gap is None else f"，与全国差距{gap:+.3g}"
+            gap_en = "" if gap is None else f", gap to national {gap:+.3g}"
+            out.append(EarlyWarning(
+                key=f"{rule.id}|{metric_id}|{code}", rule=rule.id, kind=rule.kind,
+                severity=rule.severity, subject=metric_id, subject_name=name, area=code,
+                period=str(year), owner=Text(zh=f"{an.zh}人民政府（{rule.owner.zh}）",
+                                             en=f"{an.en} government ({rule.owner.en})"),
+                message=Text(
+                    zh=f"{an.zh}{name.zh}{year}年{what.zh}{v:.4g}，偏离全国趋势"
+                       f"（z={z:+.2f}{gap_zh}）。",
+                    en=f"{an.en}: {name.en} {what.en} {v:.4g} in {year} diverges from the "
+                       f"national trend (z={z:+.2f}{gap_en})."),
+                figures={"value": v, "z": z, "gap": gap, "mean": mean, "national": nat},
+                synthetic=syn))
+    return out
+
+
+def below_threshold(rule: BelowThreshold, plan: Plan,
+                    obs: Sequence[Observation]) -> list[EarlyWarning]:
+    from ..reference import industry
+
+    latest: dict[tuple[str, str], Observation] = {}
+    for o in obs:
+        if o.indicator != rule.series or o.area != plan.area:
+            continue
+        if o.sector == "" and not rule.include_total:
+            continue
+        if rule.sectors and o.sector and o.sector not in rule.sectors:
+            continue
+        k = (o.area, o.sector)
+        if k not in latest or o.period.end > latest[k].period.end:
+            latest[k] = o
+    out = []
+    for (area, sector), o in sorted(latest.items()):
+        if o.value >= rule.threshold:
+            continue
+        sname = _sector_name(industry, sector)
+        out.append(EarlyWarning(
+            key=f"{rule.id}|{rule.series}|{area}|{sector}", rule=rule.id, kind=rule.kind,
+            severity=rule.severity, subject=rule.series, subject_name=rule.name, area=area,
+            sector=sector, period=o.period.code, owner=rule.owner,
+            message=Text(zh=f"{sname.zh}{o.period.code}为{o.value:.4g}，低于预警线{rule.threshold:g}。",
+                         en=f"{sname.en}: {o.value:.4g} in {o.period.code}, below the warning "
+                            f"line {rule.threshold:g}."),
+            figures={"value": o.value, "threshold": rule.threshold, "source": o.source},
+            synthetic="synthetic" in o.flags))
+    return out
+
+
+def _sector_name(industry: Callable[[str], Any], code: str) -> Text:
+    if not code:
+        return Text(zh="全部行业", en="All industries")
+    try:
+        i = industry(code)
+        return Text(zh=f"{i.name_zh}（{code}）", en=f"{i.name_en} ({code})")
+    except Exception:  # a code outside the bundled GB/T 4754 list is shown as itself
+        return Text(zh=code, en=code)
+
+
+def falling(rule: Falling, plan: Plan, obs: Sequence[Observation]) -> list[EarlyWarning]:
+    area = rule.area or plan.area
+    by_period: dict[str, Observation] = {}
+    for o in obs:
+        if o.indicator == rule.series and o.area == area and o.sector == "":
+            prev = by_period.get(o.period.code)
+            newer = (o.source_date or o.period.end) >= (prev.source_date or prev.period.end) \
+                if prev is not None else True
+            if newer:
+                by_period[o.period.code] = o
+    series = sorted(by_period.values(), key=lambda o: o.period.end)
+    if len(series) < rule.periods + 1:
+        return []
+    tail = series[-(rule.periods + 1):]
+    drops = [b.value < a.value for a, b in pairwise(tail)]
+    total = tail[0].value - tail[-1].value
+    if not all(drops) or total <= rule.min_drop:
+        return []
+    last = tail[-1]
+    name = plan.metric(rule.series).name if _knows(plan, rule.series) else rule.name
+    return [EarlyWarning(
+        key=f"{rule.id}|{rule.series}|{area}", rule=rule.id, kind=rule.kind,
+        severity=rule.severity, subject=rule.series, subject_name=name, area=area,
+        period=last.period.code, owner=rule.owner,
+        message=Text(zh=f"{name.zh}连续{rule.periods}期下降，{last.period.code}为{last.value:.4g}"
+                        f"（累计下降{total:.3g}）。",
+                     en=f"{name.en} fell {rule.periods} time(s) in a row: {last.value:.4g} in "
+                        f"{last.period.code} (down {total:.3g} in all)."),
+        figures={"value": last.value, "previous": tail[-2].value, "drop": total,
+                 "source": last.source},
+        synthetic=any("synthetic" in o.flags for o in tail))]
+
+
+def _knows(plan: Plan, metric_id: str) -> bool:
+    try:
+        plan.metric(metric_id)
+        return True
+    except KeyError:
+        return False
+
+
+def new_warnings(before: Iterable[EarlyWarning],
+                 after: Iterable[EarlyWarning]) -> list[EarlyWarning]:
+    """Warnings of ``after`` whose condition was not already raised in ``before``."""
+    known = {w.key for w in before}
+    return [w for w in after if w.key not in known]
+
+
+# --------------------------------------------------------------------------- notification
+
+
+def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *, lang: str = "zh",
+           timeout: float = 10.0) -> int:
+    """E-mail the warnings through the SMTP server of ``url`` (default ``$MIC2025_SMTP_URL``).
+
+    ``smtp://[user:password@]host[:port]?from=ADDR&to=ADDR[,ADDR…]`` (``smtps://`` for TLS,
+    ``?starttls=1`` to upgrade). One message, grouped by owner. Returns the number of
+    recipients; 0 (and nothing sent) when there is nothing to send or no URL.
+    """
+    url = url or os.environ.get(ENV_SMTP, "").strip()
+    if not warnings or not url:
+        return 0
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise FollowupError(f"{ENV_SMTP}: scheme must be smtp or smtps, not {parts.scheme!r}")
+    query = parse_qs(parts.query)
+    sender = query.get("from", ["mic2025@localhost"])[0]
+    to = [a.strip() for v in query.get("to", []) for a in v.split(",") if a.strip()]
+    if not to or not parts.hostname:
+        raise FollowupError(f"{ENV_SMTP}: needs a host and at least one ?to= address")
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Subject"] = (f"mic2025 预警：{len(warnings)}条新预警" if lang == "zh"
+                      else f"mic2025 warnings: {len(warnings)} new")
+    msg.set_content(format_warnings(warnings, lang))
+    port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    smtp_cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
+    try:
+        with smtp_cls(parts.hostname, port, timeout=timeout) as smtp:
+            if query.get("starttls", ["0"])[0] in ("1", "true", "yes"):
+                smtp.starttls()
+            if parts.username:
+                smtp.login(unquote(parts.username), unquote(parts.password or ""))
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise FollowupError(f"warnings not sent: the SMTP server {parts.hostname}:{port} "
+                            f"refused or did not answer ({exc})") from None
+    return len(to)
+
+
+def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
+    """Plain text, grouped by owner (for e-mail and the terminal)."""
+    by_owner: dict[str, list[EarlyWarning]] = {}
+    for w in warnings:
+        by_owner.setdefault(w.owner.get(lang), []).append(w)
+    lines = []
+    for owner, ws in sorted(by_owner.items()):
+        lines.append(f"{'责任单位' if lang == 'zh' else 'Owner'}: {owner}")
+        for w in ws:
+            tag = " [SYNTHETIC]" if w.synthetic else ""
+            lines.append(f"  - [{w.severity}] {w.message.get(lang)}{tag}")
+    return "\n".join(lines) + "\n"
+
+
+def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any] = print,
+                 rules_path: str | Path | None = None) -> list[EarlyWarning]:
+    """The import hook: warnings raised by this import, printed and (if configured) e-mailed.
+
+    Compares the rules' result on the store just before the import's vintage with the result
+    now. Never fails the import (already committed): a problem is printed as a note.
+    """
+    if getattr(result, "unchanged", True) or getattr(result, "created_at", None) is None:
+        return []
+    try:
+        rules = load_rules(rules_path)
+        created = result.created_at
+        created = created if created.tzinfo else created.replace(tzinfo=UTC)
+        before = evaluate_rules(plan, store, rules, as_of=created - timedelta(microseconds=1))
+        after = evaluate_rules(plan, store, rules)
+        fresh = new_warnings(before, after)
+        for w in fresh:
+            echo(f"new warning [{w.severity}] {w.message.zh} — {w.owner.zh}")
+        if fresh and os.environ.get(ENV_SMTP):
+            n = notify(fresh)
+            echo(f"warnings e-mailed to {n} recipient(s)")
+        return fresh
+    except Exception as exc:  # the import has committed; a warning problem must not undo it
+        echo(f"note: early-warning rules not evaluated: {exc}")
+        return []
+
+
+def is_finite(v: float | None) -> bool:
+    return v is not None and math.isfinite(v)

@@ -1,0 +1,169 @@
+"""Mid-term evaluation and monitoring bulletin as official-layout Word and PDF documents."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mic2025.cli import main
+from mic2025.followup.documents import (
+    OfficialDocument,
+    Para,
+    Table,
+    fonts,
+    heading_number,
+    outline,
+    write_docx,
+    write_pdf,
+    zh_number,
+)
+from mic2025.followup.midterm import Inputs, build_midterm, gather
+from mic2025.ingest.load import load_bundled
+from mic2025.plan import load_plan
+from mic2025.store import open_store
+
+HEADINGS_ZH = ["一、总体情况", "二、2020年目标完成情况", "（一）主要指标", "（二）重点工程量化目标",
+               "（三）逐项评估结论", "三、2025年目标展望", "四、目标调整建议", "五、预警情况",
+               "六、任务和工程督促检查情况", "七、说明"]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inputs]:
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('doc') / 'store.sqlite'}")
+    plan = load_plan()
+    load_bundled(store, plan)
+    yield gather(plan, store, evaluated_on=date(2026, 11, 26))
+    store.close()
+
+
+def test_numbering_follows_the_official_sequence() -> None:
+    assert [zh_number(n) for n in (1, 7, 10, 11, 20, 23)] == ["一", "七", "十", "十一", "二十",
+                                                             "二十三"]
+    assert [heading_number("zh", p) for p in ((2,), (2, 3), (2, 3, 1), (2, 3, 1, 4))] == \
+        ["二、", "（三）", "1.", "（4）"]
+    assert [heading_number("en", p) for p in ((2,), (2, 3), (2, 3, 1), (2, 3, 1, 4))] == \
+        ["2.", "2.3", "2.3.1", "(d)"]
+
+
+def test_the_midterm_has_the_same_structure_in_both_languages(inputs: Inputs) -> None:
+    zh = build_midterm(inputs, year=2020, lang="zh")
+    en = build_midterm(inputs, year=2020, lang="en")
+    assert zh.number == "mic2025〔2020〕评估1号" and "not a government document" in en.disclaimer
+    assert zh.title == "《中国制造2025》2020年目标中期评估报告"
+    heads = outline(zh)
+    assert all(h in heads for h in HEADINGS_ZH)
+    assert len(outline(en)) == len(heads)
+    assert [re.sub(r"\D", "", h.split()[0]) for h in outline(en)][:3] == ["1", "2", "21"]
+
+
+def _verdict_lines(doc: OfficialDocument) -> list[str]:
+    sec = doc.sections[1].blocks[2]
+    paras = [b for b in sec.blocks if isinstance(b, Para) and b.lead]  # type: ignore[union-attr]
+    return [f"{b.lead}{b.text}" for b in paras]
+
+
+def test_every_2020_target_has_a_verdict_line_with_figure_and_source(inputs: Inputs) -> None:
+    doc = build_midterm(inputs, year=2020, lang="zh")
+    lines = _verdict_lines(doc)
+    n2020 = sum(1 for m in inputs.plan.metrics() if m.target(2020))
+    assert len(lines) == n2020
+    quality = next(x for x in lines if x.startswith("制造业质量竞争力指数"))
+    assert "2020年实际84.78" in quality and "资料来源" in quality
+    assert quality.endswith("结论：已实现。")
+    assert any(x.endswith("结论：未实现。") for x in lines)
+    assert any("结论：待数据公布" in x for x in lines)
+    assert any("结论：无法评估" in x for x in lines)
+    tables = [b for s in doc.sections for b in s.blocks if isinstance(b, Table)]
+    assert tables and all(t.sources for t in tables)
+
+
+def test_docx_reads_back_headings_tables_and_fonts(inputs: Inputs, tmp_path: Path) -> None:
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    doc = build_midterm(inputs, year=2020, lang="zh")
+    path = write_docx(doc, tmp_path / "m.docx")
+    d = Document(str(path))
+    heads = [p.text for p in d.paragraphs if p.style is not None
+             and p.style.name.startswith("Heading")]
+    assert heads == outline(doc)
+    assert len(d.tables) >= 6
+    assert [c.text for c in d.tables[1].rows[0].cells][:3] == ["序号", "指标", "2020年目标"]
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "mic2025〔2020〕评估1号" in text and "资料来源：" in text
+    assert "制造业质量竞争力指数：目标84.5；2020年实际84.78" in text
+    normal = d.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
+    assert normal == fonts()["serif"]
+    sec = d.sections[0]
+    assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)
+    assert abs(sec.top_margin - Mm(37)) < Mm(0.1) and abs(sec.left_margin - Mm(28)) < Mm(0.1)
+    assert "PAGE" in sec.footer._element.xml
+    if fonts()["found"] == "yes":
+        assert len(d.inline_shapes) >= 1  # charts as PNG (CairoSVG)
+
+
+@pytest.mark.skipif(fonts()["found"] != "yes", reason="fonts-noto-cjk not installed "
+                    "(scripts/system-deps.sh)")
+def test_pdf_embeds_the_cjk_font_and_carries_the_verdicts(inputs: Inputs, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    doc = build_midterm(inputs, year=2020, lang="zh", max_charts=2)
+    path = write_pdf(doc, tmp_path / "m.pdf")
+    reader = PdfReader(str(path))
+    assert len(reader.pages) >= 8
+    embedded = set()
+    for page in reader.pages:
+        fonts_ = page["/Resources"].get("/Font", {})
+        for f in fonts_.values():
+            f = f.get_object()
+            for desc in f.get("/DescendantFonts", []):
+                fd = desc.get_object()["/FontDescriptor"].get_object()
+                if any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    embedded.add(str(f["/BaseFont"]))
+    assert any("Noto-Serif-CJK-SC" in name for name in embedded), embedded
+    text = "".join(p.extract_text() for p in reader.pages)
+    flat = re.sub(r"\s+", "", text)
+    assert "二、2020年目标完成情况" in flat
+    assert "制造业质量竞争力指数：目标84.5；2020年实际84.78" in flat
+    assert "结论：已实现" in flat and "结论：未实现" in flat
+    assert "mic2025〔2020〕评估1号" in flat
+    assert "—2—" in flat  # page numbers
+    if shutil.which("pdffonts"):
+        out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                             check=True).stdout
+        assert re.search(r"Noto-Serif-CJK-SC\s.*yes\s+yes", out)
+
+
+def test_cli_midterm_and_bulletin(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    out = tmp_path / "docs"
+    r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2020", "--out", str(out),
+                                  "--lang", "en", "--doc-format", "docx", "--number", "3",
+                                  "--charts", "1", "--method", "statcan", "--on",
+                                  "2026-11-26"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    from docx import Document
+
+    d = Document(str(out / "midterm-2020-en.docx"))
+    text = "\n".join(p.text for p in d.paragraphs)
+    assert "mic2025〔2020〕Evaluation No. 3" in text and "Verdict: Achieved" in text
+    r = CliRunner().invoke(main, ["bulletin", "--db", db, "--period", "2024", "--out", str(out),
+                                  "--lang", "zh", "--doc-format", "docx", "--since",
+                                  "2020-01-01"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    b = Document(str(out / "bulletin-2024-zh.docx"))
+    heads = [p.text for p in b.paragraphs if p.style is not None
+             and p.style.name.startswith("Heading")]
+    assert heads[:4] == ["一、监测总体情况", "二、数据更新情况", "三、新增预警",
+                         "四、2024年数据一览"]
+    assert "mic2025〔2024〕通报1号" in "\n".join(p.text for p in b.paragraphs)
+    r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2019", "--out", str(out)])
+    assert r.exit_code == 2 and "no target for 2019" in r.output

@@ -1,0 +1,103 @@
+"""Supervision (督促检查): the seed file, appended status updates, overdue, at risk, stocktakes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mic2025.cli import main
+from mic2025.followup import supervision as sv
+from mic2025.followup.common import FollowupError
+from mic2025.plan import load_plan
+
+
+def test_the_seed_covers_every_task_project_and_measure() -> None:
+    plan = load_plan()
+    seed = sv.load_supervision(plan=plan)
+    assert seed.illustrative and "not an official" in seed.note.en  # type: ignore[union-attr]
+    subjects = {(m.subject.kind, m.subject.id) for m in seed.items}
+    assert {("task", t.id) for t in plan.tasks} <= subjects
+    assert {("project", p.id) for p in plan.projects} <= subjects
+    assert {("measure", m.id) for m in plan.measures} <= subjects
+    assert seed.body("miit").name.zh == "工业和信息化部"
+
+
+def test_a_bad_seed_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "sup.yaml"
+    bad.write_text(
+        "schema_version: 1\nplan: mic2025\nversion: '1'\nbodies:\n"
+        "  - {id: miit, name: {zh: 工业和信息化部, en: MIIT}}\nitems:\n"
+        "  - id: a\n    subject: {kind: task, id: no_such_task}\n"
+        "    title: {zh: 甲, en: A}\n    owner: miit\n    due: 2020-12-31\n", encoding="utf-8")
+    with pytest.raises(FollowupError) as err:
+        sv.load_supervision(bad, load_plan())
+    assert "line 6" in str(err.value) and "no_such_task" in str(err.value)
+    bad.write_text(bad.read_text(encoding="utf-8").replace("no_such_task", "key_sectors")
+                   .replace("owner: miit", "owner: mars"), encoding="utf-8")
+    with pytest.raises(FollowupError, match="mars"):
+        sv.load_supervision(bad, load_plan())
+
+
+def test_updates_are_appended_and_decide_the_status(tmp_path: Path) -> None:
+    plan = load_plan()
+    seed = sv.load_supervision(plan=plan)
+    path = sv.bundled_path()
+    t1 = datetime(2019, 6, 1, tzinfo=UTC)
+    t2 = datetime(2020, 11, 1, tzinfo=UTC)
+    sv.record_update(tmp_path, seed, path, "box1_innovation_centres_2020", "in_progress",
+                     "11 centres designated", "MIIT office", at=t1)
+    sv.record_update(tmp_path, seed, path, "box1_innovation_centres_2020", "completed",
+                     "17 centres", "MIIT office", ["https://example.org/notice"], at=t2)
+    sv.record_update(tmp_path, seed, path, "task7_structural_adjustment", "delayed",
+                     "capacity monitoring not yet set up", "NDRC", at=t1)
+    log = (tmp_path / sv.LOG_NAME).read_text(encoding="utf-8").splitlines()
+    assert len(log) == 3 and json.loads(log[1])["seed_sha256"]
+    ups = sv.read_updates(tmp_path)
+    on = date(2020, 10, 1)
+    states = {s.milestone.id: s for s in sv.states(seed, ups, on=on)}
+    box = states["box1_innovation_centres_2020"]
+    assert box.status == "completed" and len(box.history) == 2 and not box.overdue
+    assert states["task7_structural_adjustment"].at_risk
+    # due 2020-12-31, nothing reported, within 180 days of 2020-10-01: at risk
+    assert states["task4_quality_brands"].at_risk
+    later = {s.milestone.id: s for s in sv.states(seed, ups, on=date(2021, 3, 1))}
+    assert later["task4_quality_brands"].overdue
+    assert not later["box1_innovation_centres_2020"].overdue
+    # as of a moment before the second update, the first one is in force
+    then = {s.milestone.id: s for s in sv.states(seed, ups, on=on,
+                                                 as_of=datetime(2020, 1, 1, tzinfo=UTC))}
+    assert then["box1_innovation_centres_2020"].status == "in_progress"
+    rows = {r["owner"]: r for r in sv.stocktake(seed, list(later.values()))}
+    assert rows["miit"]["completed"] == 1 and "task4_quality_brands" in rows["samr"]["overdue"]
+    with pytest.raises(FollowupError, match="no milestone"):
+        sv.record_update(tmp_path, seed, path, "nope", "completed", "x", "y")
+    with pytest.raises(FollowupError, match="--by"):
+        sv.record_update(tmp_path, seed, path, "task4_quality_brands", "completed", "x", " ")
+
+
+def test_cli_supervision(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    run = CliRunner()
+    r = run.invoke(main, ["supervision", "update", "task4_quality_brands", "--db", db,
+                          "--status", "in_progress", "--comment", "quality plan issued",
+                          "--by", "SAMR", "--evidence", "https://example.org/plan"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "s.followup" / sv.LOG_NAME).exists()
+    r = run.invoke(main, ["supervision", "status", "--db", db, "--owner", "samr",
+                          "--format", "json"])
+    data = json.loads(r.output)
+    mine = {d["id"]: d for d in data}
+    assert mine["task4_quality_brands"]["status"] == "in_progress"
+    assert all(d["owner"] == "samr" for d in data)
+    r = run.invoke(main, ["supervision", "overdue", "--db", db, "--on", "2021-01-15"])
+    assert "OVERDUE" in r.output
+    r = run.invoke(main, ["supervision", "stocktake", "--db", db, "--owner", "市场监管总局"])
+    assert r.exit_code == 0 and "in progress" in r.output
+    r = run.invoke(main, ["supervision", "history", "task4_quality_brands", "--db", db])
+    assert "quality plan issued" in r.output
+    r = run.invoke(main, ["supervision", "status", "--db", db, "--owner", "nobody"])
+    assert r.exit_code == 2

@@ -1,0 +1,206 @@
+"""Early warning (预警): rules as data, each kind on synthetic data, the import hook, e-mail."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mic2025.cli import main
+from mic2025.evaluate.engine import evaluate
+from mic2025.followup import warn
+from mic2025.followup.common import FollowupError
+from mic2025.ingest.load import load_bundled
+from mic2025.observation import Observation
+from mic2025.periods import quarter, year
+from mic2025.plan import load_plan
+from mic2025.store import Store, open_store
+
+SYN = frozenset({"synthetic"})
+SRC = "synthetic test data"
+
+
+def obs(indicator: str, area: str, y: int, value: float, unit: str = "%",
+        sector: str = "") -> Observation:
+    return Observation(indicator=indicator, area=area, period=year(y), value=value, unit=unit,
+                       source=SRC, sector=sector, flags=SYN)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    s = open_store(f"sqlite:///{tmp_path_factory.mktemp('warn') / 'store.sqlite'}")
+    load_bundled(s, load_plan())
+    yield s
+    s.close()
+
+
+def test_the_bundled_rules_load_and_name_their_owners() -> None:
+    rules = warn.load_rules()
+    kinds = {r.kind for r in rules.rules}
+    assert kinds == {"behind_pace", "province_divergence", "below_threshold", "falling"}
+    assert all(r.owner.zh and r.owner.en for r in rules.rules)
+
+
+def test_a_bad_rule_file_names_file_line_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "rules.yaml"
+    bad.write_text("schema_version: 1\nrules:\n  - id: r1\n    kind: falling\n"
+                   "    name: {zh: 甲, en: A}\n    owner: {zh: 乙, en: B}\n"
+                   "    series: x\n    periods: zero\n", encoding="utf-8")
+    with pytest.raises(FollowupError) as err:
+        warn.load_rules(bad)
+    text = str(err.value)
+    assert str(bad) in text and "line 8" in text and "periods" in text
+    bad.write_text("schema_version: 1\nrules:\n  - id: r1\n    kind: sideways\n", "utf-8")
+    with pytest.raises(FollowupError, match="line 4"):
+        warn.load_rules(bad)
+
+
+def test_behind_pace_needs_n_consecutive_periods() -> None:
+    plan = load_plan()
+    # rd_intensity base 0.95 (2015) → 1.68 (2025): planned 1.314 in 2020, 1.387 in 2021
+    data = [obs("rd_intensity", "000000", 2019, 1.30), obs("rd_intensity", "000000", 2020, 1.10),
+            obs("rd_intensity", "000000", 2021, 1.15)]
+    ev = evaluate(plan, data, evaluated_on=date(2022, 6, 1))
+    rule = warn.BehindPace(id="bp", kind="behind_pace", name=warn.Text(zh="a", en="a"),
+                           owner=warn.Text(zh="工业和信息化部", en="MIIT"), periods=2,
+                           metrics=("rd_intensity",))
+    ws = warn.behind_pace(rule, plan, ev)
+    assert [w.subject for w in ws] == ["rd_intensity"]
+    assert ws[0].period == "2021" and ws[0].synthetic and ws[0].owner.en == "MIIT"
+    three = rule.model_copy(update={"periods": 4})
+    assert warn.behind_pace(three, plan, ev) == []
+
+
+def test_province_divergence_by_z_score_and_gap() -> None:
+    plan = load_plan()
+    provinces = ["110000", "120000", "130000", "140000", "150000", "210000", "310000"]
+    values = [1.6, 1.5, 1.55, 1.45, 1.5, 1.52, 0.6]  # 310000 lags far behind
+    data = [obs("rd_intensity", a, 2023, v) for a, v in zip(provinces, values, strict=True)]
+    data.append(obs("rd_intensity", "000000", 2023, 1.5))
+    rule = warn.ProvinceDivergence(id="pd", kind="province_divergence",
+                                   name=warn.Text(zh="偏离", en="diverging"),
+                                   owner=warn.Text(zh="省级", en="province"),
+                                   metrics=("rd_intensity",), z_threshold=2.0)
+    ws = warn.province_divergence(rule, plan, data)
+    assert [w.area for w in ws] == ["310000"] and ws[0].figures["z"] < -2  # type: ignore[operator]
+    assert ws[0].figures["gap"] == pytest.approx(-0.9) and ws[0].synthetic
+    # a leader is not "lagging"; with lagging_only off it is reported too
+    data[0] = obs("rd_intensity", "110000", 2023, 3.5)
+    both = rule.model_copy(update={"lagging_only": False, "z_threshold": 1.8})
+    assert "110000" in {w.area for w in warn.province_divergence(both, plan, data)}
+    by_gap = rule.model_copy(update={"z_threshold": None, "gap_threshold": 0.5})
+    assert [w.area for w in warn.province_divergence(by_gap, plan, data)] == ["310000"]
+
+
+def test_low_capacity_utilisation_by_sector_on_synthetic_data() -> None:
+    plan = load_plan()
+    rule = next(r for r in warn.load_rules().rules if r.kind == "below_threshold")
+    data = [
+        Observation("capacity_utilisation", "000000", quarter(2024, 3), 72.0, "%", SRC,
+                    sector="30", flags=SYN),
+        Observation("capacity_utilisation", "000000", quarter(2024, 4), 78.0, "%", SRC,
+                    sector="30", flags=SYN),  # the latest quarter decides: no warning
+        Observation("capacity_utilisation", "000000", quarter(2024, 4), 70.5, "%", SRC,
+                    sector="36", flags=SYN),
+        Observation("capacity_utilisation", "000000", quarter(2024, 4), 76.0, "%", SRC,
+                    flags=SYN),
+    ]
+    ws = warn.below_threshold(rule, plan, data)
+    assert [(w.sector, w.period) for w in ws] == [("36", "2024-Q4")]
+    assert "汽车制造业" in ws[0].message.zh and ws[0].synthetic
+
+
+def test_falling_pass_rate_on_synthetic_data() -> None:
+    plan = load_plan()
+    rule = next(r for r in warn.load_rules().rules if r.kind == "falling")
+    up = [obs("mfg_product_quality_pass_rate", "000000", y, v)
+          for y, v in ((2022, 93.3), (2023, 93.65), (2024, 93.93))]
+    assert warn.falling(rule, plan, up) == []
+    down = [*up, obs("mfg_product_quality_pass_rate", "000000", 2025, 93.1)]
+    ws = warn.falling(rule, plan, down)
+    assert len(ws) == 1 and ws[0].figures["drop"] == pytest.approx(0.83)
+
+
+def test_evaluate_rules_over_the_bundled_store(store: Store) -> None:
+    plan = load_plan()
+    ws = warn.evaluate_rules(plan, store)
+    assert ws and all(w.owner.zh for w in ws)
+    assert not any(w.synthetic for w in ws)  # the bundled evidence is published figures
+    keys = [w.key for w in ws]
+    assert len(keys) == len(set(keys))
+    assert warn.new_warnings(ws, ws) == []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[int, list[object]]]:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received: list[object] = []
+
+    class Keep(Message):
+        def handle_message(self, message: object) -> None:
+            received.append(message)
+
+    port = _free_port()
+    ctl = Controller(Keep(), hostname="127.0.0.1", port=port, ready_timeout=10)
+    ctl.start()
+    try:
+        yield port, received
+    finally:
+        ctl.stop()
+
+
+def test_notify_sends_through_a_local_smtp_server(smtp_server: tuple[int, list[object]]) -> None:
+    port, received = smtp_server
+    w = warn.EarlyWarning(key="k", rule="r", kind="falling", severity="warning", subject="s",
+                      subject_name=warn.Text(zh="合格率", en="pass rate"), area="000000",
+                      period="2025", owner=warn.Text(zh="市场监管总局", en="SAMR"),
+                      message=warn.Text(zh="合格率下降", en="pass rate fell"))
+    n = warn.notify([w], f"smtp://127.0.0.1:{port}?from=m@example.org&to=a@example.org,"
+                         "b@example.org", timeout=5)
+    assert n == 2 and len(received) == 1
+    msg = received[0]
+    assert "a@example.org" in msg["To"]  # type: ignore[index]
+    assert "合格率下降" in msg.get_payload(decode=True).decode("utf-8")  # type: ignore[attr-defined]
+    assert warn.notify([], f"smtp://127.0.0.1:{port}?to=a@example.org") == 0
+    with pytest.raises(FollowupError, match="refused or did not answer"):
+        warn.notify([w], f"smtp://127.0.0.1:{_free_port()}?to=a@example.org", timeout=2)
+
+
+def test_the_import_hook_prints_and_mails_new_warnings(
+        tmp_path: Path, smtp_server: tuple[int, list[object]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    port, received = smtp_server
+    monkeypatch.setenv(warn.ENV_SMTP, f"smtp://127.0.0.1:{port}?to=office@example.org")
+    db = f"sqlite:///{tmp_path / 'hook.sqlite'}"
+    csv = tmp_path / "pass-rate.csv"
+    csv.write_text(
+        "indicator,area,year,period,value,unit,scope,sector,flags,source,source_date,quote,note\n"
+        "mfg_product_quality_pass_rate,000000,2025,,93.10,%,制造业,,synthetic,"
+        "synthetic test data,,,made up for the hook test\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["import", str(csv), "--db", db], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "stored as vintage" in r.output
+    assert "new warning" in r.output and "市场监管总局" in r.output
+    assert "e-mailed to 1" in r.output and len(received) == 1
+    # importing the same file again changes nothing and warns of nothing new
+    r = CliRunner().invoke(main, ["import", str(csv), "--db", db], catch_exceptions=False)
+    assert "new warning" not in r.output
+
+
+def test_cli_warnings_json(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    r = CliRunner().invoke(main, ["warnings", "--db", db, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert '"owner"' in r.output
