@@ -429,3 +429,34 @@ def test_mpi_2024_range_is_kept_as_a_range() -> None:
         (row,) = _find(country, 2024)
         assert (_value(row, "lower"), _value(row), _value(row, "upper")) == (120, 130, 140)
         assert "estimate" in row["flags"]
+
+
+# ------------------------------------------------------------------ capacity utilisation (产能过剩)
+
+
+def _cu(year: int, period: str = "", sector: str = "") -> list[dict[str, str]]:
+    return [r for r in _find("capacity_utilisation", year, period) if r["sector"] == sector]
+
+
+def test_capacity_utilisation_spot_checks() -> None:
+    (q3_2021,) = _cu(2021, "2021-Q3")
+    assert _value(q3_2021) == 77.1 and "509589.com" in q3_2021["source"]
+    (steel_q1_2019,) = _cu(2019, "2019-Q1", "31")
+    assert _value(steel_q1_2019) == 79.2 and "79.2%" in steel_q1_2019["quote"]
+    (year_2024,) = _cu(2024)
+    (q4_2024,) = _cu(2024, "2024-Q4")
+    assert (_value(year_2024), _value(q4_2024)) == (75.0, 76.2)
+    assert year_2024["scope"] == q4_2024["scope"] == "规模以上工业"
+
+
+def test_capacity_utilisation_keeps_quarters_years_and_cumulative_spans_apart() -> None:
+    cu = [r for r in ROWS if r["indicator"] == "capacity_utilisation"]
+    assert {periods.parse(r["period"], int(r["year"])).kind for r in cu} == {"year", "quarter"}
+    ytd = [r for r in ROWS if r["indicator"] == "capacity_utilisation_ytd"]
+    assert ytd and all(periods.parse(r["period"], int(r["year"])).kind == "date" for r in ytd)
+    assert all(r["period"][5:] in ("06-30", "09-30") for r in ytd)
+    # the derived annual figures agree with the quarters NBS published beside them
+    (y2016,) = _cu(2016)
+    assert "derived" in y2016["flags"] and _value(y2016) == pytest.approx(77.0 - 3.7)
+    years = {int(r["year"]) for r in cu if not r["period"] and not r["sector"]}
+    assert {2016, 2017, 2019, 2020, 2021, 2022, 2023, 2024} <= years
