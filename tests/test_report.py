@@ -414,3 +414,132 @@ def test_unknown_codes_fall_back_to_the_code() -> None:
     assert i18n.category_label("newmethod", "on_track", "en") == "On track"
     assert i18n.code_label("status", "mystery", "en") == "mystery"
     assert i18n.method_name("newmethod", "zh") == "newmethod"
+
+
+# ------------------------------------------------------------------ the engine's notes, translated
+
+
+def _note_situations() -> list[tuple[str, object]]:
+    """One target per note situation, judged by the engine on SYNTHETIC data."""
+    from datetime import date as _date
+
+    from mic2025 import periods
+    from mic2025.evaluate.engine import evaluate_target
+    from mic2025.observation import Observation
+    from mic2025.plan import Metric
+
+    text = {"zh": "目标", "en": "target"}
+
+    def metric(mid: str, unit: str, targets: list[dict[str, object]], **kw: object) -> Metric:
+        return Metric.model_validate({"id": mid, "name": {"zh": mid, "en": mid}, "unit": unit,
+                                      "direction": "increase", "targets": targets, **kw})
+
+    def o(mid: str, when: int | periods.Period, value: float, unit: str,
+          **kw: object) -> Observation:
+        p = periods.year(when) if isinstance(when, int) else when
+        return Observation(indicator=mid, area="000000", period=p, value=value, unit=unit,
+                           source="https://example.org/synthetic", flags=frozenset({"synthetic"}),
+                           **kw)  # type: ignore[arg-type]
+
+    def judge(m: Metric, year: int, data: list[Observation], on: tuple[int, int, int]) -> object:
+        t = m.target(year)
+        assert t is not None
+        return evaluate_target(m, t, data, evaluated_on=_date(*on), plan_base_year=2015)
+
+    level = [{"year": 2020, "kind": "level", "value": 50, "text": text}]
+    later = [{"year": 2025, "kind": "level", "value": 82, "text": text}]
+    growth = [{"year": 2020, "kind": "average_growth", "value": 7.5, "period": [2016, 2020],
+               "approx": {"tolerance": 0.5}, "text": text}]
+    about = [{"year": 2020, "kind": "level", "value": 15, "text": text,
+              "approx": {"tolerance": 0.1, "relative": True}}]
+    nc = metric("nc", "%", level, baseline={2015: 33})
+    tools = metric("tools", "%", level, baseline={2015: 40}, scopes=["A", "B"])
+    bb = metric("bb", "%", later, baseline={2015: 50}, value_range=[0, 100])
+    lp = metric("lp", "%yoy", growth)
+    centres = metric("centres", "count", about, baseline={2015: 0})
+    lone = metric("lone", "%", later)
+    rates = {2016: 7.0, 2017: 7.2, 2018: 7.4, 2019: 7.1, 2020: 7.3}
+    return [
+        ("pending_latest", judge(nc, 2020, [o("nc", 2018, 45, "%"), o("nc", 2019, 47, "%")],
+                                 (2021, 6, 1))),
+        ("next_year", judge(nc, 2020, [o("nc", periods.as_of(_date(2020, 9, 30)), 49, "%"),
+                                       o("nc", 2021, 55.3, "%")], (2022, 6, 1))),
+        ("partial_year_headline", judge(
+            tools, 2020, [o("tools", periods.as_of(_date(2020, 9, 30)), 50.1, "%", scope="A"),
+                          o("tools", 2020, 49.5, "%", scope="B")], (2021, 6, 1))),
+        ("tolerance", judge(centres, 2020, [o("centres", 2017, 5, "count"),
+                                            o("centres", 2020, 14, "count")], (2021, 6, 1))),
+        ("geometric_mean", judge(lp, 2020, [o("lp", y, v, "%yoy") for y, v in rates.items()],
+                                 (2021, 6, 1))),
+        ("growth_years_known", judge(lp, 2020, [o("lp", y, rates[y], "%yoy")
+                                                for y in (2016, 2017, 2018)], (2021, 6, 1))),
+        ("clipped", judge(bb, 2025, [o("bb", y, v, "%") for y, v in
+                                     zip(range(2016, 2021), (61, 72, 83, 94, 96), strict=True)],
+                          (2021, 6, 1))),
+        ("no_interval", judge(bb, 2025, [o("bb", 2016, 55, "%"), o("bb", 2017, 60, "%")],
+                              (2018, 6, 1))),
+        ("too_few_points", judge(lone, 2025, [o("lone", 2017, 60, "%")], (2018, 6, 1))),
+        ("growth_too_few", judge(lp, 2020, [o("lp", 2016, 7.0, "%yoy")], (2017, 6, 1))),
+        ("growth_no_interval", judge(lp, 2020, [o("lp", 2016, 7.0, "%yoy"),
+                                                o("lp", 2017, 7.1, "%yoy")], (2018, 6, 1))),
+    ]
+
+
+#: words of the engine's English notes that a Chinese page must not show
+_ENGLISH_NOTE_WORDS = ("not yet published", "judged on", "tolerance of", "geometric mean growth",
+                       "the verdict needs", "a trend needs", "extrapolated", "clipped to",
+                       "growth figure", "point projection", "part-year")
+
+
+def test_engine_notes_carry_codes_and_the_zh_report_translates_every_one() -> None:
+    from mic2025.evaluate.model import (
+        PROJECTION_NOTE_CODES,
+        VERDICT_NOTE_CODES,
+        MetricResult,
+        TargetResult,
+        note_text,
+    )
+    from mic2025.report.html import projection_note_text, verdict_note_text
+
+    situations = _note_situations()
+    seen: set[str] = set()
+    results = []
+    for code, tr in situations:
+        assert isinstance(tr, TargetResult)
+        vcodes = [p.code for p in tr.verdict_note_parts]
+        pr = tr.projection
+        pcodes = [p.code for p in pr.note_parts] if pr is not None else []
+        assert code in vcodes + pcodes, (code, vcodes, pcodes)
+        seen |= set(vcodes) | set(pcodes)
+        # the English text fields say exactly what the codes say
+        assert tr.verdict_note == note_text(tr.verdict_note_parts, VERDICT_NOTE_CODES)
+        if pr is not None:
+            assert pr.note == note_text(pr.note_parts, PROJECTION_NOTE_CODES)
+            assert projection_note_text(pr, "en") == pr.note
+        assert verdict_note_text(tr, "en") == tr.verdict_note
+        for lang_text in (verdict_note_text(tr, "zh"), projection_note_text(pr, "zh")):
+            assert lang_text is None or not any(w in lang_text for w in _ENGLISH_NOTE_WORDS)
+        results.append(MetricResult(
+            metric=tr.metric, name={"zh": f"情形{code}", "en": code}, group="indicator",
+            parent="g", parent_name={"zh": "组", "en": "group"}, unit=tr.measure_unit,
+            direction=tr.direction, targets=[tr]))
+    assert seen == set(VERDICT_NOTE_CODES) | set(PROJECTION_NOTE_CODES), "a code is untested"
+    ev = sample_evaluation().model_copy(update={"results": results})
+    zh = render_report(ev, "zh")
+    for word in _ENGLISH_NOTE_WORDS:
+        assert word not in zh, word
+    assert "尚未公布，评估采用最新数值" in zh and "趋势线为外推" in zh
+    en = render_report(ev, "en")
+    assert "not yet published" in en and "extrapolated" in en
+
+
+def test_a_note_without_codes_is_shown_as_written() -> None:
+    from mic2025.report import i18n as _i18n
+
+    assert _i18n.note_text("verdict_note", [], "zh", "old text") == "old text"
+    assert _i18n.note_text("verdict_note", [("unknown_code", {})], "zh", "old") == "old"
+    assert _i18n.note_text("verdict_note", [("pending_latest", {})], "zh", "old") == "old"
+    assert _i18n.note_text("verdict_note", [], "zh", None) is None
+    args = {"target_year": 2025, "latest_period": "2024"}
+    assert _i18n.note_text("verdict_note", [("pending_latest", args)], "zh", None) == \
+        "2025年数值尚未公布，评估采用最新数值（2024）"

@@ -23,6 +23,13 @@ verdict compares their geometric mean with the target. With only some years the 
 A part-year headline figure for T does not decide a verdict: the first-ranked full-year
 figure for T does (possibly of another scope; the note says so).
 
+Every verdict note is written twice: as English text (``verdict_note``, kept for
+compatibility) and as codes with arguments (``verdict_note_parts``, codes in
+:data:`~.model.VERDICT_NOTE_CODES`), which the reports translate.
+
+:func:`project_for` is the engine's projection of one comparable series, public so that the
+target-adjustment module projects exactly as the evaluation does.
+
 Nothing here knows an indicator, a target or a year: they all come from the plan and the
 observations.
 """
@@ -40,17 +47,20 @@ from ..plan import Metric, Plan, Target, Text
 from .measures import Comparable, comparable_series
 from .methods import METHODS, ProgressInput, assess, direction_sign, meets
 from .model import (
+    VERDICT_NOTE_CODES,
     Assessment,
     Evaluation,
     MetricResult,
+    NotePart,
     Projection,
     SeriesPoint,
     TargetResult,
     Verdict,
+    note_text,
 )
-from .projection import geometric_mean_growth, project, project_growth
+from .projection import LEVEL, geometric_mean_growth, project, project_growth
 
-__all__ = ["assess_series", "evaluate", "evaluate_target"]
+__all__ = ["assess_series", "evaluate", "evaluate_target", "project_for"]
 
 
 def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str = "000000",
@@ -112,7 +122,7 @@ def evaluate_target(metric: Metric, target: Target, observations: Sequence[Obser
     comp = comparable_series(metric, target, observations, plan_base_year=plan_base_year,
                              plan_document=plan_document)
     assessment = _assess(comp, method)
-    verdict, vyear, vvalue, vnote = _verdict(comp, on)
+    verdict, vyear, vvalue, vparts = _verdict(comp, on)
     notes = list(assessment.notes)
     if vyear is not None and vyear != comp.target_year:
         notes.append("verdict_from_next_year")
@@ -120,12 +130,13 @@ def evaluate_target(metric: Metric, target: Target, observations: Sequence[Obser
         notes.append("verdict_pending")
     assessment = assessment.model_copy(update={"notes": list(dict.fromkeys(notes))})
     projection = None if verdict in ("achieved", "missed") else \
-        _project(comp, metric, plan_base_year)
+        project_for(comp, metric, plan_base_year=plan_base_year)
     return TargetResult(
         metric=metric.id, target_year=target.year, kind=target.kind, target_text=target.text,
         target_value=comp.target_value, tolerance=comp.tolerance, measure=comp.measure,
         measure_unit=comp.unit, direction=metric.direction, verdict=verdict, verdict_year=vyear,
-        verdict_value=vvalue, verdict_note=vnote, assessment=assessment, projection=projection,
+        verdict_value=vvalue, verdict_note=note_text(vparts, VERDICT_NOTE_CODES),
+        verdict_note_parts=vparts, assessment=assessment, projection=projection,
         series=list(comp.points), alternatives=list(comp.alternatives),
     )
 
@@ -215,46 +226,50 @@ def _assess(comp: Comparable, method: str) -> Assessment:
     return a
 
 
-def _verdict(comp: Comparable, on: date) -> tuple[Verdict, int | None, float | None, str | None]:
+_VerdictOut = tuple[Verdict, int | None, float | None, list[NotePart]]
+
+
+def _part(code: str, **args: str | int | float) -> NotePart:
+    assert code in VERDICT_NOTE_CODES, code
+    return NotePart(code=code, args=args)
+
+
+def _verdict(comp: Comparable, on: date) -> _VerdictOut:
     T = comp.target_year
     if on <= date(T, 12, 31):
-        return "open", None, None, None
+        return "open", None, None, []
     observed = comp.observed()
     if comp.measure == "growth":
         return _growth_verdict(comp, observed)
     at_t = comp.full_year.get(T)
     if at_t is not None:
         ok = meets(comp.sign, at_t.value, comp.target_value, comp.tolerance)
-        notes = [_tolerance_note(comp, at_t.value)]
+        parts = _tolerance_note(comp, at_t.value)
         headline = comp.point(T)
         if headline is not None and "partial_year" in headline.flags:
-            notes.append(f"the headline figure for {T} is part-year ({headline.period}); judged on "
-                         f"the full-year figure {at_t.value:g} (scope {at_t.scope or '—'}, "
-                         f"{at_t.source})")
-        note = "; ".join(n for n in notes if n) or None
-        return ("achieved" if ok else "missed"), T, at_t.value, note
+            parts.append(_part("partial_year_headline", target_year=T, period=headline.period,
+                               value=at_t.value, scope=at_t.scope or "—", source=at_t.source))
+        return ("achieved" if ok else "missed"), T, at_t.value, parts
     nxt = comp.full_year.get(T + 1) or comp.point(T + 1)
     if nxt is not None:
         ok = meets(comp.sign, nxt.value, comp.target_value, comp.tolerance)
-        note = (f"no full-year figure for {T}: judged on the {T + 1} figure ({nxt.period}, "
-                f"{nxt.value:g}) (progress_methods.md §9 rule 4)")
-        return ("achieved" if ok else "missed"), T + 1, nxt.value, note
+        return ("achieved" if ok else "missed"), T + 1, nxt.value, [
+            _part("next_year", target_year=T, next_year=T + 1, period=nxt.period,
+                  value=nxt.value)]
     if observed:
-        last = observed[-1]
-        return "pending", None, None, (f"the figure for {T} is not yet published; the assessment "
-                                       f"uses the latest figure ({last.period})")
-    return "not_assessable", None, None, None
+        return "pending", None, None, [
+            _part("pending_latest", target_year=T, latest_period=observed[-1].period)]
+    return "not_assessable", None, None, []
 
 
-def _tolerance_note(comp: Comparable, value: float) -> str | None:
+def _tolerance_note(comp: Comparable, value: float) -> list[NotePart]:
     if comp.tolerance > 0 and meets(comp.sign, value, comp.target_value, comp.tolerance) and \
             not meets(comp.sign, value, comp.target_value):
-        return f"met within the 'about' tolerance of ±{comp.tolerance:g}"
-    return None
+        return [_part("tolerance", tolerance=comp.tolerance)]
+    return []
 
 
-def _growth_verdict(comp: Comparable, observed: list[SeriesPoint],
-                    ) -> tuple[Verdict, int | None, float | None, str | None]:
+def _growth_verdict(comp: Comparable, observed: list[SeriesPoint]) -> _VerdictOut:
     assert comp.period is not None
     first, last = comp.period
     n = last - first + 1
@@ -262,24 +277,35 @@ def _growth_verdict(comp: Comparable, observed: list[SeriesPoint],
     if len(inside) == n:
         mean = geometric_mean_growth(list(inside.values()))
         ok = meets(comp.sign, mean, comp.target_value, comp.tolerance)
-        note = f"geometric mean growth {first}–{last}: {mean:.2f}% a year"
-        tol = _tolerance_note(comp, mean)
-        return ("achieved" if ok else "missed"), last, mean, note + (f"; {tol}" if tol else "")
+        parts = [_part("geometric_mean", first=first, last=last, mean=mean),
+                 *_tolerance_note(comp, mean)]
+        return ("achieved" if ok else "missed"), last, mean, parts
     if inside:
-        return "pending", None, None, (f"{len(inside)} of {n} years of {first}–{last} known; "
-                                       "the verdict needs them all")
-    return "not_assessable", None, None, None
+        return "pending", None, None, [
+            _part("growth_years_known", known=len(inside), years=n, first=first, last=last)]
+    return "not_assessable", None, None, []
 
 
-def _project(comp: Comparable, metric: Metric, plan_base_year: int) -> Projection | None:
+def project_for(comp: Comparable, metric: Metric, *, plan_base_year: int,
+                target_value: float | None = None, level: float = LEVEL) -> Projection | None:
+    """The engine's projection of one comparable series to its target year.
+
+    ``target_value`` (default the target's own, in the comparison measure) is the value whose
+    probability is estimated; ``level`` is the prediction interval's coverage. A growth target
+    projects the growth figures since the period's first year (or the plan's base year + 1, if
+    earlier); a level or index target projects the points since its base year, clipped to the
+    metric's ``value_range`` when the measure is the metric's own unit. ``None`` when there is
+    nothing to project: no growth figure, no base, or no observed figure.
+    """
+    goal = comp.target_value if target_value is None else target_value
     if comp.measure == "growth":
         assert comp.period is not None
         since = min(comp.period[0], plan_base_year + 1)
         pts = comp.values(since)
         if not pts:
             return None
-        return project_growth(pts, period=comp.period, target_value=comp.target_value,
-                              direction=comp.sign, tolerance=comp.tolerance)
+        return project_growth(pts, period=comp.period, target_value=goal, direction=comp.sign,
+                              tolerance=comp.tolerance, level=level)
     if comp.base is None:
         return None
     pts = comp.values(comp.base[0])
@@ -287,5 +313,5 @@ def _project(comp: Comparable, metric: Metric, plan_base_year: int) -> Projectio
         return None
     bounds = metric.value_range if comp.measure == "level" and comp.unit == metric.unit \
         else (None, None)
-    return project(pts, target_year=comp.target_year, target_value=comp.target_value,
-                   direction=comp.sign, tolerance=comp.tolerance, bounds=bounds)
+    return project(pts, target_year=comp.target_year, target_value=goal, direction=comp.sign,
+                   tolerance=comp.tolerance, bounds=bounds, level=level)

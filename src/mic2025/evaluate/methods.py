@@ -53,6 +53,13 @@ Note codes
 
 Further codes are added by :mod:`~mic2025.evaluate.measures` and
 :mod:`~mic2025.evaluate.engine` (see :data:`NOTE_CODES`).
+
+Two more code tables describe the free-text notes of a result, so that a report can translate
+them: :data:`VERDICT_NOTE_CODES` (``TargetResult.verdict_note_parts``: why and how a verdict
+was reached) and :data:`PROJECTION_NOTE_CODES` (``Projection.note_parts``: what limited a
+projection). Each maps a code to its English template; a note part carries the code and the
+template's arguments. They are defined in :mod:`~mic2025.evaluate.model` and listed here,
+beside :data:`NOTE_CODES`.
 """
 
 from __future__ import annotations
@@ -66,7 +73,13 @@ from pydantic import BaseModel, ConfigDict
 
 from ..errors import EvaluationError
 from ..plan import Text
-from .model import Assessment, PaceKind, Status
+from .model import (  # noqa: F401  (the note-code tables are listed here, beside NOTE_CODES)
+    PROJECTION_NOTE_CODES,
+    VERDICT_NOTE_CODES,
+    Assessment,
+    PaceKind,
+    Status,
+)
 from .projection import geometric_mean_growth, recency_weights, wls_line
 
 Kind = Literal["level", "growth"]

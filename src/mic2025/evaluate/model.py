@@ -21,6 +21,7 @@ verdict
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Literal
 
@@ -70,12 +71,68 @@ class Alternative(SeriesPoint):
     comparable: bool = True
 
 
+NoteArg = str | int | float
+
+#: the structured verdict notes (``TargetResult.verdict_note_parts``): code -> English template.
+#: A template is ``str.format``-ed with the part's ``args``; the reports hold the Chinese and
+#: English templates under ``verdict_note.<code>`` in :mod:`mic2025.report.i18n`.
+VERDICT_NOTE_CODES: dict[str, str] = {
+    "tolerance": "met within the 'about' tolerance of ±{tolerance:g}",
+    "partial_year_headline": (
+        "the headline figure for {target_year} is part-year ({period}); judged on the full-year "
+        "figure {value:g} (scope {scope}, {source})"),
+    "next_year": (
+        "no full-year figure for {target_year}: judged on the {next_year} figure ({period}, "
+        "{value:g}) (progress_methods.md §9 rule 4)"),
+    "pending_latest": (
+        "the figure for {target_year} is not yet published; the assessment uses the latest "
+        "figure ({latest_period})"),
+    "geometric_mean": "geometric mean growth {first}–{last}: {mean:.2f}% a year",
+    "growth_years_known": "{known} of {years} years of {first}–{last} known; the verdict needs "
+                          "them all",
+}
+
+#: the structured projection notes (``Projection.note_parts``): code -> English template; the
+#: reports hold both languages under ``projection_note.<code>``.
+PROJECTION_NOTE_CODES: dict[str, str] = {
+    "too_few_points": "{n} point(s): a trend needs at least {min_points}",
+    "no_interval": (
+        "only {n} points: the line is extrapolated, but an interval and a probability need at "
+        "least {min_points}"),
+    "clipped": "the trend leads to {raw:.4g}, outside the metric's range; clipped to {value:.4g}",
+    "growth_too_few": "{n} growth figure(s): a projection needs at least {min_points}",
+    "growth_no_interval": (
+        "only {n} growth figures: a point projection only; an interval and a probability need "
+        "at least {min_points}"),
+}
+
+
+class NotePart(Out):
+    """One part of a note as a machine code and its arguments, so a report can translate it.
+
+    ``code`` is a key of :data:`VERDICT_NOTE_CODES` (on a target's verdict) or of
+    :data:`PROJECTION_NOTE_CODES` (on a projection); ``args`` fill the code's template.
+    """
+
+    code: str
+    args: dict[str, NoteArg] = {}
+
+
+def note_text(parts: Sequence[NotePart], templates: dict[str, str]) -> str | None:
+    """The English text of ``parts`` (joined with "; "), as the engine writes it into the
+    ``verdict_note`` / ``note`` text fields; ``None`` for no parts."""
+    return "; ".join(templates[p.code].format(**p.args) for p in parts) or None
+
+
 class Projection(Out):
     """Where the series is heading at the target year, with an interval and a probability.
 
     ``model`` names the model and its settings; ``probability`` is the estimated probability
     that the value at ``year`` meets the target (within its tolerance), or ``None`` when the
     data cannot support an estimate (``note`` says why).
+
+    ``note`` is English text, kept for compatibility; ``note_parts`` says the same as codes
+    with arguments (:data:`PROJECTION_NOTE_CODES`), which the reports translate.
     """
 
     model: str
@@ -87,6 +144,7 @@ class Projection(Out):
     probability: float | None
     n_points: int
     note: str | None = None
+    note_parts: list[NotePart] = []
 
 
 class Assessment(Out):
@@ -124,7 +182,11 @@ class Assessment(Out):
 
 
 class TargetResult(Out):
-    """Everything known about one target of one metric in one area."""
+    """Everything known about one target of one metric in one area.
+
+    ``verdict_note`` is English text, kept for compatibility; ``verdict_note_parts`` says the
+    same as codes with arguments (:data:`VERDICT_NOTE_CODES`), which the reports translate.
+    """
 
     metric: str
     target_year: int
@@ -139,6 +201,7 @@ class TargetResult(Out):
     verdict_year: int | None = None
     verdict_value: float | None = None
     verdict_note: str | None = None
+    verdict_note_parts: list[NotePart] = []
     assessment: Assessment
     projection: Projection | None = None
     series: list[SeriesPoint] = []

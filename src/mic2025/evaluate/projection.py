@@ -54,7 +54,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from .model import Projection
+from .model import PROJECTION_NOTE_CODES, NotePart, Projection, note_text
 
 Array = npt.NDArray[np.float64]
 
@@ -132,6 +132,11 @@ def _modified_residuals(x: Array, y: Array, w: Array, slope_model: bool) -> Arra
     return np.asarray(r - r.mean(), dtype=float)
 
 
+def _noted(parts: list[NotePart]) -> dict[str, object]:
+    """The ``note`` text and ``note_parts`` of a :class:`Projection` from its parts."""
+    return {"note": note_text(parts, PROJECTION_NOTE_CODES), "note_parts": parts}
+
+
 def project(series: Sequence[tuple[int, float]], *, target_year: int, target_value: float,
             direction: int, tolerance: float = 0.0, n_boot: int = B_DEFAULT, seed: int = SEED,
             level: float = LEVEL,
@@ -147,21 +152,20 @@ def project(series: Sequence[tuple[int, float]], *, target_year: int, target_val
     if n < MIN_POINTS_POINT:
         return Projection(model=name, year=target_year, value=None, lower=None, upper=None,
                           level=level, probability=None, n_points=n,
-                          note=f"{n} point(s): a trend needs at least {MIN_POINTS_POINT}")
+                          **_noted([NotePart(code="too_few_points",
+                                             args={"n": n, "min_points": MIN_POINTS_POINT})]))
     x = np.array([p[0] for p in pts], dtype=float)
     y = np.array([p[1] for p in pts], dtype=float)
     w = recency_weights(x)
     a, slope, xbar = wls_line(x, y, w)
     raw_point = a + slope * (target_year - xbar)
     point = _clip(raw_point, bounds)
-    clipped = None if point == raw_point else (
-        f"the trend leads to {raw_point:.4g}, outside the metric's range; clipped to {point:.4g}")
+    clipped = [] if point == raw_point else [
+        NotePart(code="clipped", args={"raw": float(raw_point), "value": float(point)})]
     if n < MIN_POINTS_INTERVAL:
-        note = (f"only {n} points: the line is extrapolated, but an interval and a "
-                f"probability need at least {MIN_POINTS_INTERVAL}")
+        short = NotePart(code="no_interval", args={"n": n, "min_points": MIN_POINTS_INTERVAL})
         return Projection(model=name, year=target_year, value=float(point), lower=None, upper=None,
-                          level=level, probability=None, n_points=n,
-                          note=note + (f"; {clipped}" if clipped else ""))
+                          level=level, probability=None, n_points=n, **_noted([short, *clipped]))
     r = _modified_residuals(x, y, w, slope_model=True)
     fitted = a + slope * (x - xbar)
     rng = np.random.default_rng(seed)
@@ -175,7 +179,8 @@ def project(series: Sequence[tuple[int, float]], *, target_year: int, target_val
     lo, hi = np.quantile(pred, [(1 - level) / 2, 1 - (1 - level) / 2])
     prob = float(meets(direction, pred, target_value, tolerance).mean())
     return Projection(model=name, year=target_year, value=float(point), lower=float(lo),
-                      upper=float(hi), level=level, probability=prob, n_points=n, note=clipped)
+                      upper=float(hi), level=level, probability=prob, n_points=n,
+                      **_noted(clipped))
 
 
 def _limits(bounds: tuple[float | None, float | None]) -> tuple[float, float]:
@@ -215,8 +220,8 @@ def project_growth(series: Sequence[tuple[int, float]], *, period: tuple[int, in
     if n < MIN_POINTS_POINT:
         return Projection(model=name, year=last, value=None, lower=None, upper=None, level=level,
                           probability=None, n_points=n,
-                          note=f"{n} growth figure(s): a projection needs at least "
-                               f"{MIN_POINTS_POINT}")
+                          **_noted([NotePart(code="growth_too_few",
+                                             args={"n": n, "min_points": MIN_POINTS_POINT})]))
     x = np.array([p[0] for p in pts], dtype=float)
     y = np.array([p[1] for p in pts], dtype=float)
     w = recency_weights(x)
@@ -228,8 +233,8 @@ def project_growth(series: Sequence[tuple[int, float]], *, period: tuple[int, in
     if n < MIN_POINTS_INTERVAL:
         return Projection(model=name, year=last, value=float(point), lower=None, upper=None,
                           level=level, probability=None, n_points=n,
-                          note=f"only {n} growth figures: a point projection only; an interval and "
-                               f"a probability need at least {MIN_POINTS_INTERVAL}")
+                          **_noted([NotePart(code="growth_no_interval",
+                                             args={"n": n, "min_points": MIN_POINTS_INTERVAL})]))
     r = _modified_residuals(x, y, w, slope_model=False)
     rng = np.random.default_rng(seed)
     ystar = mu + r[rng.integers(0, n, size=(n_boot, n))]

@@ -46,10 +46,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
-from ..evaluate.engine import evaluate
+from ..evaluate.engine import evaluate, project_for
 from ..evaluate.measures import Comparable, comparable_series
 from ..evaluate.model import Evaluation, Projection, TargetResult
-from ..evaluate.projection import meets, project, project_growth
+from ..evaluate.projection import LEVEL, meets
 from ..evaluate.trajectory import required_pace, required_remaining_growth
 from ..observation import Observation
 from ..plan import Metric, Plan, Target, Text, load_plan
@@ -282,24 +282,11 @@ def _required(comp: Comparable, target_value: float) -> tuple[float | None, floa
 
 
 def _projection(comp: Comparable, metric: Metric, plan: Plan, target_value: float,
-                level: float = 0.9) -> Projection | None:
-    """The engine's projection of ``comp`` (same inputs as the engine) for any target value."""
-    if comp.measure == "growth":
-        assert comp.period is not None
-        pts = comp.values(min(comp.period[0], plan.base_year + 1))
-        if not pts:
-            return None
-        return project_growth(pts, period=comp.period, target_value=target_value,
-                              direction=comp.sign, tolerance=comp.tolerance, level=level)
-    if comp.base is None:
-        return None
-    pts = comp.values(comp.base[0])
-    if len(pts) < 2:
-        return None
-    bounds = metric.value_range if comp.measure == "level" and comp.unit == metric.unit \
-        else (None, None)
-    return project(pts, target_year=comp.target_year, target_value=target_value,
-                   direction=comp.sign, tolerance=comp.tolerance, bounds=bounds, level=level)
+                level: float = LEVEL) -> Projection | None:
+    """The engine's projection of ``comp`` (:func:`~mic2025.evaluate.engine.project_for`, the
+    same inputs as the evaluation) for any target value."""
+    return project_for(comp, metric, plan_base_year=plan.base_year, target_value=target_value,
+                       level=level)
 
 
 def _at_probability(comp: Comparable, metric: Metric, plan: Plan, probability: float,

@@ -247,7 +247,10 @@ def verdict_line(m: MetricResult, t: TargetResult, lang: Lang, sources: Sources)
         fact = L(lang, "无可用数据", "no usable data")
     src = L(lang, f"（资料来源：{srcs}）", f" (source: {srcs})") if srcs else ""
     note = ""
-    if t.verdict_note and t.verdict in ("achieved", "missed") and "tolerance" in t.verdict_note:
+    # a result written before notes had codes says it in its English text only
+    by_tolerance = any(p.code == "tolerance" for p in t.verdict_note_parts) or (
+        not t.verdict_note_parts and "tolerance" in (t.verdict_note or ""))
+    if by_tolerance and t.verdict in ("achieved", "missed"):
         note = L(lang, "（按“左右”容差判断）", " (within the 'about' tolerance)")
     text = L(lang, f"目标{target_text(t, lang)}；{fact}{src}。结论：{label}{note}。",
              f"target {target_text(t, lang)}; {fact}{src}. Verdict: {label}{note}.")

@@ -308,13 +308,29 @@ def _target_detail(tr: TargetResult, lang: Lang) -> TargetDetail:
                      f"{pr.model}{_sep(lang)}{t('projection_points', lang)}{t('colon', lang)}"
                      f"{pr.n_points}"))
     notes = [code_label("note", n, lang) for n in a.notes]
-    if tr.verdict_note:
-        notes.insert(0, tr.verdict_note)
-    if pr is not None and pr.note:
-        notes.append(pr.note)
+    verdict_note = verdict_note_text(tr, lang)
+    if verdict_note:
+        notes.insert(0, verdict_note)
+    projection_note = projection_note_text(pr, lang)
+    if projection_note:
+        notes.append(projection_note)
     return TargetDetail(year=tr.target_year, text=tr.target_text.get(lang),
                         status=_status(a.status, lang), verdict=_verdict(tr.verdict, lang),
                         rows=tuple(rows), notes=tuple(notes))
+
+
+def verdict_note_text(tr: TargetResult, lang: Lang) -> str | None:
+    """The target's verdict note in ``lang`` (its English text when it has no codes)."""
+    return i18n.note_text("verdict_note", [(p.code, p.args) for p in tr.verdict_note_parts],
+                          lang, tr.verdict_note)
+
+
+def projection_note_text(pr: Projection | None, lang: Lang) -> str | None:
+    """The projection's note in ``lang`` (its English text when it has no codes)."""
+    if pr is None:
+        return None
+    return i18n.note_text("projection_note", [(p.code, p.args) for p in pr.note_parts], lang,
+                          pr.note)
 
 
 def _noted_row(metric: str, p: SeriesPoint, unit: str, reason: str, notes: _Notes,

@@ -8,7 +8,10 @@ so a new category from the evaluator shows up as its code instead of breaking th
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Literal
+
+from ..evaluate.model import PROJECTION_NOTE_CODES, VERDICT_NOTE_CODES
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -463,6 +466,58 @@ _STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+# The engine's structured notes (evaluate.model.VERDICT_NOTE_CODES / PROJECTION_NOTE_CODES):
+# code -> Chinese template, with the same arguments as the English one. The English templates
+# are the engine's own, so the English report reads exactly as the engine's text fields.
+_VERDICT_NOTES_ZH: dict[str, str] = {
+    "tolerance": "在“左右”容差±{tolerance:g}以内达到",
+    "partial_year_headline": (
+        "{target_year}年的主要数值为非全年数据（{period}）；按全年数值{value:g}判定"
+        "（口径：{scope}；{source}）"),
+    "next_year": (
+        "{target_year}年无全年数值，按{next_year}年数值判定（{period}，{value:g}）"
+        "（progress_methods.md 第9节规则4）"),
+    "pending_latest": "{target_year}年数值尚未公布，评估采用最新数值（{latest_period}）",
+    "geometric_mean": "{first}–{last}年几何平均增速为每年{mean:.2f}%",
+    "growth_years_known": "{first}–{last}年共{years}年中已知{known}年；得出结论需要全部年份",
+}
+_PROJECTION_NOTES_ZH: dict[str, str] = {
+    "too_few_points": "仅{n}个数据点：趋势至少需要{min_points}个",
+    "no_interval": "仅{n}个数据点：趋势线为外推，给出区间和概率至少需要{min_points}个",
+    "clipped": "趋势值为{raw:.4g}，超出指标的取值范围，截取为{value:.4g}",
+    "growth_too_few": "仅{n}个增速数据：预测至少需要{min_points}个",
+    "growth_no_interval": "仅{n}个增速数据：只作点预测，给出区间和概率至少需要{min_points}个",
+}
+for _group, _zh, _en in (("verdict_note", _VERDICT_NOTES_ZH, VERDICT_NOTE_CODES),
+                         ("projection_note", _PROJECTION_NOTES_ZH, PROJECTION_NOTE_CODES)):
+    for _code, _template in _en.items():
+        _STRINGS[f"{_group}.{_code}"] = (_zh[_code], _template)
+
+NoteGroup = Literal["verdict_note", "projection_note"]
+
+
+def note_text(group: NoteGroup, parts: Iterable[tuple[str, Mapping[str, object]]], lang: Lang,
+              fallback: str | None) -> str | None:
+    """A structured note (code and arguments for each part) in ``lang``.
+
+    ``fallback`` (the engine's English text) is returned when there are no parts (a result
+    written before the notes had codes) or when a part's code or arguments are unknown here,
+    so that a note is never lost, only left untranslated.
+    """
+    texts = []
+    for code, args in parts:
+        entry = _STRINGS.get(f"{group}.{code}")
+        if entry is None:
+            return fallback
+        try:
+            texts.append((entry[0] if lang == "zh" else entry[1]).format(**args))
+        except (KeyError, IndexError, ValueError):
+            return fallback
+    if not texts:
+        return fallback
+    return ("；" if lang == "zh" else "; ").join(texts)
+
+
 def t(key: str, lang: Lang) -> str:
     """The label for ``key``; a missing key is a programming error and raises KeyError."""
     zh, en = _STRINGS[key]
@@ -544,5 +599,6 @@ __all__ = [
     "method_categories",
     "method_name",
     "method_reference",
+    "note_text",
     "t",
 ]
