@@ -204,3 +204,25 @@ def test_cli_warnings_json(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["warnings", "--db", db, "--format", "json"])
     assert r.exit_code == 0, r.output
     assert '"owner"' in r.output
+
+
+def test_low_capacity_utilisation_prefers_the_quarter_over_the_year_ending_with_it() -> None:
+    plan = load_plan()
+    rule = next(r for r in warn.load_rules().rules if r.kind == "below_threshold")
+    q4 = Observation("capacity_utilisation", "000000", quarter(2024, 4), 76.2, "%", SRC,
+                     sector="31", flags=SYN)
+    full_year = Observation("capacity_utilisation", "000000", year(2024), 74.0, "%", SRC,
+                            sector="31", flags=SYN)
+    for data in ([q4, full_year], [full_year, q4]):  # the order of the rows never decides
+        assert warn.below_threshold(rule, plan, data) == []
+
+
+def test_overcapacity_rule_reads_the_bundled_published_figures(store: Store) -> None:
+    plan = load_plan()
+    assert not [p for p in warn.check_rules(warn.load_rules(), plan) if "capacity" in p]
+    ws = [w for w in warn.evaluate_rules(plan, store) if w.rule == "overcapacity"]
+    by_sector = {w.sector: w for w in ws}
+    assert "30" in by_sector  # 非金属矿物制品业 has stayed far below 75% since 2023
+    assert all(isinstance(w.figures["source"], str) and w.figures["source"].startswith("http")
+               for w in ws)
+    assert not any(w.synthetic for w in ws)

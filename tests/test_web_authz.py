@@ -9,7 +9,9 @@ resource changed only when allowed, and that an allowed write left an audit entr
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,10 @@ from test_web_support import (
 )
 
 ROLES = ("admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator",
-         "public")
+         "body_editor", "public")
 ACCOUNT = {"admin": "admin", "analyst": "analyst", "prov_editor": "gd-editor",
-           "prov_approver": "gd-approver", "enterprise": "firm", "evaluator": "evaluator"}
+           "prov_approver": "gd-approver", "enterprise": "firm", "evaluator": "evaluator",
+           "body_editor": "miit-editor"}
 ADMIN = accounts.Actor(id=None, username="matrix-setup", via="system",
                        grants=(accounts.Grant("admin"),))
 
@@ -50,7 +53,13 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "review": {"own": {"admin", "evaluator"}, "other": {"admin", "evaluator"}},
     "user_create": {"own": {"admin"}, "other": {"admin"}},
     "user_disable": {"own": {"admin"}, "other": {"admin"}},
+    # follow-up: a milestone's status — the administrator and the owning body's editors;
+    # a score — evaluators (who write nothing else); a round — the administrator
+    "milestone_update": {"own": {"admin", "body_editor"}, "other": {"admin"}},
+    "score": {"own": {"admin", "evaluator"}, "other": {"admin", "evaluator"}},
+    "round_create": {"own": {"admin"}, "other": {"admin"}},
 }
+ROUND = "matrix"
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +67,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, d
     path: Path = tmp_path_factory.mktemp("authz") / "store.sqlite"
     app = make_app(f"sqlite:///{path}")
     tokens = add_users(app)
+    app.state.platform.followup.create_round(ADMIN, ROUND, as_of=datetime.now(UTC))
     try:
         yield app, tokens
     finally:
@@ -92,12 +102,15 @@ def _audit_count(app: FastAPI) -> int:
 
 
 _years = iter(range(1950, 2100))
+_serial = itertools.count(1)
+#: the endpoints whose resources are told apart by their year (the others by a serial)
+_BY_YEAR = {"upload", "submit", "approve", "return", "bulk_approve", "unlock", "deadline"}
 
 
 def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
           ) -> tuple[Callable[[Any, dict[str, str]], Any], Callable[[], bool]]:
     """(the request, a check that the write took effect) for one endpoint and resource."""
-    year = next(_years)
+    year = next(_years) if endpoint in _BY_YEAR else 10_000 + next(_serial)
     if endpoint == "upload":
         def call(c: Any, h: dict[str, str]) -> Any:
             return c.post("/api/submissions", headers=h,
@@ -140,6 +153,47 @@ def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
             from mic2025.web.reviews import list_reviews
 
             return any(r["text"] == text for r in list_reviews(app.state.platform.engine))
+        return call, took
+    if endpoint == "milestone_update":
+        fu = app.state.platform.followup
+        # own: a milestone of MIIT (the body_editor's body); other: one of NDRC
+        body = "miit" if area == "440000" else "ndrc"
+        item = next(m.id for m in fu.seed.items if m.owner == body)
+        comment = f"matrix update {year}"
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post(f"/api/supervision/{item}/updates", headers=h,
+                          json={"status": "in_progress", "comment": comment})
+
+        def took() -> bool:
+            from mic2025.followup.supervision import read_updates
+
+            return any(u.comment == comment for u in read_updates(fu.folder))
+        return call, took
+    if endpoint == "score":
+        fu = app.state.platform.followup
+        comment = f"matrix score {year}"
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post(f"/api/thirdparty/rounds/{ROUND}/scores", headers=h,
+                          json={"item": "rd_intensity", "criterion": "progress", "score": 3,
+                                "comment": comment})
+
+        def took() -> bool:
+            from mic2025.followup.thirdparty import read_scores
+
+            return any(s.comment == comment for s in read_scores(fu.folder, ROUND))
+        return call, took
+    if endpoint == "round_create":
+        fu = app.state.platform.followup
+        rid = f"r{year}"
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post("/api/thirdparty/rounds", headers=h,
+                          json={"id": rid, "as_of": "2024-12-31"})
+
+        def took() -> bool:
+            return rid in [r.id for r in fu.rounds()]
         return call, took
     if endpoint == "user_create":
         name = f"new-{year}"

@@ -2,7 +2,9 @@
 
 A provincial editor logs in, uploads a file with errors and sees them listed, uploads the
 fixed file and submits it; the province's approver approves it; the indicator page then
-shows Guangdong on the map and in the ranking. Screenshots go to ``test-artifacts/web/``.
+shows Guangdong on the map and in the ranking. The flow runs on SQLite and on PostgreSQL
+(the ``postgres`` parameter, with ``MIC2025_TEST_PG_URL``). A second test walks the
+follow-up pages. Screenshots go to ``test-artifacts/web/`` (``…/postgres/`` for PostgreSQL).
 """
 
 from __future__ import annotations
@@ -31,11 +33,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres,
+                                               id="postgres")])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+
+    from store_fixtures import fresh_url
+
+    with fresh_url(request.param, tmp_path) as url:
+        yield from _serve(url, tmp_path, request.param)
+
+
+def _serve(url: str, tmp_path: Path, backend: str) -> Iterator[str]:
     import uvicorn
 
-    app = make_app(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    app = make_app(url, followup_dir=tmp_path / "followup")
+    app.state.backend = backend
     add_users(app)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -68,9 +80,16 @@ def browser() -> Iterator[object]:
             b.close()
 
 
+def _artifacts(request: pytest.FixtureRequest) -> Path:
+    backend = request.node.callspec.params.get("server", "sqlite")
+    folder = ARTIFACTS if backend == "sqlite" else ARTIFACTS / backend
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def test_upload_fix_submit_approve_and_see_the_dashboard_change(
-        server: str, browser: object, tmp_path: Path) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        server: str, browser: object, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    ARTIFACTS = _artifacts(request)
     bad = tmp_path / "guangdong-2024.csv"
     bad.write_bytes(bad_file())
     good = tmp_path / "guangdong-2024-fixed.csv"
@@ -135,4 +154,53 @@ def test_upload_fix_submit_approve_and_see_the_dashboard_change(
     assert page.locator("html").get_attribute("lang") == "en"  # the language was remembered
     page.wait_for_function("document.documentElement.dataset.chartsReady > 0")
     page.screenshot(path=str(ARTIFACTS / "6-overview-en.png"), full_page=True)
+    assert errors == []
+
+
+def test_the_follow_up_pages(server: str, browser: object,
+                             request: pytest.FixtureRequest) -> None:
+    """Warnings, supervision (a body editor reports a status), a round, the mid-term page."""
+    ARTIFACTS = _artifacts(request)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def log_in(user: str) -> None:
+        page.goto(f"{server}/login")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(f"{server}/")
+
+    log_in("miit-editor")
+    page.goto(f"{server}/followup/warnings")
+    assert page.locator("table.warnings tbody tr").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "7-warnings.png"), full_page=True)
+    page.goto(f"{server}/followup/supervision")
+    form = page.locator("form[action^='/followup/supervision/']").first
+    action = form.get_attribute("action") or ""
+    form.locator("select[name=status]").select_option("in_progress")
+    form.locator("input[name=comment]").fill("浏览器测试：已启动")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"**/followup/supervision#m-{action.rsplit('/', 1)[1]}")
+    assert "浏览器测试：已启动" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "8-supervision.png"), full_page=True)
+    page.click("header form.inline button")  # log out
+
+    log_in("admin")
+    r = page.request.post(f"{server}/api/thirdparty/rounds", data={
+        "id": "r-browser", "as_of": "2024-12-31", "title": "浏览器测试轮次"},
+        headers={"X-CSRF-Token": page.locator("input[name=csrf_token]").first.input_value()})
+    assert r.status == 201, r.text()
+    page.click("header form.inline button")
+    log_in("evaluator")
+    page.goto(f"{server}/followup/thirdparty/r-browser")
+    page.select_option("select[name=item]", "rd_intensity")
+    page.select_option("select[name=score]", "4")
+    page.click("form[action$='/scores'] button[type=submit]")
+    page.wait_for_selector("table.scores td:has-text('evaluator: 4')")
+    page.screenshot(path=str(ARTIFACTS / "9-round.png"), full_page=True)
+    page.goto(f"{server}/followup/midterm?year=2020&lang=en")
+    assert page.locator("table.verdicts tbody tr").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "10-midterm-en.png"), full_page=True)
     assert errors == []

@@ -41,6 +41,8 @@ USERS = {
     "bj-editor": "prov_editor:110000",
     "firm": f"enterprise:{ENTERPRISE}@440000",
     "evaluator": "evaluator",
+    "miit-editor": "body_editor:miit",
+    "ndrc-editor": "body_editor:ndrc",
 }
 
 
@@ -51,8 +53,12 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
                         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-def make_app(url: str) -> FastAPI:
-    return create_app(url, secret="test-secret")
+def make_app(url: str, followup_dir: Path | None = None) -> FastAPI:
+    """The app; its follow-up records go to a fresh folder (PostgreSQL has no file beside)."""
+    import tempfile
+
+    folder = followup_dir or Path(tempfile.mkdtemp(prefix="mic2025-followup-"))
+    return create_app(url, secret="test-secret", followup_dir=str(folder))
 
 
 def client(app: FastAPI, *, https: bool = False) -> TestClient:

@@ -24,8 +24,12 @@ db_option = click.option(
               help="Seed labelled example accounts, one per role (passwords printed).")
 @click.option("--proxy-headers", is_flag=True,
               help="Trust X-Forwarded-Proto/For from a reverse proxy (for Secure cookies).")
+@click.option("--followup-dir", "followup_dir", default=None,
+              type=click.Path(file_okay=False),
+              help="Folder of the follow-up records (supervision updates, evaluation rounds, "
+                   "generated documents); default: MIC2025_FOLLOWUP_DIR or beside the store.")
 def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: bool,
-          proxy_headers: bool) -> None:
+          proxy_headers: bool, followup_dir: str | None) -> None:
     """Run the web platform: pages, REST API (/openapi.json), submissions and approval.
 
     Set MIC2025_SECRET to keep CSRF tokens valid across restarts.
@@ -36,7 +40,7 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
     from ..web.app import create_app
 
     try:
-        app = create_app(db, demo=demo, plan_file=plan_file)
+        app = create_app(db, demo=demo, plan_file=plan_file, followup_dir=followup_dir)
     except Mic2025Error as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

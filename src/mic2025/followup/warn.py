@@ -344,7 +344,9 @@ def below_threshold(rule: BelowThreshold, plan: Plan,
         if rule.sectors and o.sector and o.sector not in rule.sectors:
             continue
         k = (o.area, o.sector)
-        if k not in latest or o.period.end > latest[k].period.end:
+        # the latest period; on a tie (a year and its Q4 both end 31 December) the shorter
+        # period is the more recent reading, so a quarter wins over the full-year figure
+        if k not in latest or _recency(o) > _recency(latest[k]):
             latest[k] = o
     out = []
     for (area, sector), o in sorted(latest.items()):
@@ -361,6 +363,10 @@ def below_threshold(rule: BelowThreshold, plan: Plan,
             figures={"value": o.value, "threshold": rule.threshold, "source": o.source},
             synthetic="synthetic" in o.flags))
     return out
+
+
+def _recency(o: Observation) -> tuple[Any, bool]:
+    return (o.period.end, not o.period.is_annual)
 
 
 def _sector_name(industry: Callable[[str], Any], code: str) -> Text:
@@ -479,20 +485,29 @@ def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
 
 
 def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any] = print,
-                 rules_path: str | Path | None = None) -> list[EarlyWarning]:
+                 rules_path: str | Path | None = None,
+                 warnings_at: Callable[[datetime | None], list[EarlyWarning]] | None = None,
+                 ) -> list[EarlyWarning]:
     """The import hook: warnings raised by this import, printed and (if configured) e-mailed.
 
     Compares the rules' result on the store just before the import's vintage with the result
     now. Never fails the import (already committed): a problem is printed as a note.
+    ``warnings_at(as_of)`` (``None``: now) replaces :func:`evaluate_rules` with the caller's
+    own, cached, evaluation of the rules (the web platform's).
     """
     if getattr(result, "unchanged", True) or getattr(result, "created_at", None) is None:
         return []
     try:
-        rules = load_rules(rules_path)
         created = result.created_at
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
-        before = evaluate_rules(plan, store, rules, as_of=created - timedelta(microseconds=1))
-        after = evaluate_rules(plan, store, rules)
+        if warnings_at is None:
+            rules = load_rules(rules_path)
+
+            def warnings_at(as_of: datetime | None) -> list[EarlyWarning]:
+                return evaluate_rules(plan, store, rules, as_of=as_of)
+
+        before = warnings_at(created - timedelta(microseconds=1))
+        after = warnings_at(None)
         fresh = new_warnings(before, after)
         for w in fresh:
             echo(f"new warning [{w.severity}] {w.message.zh} — {w.owner.zh}")

@@ -37,6 +37,7 @@ ROLES = (
     "prov_approver",    # provincial approver: approves or returns its province's submissions
     "enterprise",       # enterprise submitter: its own enterprise's returns only
     "evaluator",        # third-party evaluator: reads everything, writes only evaluations
+    "body_editor",      # an editor of a responsible body: its supervision milestones (0003)
 )
 #: the states of a submission; ``approved`` is locked
 SUBMISSION_STATES = ("draft", "submitted", "returned", "approved")
@@ -61,12 +62,13 @@ class UserRow(Base):
 
 
 class RoleGrantRow(Base):
-    """One role held by one user, with its scope: a province (area) or an enterprise."""
+    """One role held by one user, with its scope: a province (area), an enterprise, or a
+    responsible body (``body``, migration 0003)."""
 
     __tablename__ = "role_grant"
     __table_args__ = (
         CheckConstraint(f"role IN {_in(ROLES)}", name="role"),
-        UniqueConstraint("user_id", "role", "area", "enterprise"),
+        UniqueConstraint("user_id", "role", "area", "enterprise", "body"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,6 +76,7 @@ class RoleGrantRow(Base):
     role: Mapped[str] = mapped_column(String(32), nullable=False)
     area: Mapped[str] = mapped_column(String(12), nullable=False, default="")
     enterprise: Mapped[str] = mapped_column(String(18), nullable=False, default="")
+    body: Mapped[str] = mapped_column(String(32), nullable=False, default="")
 
 
 class SessionRow(Base):

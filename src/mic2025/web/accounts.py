@@ -12,6 +12,7 @@ further attempts are refused without looking at the password until the window ha
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -71,8 +72,12 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+_BODY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
 def parse_grant(text: str) -> Grant:
-    """``admin``, ``analyst``, ``evaluator``, ``prov_editor:440000``, ``enterprise:<code>``."""
+    """``admin``, ``analyst``, ``evaluator``, ``prov_editor:440000``, ``enterprise:<code>``,
+    ``body_editor:miit`` (an editor of a responsible body named in the supervision file)."""
     role, _, scope = text.strip().partition(":")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
@@ -89,6 +94,11 @@ def parse_grant(text: str) -> Grant:
         if area and (area not in areas() or area == "000000"):
             raise AccountError(f"enterprise scope names unknown province {area!r}")
         return Grant("enterprise", area=area, enterprise=code)
+    if role == "body_editor":
+        if not _BODY_ID.match(scope):
+            raise AccountError("body_editor needs the id of a responsible body, as in "
+                               f"body_editor:miit (got {scope or 'none'!r})")
+        return Grant("body_editor", body=scope)
     if scope:
         raise AccountError(f"{role} is national and takes no scope (got {scope!r})")
     return Grant(role)  # type: ignore[arg-type]
@@ -97,6 +107,8 @@ def parse_grant(text: str) -> Grant:
 def format_grant(grant: Grant) -> str:
     if grant.role == "enterprise":
         return f"enterprise:{grant.enterprise}" + (f"@{grant.area}" if grant.area else "")
+    if grant.role == "body_editor":
+        return f"body_editor:{grant.body}"
     return f"{grant.role}:{grant.area}" if grant.area else grant.role
 
 
@@ -124,7 +136,8 @@ def create_user(engine: Engine, by: Actor, username: str, password: str,
         )).scalar_one()
         for g in dict.fromkeys(grants):
             conn.execute(insert(RoleGrantRow).values(
-                user_id=user_id, role=g.role, area=g.area, enterprise=g.enterprise))
+                user_id=user_id, role=g.role, area=g.area, enterprise=g.enterprise,
+                body=g.body))
         audit.record(conn, by, "user.create", "user", username, before=None,
                      after={"username": username, "display_name": display_name, "demo": demo,
                             "roles": [format_grant(g) for g in grants]}, ip=ip)
@@ -164,7 +177,7 @@ def _grants(conn: Connection, user_ids: Sequence[int]) -> dict[int, tuple[Grant,
     rows = conn.execute(select(RoleGrantRow).where(RoleGrantRow.user_id.in_(user_ids))
                         .order_by(RoleGrantRow.id))
     for r in rows:
-        out.setdefault(r.user_id, []).append(Grant(r.role, r.area, r.enterprise))
+        out.setdefault(r.user_id, []).append(Grant(r.role, r.area, r.enterprise, r.body))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -332,6 +345,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
      "示例 企业填报员 / Demo enterprise submitter"),
     ("demo-evaluator", "demo-evaluator-pass", "evaluator",
      "示例 第三方评估员 / Demo third-party evaluator"),
+    ("demo-miit-editor", "demo-miit-editor-pass", "body_editor:miit",
+     "示例 工业和信息化部督查填报员 / Demo MIIT supervision editor"),
 )
 
 

@@ -22,6 +22,8 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from .. import __version__
 from ..errors import UnknownCodeError
+from ..followup.common import FollowupError
+from ..followup.common import followup_dir as followup_folder
 from ..ingest.load import load_bundled
 from ..plan import load_plan
 from ..report import fmt
@@ -30,6 +32,7 @@ from ..store.db import open_store
 from . import accounts, i18n
 from .assets import STATIC, check_assets, versions
 from .data import Platform
+from .followup import FollowUp
 from .permissions import Actor, allowed, may_at_all
 from .security import (
     CSRF_COOKIE,
@@ -49,7 +52,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | None = None,
-               plan_file: str | None = None, settings: Settings | None = None) -> FastAPI:
+               plan_file: str | None = None, settings: Settings | None = None,
+               followup_dir: str | None = None) -> FastAPI:
     """The ASGI app on the store at ``db_url`` (default: ``MIC2025_DB`` or the user's file).
 
     Opens (and migrates) the store, loads the bundled evidence once, and with ``demo``
@@ -59,13 +63,17 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     """
     check_assets()
     settings = settings or Settings.from_env(db_url, demo=demo, secret=secret,
-                                             plan_file=plan_file)
+                                             plan_file=plan_file, followup_dir=followup_dir)
     plan = load_plan(settings.plan_file)
     store = open_store(settings.db_url)
     load_bundled(store, plan)
     if settings.demo:
         accounts.seed_demo(store.engine)
     platform = Platform(store, plan)
+    folder = Path(settings.followup_dir) if settings.followup_dir else \
+        followup_folder(store.url)
+    folder.mkdir(parents=True, exist_ok=True)
+    platform.followup = FollowUp(platform, folder)
 
     app = FastAPI(
         title="mic2025 — Made in China 2025 monitoring platform",
@@ -84,9 +92,11 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
 
-    from .views import admin, api, pages, workflow
+    from .views import admin, api, followup_views, pages, workflow
 
     app.include_router(api.router)
+    app.include_router(followup_views.api_router)
+    app.include_router(followup_views.router)
     app.include_router(pages.router)
     app.include_router(workflow.router)
     app.include_router(admin.router)
@@ -214,6 +224,10 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WorkflowError)
     async def _conflict(request: Request, exc: WorkflowError) -> Response:
         return _error(request, 409, "conflict", str(exc))
+
+    @app.exception_handler(FollowupError)
+    async def _followup(request: Request, exc: FollowupError) -> Response:
+        return _error(request, 422, "bad_request", str(exc))
 
     @app.exception_handler(accounts.AccountError)
     async def _account(request: Request, exc: accounts.AccountError) -> Response:

@@ -1,16 +1,20 @@
 """What the pages and the API read: the plan, the store and evaluations, cached by vintage.
 
-An evaluation depends on the plan, the area, the method, the day and the observations; the
-observations change only when a vintage is written, so the cache key carries the latest
-vintage id and an approval is visible on the next request.
+An evaluation depends on the plan (id and version), the area, the method, the day and the
+observations; the observations change only when a vintage is written, so every cache key
+carries the latest vintage id (one indexed ``max(id)`` query per request) and an approval
+is visible on the next request. The plan is loaded once, when the app is made.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, func, select
 
@@ -19,9 +23,11 @@ from ..evaluate.engine import evaluate
 from ..evaluate.model import Evaluation
 from ..observation import Observation
 from ..plan import Metric, Plan, Text
-from ..store.models import VintageRow
-from ..store.repo import Store
+from ..store.models import ObservationRow, VintageRow
+from ..store.repo import ImportResult, Store
 
+T = TypeVar("T")
+log = logging.getLogger("mic2025.web")
 _SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "特别行政区", "自治区", "省", "市")
 
 
@@ -54,15 +60,38 @@ class ProvinceFigure:
     source: str
 
 
-class Platform:
-    """The plan, the store and an evaluation cache, shared by every request."""
+class _Flight:
+    """One computation in progress; the readers that want the same key wait for it."""
 
-    def __init__(self, store: Store, plan: Plan, *, cache_size: int = 64) -> None:
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class Platform:
+    """The plan, the store and the caches, shared by every request.
+
+    Everything derived from the observations (evaluations, the overview's rows, chart
+    options, the freshness stamps, warnings) is cached under a key that carries the latest
+    vintage id: an approval writes a vintage, so the next request computes afresh. Computing
+    is *single-flight*: when many readers ask for the same missing key at once, one computes
+    and the others wait for its result instead of computing it again.
+    """
+
+    def __init__(self, store: Store, plan: Plan, *, cache_size: int = 256) -> None:
         self.store = store
         self.plan = plan
-        self._cache: OrderedDict[tuple[object, ...], Evaluation] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self._inflight: dict[tuple[object, ...], _Flight] = {}
         self._lock = threading.Lock()
         self._size = cache_size
+        #: how many times a cached value was computed (tests read it; never asserted on time)
+        self.computed: Counter[str] = Counter()
+        #: the follow-up service (:class:`mic2025.web.followup.FollowUp`), set by the app
+        self.followup: Any = None
 
     @property
     def engine(self) -> Engine:
@@ -72,34 +101,83 @@ class Platform:
         with self.store.engine.connect() as conn:
             return conn.scalar(select(func.max(VintageRow.id))) or 0
 
+    def after_approval(self, result: ImportResult) -> None:
+        """An approval wrote a vintage: run the early-warning hook (never fails the approval)."""
+        if self.followup is not None:
+            try:
+                self.followup.after_approval(result)
+            except Exception as exc:  # the approval has committed
+                log.warning("early-warning hook failed after vintage %s: %s", result.vintage, exc)
+
+    def vintage_at(self, as_of: datetime) -> int:
+        """The latest vintage the store knew at ``as_of``."""
+        with self.store.engine.connect() as conn:
+            return conn.scalar(select(func.max(VintageRow.id))
+                               .where(VintageRow.created_at <= as_of)) or 0
+
+    def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` once per ``key``; concurrent callers of a missing key share one run."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return cast(T, self._cache[key])
+            flight = self._inflight.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._inflight[key] = _Flight()
+        if not leader:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return cast(T, flight.value)
+        try:
+            value = compute()
+            self.computed[str(key[0])] += 1
+            flight.value = value
+            with self._lock:
+                self._cache[key] = value
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+            return value
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            flight.done.set()
+
+    def state_key(self, as_of: datetime | None = None) -> tuple[object, ...]:
+        """What every derived value depends on: plan version, data vintage and day."""
+        vintage = self.latest_vintage() if as_of is None else ("as_of", as_of)
+        return (self.plan.id, self.plan.version, vintage, today())
+
     def evaluation(self, area: str = "000000", method: str = "statcan",
                    as_of: datetime | None = None) -> Evaluation:
-        key = (area, method, as_of, self.latest_vintage(), datetime.now(UTC).date())
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        observations = self.store.observations(area=area, as_of=as_of)
-        result = evaluate(self.plan, observations, area=area, method=method, as_of=as_of,
-                          area_name=area_name(area))
-        with self._lock:
-            self._cache[key] = result
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return result
+        def compute() -> Evaluation:
+            observations = self.store.observations(area=area, as_of=as_of)
+            return evaluate(self.plan, observations, area=area, method=method, as_of=as_of,
+                            area_name=area_name(area))
+
+        return self.cached(("evaluation", area, method, *self.state_key(as_of)), compute)
 
     def freshness(self) -> dict[str, datetime]:
-        """For each indicator, when its newest current figure arrived."""
-        out: dict[str, datetime] = {}
-        for o in self.store.observations():
-            if o.vintage_at is not None and (o.indicator not in out
-                                             or o.vintage_at > out[o.indicator]):
-                out[o.indicator] = o.vintage_at
-        return out
+        """For each indicator, when its newest figure arrived (one aggregate query)."""
+        def compute() -> dict[str, datetime]:
+            query = (select(ObservationRow.indicator, func.max(VintageRow.created_at))
+                     .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
+                     .group_by(ObservationRow.indicator))
+            with self.store.engine.connect() as conn:
+                return {ind: _aware(at) for ind, at in conn.execute(query) if at is not None}
+
+        return self.cached(("freshness", *self.state_key()), compute)
 
     def province_figures(self, metric: Metric) -> list[ProvinceFigure]:
         """Each province's latest figure of ``metric`` (whole industry, preferred scope)."""
+        return self.cached(("province_figures", metric.id, *self.state_key()),
+                           lambda: self._province_figures(metric))
+
+    def _province_figures(self, metric: Metric) -> list[ProvinceFigure]:
         rank = {s: i for i, s in enumerate(metric.scopes)}
         best: dict[str, Observation] = {}
         for o in self.store.observations(indicators=metric.id):
@@ -122,3 +200,7 @@ def _better(o: Observation, other: Observation, rank: dict[str, int]) -> bool:
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)

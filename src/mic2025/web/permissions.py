@@ -20,6 +20,9 @@ Scopes
     resources of the grant's enterprise.
 ``self``
     resources the actor owns (its own API tokens).
+``body``
+    resources of the grant's responsible body (a ministry, ``body_editor:miit``): the
+    supervision milestones that body owns.
 """
 
 from __future__ import annotations
@@ -43,11 +46,16 @@ Action = Literal[
     "user:manage",
     "audit:read",
     "token:manage",        # one's own API tokens
+    "followup:read",       # early warnings, supervision, third-party results, mid-term page
+    "milestone:update",    # a supervision status update of a milestone
+    "score:write",         # a third-party evaluator's score in an evaluation round
+    "round:create",        # open a third-party evaluation round (frozen on a vintage)
 ]
 ACTIONS: tuple[Action, ...] = Action.__args__  # type: ignore[attr-defined]
 
-Scope = Literal["all", "area", "area_own", "enterprise", "self"]
-Role = Literal["admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator"]
+Scope = Literal["all", "area", "area_own", "enterprise", "self", "body"]
+Role = Literal["admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator",
+               "body_editor"]
 
 _EVERY_USER: dict[Action, Scope] = {"published:read": "all", "token:manage": "self"}
 
@@ -56,17 +64,19 @@ RULES: dict[Role, dict[Action, Scope]] = {
     "admin": {a: ("self" if a == "token:manage" else "all") for a in ACTIONS},
     "analyst": {
         **_EVERY_USER, "submission:read": "all", "board:read": "all", "review:read": "all",
+        "followup:read": "all",
     },
     "prov_editor": {
         **_EVERY_USER,
         "submission:read": "area", "submission:upload": "area_own",
         "submission:submit": "area_own", "template:download": "area_own",
-        "board:read": "area", "review:read": "all",
+        "board:read": "area", "review:read": "all", "followup:read": "all",
     },
     "prov_approver": {
         **_EVERY_USER,
         "submission:read": "area", "submission:approve": "area", "submission:return": "area",
         "template:download": "area_own", "board:read": "area", "review:read": "all",
+        "followup:read": "all",
     },
     "enterprise": {
         **_EVERY_USER,
@@ -76,7 +86,10 @@ RULES: dict[Role, dict[Action, Scope]] = {
     "evaluator": {
         **_EVERY_USER,
         "submission:read": "all", "board:read": "all", "review:read": "all",
-        "review:write": "all",
+        "review:write": "all", "followup:read": "all", "score:write": "all",
+    },
+    "body_editor": {
+        **_EVERY_USER, "followup:read": "all", "milestone:update": "body",
     },
 }
 
@@ -88,6 +101,7 @@ class Grant:
     role: Role
     area: str = ""
     enterprise: str = ""
+    body: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,7 @@ class Resource:
     area: str = ""
     enterprise: str = ""
     owner: str = ""
+    body: str = ""
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -143,6 +158,8 @@ def _within(scope: Scope, grant: Grant, actor: Actor, resource: Resource) -> boo
         return not resource.enterprise and _in_province(grant.area, resource.area)
     if scope == "enterprise":
         return bool(grant.enterprise) and resource.enterprise == grant.enterprise
+    if scope == "body":
+        return bool(grant.body) and resource.body == grant.body
     return bool(resource.owner) and resource.owner == actor.username  # self
 
 

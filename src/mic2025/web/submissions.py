@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
@@ -39,7 +39,7 @@ from ..observation import FLAGS, Observation
 from ..plan import Plan
 from ..store.db import begin_write
 from ..store.platform import DeadlineRow, SubmissionRow
-from ..store.repo import Store
+from ..store.repo import ImportResult, Store
 from . import audit
 from .permissions import Action, Actor, Resource, allowed
 
@@ -436,8 +436,14 @@ def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") ->
 
 
 def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id: int, *,
-            comment: str = "", ip: str = "") -> Submission:
-    """Approve and lock; a province's figures become one vintage, in the same transaction."""
+            comment: str = "", ip: str = "",
+            after_commit: Callable[[ImportResult], Any] | None = None) -> Submission:
+    """Approve and lock; a province's figures become one vintage, in the same transaction.
+
+    ``after_commit`` is called with the import's result once the vintage has committed (the
+    platform runs the early-warning rules there); it never undoes the approval.
+    """
+    result: ImportResult | None = None
     with begin_write(engine) as conn:
         s = _load(conn, submission_id)
         _check(actor, "submission:approve", s.resource)
@@ -464,6 +470,8 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
         after = _load(conn, s.id)
         audit.record(conn, actor, "submission.approve", "submission", str(s.id),
                      before=_snapshot(s), after=_snapshot(after), comment=comment, ip=ip)
+    if after_commit is not None and result is not None and not result.unchanged:
+        after_commit(result)
     return after
 
 
@@ -516,12 +524,15 @@ class BulkOutcome:
 
 
 def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Sequence[int], *,
-                 comment: str = "", ip: str = "") -> list[BulkOutcome]:
+                 comment: str = "", ip: str = "",
+                 after_commit: Callable[[ImportResult], Any] | None = None
+                 ) -> list[BulkOutcome]:
     """Approve each submission on its own (one transaction each); report every outcome."""
     out = []
     for sid in dict.fromkeys(ids):
         try:
-            s = approve(engine, store, plan, actor, sid, comment=comment, ip=ip)
+            s = approve(engine, store, plan, actor, sid, comment=comment, ip=ip,
+                        after_commit=after_commit)
             out.append(BulkOutcome(sid, True, f"approved (vintage {s.vintage_id})"))
         except (Forbidden, WorkflowError, NotFound) as exc:
             out.append(BulkOutcome(sid, False, str(exc)))

@@ -426,7 +426,8 @@ def post_approve(request: Request, actor: ActorDep, submission_id: SubmissionId,
     p = platform_of(request)
     return _sub_out(submissions.approve(p.engine, p.store, p.plan, actor, submission_id,
                                         comment=body.comment if body else "",
-                                        ip=client_ip(request)))
+                                        ip=client_ip(request),
+                                        after_commit=p.after_approval))
 
 
 @router.post("/submissions/{submission_id}/return", response_model=SubmissionOut)
@@ -450,7 +451,8 @@ def post_bulk_approve(request: Request, actor: ActorDep, body: BulkIn) -> list[B
     if not may_at_all(actor, "submission:approve"):
         require(actor, "submission:approve")
     outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, body.ids,
-                                        comment=body.comment, ip=client_ip(request))
+                                        comment=body.comment, ip=client_ip(request),
+                                        after_commit=p.after_approval)
     return [BulkOut(id=o.id, ok=o.ok, message=o.message) for o in outcomes]
 
 

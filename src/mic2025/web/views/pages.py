@@ -10,13 +10,16 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from ... import reference
-from ...evaluate.model import MetricResult, TargetResult
+from ...evaluate.measures import PLAN_SOURCE
+from ...evaluate.model import MetricResult, SeriesPoint, TargetResult
+from ...plan import Metric
 from ...report import fmt
-from ...report.series import latest_point
+from ...report.i18n import Lang
+from ...report.series import latest_point, position
 from .. import charts, reviews
 from ..app import lang_of, render
 from ..data import Platform, area_name, map_name, provinces
-from ..permissions import Resource
+from ..permissions import Resource, allowed
 from ..security import resolve_actor
 
 router = APIRouter(include_in_schema=False)
@@ -37,21 +40,33 @@ class Row:
 
 
 def _rows(platform: Platform, area: str, lang: str) -> list[Row]:
+    """The status table's rows, computed once per area, language and data vintage."""
+    return platform.cached(("rows", area, lang, *platform.state_key()),
+                           lambda: _compute_rows(platform, area, lang))
+
+
+def _compute_rows(platform: Platform, area: str, lang: str) -> list[Row]:
     ev = platform.evaluation(area)
     fresh = platform.freshness() if area == "000000" else {}
     out = []
     for m in ev.results:
         targets = sorted(m.targets, key=lambda t: t.target_year)
-        point = latest_point(targets[0]) if targets else None
-        if point is not None and area != "000000" and point.source == "plan":
-            # the engine puts the plan's (national) baseline into every area's series; a
-            # province's page must not show it as the province's latest figure
-            point = None
+        # "latest" is the latest published figure: never a point the plan supplies (its
+        # baseline, or a base year's 100 / no-change by definition)
+        point = _latest_observed(targets[0]) if targets else None
         latest = (fmt.value(point.value, targets[0].measure_unit, lang)  # type: ignore[arg-type]
                   if point else fmt.DASH)
         out.append(Row(m, targets, latest, point.year if point else None,
                        fresh.get(m.metric), charts.sparkline(m)))
     return out
+
+
+def _latest_observed(target: TargetResult) -> SeriesPoint | None:
+    point = latest_point(target)
+    if point is None or point.source != PLAN_SOURCE:
+        return point
+    observed = [p for p in target.series if p.source != PLAN_SOURCE]
+    return max(observed, key=position) if observed else None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -73,8 +88,20 @@ def indicator(request: Request, metric_id: str) -> HTMLResponse:
         metric = p.plan.metric(metric_id)
     except KeyError:
         raise HTTPException(404, f"no metric {metric_id!r} in the plan") from None
+    view = p.cached(("indicator", metric_id, lang, *p.state_key()),
+                    lambda: _indicator_view(p, metric, lang))
+    actor = resolve_actor(request)
+    review_list = (reviews.list_reviews(p.engine, metric=metric_id)
+                   if allowed(actor, "review:read", Resource("review")) else [])
+    return render(request, "indicator.html.j2", metric=metric, **view, reviews=review_list,
+                  project=p.plan.project_of(metric_id), title=metric.name.get(lang),
+                  ratings=reviews.RATINGS)
+
+
+def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
+    """What the indicator page shows of the data: computed once per data vintage."""
     ev = p.evaluation()
-    result = next((r for r in ev.results if r.metric == metric_id), None)
+    result = next((r for r in ev.results if r.metric == metric.id), None)
     options = charts.metric_charts(result, lang) if result else []
     figures = p.province_figures(metric)
     map_option = bar_option = None
@@ -83,11 +110,6 @@ def indicator(request: Request, metric_id: str) -> HTMLResponse:
                 for f in figures]
         map_option, bar_option = charts.province_options(
             rows, metric.unit, metric.name.get(lang), lang)
-    actor = resolve_actor(request)
-    from ..permissions import allowed
-
-    review_list = (reviews.list_reviews(p.engine, metric=metric_id)
-                   if allowed(actor, "review:read", Resource("review")) else [])
     sources: list[Any] = []
     alternatives: list[Any] = []
     if result:
@@ -99,17 +121,14 @@ def indicator(request: Request, metric_id: str) -> HTMLResponse:
                     seen.add(key)
                     sources.append((tr.measure_unit, pt))
             for alt in tr.alternatives:
-                key = alt.model_dump_json()
+                key = alt.model_dump_json(exclude={"value", "comparable"})
                 if key not in seen:
                     seen.add(key)
                     alternatives.append((tr.measure_unit, alt))
         sources.sort(key=lambda s: (s[1].year, s[1].period))
         alternatives.sort(key=lambda s: (s[1].year, s[1].period))
-    return render(request, "indicator.html.j2", metric=metric, result=result, charts=options,
-                  figures=figures, map_option=map_option, bar_option=bar_option,
-                  reviews=review_list, sources=sources, alternatives=alternatives,
-                  project=p.plan.project_of(metric_id), title=metric.name.get(lang),
-                  ratings=reviews.RATINGS)
+    return {"result": result, "charts": options, "figures": figures, "map_option": map_option,
+            "bar_option": bar_option, "sources": sources, "alternatives": alternatives}
 
 
 @router.get("/provinces", response_class=HTMLResponse)

@@ -179,7 +179,7 @@ def bulk_approve(request: Request, ids: Annotated[list[int], Form()],
         require(actor, "submission:approve")
     p = _platform(request)
     outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, ids, comment=comment,
-                                        ip=client_ip(request))
+                                        ip=client_ip(request), after_commit=p.after_approval)
     return render(request, "bulk.html.j2", title=t("bulk_approve", lang_of(request)),
                   outcomes=outcomes)
 
@@ -211,7 +211,7 @@ def submission_step(request: Request, submission_id: RowId,
         submissions.submit(p.engine, actor, submission_id, ip=ip)
     elif step == "approve":
         submissions.approve(p.engine, p.store, p.plan, actor, submission_id, comment=comment,
-                            ip=ip)
+                            ip=ip, after_commit=p.after_approval)
     elif step == "return":
         submissions.return_(p.engine, actor, submission_id, comment=comment, ip=ip)
     elif step == "unlock":

@@ -1,0 +1,191 @@
+"""The follow-up machinery on the platform: early warnings, supervision, third-party rounds
+and the mid-term evaluation, on the library :mod:`mic2025.followup`.
+
+The library's storage is kept: supervision updates and third-party rounds and scores are
+append-only JSON-lines files in the follow-up folder beside the store
+(:func:`mic2025.followup.common.followup_dir`; ``MIC2025_FOLLOWUP_DIR`` chooses another).
+Every write here is checked with :func:`~mic2025.web.permissions.allowed` and audited: the
+audit entry is written in a transaction that commits only after the record was appended,
+so a refused or failed append leaves no audit entry.
+
+Warnings are evaluated after every approval that writes a vintage
+(:func:`mic2025.followup.warn.after_import`, with the platform's cached evaluation), and
+the new ones are e-mailed when ``MIC2025_SMTP_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..followup import midterm, supervision, thirdparty, warn
+from ..followup.common import FollowupError
+from ..store.db import begin_write
+from ..store.repo import ImportResult
+from . import audit
+from .data import Platform, today
+from .permissions import Actor, Resource, allowed
+from .submissions import Forbidden
+
+log = logging.getLogger("mic2025.web.followup")
+DOC_FORMATS = ("docx", "pdf")
+MEDIA_TYPES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class Raised:
+    """Warnings raised by one approval's vintage (kept in memory for the warnings page)."""
+
+    at: datetime
+    vintage: int | None
+    warnings: tuple[warn.EarlyWarning, ...]
+
+
+class FollowUp:
+    """The follow-up records of one platform, and the warnings of each data vintage."""
+
+    def __init__(self, platform: Platform, folder: Path, *,
+                 rules_path: str | Path | None = None) -> None:
+        self.platform = platform
+        self.folder = folder
+        self.rules = warn.load_rules(rules_path)
+        plan = platform.plan
+        self.seed_path = supervision.bundled_path(plan.id)
+        self.seed: supervision.SupervisionFile | None
+        try:
+            self.seed = supervision.load_supervision(self.seed_path, plan)
+        except FollowupError:
+            self.seed = None  # a plan without a supervision file: no supervision pages
+        self.cache_dir = folder / "web-cache"
+        self._append = threading.Lock()
+        self.raised: deque[Raised] = deque(maxlen=50)
+
+    # ------------------------------------------------------------------ warnings
+
+    def warnings(self, as_of: datetime | None = None) -> list[warn.EarlyWarning]:
+        """The warnings in force on the data of ``as_of`` (default now), cached per vintage."""
+        p = self.platform
+        vintage = p.latest_vintage() if as_of is None else p.vintage_at(as_of)
+
+        def compute() -> list[warn.EarlyWarning]:
+            ev = p.evaluation(p.plan.area) if as_of is None else None
+            return warn.evaluate_rules(p.plan, p.store, self.rules, as_of=as_of, evaluation=ev)
+
+        return p.cached(("warnings", p.plan.id, p.plan.version, vintage, today()), compute)
+
+    def after_approval(self, result: ImportResult) -> list[warn.EarlyWarning]:
+        """The followup hook, where an approval has written a vintage."""
+        fresh = warn.after_import(self.platform.store, self.platform.plan, result,
+                                  echo=log.info, warnings_at=self.warnings)
+        self.raised.appendleft(Raised(datetime.now(UTC), result.vintage, tuple(fresh)))
+        return fresh
+
+    # ------------------------------------------------------------------ supervision
+
+    def _need_seed(self) -> supervision.SupervisionFile:
+        if self.seed is None:
+            raise FollowupError(f"the plan {self.platform.plan.id!r} has no supervision file")
+        return self.seed
+
+    def states(self) -> list[supervision.ItemState]:
+        seed = self._need_seed()
+        updates = supervision.read_updates(self.folder)
+        ev = self.platform.evaluation(self.platform.plan.area)
+        return supervision.states(seed, updates, on=today(), evaluation=ev)
+
+    def update(self, actor: Actor, item: str, *, status: str, comment: str,
+               evidence: list[str], ip: str = "") -> supervision.Update:
+        seed = self._need_seed()
+        milestone = seed.item(item)
+        if not allowed(actor, "milestone:update", Resource("milestone", body=milestone.owner)):
+            raise Forbidden(f"{actor.username} may not report on milestones of "
+                            f"{milestone.owner}")
+        before = next((s for s in self.states() if s.milestone.id == item), None)
+        with begin_write(self.platform.engine) as conn, self._append:
+            upd = supervision.record_update(self.folder, seed, self.seed_path, item, status,
+                                            comment, by=actor.username, evidence=evidence)
+            audit.record(conn, actor, "milestone.update", "milestone", item,
+                         before={"status": before.status} if before else None,
+                         after=upd.model_dump(mode="json"), comment=comment, ip=ip)
+        return upd
+
+    # ------------------------------------------------------------------ third party
+
+    def rounds(self) -> list[thirdparty.Round]:
+        return [thirdparty.load_round(self.folder, r) for r in thirdparty.list_rounds(self.folder)]
+
+    def create_round(self, actor: Actor, round_id: str, *, as_of: datetime, title: str = "",
+                     ip: str = "") -> thirdparty.Round:
+        if not allowed(actor, "round:create", Resource("round")):
+            raise Forbidden(f"{actor.username} may not open evaluation rounds")
+        p = self.platform
+        with begin_write(p.engine) as conn, self._append:
+            rnd = thirdparty.create_round(self.folder, p.plan, p.store, round_id=round_id,
+                                          as_of=as_of, created_by=actor.username, title=title)
+            audit.record(conn, actor, "round.create", "round", round_id, before=None,
+                         after={"id": rnd.id, "as_of": rnd.as_of.isoformat(),
+                                "plan_version": rnd.plan_version}, ip=ip)
+        return rnd
+
+    def score(self, actor: Actor, round_id: str, *, item: str, criterion: str, score: int,
+              comment: str = "", ip: str = "") -> thirdparty.Score:
+        if not allowed(actor, "score:write", Resource("round")):
+            raise Forbidden(f"{actor.username} may not score evaluation rounds")
+        with begin_write(self.platform.engine) as conn, self._append:
+            s = thirdparty.add_score(self.folder, round_id, evaluator=actor.username, item=item,
+                                     criterion=criterion, score=score, comment=comment)
+            audit.record(conn, actor, "score.create", "round", round_id, before=None,
+                         after=s.model_dump(mode="json"), comment=comment, ip=ip)
+        return s
+
+    # ------------------------------------------------------------------ mid-term
+
+    def midterm_rows(self, year: int) -> list[dict[str, Any]]:
+        """The year's verdicts, one row per target of that year."""
+        p = self.platform
+        if year not in p.plan.target_years:
+            raise FollowupError(f"{year} is not a target year of the plan "
+                                f"({', '.join(map(str, p.plan.target_years))})")
+        ev = p.evaluation(p.plan.area)
+        rows = []
+        for m, tr in midterm.metric_targets(ev, year):
+            pts = midterm.verdict_point(tr)
+            rows.append({"metric": m, "target": tr, "point": pts[0] if pts else None})
+        return rows
+
+    def midterm_document(self, year: int, lang: str, fmt: str) -> Path:
+        """The mid-term document, generated on demand and kept per data vintage."""
+        if fmt not in DOC_FORMATS:
+            raise FollowupError(f"format {fmt!r}: one of {', '.join(DOC_FORMATS)}")
+        if lang not in ("zh", "en"):
+            raise FollowupError(f"language {lang!r}: zh or en")
+        self.midterm_rows(year)  # checks the year
+        p = self.platform
+        log_file = self.folder / supervision.LOG_NAME
+        stamp = log_file.stat().st_size if log_file.exists() else 0
+        state = (p.plan.id, p.plan.version, p.latest_vintage(), today().isoformat(), stamp)
+        digest = hashlib.sha256(repr(state).encode()).hexdigest()[:16]
+        path = self.cache_dir / "midterm" / f"midterm-{year}-{digest}-{lang}.{fmt}"
+
+        def make() -> Path:
+            if path.exists():
+                return path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            inp = midterm.gather(p.plan, p.store, followup_folder=self.folder)
+            doc = midterm.build_midterm(inp, year=year, lang=lang)  # type: ignore[arg-type]
+            tmp = path.parent / f".{digest}.tmp"
+            tmp.mkdir(exist_ok=True)
+            made = midterm.write_documents(doc, tmp, f"midterm-{year}", (fmt,))[0]
+            made.replace(path)
+            return path
+
+        return p.cached(("midterm", year, lang, fmt, digest), make)

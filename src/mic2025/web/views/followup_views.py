@@ -1,0 +1,296 @@
+"""Follow-up pages and API: early warnings, supervision, third-party rounds, mid-term page.
+
+Reading needs ``followup:read`` (every signed-in role but enterprise submitters). Writing:
+a milestone's status update — the national administrator and the owning body's editors
+(``milestone:update``); a score — evaluators (``score:write``); a round — administrators.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from ...followup import supervision as sv
+from ...followup import thirdparty as tp
+from ...followup.warn import EarlyWarning
+from ..app import lang_of, render, require
+from ..followup import MEDIA_TYPES, FollowUp
+from ..i18n import t
+from ..permissions import Actor, Resource
+from ..security import client_ip, current_actor, resolve_actor
+from .api import parse_as_of
+from .workflow import _back
+
+api_router = APIRouter(prefix="/api", tags=["follow-up"])
+router = APIRouter(include_in_schema=False)
+ActorDep = Annotated[Actor, Depends(current_actor)]
+ItemId = Annotated[str, Path(max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+RoundId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+Year = Annotated[int, Path(ge=1949, le=2100)]
+
+
+def _fu(request: Request) -> FollowUp:
+    fu: FollowUp = request.app.state.platform.followup
+    return fu
+
+
+def _read(actor: Actor) -> None:
+    require(actor, "followup:read", Resource("followup"))
+
+
+# ------------------------------------------------------------------------------ warnings
+
+
+def filter_warnings(ws: list[EarlyWarning], *, indicator: str | None, province: str | None,
+                    owner: str | None) -> list[EarlyWarning]:
+    out = ws
+    if indicator:
+        out = [w for w in out if w.subject == indicator]
+    if province:
+        out = [w for w in out if w.area == province]
+    if owner:
+        out = [w for w in out if owner in (w.owner.zh, w.owner.en)]
+    return out
+
+
+@api_router.get("/warnings", response_model=list[EarlyWarning],
+                summary="Early warnings in force (re-evaluated after every approval)")
+def get_warnings(request: Request, actor: ActorDep,
+                 indicator: Annotated[str | None, Query(max_length=100)] = None,
+                 province: Annotated[str | None, Query(max_length=12)] = None,
+                 owner: Annotated[str | None, Query(max_length=200)] = None,
+                 as_of: Annotated[str | None, Query(max_length=40)] = None,
+                 ) -> list[EarlyWarning]:
+    _read(actor)
+    ws = _fu(request).warnings(parse_as_of(as_of))
+    return filter_warnings(ws, indicator=indicator, province=province, owner=owner)
+
+
+@router.get("/followup/warnings", response_class=HTMLResponse)
+def warnings_page(request: Request,
+                  indicator: Annotated[str | None, Query(max_length=100)] = None,
+                  province: Annotated[str | None, Query(max_length=12)] = None,
+                  owner: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+    _read(resolve_actor(request))
+    fu = _fu(request)
+    every = fu.warnings()
+    shown = filter_warnings(every, indicator=indicator, province=province, owner=owner)
+    lang = lang_of(request)
+    return render(request, "warnings.html.j2", title=t("nav.warnings", lang), warnings=shown,
+                  total=len(every), indicators=sorted({w.subject for w in every}),
+                  provinces=sorted({w.area for w in every}),
+                  owners=sorted({w.owner.get(lang) for w in every}),
+                  chosen={"indicator": indicator or "", "province": province or "",
+                          "owner": owner or ""},
+                  raised=list(fu.raised)[:5])
+
+
+# ------------------------------------------------------------------------------ supervision
+
+
+class UpdateIn(BaseModel):
+    status: Literal["not_reported", "not_started", "in_progress", "completed", "delayed"]
+    comment: str = Field("", max_length=4000)
+    evidence: list[Annotated[str, Field(max_length=500)]] = Field([], max_length=20)
+
+
+@api_router.get("/supervision", summary="Milestones with their state; filter by owner or list")
+def get_supervision(request: Request, actor: ActorDep,
+                    owner: Annotated[str | None, Query(max_length=200)] = None,
+                    state: Literal["all", "overdue", "at_risk"] = "all") -> list[dict[str, Any]]:
+    _read(actor)
+    fu = _fu(request)
+    seed = fu._need_seed()
+    items = sv.filter_owner(seed, fu.states(), owner)
+    if state == "overdue":
+        items = [s for s in items if s.overdue]
+    elif state == "at_risk":
+        items = [s for s in items if s.at_risk]
+    return [sv.state_dict(s, seed) for s in items]
+
+
+@api_router.get("/supervision/stocktake", summary="Per responsible body: counts and lists")
+def get_stocktake(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
+    _read(actor)
+    fu = _fu(request)
+    rows = sv.stocktake(fu._need_seed(), fu.states())
+    return [{**r, "name": r["name"].model_dump()} for r in rows]
+
+
+@api_router.get("/supervision/{item}/history", response_model=list[sv.Update])
+def get_history(request: Request, actor: ActorDep, item: ItemId) -> list[sv.Update]:
+    _read(actor)
+    fu = _fu(request)
+    fu._need_seed().item(item)
+    return [u for u in sv.read_updates(fu.folder) if u.item == item]
+
+
+@api_router.post("/supervision/{item}/updates", response_model=sv.Update, status_code=201,
+                 summary="Report a milestone's status (administrators, the owner's editors)")
+def post_update(request: Request, actor: ActorDep, item: ItemId, body: UpdateIn) -> sv.Update:
+    return _fu(request).update(actor, item, status=body.status, comment=body.comment,
+                               evidence=body.evidence, ip=client_ip(request))
+
+
+@router.get("/followup/supervision", response_class=HTMLResponse)
+def supervision_page(request: Request,
+                     owner: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+    actor = resolve_actor(request)
+    _read(actor)
+    fu = _fu(request)
+    seed = fu._need_seed()
+    states = fu.states()
+    items = sv.filter_owner(seed, states, owner or None)
+    return render(request, "supervision.html.j2", title=t("nav.supervision", lang_of(request)),
+                  seed=seed, items=items, stocktake=sv.stocktake(seed, states),
+                  overdue=[s for s in items if s.overdue],
+                  at_risk=[s for s in items if s.at_risk], owner=owner or "",
+                  statuses=sv.STATUSES, labels=sv.STATUS_LABELS,
+                  may_update=lambda m: _may_update(actor, m))
+
+
+def _may_update(actor: Actor, m: sv.Milestone) -> bool:
+    from ..permissions import allowed
+
+    return allowed(actor, "milestone:update", Resource("milestone", body=m.owner))
+
+
+@router.post("/followup/supervision/{item}")
+def supervision_form(request: Request, item: ItemId,
+                     status: Annotated[str, Form(max_length=20)],
+                     comment: Annotated[str, Form(max_length=4000)] = "",
+                     evidence: Annotated[str, Form(max_length=500)] = "") -> Response:
+    actor = resolve_actor(request)
+    _fu(request).update(actor, item, status=status, comment=comment,
+                        evidence=[evidence.strip()] if evidence.strip() else [],
+                        ip=client_ip(request))
+    return _back(f"/followup/supervision#m-{item}")
+
+
+# ------------------------------------------------------------------------------ third party
+
+
+class RoundIn(BaseModel):
+    id: str = Field(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    as_of: str = Field(max_length=40)
+    title: str = Field("", max_length=200)
+
+
+class RoundOut(BaseModel):
+    id: str
+    title: str
+    created_at: datetime
+    created_by: str
+    as_of: datetime
+    plan_version: str
+    items: int
+
+
+class ScoreIn(BaseModel):
+    item: str = Field(max_length=100)
+    criterion: str = Field(max_length=100)
+    score: int = Field(ge=-1000, le=1000)
+    comment: str = Field("", max_length=4000)
+
+
+def _round_out(r: tp.Round) -> RoundOut:
+    return RoundOut(id=r.id, title=r.title, created_at=r.created_at, created_by=r.created_by,
+                    as_of=r.as_of, plan_version=r.plan_version, items=len(r.items))
+
+
+@api_router.get("/thirdparty/rounds", response_model=list[RoundOut])
+def get_rounds(request: Request, actor: ActorDep) -> list[RoundOut]:
+    _read(actor)
+    return [_round_out(r) for r in _fu(request).rounds()]
+
+
+@api_router.post("/thirdparty/rounds", response_model=RoundOut, status_code=201,
+                 summary="Open a round frozen on a data vintage (administrators)")
+def post_round(request: Request, actor: ActorDep, body: RoundIn) -> RoundOut:
+    as_of = parse_as_of(body.as_of)
+    if as_of is None:
+        raise HTTPException(422, "a round needs its as_of (a date, or a time-zoned instant)")
+    return _round_out(_fu(request).create_round(actor, body.id, as_of=as_of, title=body.title,
+                                                ip=client_ip(request)))
+
+
+@api_router.get("/thirdparty/rounds/{round_id}/results", response_model=tp.Results,
+                summary="Krippendorff's alpha per criterion, scores and disagreements")
+def get_results(request: Request, actor: ActorDep, round_id: RoundId,
+                threshold: Annotated[int, Query(ge=0, le=100)] = 2) -> tp.Results:
+    _read(actor)
+    return tp.results(_fu(request).folder, round_id, threshold=threshold)
+
+
+@api_router.post("/thirdparty/rounds/{round_id}/scores", response_model=tp.Score,
+                 status_code=201, summary="Score an item on a criterion (evaluators)")
+def post_score(request: Request, actor: ActorDep, round_id: RoundId, body: ScoreIn) -> tp.Score:
+    return _fu(request).score(actor, round_id, item=body.item, criterion=body.criterion,
+                              score=body.score, comment=body.comment, ip=client_ip(request))
+
+
+@router.get("/followup/thirdparty", response_class=HTMLResponse)
+def rounds_page(request: Request) -> HTMLResponse:
+    _read(resolve_actor(request))
+    return render(request, "rounds.html.j2", title=t("nav.thirdparty", lang_of(request)),
+                  rounds=_fu(request).rounds())
+
+
+@router.get("/followup/thirdparty/{round_id}", response_class=HTMLResponse)
+def round_page(request: Request, round_id: RoundId,
+               threshold: Annotated[int, Query(ge=0, le=100)] = 2) -> HTMLResponse:
+    actor = resolve_actor(request)
+    _read(actor)
+    fu = _fu(request)
+    rnd = tp.load_round(fu.folder, round_id)
+    res = tp.results(fu.folder, round_id, threshold=threshold)
+    mine = {(s.item, s.criterion): s.score for s in tp.read_scores(fu.folder, round_id)
+            if s.evaluator == actor.username}
+    return render(request, "round.html.j2", title=rnd.title, rnd=rnd, res=res, mine=mine)
+
+
+@router.post("/followup/thirdparty/{round_id}/scores")
+def score_form(request: Request, round_id: RoundId,
+               item: Annotated[str, Form(max_length=100)],
+               criterion: Annotated[str, Form(max_length=100)],
+               score: Annotated[int, Form(ge=-1000, le=1000)],
+               comment: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    actor = resolve_actor(request)
+    _fu(request).score(actor, round_id, item=item, criterion=criterion, score=score,
+                       comment=comment, ip=client_ip(request))
+    return _back(f"/followup/thirdparty/{round_id}#score")
+
+
+# ------------------------------------------------------------------------------ mid-term
+
+
+@api_router.get("/midterm/{year}/document.{fmt}",
+                summary="The mid-term evaluation as Word or PDF (generated on demand)")
+def get_midterm_document(request: Request, actor: ActorDep, year: Year,
+                         fmt: Annotated[str, Path(pattern=r"^(docx|pdf)$")],
+                         lang: Literal["zh", "en"] = "zh") -> FileResponse:
+    _read(actor)
+    path = _fu(request).midterm_document(year, lang, fmt)
+    return FileResponse(path, media_type=MEDIA_TYPES[fmt],
+                        filename=f"midterm-{year}-{lang}.{fmt}")
+
+
+@router.get("/followup/midterm", response_class=HTMLResponse)
+def midterm_page(request: Request,
+                 year: Annotated[int | None, Query(ge=1949, le=2100)] = None) -> HTMLResponse:
+    _read(resolve_actor(request))
+    fu = _fu(request)
+    plan = fu.platform.plan
+    years = list(plan.target_years)
+    chosen = year or years[0]
+    rows = fu.midterm_rows(chosen)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["target"].verdict] = counts.get(r["target"].verdict, 0) + 1
+    return render(request, "midterm.html.j2",
+                  title=t("midterm_title", lang_of(request)).format(year=chosen),
+                  year=chosen, years=years, rows=rows, counts=counts)
