@@ -216,50 +216,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "verdict_desc.open": ("目标年份尚未到来。", "The target year has not yet come."),
     "verdict_desc.not_assessable": ("没有可用数据。", "There are no data to judge it."),
-    # methods
-    "method.statcan": (
-        "加拿大统计局／Open SDG 进展测度（增长率比率法）",
-        "Statistics Canada / Open SDG progress measure (growth-rate ratio)",
-    ),
-    "method.unsd2022": (
-        "联合国统计司可持续发展目标进展图（2020–2022 年版，复合增长率比率法）",
-        "UNSD SDG Progress Chart, 2020–2022 editions (CAGR ratio)",
-    ),
-    "method.unsd2023": (
-        "联合国统计司可持续发展目标进展评估（2023 年版起，预期进展比率法）",
-        "UNSD SDG Progress Chart, 2023 and later editions (expected-progress ratio)",
-    ),
-    "method.escap": (
-        "联合国亚太经社会预期进展指数（API）",
-        "UN ESCAP Anticipated Progress Index (API)",
-    ),
-    "method_ref.statcan": _same(
-        "Statistics Canada, SDG data hub — Methodology, "
-        "https://sdgcif-data-canada-oddcic-donnee.github.io/methodology/; Open SDG, Progress "
-        "methodology, https://open-sdg.readthedocs.io/en/latest/progress-methodology/",
-    ),
-    "method_ref.unsd2022": _same(
-        "UN DESA/UNSD, Sustainable Development Goals Progress Chart — Technical Note "
-        "(2020–2022 editions), section II.",
-    ),
-    "method_ref.unsd2023": _same(
-        "UN DESA/UNSD, Progress Chart Technical Note 2023, "
-        "https://unstats.un.org/sdgs/files/report/2023/Progress_Chart_Technical_Note_2023.pdf",
-    ),
-    "method_ref.escap": _same(
-        "UN ESCAP, Asia-Pacific SDG Progress Assessment methodology, "
-        "https://data.unescap.org/resource-guides/progress-assessment-methodology",
-    ),
     # method categories: Statistics Canada
-    "category.statcan.target_achieved": ("已达标", "Target achieved"),
-    "category.statcan.on_track": ("按期推进", "On track"),
-    "category.statcan.acceleration_needed": (
-        "有进展但需加快",
-        "Progress made, acceleration needed",
-    ),
-    "category.statcan.limited_progress": ("进展有限", "Limited progress"),
-    "category.statcan.deterioration": ("恶化", "Deterioration"),
-    "category.statcan.insufficient_data": ("数据不足", "Insufficient data"),
     "category_desc.statcan.target_achieved": (
         "最新值已达到目标。",
         "The latest value meets the target.",
@@ -282,12 +239,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Fewer than two years of data.",
     ),
     # UNSD 2020–2022
-    "category.unsd2022.target_met": ("已达标", "Target met"),
-    "category.unsd2022.substantial_progress": ("进展显著", "Substantial progress / on track"),
-    "category.unsd2022.fair_progress": ("有一定进展但需加快", "Fair progress, acceleration needed"),
-    "category.unsd2022.limited_or_no_progress": ("进展有限或无进展", "Limited or no progress"),
-    "category.unsd2022.deterioration": ("恶化", "Deterioration"),
-    "category.unsd2022.insufficient_data": ("数据不足", "Insufficient data"),
     "category_desc.unsd2022.target_met": (
         "最新值已达到目标。",
         "The latest value meets the target.",
@@ -307,13 +258,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Fewer than two years of data.",
     ),
     # UNSD 2023+
-    "category.unsd2023.target_met_or_on_track": ("已达标或按期推进", "Target met or on track"),
-    "category.unsd2023.fair_progress_acceleration_needed": (
-        "有一定进展但需加快",
-        "Fair progress, acceleration needed",
-    ),
-    "category.unsd2023.stagnation_or_regression": ("停滞或倒退", "Stagnation or regression"),
-    "category.unsd2023.insufficient_data": ("数据不足", "Insufficient data"),
     "category_desc.unsd2023.target_met_or_on_track": (
         "按实际速度外推，到目标年份可完成所需进展的 95% 以上，或已达标。",
         "Extrapolated at the observed pace, at least 95% of the required progress is made by "
@@ -332,10 +276,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Fewer than two years of data.",
     ),
     # ESCAP
-    "category.escap.maintain": ("保持", "Maintain progress"),
-    "category.escap.accelerate": ("加快", "Accelerate progress"),
-    "category.escap.reverse": ("扭转趋势", "Reverse the trend"),
-    "category.escap.insufficient_data": ("数据不足", "Insufficient data"),
     "category_desc.escap.maintain": (
         "预测值在目标年份达到目标。",
         "The projected value reaches the target by the target year.",
@@ -517,6 +457,20 @@ def note_text(group: NoteGroup, parts: Iterable[tuple[str, Mapping[str, object]]
         return fallback
     return ("；" if lang == "zh" else "; ").join(texts)
 
+
+
+def _from_methods() -> None:
+    """Method names, references and category labels come from the method registry itself."""
+    from ..evaluate.methods import METHODS
+
+    for name, info in METHODS.items():
+        _STRINGS[f"method.{name}"] = (info.title.zh, info.title.en)
+        _STRINGS[f"method_ref.{name}"] = _same(info.reference)
+        for code, label in info.categories.items():
+            _STRINGS[f"category.{name}.{code}"] = (label.zh, label.en)
+
+
+_from_methods()
 
 def t(key: str, lang: Lang) -> str:
     """The label for ``key``; a missing key is a programming error and raises KeyError."""
