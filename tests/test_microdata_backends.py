@@ -281,3 +281,38 @@ def test_matrix_route_equals_the_join(files: tuple[Path, Path], formulas: dict[s
                                                           nan_ok=True), (by, j)
             assert _value(m["se"]) == pytest.approx(_value(j["se"]), rel=1e-7,
                                                     abs=REL * scale, nan_ok=True), (by, j)
+
+
+def test_stored_replicate_weights_equal_the_draw(engine: Engine,
+                                                 files: tuple[Path, Path]) -> None:
+    """A design stored with the sample gives the on-the-fly draw's numbers on every engine."""
+    from mic2025.microdata.design import replicate_design
+
+    design = replicate_design(pq.read_table(files[1]), 15, seed=7)
+    stored = engine.bootstrap(files[1], BOOT_FORMULAS, by=("year",), design=design)
+    drawn = engine.bootstrap(files[1], BOOT_FORMULAS, by=("year",), replicates=15, seed=7)
+    for s, d in zip(stored.to_pylist(), drawn.to_pylist(), strict=True):
+        assert [s[k] for k in ("year", "indicator", "n_units", "replicates")] == \
+            [d[k] for k in ("year", "indicator", "n_units", "replicates")]
+        for k in ("estimate", "se", "ci_low", "ci_high"):
+            assert _value(s[k]) == pytest.approx(_value(d[k]), rel=REL), (engine.name, k, d)
+
+
+def test_fast_route_equals_the_join_on_stored_weights(files: tuple[Path, Path],
+                                                      formulas: dict[str, str]) -> None:
+    """Stored replicate weights, missing values and zero denominators included: 1e-9."""
+    from mic2025.microdata.design import replicate_design
+    from mic2025.microdata.replicates import bootstrap_matrix
+
+    design = replicate_design(pq.read_table(files[1]), 20, seed=11)
+    for by in [(), ("year",), ("year", "province", "division")]:
+        join = variance.bootstrap(files[1], formulas, by=by, design=design).to_pylist()
+        fast = bootstrap_matrix(files[1], formulas, by=by, design=design).to_pylist()
+        assert len(join) == len(fast)
+        for j, m in zip(join, fast, strict=True):
+            assert [j[k] for k in (*by, "indicator", "n_units", "replicates")] == \
+                [m[k] for k in (*by, "indicator", "n_units", "replicates")]
+            scale = abs(_value(j["estimate"])) if j["estimate"] is not None else 1.0
+            for k in ("estimate", "se", "ci_low", "ci_high"):
+                assert _value(m[k]) == pytest.approx(_value(j[k]), rel=REL, abs=REL * scale,
+                                                     nan_ok=True), (by, k, j)

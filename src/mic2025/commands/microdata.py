@@ -3,7 +3,9 @@
 ::
 
     mic2025 microdata generate --out data/ --enterprises 20000 --years 2015-2025 --sample 3000
+                               --replicates 200
     mic2025 microdata validate data/sample.parquet
+    mic2025 microdata replicates data/sample.parquet --replicates 200 --seed 3
     mic2025 microdata estimate data/sample.parquet --by province --replicates 200 --store
 
 Exit status: 0 on success, 3 when a file is rejected by validation (every problem listed with
@@ -129,12 +131,16 @@ def microdata() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--nonresponse/--full-response", default=True, show_default=True,
               help="Add a 'responding' column to the sample (smaller firms respond less).")
+@click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
+              help="Rao–Wu bootstrap replicate weights made with the sample and stored as "
+              "sample_replicates.parquet (seed: --seed + 3; 0: none).")
 @_fail_cleanly
 def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, seed: int,
-             nonresponse: bool) -> None:
+             nonresponse: bool, replicates: int) -> None:
     """Write a SYNTHETIC population and a stratified sample (not real enterprises)."""
     import pyarrow.parquet as pq
 
+    from ..microdata.design import design_units, replicate_design, replicates_path, write_design
     from ..microdata.generate import (
         draw_sample,
         generate_population,
@@ -167,11 +173,57 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
                 sample = simulate_nonresponse(sample, seed=seed + 2)
             write_parquet(sample, out / "sample.parquet")
             bar.advance(task)
+            if replicates:
+                task = bar.add_task("replicate weights", total=1)
+                design = replicate_design(sample, replicates, seed=seed + 3)
+                reps_path = write_design(design, design_units(sample),
+                                         replicates_path(out / "sample.parquet"),
+                                         sample_metadata=sample.schema.metadata)
+                bar.advance(task)
     click.echo(f"{path}: {pop.num_rows} rows ({enterprises} enterprises × {len(years)} years)"
                " — SYNTHETIC")
     if sample_size:
         click.echo(f"{out / 'sample.parquet'}: {sample.num_rows} rows "
                    f"({sample_size} per year asked) — SYNTHETIC")
+        if replicates:
+            click.echo(f"{reps_path}: {replicates} Rao–Wu replicate weights for "
+                       f"{design.units} {'responding ' if nonresponse else ''}units "
+                       f"(seed {seed + 3}) — SYNTHETIC")
+
+
+# ---------------------------------------------------------------------------- replicates
+
+
+@microdata.command("replicates")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replicates", "count", default=200, show_default=True,
+              type=click.IntRange(1), help="Rao–Wu bootstrap replicates to draw.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the draw.")
+@click.option("--responding", default="responding", show_default=True,
+              help="Non-response flag column; when the sample has it, the design covers the "
+              "responding units.")
+@click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False),
+              help="Where to write; default: <stem>_replicates.parquet next to the sample.")
+@_fail_cleanly
+def replicates_command(path: str, count: int, seed: int, responding: str,
+                       out_file: str | None) -> None:
+    """Draw a sample's replicate design once and store it next to the sample."""
+    import pyarrow.parquet as pq
+
+    from ..microdata.design import design_units, replicate_design, replicates_path, write_design
+    from ..microdata.generate import is_synthetic
+    from ..microdata.schema import check
+
+    if is_synthetic(path):
+        click.echo(SYNTHETIC_BANNER, err=True)
+    check(path)
+    sample = pq.read_table(path)
+    design = replicate_design(sample, count, seed=seed, responding=responding)
+    out = write_design(design, design_units(sample, responding=responding),
+                       out_file or replicates_path(path), responding=responding,
+                       sample_metadata=sample.schema.metadata)
+    click.echo(f"{out}: {design.replicates} Rao–Wu replicate weights for {design.units} units "
+               f"(seed {seed}, fingerprint {design.fingerprint[:12]}…)")
 
 
 # ---------------------------------------------------------------------------- validate
@@ -212,11 +264,17 @@ def validate(path: str, limit: int) -> None:
 @click.option("--weighted/--census", default=None,
               help="Use the design weights (a sample) or not (a census); default: weighted "
               "when the file has design weights.")
-@click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
-              help="Bootstrap replicates for the intervals of a weighted estimate (0: none).")
+@click.option("--replicates", default=None, type=click.IntRange(0),
+              help="Bootstrap replicates for the intervals of a weighted estimate (0: none); "
+              "default: the stored replicate weights' number, else 200.")
+@click.option("--replicate-weights", "replicate_weights", default="auto", show_default=True,
+              metavar="auto|none|FILE",
+              help="Stored replicate weights: auto uses <stem>_replicates.parquet next to the "
+              "file when it exists; none draws them on the fly.")
 @click.option("--level", default=0.95, show_default=True, type=click.FloatRange(0.5, 0.999),
               help="Confidence level of the intervals.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Bootstrap seed.")
+@click.option("--seed", default=None, type=int,
+              help="Bootstrap seed when drawing on the fly (default 0).")
 @click.option("--min-units", default=3, show_default=True, type=click.IntRange(1),
               help="Suppress a cell resting on fewer units.")
 @click.option("--max-cv", default=0.30, show_default=True, type=click.FloatRange(0),
@@ -235,8 +293,9 @@ def validate(path: str, limit: int) -> None:
 @click.option("--plan", "plan_file", default=None, type=click.Path(dir_okay=False),
               help="Plan file (YAML); default: the bundled Made in China 2025.")
 @_fail_cleanly
-def estimate(path: str, engine: str, by_text: str, weighted: bool | None, replicates: int,
-             level: float, seed: int, min_units: int, max_cv: float, responding: str,
+def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
+             replicates: int | None, replicate_weights: str, level: float, seed: int | None,
+             min_units: int, max_cv: float, responding: str,
              fmt: str, out_file: str | None, store: bool, db: str | None,
              plan_file: str | None) -> None:
     """Estimate every plan indicator with a formula, per year (and --by groups)."""
@@ -278,9 +337,16 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None, replic
         if weighted and responding in columns:
             source = adjust_for_nonresponse(path, responding=responding)
             adjusted = True
+        design = None
+        if weighted and replicates != 0:
+            design = _stored_design(path, replicate_weights, replicates, seed)
+        if design is not None:
+            replicates, seed = design.replicates, design.seed
+        replicates = 200 if replicates is None else replicates
+        seed = 0 if seed is None else seed
         bar.update(task, advance=1, description=f"estimate on {engine}")
         estimates = _estimate(source, formulas, by, engine, bool(weighted), replicates, level,
-                              seed)
+                              seed, design)
         bar.update(task, advance=1, description="suppress")
         rule = SuppressionRule(min_units, max_cv if weighted and replicates else None)
         cells = suppress(estimates, rule)
@@ -308,8 +374,39 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None, replic
                        err=True)
 
 
+def _stored_design(path: str, choice: str, replicates: int | None, seed: int | None) -> Any:
+    """The replicate design to use (``--replicate-weights``), or None to draw on the fly."""
+    from ..microdata.design import read_design, replicates_path
+
+    if choice == "none":
+        return None
+    if choice == "auto":
+        candidate = replicates_path(path)
+        if not candidate.exists():
+            return None
+    else:
+        candidate = Path(choice)
+        if not candidate.is_file():
+            raise click.BadParameter(f"{choice} does not exist", param_hint="--replicate-weights")
+    design = read_design(candidate)
+    if seed is not None and seed != design.seed:
+        raise click.UsageError(
+            f"--seed {seed} differs from the seed of the stored replicate weights in "
+            f"{candidate} ({design.seed}); pass --replicate-weights none to draw on the fly")
+    if replicates is not None and replicates > design.replicates:
+        raise click.UsageError(
+            f"--replicates {replicates}: the stored replicate weights in {candidate} have "
+            f"{design.replicates}; pass --replicate-weights none to draw {replicates} on the fly")
+    if replicates is not None and replicates < design.replicates:
+        design = design.first(replicates)
+    click.echo(f"replicate weights: {design.replicates} stored with the sample in {candidate} "
+               f"(seed {design.seed})", err=True)
+    return design
+
+
 def _estimate(source: Any, formulas: dict[str, str], by: Sequence[str], engine: str,
-              weighted: bool, replicates: int, level: float, seed: int) -> pa.Table:
+              weighted: bool, replicates: int, level: float, seed: int,
+              design: Any = None) -> pa.Table:
     from ..microdata.adjust import long_estimates
 
     if engine == "spark":
@@ -319,7 +416,7 @@ def _estimate(source: Any, formulas: dict[str, str], by: Sequence[str], engine: 
                                                               "local[2]"))
         if weighted and replicates:
             return backend.bootstrap(source, formulas, by=by, replicates=replicates,
-                                     level=level, seed=seed, spark=session)
+                                     level=level, seed=seed, spark=session, design=design)
         return long_estimates(backend.compute(source, formulas, by=by, weighted=weighted,
                                               spark=session), by)
     from ..microdata.engine import compute
@@ -327,7 +424,7 @@ def _estimate(source: Any, formulas: dict[str, str], by: Sequence[str], engine: 
 
     if weighted and replicates:  # the matrix route: the join's numbers, several times faster
         return bootstrap_matrix(source, formulas, by=by, replicates=replicates, level=level,
-                                seed=seed)
+                                seed=seed, design=design)
     return long_estimates(compute(source, formulas, by=by, weighted=weighted), by)
 
 

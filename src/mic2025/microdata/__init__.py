@@ -8,6 +8,7 @@ engine, and replicate variance.
 * :mod:`.engine` — every plan indicator with a formula, grouped, in one SQL query;
 * :mod:`.variance` — Rao–Wu rescaling bootstrap replicate weights, standard errors, intervals
   (replicate-weight join); :mod:`.replicates` — the same by matrix products, faster;
+  :mod:`.design` — the replicate design made once with the sample and stored next to it;
 * :mod:`.spark` — the same queries on PySpark (local mode or a cluster);
 * :mod:`.adjust` — non-response adjustment of weights, small-cell suppression;
 * :mod:`.publish` — estimates into the evidence store as observations with intervals.

@@ -34,6 +34,9 @@ Sample (:func:`draw_sample`)
     97, 558–625; Cochran 1977, *Sampling Techniques*, §5.5) or proportionally, with at least
     two units per stratum (so that the bootstrap can resample) and never more than N_h.
     ``inclusion_probability`` = n_h/N_h, ``design_weight`` = N_h/n_h, ``stratum_size`` = N_h.
+    The replicate design (Rao–Wu bootstrap multiplicities) is made for the sample by
+    :func:`mic2025.microdata.design.replicate_design` once non-response is known (it covers
+    the respondents) and stored next to it; ``mic2025 microdata generate`` does both.
 
 Everything is vectorised numpy; 500,000 enterprises × 11 years take seconds.
 """

@@ -2,21 +2,25 @@
 
 Every indicator formula is a function of a few weighted group totals — ``sum(x)`` is
 Σ w·x, ``count()`` is Σ w, ``count_if(c)`` is Σ w·[c], ``mean(x)`` is Σ w·x / Σ w·[x present]
-(``min``/``max`` ignore weights). A replicate changes only the weights, w*_r = a + b·r_r
-(:func:`.variance.replicate_units`), so each total of replicate r in group g is
+(``min``/``max`` ignore weights). A replicate changes only the weights, w*_b = a + c·r_b
+(a = w·(1 − λ_h), c = w·λ_h·n_h/m_h; :mod:`.design`), so the k totals of every replicate in
+group g are
 
-    T_r,g = Σ_{i∈g} a_i·v_i + Σ_{i∈g} r_r,i · (b_i·v_i),
+    T_g = Σ_{i∈g} a_i·v_i (the same for every replicate) + R_gᵀ · (c ∘ V)_g,
 
-a dense (replicates × units) by (units × totals) matrix product per group. The per-unit
-values v_i come from DuckDB in one query compiled by the same formula compiler (each
-aggregate of each formula evaluated per row), so missing values, ``where`` filters and
-``NULLIF`` divisions mean exactly what they mean in SQL; the formula is then evaluated over
-the totals with the same rules (a zero denominator gives a missing value). The replicate
-multiplicities are the same draws as the join route's, so both routes give the same
-standard errors; the tests check that they agree to 1e-9.
+with V the (units × k) matrix of per-unit values and R_g the group's (units × replicates)
+multiplicities: one dense matrix product per group (in chunks of a few thousand units, the
+int8 multiplicities widened to float64 chunk by chunk). The per-unit values come from DuckDB
+in ONE projection over the sample — each aggregate's argument compiled to SQL by the same
+compiler (:func:`mic2025.formula.to_sql`), so missing values, ``where`` filters and
+``NULLIF`` divisions mean exactly what they mean in the grouped query — with the group
+numbered by ``DENSE_RANK`` in the order the grouped query sorts groups; the formula is then
+evaluated over the totals with the same rules (a zero denominator gives a missing value).
 
-This route is for samples: it holds the (replicates × units) multiplicities in memory
-(2 bytes each: 200 replicates × 330,000 units ≈ 130 MB).
+Replicates come from a stored design (``design=``, drawn once with the sample; see
+:mod:`.design`) or are drawn on the fly with the same function and seed, units in row order,
+so the join route and this one give the same standard errors (the tests check 1e-9). The
+multiplicities take R bytes per unit (200 replicates × 330,000 units = 66 MB).
 """
 
 from __future__ import annotations
@@ -26,13 +30,18 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, parse, to_text
+from ..formula import DIALECTS, Aggregate, BinaryOp, Expr, Negate, Number, parse, to_sql
 from ..plan import Plan
-from .engine import EngineError, build_query, plan_formulas
+from .design import ReplicateDesign, fingerprint, rao_wu_draw
+from .engine import EngineError, _group_sql, plan_formulas
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
-from .variance import replicate_units, summarise
+from .variance import summarise
+
+#: units per matrix product (a chunk of int8 multiplicities widened to float64: 6.5 MB)
+CHUNK = 4096
 
 
 def _aggregates(tree: Expr) -> list[Aggregate]:
@@ -44,11 +53,6 @@ def _aggregates(tree: Expr) -> list[Aggregate]:
     if isinstance(tree, BinaryOp):
         return _aggregates(tree.left) + _aggregates(tree.right)
     return []
-
-
-def _floats(column: np.ndarray) -> np.ndarray:
-    """A fetched column as float64 with NaN for NULL (DuckDB returns NULLs as a masked array)."""
-    return np.ma.filled(np.ma.asarray(column).astype(np.float64), np.nan)
 
 
 def _group_value(tree: Expr, totals: Mapping[Aggregate, np.ndarray]) -> np.ndarray:
@@ -67,6 +71,85 @@ def _group_value(tree: Expr, totals: Mapping[Aggregate, np.ndarray]) -> np.ndarr
         return a + b if tree.op == "+" else a - b if tree.op == "-" else a * b
 
 
+
+def _row_sql(agg: Aggregate) -> str:
+    """The value one unit contributes to an aggregate (its aggregate over a group of one)."""
+    if agg.func == "count":
+        return "CAST(1 AS DOUBLE)"
+    assert agg.arg is not None
+    if agg.func == "count_if":
+        return f"CASE WHEN {to_sql(agg.arg)} THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END"
+    value = f"CAST({to_sql(agg.arg)} AS DOUBLE)"
+    if agg.where is not None:
+        value = f"CASE WHEN {to_sql(agg.where)} THEN {value} END"
+    return value
+
+
+def _floats(column: pa.ChunkedArray) -> np.ndarray:
+    """A fetched DOUBLE column as float64 with NaN for NULL."""
+    return np.asarray(column.to_numpy(), dtype=np.float64)
+
+
+def group_ids(keys: Sequence[pa.ChunkedArray], n: int
+              ) -> tuple[np.ndarray, list[tuple[object, ...]]]:
+    """Group number of every unit and the groups' keys, numbered in the order SQL's
+    ``ORDER BY`` sorts them (ascending, missing values last), as the grouped query does."""
+    if not keys:
+        return np.zeros(n, dtype=np.int64), [()]
+    code = np.zeros(n, dtype=np.int64)
+    for column in keys:
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        values = encoded.dictionary.to_pylist()
+        rank = np.empty(len(values) + 1, dtype=np.int64)
+        rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+        rank[-1] = len(values)  # a missing key sorts last
+        index = np.asarray(encoded.indices.fill_null(len(values)).to_numpy(), dtype=np.int64)
+        code = code * (len(values) + 1) + rank[index]
+    _, first, gid = np.unique(code, return_index=True, return_inverse=True)
+    labels = [column.take(pa.array(first)).to_pylist() for column in keys]
+    return gid.ravel().astype(np.int64), list(zip(*labels, strict=True))
+
+
+def replicate_totals(values: np.ndarray, gid: np.ndarray, n_groups: int, weights: np.ndarray,
+                     a: np.ndarray, c: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Weighted group totals of every column of ``values`` (units × k, no NaN): index 0 with
+    ``weights`` (the full sample), 1…R with a + c·r[:, b] (replicate b); shape
+    (R + 1, groups, k). ``r`` holds the multiplicities unit-major (units × R)."""
+    n, k = values.shape
+    replicates = r.shape[1]
+    if n == 0 or k == 0:
+        return np.zeros((replicates + 1, n_groups, k))
+    if np.all(gid[1:] >= gid[:-1]):  # groups already contiguous (a year-major sample by year)
+        order = None
+        sorted_gid = gid
+    else:
+        order = np.argsort(gid, kind="stable")
+        sorted_gid = gid[order]
+    bounds = np.searchsorted(sorted_gid, np.arange(n_groups + 1))
+    starts = bounds[:-1]
+
+    def by_group(x: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(x if order is None else x[order], starts, axis=0)
+
+    scaled = c[:, None] * values
+    if order is not None:  # group by group: sort the units once
+        scaled, r = scaled[order], r[order]
+    # group-major while accumulating, so that each group's block is contiguous
+    products = np.empty((n_groups, replicates, k))
+    for g in range(n_groups):
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        np.matmul(r[lo:min(hi, lo + CHUNK)].T.astype(np.float64), scaled[lo:min(hi, lo + CHUNK)],
+                  out=products[g])
+        for start in range(lo + CHUNK, hi, CHUNK):
+            stop = min(start + CHUNK, hi)
+            products[g] += r[start:stop].T.astype(np.float64) @ scaled[start:stop]
+    products += by_group(a[:, None] * values)[:, None, :]  # Σ a·v: the same in every replicate
+    totals = np.empty((replicates + 1, n_groups, k))
+    totals[0] = by_group(weights[:, None] * values)
+    totals[1:] = products.transpose(1, 0, 2)
+    return totals
+
+
 def bootstrap_matrix(
     source: Source,
     formulas: Plan | Mapping[str, str],
@@ -78,9 +161,13 @@ def bootstrap_matrix(
     seed: int = 0,
     weight_column: str = "design_weight",
     con: duckdb.DuckDBPyConnection | None = None,
+    design: ReplicateDesign | None = None,
 ) -> pa.Table:
     """Rao–Wu bootstrap by matrix products; same arguments and result as
-    :func:`.variance.bootstrap` (see the module docstring)."""
+    :func:`.variance.bootstrap` (see the module docstring). With ``design`` (stored
+    replicate weights) nothing is drawn: ``replicates``, ``seed`` and ``fpc`` are the
+    design's, and a design made for other units is refused
+    (:class:`~.design.DesignMismatch`)."""
     con, source = own_connection(con, source)
     chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
     if not chosen:
@@ -93,33 +180,43 @@ def bootstrap_matrix(
     fields = [f for f in FIELD_NAMES if f in present]
     trees = {ident: parse(text, fields) for ident, text in chosen.items()}
     aggs = list(dict.fromkeys(a for t in trees.values() for a in _aggregates(t)))
-    # per-unit value of every aggregate: the aggregate over a group of one row
-    per_row = {f"__v{j}": to_text(a) for j, a in enumerate(aggs)}
     use_fpc = fpc and "stratum_size" in present
     year_sql = "year" if "year" in present else "NULL"
-    design = [("__h", f"CAST({year_sql} AS VARCHAR) || '|' || CAST(stratum AS VARCHAR)"),
-              ("__w", f'CAST("{weight_column}" AS DOUBLE)'),
-              ("__n", "CAST(stratum_size AS DOUBLE)" if use_fpc else "CAST(NULL AS DOUBLE)")]
-    query = build_query(per_row, from_sql, by=by, fields=fields,
-                        extra_keys=[(ROW_COLUMN, ROW_COLUMN), *design])
-    # the query orders by row number first: units come in row order, as the join route's
-    units = con.sql(query).fetchnumpy()
-    n = len(units[ROW_COLUMN])
-    weights = np.asarray(units["__w"], dtype=np.float64)
-    parts, counts = replicate_units(
-        np.asarray(units[ROW_COLUMN]), np.asarray(units["__h"], dtype=str), weights,
-        np.asarray(units["__n"], dtype=np.float64) if use_fpc else None, replicates,
-        seed=seed)
-    a, b = parts.column("__a").to_numpy(), parts.column("__b").to_numpy()
-
-    labels = [np.asarray(units[k]) for k in by]
-    if by:
-        keys = list(zip(*(lab.tolist() for lab in labels), strict=True))
-        groups = sorted(set(keys))
-        index = {k: i for i, k in enumerate(groups)}
-        gid = np.fromiter((index[k] for k in keys), dtype=np.int64, count=n)
+    keys = _group_sql(by, DIALECTS["duckdb"]) if by else []
+    select = [ROW_COLUMN, f'CAST("{weight_column}" AS DOUBLE) AS __w']
+    if design is None:  # what the draw needs: strata and N_h
+        select += [f"CAST({year_sql} AS VARCHAR) || '|' || CAST(stratum AS VARCHAR) AS __h",
+                   "CAST(stratum_size AS DOUBLE) AS __n" if use_fpc
+                   else "CAST(NULL AS DOUBLE) AS __n"]
+    else:  # what the fingerprint needs
+        for needed in ("enterprise_id", "year"):
+            if needed not in present:
+                raise EngineError(f"stored replicate weights need a {needed!r} column in "
+                                  "the sample, to check that they belong to it")
+        select += ["CAST(enterprise_id AS VARCHAR) AS __fi", "year AS __fy",
+                   "CAST(stratum AS VARCHAR) AS __fs",
+                   ("stratum_size" if "stratum_size" in present else "NULL") + " AS __fn"]
+    select += [f'{sql} AS "{name}"' for name, sql in keys]
+    select += [f"{_row_sql(agg)} AS __v{j}" for j, agg in enumerate(aggs)]
+    # a projection keeps the scan order, which is row order; checked, sorted if not
+    units = con.sql(f"SELECT {', '.join(select)} FROM {from_sql}").to_arrow_table()
+    rows = units.column(ROW_COLUMN).to_numpy()
+    if rows.size and not np.all(rows[1:] > rows[:-1]):
+        units = units.take(pa.array(np.argsort(rows, kind="stable")))
+    n = units.num_rows
+    weights = _floats(units.column("__w"))
+    if design is None:
+        design = rao_wu_draw(np.asarray(units.column("__h").to_numpy(zero_copy_only=False),
+                                        dtype=str), replicates, seed=seed,
+                             stratum_size=_floats(units.column("__n")) if use_fpc else None)
     else:
-        groups, gid = [()], np.zeros(n, dtype=np.int64)
+        design.check(fingerprint(units.column("__fi"), units.column("__fy"),
+                                 units.column("__fs"),
+                                 units.column("__fn") if "stratum_size" in present else None),
+                     n)
+    replicates = design.replicates
+    a, c = design.parts(weights)
+    gid, groups = group_ids([units.column(name) for name, _ in keys], n)
     n_groups = len(groups)
 
     # one column per weighted total: sum/count/count_if → the value; mean → value and presence
@@ -128,7 +225,7 @@ def bootstrap_matrix(
     extreme: dict[Aggregate, np.ndarray] = {}
     present_count: dict[Aggregate, np.ndarray] = {}
     for j, agg in enumerate(aggs):
-        v = _floats(units[f"__v{j}"])
+        v = _floats(units.column(f"__v{j}"))
         has = ~np.isnan(v)
         if agg.func in ("min", "max"):
             reduce = np.fmin if agg.func == "min" else np.fmax
@@ -144,30 +241,15 @@ def bootstrap_matrix(
         else:
             slot[agg] = (len(columns) - 1, None)
     values = np.column_stack(columns) if columns else np.zeros((n, 0))
-
-    # totals: index 0 is the full sample (design weights), 1..R the replicates
-    totals = np.zeros((replicates + 1, n_groups, values.shape[1]))
-    for k in range(values.shape[1]):
-        totals[0, :, k] = np.bincount(gid, weights * values[:, k], minlength=n_groups)
-        totals[1:, :, k] = np.bincount(gid, a * values[:, k], minlength=n_groups)
-    order = np.argsort(gid, kind="stable")
-    bounds = np.searchsorted(gid[order], np.arange(n_groups + 1))
-    scaled = (b[:, None] * values)[order]
-    by_unit = np.ascontiguousarray(counts.T)  # a unit's multiplicities side by side
-    del counts
-    for g in range(n_groups):
-        lo, hi = bounds[g], bounds[g + 1]
-        if hi > lo:
-            block = by_unit[order[lo:hi]].astype(np.float64)
-            totals[1:, g, :] += block.T @ scaled[lo:hi]
+    totals = replicate_totals(values, gid, n_groups, weights, a, c, design.r)
 
     by_agg: dict[Aggregate, np.ndarray] = {}
     for agg in aggs:
         if agg in extreme:
             by_agg[agg] = np.broadcast_to(extreme[agg], (replicates + 1, n_groups))
             continue
-        first, second = slot[agg]
-        total = totals[:, :, first]
+        first_col, second = slot[agg]
+        total = totals[:, :, first_col]
         if agg.func == "mean":
             assert second is not None
             den = totals[:, :, second]
@@ -177,8 +259,8 @@ def bootstrap_matrix(
             by_agg[agg] = np.where(present_count[agg] == 0, np.nan, total)
         else:
             by_agg[agg] = total
-    result = np.stack([_group_value(trees[i], by_agg) * np.ones((replicates + 1, n_groups))
-                       for i in chosen], axis=-1)
+    result = np.empty((replicates + 1, n_groups, len(chosen)))
+    for k, ident in enumerate(chosen):
+        result[:, :, k] = _group_value(trees[ident], by_agg)
     n_units = np.bincount(gid, minlength=n_groups)
     return summarise(groups, by, list(chosen), result[0], result[1:], n_units, level)
-

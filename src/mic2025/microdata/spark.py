@@ -24,12 +24,13 @@ Sources
     the session; meant for tests and small data).
 
 The bootstrap
-    Replicate weights are drawn on the driver by :func:`.variance.replicate_units` from the
-    design columns in row order (the row order of a single Parquet file,
-    ``_metadata.row_index``), exactly as the DuckDB engine draws them, so the same seed gives
-    the same replicates in both engines. They travel to the executors as one row per unit
-    holding an array of its R multiplicities; ``posexplode`` turns that into the replicate
-    rows next to the sample row, and the one grouped query estimates every replicate at once.
+    Replicate weights are drawn on the driver by :func:`.design.rao_wu_draw` (or taken from
+    a stored design, :mod:`.design`) from the design columns in row order (the row order of
+    a single Parquet file, ``_metadata.row_index``), exactly as the DuckDB engine draws
+    them, so the same seed gives the same replicates in both engines. They travel to the
+    executors as one row per unit holding an array of its R multiplicities; ``posexplode``
+    turns that into the replicate rows next to the sample row, and the one grouped query
+    estimates every replicate at once.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ import numpy as np
 import pyarrow as pa
 
 from ..plan import Plan
+from .design import ReplicateDesign, fingerprint, rao_wu_draw
 from .engine import EngineError, build_query, plan_formulas
 from .schema import FIELD_NAMES
-from .variance import _summarise, replicate_units
+from .variance import _summarise, _units_table
 
 if TYPE_CHECKING:  # pyspark is optional at import time: the DuckDB engine never needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -211,11 +213,14 @@ def bootstrap(
     seed: int = 0,
     weight_column: str = "design_weight",
     spark: SparkSession | None = None,
+    design: ReplicateDesign | None = None,
 ) -> pa.Table:
     """Rao–Wu bootstrap estimates, SEs and intervals on Spark (see :func:`.variance.bootstrap`).
 
     The same method, seed and output as the DuckDB engine: the full sample (replicate 0)
-    and every replicate in one grouped query over the replicate-weight join.
+    and every replicate in one grouped query over the replicate-weight join. With
+    ``design`` (stored replicate weights) nothing is drawn, and a design made for other
+    units is refused.
     """
     spark = spark or spark_session()
     chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
@@ -228,18 +233,34 @@ def bootstrap(
             raise EngineError(f"the bootstrap needs a {needed!r} column in the sample")
     use_fpc = fpc and "stratum_size" in present
     year_sql = "year" if "year" in present else "NULL"
-    design = df.selectExpr(
+    selected = df.selectExpr(
         ROW_INDEX, f"concat(CAST({year_sql} AS STRING), '|', CAST(stratum AS STRING)) AS h",
         f"CAST(`{weight_column}` AS DOUBLE) AS w",
         ("CAST(stratum_size AS DOUBLE)" if use_fpc else "CAST(NULL AS DOUBLE)") + " AS big_n",
-    ).orderBy(ROW_INDEX).collect()
-    rows = np.array([r[0] for r in design], dtype=np.int64)
-    strata = np.array([r[1] for r in design], dtype=str)
-    base = np.array([r[2] for r in design], dtype=np.float64)
-    sizes = np.array([r[3] for r in design], dtype=np.float64) if use_fpc else None
-    units, counts = replicate_units(rows, strata, base, sizes, replicates, seed=seed)
-    # one array per unit: slot 0 is the full sample, slot r the multiplicity in replicate r
-    slots = np.concatenate([np.zeros((1, counts.shape[1]), dtype=np.int16), counts]).T
+    ).orderBy(ROW_INDEX)
+    design_cols = _to_arrow(selected)
+    rows = design_cols.column(ROW_INDEX).to_numpy()
+    base = np.asarray(design_cols.column("w").to_numpy(), dtype=np.float64)
+    if design is None:
+        design = rao_wu_draw(np.asarray(design_cols.column("h").to_pylist(), dtype=str),
+                             replicates, seed=seed,
+                             stratum_size=np.asarray(design_cols.column("big_n").to_numpy(),
+                                                     dtype=np.float64) if use_fpc else None)
+    else:
+        for needed in ("enterprise_id", "year"):
+            if needed not in present:
+                raise EngineError(f"stored replicate weights need a {needed!r} column in "
+                                  "the sample, to check that they belong to it")
+        size = "CAST(stratum_size AS BIGINT)" if "stratum_size" in present else "NULL"
+        keys = _to_arrow(df.selectExpr(
+            ROW_INDEX, "CAST(enterprise_id AS STRING) AS i", "CAST(year AS BIGINT) AS y",
+            "CAST(stratum AS STRING) AS s", f"{size} AS n").orderBy(ROW_INDEX))
+        design.check(fingerprint(keys.column("i"), keys.column("y"), keys.column("s"),
+                                 keys.column("n") if size != "NULL" else None), keys.num_rows)
+    units = _units_table(rows, base, design)
+    # one array per unit: slot 0 is the full sample, slot b the multiplicity in replicate b
+    slots = np.concatenate([np.zeros((design.units, 1), dtype=np.int16),
+                            design.r.astype(np.int16)], axis=1)
     offsets = pa.array(np.arange(0, slots.size + 1, slots.shape[1], dtype=np.int32))
     units = units.append_column("__r", pa.ListArray.from_arrays(offsets, pa.array(slots.ravel())))
     sample_view = _view(df, "mic2025_sample")

@@ -12,16 +12,17 @@ keeps its weights in every replicate and adds no variance, as it should. A strat
 single unit cannot be resampled: its weights are kept and it is reported in
 :attr:`ReplicateWeights.singletons`.
 
-Every indicator is re-estimated with each replicate's weights in ONE query: the replicate
-weights form a long table (replicate, row, weight) joined once to the sample, with replicate
-0 holding the design weights (the full-sample estimate). The variance is
+The multiplicities are drawn by :func:`.design.rao_wu_draw`, here on the fly or once with the
+sample and stored (:mod:`.design`; pass ``design=``). Every indicator is re-estimated with
+each replicate's weights in ONE query: the replicate weights form a long table (replicate,
+row, weight) joined once to the sample, with replicate 0 holding the design weights (the
+full-sample estimate). The variance is
 v = Σ_r (θ*_r − θ̄*)² / (R − 1) over replicates with a value, the standard error its root,
 and the interval θ̂ ± z_{1−α/2}·SE (normal approximation).
 """
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..plan import Plan
+from .design import ReplicateDesign, fingerprint, rao_wu_draw
 from .engine import EngineError, build_query, plan_formulas
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
@@ -59,46 +61,9 @@ def rao_wu_weights(
     ``stratum`` labels each unit's stratum; ``stratum_size`` (N_h per unit) turns on the
     finite-population correction. The weights form a (replicates, n) array.
     """
-    counts, base, slope, singletons = _rao_wu_parts(stratum, weights, replicates,
-                                                    stratum_size=stratum_size, seed=seed)
-    return ReplicateWeights(base + slope * counts, singletons)
-
-
-def _rao_wu_parts(
-    stratum: np.ndarray,
-    weights: np.ndarray,
-    replicates: int,
-    *,
-    stratum_size: np.ndarray | None,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Multiplicities r (replicates × n, int16) and per-unit a, b with w* = a + b·r."""
-    rng = np.random.default_rng(seed)
-    _, h = np.unique(np.asarray(stratum), return_inverse=True)
-    w = np.asarray(weights, dtype=np.float64)
-    n = len(h)
-    n_h = np.bincount(h)
-    order = np.argsort(h, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(n_h)[:-1]])
-    m_h = np.maximum(n_h - 1, 0)
-    # one slot per draw: the stratum of each of the Σ m_h draws of a replicate; a draw picks
-    # a position in the stratum-sorted order, offset by its replicate so that one bincount
-    # counts every replicate at once
-    slot_h = np.repeat(np.arange(len(n_h)), m_h)
-    picks = rng.integers(0, np.maximum(n_h[slot_h], 1), size=(replicates, slot_h.size))
-    picks += starts[slot_h]
-    picks += (n * np.arange(replicates, dtype=np.int64))[:, None]
-    in_order = np.bincount(picks.ravel(), minlength=n * replicates).astype(np.int16)
-    counts = np.empty((replicates, n), dtype=np.int16)
-    counts[:, order] = in_order.reshape(replicates, n)  # back to the caller's unit order
-    if stratum_size is None:
-        f_h = np.zeros(len(n_h))
-    else:
-        big_n = np.bincount(h, np.asarray(stratum_size, dtype=np.float64)) / n_h
-        f_h = np.clip(n_h / big_n, 0.0, 1.0)
-    lam = np.where(n_h > 1, np.sqrt(m_h * (1.0 - f_h) / np.maximum(n_h - 1, 1)), 0.0)
-    scale = np.where(m_h > 0, n_h / np.maximum(m_h, 1), 0.0)
-    return counts, w * (1.0 - lam[h]), w * lam[h] * scale[h], int((n_h == 1).sum())
+    drawn = rao_wu_draw(stratum, replicates, stratum_size=stratum_size, seed=seed)
+    a, b = drawn.parts(weights)
+    return ReplicateWeights((a[:, None] + b[:, None] * drawn.r).T, drawn.singletons)
 
 
 def replicate_units(
@@ -115,15 +80,37 @@ def replicate_units(
     ``rows`` identifies each unit (its row number), in the order the draws are made; every
     engine passes the units in row order, so the same seed gives the same replicates in
     DuckDB and in Spark. Returns the table (``__urow``, ``__a``, ``__b``, ``__w0``) with
-    w*_r = a + b·r_r, and the multiplicities r as a (replicates × units) int16 array.
+    w*_r = a + b·r_r, and the multiplicities r as a (replicates × units) array (a view of
+    the unit-major draw).
     """
+    drawn = rao_wu_draw(np.asarray(strata, dtype=str), replicates, seed=seed,
+                        stratum_size=None if stratum_size is None else
+                        np.asarray(stratum_size, dtype=np.float64))
+    return _units_table(rows, weights, drawn), drawn.r.T
+
+
+def _units_table(rows: np.ndarray, weights: np.ndarray, design: ReplicateDesign) -> pa.Table:
     base = np.asarray(weights, dtype=np.float64)
-    counts, a, b, _ = _rao_wu_parts(np.asarray(strata, dtype=str), base, replicates,
-                                    stratum_size=None if stratum_size is None else
-                                    np.asarray(stratum_size, dtype=np.float64), seed=seed)
-    units = pa.table({"__urow": np.asarray(rows, dtype=np.int64), "__a": a, "__b": b,
-                      "__w0": base})
-    return units, counts
+    a, b = design.parts(base)
+    return pa.table({"__urow": np.asarray(rows, dtype=np.int64), "__a": a, "__b": b,
+                     "__w0": base})
+
+
+def fingerprint_sql(con: duckdb.DuckDBPyConnection, from_sql: str,
+                    present: Mapping[str, str]) -> tuple[str, int]:
+    """The fingerprint (:func:`.design.fingerprint`) of the units of ``from_sql`` in row
+    order, and their number; ``from_sql`` must have row numbers."""
+    for needed in ("enterprise_id", "year", "stratum"):
+        if needed not in present:
+            raise EngineError(f"stored replicate weights need a {needed!r} column in the "
+                              "sample, to check that they belong to it")
+    size = "stratum_size" if "stratum_size" in present else "NULL"
+    keys = con.sql(f"SELECT CAST(enterprise_id AS VARCHAR) AS i, year AS y, "
+                   f"CAST(stratum AS VARCHAR) AS s, {size} AS n FROM {from_sql} "
+                   f"ORDER BY {ROW_COLUMN}").to_arrow_table()
+    sizes = keys.column("n") if size != "NULL" else None
+    return (fingerprint(keys.column("i"), keys.column("y"), keys.column("s"), sizes),
+            keys.num_rows)
 
 
 def bootstrap(
@@ -137,14 +124,18 @@ def bootstrap(
     seed: int = 0,
     weight_column: str = "design_weight",
     con: duckdb.DuckDBPyConnection | None = None,
+    design: ReplicateDesign | None = None,
 ) -> pa.Table:
     """Estimates, bootstrap SEs and intervals for every formula and group, in one query.
 
     The sample needs ``stratum`` and ``design_weight`` (and ``stratum_size`` for the
     finite-population correction). Replicates are drawn within the strata as given, which
     for :func:`~mic2025.microdata.generate.draw_sample` are province × size class within a
-    year. Returns one row per group and indicator: the keys, ``indicator``, ``estimate``,
-    ``se``, ``ci_low``, ``ci_high``, ``replicates`` (how many gave a value).
+    year. With ``design`` (stored replicate weights, :mod:`.design`) nothing is drawn:
+    ``replicates``, ``seed`` and ``fpc`` are the design's, and a design made for other units
+    is refused (:class:`~.design.DesignMismatch`). Returns one row per group and indicator:
+    the keys, ``indicator``, ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``replicates``
+    (how many gave a value).
     """
     con, source = own_connection(con, source)
     chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
@@ -155,21 +146,27 @@ def bootstrap(
     for needed in ("stratum", weight_column):
         if needed not in present:
             raise EngineError(f"the bootstrap needs a {needed!r} column in the sample")
+    if design is not None:
+        design.check(*fingerprint_sql(con, from_sql, present))
     use_fpc = fpc and "stratum_size" in present
     size_sql = "stratum_size" if use_fpc else "NULL"
     # strata are nested in years when the sample is drawn year by year
     year_sql = "year" if "year" in present else "NULL"
-    design = con.sql(f"SELECT {ROW_COLUMN}, CAST({year_sql} AS VARCHAR) || '|' || "
-                     f"CAST(stratum AS VARCHAR), {weight_column}, {size_sql} "
-                     f"FROM {from_sql} ORDER BY {ROW_COLUMN}").fetchnumpy()
-    columns = [design[k] for k in design]
-    units, counts = replicate_units(columns[0], columns[1], columns[2],
-                                    columns[3] if use_fpc else None, replicates, seed=seed)
+    design_cols = con.sql(f"SELECT {ROW_COLUMN}, CAST({year_sql} AS VARCHAR) || '|' || "
+                          f"CAST(stratum AS VARCHAR), {weight_column}, {size_sql} "
+                          f"FROM {from_sql} ORDER BY {ROW_COLUMN}").fetchnumpy()
+    columns = [design_cols[k] for k in design_cols]
+    if design is None:
+        design = rao_wu_draw(np.asarray(columns[1], dtype=str), replicates, seed=seed,
+                             stratum_size=np.asarray(columns[3], dtype=np.float64)
+                             if use_fpc else None)
+    units = _units_table(columns[0], columns[2], design)
+    replicates = design.replicates
     n = units.num_rows
-    long = pa.table({
-        "__rep": np.repeat(np.arange(1, replicates + 1, dtype=np.int16), n),
-        "__rrow": np.tile(units.column("__urow").to_numpy().astype(np.int32), replicates),
-        "__r": counts.ravel(),
+    long = pa.table({  # unit-major, as the design holds the multiplicities
+        "__rep": np.tile(np.arange(1, replicates + 1, dtype=np.int16), n),
+        "__rrow": np.repeat(units.column("__urow").to_numpy().astype(np.int32), replicates),
+        "__r": design.r.astype(np.int16).ravel(),
     })
     tag = uuid.uuid4().hex[:12]
     reps_name, units_name = f"__mic2025_reps_{tag}", f"__mic2025_units_{tag}"
@@ -223,25 +220,33 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
     ``ci_high``, ``replicates`` (how many gave a value) and ``n_units`` (sample rows).
     """
     z = NormalDist().inv_cdf(0.5 + level / 2)
-    ok = ~np.isnan(values)
-    count = ok.sum(axis=0)
-    filled = np.where(ok, values, 0.0)
-    mean = filled.sum(axis=0) / np.maximum(count, 1)
-    dev = (np.where(ok, values - mean, 0.0) ** 2).sum(axis=0)
-    se = np.where(count > 1, np.sqrt(dev / np.maximum(count - 1, 1)), np.nan)
-    out: dict[str, list[object]] = {k: [] for k in [*by, "indicator", "estimate", "se",
-                                                    "ci_low", "ci_high", "replicates",
-                                                    "n_units"]}
-    for k, ind in enumerate(indicators):
-        for j, key in enumerate(groups):
-            for name, value in zip(by, key, strict=True):
-                out[name].append(value)
-            out["indicator"].append(ind)
-            est, s = float(estimate[j, k]), float(se[j, k])
-            out["estimate"].append(None if math.isnan(est) else est)
-            out["se"].append(None if math.isnan(s) else s)
-            out["ci_low"].append(None if math.isnan(est + s) else est - z * s)
-            out["ci_high"].append(None if math.isnan(est + s) else est + z * s)
-            out["replicates"].append(int(count[j, k]))
-            out["n_units"].append(int(n_units[j]))
+    missing = np.isnan(values)
+    if not missing.any():  # the usual case: one pass for the mean, one for the deviations
+        count = np.full(values.shape[1:], values.shape[0], dtype=np.int64)
+        se = (values.std(axis=0, ddof=1) if values.shape[0] > 1
+              else np.full(values.shape[1:], np.nan))
+    else:
+        ok = ~missing
+        count = ok.sum(axis=0)
+        mean = np.where(ok, values, 0.0).sum(axis=0) / np.maximum(count, 1)
+        dev = (np.where(ok, values - mean, 0.0) ** 2).sum(axis=0)
+        se = np.where(count > 1, np.sqrt(dev / np.maximum(count - 1, 1)), np.nan)
+    n_ind = len(indicators)
+    est = np.asarray(estimate, dtype=np.float64).reshape(len(groups), n_ind).T.ravel()
+    err = se.reshape(len(groups), n_ind).T.ravel()  # rows: indicator by indicator, then group
+    both = ~np.isnan(est + err)
+
+    def floats(x: np.ndarray, keep: np.ndarray) -> pa.Array:
+        return pa.array(np.where(keep, x, 0.0), pa.float64(), mask=~keep)
+
+    out: dict[str, pa.Array | list[object]] = {
+        name: [key[i] for key in groups] * n_ind for i, name in enumerate(by)}
+    out["indicator"] = pa.array(np.repeat(np.asarray(list(indicators), dtype=object),
+                                          len(groups)), pa.string())
+    out["estimate"] = floats(est, ~np.isnan(est))
+    out["se"] = floats(err, ~np.isnan(err))
+    out["ci_low"] = floats(est - z * err, both)
+    out["ci_high"] = floats(est + z * err, both)
+    out["replicates"] = pa.array(count.reshape(len(groups), n_ind).T.ravel().astype(np.int64))
+    out["n_units"] = pa.array(np.tile(np.asarray(n_units, dtype=np.int64), n_ind))
     return pa.table(out)
