@@ -7,6 +7,14 @@ workflow steps, then checks, from the database, that every accepted submission w
 exactly once (one vintage each, with exactly its rows) and none was lost.
 
     .venv/bin/python benchmarks/platform.py [--clients 200] [--rounds 3] [--db URL]
+                                            [--server inprocess|subprocess] [--workers 2]
+
+``--server inprocess`` (the default) runs the server in a thread of this process, so the
+clients and the server share one interpreter. ``--server subprocess`` starts
+``mic2025 serve --workers N`` (default 2) as a child process with a shared secret file, and
+this process only runs the clients: the latency measured is then not the clients competing
+with the server for one interpreter. The child is stopped by its PID at the end (SIGTERM,
+then SIGKILL of its own process group if it has not exited within 30 s).
 
 Everything listens on 127.0.0.1 only; loops are bounded; the store is a temporary SQLite
 file unless ``--db`` names another (a PostgreSQL URL runs the same benchmark there).
@@ -26,11 +34,15 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import argparse
 import asyncio
+import signal
 import socket
 import statistics
+import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -42,6 +54,7 @@ from mic2025.web.app import create_app
 from mic2025.web.permissions import Actor
 
 SYSTEM = Actor(id=None, username="benchmark", via="system")
+RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
 READ_PATHS = ("/", "/indicators/rd_intensity", "/api/observations?indicator=rd_intensity",
               "/api/evaluations?area=000000", "/api/indicators")
 
@@ -72,7 +85,17 @@ async def _reader(client: httpx.AsyncClient, rounds: int, out: list[float],
     for i in range(rounds):
         for path in READ_PATHS:
             start = time.perf_counter()
-            r = await client.get(path)
+            try:
+                r = await client.get(path)
+            except httpx.TransportError:
+                # a keep-alive connection the server closed as it was reused: a GET is safe
+                # to send again, as browsers do (counted, and printed at the end)
+                RETRIED.append(path)
+                try:
+                    r = await client.get(path)
+                except httpx.TransportError as exc:
+                    failures.append(f"GET {path}: {exc!r}")
+                    continue
             out.append(time.perf_counter() - start)
             if r.status_code != 200:
                 failures.append(f"GET {path}: {r.status_code}")
@@ -82,6 +105,15 @@ async def _reader(client: httpx.AsyncClient, rounds: int, out: list[float],
 async def _province(client: httpx.AsyncClient, area: str, year: int, editor: str,
                     approver: str, out: list[float], accepted: dict[str, int],
                     failures: list[str]) -> None:
+    try:
+        await _province_steps(client, area, year, editor, approver, out, accepted, failures)
+    except httpx.TransportError as exc:  # reported; a POST is never sent twice
+        failures.append(f"{area}: {exc!r}")
+
+
+async def _province_steps(client: httpx.AsyncClient, area: str, year: int, editor: str,
+                          approver: str, out: list[float], accepted: dict[str, int],
+                          failures: list[str]) -> None:
     start = time.perf_counter()
     r = await client.post("/api/submissions", headers={"Authorization": f"Bearer {editor}"},
                           data={"area": area, "year": str(year)},
@@ -122,16 +154,82 @@ async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str
     return reads, workflow, accepted, failures, elapsed
 
 
+@contextmanager
+def _in_process(app: object) -> Iterator[str]:
+    """The server in a thread of this process."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,  # type: ignore[arg-type]
+                                           log_level="warning", backlog=4096))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.02)
+    try:
+        if not server.started:
+            raise RuntimeError("the server did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+@contextmanager
+def _subprocess(url: str, folder: Path, workers: int) -> Iterator[str]:
+    """``mic2025 serve --workers N`` as a child process; stopped by its PID at the end."""
+    port = _free_port()
+    log = (folder / "server.log").open("wb")
+    cmd = [sys.executable, "-c", "import sys; from mic2025.cli import main; sys.exit(main())",
+           "serve", "--host", "127.0.0.1", "--port", str(port), "--db", url,
+           "--workers", str(workers), "--secret-file", str(folder / "secret"),
+           "--followup-dir", str(folder / "followup"), "--log-level", "warning"]
+    env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET",
+                                                            "MIC2025_SMTP_URL")}
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
+    print(f"server: pid {proc.pid}, {workers} workers, log {folder / 'server.log'}")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({proc.returncode}): "
+                                   + (folder / "server.log").read_text()[-2000:])
+            try:
+                if httpx.get(f"{base}/api/indicators", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        else:
+            raise RuntimeError("the server did not answer within 120 s")
+        yield base
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)  # uvicorn stops its workers, then itself
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the group this child leads, only
+                proc.wait(timeout=10)
+        log.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="read loops per client")
     parser.add_argument("--db", default=None, help="store URL (default: a temporary SQLite)")
+    parser.add_argument("--server", choices=("inprocess", "subprocess"), default="inprocess",
+                        help="server in this process (a thread) or `mic2025 serve` as a child")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="worker processes of the child server (--server subprocess)")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="mic2025-bench-"))
     url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
-    app = create_app(url, secret="benchmark")
+    app = create_app(url, secret="benchmark", followup_dir=str(folder / "followup"))
     engine = app.state.platform.engine
     provinces = [c.code for c in reference.areas().values()
                  if c.level == "province" and c.code[:2] not in ("71", "81", "82")]
@@ -146,27 +244,19 @@ def main() -> int:
                                               "b"))
     vintages_before = app.state.platform.store.counts()
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", backlog=4096))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        time.sleep(0.02)
-    if not server.started:
-        print("the server did not start", file=sys.stderr)
-        return 2
     year = 2024
+    serving = _in_process(app) if args.server == "inprocess" else \
+        _subprocess(url, folder, args.workers)
     try:
-        reads, workflow, accepted, failures, elapsed = asyncio.run(
-            _run(f"http://127.0.0.1:{port}", args.clients, args.rounds, tokens, year))
-    finally:
-        server.should_exit = True
-        thread.join()
+        with serving as base:
+            reads, workflow, accepted, failures, elapsed = asyncio.run(
+                _run(base, args.clients, args.rounds, tokens, year))
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
-    print(f"store: {app.state.platform.store.url}")
+    print(f"store: {app.state.platform.store.url}; server: {args.server}"
+          + (f" ({args.workers} workers)" if args.server == "subprocess" else ""))
     print(f"{args.clients} readers × {args.rounds} rounds × {len(READ_PATHS)} pages, "
           f"{len(tokens)} provinces uploading at once; wall {elapsed:.2f} s")
     print(f"reads:    n={len(reads)}  p50={_percentile(reads, 0.5) * 1000:.1f} ms  "
@@ -176,7 +266,8 @@ def main() -> int:
           f"p50={_percentile(workflow, 0.5) * 1000:.1f} ms  "
           f"p99={_percentile(workflow, 0.99) * 1000:.1f} ms")
     if reads:
-        print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms")
+        print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms; "
+              f"{len(RETRIED)} read(s) sent again after a closed keep-alive connection")
 
     # exactly once, none lost: every accepted submission has one vintage with its two rows
     store = app.state.platform.store

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -141,47 +143,146 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Inboxes:
+    """What a loopback SMTP server received: the messages, and each address's inbox."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+        self.inbox: dict[str, list[Any]] = {}
+
+
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[int, list[object]]]:
+def smtp_server() -> Iterator[tuple[int, Inboxes]]:
+    with loopback_smtp() as server:
+        yield server
+
+
+@contextmanager
+def loopback_smtp() -> Iterator[tuple[int, Inboxes]]:
+    """An aiosmtpd server on 127.0.0.1 (stopped at the end) that files by envelope."""
+    from email import message_from_bytes
+    from email.policy import default
+
     from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
 
-    received: list[object] = []
+    got = Inboxes()
 
-    class Keep(Message):
-        def handle_message(self, message: object) -> None:
-            received.append(message)
+    class Keep:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            msg = message_from_bytes(envelope.content, policy=default)
+            got.messages.append(msg)
+            for rcpt in envelope.rcpt_tos:
+                got.inbox.setdefault(rcpt, []).append(msg)
+            return "250 OK"
 
     port = _free_port()
     ctl = Controller(Keep(), hostname="127.0.0.1", port=port, ready_timeout=10)
     ctl.start()
     try:
-        yield port, received
+        yield port, got
     finally:
         ctl.stop()
 
 
-def test_notify_sends_through_a_local_smtp_server(smtp_server: tuple[int, list[object]]) -> None:
-    port, received = smtp_server
-    w = warn.EarlyWarning(key="k", rule="r", kind="falling", severity="warning", subject="s",
-                      subject_name=warn.Text(zh="合格率", en="pass rate"), area="000000",
-                      period="2025", owner=warn.Text(zh="市场监管总局", en="SAMR"),
-                      message=warn.Text(zh="合格率下降", en="pass rate fell"))
+def _warning(key: str, owner: warn.Text, text: str, area: str = "000000") -> warn.EarlyWarning:
+    return warn.EarlyWarning(key=key, rule="r", kind="falling", severity="warning", subject="s",
+                             subject_name=warn.Text(zh="合格率", en="pass rate"), area=area,
+                             period="2025", owner=owner, message=warn.Text(zh=text, en=text))
+
+
+TWO_OWNERS = """schema_version: 1
+placeholder: true
+copy: [archive@example.org]
+owners:
+  - id: samr
+    name: {zh: 市场监管总局, en: SAMR}
+    to: [samr-a@example.org, samr-b@example.org]
+  - id: ndrc
+    name: {zh: 国家发展改革委, en: NDRC}
+    to: [ndrc@example.org]
+"""
+
+
+def test_each_owner_receives_only_its_own_warnings(
+        tmp_path: Path, smtp_server: tuple[int, Inboxes]) -> None:
+    port, got = smtp_server
+    (tmp_path / "owners.yaml").write_text(TWO_OWNERS, encoding="utf-8")
+    owners = warn.load_owners(tmp_path / "owners.yaml")
+    w_samr = _warning("k1", warn.Text(zh="市场监管总局", en="SAMR"), "合格率下降")
+    w_ndrc = _warning("k2", warn.Text(zh="国家发展改革委", en="NDRC"), "产能利用率偏低")
+    n = warn.notify([w_samr, w_ndrc], f"smtp://127.0.0.1:{port}?from=m@example.org",
+                    owners=owners, timeout=5)
+    assert n == 2 and len(got.messages) == 2
+    body = {a: [m.get_content() for m in ms] for a, ms in got.inbox.items()}
+    assert set(body) == {"samr-a@example.org", "samr-b@example.org", "ndrc@example.org",
+                         "archive@example.org"}
+    for addr in ("samr-a@example.org", "samr-b@example.org"):
+        assert len(body[addr]) == 1 and "合格率下降" in body[addr][0]
+        assert "产能利用率偏低" not in body[addr][0]
+    assert len(body["ndrc@example.org"]) == 1
+    assert "产能利用率偏低" in body["ndrc@example.org"][0]
+    assert "合格率下降" not in body["ndrc@example.org"][0]
+    assert len(body["archive@example.org"]) == 2  # the copy list sees both
+    samr_msg = got.inbox["samr-a@example.org"][0]
+    assert samr_msg["To"] == "samr-a@example.org, samr-b@example.org"
+    assert samr_msg["Cc"] == "archive@example.org"
+    assert "市场监管总局" in samr_msg["Subject"]
+
+
+def test_routing_by_name_parts_province_and_fallback() -> None:
+    owners = warn.load_owners()
+    assert owners.placeholder
+    assert all(a.endswith("@example.org") for o in owners.owners for a in (*o.to, *o.cc))
+    assert not owners.unclaimed(warn.load_rules())  # every bundled rule owner has an entry
+
+    def ids(w: warn.EarlyWarning) -> list[str]:
+        return [o.id for o, _ in owners.route([w])]
+
+    both = warn.Text(zh="工业和信息化部、国家发展改革委", en="MIIT and NDRC")
+    assert ids(_warning("a", both, "x")) == ["miit", "ndrc"]
+    prov = warn.Text(zh="广东省人民政府（省级工业和信息化主管部门）", en="Guangdong government")
+    assert ids(_warning("b", prov, "x", area="440000")) == ["prov_440000"]
+    nobody = warn.Text(zh="某某委员会", en="Some committee")
+    assert ids(_warning("c", nobody, "x")) == [owners.fallback] == ["lgo"]
+    office = warn.Text(zh="国家制造强国建设领导小组办公室（工业和信息化部）",
+                       en="Office of the national leading group (MIIT)")
+    assert ids(_warning("d", office, "x")) == ["lgo"]
+
+
+def test_an_owner_file_from_the_environment_and_its_errors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = tmp_path / "owners.yaml"
+    mine.write_text(TWO_OWNERS, encoding="utf-8")
+    monkeypatch.setenv(warn.ENV_OWNERS, str(mine))
+    assert [o.id for o in warn.load_owners().owners] == ["samr", "ndrc"]
+    mine.write_text(TWO_OWNERS.replace("ndrc@example.org", "not-an-address"), "utf-8")
+    with pytest.raises(FollowupError, match="not an e-mail address"):
+        warn.load_owners()
+    mine.write_text(TWO_OWNERS.replace("id: ndrc", "id: samr"), "utf-8")
+    with pytest.raises(FollowupError, match="used twice"):
+        warn.load_owners()
+
+
+def test_notify_sends_through_a_local_smtp_server(smtp_server: tuple[int, Inboxes]) -> None:
+    port, got = smtp_server
+    w = _warning("k", warn.Text(zh="市场监管总局", en="SAMR"), "合格率下降")
+    # the bundled (placeholder) directory: SAMR's address, and to= read as a copy
     n = warn.notify([w], f"smtp://127.0.0.1:{port}?from=m@example.org&to=a@example.org,"
                          "b@example.org", timeout=5)
-    assert n == 2 and len(received) == 1
-    msg = received[0]
-    assert "a@example.org" in msg["To"]  # type: ignore[index]
-    assert "合格率下降" in msg.get_payload(decode=True).decode("utf-8")  # type: ignore[attr-defined]
+    assert n == 1 and len(got.messages) == 1
+    msg = got.messages[0]
+    assert msg["To"] == "warnings.samr@example.org"
+    assert set(got.inbox) == {"warnings.samr@example.org", "a@example.org", "b@example.org"}
+    assert "合格率下降" in msg.get_content()
     assert warn.notify([], f"smtp://127.0.0.1:{port}?to=a@example.org") == 0
     with pytest.raises(FollowupError, match="refused or did not answer"):
         warn.notify([w], f"smtp://127.0.0.1:{_free_port()}?to=a@example.org", timeout=2)
 
 
 def test_the_import_hook_prints_and_mails_new_warnings(
-        tmp_path: Path, smtp_server: tuple[int, list[object]],
+        tmp_path: Path, smtp_server: tuple[int, Inboxes],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    port, received = smtp_server
+    port, got = smtp_server
     monkeypatch.setenv(warn.ENV_SMTP, f"smtp://127.0.0.1:{port}?to=office@example.org")
     db = f"sqlite:///{tmp_path / 'hook.sqlite'}"
     csv = tmp_path / "pass-rate.csv"
@@ -193,7 +294,8 @@ def test_the_import_hook_prints_and_mails_new_warnings(
     assert r.exit_code == 0, r.output
     assert "stored as vintage" in r.output
     assert "new warning" in r.output and "市场监管总局" in r.output
-    assert "e-mailed to 1" in r.output and len(received) == 1
+    assert "1 message(s), one per owner" in r.output and len(got.messages) == 1
+    assert set(got.inbox) == {"warnings.samr@example.org", "office@example.org"}
     # importing the same file again changes nothing and warns of nothing new
     r = CliRunner().invoke(main, ["import", str(csv), "--db", db], catch_exceptions=False)
     assert "new warning" not in r.output

@@ -108,6 +108,7 @@ def test_sdmx_csv_reads_back_in_sdmx1(app: FastAPI) -> None:
     from sdmx.model import common, v30
 
     from mic2025.web import exports
+    from mic2025.web.sdmx import unit_code
 
     c = client(app)
     response = c.get("/api/export/sdmx-csv", params={"indicator": "rd_intensity"})
@@ -124,9 +125,51 @@ def test_sdmx_csv_reads_back_in_sdmx1(app: FastAPI) -> None:
     (dataset,) = message.data
     got = sorted((o.dimension["TIME_PERIOD"].value, float(o.value),
                   o.attached_attribute["UNIT_MEASURE"].value) for o in dataset.obs)
-    expected = sorted((str(o["year"]), o["value"], o["unit"]) for o in
+    expected = sorted((str(o["year"]), o["value"], unit_code(o["unit"])) for o in
                       c.get("/api/observations", params={"indicator": "rd_intensity"}).json())
     assert got == expected and len(got) >= 5
+
+
+def test_the_sdmx_structure_parses_and_codes_every_exported_value(app: FastAPI) -> None:
+    import csv as csv_module
+
+    import sdmx
+
+    from mic2025.catalogue import known_series
+
+    c = client(app)
+    r = c.get("/api/sdmx/structure")
+    assert r.status_code == 200 and r.headers["content-type"].startswith(
+        "application/vnd.sdmx.structure+xml")
+    msg = sdmx.read_sdmx(io.BytesIO(r.content))
+    dsd = msg.structure["MIC2025_OBS"]
+    assert msg.dataflow["MIC2025_OBS"].structure is dsd or \
+        msg.dataflow["MIC2025_OBS"].structure.id == "MIC2025_OBS"
+    assert [d.id for d in dsd.dimensions] == ["INDICATOR", "REF_AREA", "SECTOR", "SCOPE",
+                                               "SOURCE", "TIME_PERIOD"]
+    assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_STATUS", "VINTAGE"]
+    assert [m.id for m in dsd.measures] == ["OBS_VALUE"]
+    plan = app.state.platform.plan
+    indicators = msg.codelist["CL_INDICATOR"]
+    # generated from the plan and the catalogue: every metric, with both names
+    assert {code.id for code in indicators} == set(known_series(plan))
+    rd = indicators["rd_intensity"].name.localizations
+    assert rd["zh"] == plan.metric("rd_intensity").name.zh and rd["en"]
+    assert "440000" in msg.codelist["CL_AREA"] and "36" in msg.codelist["CL_SECTOR"]
+    # every coded value of the whole SDMX-CSV export is in its codelist
+    export = c.get("/api/export/sdmx-csv")
+    rows = list(csv_module.DictReader(io.StringIO(export.text)))
+    assert len(rows) > 100
+    coded = {"INDICATOR": "CL_INDICATOR", "REF_AREA": "CL_AREA", "SECTOR": "CL_SECTOR",
+             "UNIT_MEASURE": "CL_UNIT"}
+    for column, cl_id in coded.items():
+        codes = {code.id for code in msg.codelist[cl_id]}
+        missing = {row[column] for row in rows} - codes
+        assert not missing, f"{column} values not in {cl_id}: {sorted(missing)}"
+    flags = {code.id for code in msg.codelist["CL_OBS_STATUS"]}
+    used = {f for row in rows for f in row["OBS_STATUS"].split(";") if f}
+    assert used and used <= flags
+    assert "/api/sdmx/structure" in c.get("/openapi.json").json()["paths"]
 
 
 # ---------------------------------------------------------------------------- workflow

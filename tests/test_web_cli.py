@@ -47,3 +47,85 @@ def test_serve_is_registered_with_its_options() -> None:
     assert result.exit_code == 0
     for option in ("--host", "--port", "--db", "--demo"):
         assert option in result.output
+
+
+def test_several_workers_without_a_shared_secret_are_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MIC2025_SECRET", raising=False)
+    monkeypatch.delenv("MIC2025_SECRET_FILE", raising=False)
+    result = CliRunner().invoke(main, ["serve", "--workers", "2", "--db",
+                                       f"sqlite:///{tmp_path / 'w.sqlite'}"])
+    assert result.exit_code == 2
+    assert "MIC2025_SECRET" in result.output and "--secret-file" in result.output
+
+
+def test_the_secret_file_is_made_private_and_refused_when_readable(tmp_path: Path) -> None:
+    from mic2025.web.settings import SettingsError, secret_from_file
+
+    path = tmp_path / "secret"
+    key = secret_from_file(path, create=True)
+    assert len(key) >= 32 and (path.stat().st_mode & 0o777) == 0o600
+    assert secret_from_file(path, create=True) == key  # made once, then read
+    path.chmod(0o644)
+    with pytest.raises(SettingsError, match="chmod 600"):
+        secret_from_file(path)
+
+
+def test_forms_work_across_two_workers(tmp_path: Path) -> None:
+    """``serve --workers 2`` as a child on loopback: a CSRF token from any worker is good."""
+    import os
+    import re
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    db = f"sqlite:///{tmp_path / 'workers.sqlite'}"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET",
+                                                            "MIC2025_SECRET_FILE")}
+    log = (tmp_path / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from mic2025.cli import main; sys.exit(main())",
+         "serve", "--port", str(port), "--db", db, "--workers", "2", "--demo",
+         "--secret-file", str(tmp_path / "secret"), "--followup-dir", str(tmp_path / "fu"),
+         "--log-level", "warning"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
+            try:
+                if httpx.get(f"{base}/api/areas", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        else:
+            pytest.fail("the server did not answer within 90 s")
+        # fresh connections land on either worker; every log-in must pass the CSRF check
+        for _ in range(8):
+            with httpx.Client(base_url=base, timeout=10) as c:
+                page = c.get("/login")
+                token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
+                assert token
+            with httpx.Client(base_url=base, timeout=10, cookies=c.cookies) as c2:
+                r = c2.post("/login", data={"username": "demo-analyst",
+                                            "password": "demo-analyst-pass",
+                                            "csrf_token": token.group(1), "next": "/"})
+                assert r.status_code == 303, r.text[:300]
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        log.close()

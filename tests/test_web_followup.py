@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from mic2025.followup import warn
 from mic2025.store.platform import AuditRow
+from test_followup_warn import Inboxes, loopback_smtp
 from test_web_support import (
     add_users,
     bearer,
@@ -33,6 +34,12 @@ from test_web_support import (
     make_app,
     upload,
 )
+
+
+@pytest.fixture
+def mailbox() -> Iterator[tuple[int, Inboxes]]:
+    with loopback_smtp() as server:
+        yield server
 
 
 @pytest.fixture
@@ -205,6 +212,49 @@ def test_warnings_are_evaluated_after_every_approval_and_sent(
     # an approval that changes no warning sends nothing new
     _approve(app, tokens, value=0.2, year=2023)
     assert len(fu.raised) == 2
+
+
+def test_an_approval_mails_each_new_warning_to_its_owner_only(
+        world: tuple[FastAPI, dict[str, str]], monkeypatch: pytest.MonkeyPatch,
+        mailbox: tuple[int, Inboxes]) -> None:
+    app, tokens = world
+    port, got = mailbox
+    monkeypatch.setenv(warn.ENV_SMTP, f"smtp://127.0.0.1:{port}?from=m25@example.org")
+    for code in ("110000", "310000", "320000", "330000", "370000", "120000"):
+        app.state.platform.store.import_observations(
+            _obs(app, code, 2.5 + int(code[:2]) / 100), source_name=f"peer {code}", sha256=None,
+            kind="import", actor="test")
+    _approve(app, tokens, value=0.2)
+    raised = app.state.platform.followup.raised[0].warnings
+    gd = [w for w in raised if w.area == "440000"]
+    assert gd and got.messages
+    # Guangdong's divergence goes to Guangdong's (placeholder) address, and nowhere else
+    inbox = got.inbox["warnings.440000@example.org"]
+    assert len(inbox) == 1 and all(w.message.zh in inbox[0].get_content() for w in gd)
+    others = [m for a, ms in got.inbox.items() if a != "warnings.440000@example.org"
+              for m in ms]
+    assert not any(w.message.zh in m.get_content() for w in gd for m in others)
+
+
+def test_the_owner_directory_is_for_administrators(
+        world: tuple[FastAPI, dict[str, str]]) -> None:
+    app, tokens = world
+    c = client(app)
+    r = c.get("/api/owners", headers=bearer(tokens["admin"]))
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["placeholder"] is True and d["fallback"] == "lgo" and d["unclaimed"] == []
+    assert "copy" in d and d["file"].endswith("owners_mic2025.yaml")
+    miit = next(o for o in d["owners"] if o["id"] == "miit")
+    assert miit["name"]["zh"] == "工业和信息化部" and miit["to"] == ["warnings.miit@example.org"]
+    for who in ("analyst", "evaluator", "miit-editor", "gd-editor"):
+        assert c.get("/api/owners", headers=bearer(tokens[who])).status_code == 403
+    assert c.get("/api/owners").status_code in (401, 403)
+    log_in(c, "admin")
+    page = c.get("/admin/owners?lang=en")
+    assert page.status_code == 200 and "warnings.miit@example.org" in page.text
+    assert "placeholders" in page.text and 'href="/admin/owners"' in page.text
+    assert "/api/owners" in c.get("/openapi.json").json()["paths"]
 
 
 def _obs(app: FastAPI, area: str, value: float) -> Any:

@@ -301,7 +301,7 @@ def warnings_cmd(db: str | None, plan_file: str | None, rules_file: str | None,
         click.echo(warn.format_warnings(ws, lang) if ws else "no warnings")
     if notify:
         n = warn.notify(ws, lang=lang)
-        click.echo(f"e-mailed to {n} recipient(s)" if n else "nothing e-mailed", err=True)
+        click.echo(f"{n} message(s) e-mailed, one per owner" if n else "nothing e-mailed", err=True)
 
 
 # ---------------------------------------------------------------------------- supervision

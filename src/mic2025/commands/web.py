@@ -28,19 +28,46 @@ db_option = click.option(
               type=click.Path(file_okay=False),
               help="Folder of the follow-up records (supervision updates, evaluation rounds, "
                    "generated documents); default: MIC2025_FOLLOWUP_DIR or beside the store.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (uvicorn workers). More than one needs a shared secret: "
+                   "MIC2025_SECRET or --secret-file.")
+@click.option("--secret-file", "secret_file", envvar="MIC2025_SECRET_FILE", default=None,
+              type=click.Path(dir_okay=False),
+              help="File holding the CSRF key shared by every worker (made with a random key, "
+                   "mode 0600, when missing); default: MIC2025_SECRET_FILE.")
+@click.option("--log-level", "log_level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="uvicorn's log level (info logs every request).")
 def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: bool,
-          proxy_headers: bool, followup_dir: str | None) -> None:
+          proxy_headers: bool, followup_dir: str | None, workers: int,
+          secret_file: str | None, log_level: str) -> None:
     """Run the web platform: pages, REST API (/openapi.json), submissions and approval.
 
-    Set MIC2025_SECRET to keep CSRF tokens valid across restarts.
+    Set MIC2025_SECRET (or --secret-file) to keep CSRF tokens valid across restarts; it is
+    required with --workers above 1.
     """
+    import os
+
     import uvicorn
 
     from ..errors import Mic2025Error
-    from ..web.app import create_app
+    from ..web.app import ENV_WORKER_PLAN, create_app
+    from ..web.settings import ENV_SECRET, ENV_SECRET_FILE, secret_from_file
 
+    secret = os.environ.get(ENV_SECRET, "").strip() or None
+    if workers > 1 and not secret and not secret_file:
+        click.echo(
+            f"error: --workers {workers} needs one CSRF secret shared by every worker, or a "
+            "form opened from one worker is refused by the others. Either set "
+            "MIC2025_SECRET (e.g. export MIC2025_SECRET=$(python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')), or pass --secret-file PATH (a random key is "
+            "written there, mode 0600, if the file does not exist).", err=True)
+        sys.exit(2)
     try:
-        app = create_app(db, demo=demo, plan_file=plan_file, followup_dir=followup_dir)
+        if not secret and secret_file:
+            secret = secret_from_file(secret_file, create=True)
+        app = create_app(db, demo=demo, plan_file=plan_file, followup_dir=followup_dir,
+                         secret=secret)
     except Mic2025Error as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -50,8 +77,25 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         click.echo("demo accounts (example data only):")
         for username, password, grant, _label in DEMO_ACCOUNTS:
             click.echo(f"  {username:18} {password:22} {grant}")
-    click.echo(f"mic2025 web on http://{host}:{port}/ (store {app.state.platform.store.url})")
-    uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers, log_level="info")
+    store = app.state.platform.store
+    click.echo(f"mic2025 web on http://{host}:{port}/ (store {store.url}"
+               f"{f', {workers} workers' if workers > 1 else ''})")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers,
+                    log_level=log_level)
+        return
+    # the store is migrated, the evidence loaded and the demo accounts seeded (above, once);
+    # each worker builds its own app from the environment (mic2025.web.app.create_app_from_env)
+    folder = str(app.state.platform.followup.folder)
+    store.close()
+    os.environ["MIC2025_DB"] = store.engine.url.render_as_string(hide_password=False)
+    os.environ["MIC2025_FOLLOWUP_DIR"] = folder
+    if plan_file:
+        os.environ[ENV_WORKER_PLAN] = os.path.abspath(plan_file)
+    if secret_file and not os.environ.get(ENV_SECRET):
+        os.environ[ENV_SECRET_FILE] = os.path.abspath(secret_file)
+    uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
+                host=host, port=port, proxy_headers=proxy_headers, log_level=log_level)
 
 
 @click.group()

@@ -27,12 +27,18 @@ same while the condition lasts, so that "new since the last import" is a set dif
 :func:`evaluate_rules` runs the rules over the store; :func:`after_import` is the hook the
 importer calls after a successful import (prints the new warnings, sends them by e-mail when
 ``MIC2025_SMTP_URL`` is set); :func:`notify` sends through any SMTP server.
+
+Each warning is e-mailed to its owner only. The owner directory (:class:`OwnerDirectory`,
+bundled as ``plans/owners_mic2025.yaml`` with placeholder addresses, replaced by the file
+that ``MIC2025_OWNERS_FILE`` names) maps owner ids to names and addresses;
+:meth:`OwnerDirectory.route` finds the owners of a warning from the owner named by its rule.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 import smtplib
 import statistics
 from collections.abc import Callable, Iterable, Sequence
@@ -54,6 +60,7 @@ from ..plan import Plan, Text
 from .common import FollowupError, Model, load_yaml_model
 
 ENV_SMTP = "MIC2025_SMTP_URL"
+ENV_OWNERS = "MIC2025_OWNERS_FILE"
 Severity = Literal["notice", "warning", "serious"]
 SEVERITY_LABELS: dict[str, tuple[str, str]] = {
     "notice": ("提示", "notice"), "warning": ("预警", "warning"), "serious": ("严重", "serious"),
@@ -146,6 +153,147 @@ class EarlyWarning(BaseModel):
     message: Text
     figures: dict[str, float | str | None] = {}
     synthetic: bool = False
+
+
+# --------------------------------------------------------------------------- owner directory
+
+_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+
+
+def _addresses(v: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [a for a in v if not _ADDRESS.match(a)]
+    if bad:
+        raise ValueError(f"not an e-mail address: {', '.join(map(repr, bad))}")
+    return v
+
+
+class Owner(Model):
+    """A body that must act on warnings: its names, and where its warnings are sent."""
+
+    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    name: Text
+    aliases: tuple[str, ...] = ()
+    area: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
+    to: tuple[str, ...] = Field(min_length=1)
+    cc: tuple[str, ...] = ()
+
+    _to = field_validator("to", "cc")(_addresses)
+
+    def names(self) -> set[str]:
+        return {self.name.zh, self.name.en, *self.aliases}
+
+
+class OwnerDirectory(Model):
+    """Owner id → display names and addresses (``plans/owners_mic2025.yaml``).
+
+    A warning's owners are found from the owner text its rule names (:meth:`route`): the
+    entries whose name or alias equals that text, or one of its parts between ``、``
+    (``工业和信息化部、国家发展改革委`` is two owners); for a warning about a province, also the
+    entry of that ``area``; a warning that no entry claims goes to ``fallback``.
+    """
+
+    schema_version: Literal[1]
+    placeholder: bool = False
+    note: Text | None = None
+    fallback: str | None = None
+    copy_to: tuple[str, ...] = Field(default=(), alias="copy")
+    owners: tuple[Owner, ...] = Field(min_length=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    _copy = field_validator("copy_to")(_addresses)
+
+    @field_validator("owners")
+    @classmethod
+    def _unique(cls, v: tuple[Owner, ...]) -> tuple[Owner, ...]:
+        ids = [o.id for o in v]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"owner ids used twice: {', '.join(dupes)}")
+        seen: dict[str, str] = {}
+        for o in v:
+            for n in o.names():
+                if seen.setdefault(n, o.id) != o.id:
+                    raise ValueError(f"the name {n!r} belongs to both {seen[n]} and {o.id}")
+        areas = [o.area for o in v if o.area]
+        twice = sorted({a for a in areas if areas.count(a) > 1})
+        if twice:
+            raise ValueError(f"areas given to two owners: {', '.join(twice)}")
+        return v
+
+    def model_post_init(self, context: Any) -> None:
+        if self.fallback is not None and self.fallback not in {o.id for o in self.owners}:
+            raise FollowupError(f"owner directory: fallback {self.fallback!r} is not an owner")
+
+    def owner(self, owner_id: str) -> Owner:
+        for o in self.owners:
+            if o.id == owner_id:
+                return o
+        raise FollowupError(f"no owner {owner_id!r} in the owner directory")
+
+    def _by_name(self) -> dict[str, Owner]:
+        return {n: o for o in self.owners for n in o.names()}
+
+    def claims(self, w: EarlyWarning) -> list[Owner]:
+        """The entries that claim ``w`` (without the fallback), in directory order."""
+        names = self._by_name()
+        found: list[Owner] = []
+        for text in (w.owner.zh, w.owner.en):
+            if text.strip() in names:
+                found.append(names[text.strip()])
+        if not found:
+            for part in re.split(r"[、，,；;]", w.owner.zh):
+                if part.strip() in names:
+                    found.append(names[part.strip()])
+        if w.area and w.area != "000000":
+            found += [o for o in self.owners if o.area == w.area]
+        order = {o.id: i for i, o in enumerate(self.owners)}
+        return sorted({o.id: o for o in found}.values(), key=lambda o: order[o.id])
+
+    def route(self, warnings: Iterable[EarlyWarning]) -> list[tuple[Owner, list[EarlyWarning]]]:
+        """Each owner with the warnings it receives (a warning may go to several owners)."""
+        out: dict[str, list[EarlyWarning]] = {}
+        for w in warnings:
+            owners = self.claims(w)
+            if not owners and self.fallback:
+                owners = [self.owner(self.fallback)]
+            for o in owners:
+                out.setdefault(o.id, []).append(w)
+        return [(o, out[o.id]) for o in self.owners if o.id in out]
+
+    def unclaimed(self, rules: RuleSet) -> list[str]:
+        """Rule owners (and per-metric owners) that no entry claims: each a readable line."""
+        names = self._by_name()
+        texts: list[Text] = []
+        for r in rules.rules:
+            if r.kind == "province_divergence":
+                continue  # goes to the province's entry
+            texts.append(r.owner)
+            texts += list(getattr(r, "owners", {}).values())
+        out = []
+        for t in texts:
+            parts = [t.zh, t.en, *re.split(r"[、，,；;]", t.zh)]
+            if not any(p.strip() in names for p in parts):
+                out.append(f"no owner entry for {t.zh} / {t.en}")
+        return sorted(set(out))
+
+
+def bundled_owners_path(plan_id: str = "mic2025") -> Path:
+    return Path(str(resources.files("mic2025") / "plans" / f"owners_{plan_id}.yaml"))
+
+
+def owners_path(path: str | Path | None = None, plan_id: str = "mic2025") -> Path:
+    """Which owner directory is read: ``path``, ``$MIC2025_OWNERS_FILE``, or the bundled one."""
+    chosen = path or os.environ.get(ENV_OWNERS, "").strip()
+    if chosen:
+        return Path(chosen)
+    own = bundled_owners_path(plan_id)
+    return own if own.is_file() else bundled_owners_path()  # a plan without its own file
+
+
+def load_owners(path: str | Path | None = None, plan_id: str = "mic2025") -> OwnerDirectory:
+    """The owner directory: ``path``, else ``$MIC2025_OWNERS_FILE``, else the bundled file."""
+    return load_yaml_model(owners_path(path, plan_id), OwnerDirectory, "owner directory")
 
 
 def bundled_rules_path() -> Path:
@@ -430,13 +578,18 @@ def new_warnings(before: Iterable[EarlyWarning],
 # --------------------------------------------------------------------------- notification
 
 
-def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *, lang: str = "zh",
+def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *,
+           owners: OwnerDirectory | None = None, lang: str = "zh",
            timeout: float = 10.0) -> int:
-    """E-mail the warnings through the SMTP server of ``url`` (default ``$MIC2025_SMTP_URL``).
+    """E-mail each warning to its owners through the SMTP server of ``url``.
 
-    ``smtp://[user:password@]host[:port]?from=ADDR&to=ADDR[,ADDR…]`` (``smtps://`` for TLS,
-    ``?starttls=1`` to upgrade). One message, grouped by owner. Returns the number of
-    recipients; 0 (and nothing sent) when there is nothing to send or no URL.
+    ``url`` (default ``$MIC2025_SMTP_URL``) is
+    ``smtp://[user:password@]host[:port]?from=ADDR[&cc=ADDR,…]`` (``smtps://`` for TLS,
+    ``?starttls=1`` to upgrade). ``owners`` (default :func:`load_owners`) routes the
+    warnings: one message per owner, to that owner's addresses, with only its warnings;
+    the directory's ``copy`` list, the owner's ``cc`` and the URL's ``cc=`` (and ``to=``,
+    read as ``cc=`` since owners are routed) get a copy. Returns the number of messages
+    sent; 0 (and nothing sent) when there is nothing to send or no URL.
     """
     url = url or os.environ.get(ENV_SMTP, "").strip()
     if not warnings or not url:
@@ -444,17 +597,29 @@ def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *, lang: st
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps"):
         raise FollowupError(f"{ENV_SMTP}: scheme must be smtp or smtps, not {parts.scheme!r}")
+    if not parts.hostname:
+        raise FollowupError(f"{ENV_SMTP}: needs a host")
     query = parse_qs(parts.query)
     sender = query.get("from", ["mic2025@localhost"])[0]
-    to = [a.strip() for v in query.get("to", []) for a in v.split(",") if a.strip()]
-    if not to or not parts.hostname:
-        raise FollowupError(f"{ENV_SMTP}: needs a host and at least one ?to= address")
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = ", ".join(to)
-    msg["Subject"] = (f"mic2025 预警：{len(warnings)}条新预警" if lang == "zh"
-                      else f"mic2025 warnings: {len(warnings)} new")
-    msg.set_content(format_warnings(warnings, lang))
+    copy = [a.strip() for k in ("cc", "to") for v in query.get(k, []) for a in v.split(",")
+            if a.strip()]
+    directory = owners if owners is not None else load_owners()
+    messages = []
+    for owner, ws in directory.route(warnings):
+        cc = list(dict.fromkeys([*owner.cc, *directory.copy_to, *copy]))
+        cc = [a for a in cc if a not in owner.to]
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = ", ".join(owner.to)
+        if cc:
+            msg["Cc"] = ", ".join(cc)
+        name = owner.name.get(lang)
+        msg["Subject"] = (f"mic2025 预警：{name}，{len(ws)}条新预警" if lang == "zh"
+                          else f"mic2025 warnings for {name}: {len(ws)} new")
+        msg.set_content(format_warnings(ws, lang))
+        messages.append((msg, [*owner.to, *cc]))
+    if not messages:
+        return 0
     port = parts.port or (465 if parts.scheme == "smtps" else 25)
     smtp_cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
     try:
@@ -463,11 +628,12 @@ def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *, lang: st
                 smtp.starttls()
             if parts.username:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
-            smtp.send_message(msg)
+            for msg, rcpt in messages:
+                smtp.send_message(msg, to_addrs=rcpt)
     except (OSError, smtplib.SMTPException) as exc:
         raise FollowupError(f"warnings not sent: the SMTP server {parts.hostname}:{port} "
                             f"refused or did not answer ({exc})") from None
-    return len(to)
+    return len(messages)
 
 
 def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
@@ -487,13 +653,15 @@ def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
 def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any] = print,
                  rules_path: str | Path | None = None,
                  warnings_at: Callable[[datetime | None], list[EarlyWarning]] | None = None,
+                 owners: OwnerDirectory | None = None,
                  ) -> list[EarlyWarning]:
     """The import hook: warnings raised by this import, printed and (if configured) e-mailed.
 
     Compares the rules' result on the store just before the import's vintage with the result
     now. Never fails the import (already committed): a problem is printed as a note.
     ``warnings_at(as_of)`` (``None``: now) replaces :func:`evaluate_rules` with the caller's
-    own, cached, evaluation of the rules (the web platform's).
+    own, cached, evaluation of the rules (the web platform's). ``owners`` is the owner
+    directory the e-mails are routed by (default: :func:`load_owners`).
     """
     if getattr(result, "unchanged", True) or getattr(result, "created_at", None) is None:
         return []
@@ -512,8 +680,12 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
         for w in fresh:
             echo(f"new warning [{w.severity}] {w.message.zh} — {w.owner.zh}")
         if fresh and os.environ.get(ENV_SMTP):
-            n = notify(fresh)
-            echo(f"warnings e-mailed to {n} recipient(s)")
+            try:
+                directory = owners if owners is not None else load_owners(plan_id=plan.id)
+                n = notify(fresh, owners=directory)
+                echo(f"warnings e-mailed: {n} message(s), one per owner")
+            except FollowupError as exc:  # the warnings stand; only the e-mail failed
+                echo(f"note: {exc}")
         return fresh
     except Exception as exc:  # the import has committed; a warning problem must not undo it
         echo(f"note: early-warning rules not evaluated: {exc}")

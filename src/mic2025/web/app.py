@@ -104,6 +104,31 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     return app
 
 
+#: environment variables by which ``mic2025 serve --workers N`` hands its options to workers
+ENV_WORKER_PLAN = "MIC2025_WEB_PLAN"
+
+
+def create_app_from_env() -> FastAPI:
+    """The app of one worker process of ``mic2025 serve --workers N`` (a uvicorn factory).
+
+    Reads the store from ``MIC2025_DB``, the plan from ``MIC2025_WEB_PLAN``, the follow-up
+    folder from ``MIC2025_FOLLOWUP_DIR`` and the shared secret from ``MIC2025_SECRET`` or
+    ``MIC2025_SECRET_FILE``; refuses to start without that secret, since a worker with a key
+    of its own would reject the forms the others issued.
+    """
+    import os
+
+    from .settings import SettingsError, shared_secret
+
+    secret = shared_secret()
+    if not secret:
+        raise SettingsError("a worker needs the shared secret: MIC2025_SECRET or "
+                            "MIC2025_SECRET_FILE")
+    return create_app(os.environ.get("MIC2025_DB") or None, secret=secret,
+                      plan_file=os.environ.get(ENV_WORKER_PLAN) or None,
+                      followup_dir=os.environ.get("MIC2025_FOLLOWUP_DIR") or None)
+
+
 #: every response's security headers: scripts only from this site (ECharts is vendored)
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "

@@ -172,6 +172,14 @@ class Platform:
 
         return self.cached(("freshness", *self.state_key()), compute)
 
+    def store_units(self) -> list[str]:
+        """The distinct units of the stored figures (for the SDMX unit codelist)."""
+        def compute() -> list[str]:
+            with self.store.engine.connect() as conn:
+                return sorted(u for (u,) in conn.execute(select(ObservationRow.unit).distinct()))
+
+        return self.cached(("store_units", *self.state_key()), compute)
+
     def province_figures(self, metric: Metric) -> list[ProvinceFigure]:
         """Each province's latest figure of ``metric`` (whole industry, preferred scope)."""
         return self.cached(("province_figures", metric.id, *self.state_key()),

@@ -6,6 +6,9 @@ per dimension (``INDICATOR``, ``REF_AREA``, ``SECTOR``, ``SCOPE``, ``SOURCE``,
 ``TIME_PERIOD``), the measure ``OBS_VALUE``, and the attributes ``UNIT_MEASURE``,
 ``OBS_STATUS`` (flags) and ``VINTAGE``. Periods are SDMX's: ``2020``, ``2020-Q3``,
 ``2020-07``. Blank sector and scope are written ``_T`` (total) and ``_Z`` (not applicable).
+Units are written as their SDMX codes (``%`` is ``PCT``: :func:`mic2025.web.sdmx.unit_code`),
+so every coded value is in a codelist of the structure message ``/api/sdmx/structure``
+(:mod:`mic2025.web.sdmx`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from ..observation import Observation
 from ..store.repo import LONG_COLUMNS
+from .sdmx import unit_code
 
 DATAFLOW = "MIC2025:MIC2025_OBS(1.0)"
 SDMX_MEDIA_TYPE = "application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8"
@@ -84,7 +88,7 @@ def to_sdmx_csv(observations: Sequence[Observation]) -> str:
         writer.writerow([
             "dataflow", DATAFLOW, "I", o.indicator, o.area, o.sector or "_T",
             o.scope or "_Z", o.source,
-            sdmx_period(o), repr(float(o.value)), o.unit, ";".join(sorted(o.flags)),
+            sdmx_period(o), repr(float(o.value)), unit_code(o.unit), ";".join(sorted(o.flags)),
             "" if o.vintage is None else o.vintage,
         ])
     return out.getvalue()

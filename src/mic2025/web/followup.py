@@ -10,7 +10,8 @@ so a refused or failed append leaves no audit entry.
 
 Warnings are evaluated after every approval that writes a vintage
 (:func:`mic2025.followup.warn.after_import`, with the platform's cached evaluation), and
-the new ones are e-mailed when ``MIC2025_SMTP_URL`` is set.
+the new ones are e-mailed when ``MIC2025_SMTP_URL`` is set, each to its owner's addresses
+in the owner directory (:func:`mic2025.followup.warn.load_owners`, loaded once at start).
 """
 
 from __future__ import annotations
@@ -54,11 +55,14 @@ class FollowUp:
     """The follow-up records of one platform, and the warnings of each data vintage."""
 
     def __init__(self, platform: Platform, folder: Path, *,
-                 rules_path: str | Path | None = None) -> None:
+                 rules_path: str | Path | None = None,
+                 owners_path: str | Path | None = None) -> None:
         self.platform = platform
         self.folder = folder
         self.rules = warn.load_rules(rules_path)
         plan = platform.plan
+        self.owners_path = warn.owners_path(owners_path, plan.id)
+        self.owners = warn.load_owners(self.owners_path)
         self.seed_path = supervision.bundled_path(plan.id)
         self.seed: supervision.SupervisionFile | None
         try:
@@ -85,7 +89,8 @@ class FollowUp:
     def after_approval(self, result: ImportResult) -> list[warn.EarlyWarning]:
         """The followup hook, where an approval has written a vintage."""
         fresh = warn.after_import(self.platform.store, self.platform.plan, result,
-                                  echo=log.info, warnings_at=self.warnings)
+                                  echo=log.info, warnings_at=self.warnings,
+                                  owners=self.owners)
         self.raised.appendleft(Raised(datetime.now(UTC), result.vintage, tuple(fresh)))
         return fresh
 

@@ -19,6 +19,26 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "nav.board": ("报送进度", "Deadlines board"),
     "nav.audit": ("审计日志", "Audit log"),
     "nav.users": ("用户", "Users"),
+    "nav.owners": ("责任单位通讯录", "Owner directory"),
+    "owners_intro": ("新预警按责任单位分别发送：每条预警只发给其责任单位的地址"
+                     "（另抄送下列抄送地址）。本页只读；通讯录为数据文件，"
+                     "由部署通过 MIC2025_OWNERS_FILE 指定。",
+                     "New warnings are e-mailed per owner: each warning only to its owner's "
+                     "addresses (and a copy to the copy list below). This page is read-only; "
+                     "the directory is a data file, which a deployment names with "
+                     "MIC2025_OWNERS_FILE."),
+    "owners_placeholder": ("本通讯录为示例：地址均为 example.org 占位地址，须由部署替换。",
+                           "This directory is an example: its addresses are example.org "
+                           "placeholders that a deployment must replace."),
+    "owners_file": ("文件", "File"),
+    "owners_copy": ("抄送", "Copy to"),
+    "owners_fallback": ("无人认领的预警发送给", "Warnings no entry claims go to"),
+    "owners_unclaimed": ("规则中未对应到通讯录的责任单位", "Rule owners without a directory entry"),
+    "owners_in_force": ("当前预警", "Warnings in force"),
+    "owner_id": ("标识", "Id"),
+    "owner_area": ("地区", "Area"),
+    "owner_to": ("收件地址", "Addresses"),
+    "owner_aliases": ("别名", "Other names"),
     "nav.account": ("我的账号", "My account"),
     "nav.api": ("API", "API"),
     "login": ("登录", "Log in"),

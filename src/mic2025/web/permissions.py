@@ -50,6 +50,7 @@ Action = Literal[
     "milestone:update",    # a supervision status update of a milestone
     "score:write",         # a third-party evaluator's score in an evaluation round
     "round:create",        # open a third-party evaluation round (frozen on a vintage)
+    "owners:read",         # the owner directory: who is e-mailed which warnings
 ]
 ACTIONS: tuple[Action, ...] = Action.__args__  # type: ignore[attr-defined]
 

@@ -4,10 +4,12 @@
 setting                 from                        meaning
 ======================  ==========================  ==========================================
 ``db_url``              ``--db`` / ``MIC2025_DB``   the store (SQLite file by default)
-``secret``              ``MIC2025_SECRET``          key for CSRF tokens; random per process
-                                                    when unset (then forms opened before a
-                                                    restart must be reloaded, and several
-                                                    worker processes need it set)
+``secret``              ``MIC2025_SECRET``, or      key for CSRF tokens; random per process
+                        ``--secret-file`` /         when unset (then forms opened before a
+                        ``MIC2025_SECRET_FILE``     restart must be reloaded). Several worker
+                                                    processes need one shared secret:
+                                                    ``serve --workers N`` refuses to start
+                                                    without it
 ``demo``                ``--demo``                  seed the labelled example accounts
 ``secure_cookies``      ``MIC2025_SECURE_COOKIES``  ``1``: always Secure; ``0``: never;
                                                     unset: Secure when the request is https
@@ -21,7 +23,55 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Mic2025Error
+
+ENV_SECRET = "MIC2025_SECRET"
+ENV_SECRET_FILE = "MIC2025_SECRET_FILE"
+
+
+class SettingsError(Mic2025Error):
+    """A setting cannot be used (a secret file readable by others, or empty)."""
+
+
+def secret_from_file(path: str | Path, *, create: bool = False) -> str:
+    """The key kept in ``path``; with ``create``, a new random one when the file is missing.
+
+    The file is made with mode 0600 (``O_EXCL``, so two processes never make two keys). A
+    file that group or others may read is refused: anyone who reads it can forge CSRF tokens.
+    """
+    p = Path(path)
+    if create:
+        try:
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(secrets.token_urlsafe(48) + "\n")
+    try:
+        mode = p.stat().st_mode
+        text = p.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise SettingsError(f"secret file {p} not found") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise SettingsError(f"secret file {p} may be read by others (mode "
+                            f"{stat.S_IMODE(mode):o}); run: chmod 600 {p}")
+    if len(text) < 16:
+        raise SettingsError(f"secret file {p} holds no key of at least 16 characters")
+    return text
+
+
+def shared_secret() -> str:
+    """The secret every process shares: ``MIC2025_SECRET``, else ``MIC2025_SECRET_FILE``."""
+    key = os.environ.get(ENV_SECRET, "").strip()
+    if key:
+        return key
+    path = os.environ.get(ENV_SECRET_FILE, "").strip()
+    return secret_from_file(path) if path else ""
 
 
 @dataclass(frozen=True)
@@ -39,6 +89,6 @@ class Settings:
                  followup_dir: str | None = None) -> Settings:
         flag = os.environ.get("MIC2025_SECURE_COOKIES", "").strip()
         secure = None if flag == "" else flag == "1"
-        key = secret or os.environ.get("MIC2025_SECRET", "") or secrets.token_urlsafe(32)
+        key = secret or shared_secret() or secrets.token_urlsafe(32)
         return cls(db_url=db_url, secret=key, demo=demo, secure_cookies=secure,
                    plan_file=plan_file, followup_dir=followup_dir)

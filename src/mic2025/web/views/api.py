@@ -21,7 +21,7 @@ from ...evaluate.model import Evaluation
 from ...observation import Observation
 from ...plan import Metric
 from ...store.repo import as_of_instant
-from .. import accounts, audit, exports, submissions
+from .. import accounts, audit, exports, sdmx, submissions
 from ..app import require
 from ..data import Platform
 from ..permissions import Actor, Resource, may_at_all
@@ -323,6 +323,29 @@ def sdmx_csv(
     rows = select_observations(platform_of(request), indicator=indicator, area=area,
                                sector=None, period=None, year=None, as_of=as_of, vintage=None)
     return observations_response(rows, "sdmx-csv", "mic2025")
+
+
+@router.get(
+    "/sdmx/structure", summary="SDMX-ML 2.1 structure of the SDMX-CSV export",
+    description="The dataflow MIC2025:MIC2025_OBS(1.0), its data structure definition "
+                "(dimensions INDICATOR, REF_AREA, SECTOR, SCOPE, SOURCE, TIME_PERIOD; "
+                "attributes UNIT_MEASURE, OBS_STATUS, VINTAGE), its concepts and its "
+                "codelists (indicators of the plan and the series catalogue, GB/T 2260 "
+                "areas, GB/T 4754 sectors, units, flags), generated from the plan and the "
+                "reference data.",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.sdmx.structure+xml": {}},
+                     "description": "An SDMX-ML 2.1 structure message"}},
+)
+def sdmx_structure(request: Request) -> Response:
+    p = platform_of(request)
+
+    def make() -> bytes:
+        return sdmx.structure_message(p.plan, p.store_units())
+
+    body = p.cached(("sdmx_structure", *p.state_key()), make)
+    return Response(body, media_type=sdmx.MEDIA_TYPE,
+                    headers=_attachment("mic2025-structure.xml"))
 
 
 @router.get("/evaluations", response_model=Evaluation,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from ...followup import supervision as sv
 from ...followup import thirdparty as tp
-from ...followup.warn import EarlyWarning
+from ...followup.warn import EarlyWarning, Owner
 from ..app import lang_of, render, require
 from ..followup import MEDIA_TYPES, FollowUp
 from ..i18n import t
@@ -87,6 +87,60 @@ def warnings_page(request: Request,
                   chosen={"indicator": indicator or "", "province": province or "",
                           "owner": owner or ""},
                   raised=list(fu.raised)[:5])
+
+
+# ------------------------------------------------------------------------------ owners
+
+
+class OwnerOut(BaseModel):
+    id: str
+    name: dict[str, str]
+    aliases: list[str]
+    area: str | None
+    to: list[str]
+    cc: list[str]
+    warnings_in_force: int
+
+
+class DirectoryOut(BaseModel):
+    file: str
+    placeholder: bool
+    note: dict[str, str] | None
+    fallback: str | None
+    copy_to: list[str] = Field(serialization_alias="copy")
+    unclaimed: list[str]
+    owners: list[OwnerOut]
+
+
+def _routed_counts(fu: FollowUp) -> dict[str, int]:
+    return {o.id: len(ws) for o, ws in fu.owners.route(fu.warnings())}
+
+
+def _owner_out(o: Owner, counts: dict[str, int]) -> OwnerOut:
+    return OwnerOut(id=o.id, name=o.name.model_dump(), aliases=list(o.aliases), area=o.area,
+                    to=list(o.to), cc=list(o.cc), warnings_in_force=counts.get(o.id, 0))
+
+
+@api_router.get("/owners", response_model=DirectoryOut, response_model_by_alias=True,
+                summary="The owner directory: who is e-mailed which warnings (administrators)")
+def get_owners(request: Request, actor: ActorDep) -> DirectoryOut:
+    require(actor, "owners:read")
+    fu = _fu(request)
+    d = fu.owners
+    counts = _routed_counts(fu)
+    return DirectoryOut(file=str(fu.owners_path), placeholder=d.placeholder,
+                        note=d.note.model_dump() if d.note else None, fallback=d.fallback,
+                        copy_to=list(d.copy_to), unclaimed=d.unclaimed(fu.rules),
+                        owners=[_owner_out(o, counts) for o in d.owners])
+
+
+@router.get("/admin/owners", response_class=HTMLResponse)
+def owners_page(request: Request) -> HTMLResponse:
+    require(resolve_actor(request), "owners:read")
+    fu = _fu(request)
+    return render(request, "owners.html.j2", title=t("nav.owners", lang_of(request)),
+                  directory=fu.owners, path=str(fu.owners_path),
+                  unclaimed=fu.owners.unclaimed(fu.rules), counts=_routed_counts(fu))
 
 
 # ------------------------------------------------------------------------------ supervision
