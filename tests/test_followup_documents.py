@@ -16,6 +16,7 @@ from mic2025.cli import main
 from mic2025.followup.documents import (
     OfficialDocument,
     Para,
+    Section,
     Table,
     fonts,
     heading_number,
@@ -167,3 +168,66 @@ def test_cli_midterm_and_bulletin(tmp_path: Path) -> None:
     assert "mic2025〔2024〕通报1号" in "\n".join(p.text for p in b.paragraphs)
     r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2019", "--out", str(out)])
     assert r.exit_code == 2 and "no target for 2019" in r.output
+
+
+def test_docx_layout_reads_back_like_the_pdf(inputs: Inputs, tmp_path: Path) -> None:
+    """What the Word files showed when rendered as pages: the properties behind each fix."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    doc = build_midterm(inputs, year=2020, lang="zh", max_charts=2)
+    d = Document(str(write_docx(doc, tmp_path / "m.docx")))
+    # Title style: no blue rule, no letter spacing; styles name fonts, not theme fonts
+    title = d.styles["Title"].element
+    assert title.pPr.find(qn("w:pBdr")) is None and title.rPr.find(qn("w:spacing")) is None
+    for name in ("Normal", "Title", "Heading 1", "Heading 2"):
+        rfonts = d.styles[name].element.rPr.rFonts
+        assert rfonts.get(qn("w:eastAsiaTheme")) is None and rfonts.get(qn("w:eastAsia"))
+    assert d.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == fonts()["sans"]
+    lang = d.styles["Normal"].element.rPr.find(qn("w:lang"))
+    assert lang.get(qn("w:eastAsia")) == "zh-CN" and lang.get(qn("w:val")) == "en-GB"
+    # tables: fixed layout over the type area, grid widths in proportion, header repeated
+    t = d.tables[1]
+    spec = next(b for s in doc.sections for sub in s.blocks if isinstance(sub, Section)
+                for b in sub.blocks if isinstance(b, Table))
+    assert spec.widths and [c.text for c in t.rows[0].cells] == spec.header
+    grid = [int(g.get(qn("w:w"))) for g in t._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert abs(sum(grid) - Mm(156).twips) <= len(grid)
+    assert [round(g / sum(grid), 2) for g in grid] == \
+        [round(w / sum(spec.widths), 2) for w in spec.widths]
+    assert t._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    assert t._tbl.tblPr.find(qn("w:tblBorders")) is not None
+    assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in t.rows)
+    shd = t.rows[0].cells[0]._tc.tcPr.find(qn("w:shd"))
+    assert shd is not None and shd.get(qn("w:fill")) == "F2F2F2"
+    for table in d.tables:  # tables without widths get equal columns, not autofit
+        assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+    # captions stay with their table or chart; the chart stays with its caption
+    paras = d.paragraphs
+    captions = [p for p in paras if p.text.startswith(("表", "图")) and "　" in p.text[:4]]
+    assert captions and all(p.paragraph_format.keep_with_next for p in captions)
+    pics = [p for p in paras if p._p.xpath(".//pic:pic")]
+    assert pics and all(p.paragraph_format.keep_with_next for p in pics)
+    # sources under tables in 9 pt, as in the PDF
+    src = next(p for p in paras if p.text.startswith("资料来源："))
+    assert src.runs[-1].font.size == Pt(9)
+    # the red rule: w:pBdr in schema order (before w:spacing), so Word opens the file
+    rule = next(p for p in paras if p._p.pPr is not None
+                and p._p.pPr.find(qn("w:pBdr")) is not None)
+    tags = [c.tag for c in rule._p.pPr]
+    assert tags.index(qn("w:pBdr")) < tags.index(qn("w:spacing"))
+    # page numbers in 14 pt serif, 7 mm in from the type area, both footers
+    sec = d.sections[0]
+    for footer in (sec.footer, sec.even_page_footer):
+        p = footer.paragraphs[0]
+        assert "PAGE" in p._p.xml
+        sizes = {r.rPr.sz_val for r in p._p.iter(qn("w:r"))}
+        assert sizes == {Pt(14)}
+    assert abs(sec.footer.paragraphs[0].paragraph_format.right_indent - Mm(7)) < Mm(0.1)
+    assert abs(sec.even_page_footer.paragraphs[0].paragraph_format.left_indent - Mm(7)) \
+        < Mm(0.1)
+    # zh body text justified, like the PDF
+    body = next(p for p in paras if p.text.startswith("根据国发"))
+    assert body.alignment is not None and body.alignment.name == "JUSTIFY"
