@@ -543,3 +543,169 @@ def test_a_note_without_codes_is_shown_as_written() -> None:
     args = {"target_year": 2025, "latest_period": "2024"}
     assert _i18n.note_text("verdict_note", [("pending_latest", args)], "zh", None) == \
         "2025年数值尚未公布，评估采用最新数值（2024）"
+
+
+# ------------------------------------------------------- alternatives' reasons and model names
+
+
+def _reason_situations() -> list[object]:
+    """Targets whose alternatives cover every reason a figure is left out of the headline
+    series (SYNTHETIC data), judged by the engine."""
+    from datetime import date as _date
+
+    from mic2025 import periods
+    from mic2025.evaluate.engine import evaluate_target
+    from mic2025.observation import Observation
+    from mic2025.plan import Metric
+
+    text = {"zh": "目标", "en": "target"}
+    src2 = "https://example.org/other"
+
+    def metric(mid: str, unit: str, target: dict[str, object], **kw: object) -> Metric:
+        return Metric.model_validate({"id": mid, "name": {"zh": mid, "en": mid}, "unit": unit,
+                                      "direction": "increase",
+                                      "targets": [{**target, "text": text}], **kw})
+
+    def o(mid: str, when: int | periods.Period, value: float, unit: str,
+          source: str = "https://example.org/synthetic", flags: tuple[str, ...] = (),
+          **kw: object) -> Observation:
+        p = periods.year(when) if isinstance(when, int) else when
+        return Observation(indicator=mid, area="000000", period=p, value=value, unit=unit,
+                           source=source, flags=frozenset({"synthetic", *flags}),
+                           **kw)  # type: ignore[arg-type]
+
+    def upto(year: int, month: int = 9, day: int = 30) -> periods.Period:
+        return periods.as_of(_date(year, month, day))
+
+    level = {"year": 2020, "kind": "level", "value": 50}
+    index = {"year": 2020, "kind": "relative_change", "value": -18, "base_year": 2015}
+    growth = {"year": 2020, "kind": "average_growth", "value": 7.5, "period": [2016, 2020]}
+    e = "tce/10k_yuan"
+    cases = [
+        (metric("lv", "%", level, baseline={2015: 40}, scopes=["A", "B"]), [
+            o("lv", 2015, 41, "%", scope="A"),                               # plan_baseline
+            o("lv", 2016, 42, "%", scope="A", flags=("proxy",)),             # proxy
+            o("lv", 2016, 42.5, "%", scope="C"),                             # scope_not_accepted
+            o("lv", 2016, 43, "%", scope="A"),
+            o("lv", 2016, 43.5, "%", scope="B"),                             # other_scope
+            o("lv", 2016, 44, "%"),                                          # other_scope_none
+            o("lv", 2017, 44, "%", scope="A"),
+            o("lv", 2017, 44.5, "%", scope="A", source=src2, flags=("derived",)),  # derived
+            o("lv", upto(2017), 44.1, "%", scope="A"),                       # full_year
+            o("lv", 2018, 45, "%", scope="A", vintage=2),
+            o("lv", 2018, 45.2, "%", scope="A", vintage=1),                  # later_vintage
+            o("lv", 2018, 45, "%", scope="A", source=src2),                  # same_figure
+            o("lv", upto(2019, 6), 46, "%", scope="A"),                      # later_period
+            o("lv", upto(2019), 46.5, "%", scope="A"),
+            o("lv", 2020, 47, "%", scope="A"),
+            o("lv", 2020, 47.5, "%", scope="A", source=src2),                # conflicting_source
+            o("lv", 2021, 48, "%", scope="A", source_date=_date(2022, 3, 1)),
+            o("lv", 2021, 48.5, "%", scope="A", source=src2,
+              source_date=_date(2022, 1, 1)),                                # ..._newer
+            o("lv", 2019, 3, "%yoy", scope="A"),                             # change_not_level
+            o("lv", 2019, 3, "count", scope="A"),                            # unit_not_convertible
+        ]),
+        (metric("cp", "%", {"year": 2020, "kind": "change_pp", "value": 2, "base_year": 2015}),
+         [o("cp", 2018, 1.0, "pp_vs:2015"), o("cp", 2019, 45, "%")]),       # no_base_for_points
+        (metric("ix", e, index), [
+            o("ix", 2015, 0.9, e),                                           # base_year
+            o("ix", 2016, 2.0, "pp_vs:2015"),                                # points_not_relative
+            o("ix", upto(2016), 1.0, "decline%yoy"),                         # partial_year_yoy
+            o("ix", 2017, 3.0, "decline%vs:2015"),
+            o("ix", 2017, 0.86, e),                                          # other_route
+            o("ix", 2019, 1.0, "decline%yoy"),                               # chain_missing
+            o("ix", 2016, 1.0, "decline%vs:2021"),                           # refers_not_before
+        ]),
+        (metric("nb", e, index), [o("nb", 2017, 0.8, e)]),                   # level_needs_base
+        (metric("ub", e, index, baseline={2015: 1.0}),
+         [o("ub", 2017, 0.8, "count")]),                                     # unit_not_base_unit
+        (metric("zb", e, index, baseline={2015: 0}), [o("zb", 2017, 0.8, e)]),  # base_level_zero
+        (metric("gr", "%yoy", growth), [
+            o("gr", 2016, 7, "%yoy"), o("gr", 2017, 7.2, "%yoy"), o("gr", 2018, 7.1, "%yoy"),
+            o("gr", 2019, 7.3, "%yoy"),
+            o("gr", 2017, 55, "%"),                                          # level_not_growth
+            o("gr", 2018, 20, "decline%vs:2015"),                            # fixed_change_...
+        ]),
+        (metric("gl", "count", growth), [
+            o("gl", 2016, 0, "count"), o("gl", 2017, 5, "count"),           # ..._not_positive
+            o("gl", 2019, 6, "count"),                                       # growth_prev_missing
+            o("gl", upto(2020), 7, "count"),                                 # growth_part_year
+        ]),
+    ]
+    return [evaluate_target(m, m.targets[0], data, evaluated_on=_date(2022, 6, 1),
+                            plan_base_year=2015) for m, data in cases]
+
+
+#: words of the engine's English reasons and model names that a Chinese page must not show
+_ENGLISH_REASON_WORDS = (
+    "proxy figure", "is not one the plan accepts", "plan baseline", "the index is",
+    "other scope", "superseded by", "other route", "differs from the headline",
+    "derived figure", "another release", "conflicting source", "the later release",
+    "no comparable value", "which is not before", "cannot be chained", "cannot become",
+    "cannot be converted", "percentage points", "year-on-year change", "needs the",
+    "no index can be formed", "not a yearly growth rate", "growth from", "not positive",
+    "time-weighted", "linear trend", "mean growth", "residual bootstrap",
+    "percentile prediction interval")
+
+
+def test_reasons_and_models_carry_codes_and_the_zh_report_translates_every_one() -> None:
+    from mic2025.evaluate.model import (
+        ALTERNATIVE_REASON_CODES,
+        PROJECTION_MODEL_CODES,
+        MetricResult,
+        TargetResult,
+        note_text,
+    )
+
+    seen: set[str] = set()
+    models: set[str] = set()
+    results = []
+    alternatives = []
+    for tr in _reason_situations():
+        assert isinstance(tr, TargetResult)
+        for a in tr.alternatives:
+            assert len(a.reason_parts) == 1, a
+            seen.add(a.reason_parts[0].code)
+            # the English text field says exactly what the code says
+            assert a.reason == note_text(a.reason_parts, ALTERNATIVE_REASON_CODES)
+            assert fmt.alternative_reason(a, "en") == a.reason
+            zh = fmt.alternative_reason(a, "zh")
+            assert not any(w in zh for w in _ENGLISH_REASON_WORDS), zh
+            alternatives.append(a)
+        pr = tr.projection
+        if pr is not None:
+            models.add(pr.model_code)
+            assert pr.model == PROJECTION_MODEL_CODES[pr.model_code].format(**pr.model_args)
+            assert fmt.projection_model(pr, "en") == pr.model
+            assert not any(w in fmt.projection_model(pr, "zh") for w in _ENGLISH_REASON_WORDS)
+        results.append(MetricResult(
+            metric=tr.metric, name={"zh": f"情形{tr.metric}", "en": tr.metric}, group="indicator",
+            parent="g", parent_name={"zh": "组", "en": "group"}, unit=tr.measure_unit,
+            direction=tr.direction, targets=[tr]))
+    # "no_comparable_value" is a fallback the engine never reaches: every candidate without a
+    # value says why
+    assert seen == set(ALTERNATIVE_REASON_CODES) - {"no_comparable_value"}, "a code is untested"
+    assert models == set(PROJECTION_MODEL_CODES)
+    ev = sample_evaluation().model_copy(update={"results": results})
+    zh = render_report(ev, "zh")
+    for word in _ENGLISH_REASON_WORDS:
+        assert word not in zh, word
+    assert "替代指标数值：不进入主序列" in zh and "时间加权线性趋势" in zh
+    en = render_report(ev, "en")
+    for a in alternatives:
+        assert str(escape(a.reason)) in en, a.reason
+    assert "time-weighted linear trend" in en
+
+
+def test_a_reason_or_model_without_codes_is_shown_as_written() -> None:
+    from mic2025.evaluate.model import Alternative, Projection
+
+    a = Alternative(year=2020, period="2020", value=1.0, raw_value=1.0, raw_unit="%", scope="",
+                    source="x", reason="old reason")
+    assert fmt.alternative_reason(a, "zh") == "old reason"
+    pr = Projection(model="old model", year=2020, value=None, lower=None, upper=None,
+                    level=0.9, probability=None, n_points=0)
+    assert fmt.projection_model(pr, "zh") == "old model"
+    args = {"n_boot": 2000, "seed": 1, "level": 0.9}
+    pr = pr.model_copy(update={"model_code": "linear_trend", "model_args": args})
+    assert fmt.projection_model(pr, "zh").endswith("（B=2000，随机种子1），90%百分位预测区间")

@@ -61,7 +61,15 @@ from typing import Literal
 from .. import units
 from ..observation import Observation
 from ..plan import Metric, Target
-from .model import Alternative, Measure, SeriesPoint
+from .model import (
+    ALTERNATIVE_REASON_CODES,
+    Alternative,
+    Measure,
+    NoteArg,
+    NotePart,
+    SeriesPoint,
+    note_text,
+)
 
 PLAN_SOURCE = "plan"
 
@@ -123,7 +131,7 @@ class _Cand:
     lower: float | None = None
     upper: float | None = None
     derivation: str | None = None
-    problem: str | None = None  # why no value could be made
+    problem: NotePart | None = None  # why no value could be made (ALTERNATIVE_REASON_CODES)
     raw_value: float = 0.0
     raw_unit: str = ""
     source: str = PLAN_SOURCE
@@ -133,6 +141,12 @@ class _Cand:
     @property
     def proxy(self) -> bool:
         return self.obs is not None and "proxy" in self.obs.flags
+
+
+def _why(code: str, **args: NoteArg) -> NotePart:
+    """A reason for an alternative: a code of :data:`ALTERNATIVE_REASON_CODES` and its args."""
+    assert code in ALTERNATIVE_REASON_CODES, code
+    return NotePart(code=code, args=args)
 
 
 def _num(v: float) -> str:
@@ -182,41 +196,41 @@ class _Ranker:
             -(o.vintage) if o.vintage is not None else 1,
         )
 
-    def reason(self, loser: _Cand, winner: _Cand) -> str:
+    def reason(self, loser: _Cand, winner: _Cand) -> NotePart:
         if loser.proxy:
-            return "proxy figure: never used in the headline series"
+            return _why("proxy")
         if not self.accepts(loser):
             assert loser.obs is not None
-            return (f"scope {loser.obs.scope} is not one the plan accepts for this metric "
-                    f"({', '.join(self.scopes)})")
+            return _why("scope_not_accepted", scope=loser.obs.scope,
+                        accepted=", ".join(self.scopes))
         lk, wk = self.key(loser), self.key(winner)
         if loser.obs is None and not loser.definitional:
-            return ("plan baseline: an observation of the preferred scope is shown; the plan's "
-                    "figure stays the base of the comparison")
+            return _why("plan_baseline")
         if winner.definitional:
-            return f"base year: the index is {_num(winner.value or 100.0)} by definition"
+            return _why("base_year", value=_num(winner.value or 100.0))
         if lk[0] != wk[0]:
-            return f"other scope: {loser.obs.scope if loser.obs and loser.obs.scope else '(none)'}"
+            if loser.obs and loser.obs.scope:
+                return _why("other_scope", scope=loser.obs.scope)
+            return _why("other_scope_none")
         if lk[1] != wk[1]:
-            return "superseded by full-year figure"
+            return _why("full_year")
         if lk[2] != wk[2]:
-            return f"superseded by a later period ({winner.obs.period.code if winner.obs else ''})"
+            return _why("later_period", period=winner.obs.period.code if winner.obs else "")
         if lk[3] != wk[3]:
             diff = (loser.value or 0.0) - (winner.value or 0.0)
-            return (f"other route ({loser.derivation}); differs from the headline by "
-                    f"{diff:+.4g}")
+            return _why("other_route", derivation=str(loser.derivation), diff=diff)
         if lk[4] != wk[4]:
-            return "derived figure; a published figure exists"
+            return _why("derived")
         lo, wo = loser.obs, winner.obs
         if lo is not None and wo is not None and lo.key == wo.key:
-            return "superseded by a later vintage"
+            return _why("later_vintage")
         if loser.value is not None and winner.value is not None and \
                 abs(loser.value - winner.value) <= 1e-9 * max(1.0, abs(winner.value)):
-            return f"same figure from another release ({lo.source if lo else PLAN_SOURCE})"
-        newer = " (the later release is used)" if lk[5:] != wk[5:] else ""
-        return (f"conflicting source: {_num(loser.value) if loser.value is not None else '?'} "
-                f"against {_num(winner.value) if winner.value is not None else '?'} from "
-                f"{wo.source if wo else PLAN_SOURCE}{newer}")
+            return _why("same_figure", source=lo.source if lo else PLAN_SOURCE)
+        return _why("conflicting_source_newer" if lk[5:] != wk[5:] else "conflicting_source",
+                    value=_num(loser.value) if loser.value is not None else "?",
+                    headline=_num(winner.value) if winner.value is not None else "?",
+                    source=wo.source if wo else PLAN_SOURCE)
 
 
 def _point(c: _Cand, partial: bool) -> SeriesPoint:
@@ -235,7 +249,7 @@ def _point(c: _Cand, partial: bool) -> SeriesPoint:
     )
 
 
-def _alternative(c: _Cand, reason: str) -> Alternative:
+def _alternative(c: _Cand, reason: NotePart) -> Alternative:
     o = c.obs
     return Alternative(
         year=c.year, period=o.period.code if o else f"{c.year:04d}",
@@ -243,7 +257,8 @@ def _alternative(c: _Cand, reason: str) -> Alternative:
         raw_value=c.raw_value, raw_unit=c.raw_unit, scope=o.scope if o else "",
         source=o.source if o else c.source, source_date=o.source_date if o else None,
         flags=sorted(o.flags) if o else [], vintage=o.vintage if o else None,
-        derivation=c.derivation, lower=c.lower, upper=c.upper, reason=reason,
+        derivation=c.derivation, lower=c.lower, upper=c.upper,
+        reason=note_text([reason], ALTERNATIVE_REASON_CODES) or "", reason_parts=[reason],
         comparable=c.value is not None, quote=(o.quote or None) if o else None,
         note=(o.note or None) if o else None,
     )
@@ -292,7 +307,7 @@ def _select(ranker: _Ranker, static: Iterable[_Cand], deps: Iterable[_Dep] = ())
             if c is winner:
                 continue
             if c.value is None:
-                sel.alternatives.append(_alternative(c, c.problem or "no comparable value"))
+                sel.alternatives.append(_alternative(c, c.problem or _why("no_comparable_value")))
             elif winner is None:
                 sel.alternatives.append(_alternative(c, ranker.reason(c, c)))
             else:
@@ -305,10 +320,10 @@ def _resolve(d: _Dep, chosen: dict[int, _Cand]) -> _Cand:
     base = _Cand(year=d.year, obs=o, route=d.route, raw_value=o.value, raw_unit=o.unit)
     dep = chosen.get(d.needs)
     if d.needs >= d.year:
-        base.problem = f"refers to {d.needs}, which is not before {d.year}"
+        base.problem = _why("refers_not_before", needs=d.needs, year=d.year)
         return base
     if dep is None or dep.value is None:
-        base.problem = f"cannot be chained: needs the value for {d.needs}, which is not available"
+        base.problem = _why("chain_missing", needs=d.needs)
         return base
     value, text = d.make(dep)
     base.value, base.derivation, base.steps = value, text, dep.steps + 1
@@ -371,9 +386,9 @@ class _Builder:
             if o.unit != unit:
                 c.derivation = f"{_num(o.value)} {o.unit} → {_num(c.value)} {unit}"
         elif units.change(o.unit) is not None and units.change(unit) is None:
-            c.problem = f"a change figure ({o.unit}) cannot become a level without a base"
+            c.problem = _why("change_not_level", unit=o.unit)
         else:
-            c.problem = f"unit {o.unit} cannot be converted to {unit}"
+            c.problem = _why("unit_not_convertible", unit=o.unit, to=unit)
         return c
 
     def _finish(self, measure: Measure, unit: str, sel: _Selection, *,
@@ -477,8 +492,7 @@ class _Builder:
         for o in self.obs:
             c = self._direct(o, unit)
             if c.value is None:
-                c.problem = (f"no base level for {B}: a figure in {o.unit} cannot become a change "
-                             f"in points against {B}")
+                c.problem = _why("no_base_for_points", base_year=B, unit=o.unit)
             static.append(c)
         sel = _select(self.ranker, static)
         notes.append("change_in_points")
@@ -502,17 +516,14 @@ class _Builder:
                 static.append(self._index_from_level(o, B, base_level))
             elif ch.points:
                 static.append(_Cand(year=o.year, obs=o, route=9, raw_value=o.value, raw_unit=o.unit,
-                                    problem=f"a change in percentage points ({o.unit}) cannot "
-                                            "express a relative change"))
+                                    problem=_why("points_not_relative", unit=o.unit)))
             elif not ch.yoy and ch.base_year == B:
                 static.append(self._index_direct(o, ch.sign))
             elif ch.yoy and not full_year(o):
                 # a change on the same part of last year says nothing about the annual index
                 static.append(_Cand(year=o.year, obs=o, route=9, raw_value=o.value,
                                     raw_unit=o.unit,
-                                    problem=f"a year-on-year change for part of a year "
-                                            f"({o.period.code}) cannot be chained onto the "
-                                            "annual index"))
+                                    problem=_why("partial_year_yoy", period=o.period.code)))
             else:
                 needs = o.year - 1 if ch.yoy else ch.base_year
                 assert needs is not None
@@ -561,14 +572,14 @@ class _Builder:
                           base_level: tuple[float, str, str] | None) -> _Cand:
         c = _Cand(year=o.year, obs=o, route=1, raw_value=o.value, raw_unit=o.unit)
         if base_level is None:
-            c.problem = f"a level ({o.unit}) needs the {B} level to become an index; none is known"
+            c.problem = _why("level_needs_base", unit=o.unit, base_year=B)
             return c
         lb, unit, where = base_level
         if not units.convertible(o.unit, unit):
-            c.problem = f"unit {o.unit} cannot be converted to the base level's unit {unit}"
+            c.problem = _why("unit_not_base_unit", unit=o.unit, to=unit)
             return c
         if lb == 0:
-            c.problem = f"the {B} level is 0: no index can be formed"
+            c.problem = _why("base_level_zero", base_year=B)
             return c
         lt = units.convert(o.value, o.unit, unit)
         c.value = 100.0 * lt / lb
@@ -616,14 +627,12 @@ class _Builder:
                 static.append(self._direct(o, unit))
             elif ch is None and metric_is_growth and o.unit in ("%", "pp"):
                 static.append(_Cand(year=o.year, obs=o, route=9, raw_value=o.value, raw_unit=o.unit,
-                                    problem=f"a level in {o.unit} is not a yearly growth rate "
-                                            "(a growth rate is recorded in %yoy)"))
+                                    problem=_why("level_not_growth", unit=o.unit)))
             elif ch is None:
                 level_obs.append(o)
             else:
                 static.append(_Cand(year=o.year, obs=o, route=9, raw_value=o.value, raw_unit=o.unit,
-                                    problem=f"a change against a fixed year ({o.unit}) is not a "
-                                            "yearly growth rate"))
+                                    problem=_why("fixed_change_not_growth", unit=o.unit)))
         level_sel, level_alts = self._level_headline(level_obs, metric_unit, metric_is_growth)
         static.extend(self._growth_from_levels(level_sel, level_obs))
         sel = _select(self.ranker, static)
@@ -652,11 +661,11 @@ class _Builder:
                       raw_unit=cur.raw_unit)
             prev = levels.get(year - 1)
             if prev is None or prev.value is None or cur.value is None:
-                c.problem = f"growth from levels needs the {year - 1} level, which is not available"
+                c.problem = _why("growth_prev_missing", prev_year=year - 1)
             elif not full_year(cur.obs) or (prev.obs is not None and not full_year(prev.obs)):
-                c.problem = "growth from a part-year level is not comparable with a yearly rate"
+                c.problem = _why("growth_part_year")
             elif prev.value <= 0:
-                c.problem = f"the {year - 1} level is not positive: no growth rate"
+                c.problem = _why("growth_prev_not_positive", prev_year=year - 1)
             else:
                 c.value = 100.0 * (cur.value / prev.value - 1)
                 c.derivation = (f"100 × ({_num(cur.value)} / {_num(prev.value)} − 1) "

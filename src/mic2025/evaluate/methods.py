@@ -58,8 +58,11 @@ Two more code tables describe the free-text notes of a result, so that a report 
 them: :data:`VERDICT_NOTE_CODES` (``TargetResult.verdict_note_parts``: why and how a verdict
 was reached) and :data:`PROJECTION_NOTE_CODES` (``Projection.note_parts``: what limited a
 projection). Each maps a code to its English template; a note part carries the code and the
-template's arguments. They are defined in :mod:`~mic2025.evaluate.model` and listed here,
-beside :data:`NOTE_CODES`.
+template's arguments. Two more do the same for other English text of a result:
+:data:`ALTERNATIVE_REASON_CODES` (``Alternative.reason_parts``: why a figure is not in the
+headline series) and :data:`PROJECTION_MODEL_CODES` (``Projection.model_code`` with
+``model_args``: the projection model and its settings). They are defined in
+:mod:`~mic2025.evaluate.model` and listed here, beside :data:`NOTE_CODES`.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import EvaluationError
 from ..plan import Text
 from .model import (  # noqa: F401  (the note-code tables are listed here, beside NOTE_CODES)
+    ALTERNATIVE_REASON_CODES,
+    PROJECTION_MODEL_CODES,
     PROJECTION_NOTE_CODES,
     VERDICT_NOTE_CODES,
     Assessment,

@@ -59,18 +59,6 @@ class SeriesPoint(Out):
     note: str | None = None
 
 
-class Alternative(SeriesPoint):
-    """A figure for the same metric and year left out of the headline series, and why.
-
-    ``comparable`` is False when the figure could not be put in the comparable measure (a
-    change unit for a level target, a missing chaining link): ``value`` is then the figure
-    as published (= ``raw_value``) and must not be drawn on the measure's axis.
-    """
-
-    reason: str
-    comparable: bool = True
-
-
 NoteArg = str | int | float
 
 #: the structured verdict notes (``TargetResult.verdict_note_parts``): code -> English template.
@@ -107,11 +95,80 @@ PROJECTION_NOTE_CODES: dict[str, str] = {
 }
 
 
+#: why a figure is an :class:`Alternative` and not in the headline series
+#: (``Alternative.reason_parts``): code -> English template; the reports hold both languages
+#: under ``alternative_reason.<code>``. The headline selection is described in
+#: :mod:`mic2025.evaluate.measures`.
+ALTERNATIVE_REASON_CODES: dict[str, str] = {
+    # ranked out by the headline selection
+    "proxy": "proxy figure: never used in the headline series",
+    "scope_not_accepted": (
+        "scope {scope} is not one the plan accepts for this metric ({accepted})"),
+    "plan_baseline": (
+        "plan baseline: an observation of the preferred scope is shown; the plan's figure stays "
+        "the base of the comparison"),
+    "base_year": "base year: the index is {value} by definition",
+    "other_scope": "other scope: {scope}",
+    "other_scope_none": "other scope: (none)",
+    "full_year": "superseded by full-year figure",
+    "later_period": "superseded by a later period ({period})",
+    "other_route": "other route ({derivation}); differs from the headline by {diff:+.4g}",
+    "derived": "derived figure; a published figure exists",
+    "later_vintage": "superseded by a later vintage",
+    "same_figure": "same figure from another release ({source})",
+    "conflicting_source": "conflicting source: {value} against {headline} from {source}",
+    "conflicting_source_newer": (
+        "conflicting source: {value} against {headline} from {source} (the later release is "
+        "used)"),
+    # no comparable value could be made
+    "no_comparable_value": "no comparable value",
+    "refers_not_before": "refers to {needs}, which is not before {year}",
+    "chain_missing": "cannot be chained: needs the value for {needs}, which is not available",
+    "change_not_level": "a change figure ({unit}) cannot become a level without a base",
+    "unit_not_convertible": "unit {unit} cannot be converted to {to}",
+    "no_base_for_points": (
+        "no base level for {base_year}: a figure in {unit} cannot become a change in points "
+        "against {base_year}"),
+    "points_not_relative": (
+        "a change in percentage points ({unit}) cannot express a relative change"),
+    "partial_year_yoy": (
+        "a year-on-year change for part of a year ({period}) cannot be chained onto the annual "
+        "index"),
+    "level_needs_base": "a level ({unit}) needs the {base_year} level to become an index; none "
+                        "is known",
+    "unit_not_base_unit": "unit {unit} cannot be converted to the base level's unit {to}",
+    "base_level_zero": "the {base_year} level is 0: no index can be formed",
+    "level_not_growth": (
+        "a level in {unit} is not a yearly growth rate (a growth rate is recorded in %yoy)"),
+    "fixed_change_not_growth": "a change against a fixed year ({unit}) is not a yearly growth "
+                               "rate",
+    "growth_prev_missing": (
+        "growth from levels needs the {prev_year} level, which is not available"),
+    "growth_part_year": "growth from a part-year level is not comparable with a yearly rate",
+    "growth_prev_not_positive": "the {prev_year} level is not positive: no growth rate",
+}
+
+_BOOTSTRAP = ("; residual bootstrap B={n_boot}, seed {seed}, {level:.0%} percentile prediction "
+              "interval")
+
+#: the projection models (``Projection.model_code`` with ``model_args``): code -> English
+#: template, whose text is ``Projection.model``; the reports hold both languages under
+#: ``projection_model.<code>``. See :mod:`mic2025.evaluate.projection`.
+PROJECTION_MODEL_CODES: dict[str, str] = {
+    "linear_trend": (
+        "time-weighted linear trend (WLS, weights 1 + (year − first)/(last − first))"
+        + _BOOTSTRAP),
+    "mean_growth": (
+        "time-weighted mean growth for the period's missing years (weights "
+        "1 + (year − first)/(last − first)), geometric mean over the period" + _BOOTSTRAP),
+}
+
 class NotePart(Out):
     """One part of a note as a machine code and its arguments, so a report can translate it.
 
-    ``code`` is a key of :data:`VERDICT_NOTE_CODES` (on a target's verdict) or of
-    :data:`PROJECTION_NOTE_CODES` (on a projection); ``args`` fill the code's template.
+    ``code`` is a key of :data:`VERDICT_NOTE_CODES` (on a target's verdict), of
+    :data:`PROJECTION_NOTE_CODES` (on a projection) or of :data:`ALTERNATIVE_REASON_CODES`
+    (on an alternative); ``args`` fill the code's template.
     """
 
     code: str
@@ -124,18 +181,39 @@ def note_text(parts: Sequence[NotePart], templates: dict[str, str]) -> str | Non
     return "; ".join(templates[p.code].format(**p.args) for p in parts) or None
 
 
+class Alternative(SeriesPoint):
+    """A figure for the same metric and year left out of the headline series, and why.
+
+    ``comparable`` is False when the figure could not be put in the comparable measure (a
+    change unit for a level target, a missing chaining link): ``value`` is then the figure
+    as published (= ``raw_value``) and must not be drawn on the measure's axis.
+
+    ``reason`` is English text, kept for compatibility; ``reason_parts`` says the same as
+    codes with arguments (:data:`ALTERNATIVE_REASON_CODES`), which the reports translate.
+    """
+
+    reason: str
+    reason_parts: list[NotePart] = []
+    comparable: bool = True
+
+
 class Projection(Out):
     """Where the series is heading at the target year, with an interval and a probability.
 
-    ``model`` names the model and its settings; ``probability`` is the estimated probability
-    that the value at ``year`` meets the target (within its tolerance), or ``None`` when the
-    data cannot support an estimate (``note`` says why).
+    ``model`` names the model and its settings, in English; ``model_code`` and ``model_args``
+    say the same as a code of :data:`PROJECTION_MODEL_CODES` and its template's arguments
+    (empty in results written before the codes), which the reports translate.
+    ``probability`` is the estimated probability that the value at ``year`` meets the target
+    (within its tolerance), or ``None`` when the data cannot support an estimate (``note``
+    says why).
 
     ``note`` is English text, kept for compatibility; ``note_parts`` says the same as codes
     with arguments (:data:`PROJECTION_NOTE_CODES`), which the reports translate.
     """
 
     model: str
+    model_code: str = ""
+    model_args: dict[str, NoteArg] = {}
     year: int
     value: float | None
     lower: float | None

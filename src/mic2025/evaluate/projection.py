@@ -50,11 +50,19 @@ residuals.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .model import PROJECTION_NOTE_CODES, NotePart, Projection, note_text
+from .model import (
+    PROJECTION_MODEL_CODES,
+    PROJECTION_NOTE_CODES,
+    NoteArg,
+    NotePart,
+    Projection,
+    note_text,
+)
 
 Array = npt.NDArray[np.float64]
 
@@ -105,13 +113,22 @@ def meets(direction: int, value: float | Array, target: float,
 
 
 def model_name(kind: str, n_boot: int = B_DEFAULT, seed: int = SEED, level: float = LEVEL) -> str:
-    if kind == "growth":
-        head = ("time-weighted mean growth for the period's missing years (weights "
-                "1 + (year − first)/(last − first)), geometric mean over the period")
-    else:
-        head = "time-weighted linear trend (WLS, weights 1 + (year − first)/(last − first))"
-    return (f"{head}; residual bootstrap B={n_boot}, seed {seed}, "
-            f"{level:.0%} percentile prediction interval")
+    """The English name of a projection model (``Projection.model``)."""
+    code, args = _model(kind, n_boot, seed, level)
+    return PROJECTION_MODEL_CODES[code].format(**args)
+
+
+def _model(kind: str, n_boot: int, seed: int, level: float) -> tuple[str, dict[str, NoteArg]]:
+    """The model's code in :data:`PROJECTION_MODEL_CODES` and its template's arguments."""
+    code = "mean_growth" if kind == "growth" else "linear_trend"
+    return code, {"n_boot": n_boot, "seed": seed, "level": level}
+
+
+def _named(kind: str, n_boot: int, seed: int, level: float) -> dict[str, Any]:
+    """The ``model``, ``model_code`` and ``model_args`` of a :class:`Projection`."""
+    code, args = _model(kind, n_boot, seed, level)
+    return {"model": PROJECTION_MODEL_CODES[code].format(**args), "model_code": code,
+            "model_args": args}
 
 
 def _modified_residuals(x: Array, y: Array, w: Array, slope_model: bool) -> Array:
@@ -146,11 +163,11 @@ def project(series: Sequence[tuple[int, float]], *, target_year: int, target_val
     ``bounds`` is the range a value can take (a rate is 0–100, see ``Metric.value_range``):
     the projection and every bootstrap draw are clipped to it, and the note says so.
     """
-    name = model_name("level", n_boot, seed, level)
+    name = _named("level", n_boot, seed, level)
     pts = sorted(series)
     n = len(pts)
     if n < MIN_POINTS_POINT:
-        return Projection(model=name, year=target_year, value=None, lower=None, upper=None,
+        return Projection(**name, year=target_year, value=None, lower=None, upper=None,
                           level=level, probability=None, n_points=n,
                           **_noted([NotePart(code="too_few_points",
                                              args={"n": n, "min_points": MIN_POINTS_POINT})]))
@@ -164,7 +181,7 @@ def project(series: Sequence[tuple[int, float]], *, target_year: int, target_val
         NotePart(code="clipped", args={"raw": float(raw_point), "value": float(point)})]
     if n < MIN_POINTS_INTERVAL:
         short = NotePart(code="no_interval", args={"n": n, "min_points": MIN_POINTS_INTERVAL})
-        return Projection(model=name, year=target_year, value=float(point), lower=None, upper=None,
+        return Projection(**name, year=target_year, value=float(point), lower=None, upper=None,
                           level=level, probability=None, n_points=n, **_noted([short, *clipped]))
     r = _modified_residuals(x, y, w, slope_model=True)
     fitted = a + slope * (x - xbar)
@@ -178,7 +195,7 @@ def project(series: Sequence[tuple[int, float]], *, target_year: int, target_val
     pred = np.clip(pred, *_limits(bounds))
     lo, hi = np.quantile(pred, [(1 - level) / 2, 1 - (1 - level) / 2])
     prob = float(meets(direction, pred, target_value, tolerance).mean())
-    return Projection(model=name, year=target_year, value=float(point), lower=float(lo),
+    return Projection(**name, year=target_year, value=float(point), lower=float(lo),
                       upper=float(hi), level=level, probability=prob, n_points=n,
                       **_noted(clipped))
 
@@ -211,14 +228,14 @@ def project_growth(series: Sequence[tuple[int, float]], *, period: tuple[int, in
     ``series`` holds (year, growth %) points: those inside the period are kept as observed,
     all of them feed the time-weighted mean used for the period's missing years.
     """
-    name = model_name("growth", n_boot, seed, level)
+    name = _named("growth", n_boot, seed, level)
     first, last = period
     pts = sorted(series)
     n = len(pts)
     observed = {y: v for y, v in pts if first <= y <= last}
     missing = [y for y in range(first, last + 1) if y not in observed]
     if n < MIN_POINTS_POINT:
-        return Projection(model=name, year=last, value=None, lower=None, upper=None, level=level,
+        return Projection(**name, year=last, value=None, lower=None, upper=None, level=level,
                           probability=None, n_points=n,
                           **_noted([NotePart(code="growth_too_few",
                                              args={"n": n, "min_points": MIN_POINTS_POINT})]))
@@ -231,7 +248,7 @@ def project_growth(series: Sequence[tuple[int, float]], *, period: tuple[int, in
     years_total = last - first + 1
     point = (np.exp((obs_log + k * np.log1p(mu / 100)) / years_total) - 1) * 100
     if n < MIN_POINTS_INTERVAL:
-        return Projection(model=name, year=last, value=float(point), lower=None, upper=None,
+        return Projection(**name, year=last, value=float(point), lower=None, upper=None,
                           level=level, probability=None, n_points=n,
                           **_noted([NotePart(code="growth_no_interval",
                                              args={"n": n, "min_points": MIN_POINTS_INTERVAL})]))
@@ -245,5 +262,5 @@ def project_growth(series: Sequence[tuple[int, float]], *, period: tuple[int, in
     pred = (np.exp(logs / years_total) - 1) * 100
     lo, hi = np.quantile(pred, [(1 - level) / 2, 1 - (1 - level) / 2])
     prob = float(meets(direction, pred, target_value, tolerance).mean())
-    return Projection(model=name, year=last, value=float(point), lower=float(lo), upper=float(hi),
+    return Projection(**name, year=last, value=float(point), lower=float(lo), upper=float(hi),
                       level=level, probability=prob, n_points=n)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import periods, units
-from .i18n import Lang, code_label, t
+from .i18n import Lang, code_label, note_text, t
+
+if TYPE_CHECKING:
+    from ..evaluate.model import Alternative, Projection
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -152,3 +156,18 @@ def flag_list(flags: list[str], lang: Lang) -> str:
 def period_label(year: int, period: str) -> str:
     """The period as written, or just the year when the period is the year."""
     return str(year) if period in ("", str(year)) else period
+
+
+def alternative_reason(a: Alternative, lang: Lang) -> str:
+    """Why a figure is not in the headline series, in ``lang`` (its English ``reason`` when it
+    has no codes)."""
+    return note_text("alternative_reason", [(p.code, p.args) for p in a.reason_parts], lang,
+                     a.reason) or ""
+
+
+def projection_model(pr: Projection, lang: Lang) -> str:
+    """A projection's model and settings in ``lang`` (its English ``model`` without a code)."""
+    if not pr.model_code:
+        return pr.model
+    return note_text("projection_model", [(pr.model_code, pr.model_args)], lang,
+                     pr.model) or pr.model

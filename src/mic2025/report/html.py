@@ -305,8 +305,8 @@ def _target_detail(tr: TargetResult, lang: Lang) -> TargetDetail:
         rows.append((t("projection", lang),
                      f"{pr.year}{t('colon', lang)}{_projection_text(pr, lang)}"))
         rows.append((t("projection_model", lang),
-                     f"{pr.model}{_sep(lang)}{t('projection_points', lang)}{t('colon', lang)}"
-                     f"{pr.n_points}"))
+                     f"{fmt.projection_model(pr, lang)}{_sep(lang)}"
+                     f"{t('projection_points', lang)}{t('colon', lang)}{pr.n_points}"))
     notes = [code_label("note", n, lang) for n in a.notes]
     verdict_note = verdict_note_text(tr, lang)
     if verdict_note:
@@ -351,7 +351,8 @@ def _chart_block(metric: MetricResult, group: MeasureGroup, index: int, several:
     unit = group.unit
     rows = [_noted_row(metric.metric, p, unit, "", notes, footnotes, lang)
             for p in group.points]
-    alternatives = [_noted_row(metric.metric, a, unit, a.reason, notes, footnotes, lang)
+    alternatives = [_noted_row(metric.metric, a, unit, fmt.alternative_reason(a, lang), notes,
+                               footnotes, lang)
                     for a in group.alternatives]
     title = chart_title(metric, group, lang, several)
     chart = group_chart(group, lang, f"chart-{metric.metric}-{index}", title)

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from ..evaluate.model import PROJECTION_NOTE_CODES, VERDICT_NOTE_CODES
+from ..evaluate.model import (
+    ALTERNATIVE_REASON_CODES,
+    PROJECTION_MODEL_CODES,
+    PROJECTION_NOTE_CODES,
+    VERDICT_NOTE_CODES,
+)
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -428,12 +433,58 @@ _PROJECTION_NOTES_ZH: dict[str, str] = {
     "growth_too_few": "仅{n}个增速数据：预测至少需要{min_points}个",
     "growth_no_interval": "仅{n}个增速数据：只作点预测，给出区间和概率至少需要{min_points}个",
 }
+# why a figure is an alternative (evaluate.model.ALTERNATIVE_REASON_CODES)
+_ALTERNATIVE_REASONS_ZH: dict[str, str] = {
+    "proxy": "替代指标数值：不进入主序列",
+    "scope_not_accepted": "口径{scope}不是规划对该指标认可的口径（{accepted}）",
+    "plan_baseline": "规划基数：已显示首选口径的观测值；比较仍以规划数值为基数",
+    "base_year": "基年：指数按定义为{value}",
+    "other_scope": "其他口径：{scope}",
+    "other_scope_none": "其他口径：（未注明）",
+    "full_year": "已由全年数值取代",
+    "later_period": "已由更晚期间的数值取代（{period}）",
+    "other_route": "其他推算路径（{derivation}）；与主序列数值相差{diff:+.4g}",
+    "derived": "推算数值；已有公布数值",
+    "later_vintage": "已由更新版本取代",
+    "same_figure": "另一发布中的相同数值（{source}）",
+    "conflicting_source": "来源数值不一致：{value}，主序列采用{source}的{headline}",
+    "conflicting_source_newer": (
+        "来源数值不一致：{value}，主序列采用{source}的{headline}（采用较晚发布）"),
+    "no_comparable_value": "无可比数值",
+    "refers_not_before": "参照{needs}年，该年不早于{year}年",
+    "chain_missing": "无法链式推算：需要{needs}年的数值，但该数值缺失",
+    "change_not_level": "变化数值（{unit}）在没有基数时无法换算为水平值",
+    "unit_not_convertible": "单位{unit}无法换算为{to}",
+    "no_base_for_points": (
+        "缺少{base_year}年基数：以{unit}表示的数值无法换算为相对{base_year}年的百分点变化"),
+    "points_not_relative": "百分点变化（{unit}）无法表示相对变化",
+    "partial_year_yoy": "非全年期间（{period}）的同比变化无法链接到年度指数",
+    "level_needs_base": "水平值（{unit}）需要{base_year}年水平值才能换算为指数，但该值未知",
+    "unit_not_base_unit": "单位{unit}无法换算为基年水平值的单位{to}",
+    "base_level_zero": "{base_year}年水平值为0，无法构成指数",
+    "level_not_growth": "以{unit}表示的水平值不是年度增速（增速应记为%yoy）",
+    "fixed_change_not_growth": "相对固定年份的变化（{unit}）不是年度增速",
+    "growth_prev_missing": "由水平值计算增速需要{prev_year}年水平值，但该值缺失",
+    "growth_part_year": "由非全年水平值计算的增速不能与年度增速比较",
+    "growth_prev_not_positive": "{prev_year}年水平值不为正，无法计算增速",
+}
+# the projection models (evaluate.model.PROJECTION_MODEL_CODES)
+_BOOTSTRAP_ZH = "；残差自助法（B={n_boot}，随机种子{seed}），{level:.0%}百分位预测区间"
+_PROJECTION_MODELS_ZH: dict[str, str] = {
+    "linear_trend": "时间加权线性趋势（加权最小二乘，权重1 + (年份 − 首年)/(末年 − 首年)）"
+                    + _BOOTSTRAP_ZH,
+    "mean_growth": "以时间加权平均增速补足期内缺失年份（权重1 + (年份 − 首年)/(末年 − 首年)），"
+                   "按期内几何平均" + _BOOTSTRAP_ZH,
+}
 for _group, _zh, _en in (("verdict_note", _VERDICT_NOTES_ZH, VERDICT_NOTE_CODES),
-                         ("projection_note", _PROJECTION_NOTES_ZH, PROJECTION_NOTE_CODES)):
+                         ("projection_note", _PROJECTION_NOTES_ZH, PROJECTION_NOTE_CODES),
+                         ("alternative_reason", _ALTERNATIVE_REASONS_ZH,
+                          ALTERNATIVE_REASON_CODES),
+                         ("projection_model", _PROJECTION_MODELS_ZH, PROJECTION_MODEL_CODES)):
     for _code, _template in _en.items():
         _STRINGS[f"{_group}.{_code}"] = (_zh[_code], _template)
 
-NoteGroup = Literal["verdict_note", "projection_note"]
+NoteGroup = Literal["verdict_note", "projection_note", "alternative_reason", "projection_model"]
 
 
 def note_text(group: NoteGroup, parts: Iterable[tuple[str, Mapping[str, object]]], lang: Lang,

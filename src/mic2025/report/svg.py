@@ -592,7 +592,8 @@ def group_chart(group: MeasureGroup, lang: Lang, chart_id: str, title: str) -> L
     """The chart of one measure group of a metric."""
     unit = group.unit
     series = tuple(_mark(p, unit, lang) for p in group.points)
-    alternatives = tuple(_mark(a, unit, lang, a.reason) for a in group.alternatives)
+    alternatives = tuple(_mark(a, unit, lang, fmt.alternative_reason(a, lang))
+                         for a in group.alternatives)
     base = group.base
     base_mark = None
     if base is not None:
