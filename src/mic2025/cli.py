@@ -11,36 +11,17 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from . import __version__
+from .commands.common import db_option, fail_cleanly, lang_option, plan_option
 from .errors import ImportRejected, Mic2025Error
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail_cleanly(fn: F) -> F:
-    """Turn mic2025's own errors into a message and exit status 2, never a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ImportRejected as exc:
-            click.echo(str(exc), err=True)
-            sys.exit(3)
-        except Mic2025Error as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _parse_as_of(value: str | None) -> datetime | None:
@@ -84,30 +65,6 @@ def _session(db: str | None, plan_file: str | None) -> Iterator[tuple[Any, Any]]
         store.close()
 
 
-db_option = click.option(
-    "--db",
-    envvar="MIC2025_DB",
-    default=None,
-    metavar="URL",
-    help="Store URL (sqlite:///file or postgresql+psycopg://…); "
-    "default: MIC2025_DB or a SQLite file in the user data folder.",
-)
-plan_option = click.option(
-    "--plan",
-    "plan_file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Plan file (YAML); default: the bundled Made in China 2025.",
-)
-lang_option = click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language of names and labels.",
-)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mic2025")
 def main() -> None:
@@ -134,7 +91,7 @@ def main() -> None:
     help="Progress method (see `mic2025 methods`).",
 )
 @lang_option
-@_fail_cleanly
+@fail_cleanly
 def run(db: str | None, plan_file: str | None, out_dir: str, method: str, lang: str) -> None:
     """The main job: evaluate on the embedded defaults, print, and write the reports."""
     from .report.html import write_reports
@@ -160,7 +117,7 @@ def plan() -> None:
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 @lang_option
-@_fail_cleanly
+@fail_cleanly
 def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
     """Show the plan: goal areas, indicators, baselines, targets, projects, tasks, sectors."""
     from .plan import load_plan
@@ -225,7 +182,7 @@ def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
 
 @plan.command("validate")
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@_fail_cleanly
+@fail_cleanly
 def plan_validate(plan_file: str) -> None:
     """Check a plan file; errors name the file, line and field."""
     from .plan import load_plan
@@ -324,7 +281,7 @@ def data() -> None:
 )
 @click.option("--as-of", "as_of", default=None, help="What the store knew at the end of this date.")
 @click.option("--out", "out_file", default="-", type=click.Path(dir_okay=False, allow_dash=True))
-@_fail_cleanly
+@fail_cleanly
 def data_export(
     db: str | None, plan_file: str | None, fmt: str, as_of: str | None, out_file: str
 ) -> None:
@@ -342,7 +299,7 @@ def data_export(
 @data.command("vintages")
 @db_option
 @plan_option
-@_fail_cleanly
+@fail_cleanly
 def data_vintages(db: str | None, plan_file: str | None) -> None:
     """List the vintages (import batches) in the store."""
     with _session(db, plan_file) as (store, _plan):
@@ -405,7 +362,7 @@ def _jsonable(obj: Any) -> str:
     show_default=True,
 )
 @lang_option
-@_fail_cleanly
+@fail_cleanly
 def evaluate_cmd(
     db: str | None,
     plan_file: str | None,
@@ -614,7 +571,7 @@ def _year_value(text: str, option: str) -> tuple[int, float]:
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True
 )
-@_fail_cleanly
+@fail_cleanly
 def assess(
     direction: str,
     base: str,
@@ -670,7 +627,7 @@ def assess(
 @click.option("--method", default="statcan", show_default=True)
 @click.option("--as-of", "as_of", default=None)
 @click.option("--on", "on", default=None)
-@_fail_cleanly
+@fail_cleanly
 def report(
     db: str | None,
     plan_file: str | None,

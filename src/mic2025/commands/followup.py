@@ -22,33 +22,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from ..errors import Mic2025Error
+from .common import db_option, fail_cleanly, plan_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-def _fail_cleanly(fn: F) -> F:
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except Mic2025Error as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
-
-
-db_option = click.option("--db", envvar="MIC2025_DB", default=None, metavar="URL",
-                         help="Store URL; default: MIC2025_DB or the user's SQLite store.")
-plan_option = click.option("--plan", "plan_file", default=None, type=click.Path(dir_okay=False),
-                           help="Plan file (YAML); default: the bundled Made in China 2025.")
 as_of_option = click.option("--as-of", "as_of", default=None,
                             help="Data vintage: what the store knew at the end of this date "
                                  "(or at this time-zoned instant); default: now.")
@@ -123,7 +105,7 @@ def _doc_opts(fn: F) -> F:
 @click.option("--charts", type=int, default=6, show_default=True,
               help="At most this many trend charts.")
 @_doc_opts
-@_fail_cleanly
+@fail_cleanly
 def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None, method: str,
             charts: int, out_dir: str, langs: tuple[str, ...], formats: tuple[str, ...],
             seq: int, on: str | None) -> None:
@@ -152,7 +134,7 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
                    "latest vintage.")
 @method_option
 @_doc_opts
-@_fail_cleanly
+@fail_cleanly
 def bulletin(db: str | None, plan_file: str | None, period: int, as_of: str | None,
              since: str | None, method: str, out_dir: str, langs: tuple[str, ...],
              formats: tuple[str, ...], seq: int, on: str | None) -> None:
@@ -187,7 +169,7 @@ def adjust() -> None:
 @as_of_option
 @method_option
 @format_option
-@_fail_cleanly
+@fail_cleanly
 def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_of: str | None,
                    method: str, fmt: str) -> None:
     """What the evidence says about each target, with raised or attainable proposals."""
@@ -221,7 +203,7 @@ def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_o
 @click.option("--year", type=int, default=2025, show_default=True, help="Target year.")
 @as_of_option
 @format_option
-@_fail_cleanly
+@fail_cleanly
 def adjust_scenario(db: str | None, plan_file: str | None, metric: str, target: float,
                     year: int, as_of: str | None, fmt: str) -> None:
     """The pace needed from the latest figure to reach a value by a year."""
@@ -255,7 +237,7 @@ def adjust_scenario(db: str | None, plan_file: str | None, metric: str, target: 
 @click.option("--parent", default=None,
               help="The plan the new version extends (bundled id or path); default the "
                    "proposals' plan id.")
-@_fail_cleanly
+@fail_cleanly
 def adjust_record(from_file: str, out_file: str, reason: str, decided_by: str,
                   decided_on: str | None, version: str | None, metrics: tuple[str, ...],
                   parent: str | None) -> None:
@@ -283,7 +265,7 @@ def adjust_record(from_file: str, out_file: str, reason: str, decided_by: str,
 @click.option("--notify", is_flag=True,
               help="Also e-mail the warnings through MIC2025_SMTP_URL.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@_fail_cleanly
+@fail_cleanly
 def warnings_cmd(db: str | None, plan_file: str | None, rules_file: str | None,
                  as_of: str | None, method: str, fmt: str, notify: bool, lang: str) -> None:
     """Early warnings (预警) raised by the rules, with their owners."""
@@ -359,7 +341,7 @@ def _print_states(seed: Any, items: list[Any], fmt: str, lang: str) -> None:
 
 @supervision.command("status")
 @_sup_opts
-@_fail_cleanly
+@fail_cleanly
 def supervision_status(db: str | None, plan_file: str | None, seed_file: str | None,
                        owner: str | None, on: str | None, fmt: str, lang: str) -> None:
     """Every milestone with its owner, due date and status."""
@@ -371,7 +353,7 @@ def supervision_status(db: str | None, plan_file: str | None, seed_file: str | N
 
 @supervision.command("overdue")
 @_sup_opts
-@_fail_cleanly
+@fail_cleanly
 def supervision_overdue(db: str | None, plan_file: str | None, seed_file: str | None,
                         owner: str | None, on: str | None, fmt: str, lang: str) -> None:
     """Overdue milestones, then those at risk."""
@@ -385,7 +367,7 @@ def supervision_overdue(db: str | None, plan_file: str | None, seed_file: str | 
 
 @supervision.command("stocktake")
 @_sup_opts
-@_fail_cleanly
+@fail_cleanly
 def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str | None,
                           owner: str | None, on: str | None, fmt: str, lang: str) -> None:
     """Per responsible body: milestones by status, overdue, at risk."""
@@ -419,7 +401,7 @@ def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str 
 @click.option("--comment", required=True, help="What happened (the commentary).")
 @click.option("--by", "by", required=True, help="Who reports the update.")
 @click.option("--evidence", multiple=True, help="A link or document reference (repeatable).")
-@_fail_cleanly
+@fail_cleanly
 def supervision_update(item: str, db: str | None, plan_file: str | None,
                        seed_file: str | None, status: str, comment: str, by: str,
                        evidence: tuple[str, ...]) -> None:
@@ -437,7 +419,7 @@ def supervision_update(item: str, db: str | None, plan_file: str | None,
 @supervision.command("history")
 @click.argument("item")
 @db_option
-@_fail_cleanly
+@fail_cleanly
 def supervision_history(item: str, db: str | None) -> None:
     """Every update of one milestone, oldest first."""
     from ..followup.supervision import read_updates
@@ -471,7 +453,7 @@ def round_() -> None:
 @click.option("--rubric", "rubric_file", default=None, type=click.Path(dir_okay=False),
               help="Rubric file (YAML); default: plans/rubric_<plan>.yaml.")
 @method_option
-@_fail_cleanly
+@fail_cleanly
 def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: str, by: str,
                  title: str, rubric_file: str | None, method: str) -> None:
     """Freeze a round on a data vintage (the as-of instant is recorded)."""
@@ -495,7 +477,7 @@ def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: st
 @click.option("--criterion", required=True, help="Criterion id of the rubric.")
 @click.option("--score", "score", type=int, required=True, help="A value on the rubric's scale.")
 @click.option("--comment", default="", help="The evaluator's reasoning.")
-@_fail_cleanly
+@fail_cleanly
 def round_score(round_id: str, db: str | None, evaluator: str, item: str, criterion: str,
                 score: int, comment: str) -> None:
     """Record one score (a later score by the same evaluator supersedes)."""
@@ -516,7 +498,7 @@ def round_score(round_id: str, db: str | None, evaluator: str, item: str, criter
               help="Re-run the evaluation on the frozen vintage and compare.")
 @format_option
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@_fail_cleanly
+@fail_cleanly
 def round_results(round_id: str, db: str | None, plan_file: str | None, threshold: int,
                   check: bool, fmt: str, lang: str) -> None:
     """Krippendorff's alpha per criterion, item scores and disagreements."""

@@ -14,13 +14,13 @@ import csv
 import io
 import json
 import math
-import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from .common import fail_cleanly
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,22 +28,6 @@ NORMALISERS = ("minmax", "zscore", "rank", "prank", "borda", "fracmax", "dist2ma
 AGGREGATORS = ("amean", "gmean", "hmean", "genmean", "copeland")
 DEFAULT_STEPS = ({"step": "normalise", "method": "minmax", "l": 0, "u": 100},
                  {"step": "aggregate", "method": "amean"})
-
-
-def _fail_cleanly(fn: F) -> F:
-    """mic2025's own errors become ``error: ...`` on stderr and exit status 2."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from mic2025.errors import Mic2025Error
-
-        try:
-            return fn(*args, **kwargs)
-        except Mic2025Error as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _source_options(fn: F) -> F:
@@ -194,7 +178,7 @@ def index() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-@_fail_cleanly
+@fail_cleanly
 def build_cmd(definition: str | None, idata: str | None, imeta: str | None,
               normalise: str | None, range_: str | None, aggregate: str | None, fmt: str,
               out: str | None) -> None:
@@ -222,7 +206,7 @@ def build_cmd(definition: str | None, idata: str | None, imeta: str | None,
 @_source_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-@_fail_cleanly
+@fail_cleanly
 def audit_cmd(definition: str | None, idata: str | None, imeta: str | None, fmt: str) -> None:
     """Statistical audit: indicator statistics, correlations with the parent, Cronbach's alpha
     and PCA per group (the JRC coherence checks)."""
@@ -304,7 +288,7 @@ def audit_cmd(definition: str | None, idata: str | None, imeta: str | None, fmt:
               help="Progress bars on stderr.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-@_fail_cleanly
+@fail_cleanly
 def sensitivity_cmd(definition: str | None, idata: str | None, imeta: str | None,
                     replications: int, sa_n: int, seed: int, normalisers: str,
                     aggregators: str, noise: float, levels: str | None, winmax: str | None,
@@ -386,7 +370,7 @@ def sensitivity_cmd(definition: str | None, idata: str | None, imeta: str | None
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
-@_fail_cleanly
+@fail_cleanly
 def demo_cmd(year: int, seed: int, enterprises: int, fmt: str, out: str | None) -> None:
     """Build the provincial MIC2025 index on SYNTHETIC data (a demonstration, not statistics)."""
     from mic2025.composite.demo import SYNTHETIC_LABEL, provincial_demo
@@ -416,7 +400,7 @@ def demo_cmd(year: int, seed: int, enterprises: int, fmt: str, out: str | None) 
               help="Sobol base sample N (0: no sensitivity section).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
-@_fail_cleanly
+@fail_cleanly
 def report_cmd(definition: str | None, idata: str | None, imeta: str | None, out: str,
                lang: str, replications: int, sa_n: int, seed: int, progress: bool) -> None:
     """A self-contained HTML report (no JavaScript, no network): framework tree, ranking by
