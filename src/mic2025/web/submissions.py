@@ -480,20 +480,11 @@ def return_(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
     """Send a submitted file back to its province with a comment (required)."""
     if not comment.strip():
         raise WorkflowError("say why the submission is returned (a comment is required)")
-    with begin_write(engine) as conn:
-        s = _load(conn, submission_id)
-        _check(actor, "submission:return", s.resource)
-        if s.status != "submitted":
-            raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
-                                "returned")
-        stamp = datetime.now(UTC)
-        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
-            status="returned", decided_by=actor.username, decided_at=stamp, updated_at=stamp,
-            comment=comment.strip()))
-        after = _load(conn, s.id)
-        audit.record(conn, actor, "submission.return", "submission", str(s.id),
-                     before=_snapshot(s), after=_snapshot(after), comment=comment.strip(), ip=ip)
-    return after
+    stamp = datetime.now(UTC)
+    return _transition(engine, actor, submission_id, action="submission:return",
+                       needs="submitted",
+                       refusal="only a submitted one can be returned", comment=comment, ip=ip,
+                       decided_by=actor.username, decided_at=stamp, updated_at=stamp)
 
 
 def unlock(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
@@ -501,17 +492,24 @@ def unlock(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
     """Reopen an approved submission (administrators), with the reason; it becomes returned."""
     if not comment.strip():
         raise WorkflowError("say why the submission is unlocked (a reason is required)")
+    return _transition(engine, actor, submission_id, action="submission:unlock",
+                       needs="approved",
+                       refusal="only an approved one is locked", comment=comment, ip=ip,
+                       updated_at=datetime.now(UTC))
+
+
+def _transition(engine: Engine, actor: Actor, submission_id: int, *, action: Action, needs: str,
+                refusal: str, comment: str, ip: str, **values: Any) -> Submission:
+    """Move a submission from status ``needs`` to returned, checked and audited in one go."""
     with begin_write(engine) as conn:
         s = _load(conn, submission_id)
-        _check(actor, "submission:unlock", s.resource)
-        if s.status != "approved":
-            raise WorkflowError(f"submission {s.id} is {s.status}; only an approved one is "
-                                "locked")
-        stamp = datetime.now(UTC)
+        _check(actor, action, s.resource)
+        if s.status != needs:
+            raise WorkflowError(f"submission {s.id} is {s.status}; {refusal}")
         conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
-            status="returned", updated_at=stamp, comment=comment.strip()))
+            status="returned", comment=comment.strip(), **values))
         after = _load(conn, s.id)
-        audit.record(conn, actor, "submission.unlock", "submission", str(s.id),
+        audit.record(conn, actor, action.replace(":", "."), "submission", str(s.id),
                      before=_snapshot(s), after=_snapshot(after), comment=comment.strip(), ip=ip)
     return after
 
