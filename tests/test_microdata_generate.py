@@ -59,6 +59,30 @@ def test_every_output_is_labelled_synthetic(pop: pa.Table, tmp_path: Path) -> No
         write_parquet(pa.table({"x": [1]}), tmp_path / "unlabelled.parquet")
 
 
+def test_parquet_layout_one_row_group_per_year(pop: pa.Table, tmp_path: Path) -> None:
+    calls: list[int] = []
+    path = write_parquet(pop, tmp_path / "pop.parquet", on_row_group=lambda: calls.append(1))
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups == len(YEARS) == len(calls)
+    for i, year in enumerate(YEARS):
+        group = meta.row_group(i)
+        assert group.num_rows == 20_000
+        stats = group.column(pop.schema.get_field_index("year")).statistics
+        assert stats.min == stats.max == year
+        assert group.column(0).compression == "SNAPPY"
+    assert pq.ParquetFile(path).schema_arrow.field("enterprise_id").type == pa.string()
+    back = pq.read_table(path)
+    assert back.column("enterprise_id").to_pylist() == pop.column("enterprise_id").to_pylist()
+    assert back.drop_columns("enterprise_id").equals(pop.drop_columns("enterprise_id"))
+    # not year-major (years interleaved): no row group per run of one row, nothing lost
+    mixed = pa.concat_tables([pop.slice(0, 10), pop.slice(20_000, 10), pop.slice(10, 20)])
+    path = write_parquet(mixed, tmp_path / "mixed.parquet")
+    assert pq.ParquetFile(path).metadata.num_row_groups == 1
+    assert pq.read_table(path).to_pylist() == mixed.to_pylist()
+    empty = write_parquet(pop.slice(0, 0), tmp_path / "empty.parquet")
+    assert pq.read_table(empty).num_rows == 0
+
+
 def test_shape_codes_and_ids(pop: pa.Table) -> None:
     assert pop.num_rows == 20_000 * 11
     ids = pop.column("enterprise_id").to_pylist()[:20_000]

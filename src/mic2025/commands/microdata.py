@@ -118,8 +118,6 @@ def microdata() -> None:
 def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, seed: int,
              nonresponse: bool, replicates: int) -> None:
     """Write a SYNTHETIC population and a stratified sample (not real enterprises)."""
-    import pyarrow.parquet as pq
-
     from ..microdata.design import design_units, replicate_design, replicates_path, write_design
     from ..microdata.generate import (
         draw_sample,
@@ -137,15 +135,8 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
         pop = generate_population(enterprises, years=years, seed=seed)
         bar.advance(task)
         write = bar.add_task("writing population, year", total=len(years))
-        year_col = pop.column("year").to_numpy()
-        path = out / "population.parquet"
-        with pq.ParquetWriter(path, pop.schema, compression="zstd") as writer:
-            start = 0
-            for _ in years:  # the table is year-major: one row group per year
-                stop = start + int((year_col == year_col[start]).sum())
-                writer.write_table(pop.slice(start, stop - start))
-                start = stop
-                bar.advance(write)
+        path = write_parquet(pop, out / "population.parquet",
+                             on_row_group=lambda: bar.advance(write))
         if sample_size:
             task = bar.add_task("sample", total=1)
             sample = draw_sample(pop, sample_size, seed=seed + 1)

@@ -43,8 +43,9 @@ Everything is vectorised numpy; 500,000 enterprises × 11 years take seconds.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -57,6 +58,7 @@ import pyarrow.parquet as pq
 from ..errors import Mic2025Error
 from ..formula import BinaryOp, Expr, Number, parse, to_text
 from .schema import (
+    PARQUET_COMPRESSION,
     SCALE_THRESHOLD_YUAN,
     SIZE_CLASSES,
     USCC_ALPHABET,
@@ -378,12 +380,43 @@ def _label(table: pa.Table, *, seed: int, targets: Mapping[str, Mapping[int, flo
     return table.replace_schema_metadata({k.encode(): v.encode() for k, v in meta.items()})
 
 
-def write_parquet(table: pa.Table, path: str | Path) -> Path:
-    """Write a synthetic table to Parquet, keeping its ``mic2025.*`` metadata."""
+#: Largest Parquet row group written (pyarrow's default).
+ROW_GROUP_ROWS = 1 << 20
+
+
+def write_parquet(table: pa.Table, path: str | Path, *,
+                  on_row_group: Callable[[], None] | None = None) -> Path:
+    """Write a synthetic table to Parquet, keeping its ``mic2025.*`` metadata.
+
+    ``enterprise_id`` is written as plain strings (in memory it is a dictionary over the
+    panel's enterprises). A year-major table (as the generator makes them) gets one row group
+    per year, at most :data:`ROW_GROUP_ROWS` rows each, so that engines read years in
+    parallel and skip the years they do not need; any other order is written in row groups
+    of that size.
+    ``on_row_group`` is called after each year (or once), for a progress bar.
+    """
     if (table.schema.metadata or {}).get(b"mic2025.synthetic") != b"true":
         raise GenerationError("only tables labelled synthetic are written by this module")
     out = Path(path)
-    pq.write_table(table, out, compression="zstd")
+    bounds = [0, table.num_rows]
+    if "year" in table.column_names and table.num_rows:
+        years = table.column("year").to_numpy(zero_copy_only=False)
+        starts = np.flatnonzero(years[1:] != years[:-1]) + 1
+        if len(starts) + 1 == len(np.unique(years)):  # year-major: each year one run
+            bounds = [0, *starts.tolist(), table.num_rows]
+    # an identifier is unique within a year: as a dictionary it only costs readers (pyarrow
+    # unifies the year's dictionaries, DuckDB decodes them), so the file holds plain strings
+    schema = table.schema
+    plain = [i for i, field in enumerate(schema) if field.name == "enterprise_id"
+             and pa.types.is_dictionary(field.type)]
+    for i in plain:
+        schema = schema.set(i, schema.field(i).with_type(schema.field(i).type.value_type))
+    with pq.ParquetWriter(out, schema, compression=PARQUET_COMPRESSION) as writer:
+        for start, stop in itertools.pairwise(bounds):
+            writer.write_table(table.slice(start, stop - start).cast(schema),
+                               row_group_size=min(stop - start, ROW_GROUP_ROWS) or None)
+            if on_row_group is not None:
+                on_row_group()
     return out
 
 

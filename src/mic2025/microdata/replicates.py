@@ -26,6 +26,7 @@ multiplicities take R bytes per unit (200 replicates × 330,000 units = 66 MB).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -209,39 +210,58 @@ def bootstrap_matrix(
         design = rao_wu_draw(np.asarray(units.column("__h").to_numpy(zero_copy_only=False),
                                         dtype=str), replicates, seed=seed,
                              stratum_size=_floats(units.column("__n")) if use_fpc else None)
+        checking = None
     else:
-        design.check(fingerprint(units.column("__fi"), units.column("__fy"),
-                                 units.column("__fs"),
-                                 units.column("__fn") if "stratum_size" in present else None),
-                     n)
+        if n != design.units:  # refused before anything is computed
+            design.check("(not computed: the numbers of units differ)", n)
+        # the fingerprint (sha256 over the ids: about 15 ms for 330,000 units) is computed in
+        # a thread while the totals are (hashlib and BLAS release the GIL) and checked before
+        # any result is returned; a thread per call, as a module-level pool would not
+        # survive a fork
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mic2025-fingerprint")
+        checking = pool.submit(fingerprint, units.column("__fi"), units.column("__fy"),
+                                units.column("__fs"),
+                                units.column("__fn") if "stratum_size" in present else None)
+        pool.shutdown(wait=False)  # the submitted work still runs; the thread then ends
     replicates = design.replicates
     a, c = design.parts(weights)
     gid, groups = group_ids([units.column(name) for name, _ in keys], n)
     n_groups = len(groups)
 
-    # one column per weighted total: sum/count/count_if → the value; mean → value and presence
-    columns: list[np.ndarray] = []
+    # one column per weighted total: sum/count/count_if → the value; mean → value and presence.
+    # Filled column by column into a column-major matrix (contiguous writes; the products
+    # below take either layout).
     slot: dict[Aggregate, tuple[int, int | None]] = {}
     extreme: dict[Aggregate, np.ndarray] = {}
-    present_count: dict[Aggregate, np.ndarray] = {}
+    present_count: dict[Aggregate, np.ndarray] = {}  # sums only: none present is NULL
+    width = sum(2 if agg.func == "mean" else 0 if agg.func in ("min", "max") else 1
+                for agg in aggs)
+    values = np.empty((n, width), order="F")
+    filled = 0
     for j, agg in enumerate(aggs):
         v = _floats(units.column(f"__v{j}"))
-        has = ~np.isnan(v)
         if agg.func in ("min", "max"):
             reduce = np.fmin if agg.func == "min" else np.fmax
             out = np.full(n_groups, np.nan)
             reduce.at(out, gid, v)
             extreme[agg] = out
             continue
-        present_count[agg] = np.bincount(gid, has.astype(np.float64), minlength=n_groups)
-        columns.append(np.where(has, v, 0.0))
+        missing = np.isnan(v)
+        column = values[:, filled]
+        np.copyto(column, v)
+        np.copyto(column, 0.0, where=missing)
+        if agg.func == "sum":
+            present_count[agg] = np.bincount(gid[~missing], minlength=n_groups)
         if agg.func == "mean":
-            columns.append(has.astype(np.float64))
-            slot[agg] = (len(columns) - 2, len(columns) - 1)
+            np.logical_not(missing, out=values[:, filled + 1], casting="unsafe")
+            slot[agg] = (filled, filled + 1)
+            filled += 2
         else:
-            slot[agg] = (len(columns) - 1, None)
-    values = np.column_stack(columns) if columns else np.zeros((n, 0))
+            slot[agg] = (filled, None)
+            filled += 1
     totals = replicate_totals(values, gid, n_groups, weights, a, c, design.r)
+    if checking is not None:
+        design.check(checking.result(), n)
 
     by_agg: dict[Aggregate, np.ndarray] = {}
     for agg in aggs:
