@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .common import fail_cleanly
+from .common import fail_cleanly, plan_option
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -99,6 +99,34 @@ def microdata() -> None:
 # ---------------------------------------------------------------------------- generate
 
 
+def _calibration(targets_from: str, plan_file: str | None, years: list[int]
+                 ) -> tuple[dict[str, dict[int, float]] | None, object]:
+    """The generator's targets and their provenance, after telling the user where they
+    come from (on stderr)."""
+    from ..microdata.generate import DEMO_TARGETS
+    from ..microdata.published import provenance, published_targets, targets_of
+
+    if targets_from == "none":
+        click.echo("calibration: none (the generator's own, arbitrary, levels)", err=True)
+        return {}, {"kind": "none"}
+    if targets_from == "illustrative":
+        click.echo("calibration: ILLUSTRATIVE demo values for every quantity (not published "
+                   "figures)", err=True)
+        return dict(DEMO_TARGETS), {"kind": "illustrative"}
+    from ..plan import load_plan
+
+    calibration = published_targets(load_plan(plan_file), years)
+    for t in calibration:
+        if t.kind == "published":
+            years_shown = ", ".join(f"{p.year}: {p.shown:g}" for p in t.points)
+            click.echo(f"calibration: {t.quantity} ← {t.metric}, {t.note} ({years_shown}"
+                       f"{'' if t.measure == 'level' else ', index'})", err=True)
+        else:
+            click.echo(f"calibration: {t.quantity} ← ILLUSTRATIVE ({t.note})", err=True)
+    targets = dict(DEMO_TARGETS) | targets_of(calibration)
+    return targets, provenance(calibration)
+
+
 @microdata.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for population.parquet and sample.parquet.")
@@ -114,9 +142,17 @@ def microdata() -> None:
 @click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
               help="Rao–Wu bootstrap replicate weights made with the sample and stored as "
               "sample_replicates.parquet (seed: --seed + 3; 0: none).")
+@click.option("--targets", "targets_from", default="published", show_default=True,
+              type=click.Choice(["published", "illustrative", "none"]),
+              help="National aggregates to calibrate to: the bundled published figures "
+              "(the headline series the evaluation uses; quantities without two published "
+              "points keep the illustrative path), the illustrative demo values only, or "
+              "none.")
+@plan_option
 @fail_cleanly(unreadable=_unreadable)
 def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, seed: int,
-             nonresponse: bool, replicates: int) -> None:
+             nonresponse: bool, replicates: int, targets_from: str,
+             plan_file: str | None) -> None:
     """Write a SYNTHETIC population and a stratified sample (not real enterprises)."""
     from ..microdata.design import design_units, replicate_design, replicates_path, write_design
     from ..microdata.generate import (
@@ -130,9 +166,11 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     click.echo(SYNTHETIC_BANNER, err=True)
+    targets, provenance = _calibration(targets_from, plan_file, years)
     with _progress() as bar:
         task = bar.add_task("population", total=1)
-        pop = generate_population(enterprises, years=years, seed=seed)
+        pop = generate_population(enterprises, years=years, seed=seed, targets=targets,
+                                  provenance=provenance)
         bar.advance(task)
         write = bar.add_task("writing population, year", total=len(years))
         path = write_parquet(pop, out / "population.parquet",

@@ -4,7 +4,8 @@ engine, and replicate variance.
 * :mod:`.schema` — the fields of an enterprise annual return and their rules; validation of a
   Parquet file or DuckDB relation in SQL;
 * :mod:`.generate` — synthetic populations calibrated to national targets, stratified samples
-  with design weights (every output is flagged synthetic);
+  with design weights (every output is flagged synthetic); :mod:`.published` — their
+  calibration targets from the bundled published figures;
 * :mod:`.engine` — every plan indicator with a formula, grouped, in one SQL query;
 * :mod:`.variance` — Rao–Wu rescaling bootstrap replicate weights, standard errors, intervals
   (replicate-weight join); :mod:`.replicates` — the same by matrix products, faster;

@@ -24,8 +24,9 @@ Calibration
     per-year threshold on a latent; the mean of key-process rates and the patent ratio in
     expectation (a per-year logistic shift found by bisection; a Poisson rate). Quantities
     without a target keep the generator's own, arbitrary, level. :data:`DEMO_TARGETS` are
-    ILLUSTRATIVE values for demonstrations and tests, not published figures; callers pass the
-    bundled published series.
+    ILLUSTRATIVE values for demonstrations and tests, not published figures;
+    :mod:`.published` turns the bundled published figures into targets (what
+    ``mic2025 microdata generate`` uses by default).
 
 Sample (:func:`draw_sample`)
     Stratified simple random sampling without replacement, each year drawn independently,
@@ -143,22 +144,33 @@ def _core(expr: Expr) -> tuple[Expr, float]:
     return expr, 1.0
 
 
+def quantity_of(formula: str) -> tuple[str, float] | None:
+    """The :data:`CALIBRATION` quantity a formula measures, and the factor that turns the
+    quantity's value into the formula's (``sum(rd_expenditure) / sum(revenue) * 100`` →
+    ``("rd_intensity", 1.0)``; the quantity's own formula carries the ×100), or None."""
+    core, factor = _core(parse(formula))
+    for name, quantity in CALIBRATION.items():
+        own_core, own = _core(parse(quantity.formula))
+        if own_core == core and factor != 0:
+            return name, factor / own
+    return None
+
+
 def resolve_targets(targets: Mapping[str, Mapping[int, float]]) -> dict[str, dict[int, float]]:
     """Key targets by :data:`CALIBRATION` name, converting formula keys and their units."""
-    cores = {name: _core(parse(q.formula)) for name, q in CALIBRATION.items()}
     out: dict[str, dict[int, float]] = {}
     for key, series in targets.items():
         if key in CALIBRATION:
             out[key] = {int(y): float(v) for y, v in series.items()}
             continue
-        core, factor = _core(parse(key))
-        match = [(n, k) for n, (c, k) in cores.items() if c == core]
-        if not match or factor == 0:
+        matched = quantity_of(key)
+        if matched is None:
             known = ", ".join(sorted(CALIBRATION))
-            raise GenerationError(f"cannot calibrate {key!r}: its formula {to_text(core)!r} is "
-                                  f"none of the generator's quantities ({known})")
-        name, own = match[0]
-        out[name] = {int(y): float(v) / factor * own for y, v in series.items()}
+            raise GenerationError(f"cannot calibrate {key!r}: its formula "
+                                  f"{to_text(_core(parse(key))[0])!r} is none of the "
+                                  f"generator's quantities ({known})")
+        name, factor = matched
+        out[name] = {int(y): float(v) / factor for y, v in series.items()}
     return out
 
 
@@ -212,11 +224,15 @@ def generate_population(
     targets: Mapping[str, Mapping[int, float]] | None = None,
     *,
     seed: int = 0,
+    provenance: object = None,
 ) -> pa.Table:
     """A synthetic balanced panel, ``n_enterprises`` × ``years`` rows, calibrated to ``targets``.
 
-    ``targets=None`` uses :data:`DEMO_TARGETS`; pass ``{}`` for no calibration. See the
-    module docstring for the model.
+    ``targets=None`` uses :data:`DEMO_TARGETS`; pass ``{}`` for no calibration;
+    :func:`mic2025.microdata.published.published_targets` gives targets from the bundled
+    published figures. ``provenance`` (JSON-able: where the targets come from) is kept in the
+    metadata as ``mic2025.calibration`` and carried to samples. See the module docstring for
+    the model.
     """
     rng = np.random.default_rng(seed)
     yrs = np.array(sorted(set(years)), dtype=np.int64)
@@ -362,7 +378,8 @@ def generate_population(
         "employees": pa.array(flat(employees).astype(np.int64)),
         "synthetic": pa.array(np.ones(rows, dtype=bool)),
     })
-    return _label(table, seed=seed, targets=goals, kind="population")
+    return _label(table, seed=seed, targets=goals, kind="population",
+                  extra=None if provenance is None else {"calibration": provenance})
 
 
 def _label(table: pa.Table, *, seed: int, targets: Mapping[str, Mapping[int, float]],
@@ -531,7 +548,10 @@ def draw_sample(
     return _label(sample, seed=seed, targets=json.loads(meta.get(b"mic2025.targets", b"{}")),
                   kind="sample", extra={"n": n, "allocation": allocation,
                                         "take_all": list(take_all), "minimum": minimum,
-                                        "population_seed": meta.get(b"mic2025.seed", b"").decode()})
+                                        "population_seed": meta.get(b"mic2025.seed", b"").decode(),
+                                        **({"calibration": json.loads(
+                                            meta[b"mic2025.calibration"])}
+                                           if b"mic2025.calibration" in meta else {})})
 
 
 #: response propensities by size class for :func:`simulate_nonresponse` (illustrative)
