@@ -19,7 +19,9 @@ The target's kind decides what the comparison is made on (the *measure*, see
     whatever arrived: a cumulative change against the base year (``decline%vs:2015`` 16 →
     84), a level (100 × level_t / level_base), a cumulative change against another year Y
     (index_Y × (1 + change)) or a one-year change (index_{t−1} × (1 + change)). Every point
-    records its ``derivation``; a point whose link is missing is kept as an alternative
+    records its ``derivation`` (and ``derivation_part``, the same as a code of
+    :data:`~mic2025.evaluate.model.DERIVATION_CODES`, a chained one nesting the derivation it
+    builds on); a point whose link is missing is kept as an alternative
     with the reason; routes are preferred direct-against-base first, then by fewer chaining
     steps, and the routes not used stay as alternatives with their difference from the
     headline (a cross-check).
@@ -63,11 +65,14 @@ from ..observation import Observation
 from ..plan import Metric, Target
 from .model import (
     ALTERNATIVE_REASON_CODES,
+    DERIVATION_CODES,
     Alternative,
+    Derivation,
     Measure,
     NoteArg,
     NotePart,
     SeriesPoint,
+    derivation_text,
     note_text,
 )
 
@@ -130,13 +135,12 @@ class _Cand:
     value: float | None = None
     lower: float | None = None
     upper: float | None = None
-    derivation: str | None = None
+    derivation: Derivation | None = None
     problem: NotePart | None = None  # why no value could be made (ALTERNATIVE_REASON_CODES)
     raw_value: float = 0.0
     raw_unit: str = ""
     source: str = PLAN_SOURCE
     definitional: bool = False
-    describe: str = ""  # short description for use in later derivations
 
     @property
     def proxy(self) -> bool:
@@ -149,14 +153,26 @@ def _why(code: str, **args: NoteArg) -> NotePart:
     return NotePart(code=code, args=args)
 
 
+def _how(code: str, **args: NoteArg) -> Derivation:
+    """How a value was computed: a code of :data:`DERIVATION_CODES` and its args."""
+    assert code in DERIVATION_CODES, code
+    return Derivation(code=code, args=args)
+
+
+def _chained(code: str, of: Derivation | None, **args: NoteArg) -> Derivation:
+    """How a value chained on another figure was computed; ``of`` says how that one was."""
+    assert code in DERIVATION_CODES, code
+    return Derivation(code=code, args=args, of=of)
+
+
+def _text(d: Derivation | None) -> str | None:
+    return derivation_text(d) if d is not None else None
+
+
 def _num(v: float) -> str:
     """84 → '84.0', 79.296 → '79.296', 0.12345678 → '0.1235'."""
     text = f"{v:.4f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
-
-
-def _pct(v: float) -> str:
-    return f"{abs(v):g}%"
 
 
 class _Ranker:
@@ -218,7 +234,7 @@ class _Ranker:
             return _why("later_period", period=winner.obs.period.code if winner.obs else "")
         if lk[3] != wk[3]:
             diff = (loser.value or 0.0) - (winner.value or 0.0)
-            return _why("other_route", derivation=str(loser.derivation), diff=diff)
+            return _why("other_route", derivation=str(_text(loser.derivation)), diff=diff)
         if lk[4] != wk[4]:
             return _why("derived")
         lo, wo = loser.obs, winner.obs
@@ -243,7 +259,8 @@ def _point(c: _Cand, partial: bool) -> SeriesPoint:
         year=c.year, period=o.period.code if o else f"{c.year:04d}", value=c.value,
         raw_value=c.raw_value, raw_unit=c.raw_unit, scope=o.scope if o else "",
         source=o.source if o else c.source, source_date=o.source_date if o else None,
-        flags=flags, vintage=o.vintage if o else None, derivation=c.derivation,
+        flags=flags, vintage=o.vintage if o else None, derivation=_text(c.derivation),
+        derivation_part=c.derivation,
         lower=c.lower, upper=c.upper, quote=(o.quote or None) if o else None,
         note=(o.note or None) if o else None,
     )
@@ -257,8 +274,9 @@ def _alternative(c: _Cand, reason: NotePart) -> Alternative:
         raw_value=c.raw_value, raw_unit=c.raw_unit, scope=o.scope if o else "",
         source=o.source if o else c.source, source_date=o.source_date if o else None,
         flags=sorted(o.flags) if o else [], vintage=o.vintage if o else None,
-        derivation=c.derivation, lower=c.lower, upper=c.upper,
-        reason=note_text([reason], ALTERNATIVE_REASON_CODES) or "", reason_parts=[reason],
+        derivation=_text(c.derivation), derivation_part=c.derivation, lower=c.lower,
+        upper=c.upper, reason=note_text([reason], ALTERNATIVE_REASON_CODES) or "",
+        reason_parts=[reason],
         comparable=c.value is not None, quote=(o.quote or None) if o else None,
         note=(o.note or None) if o else None,
     )
@@ -272,7 +290,7 @@ class _Dep:
     year: int
     needs: int
     route: int
-    make: Callable[[_Cand], tuple[float, str]]  # headline of `needs` → (value, derivation)
+    make: Callable[[_Cand], tuple[float, Derivation]]  # headline of `needs` → (value, how)
     bounds: Callable[[_Cand, float], float] | None = None
 
 
@@ -325,8 +343,8 @@ def _resolve(d: _Dep, chosen: dict[int, _Cand]) -> _Cand:
     if dep is None or dep.value is None:
         base.problem = _why("chain_missing", needs=d.needs)
         return base
-    value, text = d.make(dep)
-    base.value, base.derivation, base.steps = value, text, dep.steps + 1
+    value, how = d.make(dep)
+    base.value, base.derivation, base.steps = value, how, dep.steps + 1
     if d.bounds is not None and o.lower is not None and o.upper is not None:
         a, b = d.bounds(dep, o.lower), d.bounds(dep, o.upper)
         base.lower, base.upper = min(a, b), max(a, b)
@@ -361,16 +379,25 @@ class _Builder:
         self.metric, self.target, self.obs = metric, target, obs
         self.ranker = _Ranker(metric)
         self.plan_base_year = plan_base_year
-        self.plan_text = "stated in the plan" + (f" ({plan_document})" if plan_document else "")
+        self.plan_document = plan_document
         approx = target.approx
         self.tolerance = approx.width(target.value) if approx else 0.0
 
     # ----------------------------------------------------------------- shared pieces
 
+    def _plan_how(self, code: str, **args: NoteArg) -> Derivation:
+        """The derivation of a figure the plan states or defines, with the plan's document
+        number (the reports name the plan as its source by it)."""
+        if self.plan_document:
+            args["document"] = self.plan_document
+        return _how(code, **args)
+
     def _plan_cands(self, unit: str) -> list[_Cand]:
+        how = self._plan_how("plan_baseline") if self.plan_document \
+            else _how("plan_baseline_undocumented")
         return [
             _Cand(year=y, obs=None, route=0, value=float(v), raw_value=float(v), raw_unit=unit,
-                  derivation=f"baseline {self.plan_text}")
+                  derivation=how)
             for y, v in sorted(self.metric.baseline.items())
         ]
 
@@ -384,7 +411,8 @@ class _Builder:
                 c.upper = units.convert(o.upper, o.unit, unit)
                 c.lower, c.upper = min(c.lower, c.upper), max(c.lower, c.upper)
             if o.unit != unit:
-                c.derivation = f"{_num(o.value)} {o.unit} → {_num(c.value)} {unit}"
+                c.derivation = _how("unit_conversion", value=_num(o.value), unit=o.unit,
+                                    converted=_num(c.value), to=unit)
         elif units.change(o.unit) is not None and units.change(unit) is None:
             c.problem = _why("change_not_level", unit=o.unit)
         else:
@@ -473,11 +501,13 @@ class _Builder:
         return self._change_in_points(B, notes)
 
     def _pp_dep(self, o: Observation, year: int, sign: int) -> _Dep:
-        def make(dep: _Cand) -> tuple[float, str]:
+        def make(dep: _Cand) -> tuple[float, Derivation]:
             assert dep.value is not None
             v = dep.value + sign * o.value
             op = "+" if sign * o.value >= 0 else "−"
-            return v, f"level {year} ({_num(dep.value)}) {op} {abs(o.value):g} pp [{o.unit}]"
+            return v, _chained("level_plus_points", dep.derivation, year=year,
+                               level=_num(dep.value), op=op, change=abs(o.value),
+                               value=o.value, unit=o.unit)
 
         def bound(dep: _Cand, x: float) -> float:
             assert dep.value is not None
@@ -488,7 +518,8 @@ class _Builder:
     def _change_in_points(self, B: int, notes: list[str]) -> Comparable:
         unit = f"pp_vs:{B}"
         static = [_Cand(year=B, obs=None, route=0, value=0.0, raw_value=0.0, raw_unit=unit,
-                        definitional=True, derivation=f"base year {B}: no change by definition")]
+                        definitional=True,
+                        derivation=self._plan_how("points_base", base_year=B))]
         for o in self.obs:
             c = self._direct(o, unit)
             if c.value is None:
@@ -508,7 +539,7 @@ class _Builder:
         base_level = self._base_level(B, level_unit)
         static: list[_Cand] = [_Cand(
             year=B, obs=None, route=-1, value=100.0, raw_value=100.0, raw_unit="index",
-            definitional=True, derivation=f"base year {B} = 100", describe="base year")]
+            definitional=True, derivation=self._plan_how("index_base", base_year=B))]
         deps: list[_Dep] = []
         for o in self.obs:
             ch = units.change(o.unit)
@@ -561,8 +592,8 @@ class _Builder:
         idx = 100.0 * (1 + sign * o.value / 100)
         op = "+" if sign * o.value >= 0 else "−"
         c = _Cand(year=o.year, obs=o, route=0, value=idx, raw_value=o.value, raw_unit=o.unit,
-                  derivation=f"100 × (1 {op} {_pct(o.value)}) [{o.unit}]",
-                  describe=o.unit)
+                  derivation=_how("index_direct", op=op, change=abs(o.value), value=o.value,
+                                  unit=o.unit))
         if o.lower is not None and o.upper is not None:
             a, b = 100.0 * (1 + sign * o.lower / 100), 100.0 * (1 + sign * o.upper / 100)
             c.lower, c.upper = min(a, b), max(a, b)
@@ -583,8 +614,9 @@ class _Builder:
             return c
         lt = units.convert(o.value, o.unit, unit)
         c.value = 100.0 * lt / lb
-        c.derivation = f"100 × {_num(lt)} / {_num(lb)} [levels in {unit}; {B} from {where}]"
-        c.describe = f"levels in {unit}"
+        how = self._plan_how if where == PLAN_SOURCE else _how
+        c.derivation = how("index_levels", level=_num(lt), base_level=_num(lb), level_unit=unit,
+                           base_year=B, where=where)
         if o.lower is not None and o.upper is not None:
             c.lower = 100.0 * units.convert(o.lower, o.unit, unit) / lb
             c.upper = 100.0 * units.convert(o.upper, o.unit, unit) / lb
@@ -592,13 +624,13 @@ class _Builder:
         return c
 
     def _index_dep(self, o: Observation, needs: int, sign: int) -> _Dep:
-        def make(dep: _Cand) -> tuple[float, str]:
+        def make(dep: _Cand) -> tuple[float, Derivation]:
             assert dep.value is not None
             v = dep.value * (1 + sign * o.value / 100)
             op = "+" if sign * o.value >= 0 else "−"
-            how = dep.describe or (dep.obs.unit if dep.obs else "")
-            return v, (f"index {needs} ({_num(dep.value)}, {how}) × (1 {op} {_pct(o.value)}) "
-                       f"[{o.unit}]")
+            return v, _chained("index_chained", dep.derivation, year=needs,
+                               index=_num(dep.value), op=op, change=abs(o.value),
+                               value=o.value, unit=o.unit)
 
         def bound(dep: _Cand, x: float) -> float:
             assert dep.value is not None
@@ -668,7 +700,7 @@ class _Builder:
                 c.problem = _why("growth_prev_not_positive", prev_year=year - 1)
             else:
                 c.value = 100.0 * (cur.value / prev.value - 1)
-                c.derivation = (f"100 × ({_num(cur.value)} / {_num(prev.value)} − 1) "
-                                f"[levels {year - 1} and {year}]")
+                c.derivation = _how("growth_levels", current=_num(cur.value),
+                                    previous=_num(prev.value), previous_year=year - 1, year=year)
             out.append(c)
         return out

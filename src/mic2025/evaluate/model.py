@@ -21,7 +21,7 @@ verdict
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Literal
 
@@ -39,26 +39,6 @@ class Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SeriesPoint(Out):
-    """One observation as used in a comparison, traced back to what was published."""
-
-    year: int
-    period: str
-    value: float
-    raw_value: float
-    raw_unit: str
-    scope: str
-    source: str
-    source_date: date | None = None
-    flags: list[str] = []
-    vintage: int | None = None
-    derivation: str | None = None
-    lower: float | None = None
-    upper: float | None = None
-    quote: str | None = None
-    note: str | None = None
-
-
 NoteArg = str | int | float
 
 #: the structured verdict notes (``TargetResult.verdict_note_parts``): code -> English template.
@@ -71,7 +51,7 @@ VERDICT_NOTE_CODES: dict[str, str] = {
         "figure {value:g} (scope {scope}, {source})"),
     "next_year": (
         "no full-year figure for {target_year}: judged on the {next_year} figure ({period}, "
-        "{value:g}) (progress_methods.md §9 rule 4)"),
+        "{value:g}) (progress-method notes §9 rule 4)"),
     "pending_latest": (
         "the figure for {target_year} is not yet published; the assessment uses the latest "
         "figure ({latest_period})"),
@@ -167,8 +147,9 @@ class NotePart(Out):
     """One part of a note as a machine code and its arguments, so a report can translate it.
 
     ``code`` is a key of :data:`VERDICT_NOTE_CODES` (on a target's verdict), of
-    :data:`PROJECTION_NOTE_CODES` (on a projection) or of :data:`ALTERNATIVE_REASON_CODES`
-    (on an alternative); ``args`` fill the code's template.
+    :data:`PROJECTION_NOTE_CODES` (on a projection), of :data:`ALTERNATIVE_REASON_CODES`
+    (on an alternative) or, as a :class:`Derivation`, of :data:`DERIVATION_CODES` (on a series
+    point); ``args`` fill the code's template.
     """
 
     code: str
@@ -179,6 +160,95 @@ def note_text(parts: Sequence[NotePart], templates: dict[str, str]) -> str | Non
     """The English text of ``parts`` (joined with "; "), as the engine writes it into the
     ``verdict_note`` / ``note`` text fields; ``None`` for no parts."""
     return "; ".join(templates[p.code].format(**p.args) for p in parts) or None
+
+
+#: how a figure of a comparable series was computed (``SeriesPoint.derivation_part``): code ->
+#: English template, whose text is ``SeriesPoint.derivation``. A chained figure (an index from
+#: the previous year's index) nests the derivation of the figure it builds on in ``of``; the
+#: template names that figure by its short form (:data:`DERIVATION_SHORT_CODES`) as ``{of}``.
+#: Units in the arguments are unit codes (:mod:`mic2025.units`); ``document`` is the plan's
+#: document number; the reports hold both languages under ``derivation.<code>``. See
+#: :mod:`mic2025.evaluate.measures`.
+DERIVATION_CODES: dict[str, str] = {
+    "plan_baseline": "baseline stated in the plan ({document})",
+    "plan_baseline_undocumented": "baseline stated in the plan",
+    "unit_conversion": "{value} {unit} → {converted} {to}",
+    "level_plus_points": "level {year} ({level}) {op} {change:g} pp [{unit}]",
+    "points_base": "base year {base_year}: no change by definition",
+    "index_base": "base year {base_year} = 100",
+    "index_direct": "100 × (1 {op} {change:g}%) [{unit}]",
+    "index_levels": "100 × {level} / {base_level} [levels in {level_unit}; {base_year} from "
+                    "{where}]",
+    "index_chained": "index {year} ({index}, {of}) × (1 {op} {change:g}%) [{unit}]",
+    "growth_levels": "100 × ({current} / {previous} − 1) [levels {previous_year} and {year}]",
+}
+
+#: the short form of each derivation, as a chained derivation names the figure it builds on:
+#: code -> English template; the reports hold both languages under ``derivation_short.<code>``.
+DERIVATION_SHORT_CODES: dict[str, str] = {
+    "plan_baseline": "plan baseline",
+    "plan_baseline_undocumented": "plan baseline",
+    "unit_conversion": "{unit}",
+    "level_plus_points": "{unit}",
+    "points_base": "base year",
+    "index_base": "base year",
+    "index_direct": "{unit}",
+    "index_levels": "levels in {level_unit}",
+    "index_chained": "{unit}",
+    "growth_levels": "levels {previous_year} and {year}",
+}
+
+
+class Derivation(NotePart):
+    """How a figure was computed: a code of :data:`DERIVATION_CODES` and its ``args``.
+
+    ``of`` is the derivation of the figure this one is chained on (the previous year's index
+    for an index chained on a one-year change), so a chain is there in full.
+    """
+
+    of: Derivation | None = None
+
+
+def derivation_text(d: Derivation, templates: Mapping[str, str] = DERIVATION_CODES,
+                    short: Mapping[str, str] = DERIVATION_SHORT_CODES,
+                    args: Callable[[Derivation], Mapping[str, object]] | None = None) -> str:
+    """The text of ``d``: its template filled with its arguments, ``{of}`` with the short form
+    of the figure it builds on (empty without one).
+
+    By default the engine's English (``SeriesPoint.derivation``); the reports pass their
+    templates and ``args``, which gives the arguments as they are to be written (units in
+    words). Raises ``KeyError`` for a code the templates do not hold.
+    """
+    values = dict(args(d) if args is not None else d.args)
+    values["of"] = derivation_text(d.of, short, short, args) if d.of is not None else ""
+    return templates[d.code].format(**values)
+
+
+class SeriesPoint(Out):
+    """One observation as used in a comparison, traced back to what was published.
+
+    ``derivation`` is English text, kept for compatibility; ``derivation_part`` says the same
+    as a code with arguments (:data:`DERIVATION_CODES`), which the reports translate (``None``
+    for a figure used as published, and in results written before the codes).
+    """
+
+    year: int
+    period: str
+    value: float
+    raw_value: float
+    raw_unit: str
+    scope: str
+    source: str
+    source_date: date | None = None
+    flags: list[str] = []
+    vintage: int | None = None
+    derivation: str | None = None
+    derivation_part: Derivation | None = None
+    lower: float | None = None
+    upper: float | None = None
+    quote: str | None = None
+    note: str | None = None
+
 
 
 class Alternative(SeriesPoint):

@@ -7,14 +7,17 @@ figure needs (a published 1.26 stays 1.26, a computed 1.263817 becomes 1.26).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .. import periods, units
-from .i18n import Lang, code_label, note_text, t
+from ..evaluate.measures import PLAN_SOURCE
+from ..evaluate.model import Derivation, NoteArg, derivation_text
+from .i18n import Lang, code_label, derivation_templates, note_text, t
 
 if TYPE_CHECKING:
-    from ..evaluate.model import Alternative, Projection
+    from ..evaluate.model import Alternative, Projection, SeriesPoint
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -72,7 +75,7 @@ def with_unit(text: str, unit: str, lang: Lang) -> str:
         return f"{text}{code_label('unit', 'pp', lang)}" if lang == "zh" else f"{text} pp"
     if unit in ("index", "count", ""):
         return text
-    label = code_label("unit", unit, lang)
+    label = unit_label(unit, lang)
     return f"{text}{label}" if lang == "zh" and label != unit else f"{text} {label}"
 
 
@@ -93,7 +96,89 @@ def level_percent(level: float) -> str:
 
 
 def unit_label(unit: str, lang: Lang) -> str:
-    return code_label("unit", unit, lang)
+    """A unit code (:mod:`mic2025.units`) in words.
+
+    The label table's entry when it has one; else a change unit in words (``decline%vs:2015``:
+    比2015年下降% / % decline on 2015); else a rate ``a/b`` from the words for ``a`` and ``b``
+    (a count per b: "per b" in English); else the code itself.
+    """
+    label = code_label("unit", unit, lang)
+    if label != unit:
+        return label
+    change = units.change(unit)
+    if change is not None:
+        against_zh = "上年" if change.yoy else f"{change.base_year}年"
+        against_en = "previous year" if change.yoy else str(change.base_year)
+        if change.points:
+            return f"比{against_zh}变化百分点" if lang == "zh" else f"pp change on {against_en}"
+        if lang == "zh":
+            return f"比{against_zh}{'下降' if change.sign < 0 else '变化'}%"
+        return f"% {'decline' if change.sign < 0 else 'change'} on {against_en}"
+    if "/" in unit:
+        top, bottom = unit.split("/", 1)
+        per = unit_label(bottom, lang)
+        if lang == "zh":
+            return f"{unit_label(top, lang)}／{per}"
+        return f"per {per}" if top == "count" else f"{unit_label(top, lang)} per {per}"
+    return label
+
+
+def plan_source(document: object, lang: Lang) -> str:
+    """The plan as the source of a figure: 规划（国发〔2015〕28号）/ the plan (…), or without a
+    document number when there is none."""
+    if document:
+        return t("source.plan", lang).format(document=document)
+    return t("source.plan_undocumented", lang)
+
+
+def _document(d: Derivation | None) -> object:
+    """The plan's document number recorded in a derivation (or one it builds on), if any."""
+    while d is not None:
+        if d.args.get("document"):
+            return d.args["document"]
+        d = d.of
+    return None
+
+
+def source(p: SeriesPoint, lang: Lang) -> str:
+    """Where a figure comes from: its source as recorded, the plan in words."""
+    if p.source != PLAN_SOURCE:
+        return p.source
+    return plan_source(_document(p.derivation_part), lang)
+
+
+def _figure_text(v: NoteArg) -> str:
+    return v if isinstance(v, str) else number(float(v))
+
+
+def _derivation_args(d: Derivation, lang: Lang) -> Mapping[str, object]:
+    """A derivation's arguments as the report's templates write them (see ``_DERIVATIONS`` in
+    :mod:`mic2025.report.i18n`)."""
+    args: dict[str, object] = dict(d.args)
+    if "value" in d.args and "unit" in d.args:
+        args["published"] = with_unit(_figure_text(d.args["value"]), str(d.args["unit"]), lang)
+    if "converted" in d.args and "to" in d.args:
+        args["result"] = with_unit(_figure_text(d.args["converted"]), str(d.args["to"]), lang)
+    for key in ("unit", "to", "level_unit"):
+        if key in d.args:
+            args[key] = unit_label(str(d.args[key]), lang)
+    if d.args.get("where") == PLAN_SOURCE:
+        args["where"] = plan_source(d.args.get("document"), lang)
+    return args
+
+
+def derivation(p: SeriesPoint, lang: Lang) -> str:
+    """How a figure was computed, in ``lang``; its English ``derivation`` when it has no code
+    (a result written before the codes) or a code this report does not know; ``""`` for a
+    figure used as published."""
+    d = p.derivation_part
+    if d is None:
+        return p.derivation or ""
+    full, short = derivation_templates(lang)
+    try:
+        return derivation_text(d, full, short, lambda x: _derivation_args(x, lang))
+    except (KeyError, IndexError, ValueError):
+        return p.derivation or ""
 
 
 def day(d: date | None, lang: Lang) -> str:
@@ -160,9 +245,25 @@ def period_label(year: int, period: str) -> str:
 
 def alternative_reason(a: Alternative, lang: Lang) -> str:
     """Why a figure is not in the headline series, in ``lang`` (its English ``reason`` when it
-    has no codes)."""
-    return note_text("alternative_reason", [(p.code, p.args) for p in a.reason_parts], lang,
-                     a.reason) or ""
+    has no codes).
+
+    A route's derivation (``other_route``) is the alternative's own, written as
+    :func:`derivation` writes it; the plan as a source is written in words; in Chinese, unit
+    codes are written in words.
+    """
+    parts = []
+    for part in a.reason_parts:
+        args: dict[str, object] = dict(part.args)
+        if "derivation" in args and a.derivation_part is not None:
+            args["derivation"] = derivation(a, lang)
+        if args.get("source") == PLAN_SOURCE:
+            args["source"] = plan_source(None, lang)
+        if lang == "zh":
+            for key in ("unit", "to"):
+                if key in args:
+                    args[key] = unit_label(str(args[key]), lang)
+        parts.append((part.code, args))
+    return note_text("alternative_reason", parts, lang, a.reason) or ""
 
 
 def projection_model(pr: Projection, lang: Lang) -> str:

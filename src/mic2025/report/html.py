@@ -252,8 +252,9 @@ def _footnote(number: int, p: SeriesPoint, unit: str, lang: Lang, reason: str = 
         details.append((t("published_as", lang), published))
     if p.lower is not None and p.upper is not None:
         details.append((t("range", lang), f"{fmt.number(p.lower)}–{fmt.number(p.upper)}"))
-    if p.derivation:
-        details.append((t("derivation", lang), p.derivation))
+    how = fmt.derivation(p, lang)
+    if how:
+        details.append((t("derivation", lang), how))
     if p.vintage is not None:
         details.append((t("vintage", lang), str(p.vintage)))
     if reason:
@@ -261,7 +262,7 @@ def _footnote(number: int, p: SeriesPoint, unit: str, lang: Lang, reason: str = 
     # ``quote`` is what the source says in its own words; the store keeps it with each
     # observation, and it is shown here once the evaluation's points carry it.
     quote = p.quote or ""
-    return Footnote(number=number, figure=_figure(p, unit, lang), source=p.source,
+    return Footnote(number=number, figure=_figure(p, unit, lang), source=fmt.source(p, lang),
                     href=_href(p.source), details=tuple(details), quote=str(quote))
 
 

@@ -140,6 +140,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "flags": ("标记", "flags"),
     "vintage": ("数据批次", "vintage"),
     "derivation": ("推算方法", "derivation"),
+    # the source of a figure the plan states (evaluate.measures.PLAN_SOURCE), with the plan's
+    # document number when the evaluation knows it
+    "source.plan": ("规划（{document}）", "the plan ({document})"),
+    "source.plan_undocumented": ("规划", "the plan"),
     "quote": ("原文", "quote"),
     "published_as": ("发布口径", "as published"),
     "range": ("区间", "range"),
@@ -317,6 +321,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit.100m_yuan": ("亿元", "100m yuan"),
     "unit.tce/10k_yuan": ("吨标准煤／万元", "tce per 10k yuan"),
     "unit.m3/10k_yuan": ("立方米／万元", "m³ per 10k yuan"),
+    "unit.count/100m_yuan": ("件／亿元", "per 100m yuan"),
     # note codes of assessments (mic2025.evaluate.methods.NOTE_CODES)
     "note.insufficient_data": (
         "可用数据点不足两个（或期内无增速数据）",
@@ -421,7 +426,7 @@ _VERDICT_NOTES_ZH: dict[str, str] = {
         "（口径：{scope}；{source}）"),
     "next_year": (
         "{target_year}年无全年数值，按{next_year}年数值判定（{period}，{value:g}）"
-        "（progress_methods.md 第9节规则4）"),
+        "（依据进展评估方法说明第9节规则4）"),
     "pending_latest": "{target_year}年数值尚未公布，评估采用最新数值（{latest_period}）",
     "geometric_mean": "{first}–{last}年几何平均增速为每年{mean:.2f}%",
     "growth_years_known": "{first}–{last}年共{years}年中已知{known}年；得出结论需要全部年份",
@@ -476,6 +481,52 @@ _PROJECTION_MODELS_ZH: dict[str, str] = {
     "mean_growth": "以时间加权平均增速补足期内缺失年份（权重1 + (年份 − 首年)/(末年 − 首年)），"
                    "按期内几何平均" + _BOOTSTRAP_ZH,
 }
+# how a figure was computed (evaluate.model.DERIVATION_CODES): code -> (Chinese, English). The
+# report's English differs from the engine's (``SeriesPoint.derivation``) in its words for
+# units and the plan, and in saying what was published where the engine gives a unit code.
+# Arguments as the engine gives them, and, filled in by mic2025.report.fmt.derivation:
+# ``published`` (``value`` in ``unit``, in words: 比2015年下降16% / 16% decline on 2015),
+# ``result`` (``converted`` in ``to``), units in words, ``where`` the plan in words, and ``of``
+# the short form (``derivation_short.<code>``) of the figure a chained one builds on.
+_DERIVATIONS: dict[str, tuple[str, str]] = {
+    "plan_baseline": ("规划所列数值（{document}）", "baseline stated in the plan ({document})"),
+    "plan_baseline_undocumented": ("规划所列数值", "baseline stated in the plan"),
+    "unit_conversion": ("{published} → {result}", "{published} → {result}"),
+    "level_plus_points": (
+        "{year}年水平值（{level}）{op} {change:g}个百分点（公布值：{published}）",
+        "level {year} ({level}) {op} {change:g} pp (published: {published})"),
+    "points_base": ("基期{base_year}年：按定义变化为0",
+                    "base year {base_year}: no change by definition"),
+    "index_base": ("基期{base_year}年 = 100", "base year {base_year} = 100"),
+    "index_direct": ("100 × (1 {op} {change:g}%)（公布值：{published}）",
+                     "100 × (1 {op} {change:g}%) (published: {published})"),
+    "index_levels": (
+        "100 × {level} / {base_level}（水平值，单位：{level_unit}；{base_year}年数值来自{where}）",
+        "100 × {level} / {base_level} (levels, unit: {level_unit}; {base_year} from {where})"),
+    "index_chained": (
+        "{year}年指数（{index}，{of}）× (1 {op} {change:g}%)（公布值：{published}）",
+        "index {year} ({index}, {of}) × (1 {op} {change:g}%) (published: {published})"),
+    "growth_levels": ("100 × ({current} / {previous} − 1)（{previous_year}年和{year}年水平值）",
+                      "100 × ({current} / {previous} − 1) (levels {previous_year} and {year})"),
+}
+_DERIVATIONS_SHORT: dict[str, tuple[str, str]] = {
+    "plan_baseline": ("规划所列数值", "the plan's figure"),
+    "plan_baseline_undocumented": ("规划所列数值", "the plan's figure"),
+    "unit_conversion": ("据{published}换算", "converted from {published}"),
+    "level_plus_points": ("据{published}推算", "from {published}"),
+    "points_base": ("基期", "base year"),
+    "index_base": ("基期", "base year"),
+    "index_direct": ("据{published}推算", "from {published}"),
+    "index_levels": ("据水平值推算", "from levels"),
+    "index_chained": ("据{published}连乘推算", "chained from {published}"),
+    "growth_levels": ("据{previous_year}年和{year}年水平值计算",
+                      "from levels {previous_year} and {year}"),
+}
+for _code, (_zh_text, _en_text) in _DERIVATIONS.items():
+    _STRINGS[f"derivation.{_code}"] = (_zh_text, _en_text)
+for _code, (_zh_text, _en_text) in _DERIVATIONS_SHORT.items():
+    _STRINGS[f"derivation_short.{_code}"] = (_zh_text, _en_text)
+
 for _group, _zh, _en in (("verdict_note", _VERDICT_NOTES_ZH, VERDICT_NOTE_CODES),
                          ("projection_note", _PROJECTION_NOTES_ZH, PROJECTION_NOTE_CODES),
                          ("alternative_reason", _ALTERNATIVE_REASONS_ZH,
@@ -508,6 +559,18 @@ def note_text(group: NoteGroup, parts: Iterable[tuple[str, Mapping[str, object]]
         return fallback
     return ("；" if lang == "zh" else "; ").join(texts)
 
+
+
+def derivation_templates(lang: Lang) -> tuple[dict[str, str], dict[str, str]]:
+    """The derivation templates in ``lang``: (full, short), each code -> template."""
+    i = 0 if lang == "zh" else 1
+    return ({code: pair[i] for code, pair in _DERIVATIONS.items()},
+            {code: pair[i] for code, pair in _DERIVATIONS_SHORT.items()})
+
+
+def derivation_codes() -> tuple[set[str], set[str]]:
+    """The codes this table has templates for: (full, short) (for the tests)."""
+    return set(_DERIVATIONS), set(_DERIVATIONS_SHORT)
 
 
 def _from_methods() -> None:
@@ -600,6 +663,8 @@ __all__ = [
     "category_description",
     "category_label",
     "code_label",
+    "derivation_codes",
+    "derivation_templates",
     "entry",
     "method_categories",
     "method_name",
