@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +16,22 @@ from mic2025.cli import main
 from mic2025.followup import supervision as sv
 from mic2025.followup.common import FollowupError
 from mic2025.plan import load_plan
+from mic2025.store import Store, open_store
+from store_fixtures import BACKENDS, fresh_url
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with fresh_url(request.param, tmp_path) as url:
+        s = open_store(url)
+        try:
+            yield s
+        finally:
+            s.close()
+
+
+def test_the_status_type_and_the_stores_check_agree() -> None:
+    assert get_args(sv.Status) == sv.STATUSES
 
 
 def test_the_seed_covers_every_task_project_and_measure() -> None:
@@ -42,21 +61,23 @@ def test_a_bad_seed_names_file_line_and_field(tmp_path: Path) -> None:
         sv.load_supervision(bad, load_plan())
 
 
-def test_updates_are_appended_and_decide_the_status(tmp_path: Path) -> None:
+def test_updates_are_appended_and_decide_the_status(store: Store) -> None:
     plan = load_plan()
     seed = sv.load_supervision(plan=plan)
     path = sv.bundled_path()
     t1 = datetime(2019, 6, 1, tzinfo=UTC)
     t2 = datetime(2020, 11, 1, tzinfo=UTC)
-    sv.record_update(tmp_path, seed, path, "box1_innovation_centres_2020", "in_progress",
+    sv.record_update(store, seed, path, "box1_innovation_centres_2020", "in_progress",
                      "11 centres designated", "MIIT office", at=t1)
-    sv.record_update(tmp_path, seed, path, "box1_innovation_centres_2020", "completed",
-                     "17 centres", "MIIT office", ["https://example.org/notice"], at=t2)
-    sv.record_update(tmp_path, seed, path, "task7_structural_adjustment", "delayed",
+    second = sv.record_update(store, seed, path, "box1_innovation_centres_2020", "completed",
+                              "17 centres", "MIIT office", ["https://example.org/notice"], at=t2)
+    sv.record_update(store, seed, path, "task7_structural_adjustment", "delayed",
                      "capacity monitoring not yet set up", "NDRC", at=t1)
-    log = (tmp_path / sv.LOG_NAME).read_text(encoding="utf-8").splitlines()
-    assert len(log) == 3 and json.loads(log[1])["seed_sha256"]
-    ups = sv.read_updates(tmp_path)
+    ups = sv.read_updates(store)
+    assert len(ups) == 3 and ups[-1] == second
+    assert second.seed_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert second.evidence == ["https://example.org/notice"] and second.at == t2
+    assert [u.at for u in ups] == [t1, t1, t2]  # read oldest first
     on = date(2020, 10, 1)
     states = {s.milestone.id: s for s in sv.states(seed, ups, on=on)}
     box = states["box1_innovation_centres_2020"]
@@ -74,9 +95,13 @@ def test_updates_are_appended_and_decide_the_status(tmp_path: Path) -> None:
     rows = {r["owner"]: r for r in sv.stocktake(seed, list(later.values()))}
     assert rows["miit"]["completed"] == 1 and "task4_quality_brands" in rows["samr"]["overdue"]
     with pytest.raises(FollowupError, match="no milestone"):
-        sv.record_update(tmp_path, seed, path, "nope", "completed", "x", "y")
+        sv.record_update(store, seed, path, "nope", "completed", "x", "y")
     with pytest.raises(FollowupError, match="--by"):
-        sv.record_update(tmp_path, seed, path, "task4_quality_brands", "completed", "x", " ")
+        sv.record_update(store, seed, path, "task4_quality_brands", "completed", "x", " ")
+    with pytest.raises(FollowupError, match="no time zone"):
+        sv.record_update(store, seed, path, "task4_quality_brands", "completed", "x", "y",
+                         at=datetime(2020, 1, 1))
+    assert len(sv.read_updates(store)) == 3  # refused updates leave nothing behind
 
 
 def test_cli_supervision(tmp_path: Path) -> None:
@@ -86,7 +111,11 @@ def test_cli_supervision(tmp_path: Path) -> None:
                           "--status", "in_progress", "--comment", "quality plan issued",
                           "--by", "SAMR", "--evidence", "https://example.org/plan"])
     assert r.exit_code == 0, r.output
-    assert (tmp_path / "s.followup" / sv.LOG_NAME).exists()
+    with open_store(db) as s:
+        (u,) = sv.read_updates(s)
+    assert (u.item, u.status, u.by, u.evidence) == \
+        ("task4_quality_brands", "in_progress", "SAMR", ["https://example.org/plan"])
+    assert not (tmp_path / "s.followup").exists()  # the records are in the store
     r = run.invoke(main, ["supervision", "status", "--db", db, "--owner", "samr",
                           "--format", "json"])
     data = json.loads(r.output)

@@ -17,6 +17,7 @@ from mic2025.followup.reliability import alpha, coincidences
 from mic2025.ingest.load import import_rows, load_bundled
 from mic2025.plan import load_plan
 from mic2025.store import Store, open_store
+from store_fixtures import BACKENDS, fresh_url
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers,
@@ -74,34 +75,36 @@ def test_a_rubric_missing_an_anchor_is_refused(tmp_path: Path) -> None:
         tp.load_rubric(bad)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path / 'tp.sqlite'}")
-    load_bundled(s, load_plan())
-    yield s
-    s.close()
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    with fresh_url(request.param, tmp_path) as url:
+        s = open_store(url)
+        try:
+            load_bundled(s, load_plan())
+            yield s
+        finally:
+            s.close()
 
 
-def test_a_round_is_frozen_scored_and_reproducible(tmp_path: Path, store: Store) -> None:
+def test_a_round_is_frozen_scored_and_reproducible(store: Store) -> None:
     plan = load_plan()
-    folder = tmp_path / "fu"
     frozen = datetime.now(UTC)
-    rnd = tp.create_round(folder, plan, store, round_id="r2021", as_of=frozen,
+    rnd = tp.create_round(store, plan, round_id="r2021", as_of=frozen,
                           created_by="CAE")
     assert rnd.as_of == frozen and rnd.plan_version == plan.version
     assert {i.kind for i in rnd.items} == {"indicator", "task"}
     with pytest.raises(FollowupError, match="already exists"):
-        tp.create_round(folder, plan, store, round_id="r2021", as_of=frozen, created_by="x")
+        tp.create_round(store, plan, round_id="r2021", as_of=frozen, created_by="x")
     scores = {"A": [5, 4, 3, 2], "B": [5, 4, 3, 3], "C": [1, 4, 3, 2]}
     items = ["rd_intensity", "broadband_penetration", "key_process_nc_rate",
              "energy_intensity_reduction"]
     for ev, vals in scores.items():
         for item, v in zip(items, vals, strict=True):
-            tp.add_score(folder, "r2021", evaluator=ev, item=item, criterion="progress", score=v)
+            tp.add_score(store, "r2021", evaluator=ev, item=item, criterion="progress", score=v)
     # a later score supersedes an earlier one of the same evaluator, item and criterion
-    tp.add_score(folder, "r2021", evaluator="B", item="energy_intensity_reduction",
+    tp.add_score(store, "r2021", evaluator="B", item="energy_intensity_reduction",
                  criterion="progress", score=2, comment="on reflection")
-    res = tp.results(folder, "r2021", threshold=2)
+    res = tp.results(store, "r2021", threshold=2)
     progress = next(c for c in res.criteria if c.criterion == "progress")
     expected = alpha([[5, 4, 3, 2], [5, 4, 3, 2], [1, 4, 3, 2]], "ordinal")
     assert progress.alpha_ordinal == pytest.approx(expected)
@@ -111,19 +114,19 @@ def test_a_round_is_frozen_scored_and_reproducible(tmp_path: Path, store: Store)
     rd = next(i for i in res.items if i.item == "rd_intensity" and i.criterion == "progress")
     assert rd.system_status == "achieved"
     with pytest.raises(FollowupError, match="outside the scale"):
-        tp.add_score(folder, "r2021", evaluator="A", item="rd_intensity", criterion="progress",
+        tp.add_score(store, "r2021", evaluator="A", item="rd_intensity", criterion="progress",
                      score=9)
     with pytest.raises(FollowupError, match="does not apply"):
-        tp.add_score(folder, "r2021", evaluator="A", item="rd_intensity",
+        tp.add_score(store, "r2021", evaluator="A", item="rd_intensity",
                      criterion="implementation", score=3)
     # new evidence after the freeze does not change the round: it re-runs to the same result
-    assert tp.check_reproducible(folder, "r2021", plan, store) == []
+    assert tp.check_reproducible(store, "r2021", plan) == []
     import_rows(store, [{"indicator": "rd_intensity", "area": "000000", "year": 2025,
                          "value": 2.5, "unit": "%", "scope": "规模以上制造业",
                          "flags": "synthetic", "source": "synthetic test data"}],
                 plan, source_name="later.csv")
-    assert tp.check_reproducible(folder, "r2021", plan, store) == []
-    assert tp.load_round(folder, "r2021").evaluation == rnd.evaluation
+    assert tp.check_reproducible(store, "r2021", plan) == []
+    assert tp.load_round(store, "r2021").evaluation == rnd.evaluation
 
 
 def test_cli_round(tmp_path: Path) -> None:

@@ -168,7 +168,7 @@ def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
         def took() -> bool:
             from mic2025.followup.supervision import read_updates
 
-            return any(u.comment == comment for u in read_updates(fu.folder))
+            return any(u.comment == comment for u in read_updates(fu.store))
         return call, took
     if endpoint == "score":
         fu = app.state.platform.followup
@@ -182,7 +182,7 @@ def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
         def took() -> bool:
             from mic2025.followup.thirdparty import read_scores
 
-            return any(s.comment == comment for s in read_scores(fu.folder, ROUND))
+            return any(s.comment == comment for s in read_scores(fu.store, ROUND))
         return call, took
     if endpoint == "round_create":
         fu = app.state.platform.followup

@@ -310,7 +310,7 @@ def test_a_refused_status_is_neither_appended_nor_audited(
     r = client(app).post("/api/supervision/no_such_item/updates",
                          headers=bearer(tokens["admin"]), json={"status": "completed"})
     assert r.status_code == 422 and "no milestone" in r.text
-    assert not (fu.folder / "supervision-updates.jsonl").exists()
+    assert fu.store.supervision_updates() == []
     with app.state.platform.engine.connect() as conn:
         assert not list(conn.execute(select(AuditRow).where(
             AuditRow.action == "milestone.update")))

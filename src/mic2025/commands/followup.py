@@ -11,6 +11,11 @@
     mic2025 warnings --format table
     mic2025 supervision status --owner miit
     mic2025 thirdparty round create r2021 --as-of 2021-03-31 --by CAE
+    mic2025 followup import-legacy
+
+Supervision updates and third-party rounds and scores are kept in the store. The commands
+that use them print a one-line note while the follow-up folder still holds such records in
+the files of an older mic2025 and none has been imported (``mic2025 followup import-legacy``).
 
 Exit status: 0 on success, 2 when mic2025 refuses the request (message on stderr).
 """
@@ -41,11 +46,37 @@ format_option = click.option("--format", "fmt", type=click.Choice(["table", "jso
 
 
 @contextmanager
-def _session(db: str | None, plan_file: str | None) -> Iterator[tuple[Any, Any]]:
+def _session(db: str | None, plan_file: str | None, *,
+             records: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The store (bundled evidence loaded) and the plan; ``records``: the note on legacy files."""
     from ..cli import _session as session
 
     with session(db, plan_file) as pair:
+        if records:
+            _legacy_note(pair[0], db)
         yield pair
+
+
+@contextmanager
+def _store(db: str | None) -> Iterator[Any]:
+    """The store alone, for the commands that only read or write follow-up records."""
+    from ..store.db import open_store
+
+    store = open_store(db)
+    try:
+        _legacy_note(store, db)
+        yield store
+    finally:
+        store.close()
+
+
+def _legacy_note(store: Any, db: str | None) -> None:
+    """One line on stderr while the legacy follow-up folder holds records not yet imported."""
+    from ..followup.legacy import legacy_hint
+
+    line = legacy_hint(store, _folder(db))
+    if line:
+        click.echo(line, err=True)
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -64,9 +95,10 @@ def _date(value: str | None, hint: str) -> date | None:
 
 
 def _folder(db: str | None) -> Path:
+    """The follow-up folder of older mic2025 versions (not created)."""
     from ..followup.common import followup_dir
 
-    return followup_dir(db)
+    return followup_dir(db, create=False)
 
 
 def _area_name(plan: Any) -> Any:
@@ -112,12 +144,11 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
     """Mid-term evaluation (中期评估): Word and PDF in official layout."""
     from ..followup.midterm import build_midterm, gather, write_documents
 
-    with _session(db, plan_file) as (store, plan):
+    with _session(db, plan_file, records=True) as (store, plan):
         if year not in {t.year for m in plan.metrics() for t in m.targets}:
             raise click.BadParameter(f"the plan has no target for {year}", param_hint="--year")
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
-                     evaluated_on=_date(on, "--on"), followup_folder=_folder(db),
-                     area_name=_area_name(plan))
+                     evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
     for lang in langs or ("zh", "en"):
         doc = build_midterm(inp, year=year, lang=lang, seq=seq, max_charts=charts)  # type: ignore[arg-type]
         for p in write_documents(doc, Path(out_dir), f"midterm-{year}", formats or ("docx", "pdf")):
@@ -142,10 +173,9 @@ def bulletin(db: str | None, plan_file: str | None, period: int, as_of: str | No
     from ..followup.bulletin import build_bulletin
     from ..followup.midterm import gather, write_documents
 
-    with _session(db, plan_file) as (store, plan):
+    with _session(db, plan_file, records=True) as (store, plan):
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
-                     evaluated_on=_date(on, "--on"), followup_folder=_folder(db),
-                     area_name=_area_name(plan))
+                     evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
         docs = [build_bulletin(inp, store, period=period, lang=lang, seq=seq,  # type: ignore[arg-type]
                                since=_as_of(since)) for lang in (langs or ("zh", "en"))]
     for doc in docs:
@@ -316,11 +346,12 @@ def _states(db: str | None, plan_file: str | None, seed_file: str | None,
     from ..evaluate.engine import evaluate
     from ..followup import supervision as sv
 
-    with _session(db, plan_file) as (store, plan):
+    with _session(db, plan_file, records=True) as (store, plan):
         seed = sv.load_supervision(seed_file, plan)
         ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
+        updates = sv.read_updates(store)
     day = _date(on, "--on")
-    return seed, sv.states(seed, sv.read_updates(_folder(db)), on=day, evaluation=ev)
+    return seed, sv.states(seed, updates, on=day, evaluation=ev)
 
 
 def _print_states(seed: Any, items: list[Any], fmt: str, lang: str) -> None:
@@ -405,14 +436,15 @@ def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str 
 def supervision_update(item: str, db: str | None, plan_file: str | None,
                        seed_file: str | None, status: str, comment: str, by: str,
                        evidence: tuple[str, ...]) -> None:
-    """Append a status update (who, when, commentary) to the audit log."""
+    """Append a status update (who, when, commentary) to the store's update log."""
     from ..followup import supervision as sv
     from ..plan import load_plan
 
     plan = load_plan(plan_file)
     seed = sv.load_supervision(seed_file, plan)
     path = Path(seed_file) if seed_file else sv.bundled_path(plan.id)
-    u = sv.record_update(_folder(db), seed, path, item, status, comment, by, evidence)
+    with _store(db) as store:
+        u = sv.record_update(store, seed, path, item, status, comment, by, evidence)
     click.echo(f"{u.item}: {u.status} by {u.by} at {u.at.isoformat()}")
 
 
@@ -424,9 +456,10 @@ def supervision_history(item: str, db: str | None) -> None:
     """Every update of one milestone, oldest first."""
     from ..followup.supervision import read_updates
 
-    for u in read_updates(_folder(db)):
-        if u.item == item:
-            click.echo(f"{u.at.isoformat()}  {u.status:12} {u.by}: {u.comment}")
+    with _store(db) as store:
+        updates = read_updates(store, item)
+    for u in updates:
+        click.echo(f"{u.at.isoformat()}  {u.status:12} {u.by}: {u.comment}")
 
 
 # ---------------------------------------------------------------------------- third party
@@ -461,10 +494,10 @@ def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: st
 
     at = _as_of(as_of)
     assert at is not None
-    with _session(db, plan_file) as (store, plan):
+    with _session(db, plan_file, records=True) as (store, plan):
         rubric = rubric_file or str(bundled_rubric_path(plan.id))
-        rnd = create_round(_folder(db), plan, store, round_id=round_id, as_of=at,
-                           created_by=by, title=title, rubric_path=rubric, method=method)
+        rnd = create_round(store, plan, round_id=round_id, as_of=at, created_by=by,
+                           title=title, rubric_path=rubric, method=method)
     click.echo(f"round {rnd.id}: frozen on {rnd.as_of.isoformat()}, {len(rnd.items)} items, "
                f"rubric {rnd.rubric.id} {rnd.rubric.version}")
 
@@ -483,8 +516,9 @@ def round_score(round_id: str, db: str | None, evaluator: str, item: str, criter
     """Record one score (a later score by the same evaluator supersedes)."""
     from ..followup.thirdparty import add_score
 
-    s = add_score(_folder(db), round_id, evaluator=evaluator, item=item, criterion=criterion,
-                  score=score, comment=comment)
+    with _store(db) as store:
+        s = add_score(store, round_id, evaluator=evaluator, item=item, criterion=criterion,
+                      score=score, comment=comment)
     click.echo(f"{s.round}: {s.evaluator} scored {s.item}/{s.criterion} = {s.score}")
 
 
@@ -504,11 +538,14 @@ def round_results(round_id: str, db: str | None, plan_file: str | None, threshol
     """Krippendorff's alpha per criterion, item scores and disagreements."""
     from ..followup.thirdparty import check_reproducible, results
 
-    res = results(_folder(db), round_id, threshold=threshold)
     diffs: list[str] = []
     if check:
-        with _session(db, plan_file) as (store, plan):
-            diffs = check_reproducible(_folder(db), round_id, plan, store)
+        with _session(db, plan_file, records=True) as (store, plan):
+            res = results(store, round_id, threshold=threshold)
+            diffs = check_reproducible(store, round_id, plan)
+    else:
+        with _store(db) as store:
+            res = results(store, round_id, threshold=threshold)
     if fmt == "json":
         out = res.model_dump(mode="json")
         if check:
@@ -531,3 +568,39 @@ def round_results(round_id: str, db: str | None, plan_file: str | None, threshol
                        + "\n  ".join(diffs))
     if check and diffs:
         sys.exit(1)
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@click.group("followup")
+def followup_group() -> None:
+    """The follow-up records in the store (supervision updates, rounds, scores)."""
+
+
+@followup_group.command("import-legacy")
+@db_option
+@click.option("--folder", "folder", default=None, type=click.Path(file_okay=False),
+              help="The follow-up folder of an older mic2025; default: MIC2025_FOLLOWUP_DIR, "
+                   "else beside the SQLite store (…/mic2025.followup/).")
+@fail_cleanly
+def import_legacy(db: str | None, folder: str | None) -> None:
+    """Import the follow-up files of an older mic2025 into the store, all or nothing.
+
+    Reads supervision-updates.jsonl and rounds/<id>/round.json and scores.jsonl, refuses the
+    whole import at the first bad record (naming file and line), and writes every record in
+    one transaction. Records already imported are not written again; the files stay.
+    """
+    from ..followup.legacy import import_legacy as run_import
+    from ..followup.legacy import legacy_files, summary
+    from ..store.db import open_store
+
+    where = Path(folder) if folder else _folder(db)
+    if not where.is_dir():
+        raise click.BadParameter(f"{where}: no such folder", param_hint="--folder")
+    with open_store(db) as store:
+        if not legacy_files(where):
+            click.echo(f"{where}: no follow-up records to import")
+            return
+        result = run_import(store, where)
+    click.echo(summary(result, where))

@@ -26,8 +26,9 @@ db_option = click.option(
               help="Trust X-Forwarded-Proto/For from a reverse proxy (for Secure cookies).")
 @click.option("--followup-dir", "followup_dir", default=None,
               type=click.Path(file_okay=False),
-              help="Folder of the follow-up records (supervision updates, evaluation rounds, "
-                   "generated documents); default: MIC2025_FOLLOWUP_DIR or beside the store.")
+              help="Folder of generated follow-up documents, and of the follow-up record files "
+                   "of older versions (see `mic2025 followup import-legacy`; the records are "
+                   "in the store); default: MIC2025_FOLLOWUP_DIR or beside the store.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (uvicorn workers). More than one needs a shared secret: "
                    "MIC2025_SECRET or --secret-file.")

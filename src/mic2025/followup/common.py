@@ -1,17 +1,19 @@
-"""Shared pieces of the follow-up machinery: its error, its data folder, YAML models with lines.
+"""Shared pieces of the follow-up machinery: its error, its folder, YAML models with lines.
 
-Follow-up records that are not observations (supervision status updates, third-party rounds
-and scores) are kept in append-only files in a folder beside the store: for a SQLite store
+The follow-up records that are not observations (supervision status updates, third-party
+rounds and scores) live in the store (:mod:`mic2025.store.followup`, migration 0004). Before
+that they were append-only files in a folder beside the store: for a SQLite store
 ``…/mic2025.sqlite`` that is ``…/mic2025.followup/``; for any other store, or to choose, set
-``MIC2025_FOLLOWUP_DIR``.
+``MIC2025_FOLLOWUP_DIR``. :func:`followup_dir` still names that folder: ``mic2025 followup
+import-legacy`` reads the old files from it (:mod:`.legacy`), and the web platform keeps its
+generated documents there (a cache, local to each host).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,8 +37,12 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def followup_dir(store_url: str | None) -> Path:
-    """The folder of follow-up records for the store at ``store_url`` (created when missing)."""
+def followup_dir(store_url: str | None, *, create: bool = True) -> Path:
+    """The follow-up folder of the store at ``store_url`` (with ``create``, made when missing).
+
+    ``MIC2025_FOLLOWUP_DIR`` when set; else ``<name>.followup/`` beside a SQLite file, else
+    ``followup/`` in the user data folder.
+    """
     env = os.environ.get(ENV_DIR, "").strip()
     if env:
         folder = Path(env)
@@ -51,7 +57,8 @@ def followup_dir(store_url: str | None) -> Path:
             import platformdirs
 
             folder = Path(platformdirs.user_data_dir("mic2025")) / "followup"
-    folder.mkdir(parents=True, exist_ok=True)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -133,31 +140,6 @@ def _where(path: Path, loc: tuple[Any, ...], msg: str, lines: Mapping[tuple[Any,
         probe = probe[:-1]
     field = ".".join(str(x) for x in loc) or "(top level)"
     return f"{path}:line {line or '?'}: {field}: {msg}"
-
-
-# --------------------------------------------------------------------------- JSON lines
-
-
-def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
-    """Append one record; the file is only ever appended to (an audit trail)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, ensure_ascii=False, default=str, sort_keys=True) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FollowupError(f"{path}:line {n}: not a JSON record ({exc.msg})") from None
 
 
 # --------------------------------------------------------------------------- numbers

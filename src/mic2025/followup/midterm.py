@@ -55,10 +55,11 @@ class Inputs:
 
 def gather(plan: Plan, store: Any, *, as_of: datetime | None = None, method: str = "statcan",
            evaluated_on: date | None = None, outlook_year: int | None = None,
-           followup_folder: Path | None = None, area_name: Text | None = None) -> Inputs:
+           area_name: Text | None = None) -> Inputs:
     """Evaluate, propose, warn and collect supervision states on one data vintage.
 
-    ``as_of`` defaults to now, so that every document states the vintage it was made on.
+    ``as_of`` defaults to now, so that every document states the vintage it was made on. The
+    supervision states rest on the status updates ``store`` holds, those made up to ``as_of``.
     """
     from .common import now_utc
 
@@ -74,7 +75,7 @@ def gather(plan: Plan, store: Any, *, as_of: datetime | None = None, method: str
         seed: supervision.SupervisionFile | None = supervision.load_supervision(plan=plan)
     except Exception:  # a plan without a supervision file still gets its evaluation
         seed = None
-    updates = supervision.read_updates(followup_folder) if followup_folder else []
+    updates = supervision.read_updates(store) if seed else []
     states = supervision.states(seed, updates, on=ev.evaluated_on, evaluation=ev,
                                 as_of=as_of) if seed else []
     vintages = [v for v in store.vintages() if as_of is None or _aware(v.created_at) <= as_of]

@@ -3,10 +3,11 @@
 The seed data (``plans/supervision_mic2025.yaml``) breaks the plan's nine strategic tasks,
 five projects and supporting measures into milestones, each with a responsible body, a due
 date, the metrics whose figures are its evidence, and links. Status updates are appended with
-who and when to ``supervision-updates.jsonl`` in the follow-up folder beside the store
-(:func:`mic2025.followup.common.followup_dir`): the file is only ever appended to, so the
-history of every milestone is its audit trail, and the seed file's version and sha256 are
-recorded with each update.
+who and when to the store's ``supervision_update`` table (:mod:`mic2025.store.followup`):
+rows are only ever appended, so the history of every milestone is its audit trail, and the
+seed file's version and sha256 are recorded with each update. (Before store migration 0004
+the log was ``supervision-updates.jsonl`` in the follow-up folder; ``mic2025 followup
+import-legacy`` brings it into the store, see :mod:`.legacy`.)
 
 Status of a milestone: its latest update, else the seed's ``status``. ``overdue``: due date
 passed and not ``completed``. ``at risk``: not completed and either ``delayed``, or due within
@@ -22,16 +23,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
+from ..errors import StoreError
 from ..evaluate.model import Evaluation
 from ..plan import Plan, Text
-from .common import FollowupError, Model, append_jsonl, load_yaml_model, now_utc, read_jsonl
+from ..store.followup import SUPERVISION_STATUSES, SupervisionUpdate
+from .common import FollowupError, Model, load_yaml_model
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from ..store.repo import Store
 
 Status = Literal["not_reported", "not_started", "in_progress", "completed", "delayed"]
-STATUSES: tuple[str, ...] = ("not_reported", "not_started", "in_progress", "completed", "delayed")
+STATUSES: tuple[str, ...] = SUPERVISION_STATUSES
 STATUS_LABELS: dict[str, tuple[str, str]] = {
     "not_reported": ("未报告", "not reported"),
     "not_started": ("未启动", "not started"),
@@ -39,6 +47,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "completed": ("已完成", "completed"),
     "delayed": ("滞后", "delayed"),
 }
+#: the update log's file name in the follow-up folder of mic2025 before store migration 0004
 LOG_NAME = "supervision-updates.jsonl"
 SubjectKind = Literal["task", "project", "measure", "follow_up"]
 
@@ -165,31 +174,40 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def record_update(folder: Path, seed: SupervisionFile, seed_path: Path, item: str, status: str,
-                  comment: str, by: str, evidence: Sequence[str] = (),
-                  at: datetime | None = None) -> Update:
-    """Append one status update (validated) to the log in ``folder``."""
+def record_update(store: Store, seed: SupervisionFile, seed_path: Path, item: str,
+                  status: str, comment: str, by: str, evidence: Sequence[str] = (),
+                  at: datetime | None = None, *,
+                  connection: Connection | None = None) -> Update:
+    """Append one status update (validated) to the store; returns it as stored.
+
+    ``at`` defaults to the moment of writing. ``connection``: a writer transaction of the
+    caller's (:func:`mic2025.store.db.begin_write`) the update joins.
+    """
     seed.item(item)
     if status not in STATUSES:
         raise FollowupError(f"status {status!r} is not one of {', '.join(STATUSES)}")
     if not by.strip():
         raise FollowupError("an update needs --by (who reports it)")
-    upd = Update.model_validate(dict(item=item, status=status, comment=comment, by=by,
-                                     at=at or now_utc(), evidence=list(evidence),
-                                     seed_version=seed.version, seed_sha256=_sha(seed_path)))
-    append_jsonl(folder / LOG_NAME, upd.model_dump(mode="json"))
-    return upd
+    try:
+        rec = store.append_supervision_update(
+            item=item, status=status, comment=comment, by=by, evidence=list(evidence),
+            seed_version=seed.version, seed_sha256=_sha(seed_path), at=at,
+            connection=connection)
+    except StoreError as exc:
+        raise FollowupError(str(exc)) from None
+    return update_of(rec)
 
 
-def read_updates(folder: Path) -> list[Update]:
-    out = []
-    for n, rec in enumerate(read_jsonl(folder / LOG_NAME), 1):
-        try:
-            out.append(Update.model_validate(rec))
-        except ValueError as exc:
-            raise FollowupError(f"{folder / LOG_NAME}: record {n} is not an update: "
-                                f"{str(exc).splitlines()[0]}") from None
-    return out
+def read_updates(store: Store, item: str | None = None) -> list[Update]:
+    """Every update in the store (of one milestone when ``item`` is given), oldest first."""
+    return [update_of(r) for r in store.supervision_updates(item)]
+
+
+def update_of(rec: SupervisionUpdate) -> Update:
+    """The store's record as the follow-up model."""
+    return Update(item=rec.item, status=rec.status,
+                  comment=rec.comment, by=rec.by, at=rec.at, evidence=list(rec.evidence),
+                  seed_version=rec.seed_version, seed_sha256=rec.seed_sha256)
 
 
 def states(seed: SupervisionFile, updates: Sequence[Update], *, on: date | None = None,

@@ -5,8 +5,8 @@ evaluated on what the store knew then, and that evaluation (the system's own ass
 each indicator) is frozen into the round with the rubric and its sha256. Evaluators then score
 **items** — the plan's indicators and strategic tasks — on each applicable criterion of the
 rubric (``plans/rubric_mic2025.yaml``: criteria, a scale with anchors in Chinese and English).
-Scores are appended to the round's ``scores.jsonl`` with who and when; a later score of the
-same evaluator, item and criterion supersedes the earlier one (both stay in the file).
+Scores are appended to the store with who and when; a later score (by time) of the same
+evaluator, item and criterion supersedes the earlier one (both stay in the store).
 
 **Results** per criterion: Krippendorff's alpha, ordinal and interval (:mod:`.reliability`),
 over units = items and coders = evaluators; per item the scores, their mean and spread; items
@@ -16,7 +16,10 @@ the system's own status from the frozen evaluation is shown beside the evaluator
 **Reproducibility**: :func:`check_reproducible` re-evaluates the plan on the store as of the
 round's instant and compares with the frozen evaluation (everything but ``generated_at``).
 
-Files: ``<followup folder>/rounds/<round id>/round.json`` and ``scores.jsonl``.
+Storage: the store's tables ``thirdparty_round`` (the frozen round as JSON, with its sha256
+and the rubric's) and ``thirdparty_score`` (:mod:`mic2025.store.followup`). Before store
+migration 0004 they were the files ``<followup folder>/rounds/<round id>/round.json`` and
+``scores.jsonl``; ``mic2025 followup import-legacy`` brings those in (:mod:`.legacy`).
 """
 
 from __future__ import annotations
@@ -28,15 +31,22 @@ import statistics
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..errors import StoreError
 from ..evaluate.engine import evaluate
 from ..evaluate.model import Evaluation
 from ..plan import Plan, Text
+from ..store.followup import EvaluationRound, EvaluationScore
 from . import reliability
-from .common import FollowupError, Model, append_jsonl, load_yaml_model, now_utc, read_jsonl
+from .common import FollowupError, Model, load_yaml_model, now_utc
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from ..store.repo import Store
 
 ItemKind = Literal["indicator", "task"]
 _ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -135,32 +145,57 @@ def load_rubric(path: str | Path | None = None) -> tuple[Rubric, str]:
     return rubric, hashlib.sha256(p.read_bytes()).hexdigest()
 
 
-def _dir(folder: Path, round_id: str) -> Path:
-    return folder / "rounds" / round_id
+def create_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
+                 created_by: str, title: str = "", rubric_path: str | Path | None = None,
+                 method: str = "statcan", connection: Connection | None = None) -> Round:
+    """Freeze a round on the data vintage at ``as_of`` (an aware instant) and store it.
+
+    :func:`freeze_round` then :func:`save_round`; ``connection`` is a writer transaction of
+    the caller's the round joins.
+    """
+    rnd = freeze_round(store, plan, round_id=round_id, as_of=as_of, created_by=created_by,
+                       title=title, rubric_path=rubric_path, method=method)
+    save_round(store, rnd, connection=connection)
+    return rnd
 
 
-def create_round(folder: Path, plan: Plan, store: Any, *, round_id: str, as_of: datetime,
+def freeze_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
                  created_by: str, title: str = "", rubric_path: str | Path | None = None,
                  method: str = "statcan") -> Round:
-    """Freeze a round on the data vintage at ``as_of`` (an aware instant)."""
+    """A new round: the plan evaluated on what ``store`` knew at ``as_of``; nothing written."""
     if not _ROUND_ID.match(round_id):
         raise FollowupError(f"round id {round_id!r}: letters, digits, '.', '_' and '-' only")
     if as_of.tzinfo is None:
         raise FollowupError("a round's as-of instant needs a time zone")
-    d = _dir(folder, round_id)
-    if (d / "round.json").exists():
-        raise FollowupError(f"round {round_id!r} already exists ({d}); rounds are never "
-                            "overwritten")
+    if not created_by.strip():
+        raise FollowupError("a round needs --by (who creates it)")
+    if store.round(round_id) is not None:
+        raise FollowupError(f"round {round_id!r} already exists; rounds are never overwritten")
     rubric, sha = load_rubric(rubric_path)
     ev = _evaluate(plan, store, as_of, method)
     items = [RoundItem(id=i.id, kind="indicator", name=i.name) for i in plan.indicators]
     items += [RoundItem(id=t.id, kind="task", name=t.name) for t in plan.tasks]
-    rnd = Round(id=round_id, title=title or round_id, created_at=now_utc(),
-                created_by=created_by, as_of=as_of, plan=plan.id, plan_version=plan.version,
-                method=method, rubric=rubric, rubric_sha256=sha, items=items, evaluation=ev)
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "round.json").write_text(rnd.model_dump_json(indent=1), encoding="utf-8")
-    return rnd
+    return Round(id=round_id, title=title or round_id, created_at=now_utc(),
+                 created_by=created_by, as_of=as_of, plan=plan.id, plan_version=plan.version,
+                 method=method, rubric=rubric, rubric_sha256=sha, items=items, evaluation=ev)
+
+
+def save_round(store: Store, rnd: Round, *, connection: Connection | None = None) -> None:
+    """Store a frozen round; a round of the same id already stored is refused."""
+    try:
+        store.add_round(stored_round(rnd, rnd.model_dump_json(indent=1)), connection=connection)
+    except StoreError as exc:
+        raise FollowupError(str(exc)) from None
+
+
+def stored_round(rnd: Round, document: str, legacy_digest: str | None = None
+                 ) -> EvaluationRound:
+    """The store's record of a round whose JSON is ``document``."""
+    return EvaluationRound(id=rnd.id, title=rnd.title, created_at=rnd.created_at,
+                           created_by=rnd.created_by, as_of=rnd.as_of, plan=rnd.plan,
+                           plan_version=rnd.plan_version, method=rnd.method,
+                           rubric_sha256=rnd.rubric_sha256, document=document,
+                           legacy_digest=legacy_digest)
 
 
 def _evaluate(plan: Plan, store: Any, as_of: datetime, method: str) -> Evaluation:
@@ -170,31 +205,31 @@ def _evaluate(plan: Plan, store: Any, as_of: datetime, method: str) -> Evaluatio
                     as_of=as_of)
 
 
-def load_round(folder: Path, round_id: str) -> Round:
-    path = _dir(folder, round_id) / "round.json"
-    if not path.exists():
-        known = sorted(p.name for p in (folder / "rounds").glob("*")) \
-            if (folder / "rounds").exists() else []
-        raise FollowupError(f"no round {round_id!r} in {folder}; known: "
+def load_round(store: Store, round_id: str) -> Round:
+    """The frozen round of this id (its stored document's sha256 is checked)."""
+    try:
+        rec = store.round(round_id)
+    except StoreError as exc:
+        raise FollowupError(str(exc)) from None
+    if rec is None:
+        known = store.round_ids()
+        raise FollowupError(f"no round {round_id!r} in the store; known: "
                             f"{', '.join(known) or 'none'}")
-    return Round.model_validate_json(path.read_text(encoding="utf-8"))
+    return Round.model_validate_json(rec.document)
 
 
-def list_rounds(folder: Path) -> list[str]:
-    root = folder / "rounds"
-    return sorted(p.name for p in root.glob("*") if (p / "round.json").exists()) \
-        if root.exists() else []
+def list_rounds(store: Store) -> list[str]:
+    """The ids of every round, sorted."""
+    return store.round_ids()
 
 
-def add_score(folder: Path, round_id: str, *, evaluator: str, item: str, criterion: str,
-              score: int, comment: str = "", at: datetime | None = None) -> Score:
-    """Validate and append one score."""
-    rnd = load_round(folder, round_id)
+def check_score(rnd: Round, *, evaluator: str, item: str, criterion: str, score: int) -> None:
+    """Refuse a score the round cannot take: unknown item or criterion, or off the scale."""
     if not evaluator.strip():
         raise FollowupError("a score needs --evaluator")
     it = next((i for i in rnd.items if i.id == item), None)
     if it is None:
-        raise FollowupError(f"item {item!r} is not in round {round_id!r}; items are the "
+        raise FollowupError(f"item {item!r} is not in round {rnd.id!r}; items are the "
                             "plan's indicator and task ids")
     crit = rnd.rubric.criterion(criterion)
     if it.kind not in crit.applies_to:
@@ -202,17 +237,35 @@ def add_score(folder: Path, round_id: str, *, evaluator: str, item: str, criteri
     s = rnd.rubric.scale
     if not s.min <= score <= s.max:
         raise FollowupError(f"score {score} is outside the scale {s.min}..{s.max}")
-    rec = Score(round=round_id, evaluator=evaluator, item=item, criterion=criterion,
-                score=score, comment=comment, at=at or now_utc())
-    append_jsonl(_dir(folder, round_id) / "scores.jsonl", rec.model_dump(mode="json"))
-    return rec
 
 
-def read_scores(folder: Path, round_id: str) -> list[Score]:
-    """Every score in effect: the latest per evaluator, item and criterion."""
+def add_score(store: Store, round_id: str, *, evaluator: str, item: str, criterion: str,
+              score: int, comment: str = "", at: datetime | None = None,
+              connection: Connection | None = None) -> Score:
+    """Validate and append one score; returns it as stored (``at`` default: now)."""
+    rnd = load_round(store, round_id)
+    check_score(rnd, evaluator=evaluator, item=item, criterion=criterion, score=score)
+    try:
+        rec = store.append_score(round=round_id, evaluator=evaluator, item=item,
+                                 criterion=criterion, score=score, comment=comment, at=at,
+                                 connection=connection)
+    except StoreError as exc:
+        raise FollowupError(str(exc)) from None
+    return score_of(rec)
+
+
+def score_of(rec: EvaluationScore) -> Score:
+    """The store's record as the follow-up model."""
+    assert rec.at is not None
+    return Score(round=rec.round, evaluator=rec.evaluator, item=rec.item,
+                 criterion=rec.criterion, score=rec.score, comment=rec.comment, at=rec.at)
+
+
+def read_scores(store: Store, round_id: str) -> list[Score]:
+    """Every score in effect: the latest (by time) per evaluator, item and criterion."""
     latest: dict[tuple[str, str, str], Score] = {}
-    for rec in read_jsonl(_dir(folder, round_id) / "scores.jsonl"):
-        s = Score.model_validate(rec)
+    for rec in store.scores(round_id):
+        s = score_of(rec)
         latest[(s.evaluator, s.item, s.criterion)] = s
     return list(latest.values())
 
@@ -251,10 +304,10 @@ class Results(BaseModel):
     disagreements: int
 
 
-def results(folder: Path, round_id: str, *, threshold: int = 2) -> Results:
+def results(store: Store, round_id: str, *, threshold: int = 2) -> Results:
     """Agreement per criterion and per item; disagreements where the spread > ``threshold``."""
-    rnd = load_round(folder, round_id)
-    scores = read_scores(folder, round_id)
+    rnd = load_round(store, round_id)
+    scores = read_scores(store, round_id)
     status = {mr.metric: mr.targets[-1].assessment.status for mr in rnd.evaluation.results
               if mr.targets}
     crits = []
@@ -288,9 +341,9 @@ def results(folder: Path, round_id: str, *, threshold: int = 2) -> Results:
                    items=items, disagreements=sum(1 for i in items if i.disagreement))
 
 
-def check_reproducible(folder: Path, round_id: str, plan: Plan, store: Any) -> list[str]:
+def check_reproducible(store: Store, round_id: str, plan: Plan) -> list[str]:
     """Differences between the frozen evaluation and a re-run on the same vintage (``[]``)."""
-    rnd = load_round(folder, round_id)
+    rnd = load_round(store, round_id)
     if plan.version != rnd.plan_version:
         return [f"plan version {plan.version} is not the round's {rnd.plan_version}"]
     again = _evaluate(plan, store, rnd.as_of, rnd.method)

@@ -6,8 +6,10 @@ was known at any moment with :meth:`Store.observations` and ``as_of``. See
 :mod:`mic2025.store.repo` for the as-of semantics.
 """
 
+from . import followup as followup  # registers the follow-up records' tables (migration 0004)
 from . import platform as platform  # registers the platform tables on the shared metadata
 from .db import default_url, migrate, open_store
+from .followup import EvaluationRound, EvaluationScore, FollowupImport, SupervisionUpdate
 from .repo import (
     LONG_COLUMNS,
     VINTAGE_COLUMNS,
@@ -22,9 +24,13 @@ from .repo import (
 __all__ = [
     "LONG_COLUMNS",
     "VINTAGE_COLUMNS",
+    "EvaluationRound",
+    "EvaluationScore",
+    "FollowupImport",
     "ImportResult",
     "Key",
     "Store",
+    "SupervisionUpdate",
     "Vintage",
     "as_of_instant",
     "default_url",

@@ -37,6 +37,7 @@ from ..errors import StoreError
 from ..observation import Observation
 from ..periods import Period, PeriodKind
 from .db import begin_write
+from .followup import FollowupRecords
 from .models import LIMITS, VINTAGE_KINDS, Base, ObservationRow, VintageRow
 
 Key = tuple[str, str, str, str, str, str]
@@ -139,8 +140,12 @@ def as_of_instant(value: date | datetime | str) -> datetime:
     return end_of_day(value)
 
 
-class Store:
-    """The system of record for evidence. Create with :func:`mic2025.store.open_store`."""
+class Store(FollowupRecords):
+    """The system of record for evidence. Create with :func:`mic2025.store.open_store`.
+
+    Besides observations and vintages it keeps the follow-up records (supervision updates,
+    third-party rounds and scores): see :class:`mic2025.store.followup.FollowupRecords`.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine

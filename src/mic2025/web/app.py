@@ -24,6 +24,7 @@ from .. import __version__
 from ..errors import UnknownCodeError
 from ..followup.common import FollowupError
 from ..followup.common import followup_dir as followup_folder
+from ..followup.legacy import legacy_hint
 from ..ingest.load import load_bundled
 from ..plan import load_plan
 from ..report import fmt
@@ -70,8 +71,13 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     if settings.demo:
         accounts.seed_demo(store.engine)
     platform = Platform(store, plan)
+    # the follow-up records are in the store; the folder keeps generated documents, and may
+    # still hold the record files of an older mic2025 (imported by `followup import-legacy`)
     folder = Path(settings.followup_dir) if settings.followup_dir else \
         followup_folder(store.url)
+    hint = legacy_hint(store, folder)
+    if hint:
+        log.warning("%s", hint.removeprefix("note: "))
     folder.mkdir(parents=True, exist_ok=True)
     platform.followup = FollowUp(platform, folder)
 
@@ -112,9 +118,9 @@ def create_app_from_env() -> FastAPI:
     """The app of one worker process of ``mic2025 serve --workers N`` (a uvicorn factory).
 
     Reads the store from ``MIC2025_DB``, the plan from ``MIC2025_WEB_PLAN``, the follow-up
-    folder from ``MIC2025_FOLLOWUP_DIR`` and the shared secret from ``MIC2025_SECRET`` or
-    ``MIC2025_SECRET_FILE``; refuses to start without that secret, since a worker with a key
-    of its own would reject the forms the others issued.
+    folder (generated documents) from ``MIC2025_FOLLOWUP_DIR`` and the shared secret from
+    ``MIC2025_SECRET`` or ``MIC2025_SECRET_FILE``; refuses to start without that secret, since
+    a worker with a key of its own would reject the forms the others issued.
     """
     import os
 

@@ -1,12 +1,13 @@
 """The follow-up machinery on the platform: early warnings, supervision, third-party rounds
 and the mid-term evaluation, on the library :mod:`mic2025.followup`.
 
-The library's storage is kept: supervision updates and third-party rounds and scores are
-append-only JSON-lines files in the follow-up folder beside the store
-(:func:`mic2025.followup.common.followup_dir`; ``MIC2025_FOLLOWUP_DIR`` chooses another).
-Every write here is checked with :func:`~mic2025.web.permissions.allowed` and audited: the
-audit entry is written in a transaction that commits only after the record was appended,
-so a refused or failed append leaves no audit entry.
+Supervision updates and third-party rounds and scores are kept in the store
+(:mod:`mic2025.store.followup`), so every worker on every host sees the same records. Every
+write here is checked with :func:`~mic2025.web.permissions.allowed` and audited: the record
+and its audit entry are written in one writer transaction, so both commit or neither does.
+The follow-up folder (``--followup-dir``, :func:`mic2025.followup.common.followup_dir`) only
+holds the generated mid-term documents (``web-cache/``, a cache local to each host); legacy
+record files there are imported with ``mic2025 followup import-legacy``.
 
 Warnings are evaluated after every approval that writes a vintage
 (:func:`mic2025.followup.warn.after_import`, with the platform's cached evaluation), and
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +28,7 @@ from typing import Any
 from ..followup import midterm, supervision, thirdparty, warn
 from ..followup.common import FollowupError
 from ..store.db import begin_write
-from ..store.repo import ImportResult
+from ..store.repo import ImportResult, Store
 from . import audit
 from .data import Platform, today
 from .permissions import Actor, Resource, allowed
@@ -52,7 +52,10 @@ class Raised:
 
 
 class FollowUp:
-    """The follow-up records of one platform, and the warnings of each data vintage."""
+    """The follow-up records of one platform, and the warnings of each data vintage.
+
+    ``folder`` holds the generated documents (``web-cache/``); the records are in the store.
+    """
 
     def __init__(self, platform: Platform, folder: Path, *,
                  rules_path: str | Path | None = None,
@@ -70,8 +73,12 @@ class FollowUp:
         except FollowupError:
             self.seed = None  # a plan without a supervision file: no supervision pages
         self.cache_dir = folder / "web-cache"
-        self._append = threading.Lock()
         self.raised: deque[Raised] = deque(maxlen=50)
+
+    @property
+    def store(self) -> Store:
+        """The store that keeps the follow-up records (the platform's)."""
+        return self.platform.store
 
     # ------------------------------------------------------------------ warnings
 
@@ -103,9 +110,14 @@ class FollowUp:
 
     def states(self) -> list[supervision.ItemState]:
         seed = self._need_seed()
-        updates = supervision.read_updates(self.folder)
+        updates = supervision.read_updates(self.store)
         ev = self.platform.evaluation(self.platform.plan.area)
         return supervision.states(seed, updates, on=today(), evaluation=ev)
+
+    def history(self, item: str) -> list[supervision.Update]:
+        """Every update of one milestone, oldest first."""
+        self._need_seed().item(item)
+        return supervision.read_updates(self.store, item)
 
     def update(self, actor: Actor, item: str, *, status: str, comment: str,
                evidence: list[str], ip: str = "") -> supervision.Update:
@@ -115,9 +127,10 @@ class FollowUp:
             raise Forbidden(f"{actor.username} may not report on milestones of "
                             f"{milestone.owner}")
         before = next((s for s in self.states() if s.milestone.id == item), None)
-        with begin_write(self.platform.engine) as conn, self._append:
-            upd = supervision.record_update(self.folder, seed, self.seed_path, item, status,
-                                            comment, by=actor.username, evidence=evidence)
+        with begin_write(self.platform.engine) as conn:
+            upd = supervision.record_update(self.store, seed, self.seed_path, item, status,
+                                            comment, by=actor.username, evidence=evidence,
+                                            connection=conn)
             audit.record(conn, actor, "milestone.update", "milestone", item,
                          before={"status": before.status} if before else None,
                          after=upd.model_dump(mode="json"), comment=comment, ip=ip)
@@ -126,16 +139,18 @@ class FollowUp:
     # ------------------------------------------------------------------ third party
 
     def rounds(self) -> list[thirdparty.Round]:
-        return [thirdparty.load_round(self.folder, r) for r in thirdparty.list_rounds(self.folder)]
+        return [thirdparty.load_round(self.store, r) for r in thirdparty.list_rounds(self.store)]
 
     def create_round(self, actor: Actor, round_id: str, *, as_of: datetime, title: str = "",
                      ip: str = "") -> thirdparty.Round:
         if not allowed(actor, "round:create", Resource("round")):
             raise Forbidden(f"{actor.username} may not open evaluation rounds")
         p = self.platform
-        with begin_write(p.engine) as conn, self._append:
-            rnd = thirdparty.create_round(self.folder, p.plan, p.store, round_id=round_id,
-                                          as_of=as_of, created_by=actor.username, title=title)
+        # evaluated before the writer lock is taken: other writers need not wait for it
+        rnd = thirdparty.freeze_round(p.store, p.plan, round_id=round_id, as_of=as_of,
+                                      created_by=actor.username, title=title)
+        with begin_write(p.engine) as conn:
+            thirdparty.save_round(p.store, rnd, connection=conn)
             audit.record(conn, actor, "round.create", "round", round_id, before=None,
                          after={"id": rnd.id, "as_of": rnd.as_of.isoformat(),
                                 "plan_version": rnd.plan_version}, ip=ip)
@@ -145,9 +160,10 @@ class FollowUp:
               comment: str = "", ip: str = "") -> thirdparty.Score:
         if not allowed(actor, "score:write", Resource("round")):
             raise Forbidden(f"{actor.username} may not score evaluation rounds")
-        with begin_write(self.platform.engine) as conn, self._append:
-            s = thirdparty.add_score(self.folder, round_id, evaluator=actor.username, item=item,
-                                     criterion=criterion, score=score, comment=comment)
+        with begin_write(self.platform.engine) as conn:
+            s = thirdparty.add_score(self.store, round_id, evaluator=actor.username, item=item,
+                                     criterion=criterion, score=score, comment=comment,
+                                     connection=conn)
             audit.record(conn, actor, "score.create", "round", round_id, before=None,
                          after=s.model_dump(mode="json"), comment=comment, ip=ip)
         return s
@@ -175,8 +191,7 @@ class FollowUp:
             raise FollowupError(f"language {lang!r}: zh or en")
         self.midterm_rows(year)  # checks the year
         p = self.platform
-        log_file = self.folder / supervision.LOG_NAME
-        stamp = log_file.stat().st_size if log_file.exists() else 0
+        stamp = self.store.followup_counts()["supervision_updates"]  # rows are only added
         state = (p.plan.id, p.plan.version, p.latest_vintage(), today().isoformat(), stamp)
         digest = hashlib.sha256(repr(state).encode()).hexdigest()[:16]
         path = self.cache_dir / "midterm" / f"midterm-{year}-{digest}-{lang}.{fmt}"
@@ -185,7 +200,7 @@ class FollowUp:
             if path.exists():
                 return path
             path.parent.mkdir(parents=True, exist_ok=True)
-            inp = midterm.gather(p.plan, p.store, followup_folder=self.folder)
+            inp = midterm.gather(p.plan, p.store)
             doc = midterm.build_midterm(inp, year=year, lang=lang)  # type: ignore[arg-type]
             tmp = path.parent / f".{digest}.tmp"
             tmp.mkdir(exist_ok=True)

@@ -14,8 +14,12 @@ setting                 from                        meaning
 ``secure_cookies``      ``MIC2025_SECURE_COOKIES``  ``1``: always Secure; ``0``: never;
                                                     unset: Secure when the request is https
 ``plan_file``           ``--plan``                  the plan (bundled Made in China 2025)
-``followup_dir``        ``--followup-dir`` /        the follow-up records' folder (default:
-                        ``MIC2025_FOLLOWUP_DIR``    beside a SQLite store)
+``followup_dir``        ``--followup-dir`` /        the follow-up folder (default: beside a
+                        ``MIC2025_FOLLOWUP_DIR``    SQLite store): generated documents, and
+                                                    the record files of mic2025 before store
+                                                    migration 0004, for ``followup
+                                                    import-legacy``; the records themselves
+                                                    are in the store
 ======================  ==========================  ==========================================
 """
 

@@ -178,9 +178,7 @@ def get_stocktake(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
 @api_router.get("/supervision/{item}/history", response_model=list[sv.Update])
 def get_history(request: Request, actor: ActorDep, item: ItemId) -> list[sv.Update]:
     _read(actor)
-    fu = _fu(request)
-    fu._need_seed().item(item)
-    return [u for u in sv.read_updates(fu.folder) if u.item == item]
+    return _fu(request).history(item)
 
 
 @api_router.post("/supervision/{item}/updates", response_model=sv.Update, status_code=201,
@@ -277,7 +275,7 @@ def post_round(request: Request, actor: ActorDep, body: RoundIn) -> RoundOut:
 def get_results(request: Request, actor: ActorDep, round_id: RoundId,
                 threshold: Annotated[int, Query(ge=0, le=100)] = 2) -> tp.Results:
     _read(actor)
-    return tp.results(_fu(request).folder, round_id, threshold=threshold)
+    return tp.results(_fu(request).store, round_id, threshold=threshold)
 
 
 @api_router.post("/thirdparty/rounds/{round_id}/scores", response_model=tp.Score,
@@ -300,9 +298,9 @@ def round_page(request: Request, round_id: RoundId,
     actor = resolve_actor(request)
     _read(actor)
     fu = _fu(request)
-    rnd = tp.load_round(fu.folder, round_id)
-    res = tp.results(fu.folder, round_id, threshold=threshold)
-    mine = {(s.item, s.criterion): s.score for s in tp.read_scores(fu.folder, round_id)
+    rnd = tp.load_round(fu.store, round_id)
+    res = tp.results(fu.store, round_id, threshold=threshold)
+    mine = {(s.item, s.criterion): s.score for s in tp.read_scores(fu.store, round_id)
             if s.evaluator == actor.username}
     return render(request, "round.html.j2", title=rnd.title, rnd=rnd, res=res, mine=mine)
 

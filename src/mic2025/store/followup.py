@@ -1,0 +1,548 @@
+"""The follow-up records: supervision status updates, third-party rounds and their scores.
+
+They are not observations, but they are records of the same system: kept in the store's
+database (migration 0004) so that every web worker on every host sees the same records, a
+record and its audit entry commit together, and a backup of the database holds them.
+
+``supervision_update``
+    one row per status update of a supervision milestone (``mic2025 supervision update``,
+    the platform's form and API): item, status, commentary, who and when, evidence, and the
+    version and sha256 of the seed file it was reported against.
+``thirdparty_round``
+    one row per evaluation round, keyed by the round's id. ``document`` is the frozen round
+    (the JSON of :class:`mic2025.followup.thirdparty.Round`: rubric, items, the system's own
+    evaluation); ``document_sha256`` is its digest, checked on every read, and
+    ``rubric_sha256`` the digest of the rubric file the round was made with.
+``thirdparty_score``
+    one row per score given in a round (it references the round). A later score of the same
+    evaluator, item and criterion supersedes an earlier one when the scores are read; both
+    rows stay.
+
+All three are append-only: nothing here updates or deletes a row, and migration 0004 installs
+triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL), as for the audit log.
+Records are read in time order (``at``, then id). Writes take the store's writer lock
+(:func:`mic2025.store.db.begin_write`); a write may instead join a writer transaction the
+caller holds (``connection=``), so the platform's audit entry commits with its record.
+
+``legacy_digest`` marks a row imported from the files of mic2025 versions before 0004
+(:mod:`mic2025.followup.legacy`); it is unique, so importing the same files twice writes
+nothing the second time. Rows written by mic2025 itself leave it empty.
+
+This module sits below :mod:`mic2025.followup`: it knows rows, not the follow-up models,
+and returns plain records that the follow-up modules turn into their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..errors import StoreError
+from .db import begin_write
+from .models import Base, UTCDateTime
+
+#: the states a supervision milestone may be reported in (``followup.supervision.STATUSES``)
+SUPERVISION_STATUSES = ("not_reported", "not_started", "in_progress", "completed", "delayed")
+
+#: longest text each bounded column holds (checked here, so SQLite refuses what PostgreSQL
+#: would: VARCHAR(n) is enforced by PostgreSQL only)
+FOLLOWUP_LIMITS = {
+    "item": 100,
+    "by": 200,
+    "seed_version": 100,
+    "round": 64,
+    "created_by": 200,
+    "plan": 100,
+    "plan_version": 100,
+    "method": 32,
+    "evaluator": 200,
+    "criterion": 100,
+}
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class SupervisionUpdateRow(Base):
+    __tablename__ = "supervision_update"
+    __table_args__ = (
+        CheckConstraint(f"status IN {_in(SUPERVISION_STATUSES)}", name="status"),
+        Index("ix_supervision_update_item_at", "item", "at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["item"]), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False)
+    #: who reported the update (``Update.by``; ``by`` is an SQL keyword)
+    reported_by: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["by"]), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: a JSON list of links or document references
+    evidence: Mapped[str] = mapped_column(Text, nullable=False)
+    seed_version: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["seed_version"]),
+                                              nullable=False)
+    seed_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: when the row was written (``at`` is when the update was made: they differ on import)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    legacy_digest: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+
+
+class RoundRow(Base):
+    __tablename__ = "thirdparty_round"
+
+    #: the round's id (``r2021``): letters, digits, ``.``, ``_`` and ``-``
+    id: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["round"]), primary_key=True)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["created_by"]),
+                                            nullable=False)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    plan: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["plan"]), nullable=False)
+    plan_version: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["plan_version"]),
+                                              nullable=False)
+    method: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["method"]), nullable=False)
+    rubric_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    #: the frozen round, as JSON
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+    document_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    legacy_digest: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+
+
+class ScoreRow(Base):
+    __tablename__ = "thirdparty_score"
+    __table_args__ = (
+        Index("ix_thirdparty_score_round_id_at", "round_id", "at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("thirdparty_round.id"), nullable=False)
+    evaluator: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["evaluator"]), nullable=False)
+    item: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["item"]), nullable=False)
+    criterion: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["criterion"]), nullable=False)
+    score: Mapped[int] = mapped_column(Integer, nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    legacy_digest: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class SupervisionUpdate:
+    """One status update as the store holds it (``by`` is the column ``reported_by``)."""
+
+    item: str
+    status: str
+    comment: str
+    by: str
+    at: datetime | None
+    evidence: tuple[str, ...]
+    seed_version: str
+    seed_sha256: str
+    #: set on rows read back; ``None`` on a record about to be written (equality is content)
+    id: int | None = field(default=None, compare=False)
+    recorded_at: datetime | None = field(default=None, compare=False)
+    legacy_digest: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class EvaluationRound:
+    """One frozen third-party round; ``document`` is its JSON."""
+
+    id: str
+    title: str
+    created_at: datetime
+    created_by: str
+    as_of: datetime
+    plan: str
+    plan_version: str
+    method: str
+    rubric_sha256: str
+    document: str
+    recorded_at: datetime | None = field(default=None, compare=False)
+    legacy_digest: str | None = field(default=None, compare=False)
+
+    @property
+    def document_sha256(self) -> str:
+        return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class EvaluationScore:
+    """One score of one evaluator for one item on one criterion of a round."""
+
+    round: str
+    evaluator: str
+    item: str
+    criterion: str
+    score: int
+    comment: str
+    at: datetime | None
+    id: int | None = field(default=None, compare=False)
+    recorded_at: datetime | None = field(default=None, compare=False)
+    legacy_digest: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class FollowupImport:
+    """What an import of follow-up records wrote, and what it found already stored."""
+
+    rounds_new: int = 0
+    rounds_known: int = 0
+    scores_new: int = 0
+    scores_known: int = 0
+    updates_new: int = 0
+    updates_known: int = 0
+
+    @property
+    def unchanged(self) -> bool:
+        return self.rounds_new + self.scores_new + self.updates_new == 0
+
+
+# ---------------------------------------------------------------------------- the store side
+
+
+class FollowupRecords:
+    """The follow-up records' part of :class:`mic2025.store.Store` (a mixin)."""
+
+    engine: Engine
+
+    # ------------------------------------------------------------------ writing
+
+    def append_supervision_update(
+        self, *, item: str, status: str, comment: str, by: str, seed_version: str,
+        seed_sha256: str, evidence: Sequence[str] = (), at: datetime | None = None,
+        connection: Connection | None = None,
+    ) -> SupervisionUpdate:
+        """Append one status update; returns it as stored.
+
+        ``at`` (aware) is when the update was made; default: the moment of writing, taken
+        after the writer lock (from the database's clock on PostgreSQL, so that updates
+        written from several hosts are stamped in the order they were stored).
+        """
+        rec = SupervisionUpdate(item=item, status=status, comment=comment, by=by, at=at,
+                                evidence=tuple(evidence), seed_version=seed_version,
+                                seed_sha256=seed_sha256)
+        check_update(rec)
+        with self._writer(connection, f"update of {item!r}") as conn:
+            return self._read_update(conn, _insert_update(conn, rec))
+
+    def add_round(self, rnd: EvaluationRound, *, connection: Connection | None = None
+                  ) -> EvaluationRound:
+        """Store a new round; a round id already in the store is refused (never replaced)."""
+        check_round(rnd)
+        with self._writer(connection, f"round {rnd.id!r}") as conn:
+            if conn.execute(select(RoundRow.id).where(RoundRow.id == rnd.id)).first():
+                raise StoreError(f"round {rnd.id!r} already exists in the store; rounds are "
+                                 "never overwritten")
+            _insert_round(conn, rnd)
+            stored = self._round(conn, rnd.id)
+            assert stored is not None
+            return stored
+
+    def append_score(
+        self, *, round: str, evaluator: str, item: str, criterion: str, score: int,
+        comment: str = "", at: datetime | None = None, connection: Connection | None = None,
+    ) -> EvaluationScore:
+        """Append one score of a stored round; returns it as stored (``at`` as above)."""
+        rec = EvaluationScore(round=round, evaluator=evaluator, item=item, criterion=criterion,
+                              score=score, comment=comment, at=at)
+        check_score(rec)
+        with self._writer(connection, f"score in round {round!r}") as conn:
+            if not conn.execute(select(RoundRow.id).where(RoundRow.id == round)).first():
+                raise StoreError(f"no round {round!r} in the store")
+            return self._read_score(conn, _insert_score(conn, rec))
+
+    def import_followup(
+        self, *, rounds: Sequence[EvaluationRound] = (),
+        scores: Sequence[EvaluationScore] = (), updates: Sequence[SupervisionUpdate] = (),
+    ) -> FollowupImport:
+        """Store records brought from elsewhere, all in one transaction or none.
+
+        Each record carries its ``legacy_digest``; one whose digest is already stored is
+        counted as known and not written again. A round whose id is stored is known when its
+        document is the same, and refused otherwise (nothing is then written). Every record
+        keeps its own ``at``.
+        """
+        for r in rounds:
+            check_round(r)
+        for s in scores:
+            check_score(s)
+        for u in updates:
+            check_update(u)
+        digests: list[tuple[str, str | None]] = [("round", r.legacy_digest) for r in rounds]
+        digests += [("score", s.legacy_digest) for s in scores]
+        digests += [("supervision update", u.legacy_digest) for u in updates]
+        for kind, digest in digests:
+            if digest is None or not _SHA256.match(digest):
+                raise StoreError(f"an imported {kind} needs its legacy_digest "
+                                 "(64 lower-case hex digits)")
+        with self._writer(None, "follow-up import") as conn:
+            counts = dict.fromkeys(("rounds_new", "rounds_known", "scores_new", "scores_known",
+                                    "updates_new", "updates_known"), 0)
+            for r in rounds:
+                stored = self._round(conn, r.id)
+                if stored is None:
+                    _insert_round(conn, r)
+                    counts["rounds_new"] += 1
+                elif stored.document_sha256 == r.document_sha256:
+                    counts["rounds_known"] += 1
+                else:
+                    raise StoreError(f"round {r.id!r} is already in the store with another "
+                                     "document; nothing was imported")
+            known = _known_digests(conn, ScoreRow, [s.legacy_digest for s in scores])
+            for s in scores:
+                if s.legacy_digest in known:
+                    counts["scores_known"] += 1
+                    continue
+                _insert_score(conn, s)
+                known.add(s.legacy_digest)
+                counts["scores_new"] += 1
+            known = _known_digests(conn, SupervisionUpdateRow,
+                                   [u.legacy_digest for u in updates])
+            for u in updates:
+                if u.legacy_digest in known:
+                    counts["updates_known"] += 1
+                    continue
+                _insert_update(conn, u)
+                known.add(u.legacy_digest)
+                counts["updates_new"] += 1
+            return FollowupImport(**counts)
+
+    # ------------------------------------------------------------------ reading
+
+    def supervision_updates(self, item: str | None = None) -> list[SupervisionUpdate]:
+        """Every status update (of one milestone when ``item`` is given), oldest first."""
+        query = select(SupervisionUpdateRow).order_by(SupervisionUpdateRow.at,
+                                                      SupervisionUpdateRow.id)
+        if item is not None:
+            query = query.where(SupervisionUpdateRow.item == item)
+        with self.engine.connect() as conn:
+            return [_update(r) for r in conn.execute(query)]
+
+    def round(self, round_id: str) -> EvaluationRound | None:
+        """The stored round of this id, or ``None``; its document's sha256 is checked."""
+        with self.engine.connect() as conn:
+            return self._round(conn, round_id)
+
+    def round_ids(self) -> list[str]:
+        """The ids of every stored round, sorted."""
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(RoundRow.id).order_by(RoundRow.id)))
+
+    def scores(self, round_id: str) -> list[EvaluationScore]:
+        """Every score given in a round, superseded ones too, oldest first."""
+        query = (select(ScoreRow).where(ScoreRow.round_id == round_id)
+                 .order_by(ScoreRow.at, ScoreRow.id))
+        with self.engine.connect() as conn:
+            return [_score(r) for r in conn.execute(query)]
+
+    def followup_counts(self) -> dict[str, int]:
+        """Rows per follow-up table, and how many of them were imported (``legacy``)."""
+        out: dict[str, int] = {}
+        legacy = 0
+        with self.engine.connect() as conn:
+            for name, table in (("supervision_updates", SupervisionUpdateRow),
+                                ("rounds", RoundRow), ("scores", ScoreRow)):
+                out[name] = conn.scalar(select(func.count()).select_from(table)) or 0
+                legacy += conn.scalar(select(func.count()).select_from(table).where(
+                    table.legacy_digest.is_not(None))) or 0
+        out["legacy"] = legacy
+        return out
+
+    # ------------------------------------------------------------------ helpers
+
+    @contextmanager
+    def _writer(self, connection: Connection | None, what: str) -> Iterator[Connection]:
+        try:
+            if connection is not None:
+                yield connection
+                return
+            with begin_write(self.engine) as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{what}: the store refused the write, nothing was written: "
+                             f"{getattr(exc, 'orig', exc)}") from None
+
+    def _read_update(self, conn: Connection, row_id: int) -> SupervisionUpdate:
+        row = conn.execute(select(SupervisionUpdateRow)
+                           .where(SupervisionUpdateRow.id == row_id)).one()
+        return _update(row)
+
+    def _read_score(self, conn: Connection, row_id: int) -> EvaluationScore:
+        return _score(conn.execute(select(ScoreRow).where(ScoreRow.id == row_id)).one())
+
+    def _round(self, conn: Connection, round_id: str) -> EvaluationRound | None:
+        row = conn.execute(select(RoundRow).where(RoundRow.id == round_id)).first()
+        if row is None:
+            return None
+        rnd = EvaluationRound(
+            id=row.id, title=row.title, created_at=row.created_at, created_by=row.created_by,
+            as_of=row.as_of, plan=row.plan, plan_version=row.plan_version, method=row.method,
+            rubric_sha256=row.rubric_sha256, document=row.document,
+            recorded_at=row.recorded_at, legacy_digest=row.legacy_digest)
+        if rnd.document_sha256 != row.document_sha256:
+            raise StoreError(f"round {round_id!r}: the stored document does not match its "
+                             f"sha256 ({row.document_sha256}); it has been altered")
+        return rnd
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def _now(conn: Connection) -> datetime:
+    """The moment of writing: the database's clock on PostgreSQL, this machine's on SQLite."""
+    if conn.dialect.name == "postgresql":
+        value = conn.scalar(select(func.clock_timestamp()))
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def _insert_update(conn: Connection, u: SupervisionUpdate) -> int:
+    now = _now(conn)
+    result = conn.execute(insert(SupervisionUpdateRow).values(
+        item=u.item, status=u.status, comment=u.comment, reported_by=u.by, at=u.at or now,
+        evidence=json.dumps(list(u.evidence), ensure_ascii=False), seed_version=u.seed_version,
+        seed_sha256=u.seed_sha256, recorded_at=now, legacy_digest=u.legacy_digest,
+    ).returning(SupervisionUpdateRow.id))
+    return int(result.scalar_one())
+
+
+def _insert_round(conn: Connection, r: EvaluationRound) -> None:
+    conn.execute(insert(RoundRow).values(
+        id=r.id, title=r.title, created_at=r.created_at, created_by=r.created_by,
+        as_of=r.as_of, plan=r.plan, plan_version=r.plan_version, method=r.method,
+        rubric_sha256=r.rubric_sha256, document=r.document, document_sha256=r.document_sha256,
+        recorded_at=_now(conn), legacy_digest=r.legacy_digest,
+    ))
+
+
+def _insert_score(conn: Connection, s: EvaluationScore) -> int:
+    now = _now(conn)
+    result = conn.execute(insert(ScoreRow).values(
+        round_id=s.round, evaluator=s.evaluator, item=s.item, criterion=s.criterion,
+        score=s.score, comment=s.comment, at=s.at or now, recorded_at=now,
+        legacy_digest=s.legacy_digest,
+    ).returning(ScoreRow.id))
+    return int(result.scalar_one())
+
+
+def _known_digests(conn: Connection, table: type[ScoreRow] | type[SupervisionUpdateRow],
+                   digests: Sequence[str | None]) -> set[str | None]:
+    wanted = sorted({d for d in digests if d is not None})
+    known: set[str | None] = set()
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start:start + 400]
+        known.update(conn.scalars(select(table.legacy_digest)
+                                  .where(table.legacy_digest.in_(chunk))))
+    return known
+
+
+def _update(row: Any) -> SupervisionUpdate:
+    return SupervisionUpdate(
+        item=row.item, status=row.status, comment=row.comment, by=row.reported_by, at=row.at,
+        evidence=tuple(json.loads(row.evidence)), seed_version=row.seed_version,
+        seed_sha256=row.seed_sha256, id=row.id, recorded_at=row.recorded_at,
+        legacy_digest=row.legacy_digest)
+
+
+def _score(row: Any) -> EvaluationScore:
+    return EvaluationScore(
+        round=row.round_id, evaluator=row.evaluator, item=row.item, criterion=row.criterion,
+        score=row.score, comment=row.comment, at=row.at, id=row.id,
+        recorded_at=row.recorded_at, legacy_digest=row.legacy_digest)
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _limit(what: str, name: str, value: str) -> None:
+    limit = FOLLOWUP_LIMITS[name]
+    if len(value) > limit:
+        raise StoreError(f"{what}: {name} is {len(value)} characters long; the store keeps at "
+                         f"most {limit}")
+
+
+def _nonempty(what: str, **values: str) -> None:
+    for name, value in values.items():
+        if not value.strip():
+            raise StoreError(f"{what}: {name} is empty")
+
+
+def _aware(what: str, **values: datetime | None) -> None:
+    for name, value in values.items():
+        if value is not None and value.tzinfo is None:
+            raise StoreError(f"{what}: {name}={value.isoformat()} has no time zone")
+
+
+def _sha(what: str, **values: str) -> None:
+    for name, value in values.items():
+        if not _SHA256.match(value):
+            raise StoreError(f"{what}: {name} {value!r} is not 64 lower-case hex digits")
+
+
+def check_update(u: SupervisionUpdate) -> None:
+    what = f"update of {u.item!r}"
+    if u.status not in SUPERVISION_STATUSES:
+        raise StoreError(f"{what}: status {u.status!r} is not one of "
+                         f"{', '.join(SUPERVISION_STATUSES)}")
+    _nonempty(what, item=u.item, by=u.by)
+    for name in ("item", "by", "seed_version"):
+        _limit(what, name, getattr(u, name))
+    _aware(what, at=u.at)
+    _sha(what, seed_sha256=u.seed_sha256)
+
+
+def check_round(r: EvaluationRound) -> None:
+    what = f"round {r.id!r}"
+    if not _ROUND_ID.match(r.id):
+        raise StoreError(f"{what}: a round id is 1–64 letters, digits, '.', '_' and '-'")
+    _nonempty(what, created_by=r.created_by, plan=r.plan, document=r.document)
+    for name in ("created_by", "plan", "plan_version", "method"):
+        _limit(what, name, getattr(r, name))
+    _aware(what, created_at=r.created_at, as_of=r.as_of)
+    _sha(what, rubric_sha256=r.rubric_sha256)
+
+
+def check_score(s: EvaluationScore) -> None:
+    what = f"score in round {s.round!r}"
+    _nonempty(what, evaluator=s.evaluator, item=s.item, criterion=s.criterion)
+    for name in ("evaluator", "item", "criterion"):
+        _limit(what, name, getattr(s, name))
+    _limit(what, "round", s.round)
+    if isinstance(s.score, bool) or not isinstance(s.score, int) or \
+            not -(2**31) <= s.score < 2**31:
+        raise StoreError(f"{what}: score {s.score!r} is not an integer the store can keep")
+    _aware(what, at=s.at)
