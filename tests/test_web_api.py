@@ -438,6 +438,15 @@ def test_pages_render_and_escape(app: FastAPI, tokens: dict[str, str]) -> None:
     assert evil not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
+def test_indicator_page_names_the_plan_as_a_source_in_words(app: FastAPI) -> None:
+    c = client(app)
+    zh = c.get("/indicators/rd_intensity", params={"lang": "zh"}).text
+    assert '<td class="source">规划（国发〔2015〕28号）' in zh
+    assert '<td class="source">plan' not in zh
+    en = c.get("/indicators/rd_intensity", params={"lang": "en"}).text
+    assert '<td class="source">the plan (国发〔2015〕28号)' in en
+
+
 def test_users_can_be_added_by_admins_only(app: FastAPI, tokens: dict[str, str]) -> None:
     c = client(app)
     new = {"username": "sc-editor", "password": "long enough", "roles": ["prov_editor:510000"]}
