@@ -7,7 +7,10 @@ quantitative targets and milestones, strategic tasks, key sectors and supporting
 
 A regional plan says ``extends: mic2025`` (a bundled plan id, or a path relative to its own
 file) and restates only what it changes; lists of objects are merged by ``id`` (targets by
-``year``), mappings key by key, and everything else is replaced.
+``year``), mappings key by key, and everything else is replaced. An entry that gives only its
+``id`` (a target only its ``year``) and ``remove: true`` drops the inherited entry. Every value
+of the merged plan keeps the file and line it came from, so that a problem is reported where
+the value was written.
 
 Nothing in the code knows an indicator, a target or a year: they all come from here.
 """
@@ -16,11 +19,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -35,17 +40,38 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@dataclass(frozen=True)
+class Hint:
+    """What a located problem depends on besides its own field, for naming where it comes from.
+
+    ``involves`` lists other field paths (relative to the same model) whose values make the
+    problem: in a merged plan they may come from another file than the field itself, and the
+    report names both. ``refers`` says what an unknown reference names — ``("indicator", id)``,
+    ``("metric", id)``, ``("project", id)``, ``("goal_area", id)`` or ``("target", metric id,
+    year)`` — so that a reference left dangling by ``remove: true`` names the removal.
+    """
+
+    involves: tuple[tuple[Any, ...], ...] = ()
+    refers: tuple[Any, ...] | None = None
+
+
 class LocatedError(ValueError):
     """A model-level problem that knows which field inside the model it concerns.
 
     Validators that check across fields (a duplicate target year, a task naming an unknown
     project) raise this so that :func:`load_plan` can name the field path and its line
-    rather than the whole model. ``problems`` holds (path relative to the model, message).
+    rather than the whole model. ``problems`` holds (path relative to the model, message,
+    :class:`Hint`); a (path, message) pair is taken with an empty hint.
     """
 
-    def __init__(self, problems: list[tuple[tuple[Any, ...], str]]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(msg for _, msg in problems))
+    def __init__(
+        self,
+        problems: Sequence[tuple[tuple[Any, ...], str] | tuple[tuple[Any, ...], str, Hint]],
+    ) -> None:
+        self.problems: list[tuple[tuple[Any, ...], str, Hint]] = []
+        for path, msg, *hint in problems:
+            self.problems.append((path, msg, hint[0] if hint else Hint()))
+        super().__init__("; ".join(msg for _, msg, _ in self.problems))
 
 
 class Text(Model):
@@ -103,22 +129,30 @@ class Target(Model):
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Target:
+        def refuse(msg: str, *fields: str) -> LocatedError:
+            return LocatedError([((), msg, Hint(involves=tuple((f,) for f in fields)))])
+
         if self.kind in ("change_pp", "relative_change") and self.base_year is None:
-            raise ValueError(f"a {self.kind} target needs base_year")
+            raise refuse(f"a {self.kind} target needs base_year", "kind")
         if self.kind == "average_growth":
             if self.period is None:
-                raise ValueError("an average_growth target needs period: [first_year, last_year]")
+                raise refuse("an average_growth target needs period: [first_year, last_year]",
+                             "kind")
             first, last = self.period
             if first > last:
-                raise ValueError(f"period {list(self.period)} runs backwards")
+                raise refuse(f"period {list(self.period)} runs backwards", "period")
             if last != self.year:
-                raise ValueError(f"period ends {last} but the target year is {self.year}")
+                raise refuse(f"period ends {last} but the target year is {self.year}",
+                             "period", "year")
         elif self.period is not None:
-            raise ValueError(f"period is only for average_growth targets, not {self.kind}")
+            raise refuse(f"period is only for average_growth targets, not {self.kind}",
+                         "period", "kind")
         if self.base_year is not None and self.base_year >= self.year:
-            raise ValueError(f"base_year {self.base_year} is not before target year {self.year}")
+            raise refuse(f"base_year {self.base_year} is not before target year {self.year}",
+                         "base_year", "year")
         if self.kind == "relative_change" and self.value <= -100:
-            raise ValueError(f"a relative change of {self.value}% would make the value vanish")
+            raise refuse(f"a relative change of {self.value}% would make the value vanish",
+                         "value", "kind")
         return self
 
 
@@ -183,8 +217,9 @@ class Metric(Model):
     @model_validator(mode="after")
     def _targets(self) -> Metric:
         years = [t.year for t in self.targets]
-        dupes: list[tuple[tuple[Any, ...], str]] = [
-            (("targets", i, "year"), f"two targets for the same year in {self.id}: {sorted(years)}")
+        dupes: list[tuple[tuple[Any, ...], str, Hint]] = [
+            (("targets", i, "year"), f"two targets for the same year in {self.id}: {sorted(years)}",
+             Hint(involves=(("targets", years.index(y), "year"),)))
             for i, y in enumerate(years)
             if y in years[:i]
         ]
@@ -328,7 +363,7 @@ class Plan(Model):
 
     @model_validator(mode="after")
     def _cross_refs(self) -> Plan:
-        problems: list[tuple[tuple[Any, ...], str]] = []
+        problems: list[tuple[tuple[Any, ...], str, Hint]] = []
         areas = {g.id for g in self.goal_areas}
         located: list[tuple[tuple[Any, ...], Metric]] = [
             *((("indicators", i), m) for i, m in enumerate(self.indicators)),
@@ -339,11 +374,12 @@ class Plan(Model):
             ),
             *((("series", i), m) for i, m in enumerate(self.series)),
         ]
-        seen: set[str] = set()
+        seen: dict[str, tuple[Any, ...]] = {}
         for loc, m in located:
             if m.id in seen:
-                problems.append(((*loc, "id"), f"metric id {m.id!r} is used twice"))
-            seen.add(m.id)
+                problems.append(((*loc, "id"), f"metric id {m.id!r} is used twice",
+                                 Hint(involves=((*seen[m.id], "id"),))))
+            seen.setdefault(m.id, loc)
         for i, ind in enumerate(self.indicators):
             if ind.goal_area not in areas:
                 problems.append(
@@ -351,6 +387,7 @@ class Plan(Model):
                         ("indicators", i, "goal_area"),
                         f"indicator {ind.id!r} names goal area {ind.goal_area!r}, "
                         f"which is not one of {sorted(areas)}",
+                        Hint(refers=("goal_area", ind.goal_area)),
                     )
                 )
         projects = {p.id for p in self.projects}
@@ -362,6 +399,7 @@ class Plan(Model):
                         (
                             ("tasks", t, "projects", j),
                             f"task {task.id!r} names unknown project {p!r}",
+                            Hint(refers=("project", p)),
                         )
                     )
             for j, ind_id in enumerate(task.indicators):
@@ -370,6 +408,7 @@ class Plan(Model):
                         (
                             ("tasks", t, "indicators", j),
                             f"task {task.id!r} names unknown indicator {ind_id!r}",
+                            Hint(refers=("indicator", ind_id)),
                         )
                     )
         problems.extend(self._adjustment_problems())
@@ -377,33 +416,42 @@ class Plan(Model):
             raise LocatedError(problems)
         return self
 
-    def _adjustment_problems(self) -> list[tuple[tuple[Any, ...], str]]:
+    def _adjustment_problems(self) -> list[tuple[tuple[Any, ...], str, Hint]]:
         """Each adjustment names a known target, and the latest one per target is its value."""
-        problems: list[tuple[tuple[Any, ...], str]] = []
+        problems: list[tuple[tuple[Any, ...], str, Hint]] = []
         metrics = {m.id: m for m in self.metrics()}
+        where = {
+            **{m.id: ("indicators", i) for i, m in enumerate(self.indicators)},
+            **{m.id: ("projects", p, "metrics", j)
+               for p, proj in enumerate(self.projects) for j, m in enumerate(proj.metrics)},
+        }
         ids: set[str] = set()
         latest: dict[tuple[str, int], tuple[int, Adjustment]] = {}
         for i, adj in enumerate(self.adjustments):
             if adj.id in ids:
                 problems.append((("adjustments", i, "id"),
-                                 f"adjustment id {adj.id!r} is used twice"))
+                                 f"adjustment id {adj.id!r} is used twice", Hint()))
             ids.add(adj.id)
             metric = metrics.get(adj.metric)
             if metric is None:
                 problems.append((("adjustments", i, "metric"),
-                                 f"adjustment {adj.id!r} names unknown metric {adj.metric!r}"))
+                                 f"adjustment {adj.id!r} names unknown metric {adj.metric!r}",
+                                 Hint(refers=("metric", adj.metric))))
             elif metric.target(adj.target_year) is None:
                 problems.append((("adjustments", i, "target_year"),
-                                 f"metric {adj.metric!r} has no target for {adj.target_year}"))
+                                 f"metric {adj.metric!r} has no target for {adj.target_year}",
+                                 Hint(refers=("target", adj.metric, adj.target_year))))
             else:
                 latest[(adj.metric, adj.target_year)] = (i, adj)
         for (metric_id, year), (i, adj) in latest.items():
             target = metrics[metric_id].target(year)
             assert target is not None
             if abs(target.value - adj.new_value) > 1e-9 * max(1.0, abs(adj.new_value)):
+                t = metrics[metric_id].targets.index(target)
                 problems.append((("adjustments", i, "new_value"),
                                  f"adjustment {adj.id!r} records {adj.new_value:g} but the "
-                                 f"{year} target of {metric_id!r} is {target.value:g}"))
+                                 f"{year} target of {metric_id!r} is {target.value:g}",
+                                 Hint(involves=((*where[metric_id], "targets", t, "value"),))))
         return problems
 
     def metrics(self) -> Iterator[Metric]:
@@ -439,17 +487,85 @@ def bundled_plan_path(plan_id: str = "mic2025") -> Path:
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
-    """Load and validate a plan file; ``None`` loads the bundled *Made in China 2025*."""
+    """Load and validate a plan file; ``None`` loads the bundled *Made in China 2025*.
+
+    A plan that ``extends`` another is merged over it first (see :func:`merge`). Every problem
+    names the file and line its value comes from — the parent's for an inherited value, the
+    child's for one it restates — and a problem that arises from the combination names the
+    most derived file's line and the other file's too.
+    """
     p = bundled_plan_path() if path is None else Path(path)
-    data, lines = _read_yaml(p)
-    data = _resolve_extends(p, data, lines, chain=[p.resolve()])
+    resolved = _resolve(p, [p.resolve()])
+    problems = list(resolved.problems)
+    plan: Plan | None = None
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(resolved.data)
     except ValidationError as exc:
-        raise PlanError(f"{p}: the plan does not validate", _problems(p, exc, lines)) from None
+        problems += _problems(exc, resolved)
+    if problems or plan is None:
+        raise PlanError(f"{p}: the plan does not validate", problems)
+    return plan
 
 
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
+# ------------------------------------------------------------------ where each value comes from
+
+
+class Origin(NamedTuple):
+    """Where a value of a (merged) plan was written: the file, its line, its field path there."""
+
+    file: Path
+    line: int
+    path: tuple[Any, ...]
+
+
+@dataclass
+class _Src:
+    """The origins of one node of the plan data (most derived file first) and of its children.
+
+    A scalar has the origin of the file whose value won; a mapping or list that two files both
+    state has both origins; a merge key (an ``id``, a target ``year``) keeps the parent's
+    origin first, since the child only restates it to say which entry it changes.
+    """
+
+    origins: tuple[Origin, ...] = ()
+    kids: dict[Any, _Src] = dc_field(default_factory=dict)
+
+    def kid(self, key: Any) -> _Src:
+        return self.kids.get(key, _NOWHERE)
+
+
+_NOWHERE = _Src()
+
+
+@dataclass(frozen=True)
+class _Removal:
+    """An inherited entry dropped by ``remove: true``.
+
+    ``scope`` names it by ids rather than list positions (``("indicators", "rd_intensity")``,
+    ``("indicators", "rd_intensity", "targets", 2025)``); ``via`` is the removed entry that
+    took this one with it (a project removes its metrics).
+    """
+
+    scope: tuple[Any, ...]
+    origin: Origin
+    what: str
+    via: str | None = None
+
+
+@dataclass
+class _Resolved:
+    data: dict[str, Any]
+    src: _Src
+    chain: list[Path]  # the file first, then its parent, its parent's parent...
+    removals: list[_Removal] = dc_field(default_factory=list)
+    problems: list[str] = dc_field(default_factory=list)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(str(x) for x in path) or "(top level)"
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], _Src]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -465,19 +581,14 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
         raise PlanError(
             f"{path}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"
         ) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or node is None:
         raise PlanError(f"{path}: line 1: a plan file must be a mapping of fields")
-    lines: dict[tuple[Any, ...], int] = {}
-    _index_lines(node, (), lines)
-    return data, lines
+    return data, _src_of(node, path, ())
 
 
-def _index_lines(
-    node: yaml.Node | None, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]
-) -> None:
-    if node is None:
-        return
-    out[path] = node.start_mark.line + 1
+def _src_of(node: yaml.Node, file: Path, path: tuple[Any, ...]) -> _Src:
+    """Origins of a composed YAML node: a mapping entry is at its key's line."""
+    kids: dict[Any, _Src] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             k = (
@@ -487,86 +598,365 @@ def _index_lines(
             )
             # integer keys (baseline years) come back as ints from the loaded data
             kk: Any = int(k) if isinstance(k, str) and k.isdigit() else k
-            out[(*path, kk)] = key.start_mark.line + 1
-            _index_lines(value, (*path, kk), out)
+            sub = _src_of(value, file, (*path, kk))
+            kids[kk] = _Src((Origin(file, key.start_mark.line + 1, (*path, kk)),), sub.kids)
     elif isinstance(node, yaml.SequenceNode):
-        for i, child in enumerate(node.value):
-            _index_lines(child, (*path, i), out)
+        kids = {i: _src_of(child, file, (*path, i)) for i, child in enumerate(node.value)}
+    return _Src((Origin(file, node.start_mark.line + 1, path),), kids)
 
 
-def _problems(path: Path, exc: ValidationError, lines: Mapping[tuple[Any, ...], int]) -> list[str]:
+# --------------------------------------------------------------------------- reporting
+
+
+def _problems(exc: ValidationError, resolved: _Resolved) -> list[str]:
     out = []
     for err in exc.errors():
+        loc = tuple(err["loc"])
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, LocatedError):
-            for rel, msg in cause.problems:
-                out.append(_problem(path, (*err["loc"], *rel), msg, lines))
+            for rel, msg, hint in cause.problems:
+                rebased = Hint(tuple((*loc, *p) for p in hint.involves), hint.refers)
+                out.append(_report((*loc, *rel), msg, rebased, resolved))
         else:
-            out.append(_problem(path, tuple(err["loc"]), err["msg"], lines))
+            out.append(_report(loc, err["msg"], Hint(), resolved))
     return out
 
 
-def _problem(
-    path: Path, loc: tuple[Any, ...], msg: str, lines: Mapping[tuple[Any, ...], int]
-) -> str:
-    line = None
-    probe = loc
-    while probe and line is None:
-        line = lines.get(probe)
-        probe = probe[:-1]
-    field = ".".join(str(x) for x in loc) or "(top level)"
-    where = f"line {line}" if line else "line ?"
-    return f"{path}:{where}: {field}: {msg}"
+def _find(src: _Src, loc: tuple[Any, ...]) -> list[tuple[Origin, tuple[Any, ...]]]:
+    """Origins of the deepest node of ``loc`` that exists, each with the rest of ``loc``."""
+    node, depth = src, 0
+    while depth < len(loc):
+        nxt = node.kids.get(loc[depth])
+        if nxt is None or not nxt.origins:
+            break
+        node, depth = nxt, depth + 1
+    return [(o, loc[depth:]) for o in node.origins]
 
 
-def _resolve_extends(
-    path: Path, data: dict[str, Any], lines: Mapping[tuple[Any, ...], int], chain: list[Path]
-) -> dict[str, Any]:
+def _report(loc: tuple[Any, ...], msg: str, hint: Hint, resolved: _Resolved) -> str:
+    """``<file>:line N: field: message`` at the file the problem comes from.
+
+    The candidates are the field itself and what the hint says the problem involves (other
+    fields, the removal that left a reference dangling). The most derived file among them
+    is named first — at the field's own line there if the field is written in that file —
+    and the other files follow as "see also".
+    """
+    rank = {f: i for i, f in enumerate(resolved.chain)}
+    own = _find(resolved.src, loc)
+    cands = own[:1] + [o for p in hint.involves for o in _find(resolved.src, p)[:1]]
+    removal = _removal_of(hint.refers, resolved.removals) if hint.refers else None
+    if removal is not None:
+        cands.append((removal.origin, ()))
+    if not cands:
+        return f"{resolved.chain[0]}:line ?: {_dotted(loc)}: {msg}"
+    top = min(rank.get(o.file, len(rank)) for o, _ in cands)
+    primary = next(
+        (c for c in own if rank.get(c[0].file, len(rank)) == top),
+        next(c for c in cands if rank.get(c[0].file, len(rank)) == top),
+    )
+    mentioned = {primary[0].file}
+    if removal is not None:
+        removed = f"{removal.via} (and with it {removal.what})" if removal.via else removal.what
+        if primary[0] == removal.origin and own:
+            ref = own[0]
+            msg = (f"removing {removed} leaves a dangling reference at {ref[0].file}:line "
+                   f"{ref[0].line}: {_dotted(ref[0].path + ref[1])}: {msg}")
+            mentioned.add(ref[0].file)
+        else:
+            msg += (f"; {removal.origin.file}:line {removal.origin.line} removes {removed}")
+            mentioned.add(removal.origin.file)
+    also = []
+    for o, rest in sorted(own + cands, key=lambda c: rank.get(c[0].file, len(rank))):
+        if o.file not in mentioned:
+            mentioned.add(o.file)
+            also.append(f"{o.file}:line {o.line}: {_dotted(o.path + rest)}")
+    (o, rest) = primary
+    text = f"{o.file}:line {o.line}: {_dotted(o.path + rest)}: {msg}"
+    return text + (f" (see also {'; '.join(also)})" if also else "")
+
+
+def _removal_of(refers: tuple[Any, ...], removals: list[_Removal]) -> _Removal | None:
+    """The latest removal of what an unknown reference names, if it was removed."""
+
+    def is_metric(scope: tuple[Any, ...], metric_id: Any) -> bool:
+        return scope in (("indicators", metric_id), ("series", metric_id)) or (
+            len(scope) == 4 and scope[0] == "projects" and scope[2:] == ("metrics", metric_id)
+        )
+
+    kind, *args = refers
+    tops = {"indicator": "indicators", "project": "projects", "goal_area": "goal_areas"}
+    for r in reversed(removals):
+        if kind in tops and r.scope == (tops[kind], args[0]):
+            return r
+        if kind == "metric" and is_metric(r.scope, args[0]):
+            return r
+        if (kind == "target" and r.scope[-2:] == ("targets", args[1])
+                and is_metric(r.scope[:-2], args[0])):
+            return r
+    return None
+
+
+# --------------------------------------------------------------------------- extends
+
+
+def _resolve(path: Path, chain: list[Path]) -> _Resolved:
+    """Read a plan file and, if it ``extends`` another, merge it over its resolved parent."""
+    data, src = _read_yaml(path)
     parent_ref = data.get("extends")
     if not parent_ref:
-        return data
+        ctx = _Merge(child=path, parent=None)
+        data, src = _no_removals(data, src, (), ctx, "this plan extends no other plan")
+        return _Resolved(data, src, [path], problems=ctx.problems)
+    where = src.kid("extends").origins
+    line = where[0].line if where else "?"
     if not isinstance(parent_ref, str):
-        raise PlanError(
-            f"{path}:line {lines.get(('extends',), '?')}: extends must be a plan id or a path"
-        )
+        raise PlanError(f"{path}:line {line}: extends must be a plan id or a path")
     candidate = path.parent / parent_ref
     if candidate.suffix in (".yaml", ".yml") and candidate.exists():
         parent_path = candidate
     else:
-        parent_path = bundled_plan_path(parent_ref)
+        try:
+            parent_path = bundled_plan_path(parent_ref)
+        except PlanError:
+            raise PlanError(
+                f"{path}:line {line}: extends: {parent_ref!r} is neither a file next to this "
+                f"plan ({candidate} does not exist) nor a bundled plan id"
+            ) from None
     if parent_path.resolve() in chain:
-        raise PlanError(
-            f"{path}:line {lines.get(('extends',), '?')}: extends: "
-            f"forms a cycle through {parent_path}"
-        )
-    parent, parent_lines = _read_yaml(parent_path)
-    parent = _resolve_extends(parent_path, parent, parent_lines, [*chain, parent_path.resolve()])
-    merged = merge(parent, data)
+        raise PlanError(f"{path}:line {line}: extends: forms a cycle through {parent_path}")
+    parent = _resolve(parent_path, [*chain, parent_path.resolve()])
+    ctx = _Merge(child=path, parent=parent_path, removals=list(parent.removals),
+                 problems=list(parent.problems))
+    merged, msrc = _merge(parent.data, parent.src, data, src, (), (), ctx)
     merged["extends"] = parent_ref
-    return merged
+    return _Resolved(merged, msrc, [path, *parent.chain], ctx.removals, ctx.problems)
 
 
 def merge(base: Any, override: Any) -> Any:
     """Merge a regional plan over its parent.
 
     Mappings merge key by key; lists of mappings merge by ``id`` (or by ``year`` for
-    targets), appending new entries; anything else in the override replaces the base.
+    targets), appending new entries; an entry that says only its ``id`` (or ``year``) and
+    ``remove: true`` drops the inherited entry; anything else in the override replaces the
+    base. Raises :class:`PlanError` when a removal does not name an inherited entry.
     """
-    if isinstance(base, dict) and isinstance(override, dict):
-        out = copy.deepcopy(base)
-        for k, v in override.items():
-            out[k] = merge(base[k], v) if k in base else copy.deepcopy(v)
-        return out
-    if isinstance(base, list) and isinstance(override, list):
-        for key in ("id", "year"):
-            if all(isinstance(x, dict) and key in x for x in base + override) and base:
-                out_list = [copy.deepcopy(x) for x in base]
-                index = {x[key]: i for i, x in enumerate(out_list)}
-                for item in override:
-                    if item[key] in index:
-                        i = index[item[key]]
-                        out_list[i] = merge(out_list[i], item)
-                    else:
-                        out_list.append(copy.deepcopy(item))
-                return out_list
-    return copy.deepcopy(override)
+    ctx = _Merge(child=Path("<override>"), parent=Path("<base>"))
+    out, _ = _merge(base, _NOWHERE, override, _NOWHERE, (), (), ctx)
+    if ctx.problems:
+        raise PlanError("the override does not merge over its base", ctx.problems)
+    return out
+
+
+_KINDS = {
+    "indicators": "indicator", "targets": "target", "projects": "project",
+    "metrics": "metric", "milestones": "milestone", "tasks": "task", "items": "item",
+    "sectors": "sector", "fields": "field", "goal_areas": "goal area", "measures": "measure",
+    "series": "series", "follow_up": "follow-up item", "adjustments": "adjustment",
+}
+
+
+def _kind(scope: tuple[Any, ...]) -> str:
+    return _KINDS.get(scope[-1], "entry") if scope and isinstance(scope[-1], str) else "entry"
+
+
+def _owner(scope: tuple[Any, ...]) -> str:
+    """``indicator 'x'`` for the scope of a list inside an entry, ``''`` at the top level."""
+    if len(scope) >= 3 and isinstance(scope[-3], str):
+        return f"{_kind(scope[:-2])} {scope[-2]!r}"
+    return ""
+
+
+def _what(scope: tuple[Any, ...]) -> str:
+    """``target 2025 of indicator 'x'`` for the scope of an entry."""
+    owner = _owner(scope[:-1])
+    return f"{_kind(scope[:-1])} {scope[-1]!r}" + (f" of {owner}" if owner else "")
+
+
+@dataclass
+class _Merge:
+    """What one merge of a file over its parent collects: removals and problems."""
+
+    child: Path
+    parent: Path | None
+    removals: list[_Removal] = dc_field(default_factory=list)
+    problems: list[str] = dc_field(default_factory=list)
+
+    def problem(self, src: _Src, path: tuple[Any, ...], msg: str) -> None:
+        line = src.origins[0].line if src.origins else "?"
+        self.problems.append(f"{self.child}:line {line}: {_dotted(path)}: {msg}")
+
+
+def _hashable(v: Any) -> bool:
+    return isinstance(v, str | int | float | bool)
+
+
+def _all_have(items: list[Any], key: str) -> bool:
+    return all(isinstance(x, dict) and _hashable(x.get(key)) for x in items)
+
+
+def _keyed_by(items: list[Any]) -> str | None:
+    """``id`` or ``year`` if every item is a mapping holding it (a list merged by key)."""
+    return next((k for k in ("id", "year") if items and _all_have(items, k)), None)
+
+
+def _merge(
+    base: Any, bsrc: _Src, over: Any, osrc: _Src,
+    scope: tuple[Any, ...], opath: tuple[Any, ...], ctx: _Merge,
+) -> tuple[Any, _Src]:
+    """Merge ``over`` (at ``opath`` of the child file) over ``base``, with their origins.
+
+    ``scope`` names the place by ids rather than list positions, for recording removals.
+    """
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = {k: copy.deepcopy(v) for k, v in base.items()}
+        kids = {k: bsrc.kid(k) for k in base}
+        for k, v in over.items():
+            if k in base:
+                out[k], kids[k] = _merge(base[k], bsrc.kid(k), v, osrc.kid(k),
+                                         (*scope, k), (*opath, k), ctx)
+            else:
+                out[k], kids[k] = _no_removals(v, osrc.kid(k), (*opath, k), ctx,
+                                               f"{ctx.parent} has no {_dotted((*opath, k))}")
+        return out, _Src(osrc.origins + bsrc.origins, kids)
+    if isinstance(base, list) and isinstance(over, list):
+        removes = any(isinstance(x, dict) and "remove" in x for x in over)
+        keys = [k for k in ("id", "year") if base and _all_have(base, k)]
+        key = next((k for k in keys if _all_have(over, k)), keys[0] if keys and removes else None)
+        if key:
+            return _merge_list(base, bsrc, over, osrc, key, scope, opath, ctx)
+        if removes:
+            return _no_removals(over, osrc, opath, ctx,
+                                f"{_dotted(opath)} of {ctx.parent} is not a list of entries "
+                                "with an id (or a year): restate it in full without the entry")
+    return _no_removals(over, osrc, opath, ctx, f"{ctx.parent} has no list at {_dotted(opath)}")
+
+
+def _merge_list(
+    base: list[Any], bsrc: _Src, over: list[Any], osrc: _Src, key: str,
+    scope: tuple[Any, ...], opath: tuple[Any, ...], ctx: _Merge,
+) -> tuple[list[Any], _Src]:
+    out: list[tuple[Any, _Src] | None] = [(copy.deepcopy(x), bsrc.kid(i))
+                                          for i, x in enumerate(base)]
+    index: dict[Any, int] = {x[key]: i for i, x in enumerate(base)}
+    removed: dict[Any, Origin] = {}
+    kind = _kind(scope)
+    for j, item in enumerate(over):
+        isrc, ipath = osrc.kid(j), (*opath, j)
+        if not (isinstance(item, dict) and _hashable(item.get(key))):
+            ctx.problem(isrc, ipath, f"each entry of {_dotted(opath)} names the inherited "
+                                     f"{kind} it changes or removes by its {key}")
+            continue
+        kv = item[key]
+        if kv in removed:
+            ctx.problem(isrc.kid(key), (*ipath, key),
+                        f"{kind} {kv!r} is removed at line {removed[kv].line} and listed again "
+                        "here: keep one of the two")
+            continue
+        if "remove" in item:
+            _remove(item, isrc, ipath, key, kv, scope, index, out, len(base), removed, ctx)
+            continue
+        i = index.get(kv)
+        entry = out[i] if i is not None else None
+        if i is not None and entry is not None:
+            merged, msrc = _merge(entry[0], entry[1], item, isrc, (*scope, kv), ipath, ctx)
+            msrc.kids[key] = _Src(entry[1].kid(key).origins + isrc.kid(key).origins,
+                                  isrc.kid(key).kids)
+            out[i] = (merged, msrc)
+        else:
+            index[kv] = len(out)
+            out.append(_no_removals(item, isrc, ipath, ctx,
+                                    f"{kind} {kv!r} is new in this plan, so nothing in it is "
+                                    "inherited"))
+    kept = [e for e in out if e is not None]
+    return ([e[0] for e in kept],
+            _Src(osrc.origins + bsrc.origins, {i: e[1] for i, e in enumerate(kept)}))
+
+
+def _remove(
+    item: dict[str, Any], isrc: _Src, ipath: tuple[Any, ...], key: str, kv: Any,
+    scope: tuple[Any, ...], index: dict[Any, int], out: list[tuple[Any, _Src] | None],
+    inherited: int, removed: dict[Any, Origin], ctx: _Merge,
+) -> None:
+    """Drop the inherited entry ``kv`` for ``- <key>: <kv>`` + ``remove: true``."""
+    kind = _kind(scope)
+    flag, others = item["remove"], [str(k) for k in item if k not in (key, "remove")]
+    if flag is not True:
+        ctx.problem(isrc.kid("remove"), (*ipath, "remove"),
+                    f"remove: {flag!r}: write `remove: true` to drop the inherited {kind} "
+                    f"{kv!r}, or leave remove out to change it")
+        return
+    if others:
+        ctx.problem(isrc.kid("remove"), (*ipath, "remove"),
+                    f"remove: true drops the inherited {kind} {kv!r} and takes no other "
+                    f"fields, but this entry also sets {', '.join(others)}: drop them, or "
+                    "drop remove to change the entry instead")
+        return
+    i = index.get(kv)
+    entry = out[i] if i is not None else None
+    if i is not None and i >= inherited:
+        ctx.problem(isrc.kid(key), (*ipath, key),
+                    f"cannot remove {kind} {kv!r}: it is not inherited but added above in "
+                    "this list: leave it out instead")
+        return
+    if i is None or entry is None:
+        owner = _owner(scope)
+        msg = (f"cannot remove {kind} {kv!r}: {owner + ' in ' if owner else ''}{ctx.parent} "
+               f"has no {kind} with {key} {kv!r}")
+        earlier = [r for r in ctx.removals if r.scope == (*scope, kv)]
+        if earlier:
+            msg += f" ({earlier[-1].origin.file}:line {earlier[-1].origin.line} removes it)"
+        else:
+            have = [str(k) for k, n in index.items() if out[n] is not None]
+            msg += f" (it has: {', '.join(have[:20])}{', ...' if len(have) > 20 else ''})"
+        ctx.problem(isrc.kid(key), (*ipath, key), msg)
+        return
+    origin = isrc.origins[0] if isrc.origins else Origin(ctx.child, 0, ipath)
+    what = _what((*scope, kv))
+    ctx.removals.append(_Removal((*scope, kv), origin, what))
+    nested = _entries(entry[0], (*scope, kv))
+    ctx.removals.extend(_Removal(sub, origin, _what(sub), what) for sub in nested)
+    out[i] = None
+    removed[kv] = origin
+
+
+def _entries(data: Any, scope: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    """The scope of every keyed entry nested in ``data`` (a project's metrics, their targets)."""
+    if not isinstance(data, dict):
+        return
+    for k, v in data.items():
+        key = _keyed_by(v) if isinstance(v, list) else None
+        if key:
+            for x in v:
+                sub = (*scope, k, x[key])
+                yield sub
+                yield from _entries(x, sub)
+
+
+def _no_removals(
+    value: Any, src: _Src, path: tuple[Any, ...], ctx: _Merge, why: str
+) -> tuple[Any, _Src]:
+    """Refuse every ``remove`` in ``value``, which inherits nothing, saying ``why``.
+
+    Returns a copy of ``value`` without the refused entries (and their origins), so that the
+    problem is reported once rather than again as an unknown field.
+    """
+    if isinstance(value, dict):
+        pairs = {k: _no_removals(v, src.kid(k), (*path, k), ctx, why) for k, v in value.items()}
+        return ({k: v for k, (v, _) in pairs.items()},
+                _Src(src.origins, {k: s for k, (_, s) in pairs.items()}))
+    if isinstance(value, list):
+        items: list[tuple[Any, _Src]] = []
+        for j, item in enumerate(value):
+            if isinstance(item, dict) and "remove" in item:
+                where = src.kid(j).kid("remove")
+                if not (_hashable(item.get("id")) or _hashable(item.get("year"))):
+                    ctx.problem(where, (*path, j, "remove"),
+                                "remove: true needs the id (for a target, the year) of the "
+                                "inherited entry it drops")
+                else:
+                    ctx.problem(where, (*path, j, "remove"),
+                                f"remove: true drops an inherited entry, but {why}")
+            else:
+                items.append(_no_removals(item, src.kid(j), (*path, j), ctx, why))
+        return [v for v, _ in items], _Src(src.origins, {i: s for i, (_, s) in enumerate(items)})
+    return copy.deepcopy(value), src
