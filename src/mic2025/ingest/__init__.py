@@ -1,6 +1,7 @@
 """Ingest: files in the long format into the evidence store, all or nothing.
 
-``mic2025 import FILE`` reads a CSV or Excel file (:mod:`.readers`), cleans each cell
+``mic2025 import FILE`` reads a CSV or Excel file (:mod:`.readers`; SDMX-CSV of the
+platform's own dataflow is translated to long-format rows by :mod:`.sdmx`), cleans each cell
 (:mod:`.clean`), validates every row against the plan, the code lists and the units
 (:mod:`.validate`), and stores the file as one vintage only if nothing is wrong
 (:mod:`.load`); otherwise :class:`~mic2025.errors.ImportRejected` lists every problem with

@@ -67,6 +67,20 @@ class SheetError:
     code: str
 
 
+@dataclass(frozen=True)
+class Refused:
+    """A cell a reader already knows it cannot hand on: ``reason`` says why.
+
+    The SDMX-CSV reader (:mod:`.sdmx`) translates SDMX codes into the long format's cells;
+    a code with no translation (an unknown unit code, a half-year period) becomes this, so
+    the one problem is reported in the column it came from, with the cell as written
+    (``code``), by whichever check reads the cell.
+    """
+
+    code: str
+    reason: str
+
+
 #: placeholders for a missing figure, compared after folding to ASCII and lower case
 MISSING = frozenset({
     "", "—", "——", "–", "-", "--", "..", "...", "na", "n.a.", "n/a", "#n/a", "null", "none",
@@ -218,6 +232,8 @@ def _check_sheet_cell(cell: object) -> None:
         )
     if isinstance(cell, SheetError):
         raise CleanError(f"the cell shows the spreadsheet error {cell.code}")
+    if isinstance(cell, Refused):
+        raise CleanError(cell.reason)
 
 
 def parse_year(cell: object) -> int:

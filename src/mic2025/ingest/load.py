@@ -1,5 +1,9 @@
 """Importing a file into the store: read, clean, validate everything, then all or nothing.
 
+A CSV file is in the long format (:mod:`.columns`) or SDMX-CSV of mic2025's own dataflow
+(:mod:`.sdmx`), told apart by its first header; both end as the same rows, checked by the
+same rules.
+
 :func:`import_file` reads the file's bytes once — the same bytes are hashed (sha256, which
 makes re-importing the same file a no-op) and parsed — checks every row, and raises
 :class:`~mic2025.errors.ImportRejected` listing every problem if there is any. Only a file
@@ -20,6 +24,7 @@ from ..errors import ImportRejected, Problem
 from ..observation import Observation
 from ..plan import Plan
 from ..store import ImportResult, Store
+from . import sdmx
 from .columns import REQUIRED, resolve_header, written_names
 from .readers import Table, read_table
 from .validate import RawRow, validate_rows
@@ -39,7 +44,8 @@ def import_file(
     encoding: str | None = None,
     sheets: Sequence[str] | None = None,
 ) -> ImportResult:
-    """Import a long-format CSV or Excel file; raise ``ImportRejected`` if any row is wrong.
+    """Import a long-format CSV or Excel file, or an SDMX-CSV file of the MIC2025 dataflow;
+    raise ``ImportRejected`` if any row is wrong.
 
     ``encoding`` names a CSV's encoding when it is not UTF-8 (``"gb18030"``); ``sheets``
     restricts an Excel import to the named sheets (all sheets otherwise). The vintage is
@@ -83,7 +89,15 @@ def parse_bytes(
     tables, problems = read_table(data, source, suffix, encoding=encoding, sheets=sheets)
     raws: list[RawRow] = []
     for table in tables:
-        rows, found = _raw_rows(table)
+        if sdmx.version(table) is None:
+            rows, found = _raw_rows(table)
+        elif table.sheet is None:
+            rows, found = sdmx.raw_rows(table, plan)
+        else:
+            rows, found = [], [Problem(
+                source, 1, str(table.header[0]), "this sheet is SDMX-CSV, which is read from a "
+                ".csv file only: a spreadsheet rewrites its codes (000000 becomes 0, the month "
+                "2018-03 a date); import the .csv file as it was exported", sheet=table.sheet)]
         raws.extend(rows)
         problems.extend(found)
     if not problems and not raws:

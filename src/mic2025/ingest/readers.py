@@ -11,7 +11,7 @@ CSV
     first bad byte, and the message says when the file reads as GB18030 (what Excel on a
     Chinese-language Windows writes), rather than guessing an encoding and storing garbled
     text. The delimiter — comma, semicolon or tab — is the one that makes most of row 1
-    into known column names.
+    into known column names (in SDMX-CSV, the character after the first header).
 Excel (.xlsx, .xlsm)
     Every sheet is read; a sheet with no content is passed over, a sheet with content must
     have the header in row 1 (or the import is refused, naming the sheet), unless the
@@ -104,9 +104,22 @@ def decode(data: bytes, source: str, encoding: str | None) -> tuple[str | None, 
     return text.removeprefix("\ufeff"), []
 
 
+#: the first header of an SDMX-CSV file and the delimiter right after it (SDMX-CSV 2.0 says
+#: the delimiter is "the character that follows the fixed first column header term")
+_SDMX_FIRST = re.compile(r'^"?(?:DATAFLOW|STRUCTURE(?:\[[^\]]*\])?)"?(?P<delim>[,;\t|])',
+                         re.IGNORECASE)
+
+
 def sniff_delimiter(text: str) -> str:
-    """The delimiter that turns most of the first line into known column names."""
+    """The delimiter that turns most of the first line into known column names.
+
+    An SDMX-CSV file (first header ``DATAFLOW`` or ``STRUCTURE``) names its own: the
+    character after that first header.
+    """
     first = text.split("\n", 1)[0].rstrip("\r")
+    sdmx = _SDMX_FIRST.match(first.strip())
+    if sdmx:
+        return sdmx["delim"]
     best, best_known = ",", -1
     for delim in (",", ";", "\t"):
         names = next(csv.reader([first], delimiter=delim), [])

@@ -41,6 +41,7 @@ from ..store.models import LIMITS
 from .clean import (
     CleanError,
     MissingValue,
+    Refused,
     clean_code,
     clean_text,
     parse_date,
@@ -123,7 +124,7 @@ def _duplicates(keys: Mapping[Key, list[RawRow]]) -> list[Problem]:
 
 
 def _show(cell: object) -> str | None:
-    if cell is None:
+    if cell is None or (isinstance(cell, Refused) and not cell.code):
         return None
     text = getattr(cell, "formula", None) or getattr(cell, "code", None) or str(cell)
     return text if len(text) <= 120 else text[:117] + "…"

@@ -25,7 +25,6 @@ so units are exported by their code (:func:`unit_code`: ``%`` is ``PCT``,
 
 from __future__ import annotations
 
-import hashlib
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -36,15 +35,10 @@ from ..catalogue import known_series
 from ..observation import FLAGS
 from ..plan import Plan
 from ..report.i18n import code_label
+from ..sdmx_codes import AGENCY, DATAFLOW_ID, DSD_ID, TOTAL_SECTOR, VERSION, unit_code
 
-AGENCY = "MIC2025"
-VERSION = "1.0"
-DSD_ID = "MIC2025_OBS"
-DATAFLOW_ID = "MIC2025_OBS"
 CONCEPTS_ID = "CS_MIC2025"
 MEDIA_TYPE = "application/vnd.sdmx.structure+xml; version=2.1; charset=utf-8"
-TOTAL_SECTOR = "_T"
-NOT_APPLICABLE = "_Z"
 
 _NS = {
     "mes": "http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message",
@@ -79,18 +73,6 @@ CONCEPT_NAMES: dict[str, tuple[str, str]] = {
     "OBS_STATUS": ("观测值标记", "Observation status (flags)"),
     "VINTAGE": ("数据批次", "Vintage (store batch)"),
 }
-
-
-def unit_code(unit: str) -> str:
-    """The SDMX code of a unit (``%`` → ``PCT``, ``decline%vs:2015`` → ``DECLINE_PCT_VS_2015``)."""
-    if not unit:
-        return NOT_APPLICABLE
-    if not unit.isascii():
-        return "U_" + hashlib.sha256(unit.encode()).hexdigest()[:10].upper()
-    s = unit.replace("%", "_PCT_").replace("/", "_PER_").replace(":", "_")
-    s = re.sub(r"[^A-Za-z0-9_]", "_", s)
-    s = re.sub(r"_+", "_", s).strip("_").upper()
-    return s or NOT_APPLICABLE
 
 
 def unit_names(unit: str) -> tuple[str, str]:
