@@ -7,13 +7,15 @@ import codecs
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from mic2025 import sdmx_codes, units
+from mic2025 import periods, sdmx_codes, units
 from mic2025.catalogue import known_series
 from mic2025.cli import main
 from mic2025.errors import ImportRejected, Problem
@@ -30,10 +32,10 @@ from store_fixtures import BACKENDS, fresh_url, small_plan
 PLAN = load_plan()
 SMALL = small_plan()
 
-#: what the round trip compares: every field of an observation the SDMX-CSV export writes
-EXPORTED = ("indicator", "area", "period", "value", "unit", "scope", "sector", "flags", "source")
-#: fields the export (web/exports.py to_sdmx_csv and the DSD in web/sdmx.py) does not write
-NOT_EXPORTED = ("source_date", "quote", "note", "lower", "upper")
+#: what the round trip compares: every field of an observation (the SDMX-CSV export writes
+#: them all; only the vintage is the exporting store's own)
+EXPORTED = ("indicator", "area", "period", "value", "unit", "scope", "sector", "flags", "source",
+            "source_date", "quote", "note", "lower", "upper")
 
 HEADER_2 = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "REF_AREA", "SECTOR", "SCOPE",
             "SOURCE", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "VINTAGE"]
@@ -116,32 +118,87 @@ def test_the_platform_export_of_the_bundled_evidence_comes_back_equal(
     assert len(got) == len(observations) > 400
     for o in observations:
         assert fields(got[o.key], EXPORTED) == fields(o, EXPORTED), o.key
-        # not in the export, so not in the file: empty, never invented (VINTAGE is dropped)
-        back = got[o.key]
-        assert (back.source_date, back.quote, back.note, back.lower, back.upper) == \
-            (None, "", "", None, None)
     # every kind of unit and period the bundle holds came back exactly
     assert {o.unit for o in got.values()} == {o.unit for o in observations}
     assert {"decline%vs:2015", "m3/10k_yuan", "%yoy", "count"} <= {o.unit for o in got.values()}
     assert {o.period.kind for o in got.values()} == {"year", "quarter", "month", "date"}
     # the same figures again under another name and with other vintage numbers: nothing new
+    rows = list(csv.reader(io.StringIO(text)))
+    vintage = rows[0].index("VINTAGE")
+    assert {r[vintage] for r in rows[1:]} == {"1"}
+    for r in rows[1:]:
+        r[vintage] = "7"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
     again = tmp_path / "again.sdmx.csv"
-    again.write_text(text.replace(",1\n", ",7\n"), encoding="utf-8")
-    assert import_file(store, again, PLAN).unchanged
+    again.write_text(out.getvalue(), encoding="utf-8")
+    before = (store.counts(), store.vintages())
+    result = import_file(store, again, PLAN)
+    assert result.unchanged and not result.already_imported
+    assert result.rows_unchanged == len(observations)
+    assert (store.counts(), store.vintages()) == before
 
 
-@pytest.mark.xfail(strict=True, reason="the SDMX-CSV export (web/exports.py to_sdmx_csv, DSD in "
-                   "web/sdmx.py) writes no source_date, quote, note, lower or upper; when it "
-                   "does, map them in ingest/sdmx.py MAPPING and drop this marker")
 def test_the_export_carries_source_date_quote_and_interval(
         tmp_path: Path, bundled: tuple[list[Observation], str]) -> None:
     observations, text = bundled
+    # the bundle has all five, so the comparison below is not of empty fields only
+    assert all(any(getattr(o, f) not in (None, "") for o in observations)
+               for f in ("source_date", "quote", "note", "lower", "upper"))
+    # and text the CSV writer must quote
+    assert any('"' in o.quote for o in observations)
+    assert any("," in o.quote for o in observations)
     path = tmp_path / "mic2025.sdmx.csv"
     path.write_text(text, encoding="utf-8")
     got = {o.key: o for o in check_file(path, PLAN)}
-    compared = (*EXPORTED, "source_date", "quote", "lower", "upper")
-    assert [fields(got[o.key], compared) for o in observations] == \
-        [fields(o, compared) for o in observations]
+    assert [fields(got[o.key], EXPORTED) for o in observations] == \
+        [fields(o, EXPORTED) for o in observations]
+    header, *rows = csv.reader(io.StringIO(text))
+    assert header[-5:] == ["SOURCE_DATE", "QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND"]
+    for o, row in zip(observations, rows, strict=True):
+        cells = dict(zip(header, row, strict=True))
+        # absent is an empty cell; a date is ISO 8601; a bound reads back the same float
+        assert cells["SOURCE_DATE"] == (o.source_date.isoformat() if o.source_date else "")
+        assert (cells["QUOTE"], cells["COMMENT_OBS"]) == (o.quote, o.note)
+        for column, bound in (("LOWER_BOUND", o.lower), ("UPPER_BOUND", o.upper)):
+            assert (float(cells[column]) if cells[column] else None) == bound
+
+
+def test_an_export_imported_into_the_store_it_came_from_changes_nothing(
+        store: Store, tmp_path: Path) -> None:
+    load_bundled(store, PLAN)
+    # a revision, so the current view is not simply the first vintage
+    first = next(o for o in store.observations() if o.quote and o.source_date
+                 and 1 < o.value < 50)
+    revised = tmp_path / "revision.sdmx.csv"
+    revised.write_text(exports.to_sdmx_csv([replace(first, value=first.value + 0.5, lower=None,
+                                                    upper=None, note="revised")]),
+                       encoding="utf-8")
+    assert import_file(store, revised, PLAN).rows_revised == 1
+    current = store.observations()
+    path = tmp_path / "own.sdmx.csv"
+    path.write_text(exports.to_sdmx_csv(current), encoding="utf-8")
+    before = (store.counts(), store.vintages(), current)
+    result = import_file(store, path, PLAN, actor="national office")
+    assert result.unchanged and not result.already_imported and result.vintage is None
+    assert (result.rows_total, result.rows_unchanged, result.rows_revised) == \
+        (len(current), len(current), 0)
+    assert (store.counts(), store.vintages(), store.observations()) == before
+
+
+def test_text_and_numbers_come_back_exactly(tmp_path: Path) -> None:
+    """What the bundle lacks: line breaks, formula-like text, doubles with 17 digits."""
+    third = 1 / 3
+    o = Observation(
+        indicator="rd_intensity", area="000000", period=periods.parse("2020", None),
+        value=third, unit="%", source='NBS, "公报"\n2021', flags=frozenset({"estimate", "proxy"}),
+        source_date=date(2021, 2, 28), quote='=HYPERLINK("http://x"), 1/3',
+        note="line one\r\nline two; -5 \u2014 @note", lower=0.1 + 0.2, upper=third + 1e-15)
+    path = tmp_path / "exact.sdmx.csv"
+    path.write_text(exports.to_sdmx_csv([o]), encoding="utf-8")
+    (back,) = check_file(path, SMALL)
+    assert fields(back, EXPORTED) == fields(o, EXPORTED)
+    assert back.lower == 0.1 + 0.2 != 0.3 and back.upper != back.value  # not rounded
 
 
 def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path) -> None:
@@ -160,6 +217,15 @@ def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path
         import_file(national, path, PLAN)
         got = {o.key: fields(o, EXPORTED) for o in national.observations()}
     assert got == {o.key: fields(o, EXPORTED) for o in exported}
+    # a national store that already holds the province's figures (the bundled evidence,
+    # loaded by its own vintage): nothing is revised, no vintage is written
+    with open_store(f"sqlite:///{tmp_path / 'holding.sqlite'}") as holding:
+        load_bundled(holding, PLAN)
+        before = (holding.counts(), holding.vintages(), holding.observations())
+        result = import_file(holding, path, PLAN)
+        assert result.unchanged and not result.already_imported
+        assert (result.rows_unchanged, result.rows_revised) == (len(exported), 0)
+        assert (holding.counts(), holding.vintages(), holding.observations()) == before
 
 
 @pytest.mark.parametrize("version", ["1.0", "2.0"])
@@ -273,6 +339,36 @@ def test_a_bom_and_crlf_line_ends_are_read(store: Store, tmp_path: Path) -> None
     assert path.read_bytes().startswith(codecs.BOM_UTF8 + b"DATAFLOW,")
     assert import_file(store, path, SMALL).rows_new == 2
     assert {o.source for o in store.observations()} == {"NBS", "line one\r\nline two"}
+
+
+def test_the_optional_attributes_are_read_by_the_long_formats_rules(
+        store: Store, tmp_path: Path) -> None:
+    header = [*HEADER_2, "SOURCE_DATE", "QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND"]
+    rows = [
+        sdmx_row(SOURCE_DATE="2021-02-28", QUOTE='研发经费投入强度为2.40%, "比上年提高"',
+                 COMMENT_OBS="two\nlines", LOWER_BOUND="2.3", UPPER_BOUND="2.5"),
+        # SDMX writes a missing number NaN; an empty cell is no attribute
+        sdmx_row(TIME_PERIOD="2021", LOWER_BOUND="NaN", UPPER_BOUND="", SOURCE_DATE=""),
+    ]
+    assert import_file(store, write(tmp_path / "attributes.csv", rows, header=header),
+                       SMALL).rows_new == 2
+    got = {o.period.code: o for o in store.observations()}
+    assert fields(got["2020"], ("source_date", "quote", "note", "lower", "upper")) == (
+        date(2021, 2, 28), '研发经费投入强度为2.40%, "比上年提高"', "two\nlines", 2.3, 2.5)
+    assert fields(got["2021"], ("source_date", "quote", "note", "lower", "upper")) == (
+        None, "", "", None, None)
+
+
+def test_bad_optional_attributes_are_refused_in_their_sdmx_column(
+        store: Store, tmp_path: Path) -> None:
+    header = [*HEADER_2, "SOURCE_DATE", "QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND"]
+    rows = [sdmx_row(SOURCE_DATE="2021-02-30"), sdmx_row(TIME_PERIOD="2021", LOWER_BOUND="2.5"),
+            sdmx_row(TIME_PERIOD="2022", UPPER_BOUND="约2.5"),
+            sdmx_row(TIME_PERIOD="2023", COMMENT_OBS="bell\x07")]
+    problems = refused(store, write(tmp_path / "attributes.csv", rows, header=header))
+    assert where(problems) == {(2, "SOURCE_DATE"), (3, "LOWER_BOUND"), (4, "UPPER_BOUND"),
+                               (5, "COMMENT_OBS")}
+    assert "above the value" in next(p for p in problems if p.row == 3).message
 
 
 # ----------------------------------------------------------------- refused files

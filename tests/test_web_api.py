@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -123,11 +124,22 @@ def test_sdmx_csv_reads_back_in_sdmx1(app: FastAPI) -> None:
         dsd.attributes.getdefault(a)
     message = sdmx.read_sdmx(io.BytesIO(response.content), format="csv", structure=dsd)
     (dataset,) = message.data
-    got = sorted((o.dimension["TIME_PERIOD"].value, float(o.value),
-                  o.attached_attribute["UNIT_MEASURE"].value) for o in dataset.obs)
-    expected = sorted((str(o["year"]), o["value"], unit_code(o["unit"])) for o in
+
+    def attribute(o: Any, ident: str) -> str:
+        return str(o.attached_attribute[ident].value)
+
+    got = sorted((o.dimension["TIME_PERIOD"].value, o.dimension["SOURCE"].value, float(o.value),
+                  attribute(o, "UNIT_MEASURE"), attribute(o, "SOURCE_DATE"),
+                  attribute(o, "QUOTE"), attribute(o, "COMMENT_OBS"),
+                  attribute(o, "LOWER_BOUND"), attribute(o, "UPPER_BOUND"))
+                 for o in dataset.obs)
+    expected = sorted((str(o["year"]), o["source"], o["value"], unit_code(o["unit"]),
+                       o["source_date"] or "", o["quote"], o["note"],
+                       "" if o["lower"] is None else repr(o["lower"]),
+                       "" if o["upper"] is None else repr(o["upper"])) for o in
                       c.get("/api/observations", params={"indicator": "rd_intensity"}).json())
     assert got == expected and len(got) >= 5
+    assert all(row[5] for row in got)  # every figure of rd_intensity has its quote
 
 
 def test_the_sdmx_structure_parses_and_codes_every_exported_value(app: FastAPI) -> None:
@@ -147,8 +159,21 @@ def test_the_sdmx_structure_parses_and_codes_every_exported_value(app: FastAPI) 
         msg.dataflow["MIC2025_OBS"].structure.id == "MIC2025_OBS"
     assert [d.id for d in dsd.dimensions] == ["INDICATOR", "REF_AREA", "SECTOR", "SCOPE",
                                                "SOURCE", "TIME_PERIOD"]
-    assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_STATUS", "VINTAGE"]
+    assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_STATUS", "VINTAGE",
+                                               "SOURCE_DATE", "QUOTE", "COMMENT_OBS",
+                                               "LOWER_BOUND", "UPPER_BOUND"]
     assert [m.id for m in dsd.measures] == ["OBS_VALUE"]
+    # the uncoded attributes: their text type, and their concept's names in both languages
+    text_types = {"VINTAGE": "integer", "SOURCE_DATE": "gregorianDay", "QUOTE": "string",
+                  "COMMENT_OBS": "string", "LOWER_BOUND": "double", "UPPER_BOUND": "double"}
+    concepts = msg.concept_scheme["CS_MIC2025"]
+    for ident, text_type in text_types.items():
+        a = dsd.attributes.get(ident)
+        assert a.local_representation.enumerated is None
+        (facet,) = a.local_representation.non_enumerated
+        assert facet.value_type.name == text_type, ident
+        names = concepts[ident].name.localizations
+        assert names["zh"] and names["en"] and names["zh"] != names["en"], ident
     plan = app.state.platform.plan
     indicators = msg.codelist["CL_INDICATOR"]
     # generated from the plan and the catalogue: every metric, with both names
@@ -169,6 +194,17 @@ def test_the_sdmx_structure_parses_and_codes_every_exported_value(app: FastAPI) 
     flags = {code.id for code in msg.codelist["CL_OBS_STATUS"]}
     used = {f for row in rows for f in row["OBS_STATUS"].split(";") if f}
     assert used and used <= flags
+    # and every uncoded one is of its text type: an integer, an ISO 8601 day, a double
+    # (empty when the figure has none); each is used by some figure
+    readers = {"VINTAGE": int, "SOURCE_DATE": date.fromisoformat, "LOWER_BOUND": float,
+               "UPPER_BOUND": float}
+    for column, read in readers.items():
+        values = [row[column] for row in rows if row[column]]
+        assert values, column
+        for v in values:
+            read(v)
+    assert all(len(row["SOURCE_DATE"]) == 10 for row in rows if row["SOURCE_DATE"])
+    assert any(row["QUOTE"] for row in rows) and any(row["COMMENT_OBS"] for row in rows)
     assert "/api/sdmx/structure" in c.get("/openapi.json").json()["paths"]
 
 

@@ -227,7 +227,12 @@ def import_(
     sheets: tuple[str, ...],
     problems_file: str | None,
 ) -> None:
-    """Import a CSV or .xlsx file in the long format (all rows or none).
+    """Import a CSV or .xlsx file in the long format, or SDMX-CSV of the MIC2025 dataflow.
+
+    All rows or none. SDMX-CSV 1.0 or 2.0 (a .csv file) of dataflow MIC2025:MIC2025_OBS(1.0)
+    is what a platform exports at /api/export/sdmx-csv, recognised by its first column
+    (DATAFLOW or STRUCTURE). It carries every field of a figure (source date, quote, note
+    and bounds too), so one platform's export imports whole into another's store.
 
     Exit status 0: stored (or nothing new); 3: rejected, every problem listed with its
     sheet, row and column, and nothing stored; 2: any other error.

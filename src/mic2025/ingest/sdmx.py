@@ -20,10 +20,16 @@ The columns, in any order (:data:`MAPPING`): the dimensions ``INDICATOR``, ``REF
 scope), ``SOURCE`` and ``TIME_PERIOD`` (``2020``, ``2020-A1``, ``2020-Q3``, ``2020-07``,
 ``2020-M07``, ``2020-09-30``); the measure ``OBS_VALUE``; the attributes ``UNIT_MEASURE``
 (an SDMX unit code, translated back to the mic2025 unit: :func:`unit_from_code`),
-``OBS_STATUS`` (the flags, several separated by ``;``; ``OBS_STATUS[]`` is accepted) and
-``VINTAGE``. ``VINTAGE`` numbers the batch a figure arrived in *in the exporting system*;
+``OBS_STATUS`` (the flags, several separated by ``;``; ``OBS_STATUS[]`` is accepted),
+``VINTAGE``, and the optional ``SOURCE_DATE`` (``source_date``, ``2021-02-28``), ``QUOTE``
+(``quote``), ``COMMENT_OBS`` (``note``), ``LOWER_BOUND`` and ``UPPER_BOUND`` (``lower``,
+``upper``), read by the long format's rules; an empty cell or a missing column is a figure
+without one. ``VINTAGE`` numbers the batch a figure arrived in *in the exporting system*;
 it says nothing about the figure, so it is checked (a whole number) and deliberately not
 stored — the import is a vintage of this store, recorded with the file's name and sha256.
+The platform's export carries every field of a figure, so an export of a store's current
+figures imported back into it changes nothing, and into another store brings each figure
+whole.
 
 Refused, never guessed:
 
@@ -65,7 +71,8 @@ from .validate import RawRow, metric_units
 
 DIMENSIONS = ("INDICATOR", "REF_AREA", "SECTOR", "SCOPE", "SOURCE", "TIME_PERIOD")
 MEASURE = "OBS_VALUE"
-ATTRIBUTES = ("UNIT_MEASURE", "OBS_STATUS", "VINTAGE")
+ATTRIBUTES = ("UNIT_MEASURE", "OBS_STATUS", "VINTAGE", "SOURCE_DATE", "QUOTE", "COMMENT_OBS",
+              "LOWER_BOUND", "UPPER_BOUND")
 COMPONENTS = (*DIMENSIONS, MEASURE, *ATTRIBUTES)
 #: columns every row needs: a whole observation with its unit
 REQUIRED = (*DIMENSIONS, MEASURE, "UNIT_MEASURE")
@@ -86,7 +93,14 @@ MAPPING: dict[str, tuple[str, ...]] = {
     "UNIT_MEASURE": ("unit",),
     "OBS_STATUS": ("flags",),
     "VINTAGE": (),
+    "SOURCE_DATE": ("source_date",),
+    "QUOTE": ("quote",),
+    "COMMENT_OBS": ("note",),
+    "LOWER_BOUND": ("lower",),
+    "UPPER_BOUND": ("upper",),
 }
+#: attributes copied as they are into their long-format column (empty → absent)
+_AS_WRITTEN = ("SOURCE_DATE", "QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND")
 
 #: actions imported: both add figures, which is all an append-only store does
 ACCEPTED_ACTIONS = ("I", "A")
@@ -424,6 +438,9 @@ def _long_cells(cells: Sequence[object], layout: _Layout, codes: Mapping[str, se
     if isinstance(status, str) and layout.subsep and layout.subsep != ";":
         status = status.replace(layout.subsep, ";")
     out["flags"] = status
+    for ident in _AS_WRITTEN:
+        (long,) = MAPPING[ident]
+        out[long] = get(ident)  # checked by the long format's rules: an empty cell is none
     return out
 
 

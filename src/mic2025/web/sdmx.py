@@ -16,9 +16,14 @@ The DSD's dimensions are INDICATOR, REF_AREA, SECTOR, SCOPE, SOURCE and TIME_PER
 order of the CSV's columns. SOURCE is a dimension, not an attribute, because the store keeps
 one figure per (indicator, area, sector, period, scope, **source**): two sources may publish
 figures for the same period, and both are exported. SCOPE and SOURCE are free text (not
-coded). The attributes are UNIT_MEASURE (coded, mandatory), OBS_STATUS (coded; several flags
-are written ``;``-separated, SDMX 3.0's multi-value convention, which SDMX-ML 2.1 cannot
-declare) and VINTAGE (the store's vintage id). SDMX ids allow only ``A-Z a-z 0-9 _ @ $ -``,
+coded). The attributes, all attached to the observation, are UNIT_MEASURE (coded,
+mandatory), OBS_STATUS (coded; several flags are written ``;``-separated, SDMX 3.0's
+multi-value convention, which SDMX-ML 2.1 cannot declare), VINTAGE (the store's vintage id,
+an integer), and what the store keeps with each figure: SOURCE_DATE (the source's publication
+date, ``GregorianDay``: ``2021-02-28``), QUOTE (the source's own words) and COMMENT_OBS (the
+note; SDMX's cross-domain concept for an observation's comment), both free text, and
+LOWER_BOUND and UPPER_BOUND (an interval around the value, ``Double``, in the figure's unit);
+all five are empty when the figure has none. SDMX ids allow only ``A-Z a-z 0-9 _ @ $ -``,
 so units are exported by their code (:func:`unit_code`: ``%`` is ``PCT``,
 ``m3/10k_yuan`` is ``M3_PER_10K_YUAN``); the code's names give the unit as the plan writes it.
 """
@@ -56,10 +61,17 @@ DIMENSIONS: tuple[tuple[str, str | None], ...] = (
     ("SCOPE", None), ("SOURCE", None),
 )
 TIME_DIMENSION = "TIME_PERIOD"
-#: attribute → (codelist id or None, assignment status)
-ATTRIBUTES: tuple[tuple[str, str | None, str], ...] = (
-    ("UNIT_MEASURE", "CL_UNIT", "Mandatory"), ("OBS_STATUS", "CL_OBS_STATUS", "Conditional"),
-    ("VINTAGE", None, "Conditional"),
+#: attribute → (codelist id or None, assignment status, text type of an uncoded one), in the
+#: CSV's column order; every attribute is attached to the observation (OBS_VALUE)
+ATTRIBUTES: tuple[tuple[str, str | None, str, str], ...] = (
+    ("UNIT_MEASURE", "CL_UNIT", "Mandatory", "String"),
+    ("OBS_STATUS", "CL_OBS_STATUS", "Conditional", "String"),
+    ("VINTAGE", None, "Conditional", "Integer"),
+    ("SOURCE_DATE", None, "Conditional", "GregorianDay"),
+    ("QUOTE", None, "Conditional", "String"),
+    ("COMMENT_OBS", None, "Conditional", "String"),
+    ("LOWER_BOUND", None, "Conditional", "Double"),
+    ("UPPER_BOUND", None, "Conditional", "Double"),
 )
 CONCEPT_NAMES: dict[str, tuple[str, str]] = {
     "INDICATOR": ("指标", "Indicator"),
@@ -72,6 +84,11 @@ CONCEPT_NAMES: dict[str, tuple[str, str]] = {
     "UNIT_MEASURE": ("计量单位", "Unit of measure"),
     "OBS_STATUS": ("观测值标记", "Observation status (flags)"),
     "VINTAGE": ("数据批次", "Vintage (store batch)"),
+    "SOURCE_DATE": ("发布日期", "Source date (publication date of the source)"),
+    "QUOTE": ("原文", "Quote (the source's own words with the figure)"),
+    "COMMENT_OBS": ("备注", "Observation comment (note)"),
+    "LOWER_BOUND": ("下限", "Lower bound"),
+    "UPPER_BOUND": ("上限", "Upper bound"),
 }
 
 
@@ -238,9 +255,8 @@ def structure_message(plan: Plan, store_units: Iterable[str] = (), *,
     _component(dims, "str:TimeDimension", TIME_DIMENSION, None,
                text_type="ObservationalTimePeriod", position=str(len(DIMENSIONS) + 1))
     attrs = _el(comps, "str:AttributeList", id="AttributeDescriptor")
-    for att, att_list, status in ATTRIBUTES:
-        a = _component(attrs, "str:Attribute", att, att_list,
-                       text_type="Integer" if att == "VINTAGE" else "String",
+    for att, att_list, status, text_type in ATTRIBUTES:
+        a = _component(attrs, "str:Attribute", att, att_list, text_type=text_type,
                        assignmentStatus=status)
         rel = _el(a, "str:AttributeRelationship")
         ET.SubElement(_el(rel, "str:PrimaryMeasure"), "Ref", id="OBS_VALUE")

@@ -329,7 +329,8 @@ def sdmx_csv(
     "/sdmx/structure", summary="SDMX-ML 2.1 structure of the SDMX-CSV export",
     description="The dataflow MIC2025:MIC2025_OBS(1.0), its data structure definition "
                 "(dimensions INDICATOR, REF_AREA, SECTOR, SCOPE, SOURCE, TIME_PERIOD; "
-                "attributes UNIT_MEASURE, OBS_STATUS, VINTAGE), its concepts and its "
+                "attributes UNIT_MEASURE, OBS_STATUS, VINTAGE, SOURCE_DATE, QUOTE, COMMENT_OBS, "
+                "LOWER_BOUND, UPPER_BOUND), its concepts and its "
                 "codelists (indicators of the plan and the series catalogue, GB/T 2260 "
                 "areas, GB/T 4754 sectors, units, flags), generated from the plan and the "
                 "reference data.",
