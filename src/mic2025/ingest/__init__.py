@@ -9,7 +9,16 @@ its file, sheet, row, column, the value found and what was expected.
 """
 
 from .columns import ALIASES, OPTIONAL, REQUIRED
-from .load import check_file, import_file, import_rows, load_bundled, parse_bytes, problems_csv
+from .load import (
+    check_file,
+    import_file,
+    import_rows,
+    is_sdmx,
+    load_bundled,
+    parse_bytes,
+    problems_csv,
+    table_rows,
+)
 
 __all__ = [
     "ALIASES",
@@ -18,7 +27,9 @@ __all__ = [
     "check_file",
     "import_file",
     "import_rows",
+    "is_sdmx",
     "load_bundled",
     "parse_bytes",
     "problems_csv",
+    "table_rows",
 ]

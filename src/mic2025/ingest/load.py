@@ -89,15 +89,7 @@ def parse_bytes(
     tables, problems = read_table(data, source, suffix, encoding=encoding, sheets=sheets)
     raws: list[RawRow] = []
     for table in tables:
-        if sdmx.version(table) is None:
-            rows, found = _raw_rows(table)
-        elif table.sheet is None:
-            rows, found = sdmx.raw_rows(table, plan)
-        else:
-            rows, found = [], [Problem(
-                source, 1, str(table.header[0]), "this sheet is SDMX-CSV, which is read from a "
-                ".csv file only: a spreadsheet rewrites its codes (000000 becomes 0, the month "
-                "2018-03 a date); import the .csv file as it was exported", sheet=table.sheet)]
+        rows, found = table_rows(table, plan)
         raws.extend(rows)
         problems.extend(found)
     if not problems and not raws:
@@ -107,6 +99,30 @@ def parse_bytes(
     if problems:
         raise ImportRejected(source, problems)
     return observations
+
+
+def table_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
+    """A table's rows as long-format rows, SDMX-CSV or long format, with its problems.
+
+    The step every reader of a file shares — ``mic2025 import`` and the platform's upload:
+    a long-format table is read by its header (:mod:`.columns`), an SDMX-CSV table of the
+    MIC2025 dataflow is translated (:func:`.sdmx.raw_rows`, which refuses another dataflow
+    and the actions D, R and M). SDMX-CSV in a spreadsheet sheet is refused: a spreadsheet
+    rewrites its codes. The rows are then checked by :func:`~.validate.validate_rows`.
+    """
+    if sdmx.version(table) is None:
+        return _raw_rows(table)
+    if table.sheet is None:
+        return sdmx.raw_rows(table, plan)
+    return [], [Problem(
+        table.source, 1, str(table.header[0]), "this sheet is SDMX-CSV, which is read from a "
+        ".csv file only: a spreadsheet rewrites its codes (000000 becomes 0, the month "
+        "2018-03 a date); import the .csv file as it was exported", sheet=table.sheet)]
+
+
+def is_sdmx(table: Table) -> bool:
+    """Whether a table is SDMX-CSV (told by its first header), not the long format."""
+    return sdmx.version(table) is not None
 
 
 def import_rows(

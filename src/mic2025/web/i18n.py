@@ -99,6 +99,13 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "Download your template, fill it in and upload it; the checks show at once. Submit "
         "for approval once the file passes.",
     ),
+    "upload_formats": (
+        "可上传：填好的模板（xlsx），长格式 CSV，或本省 mic2025 平台导出的 SDMX-CSV"
+        "（/api/export/sdmx-csv，数据流 MIC2025:MIC2025_OBS(1.0)，原样上传 .csv 文件）。",
+        "Accepted: the filled-in template (xlsx), a CSV in the long import format, or the "
+        "SDMX-CSV your province's own mic2025 platform exports (/api/export/sdmx-csv, dataflow "
+        "MIC2025:MIC2025_OBS(1.0); upload the .csv file as it was exported).",
+    ),
     "template": ("下载模板", "Download template"),
     "upload": ("上传", "Upload"),
     "file": ("文件", "File"),

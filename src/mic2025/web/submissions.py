@@ -2,7 +2,9 @@
 
 A province (or an enterprise) fills the Excel template generated from the plan, uploads it,
 reads the validation report at once (the same checks as ``mic2025 import``: every problem
-with its sheet, row and column), fixes and uploads again, and submits. An approver of that
+with its sheet, row and column), fixes and uploads again, and submits. A province running
+its own mic2025 platform may upload that platform's SDMX-CSV export instead, read by the
+same step as ``mic2025 import`` and held to the same rules. An approver of that
 province approves — the figures become a vintage of observations, in the same transaction
 as the approval and its audit entry — or returns it with a comment. Approval locks the
 submission; an administrator may unlock it with a reason (the stored vintage stays: the
@@ -32,7 +34,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from .. import reference
 from ..errors import Mic2025Error, Problem
 from ..ingest.columns import resolve_header
-from ..ingest.load import _raw_rows  # the one step of parse_bytes that parse_bytes hides
+from ..ingest.load import is_sdmx, table_rows
 from ..ingest.readers import EXCEL_SUFFIXES, Table, read_table
 from ..ingest.validate import metric_units, validate_rows
 from ..observation import FLAGS, Observation
@@ -250,8 +252,11 @@ class Checked:
 def check_upload(data: bytes, filename: str, plan: Plan, area: str) -> Checked:
     """Read and validate an upload as ``mic2025 import`` would, plus the template's rules.
 
-    Template rows left without a value (nothing but the pre-filled columns) are indicators
-    not reported this round: they are skipped, not rejected. Every figure must be for the
+    The file is the long format (the template, CSV or xlsx) or SDMX-CSV of the MIC2025
+    dataflow (what another mic2025 platform exports at ``/api/export/sdmx-csv``), read by
+    the same step as ``mic2025 import`` (:func:`~mic2025.ingest.load.table_rows`). Template
+    rows left without a value (nothing but the pre-filled columns) are indicators not
+    reported this round: they are skipped, not rejected. Every figure must be for the
     submission's province or one of its cities.
     """
     source = PurePath(filename).name or "upload"
@@ -261,9 +266,10 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str) -> Checked:
     raws = []
     skipped = 0
     for table in tables:
-        table, dropped = _drop_unreported(table)
-        skipped += dropped
-        rows, found = _raw_rows(table)
+        if not is_sdmx(table):  # an SDMX row is a whole observation: none is "not reported"
+            table, dropped = _drop_unreported(table)
+            skipped += dropped
+        rows, found = table_rows(table, plan)
         raws.extend(rows)
         problems.extend(found)
     if not problems and not raws:
