@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,10 @@ from sqlalchemy import text
 
 from mic2025.web import accounts, assets
 from mic2025.web.app import create_app
-from store_fixtures import BACKENDS, fresh_url
 from test_web_support import (
     PASSWORD,
     SYSTEM,
+    app,
     bad_file,
     bearer,
     cheap_argon2,
@@ -25,27 +24,13 @@ from test_web_support import (
     csrf_of,
     good_file,
     log_in,
-    make_app,
+    tokens,
     upload,
 )
-from test_web_support import add_users as _add_users
 
-__all__ = ["cheap_argon2"]  # the autouse fixture, imported so that it applies here
-
-
-@pytest.fixture(params=BACKENDS)
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
-    with fresh_url(request.param, tmp_path) as url:
-        application = make_app(url)
-        try:
-            yield application
-        finally:
-            application.state.platform.store.close()
+__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
 
 
-@pytest.fixture
-def tokens(app: FastAPI) -> dict[str, str]:
-    return _add_users(app)
 
 
 def audit_rows(app: FastAPI, action: str | None = None) -> list[Any]:

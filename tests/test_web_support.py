@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from mic2025.web import accounts
 from mic2025.web.app import create_app
 from mic2025.web.permissions import Actor
+from store_fixtures import BACKENDS as BACKENDS_FOR_APPS
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -138,3 +139,22 @@ def pg_or_sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 
     with fresh_url(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture(params=BACKENDS_FOR_APPS)
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
+    """A platform on a fresh store, once per backend (import it to use it)."""
+    from store_fixtures import fresh_url
+
+    with fresh_url(request.param, tmp_path) as url:
+        application = make_app(url)
+        try:
+            yield application
+        finally:
+            application.state.platform.store.close()
+
+
+@pytest.fixture
+def tokens(app: FastAPI) -> dict[str, str]:
+    """API tokens of the standard users, by role name."""
+    return add_users(app)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 
 from mic2025 import sdmx_codes
@@ -22,20 +21,19 @@ from mic2025.observation import Observation
 from mic2025.store import open_store
 from mic2025.web import exports
 from mic2025.web.submissions import check_upload
-from store_fixtures import BACKENDS, fresh_url
-from test_web_support import add_users as _add_users
 from test_web_support import (
+    app,
     bearer,
     cheap_argon2,
     client,
     csrf_of,
     good_file,
     log_in,
-    make_app,
+    tokens,
     upload,
 )
 
-__all__ = ["cheap_argon2"]  # the autouse fixture, imported so that it applies here
+__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
 
 #: every field of a figure the SDMX-CSV export carries (the vintage is the exporter's own)
 EXPORTED = ("indicator", "area", "period", "value", "unit", "scope", "sector", "flags", "source",
@@ -58,19 +56,6 @@ GUANGDONG = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
-    with fresh_url(request.param, tmp_path) as url:
-        application = make_app(url)
-        try:
-            yield application
-        finally:
-            application.state.platform.store.close()
-
-
-@pytest.fixture
-def tokens(app: FastAPI) -> dict[str, str]:
-    return _add_users(app)
 
 
 def province_export(app: FastAPI, tmp_path: Path, rows: Sequence[dict[str, Any]] = GUANGDONG
