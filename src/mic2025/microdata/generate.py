@@ -174,7 +174,8 @@ def resolve_targets(targets: Mapping[str, Mapping[int, float]]) -> dict[str, dic
     return out
 
 
-def _by_year(series: Mapping[int, float], years: np.ndarray) -> np.ndarray:
+def level_in(series: Mapping[int, float], years: np.ndarray) -> np.ndarray:
+    """A target series at ``years``: linear between given years, flat outside them."""
     ys = np.array(sorted(series), dtype=np.float64)
     vs = np.array([series[int(y)] for y in ys], dtype=np.float64)
     return np.interp(years.astype(np.float64), ys, vs)  # flat outside the given years
@@ -307,7 +308,7 @@ def generate_population(
         return num.sum(axis=1) / den.sum(axis=1)
 
     def scale_to(name: str, num: np.ndarray, den: np.ndarray, k: float) -> np.ndarray:
-        goal = _by_year(goals[name], yrs) / k
+        goal = level_in(goals[name], yrs) / k
         return num * (goal / ratio(num, den))[:, None]
 
     if "value_added_rate" in goals:
@@ -328,16 +329,16 @@ def generate_population(
         waste_used = scale_to("solid_waste_utilisation", waste_used, waste, 100.0)
 
     if "patents_per_100m_revenue" in goals:
-        goal = _by_year(goals["patents_per_100m_revenue"], yrs) / 1e8 * revenue.sum(axis=1)
+        goal = level_in(goals["patents_per_100m_revenue"], yrs) / 1e8 * revenue.sum(axis=1)
         patent_base = patent_base * (goal / patent_base.sum(axis=1))[:, None]
     patents = rng.poisson(patent_base)
 
-    share = _by_year(goals.get("digital_design_tools", {yrs[0]: 60.0}), yrs) / 100.0
+    share = level_in(goals.get("digital_design_tools", {yrs[0]: 60.0}), yrs) / 100.0
     cut = np.array([np.quantile(digital_latent[t], 1.0 - share[t]) for t in range(n_years)])
     has_tools = digital_latent > cut[:, None]
     tools = np.where(has_tools, np.where(size_z > 1.0, tools_count, 1), 0)
 
-    nc_goal = _by_year(goals.get("key_process_nc_rate", {yrs[0]: 40.0}), yrs) / 100.0
+    nc_goal = level_in(goals.get("key_process_nc_rate", {yrs[0]: 40.0}), yrs) / 100.0
     with_kp = key_processes > 0
     lo, hi = np.full(n_years, -10.0), np.full(n_years, 10.0)
     for _ in range(40):  # bisection on the yearly shift, all years at once

@@ -32,14 +32,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
 
+import numpy as np
+
 from ..evaluate.measures import PLAN_SOURCE, comparable_series
 from ..observation import Observation
 from ..plan import Plan
-from .generate import DEMO_TARGETS, quantity_of
+from .generate import DEMO_TARGETS, level_in, quantity_of
 
 #: the bundled evidence, as a package resource
 EVIDENCE = ("data", "evidence", "national.csv")
-NATIONAL = "000000"
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def published_targets(plan: Plan, years: Iterable[int],
                       ) -> list[CalibrationTarget]:
     """One :class:`CalibrationTarget` per generator quantity that a plan indicator measures.
 
-    ``observations`` defaults to the bundled evidence; only national figures are read.
+    ``observations`` defaults to the bundled evidence; only figures of the plan's own area
+    (``plan.area``, national for the bundled plan) are read.
     Quantities no plan indicator measures are not listed (the generator keeps its own level).
     """
     wanted = sorted(set(years))
@@ -97,7 +99,7 @@ def published_targets(plan: Plan, years: Iterable[int],
         return []
     first, last = wanted[0], wanted[-1]
     national = [o for o in (bundled_observations(plan) if observations is None
-                            else observations) if o.area == NATIONAL]
+                            else observations) if o.area == plan.area]
     document = plan.document.number if plan.document is not None else "the plan"
     out: list[CalibrationTarget] = []
     seen: set[str] = set()
@@ -121,7 +123,7 @@ def published_targets(plan: Plan, years: Iterable[int],
             continue
         if series.measure == "index":
             base_year = series.base[0] if series.base is not None else first
-            level = _interpolate(DEMO_TARGETS[name], base_year)
+            level = float(level_in(DEMO_TARGETS[name], np.array([base_year]))[0])
             convert = lambda v, lv=level: lv * v / 100.0  # noqa: E731
             note = (f"published decline path (index, {base_year} = 100) on the illustrative "
                     f"{base_year} level {level:g}")
@@ -151,16 +153,3 @@ def provenance(calibration: Iterable[CalibrationTarget]) -> list[dict[str, objec
              "points": [{"year": p.year, "published": p.shown, "scope": p.scope,
                          "source": p.source, "flags": list(p.flags)} for p in t.points]}
             for t in calibration]
-
-
-def _interpolate(series: dict[int, float], year: int) -> float:
-    ys = sorted(series)
-    if year <= ys[0]:
-        return series[ys[0]]
-    if year >= ys[-1]:
-        return series[ys[-1]]
-    hi = next(y for y in ys if y >= year)
-    lo = max(y for y in ys if y <= year)
-    if hi == lo:
-        return series[lo]
-    return series[lo] + (series[hi] - series[lo]) * (year - lo) / (hi - lo)
