@@ -46,7 +46,7 @@ Schema metadata: ``mic2025.kind`` = ``replicate design``, ``mic2025.replicates.f
 ``…method``, ``…replicates`` (R), ``…seed``, ``…fpc``, ``…dtype`` (``int8``/``int16``),
 ``…units``, ``…singletons``, ``…responding`` (the column whose true rows are the units, or
 empty), ``…fingerprint`` and ``…fingerprint_of``, plus the sample's ``mic2025.synthetic``
-label when it has one. Storage: about R bytes per unit (200 replicates × 330,000 units: 74 MB;
+label when it has one. Storage: about R bytes per unit (200 replicates × 330,000 units: 72 MB;
 ``r`` is stored uncompressed, as every estimate reads it whole, the rest Snappy-compressed).
 
 Belonging. ``fingerprint`` is the sha256 of the units' ``enterprise_id``, ``year``,
@@ -290,7 +290,7 @@ def write_design(design: ReplicateDesign, units: pa.Table, path: str | Path, *,
             encoded[key] = sample_metadata[key]
     out = Path(path)
     # the multiplicities are read by every estimate: stored uncompressed they read in 9 ms,
-    # Snappy- or ZSTD-compressed in 45-80 ms (330,000 units × 200; 74 against 24-38 MB)
+    # Snappy- or ZSTD-compressed in 45-80 ms (330,000 units × 200; 72 against 24-38 MB)
     compression = {name: PARQUET_COMPRESSION for name in table.column_names} | {"r": "none"}
     pq.write_table(table.replace_schema_metadata(encoded), out, compression=compression)
     return out
