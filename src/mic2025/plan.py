@@ -30,6 +30,7 @@ from typing import Any, Literal, NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from . import yamldoc
 from .errors import PlanError
 
 SCHEMA_VERSION = 1
@@ -573,8 +574,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], _Src]:
     except UnicodeDecodeError as exc:
         raise PlanError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
+        node, data = yamldoc.parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.engine import make_url
 
+from .. import yamldoc
 from ..errors import Mic2025Error
 
 ENV_DIR = "MIC2025_FOLLOWUP_DIR"
@@ -81,8 +82,7 @@ def load_yaml_model(path: Path, model: type[M], what: str,
     except FileNotFoundError:
         raise FollowupError(f"{path}: {what} file not found") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node, data = yamldoc.parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "line ?"
