@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from store_fixtures import StoreTemplates
+
 SERVICE_MARKERS = ("postgres", "browser", "spark")
 REPO = Path(__file__).resolve().parents[1]
 
@@ -35,3 +37,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the user's real store: the default store is a file in tmp_path."""
     monkeypatch.setenv("MIC2025_DB", f"sqlite:///{tmp_path / 'default-store.sqlite'}")
+
+
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreTemplates]:
+    """Migrated stores with the bundled evidence, one per backend, built once a session."""
+    templates = StoreTemplates(tmp_path_factory.mktemp("store-templates"))
+    try:
+        yield templates
+    finally:
+        templates.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A Spark test starts a JVM and a local cluster: it counts as slow as well."""
+    for item in items:
+        if item.get_closest_marker("spark") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -41,18 +42,95 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.sqlite'}"
         return
+    with _pg_database() as url:
+        yield url
+
+
+class StoreTemplates:
+    """One migrated store holding the bundled evidence, per backend, copied for each test.
+
+    Opening a store runs every migration and loading the bundled evidence parses and writes
+    it; a web test needs both before it starts. Building that store once a session and
+    copying it (the SQLite file; ``CREATE DATABASE … TEMPLATE`` on PostgreSQL) gives every
+    test the same starting state as a fresh store after ``create_app`` at a fraction of
+    the cost. Built by the same public calls the application makes (``open_store``,
+    ``load_bundled``), so a new migration or a change of the bundle reaches it unasked.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.built: dict[str, str] = {}
+
+    def _build(self, backend: str) -> str:
+        from mic2025.ingest.load import load_bundled
+        from mic2025.plan import load_plan
+        from mic2025.store.db import open_store
+
+        if backend in self.built:
+            return self.built[backend]
+        if backend == "sqlite":
+            path = self.folder / "template.sqlite"
+            url = f"sqlite:///{path}"
+        else:
+            base = _pg_base()
+            name = f"mic2025_template_{uuid.uuid4().hex[:12]}"
+            _pg_admin(base, f'CREATE DATABASE "{name}"')
+            url = make_url(base).set(database=name).render_as_string(hide_password=False)
+        store = open_store(url)
+        try:
+            load_bundled(store, load_plan(None))
+            if backend == "sqlite":
+                with store.engine.connect() as conn:  # everything into the main file
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            store.close()
+        self.built[backend] = str(path) if backend == "sqlite" else name
+        return self.built[backend]
+
+    @contextmanager
+    def copy(self, backend: str, tmp_path: Path) -> Iterator[str]:
+        """The URL of a copy of the template of ``backend``, removed again afterwards."""
+        template = self._build(backend)
+        if backend == "sqlite":
+            target = tmp_path / "store.sqlite"
+            shutil.copyfile(template, target)
+            yield f"sqlite:///{target}"
+            return
+        with _pg_database(template) as url:
+            yield url
+
+    def close(self) -> None:
+        name = self.built.pop("postgres", None)
+        if name is not None:
+            _pg_admin(_pg_base(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def _pg_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (empty, or a copy of ``template``), dropped afterwards."""
+    base = _pg_base()
+    name = f"mic2025_test_{uuid.uuid4().hex[:16]}"
+    copied = f' TEMPLATE "{template}"' if template else ""
+    _pg_admin(base, f'CREATE DATABASE "{name}"{copied}')
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_base() -> str:
     base = os.environ.get(PG_ENV)
     if not base:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}=postgresql+psycopg://user@host:port/db")
-    name = f"mic2025_test_{uuid.uuid4().hex[:16]}"
+    return base
+
+
+def _pg_admin(base: str, statement: str) -> None:
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+            conn.exec_driver_sql(statement)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 

@@ -23,6 +23,7 @@ from mic2025.web import accounts
 from mic2025.web.app import create_app
 from mic2025.web.permissions import Actor
 from store_fixtures import BACKENDS as BACKENDS_FOR_APPS
+from store_fixtures import StoreTemplates
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -142,11 +143,14 @@ def pg_or_sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
 
 
 @pytest.fixture(params=BACKENDS_FOR_APPS)
-def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[FastAPI]:
-    """A platform on a fresh store, once per backend (import it to use it)."""
-    from store_fixtures import fresh_url
+def app(request: pytest.FixtureRequest, tmp_path: Path,
+        store_templates: StoreTemplates) -> Iterator[FastAPI]:
+    """A platform on a new store, once per backend (import it to use it).
 
-    with fresh_url(request.param, tmp_path) as url:
+    The store is a copy of the session's template (migrated, bundled evidence loaded): the
+    state ``create_app`` would reach on an empty database, without redoing it every test.
+    """
+    with store_templates.copy(request.param, tmp_path) as url:
         application = make_app(url)
         try:
             yield application
