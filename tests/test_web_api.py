@@ -57,7 +57,7 @@ def test_public_reads_plan_indicators_observations_and_evaluations(app: FastAPI)
     ev = c.get("/api/evaluations", params={"area": "000000"}).json()
     assert ev["plan"] == "mic2025" and ev["results"][0]["metric"] == "rd_intensity"
     assert c.get("/api/evaluations", params={"method": "nope"}).status_code == 422
-    assert c.get("/api/evaluations", params={"area": "999999"}).status_code == 404
+    assert c.get("/api/evaluations", params={"area": "999999"}).status_code == 422
     spec = c.get("/openapi.json").json()
     assert "/api/observations" in spec["paths"] and "/api/submissions" in spec["paths"]
 
@@ -402,7 +402,7 @@ def test_tokens_bad_revoked_or_of_disabled_users_are_refused(
     assert c.post("/api/users/analyst/disable",
                   headers=bearer(tokens["admin"])).status_code == 204
     assert c.get("/api/submissions", headers=bearer(tokens["analyst"])).status_code == 401
-    assert audit_rows(app, "user.disable")[0].after == '{"disabled": true}'
+    assert audit_rows(app, "user.disable")[0].after == '{"disabled": true, "tokens_revoked": 1}'
 
 
 def test_audit_log_is_append_only_in_the_database(app: FastAPI, tokens: dict[str, str]

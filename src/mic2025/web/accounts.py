@@ -4,9 +4,20 @@ Secrets are never stored. Passwords are argon2id hashes (argon2-cffi's RFC 9106 
 profile); session and API tokens are 256-bit random strings the client keeps, of which the
 database holds only the SHA-256 digest, so a copy of the database opens no account.
 
-Throttling: after :data:`MAX_FAILURES` failed log-ins for one username within
-:data:`WINDOW` (since its last success), or :data:`MAX_FAILURES_PER_IP` from one address,
-further attempts are refused without looking at the password until the window has passed.
+Throttling: every attempt is recorded — as a failure until its password has been found
+right — in a writer transaction, before the password is looked at, and the decision to
+look counts the attempts already recorded. So attempts sent in parallel are counted like
+attempts sent one after another: at most :data:`MAX_FAILURES` passwords of one username are
+looked at within :data:`WINDOW` since its last success; further attempts are refused, right
+password or not, until the window has passed.
+
+An address is locked differently, since an office behind one NAT shares one: it is not the
+number of failures from it that counts, but the number of *accounts* with failures from it
+not followed by a success (:data:`MAX_ACCOUNTS_PER_IP`, the signature of one password tried
+on many accounts). Once there are that many, the address may still log in to accounts that
+logged in from it within :data:`KNOWN_ADDRESS_FOR` (the colleagues in the office), but not to
+others until the window has passed. One person mistyping, or hammering one account, locks
+only that account.
 """
 
 from __future__ import annotations
@@ -21,7 +32,8 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from ..errors import Mic2025Error
 from ..reference import areas
@@ -38,8 +50,9 @@ from . import audit
 from .permissions import Actor, Grant
 
 MAX_FAILURES = 5
-MAX_FAILURES_PER_IP = 30
+MAX_ACCOUNTS_PER_IP = 10
 WINDOW = timedelta(minutes=15)
+KNOWN_ADDRESS_FOR = timedelta(days=30)
 SESSION_LIFETIME = timedelta(hours=12)
 TOKEN_PREFIX = "m25_"
 
@@ -146,20 +159,29 @@ def create_user(engine: Engine, by: Actor, username: str, password: str,
 
 def set_disabled(engine: Engine, by: Actor, username: str, disabled: bool = True, *,
                  ip: str = "") -> None:
-    """Disable (or enable) a user; a disabled user's sessions and tokens stop working."""
+    """Disable (or enable) a user.
+
+    Disabling ends the user's sessions and revokes its API tokens (the audit entry says how
+    many), so enabling the user again revives none of them: it needs new ones.
+    """
     with begin_write(engine) as conn:
         row = conn.execute(select(UserRow.id, UserRow.disabled)
                            .where(UserRow.username == username)).first()
         if row is None:
             raise AccountError(f"no user {username!r}")
         conn.execute(update(UserRow).where(UserRow.id == row.id).values(disabled=disabled))
+        after: dict[str, object] = {"disabled": disabled}
         if disabled:
+            at = now()
             conn.execute(update(SessionRow).where(SessionRow.user_id == row.id,
                                                   SessionRow.revoked_at.is_(None))
-                         .values(revoked_at=now()))
+                         .values(revoked_at=at))
+            revoked = conn.execute(update(ApiTokenRow).where(
+                ApiTokenRow.user_id == row.id, ApiTokenRow.revoked_at.is_(None))
+                .values(revoked_at=at))
+            after["tokens_revoked"] = revoked.rowcount
         audit.record(conn, by, "user.disable" if disabled else "user.enable", "user", username,
-                     before={"disabled": bool(row.disabled)}, after={"disabled": disabled},
-                     ip=ip)
+                     before={"disabled": bool(row.disabled)}, after=after, ip=ip)
 
 
 def list_users(engine: Engine) -> list[UserInfo]:
@@ -206,22 +228,27 @@ class LoginResult:
 
 
 def log_in(engine: Engine, username: str, password: str, *, ip: str = "") -> LoginResult:
-    """Check a password; on success open a session. Every attempt is recorded."""
+    """Check a password; on success open a session. Every attempt looked at is recorded."""
     username = username.strip()[:64]
-    at = now()
-    with engine.connect() as conn:
+    ip = ip[:64]
+    with begin_write(engine) as conn:
+        # the writer lock makes "count, then record" one step for parallel attempts
+        at = now()
         if _throttled(conn, username, ip, at):
             return LoginResult(None, throttled=True)
+        attempt = conn.execute(insert(LoginAttemptRow).returning(LoginAttemptRow.id).values(
+            username=username, ip=ip, at=at, ok=False)).scalar_one()
         user = conn.execute(select(UserRow).where(UserRow.username == username)).first()
     # verify against a dummy hash for unknown users, so timing does not reveal who exists
     ok = _verify(user.password_hash if user is not None else _DUMMY_HASH, password)
-    ok = ok and user is not None and not user.disabled
-    token = secrets.token_urlsafe(32) if ok else None
+    if not ok or user is None or user.disabled:
+        return LoginResult(None)
+    token = secrets.token_urlsafe(32)
     with begin_write(engine) as conn:
-        conn.execute(insert(LoginAttemptRow).values(
-            username=username, ip=ip[:64], at=at, ok=ok))
-        if not ok or user is None or token is None:
-            return LoginResult(None)
+        if conn.scalar(select(UserRow.disabled).where(UserRow.id == user.id)) is not False:
+            return LoginResult(None)  # disabled (or removed) while the password was checked
+        conn.execute(update(LoginAttemptRow).where(LoginAttemptRow.id == attempt)
+                     .values(ok=True))
         conn.execute(insert(SessionRow).values(
             id=digest(token), user_id=user.id, created_at=at,
             expires_at=at + SESSION_LIFETIME, revoked_at=None))
@@ -240,22 +267,28 @@ def _verify(hashed: str, password: str) -> bool:
 
 
 def _throttled(conn: Connection, username: str, ip: str, at: datetime) -> bool:
+    """Whether to refuse an attempt, counting every attempt recorded (those in flight too)."""
     since = at - WINDOW
-    last_ok = conn.scalar(select(func.max(LoginAttemptRow.at)).where(
-        LoginAttemptRow.username == username, LoginAttemptRow.ok.is_(True),
-        LoginAttemptRow.at >= since))
+    a = LoginAttemptRow
+    last_ok = conn.scalar(select(func.max(a.at)).where(
+        a.username == username, a.ok.is_(True), a.at >= since))
     start = max(since, last_ok) if last_ok is not None else since
-    failures = conn.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-        LoginAttemptRow.username == username, LoginAttemptRow.ok.is_(False),
-        LoginAttemptRow.at >= start)) or 0
+    failures = conn.scalar(select(func.count()).select_from(a).where(
+        a.username == username, a.ok.is_(False), a.at >= start)) or 0
     if failures >= MAX_FAILURES:
         return True
     if not ip:
         return False
-    from_ip = conn.scalar(select(func.count()).select_from(LoginAttemptRow).where(
-        LoginAttemptRow.ip == ip[:64], LoginAttemptRow.ok.is_(False),
-        LoginAttemptRow.at >= since)) or 0
-    return from_ip >= MAX_FAILURES_PER_IP
+    later = aliased(LoginAttemptRow)
+    forgiven = exists().where(and_(later.username == a.username, later.ok.is_(True),
+                                   later.at >= a.at))
+    accounts_failing = conn.scalar(select(func.count(a.username.distinct())).where(
+        a.ip == ip, a.ok.is_(False), a.at >= since, ~forgiven)) or 0
+    if accounts_failing < MAX_ACCOUNTS_PER_IP:
+        return False
+    known = conn.scalar(select(func.count()).select_from(a).where(
+        a.username == username, a.ip == ip, a.ok.is_(True), a.at >= at - KNOWN_ADDRESS_FOR))
+    return not known
 
 
 def log_out(engine: Engine, session_token: str) -> None:

@@ -4,7 +4,8 @@ One app serves the pages (server-rendered Jinja2, autoescaped, Chinese and Engli
 REST API (``/api/…``, described at ``/openapi.json``), on the embedded SQLite store or on
 PostgreSQL. Every route asks :func:`mic2025.web.permissions.allowed`; every write records an
 audit entry in its own transaction; every unsafe request passes the CSRF check
-(:mod:`.security`) unless it carries an API token.
+(:mod:`.security`) unless it carries an API token. Body limits, security headers, HEAD and
+the answer to an unexpected error are the middleware's (:mod:`.middleware`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from .. import __version__
 from ..errors import UnknownCodeError
@@ -34,19 +34,11 @@ from . import accounts, i18n
 from .assets import STATIC, check_assets, versions
 from .data import Platform
 from .followup import FollowUp
+from .middleware import Guard
 from .permissions import Actor, allowed, may_at_all
-from .security import (
-    CSRF_COOKIE,
-    LANG_COOKIE,
-    CsrfFailed,
-    csrf_protect,
-    csrf_token,
-    new_cookie_value,
-    resolve_actor,
-    secure,
-)
+from .security import CsrfFailed, csrf_protect, csrf_token, resolve_actor
 from .settings import Settings
-from .submissions import Forbidden, NotFound, WorkflowError
+from .submissions import Forbidden, NotFound, UploadTooLarge, WorkflowError
 
 log = logging.getLogger("mic2025.web")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -94,7 +86,7 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     app.state.platform = platform
     app.state.templates = _environment()
     app.state.demo = settings.demo or any(u.demo for u in accounts.list_users(store.engine))
-    app.add_middleware(_CookieMiddleware)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, error_page=_error)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
 
@@ -133,39 +125,6 @@ def create_app_from_env() -> FastAPI:
     return create_app(os.environ.get("MIC2025_DB") or None, secret=secret,
                       plan_file=os.environ.get(ENV_WORKER_PLAN) or None,
                       followup_dir=os.environ.get("MIC2025_FOLLOWUP_DIR") or None)
-
-
-#: every response's security headers: scripts only from this site (ECharts is vendored)
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' "
-                               "'unsafe-inline'; img-src 'self' data:; object-src 'none'; "
-                               "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-
-
-class _CookieMiddleware(BaseHTTPMiddleware):
-    """Give each browser its CSRF cookie, and remember ``?lang=``."""
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        fresh = None
-        if not request.cookies.get(CSRF_COOKIE):
-            fresh = new_cookie_value()
-            request.state.csrf_cookie = fresh
-        asked = i18n.pick(request.query_params.get("lang"))
-        request.state.lang = asked or i18n.pick(request.cookies.get(LANG_COOKIE)) or i18n.DEFAULT
-        response = await call_next(request)
-        for name, value in _SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if fresh is not None:
-            response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="lax",
-                                secure=secure(request), path="/")
-        if asked is not None and asked != request.cookies.get(LANG_COOKIE):
-            response.set_cookie(LANG_COOKIE, asked, max_age=365 * 86400, samesite="lax",
-                                secure=secure(request), path="/")
-        return response
 
 
 def lang_of(request: Request) -> Lang:
@@ -252,6 +211,10 @@ def _error_handlers(app: FastAPI) -> None:
     async def _unknown(request: Request, exc: UnknownCodeError) -> Response:
         return _error(request, 404, "not_found", str(exc))
 
+    @app.exception_handler(UploadTooLarge)
+    async def _too_large(request: Request, exc: UploadTooLarge) -> Response:
+        return _error(request, 413, "too_large", str(exc))
+
     @app.exception_handler(WorkflowError)
     async def _conflict(request: Request, exc: WorkflowError) -> Response:
         return _error(request, 409, "conflict", str(exc))
@@ -266,7 +229,8 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
-        keys = {401: "forbidden", 403: "forbidden", 404: "not_found", 409: "conflict"}
+        keys = {401: "forbidden", 403: "forbidden", 404: "not_found", 409: "conflict",
+                413: "too_large"}
         return _error(request, exc.status_code, keys.get(exc.status_code, "bad_request"),
                       str(exc.detail), headers=getattr(exc, "headers", None))
 

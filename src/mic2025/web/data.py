@@ -172,6 +172,18 @@ class Platform:
 
         return self.cached(("freshness", *self.state_key()), compute)
 
+    def known_indicators(self) -> frozenset[str]:
+        """The ids an indicator filter may name: the plan's metrics and series, the bundled
+        catalogue, and any indicator the store holds figures of."""
+        from ..catalogue import known_series
+
+        def compute() -> frozenset[str]:
+            with self.store.engine.connect() as conn:
+                stored = set(conn.scalars(select(ObservationRow.indicator).distinct()))
+            return frozenset(known_series(self.plan)) | stored
+
+        return self.cached(("known_indicators", *self.state_key()), compute)
+
     def store_units(self) -> list[str]:
         """The distinct units of the stored figures (for the SDMX unit codelist)."""
         def compute() -> list[str]:

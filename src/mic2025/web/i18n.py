@@ -172,9 +172,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "display_name": ("显示名称", "Display name"),
     "role_help": (
         "角色：admin、analyst、evaluator、prov_editor:440000、prov_approver:440000、"
-        "enterprise:代码@440000",
+        "enterprise:代码@440000、body_editor:miit（责任单位）",
         "Role: admin, analyst, evaluator, prov_editor:440000, prov_approver:440000, "
-        "enterprise:code@440000",
+        "enterprise:code@440000, body_editor:miit (a responsible body)",
     ),
     "tokens": ("API 令牌", "API tokens"),
     "token_new": ("新建令牌", "New token"),
@@ -198,12 +198,20 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "The form has expired or did not come from this site; reload the page and try again.",
     ),
     "back": ("返回", "Back"),
+    "server_error": ("服务器出错", "Server error"),
+    "server_error_text": ("服务器处理请求时出错，已记录在日志中。请稍后重试。",
+                          "The server failed to answer this request; the error is logged. "
+                          "Please try again later."),
+    "too_large": ("请求过大", "Request too large"),
+    "too_large_text": ("请求内容超过 {limit} 字节的上限。",
+                       "The request body is larger than the limit of {limit} bytes."),
     "role.admin": ("全国管理员", "National administrator"),
     "role.analyst": ("全国分析员", "National analyst"),
     "role.prov_editor": ("省级填报员", "Provincial editor"),
     "role.prov_approver": ("省级审核员", "Provincial approver"),
     "role.enterprise": ("企业填报员", "Enterprise submitter"),
     "role.evaluator": ("第三方评估员", "Third-party evaluator"),
+    "role.body_editor": ("责任单位督查填报员", "Responsible body's supervision editor"),
     "method_used": ("评估方法", "Method"),
     "projection_band": ("预测区间", "Projection band"),
     "latest": ("最新值", "Latest"),

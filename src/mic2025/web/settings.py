@@ -20,6 +20,10 @@ setting                 from                        meaning
                                                     migration 0004, for ``followup
                                                     import-legacy``; the records themselves
                                                     are in the store
+``max_body_bytes``      ``MIC2025_MAX_BODY_BYTES``  the largest request body accepted (default
+                                                    6 MiB: an upload of at most 5 MiB and its
+                                                    form); a larger one is answered 413 before
+                                                    it is read
 ======================  ==========================  ==========================================
 """
 
@@ -35,6 +39,9 @@ from ..errors import Mic2025Error
 
 ENV_SECRET = "MIC2025_SECRET"
 ENV_SECRET_FILE = "MIC2025_SECRET_FILE"
+ENV_MAX_BODY = "MIC2025_MAX_BODY_BYTES"
+#: room for the largest upload (``submissions.MAX_UPLOAD_BYTES``, 5 MiB) and its form fields
+DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024
 
 
 class SettingsError(Mic2025Error):
@@ -86,6 +93,7 @@ class Settings:
     secure_cookies: bool | None = None
     plan_file: str | None = None
     followup_dir: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @classmethod
     def from_env(cls, db_url: str | None = None, *, demo: bool = False,
@@ -95,4 +103,15 @@ class Settings:
         secure = None if flag == "" else flag == "1"
         key = secret or shared_secret() or secrets.token_urlsafe(32)
         return cls(db_url=db_url, secret=key, demo=demo, secure_cookies=secure,
-                   plan_file=plan_file, followup_dir=followup_dir)
+                   plan_file=plan_file, followup_dir=followup_dir,
+                   max_body_bytes=_max_body_bytes())
+
+
+def _max_body_bytes() -> int:
+    text = os.environ.get(ENV_MAX_BODY, "").strip()
+    if not text:
+        return DEFAULT_MAX_BODY_BYTES
+    if not text.isdigit() or int(text) < 1024:
+        raise SettingsError(f"{ENV_MAX_BODY}={text!r}: give the largest request body in bytes, "
+                            "a whole number of at least 1024")
+    return int(text)

@@ -62,6 +62,10 @@ class WorkflowError(Mic2025Error):
     """A workflow step that the submission's state does not allow (HTTP 409)."""
 
 
+class UploadTooLarge(WorkflowError):
+    """The uploaded file is larger than :data:`MAX_UPLOAD_BYTES` (answered 413)."""
+
+
 class Forbidden(Mic2025Error):
     """The actor may not take this step on this submission (HTTP 403)."""
 
@@ -380,7 +384,7 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
         raise WorkflowError("submissions are for a province (or an enterprise in one), "
                             "not for the national total")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise WorkflowError(f"the file is {len(data)} bytes; uploads are limited to "
+        raise UploadTooLarge(f"the file is {len(data)} bytes; uploads are limited to "
                             f"{MAX_UPLOAD_BYTES} bytes")
     kind = "enterprise" if enterprise else "province"
     resource = Resource("submission", area=area, enterprise=enterprise)

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from .. import accounts, audit
 from ..app import lang_of, render, require
 from ..data import Platform
+from ..downloads import attachment
 from ..i18n import t
 from ..permissions import Resource
 from ..security import client_ip, resolve_actor
@@ -36,8 +37,7 @@ def audit_page(request: Request, who: Annotated[str, Query(max_length=64)] = "",
         rows = audit.entries(engine, actor=who or None, action=action or None, since=since,
                              limit=None)
         return PlainTextResponse(audit.to_csv(rows), media_type="text/csv; charset=utf-8",
-                                 headers={"Content-Disposition":
-                                          'attachment; filename="mic2025-audit.csv"'})
+                                 headers=attachment("mic2025-audit.csv"))
     rows = audit.entries(engine, actor=who or None, action=action or None, since=since,
                          limit=PAGE, before_id=before)
     return render(request, "audit.html.j2", title=t("nav.audit", lang_of(request)), rows=rows,

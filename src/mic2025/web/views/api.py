@@ -7,6 +7,7 @@ token — of an account whose role allows the action on that resource.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -15,15 +16,17 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from ... import reference
-from ...errors import StoreError
+from ...errors import StoreError, UnknownCodeError
 from ...evaluate.methods import METHODS
 from ...evaluate.model import Evaluation
 from ...observation import Observation
 from ...plan import Metric
+from ...store.platform import SUBMISSION_STATES
 from ...store.repo import as_of_instant
 from .. import accounts, audit, exports, sdmx, submissions
 from ..app import require
 from ..data import Platform
+from ..downloads import attachment
 from ..permissions import Actor, Resource, may_at_all
 from ..security import client_ip, current_actor
 
@@ -252,11 +255,53 @@ def parse_as_of(value: str | None) -> datetime | None:
         raise HTTPException(422, str(exc)) from None
 
 
+_PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+
+def unknown_code(param: str, value: str, what: str) -> HTTPException:
+    """The 422 of a filter naming a code that does not exist: a typo must not read as 'none'."""
+    return HTTPException(422, f"unknown {what} {value!r} in parameter {param!r}")
+
+
+def area_param(param: str, value: str | None) -> str | None:
+    """The GB/T 2260 code ``value`` names (``44`` is ``440000``); None when not given."""
+    if not value:
+        return None
+    try:
+        return reference.area(value).code
+    except UnknownCodeError:
+        raise unknown_code(param, value, "GB/T 2260 area code") from None
+
+
+def indicator_param(p: Platform, param: str, values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    known = p.known_indicators()
+    for v in values:
+        if v not in known:
+            raise unknown_code(param, v, "indicator")
+    return values
+
+
+def sector_param(param: str, value: str | None) -> str | None:
+    """The GB/T 4754 code ``value`` names; blank is the whole economy, None not given."""
+    if value is None or value == "":
+        return value
+    try:
+        return reference.industry(value).code
+    except UnknownCodeError:
+        raise unknown_code(param, value, "GB/T 4754-2017 industry code") from None
+
+
 def select_observations(p: Platform, *, indicator: list[str] | None, area: str | None,
                         sector: str | None, period: str | None, year: int | None,
                         as_of: str | None, vintage: int | None) -> list[Observation]:
-    rows = p.store.observations(indicators=indicator or None, area=area or None,
-                                sector=sector, as_of=parse_as_of(as_of))
+    if period and not _PERIOD.match(period):
+        raise unknown_code("period", period, "period (2024, 2024-Q3, 2024-03, 2024-09-30)")
+    rows = p.store.observations(indicators=indicator_param(p, "indicator", indicator),
+                                area=area_param("area", area),
+                                sector=sector_param("sector", sector),
+                                as_of=parse_as_of(as_of))
     if period:
         rows = [o for o in rows if o.period.code == period]
     if year is not None:
@@ -269,24 +314,20 @@ def select_observations(p: Platform, *, indicator: list[str] | None, area: str |
 def observations_response(rows: list[Observation], fmt: Format, name: str) -> Response:
     if fmt == "csv":
         return PlainTextResponse(exports.to_csv(rows), media_type="text/csv; charset=utf-8",
-                                 headers=_attachment(f"{name}.csv"))
+                                 headers=attachment(f"{name}.csv"))
     if fmt == "xlsx":
-        return Response(exports.to_xlsx(rows), headers=_attachment(f"{name}.xlsx"),
+        return Response(exports.to_xlsx(rows), headers=attachment(f"{name}.xlsx"),
                         media_type="application/vnd.openxmlformats-officedocument."
                                    "spreadsheetml.sheet")
     if fmt == "sdmx-csv":
         return PlainTextResponse(exports.to_sdmx_csv(rows),
                                  media_type=exports.SDMX_MEDIA_TYPE,
-                                 headers=_attachment(f"{name}.sdmx.csv"))
+                                 headers=attachment(f"{name}.sdmx.csv"))
     return JSONResponse([ObservationOut(
         indicator=o.indicator, area=o.area, sector=o.sector, year=o.year, period=o.period.code,
         value=o.value, unit=o.unit, scope=o.scope, source=o.source, source_date=o.source_date,
         flags=sorted(o.flags), note=o.note, quote=o.quote, lower=o.lower, upper=o.upper,
         vintage=o.vintage, vintage_at=o.vintage_at).model_dump(mode="json") for o in rows])
-
-
-def _attachment(filename: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
 @router.get(
@@ -346,7 +387,7 @@ def sdmx_structure(request: Request) -> Response:
 
     body = p.cached(("sdmx_structure", *p.state_key()), make)
     return Response(body, media_type=sdmx.MEDIA_TYPE,
-                    headers=_attachment("mic2025-structure.xml"))
+                    headers=attachment("mic2025-structure.xml"))
 
 
 @router.get("/evaluations", response_model=Evaluation,
@@ -359,11 +400,8 @@ def get_evaluation(
 ) -> Evaluation:
     if method not in METHODS:
         raise HTTPException(422, f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-    try:
-        reference.area(area)
-    except Exception:
-        raise HTTPException(404, f"unknown GB/T 2260 area code {area!r}") from None
-    return platform_of(request).evaluation(area, method, parse_as_of(as_of))
+    code = area_param("area", area) or reference.NATIONAL
+    return platform_of(request).evaluation(code, method, parse_as_of(as_of))
 
 
 # ------------------------------------------------------------------------------ submissions
@@ -383,8 +421,10 @@ def list_submissions(
 ) -> list[SubmissionOut]:
     if not may_at_all(actor, "submission:read"):
         require(actor, "submission:read")
-    rows = submissions.list_for(platform_of(request).engine, actor, year=year, area=area,
-                                status=status)
+    if status and status not in SUBMISSION_STATES:
+        raise unknown_code("status", status, f"state (one of {', '.join(SUBMISSION_STATES)})")
+    rows = submissions.list_for(platform_of(request).engine, actor, year=year,
+                                area=area_param("area", area), status=status or None)
     return [_sub_out(s) for s in rows]
 
 
@@ -396,7 +436,7 @@ def get_submission(request: Request, actor: ActorDep, submission_id: SubmissionI
 @router.get("/submissions/{submission_id}/file", summary="The file as uploaded")
 def get_submission_file(request: Request, actor: ActorDep, submission_id: SubmissionId) -> Response:
     name, data = submissions.content(platform_of(request).engine, actor, submission_id)
-    return Response(data, media_type="application/octet-stream", headers=_attachment(name))
+    return Response(data, media_type="application/octet-stream", headers=attachment(name))
 
 
 @router.get("/templates/{area}/{year}", summary="The Excel template of an area and year")
@@ -409,7 +449,7 @@ def get_template(request: Request, actor: ActorDep, area: Annotated[str, Path(ma
     require(actor, "template:download", Resource("template", area=area, enterprise=enterprise))
     data = submissions.build_template(platform_of(request).plan, area, year,
                                       enterprise=enterprise)
-    return Response(data, headers=_attachment(submissions.template_filename(area, year,
+    return Response(data, headers=attachment(submissions.template_filename(area, year,
                                                                             enterprise)),
                     media_type="application/vnd.openxmlformats-officedocument."
                                "spreadsheetml.sheet")
@@ -506,8 +546,11 @@ def get_reviews(request: Request, actor: ActorDep,
     from .. import reviews
 
     require(actor, "review:read")
-    return [ReviewOut(**r) for r in reviews.list_reviews(platform_of(request).engine,
-                                                        metric=metric, area=area)]
+    p = platform_of(request)
+    if metric and metric not in {m.id for m in p.plan.metrics()}:
+        raise unknown_code("metric", metric, "metric of the plan")
+    return [ReviewOut(**r) for r in reviews.list_reviews(p.engine, metric=metric or None,
+                                                        area=area_param("area", area))]
 
 
 @router.post("/reviews", response_model=ReviewOut, status_code=201,
@@ -564,5 +607,5 @@ def get_audit(
     rows = audit.entries(platform_of(request).engine, actor=who, action=action, limit=limit)
     if format == "csv":
         return PlainTextResponse(audit.to_csv(rows), media_type="text/csv; charset=utf-8",
-                                 headers=_attachment("mic2025-audit.csv"))
+                                 headers=attachment("mic2025-audit.csv"))
     return JSONResponse([AuditOut(**e.__dict__).model_dump(mode="json") for e in rows])

@@ -18,11 +18,12 @@ from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.warn import EarlyWarning, Owner
 from ..app import lang_of, render, require
+from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
 from ..i18n import t
 from ..permissions import Actor, Resource
 from ..security import client_ip, current_actor, resolve_actor
-from .api import parse_as_of
+from .api import area_param, indicator_param, parse_as_of
 from .workflow import _back
 
 api_router = APIRouter(prefix="/api", tags=["follow-up"])
@@ -66,6 +67,9 @@ def get_warnings(request: Request, actor: ActorDep,
                  as_of: Annotated[str | None, Query(max_length=40)] = None,
                  ) -> list[EarlyWarning]:
     _read(actor)
+    if indicator:
+        indicator_param(request.app.state.platform, "indicator", [indicator])
+    province = area_param("province", province)
     ws = _fu(request).warnings(parse_as_of(as_of))
     return filter_warnings(ws, indicator=indicator, province=province, owner=owner)
 
@@ -328,7 +332,7 @@ def get_midterm_document(request: Request, actor: ActorDep, year: Year,
     _read(actor)
     path = _fu(request).midterm_document(year, lang, fmt)
     return FileResponse(path, media_type=MEDIA_TYPES[fmt],
-                        filename=f"midterm-{year}-{lang}.{fmt}")
+                        headers=attachment(f"midterm-{year}-{lang}.{fmt}"))
 
 
 @router.get("/followup/midterm", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from ... import reference
 from .. import accounts, reviews, submissions
 from ..app import lang_of, render, require
 from ..data import Platform, provinces, today
+from ..downloads import attachment
 from ..i18n import t
 from ..permissions import Actor, Resource, allowed, may_at_all
 from ..security import SESSION_COOKIE, client_ip, resolve_actor, secure
@@ -131,7 +132,7 @@ def template(request: Request, area: Annotated[str, Query(max_length=12)],
     name = submissions.template_filename(area, year, enterprise)
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                                      "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers=attachment(name))
 
 
 @router.post("/submissions/upload")
@@ -197,7 +198,7 @@ def submission_file(request: Request, submission_id: RowId) -> Response:
     actor = resolve_actor(request)
     name, data = submissions.content(_platform(request).engine, actor, submission_id)
     return Response(data, media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                    headers=attachment(name))
 
 
 @router.post("/submissions/{submission_id}/{step}")
