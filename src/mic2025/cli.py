@@ -7,8 +7,6 @@ published figures are in it; that step is idempotent, so a fresh machine needs n
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Iterator
@@ -291,9 +289,13 @@ def data_export(
     db: str | None, plan_file: str | None, fmt: str, as_of: str | None, out_file: str
 ) -> None:
     """Export the observations (latest vintage of each, or as of a date)."""
+    from .store import EXPORT_COLUMNS
+    from .tabular import csv_text
+
     with _session(db, plan_file) as (store, _plan):
         rows = store.export_rows(as_of=_parse_as_of(as_of))
-    text = _rows_json(rows) if fmt == "json" else _rows_csv(rows)
+    # CSV through the product's one table writer: the platform's download, byte for byte
+    text = _rows_json(rows) if fmt == "json" else csv_text(EXPORT_COLUMNS, rows)
     if out_file == "-":
         click.echo(text, nl=False)
     else:
@@ -314,16 +316,6 @@ def data_vintages(db: str | None, plan_file: str | None) -> None:
                 if not isinstance(v, dict)
                 else json.dumps(v, default=str, ensure_ascii=False)
             )
-
-
-def _rows_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    if rows:
-        w = csv.DictWriter(buf, fieldnames=list(rows[0].keys()), lineterminator="\n")
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
-    return buf.getvalue()
 
 
 def _rows_json(rows: list[dict[str, Any]]) -> str:
@@ -469,7 +461,10 @@ def _flat_rows(ev: Any) -> list[dict[str, Any]]:
 
 
 def _evaluation_csv(ev: Any) -> str:
-    return _rows_csv(_flat_rows(ev))
+    from .tabular import csv_text
+
+    rows = _flat_rows(ev)
+    return csv_text(list(rows[0]), rows) if rows else ""
 
 
 _STATUS_STYLE = {

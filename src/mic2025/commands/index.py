@@ -10,8 +10,6 @@ says so in every output.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable
@@ -153,15 +151,11 @@ def _build_rows(fw: Any, build: Any) -> tuple[list[str], list[dict[str, Any]]]:
 
 
 def _csv(header: list[str], rows: list[dict[str, Any]], synthetic: bool = False) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    from ..tabular import csv_text
+
     head = [*header, "synthetic"] if synthetic else header
-    writer.writerow(head)
-    for r in rows:
-        vals = ["" if r.get(h) is None else (repr(r[h]) if isinstance(r[h], float) else r[h])
-                for h in header]
-        writer.writerow([*vals, "true"] if synthetic else vals)
-    return buf.getvalue()
+    return csv_text(head, [[r.get(h) for h in header] + (["true"] if synthetic else [])
+                           for r in rows])
 
 
 @click.group("index")

@@ -8,8 +8,6 @@ table only carries the labels so that a number can always be traced to a unit an
 
 from __future__ import annotations
 
-import csv
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,9 +97,14 @@ class Table:
 
     # -- output ----------------------------------------------------------------------------
     def to_csv(self, path: str | Path, unit_header: str = "uCode") -> None:
-        """Write as CSV; NaN becomes an empty field, numbers keep 17 significant digits."""
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow([unit_header, *self.columns])
-            for unit, row in zip(self.units, self.values, strict=True):
-                writer.writerow([unit, *("" if math.isnan(v) else repr(float(v)) for v in row)])
+        """Write as CSV; NaN becomes an empty field, numbers keep 17 significant digits.
+
+        Through the product's one table writer (:mod:`mic2025.tabular`): unit codes and
+        names come from users' files and are defused like every other text cell.
+        """
+        from mic2025.tabular import csv_text
+
+        text = csv_text([unit_header, *self.columns],
+                        [[unit, *(float(v) for v in row)]
+                         for unit, row in zip(self.units, self.values, strict=True)])
+        Path(path).write_text(text, encoding="utf-8")

@@ -13,9 +13,7 @@ transaction: a crash or a kill part-way leaves the store as it was.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -24,6 +22,7 @@ from ..errors import ImportRejected, Problem
 from ..observation import Observation
 from ..plan import Plan
 from ..store import ImportResult, Store
+from ..tabular import csv_text
 from . import sdmx
 from .columns import REQUIRED, resolve_header, written_names
 from .readers import Table, read_table
@@ -200,19 +199,12 @@ def _already_imported(store: Store, sha256: str, name: str, kind: str) -> Import
 
 
 def problems_csv(problems: Sequence[Problem]) -> str:
-    """The problems of a rejected import as CSV text, one row per problem, for a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["file", "sheet", "row", "column", "value", "problem"])
-    for p in problems:
-        writer.writerow([p.source, p.sheet or "", "" if p.row is None else p.row, p.column or "",
-                         _defuse(p.value or ""), p.message])
-    return out.getvalue()
+    """The problems of a rejected import as CSV text, one row per problem, for a spreadsheet.
 
-
-def _defuse(text: str) -> str:
-    # a rejected cell may be hostile; a spreadsheet must show it, not run it
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    A rejected cell may be hostile: the shared writer (:mod:`mic2025.tabular`) defuses it.
+    """
+    return csv_text(["file", "sheet", "row", "column", "value", "problem"],
+                    [[p.source, p.sheet, p.row, p.column, p.value, p.message] for p in problems])
 
 
 def _read_bytes(path: Path) -> bytes:

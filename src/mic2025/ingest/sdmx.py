@@ -31,6 +31,13 @@ The platform's export carries every field of a figure, so an export of a store's
 figures imported back into it changes nothing, and into another store brings each figure
 whole.
 
+Apostrophes: the export writes text that a spreadsheet would run as a formula (starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return) with one apostrophe in front, and text
+that starts with an apostrophe with one more (:mod:`mic2025.tabular`). So every cell read
+here loses exactly one leading apostrophe, if it has one: ``'=cmd|'/c calc'!A1`` is read as
+``=cmd|'/c calc'!A1`` and ``''quoted`` as ``'quoted``. A hand-written SDMX-CSV whose text
+really starts with an apostrophe writes it twice.
+
 Refused, never guessed:
 
 * rows of another dataflow (or another version of this one): one problem per dataflow
@@ -65,6 +72,7 @@ from ..sdmx_codes import (
     VERSION,
     unit_code,
 )
+from ..tabular import restore
 from .clean import CleanError, Refused, clean_code
 from .readers import Table
 from .validate import RawRow, metric_units
@@ -480,7 +488,9 @@ def _time_period(cell: object) -> tuple[object, object]:
 
 def _cell(cells: Sequence[object], layout: _Layout, ident: str) -> object:
     i = layout.columns.get(ident)
-    return cells[i] if i is not None and i < len(cells) else None
+    cell = cells[i] if i is not None and i < len(cells) else None
+    # the exporter's one apostrophe in front of formula-looking text (module docstring)
+    return restore(cell) if isinstance(cell, str) else cell
 
 
 def _filled(cell: object) -> bool:

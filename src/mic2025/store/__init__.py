@@ -11,6 +11,7 @@ from . import platform as platform  # registers the platform tables on the share
 from .db import default_url, migrate, open_store
 from .followup import EvaluationRound, EvaluationScore, FollowupImport, SupervisionUpdate
 from .repo import (
+    EXPORT_COLUMNS,
     LONG_COLUMNS,
     VINTAGE_COLUMNS,
     ImportResult,
@@ -19,9 +20,11 @@ from .repo import (
     Vintage,
     as_of_instant,
     end_of_day,
+    export_row,
 )
 
 __all__ = [
+    "EXPORT_COLUMNS",
     "LONG_COLUMNS",
     "VINTAGE_COLUMNS",
     "EvaluationRound",
@@ -35,6 +38,7 @@ __all__ = [
     "as_of_instant",
     "default_url",
     "end_of_day",
+    "export_row",
     "migrate",
     "open_store",
 ]

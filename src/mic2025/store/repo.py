@@ -49,6 +49,8 @@ LONG_COLUMNS = (
 )
 #: what :meth:`Store.export_rows` adds to each row
 VINTAGE_COLUMNS = ("vintage", "vintage_at")
+#: the columns of every observation export, CSV and Excel, command line and platform
+EXPORT_COLUMNS = (*LONG_COLUMNS, *VINTAGE_COLUMNS)
 
 #: test-only: when set to a file path, an import that is about to commit creates that file
 #: and then waits, so a test can kill the process while the transaction is open
@@ -356,29 +358,37 @@ class Store(FollowupRecords):
     def export_rows(self, as_of: date | datetime | None = None) -> list[dict[str, Any]]:
         """The latest rows at ``as_of`` in the import long format, plus ``vintage`` columns.
 
-        Values keep their Python types (``year`` int, ``value`` float, ``source_date`` a
-        date or None, ``vintage_at`` an aware datetime); ``flags`` is ``;``-joined. Feeding
-        these rows back to :func:`mic2025.ingest.import_rows` reproduces the same
-        observations. Text is returned as stored: a writer producing a spreadsheet should
-        neutralise cells starting with ``=``, ``+``, ``-`` or ``@``.
+        One row per figure as :func:`export_row` gives it. Feeding these rows back to
+        :func:`mic2025.ingest.import_rows` reproduces the same observations.
         """
-        out = []
-        for o in self.observations(as_of=as_of):
-            out.append({
-                "indicator": o.indicator, "area": o.area, "year": o.year,
-                "period": o.period.code, "value": o.value, "unit": o.unit, "scope": o.scope,
-                "sector": o.sector, "flags": ";".join(sorted(o.flags)), "source": o.source,
-                "source_date": o.source_date, "quote": o.quote, "note": o.note,
-                "lower": o.lower, "upper": o.upper,
-                "vintage": o.vintage, "vintage_at": o.vintage_at,
-            })
-        return out
+        return [export_row(o) for o in self.observations(as_of=as_of)]
 
     def _read(self) -> Session:
         return Session(self.engine)
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def export_row(o: Observation) -> dict[str, Any]:
+    """One figure as a row of the exports (:data:`EXPORT_COLUMNS`, in that order).
+
+    The one definition behind ``mic2025 data export`` and the platform's CSV and Excel
+    downloads. Values keep their Python types (``year`` int, ``value`` float,
+    ``source_date`` a date or None, ``vintage_at`` an aware datetime); ``period`` is the
+    period's code (``2020``, ``2020-Q3``, ``2020-07``), also for a year; ``flags`` is
+    ``;``-joined. Text is as stored: a writer of a spreadsheet defuses it
+    (:mod:`mic2025.tabular`).
+    """
+    return {
+        "indicator": o.indicator, "area": o.area, "year": o.year,
+        "period": o.period.code, "value": o.value, "unit": o.unit, "scope": o.scope,
+        "sector": o.sector, "flags": ";".join(sorted(o.flags)), "source": o.source,
+        "source_date": o.source_date, "quote": o.quote, "note": o.note,
+        "lower": o.lower, "upper": o.upper,
+        "vintage": o.vintage, "vintage_at": o.vintage_at,
+    }
+
 
 
 def _latest_query(as_of: datetime | None, *, where: Sequence[ColumnElement[bool]]

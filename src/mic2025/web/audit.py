@@ -7,8 +7,6 @@ DELETE at the database level (migration 0002); this module only ever inserts.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from ..store.platform import AuditRow
+from ..tabular import csv_text
 from .permissions import Actor
 
 #: the columns of the CSV export, in order
@@ -91,14 +90,5 @@ def count(engine: Engine) -> int:
 
 
 def to_csv(rows: list[Entry]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for e in rows:
-        writer.writerow([_defuse(c) for c in e.row()])
-    return out.getvalue()
-
-
-def _defuse(text: str) -> str:
-    # audit cells hold user input; a spreadsheet must show it, not run it
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    # audit cells hold user input: the shared writer shows it in a spreadsheet, never runs it
+    return csv_text(EXPORT_COLUMNS, [e.row() for e in rows])

@@ -1,5 +1,9 @@
 """Downloads: observations as CSV, Excel and SDMX-CSV.
 
+CSV and Excel carry the columns of ``mic2025 data export`` (:data:`COLUMNS`, one row per
+figure by :func:`mic2025.store.repo.export_row`), written by the product's one table writer
+(:mod:`mic2025.tabular`, which defuses formula-looking text).
+
 SDMX-CSV follows SDMX-CSV 2.0.0 (SDMX 3.0): ``STRUCTURE`` (``dataflow``),
 ``STRUCTURE_ID`` (``MIC2025:MIC2025_OBS(1.0)``), ``ACTION`` (``I``, information), one column
 per dimension (``INDICATOR``, ``REF_AREA``, ``SECTOR``, ``SCOPE``, ``SOURCE``,
@@ -9,21 +13,23 @@ per dimension (``INDICATOR``, ``REF_AREA``, ``SECTOR``, ``SCOPE``, ``SOURCE``,
 the export imports back unchanged (:mod:`mic2025.ingest.sdmx`). An attribute a figure lacks
 is an empty cell. Numbers (the value and the bounds) are written with full precision
 (``repr``); text is written as stored, quoted by the CSV writer where it holds a comma, a
-quote or a line break. Periods are SDMX's: ``2020``, ``2020-Q3``, ``2020-07``. Blank sector
-and scope are written ``_T`` (total) and ``_Z`` (not applicable). Units are written as their
-SDMX codes (``%`` is ``PCT``: :func:`mic2025.web.sdmx.unit_code`), so every coded value is in
-a codelist of the structure message ``/api/sdmx/structure`` (:mod:`mic2025.web.sdmx`).
+quote or a line break, except that text starting with ``=``, ``+``, ``-``, ``@``, a tab, a
+carriage return or an apostrophe gets one apostrophe in front, so a spreadsheet shows it
+and never runs it (:mod:`mic2025.tabular`); the import removes exactly that one
+apostrophe again (:mod:`mic2025.ingest.sdmx`). Periods are SDMX's: ``2020``, ``2020-Q3``,
+``2020-07``. Blank sector and scope are written ``_T`` (total) and ``_Z`` (not applicable).
+Units are written as their SDMX codes (``%`` is ``PCT``: :func:`mic2025.web.sdmx.unit_code`),
+so every coded value is in a codelist of the structure message ``/api/sdmx/structure``
+(:mod:`mic2025.web.sdmx`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
-from typing import Any
 
 from ..observation import Observation
-from ..store.repo import LONG_COLUMNS
+from ..store.repo import EXPORT_COLUMNS, export_row
+from ..tabular import csv_text, xlsx_bytes
 from .sdmx import ATTRIBUTES, unit_code
 
 DATAFLOW = "MIC2025:MIC2025_OBS(1.0)"
@@ -32,78 +38,35 @@ SDMX_DIMENSIONS = ("INDICATOR", "REF_AREA", "SECTOR", "SCOPE", "SOURCE", "TIME_P
 SDMX_ATTRIBUTES = tuple(a for a, *_ in ATTRIBUTES)  # the DSD's, in its order
 SDMX_COLUMNS = ("STRUCTURE", "STRUCTURE_ID", "ACTION", *SDMX_DIMENSIONS, "OBS_VALUE",
                 *SDMX_ATTRIBUTES)
-COLUMNS = (*LONG_COLUMNS, "vintage", "vintage_at")
-
-
-def _defuse(value: Any) -> Any:
-    # figures' text comes from uploads; a spreadsheet must show it, not run it
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def rows(observations: Sequence[Observation]) -> list[dict[str, Any]]:
-    return [{
-        "indicator": o.indicator, "area": o.area, "year": o.year,
-        "period": "" if o.period.code == str(o.year) else o.period.code,
-        "value": o.value, "unit": o.unit, "scope": o.scope, "sector": o.sector,
-        "flags": ";".join(sorted(o.flags)), "source": o.source,
-        "source_date": o.source_date.isoformat() if o.source_date else "",
-        "quote": o.quote, "note": o.note,
-        "lower": "" if o.lower is None else o.lower, "upper": "" if o.upper is None else o.upper,
-        "vintage": o.vintage, "vintage_at": o.vintage_at.isoformat() if o.vintage_at else "",
-    } for o in observations]
+#: the columns of the CSV and Excel downloads: those of ``mic2025 data export``
+COLUMNS = EXPORT_COLUMNS
 
 
 def to_csv(observations: Sequence[Observation]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    for r in rows(observations):
-        writer.writerow({k: _defuse(v) for k, v in r.items()})
-    return out.getvalue()
+    return csv_text(COLUMNS, [export_row(o) for o in observations])
 
 
 def to_xlsx(observations: Sequence[Observation], sheet: str = "observations") -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet
-    ws.append(list(COLUMNS))
-    for r in rows(observations):
-        ws.append([_defuse(r[c]) if r[c] is not None else None for c in COLUMNS])
-    ws.freeze_panes = "A2"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return xlsx_bytes(COLUMNS, [export_row(o) for o in observations], sheet=sheet)
 
 
 def sdmx_period(o: Observation) -> str:
     return o.period.code  # 2020, 2020-Q3 and 2020-07 are already SDMX time periods
 
 
-def _number(x: float | None) -> str:
-    return "" if x is None else repr(float(x))  # repr: the shortest text that reads back equal
-
-
 def to_sdmx_csv(observations: Sequence[Observation]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SDMX_COLUMNS)
+    rows = []
     for o in observations:
-        cells: dict[str, object] = {
+        # floats are written with repr(), the shortest text that reads back equal
+        rows.append({
             "STRUCTURE": "dataflow", "STRUCTURE_ID": DATAFLOW, "ACTION": "I",
             "INDICATOR": o.indicator, "REF_AREA": o.area, "SECTOR": o.sector or "_T",
             "SCOPE": o.scope or "_Z", "SOURCE": o.source, "TIME_PERIOD": sdmx_period(o),
-            "OBS_VALUE": _number(o.value), "UNIT_MEASURE": unit_code(o.unit),
-            "OBS_STATUS": ";".join(sorted(o.flags)),
-            "VINTAGE": "" if o.vintage is None else o.vintage,
-            "SOURCE_DATE": o.source_date.isoformat() if o.source_date else "",
+            "OBS_VALUE": float(o.value), "UNIT_MEASURE": unit_code(o.unit),
+            "OBS_STATUS": ";".join(sorted(o.flags)), "VINTAGE": o.vintage,
+            "SOURCE_DATE": o.source_date,
             "QUOTE": o.quote, "COMMENT_OBS": o.note,
-            "LOWER_BOUND": _number(o.lower), "UPPER_BOUND": _number(o.upper),
-        }
-        # by the header's names: a column of the DSD without its cell here is a KeyError
-        writer.writerow([cells[c] for c in SDMX_COLUMNS])
-    return out.getvalue()
+            "LOWER_BOUND": None if o.lower is None else float(o.lower),
+            "UPPER_BOUND": None if o.upper is None else float(o.upper),
+        })
+    return csv_text(SDMX_COLUMNS, rows)
