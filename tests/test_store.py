@@ -257,6 +257,23 @@ def test_rows_are_append_only_at_the_database_level(store: Store) -> None:
     assert store.history(obs().key)[0] == old
 
 
+@pytest.mark.parametrize("statement", [
+    "UPDATE observation SET value = 99", "DELETE FROM observation",
+    "UPDATE vintage SET created_at = created_at", "DELETE FROM vintage",
+    "TRUNCATE observation", "TRUNCATE vintage CASCADE",
+])
+def test_evidence_tables_refuse_changes_from_any_client(store: Store, statement: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    if statement.startswith("TRUNCATE") and store.engine.dialect.name == "sqlite":
+        statement = "DELETE FROM observation"  # SQLite has no TRUNCATE; DELETE is its form
+    store.import_observations([obs(1.0)], source_name="a", sha256=None, now=T0)
+    before = (store.counts(), store.vintages(), store.history(obs().key))
+    with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+        conn.execute(text(statement))
+    assert (store.counts(), store.vintages(), store.history(obs().key)) == before
+
+
 def test_concurrent_writers_are_serialised(store_url: str) -> None:
     errors: list[BaseException] = []
 

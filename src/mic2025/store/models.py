@@ -10,6 +10,9 @@ Two tables, both append-only:
     row with the same key under a later vintage; no row is ever updated or deleted, so the
     store can always say what it knew at any past moment.
 
+Both tables refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) in the database itself,
+through the triggers of migration 0005, for every client and not only mic2025's own code.
+
 The same models serve SQLite and PostgreSQL; the schema itself is created by the Alembic
 migrations in ``store/migrations`` (never by ``metadata.create_all``), so both engines
 always carry exactly the migrated schema.
