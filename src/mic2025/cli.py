@@ -3,6 +3,8 @@
 Every command that reads evidence opens the store (SQLite by default, ``--db URL`` or
 ``MIC2025_DB`` for another file or a PostgreSQL server) and first makes sure the bundled
 published figures are in it; that step is idempotent, so a fresh machine needs no set-up.
+Commands that only read never migrate the store and take the write lock only to load the
+bundled figures the first time (see :mod:`mic2025.store.db`); ``import`` and ``run`` write.
 """
 
 from __future__ import annotations
@@ -49,15 +51,22 @@ def _parse_date(value: str | None) -> date | None:
 
 
 @contextmanager
-def _session(db: str | None, plan_file: str | None) -> Iterator[tuple[Any, Any]]:
+def _session(db: str | None, plan_file: str | None, *,
+             write: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The store and the plan, the bundled evidence loaded.
+
+    ``write``: the command writes, so the store is migrated to the latest schema under the
+    write lock. A reading command only checks the schema (``open_store(migrate=False)``) and
+    takes the write lock only when the bundled evidence is not in the store yet (a first run).
+    """
     from .ingest.load import load_bundled
     from .plan import load_plan
     from .store.db import open_store
 
     plan = load_plan(plan_file)
-    store = open_store(db)
+    store = open_store(db, migrate=write)
     try:
-        load_bundled(store, plan)
+        load_bundled(store, plan)  # a read when the bundled evidence is there already
         yield store, plan
     finally:
         store.close()
@@ -94,7 +103,7 @@ def run(db: str | None, plan_file: str | None, out_dir: str, method: str, lang: 
     """The main job: evaluate on the embedded defaults, print, and write the reports."""
     from .report.html import write_reports
 
-    ev = _evaluate(db, plan_file, None, method, None, None)
+    ev = _evaluate(db, plan_file, None, method, None, None, write=True)
     _print_evaluation(ev, lang)
     paths = write_reports(ev, Path(out_dir))
     for p in paths:
@@ -245,7 +254,7 @@ def import_(
             )
             click.echo(f"{file}: {len(obs)} rows valid; nothing stored (--check)")
             return
-        with _session(db, plan_file) as (store, plan):
+        with _session(db, plan_file, write=True) as (store, plan):
             result = import_file(
                 store,
                 Path(file),
@@ -387,13 +396,15 @@ def _evaluate(
     method: str,
     as_of: str | None,
     on: str | None,
+    *,
+    write: bool = False,
 ) -> Any:
     """Open the store, and judge the plan for an area as the store knew it at ``as_of``."""
     from .evaluate.engine import evaluate
     from .reference import area as area_code
 
     as_of_dt = _parse_as_of(as_of)
-    with _session(db, plan_file) as (store, plan):
+    with _session(db, plan_file, write=write) as (store, plan):
         code = area_code(area or plan.area).code
         return evaluate(
             plan,

@@ -10,6 +10,8 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.microdata", "microdata"),
     ("mic2025.commands.web", "serve"),
     ("mic2025.commands.web", "users"),
+    ("mic2025.commands.web", "audit_group"),
+    ("mic2025.commands.store", "store_group"),
     ("mic2025.commands.followup", "midterm"),
     ("mic2025.commands.followup", "bulletin"),
     ("mic2025.commands.followup", "adjust"),

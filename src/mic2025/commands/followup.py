@@ -46,23 +46,24 @@ format_option = click.option("--format", "fmt", type=click.Choice(["table", "jso
 
 
 @contextmanager
-def _session(db: str | None, plan_file: str | None, *,
-             records: bool = False) -> Iterator[tuple[Any, Any]]:
-    """The store (bundled evidence loaded) and the plan; ``records``: the note on legacy files."""
+def _session(db: str | None, plan_file: str | None, *, records: bool = False,
+             write: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The store (bundled evidence loaded) and the plan; ``records``: the note on legacy files;
+    ``write``: the command writes (a reader never migrates: :func:`mic2025.cli._session`)."""
     from ..cli import _session as session
 
-    with session(db, plan_file) as pair:
+    with session(db, plan_file, write=write) as pair:
         if records:
             _legacy_note(pair[0], db)
         yield pair
 
 
 @contextmanager
-def _store(db: str | None) -> Iterator[Any]:
+def _store(db: str | None, *, write: bool = False) -> Iterator[Any]:
     """The store alone, for the commands that only read or write follow-up records."""
     from ..store.db import open_store
 
-    store = open_store(db)
+    store = open_store(db, migrate=write)
     try:
         _legacy_note(store, db)
         yield store
@@ -443,7 +444,7 @@ def supervision_update(item: str, db: str | None, plan_file: str | None,
     plan = load_plan(plan_file)
     seed = sv.load_supervision(seed_file, plan)
     path = Path(seed_file) if seed_file else sv.bundled_path(plan.id)
-    with _store(db) as store:
+    with _store(db, write=True) as store:
         u = sv.record_update(store, seed, path, item, status, comment, by, evidence)
     click.echo(f"{u.item}: {u.status} by {u.by} at {u.at.isoformat()}")
 
@@ -494,7 +495,7 @@ def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: st
 
     at = _as_of(as_of)
     assert at is not None
-    with _session(db, plan_file, records=True) as (store, plan):
+    with _session(db, plan_file, records=True, write=True) as (store, plan):
         rubric = rubric_file or str(bundled_rubric_path(plan.id))
         rnd = create_round(store, plan, round_id=round_id, as_of=at, created_by=by,
                            title=title, rubric_path=rubric, method=method)
@@ -516,7 +517,7 @@ def round_score(round_id: str, db: str | None, evaluator: str, item: str, criter
     """Record one score (a later score by the same evaluator supersedes)."""
     from ..followup.thirdparty import add_score
 
-    with _store(db) as store:
+    with _store(db, write=True) as store:
         s = add_score(store, round_id, evaluator=evaluator, item=item, criterion=criterion,
                       score=score, comment=comment)
     click.echo(f"{s.round}: {s.evaluator} scored {s.item}/{s.criterion} = {s.score}")

@@ -104,10 +104,10 @@ def users() -> None:
     """Accounts of the web platform: add, list, disable, and API tokens."""
 
 
-def _engine(db: str | None) -> Store:
+def _engine(db: str | None, *, write: bool = True) -> Store:
     from ..store.db import open_store
 
-    return open_store(db)
+    return open_store(db, migrate=write)
 
 
 @users.command("add")
@@ -146,7 +146,7 @@ def users_list(db: str | None) -> None:
     """List users, their roles and whether they are disabled or demo accounts."""
     from ..web.accounts import format_grant, list_users
 
-    store = _engine(db)
+    store = _engine(db, write=False)
     try:
         for u in list_users(store.engine):
             flags = " ".join(f for f, on in (("disabled", u.disabled), ("demo", u.demo)) if on)
@@ -196,3 +196,36 @@ def users_token(username: str, name: str, db: str | None) -> None:
     finally:
         store.close()
     click.echo(token)
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The platform's audit log: check that nobody changed it."""
+
+
+@audit_group.command("verify")
+@db_option
+def audit_verify(db: str | None) -> None:
+    """Recompute the audit log's hash chain and name the first entry where it breaks.
+
+    Exit status 0: the chain is intact; 2: it is broken (the entry and what does not fit are
+    printed), or the store cannot be read. Only reads: it never waits for a writer.
+    """
+    from ..errors import Mic2025Error
+    from ..store.db import open_store
+    from ..web.audit import verify
+
+    try:
+        store = open_store(db, migrate=False)
+    except Mic2025Error as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        result = verify(store.engine)
+    finally:
+        store.close()
+    if not result.intact:
+        click.echo(f"audit log BROKEN at entry {result.broken_at} ({result.entries} entries "
+                   f"checked): {result.problem}", err=True)
+        sys.exit(2)
+    click.echo(f"audit log intact: {result.entries} entries, every link checked")

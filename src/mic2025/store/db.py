@@ -2,8 +2,17 @@
 
 The store is SQLite by default (a file in the user's data folder, no server needed) and
 PostgreSQL for the multi-user platform (``postgresql+psycopg://user@host/db``). Both run the
-same models and the same Alembic migrations, which ship inside the package and run on
-:func:`open_store`: a user never runs ``alembic`` by hand.
+same models and the same Alembic migrations, which ship inside the package: a user never
+runs ``alembic`` by hand.
+
+Writers and readers open the store differently. ``open_store(url)`` (a writer: ``mic2025
+import``, ``run``, ``serve``, ``mic2025 store upgrade``) brings the schema to the latest
+revision, in a locked transaction. ``open_store(url, migrate=False)`` (every command that
+only reads) compares the schema's revision with this mic2025's without writing and without
+the write lock, so a reader never waits for an import: a store behind this mic2025 is
+refused with a message naming ``mic2025 store upgrade``, one ahead of it as written by a
+newer mic2025. A database with no tables at all — a store that does not exist yet — is
+created by a reader too, so a first ``mic2025 evaluate`` on a fresh machine works.
 
 Writers are serialised: an import takes the database's write lock when its transaction
 starts (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on PostgreSQL),
@@ -13,6 +22,7 @@ and vintage ids increase in the order vintages were committed.
 
 from __future__ import annotations
 
+import math
 import os
 import sqlite3
 import time
@@ -24,8 +34,10 @@ from typing import TYPE_CHECKING, Any
 import platformdirs
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
@@ -37,6 +49,10 @@ if TYPE_CHECKING:
 
 #: environment variable naming the store's SQLAlchemy URL
 ENV_URL = "MIC2025_DB"
+#: environment variable: how many seconds a SQLite writer waits for another (default 30)
+ENV_BUSY = "MIC2025_BUSY_SECONDS"
+#: the command that brings an older store to this mic2025's schema
+UPGRADE_COMMAND = "mic2025 store upgrade"
 
 #: execution option that makes a transaction a writer (see the module docstring)
 WRITE = "mic2025_write"
@@ -44,8 +60,8 @@ WRITE = "mic2025_write"
 # An arbitrary constant: the key of the PostgreSQL advisory lock all mic2025 writers share.
 _PG_LOCK_KEY = 2025_0528_0001
 
-# how long a writer waits for another to finish before giving up
-_BUSY_SECONDS = 30
+# how long a writer waits for another to finish before giving up, unless $MIC2025_BUSY_SECONDS
+_BUSY_SECONDS = 30.0
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -64,6 +80,21 @@ def default_url() -> str:
     return f"sqlite:///{folder / 'mic2025.sqlite'}"
 
 
+def busy_seconds() -> float:
+    """How long a SQLite writer waits for the write lock: ``$MIC2025_BUSY_SECONDS`` or 30."""
+    text = os.environ.get(ENV_BUSY, "").strip()
+    if not text:
+        return _BUSY_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise StoreError(f"{ENV_BUSY}={text!r}: give the seconds a writer waits for the write "
+                         "lock, a positive number such as 30")
+    return seconds
+
+
 def safe_url(url: str) -> str:
     """``url`` with any password masked, for messages and logs."""
     try:
@@ -76,7 +107,8 @@ def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the store's connection settings.
 
     SQLite: foreign keys on (off by default in SQLite), WAL so readers never block the
-    writer, a 30 s busy timeout so a second writer waits instead of failing, and
+    writer, a 30 s busy timeout (:func:`busy_seconds`) so a second writer waits instead of
+    failing, and
     transactions begun by SQLAlchemy rather than by the sqlite3 module, whose legacy mode
     would commit DDL on its own and start reads outside any transaction.
     """
@@ -105,19 +137,19 @@ def make_engine(url: str) -> Engine:
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot open {safe_url(url)}: {exc}") from None
     if backend == "sqlite":
-        _configure_sqlite(engine, wal=not memory)
+        _configure_sqlite(engine, wal=not memory, busy=busy_seconds())
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+def _configure_sqlite(engine: Engine, *, wal: bool, busy: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself, below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout = {round(busy * 1000)}")
         if wal:
-            _enable_wal(cursor)
+            _enable_wal(cursor, busy)
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -129,7 +161,7 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
-def _enable_wal(cursor: Any) -> None:
+def _enable_wal(cursor: Any, busy: float) -> None:
     """Switch the database file to WAL (a lasting property of the file, set once).
 
     Switching needs the file to itself, and SQLite answers "database is locked" at once —
@@ -138,7 +170,7 @@ def _enable_wal(cursor: Any) -> None:
     the file system cannot do WAL, SQLite keeps its rollback journal and says so; the store
     still works then, only readers wait for the writer.
     """
-    deadline = time.monotonic() + _BUSY_SECONDS
+    deadline = time.monotonic() + busy
     while True:
         try:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -190,24 +222,80 @@ def migrate(engine: Engine) -> None:
             "by a newer mic2025 cannot be opened by an older one."
         ) from None
     except SQLAlchemyError as exc:
-        raise StoreError(
-            f"cannot open the store at {safe_url(str(engine.url))}: {exc.__class__.__name__}: "
-            f"{getattr(exc, 'orig', exc)}"
-        ) from None
+        raise _unreadable(engine, exc) from None
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open (creating and migrating to the latest schema if needed) the store at ``url``.
+# open_store's keyword ``migrate`` hides the function inside it
+_migrate = migrate
 
-    ``None`` means :func:`default_url`. Raises :class:`~mic2025.errors.StoreError` when the
-    database cannot be reached or its schema is newer than this mic2025.
+
+def schema_revisions(engine: Engine) -> tuple[str | None, str, bool]:
+    """The store's schema revision, this mic2025's latest, and whether the database is empty.
+
+    Only reads: no lock is taken and nothing is written.
+    """
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            empty = not inspect(conn).get_table_names()
+    except SQLAlchemyError as exc:
+        raise _unreadable(engine, exc) from None
+    return current, head, empty
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse a store whose schema is not this mic2025's, without writing to it.
+
+    An empty database (a store not created yet) is created — migrated from nothing — as
+    there is nothing in it that a writer could be changing.
+    """
+    current, head, empty = schema_revisions(engine)
+    if current == head:
+        return
+    where = safe_url(str(engine.url))
+    if current is None:
+        if empty:
+            migrate(engine)
+            return
+        raise StoreError(f"{where} holds tables but no mic2025 schema revision: it is not a "
+                         "mic2025 store")
+    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current not in known:
+        raise StoreError(f"the store at {where} has schema revision {current}, unknown to this "
+                         f"mic2025 (latest {head}). A store written by a newer mic2025 cannot "
+                         "be opened by an older one.")
+    raise StoreError(f"the store at {where} has schema revision {current}; this mic2025 needs "
+                     f"{head}. Upgrade it once with `{UPGRADE_COMMAND} --db URL` (the commands "
+                     "that write, such as `mic2025 import` and `mic2025 run`, upgrade it too); "
+                     "commands that only read never change the schema.")
+
+
+def _unreadable(engine: Engine, exc: SQLAlchemyError) -> StoreError:
+    return StoreError(f"cannot open the store at {safe_url(str(engine.url))}: "
+                      f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}")
+
+
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open the store at ``url`` (``None``: :func:`default_url`).
+
+    ``migrate=True`` (writers) creates the store and brings its schema to the latest
+    revision, under the write lock. ``migrate=False`` (readers) only checks the revision
+    (:func:`check_schema`): no write lock, no write — except creating a store that does not
+    exist yet. Raises :class:`~mic2025.errors.StoreError` when the database cannot be
+    reached, or (readers) its schema is not this mic2025's, or its schema is newer.
     """
     from .repo import Store
 
     engine = make_engine(url or default_url())
     try:
-        migrate(engine)
+        if migrate:
+            _migrate(engine)
+        else:
+            check_schema(engine)
     except BaseException:
         engine.dispose()
         raise
     return Store(engine)
+

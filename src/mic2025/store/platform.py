@@ -5,8 +5,9 @@ PostgreSQL alike) because an approved submission becomes a vintage of observatio
 same transaction that records the approval and its audit entry.
 
 ``audit_log`` is append-only: migration 0002 installs triggers that refuse UPDATE and
-DELETE on it, on both engines. Secrets are never stored: passwords as argon2 hashes,
-session and API tokens as SHA-256 digests of the random token the client holds.
+DELETE on it, on both engines; since migration 0006 its entries form a hash chain and an
+entry stamped earlier than the latest one is refused. Secrets are never stored: passwords as
+argon2 hashes, session and API tokens as SHA-256 digests of the random token the client holds.
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ class AuditRow(Base):
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
     ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    #: sha256 of the previous entry's ``entry_hash`` and this entry's fields: a hash chain
+    #: (migration 0006; :mod:`mic2025.web.audit` writes and verifies it)
+    entry_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class SubmissionRow(Base):
