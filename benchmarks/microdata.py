@@ -6,7 +6,10 @@
 Job: every plan indicator with a formula (the footnote indicators) over a SYNTHETIC
 population of ``enterprises × years`` returns, grouped by year × province × division.
 
-* the engine (:func:`mic2025.microdata.engine.compute`, one compiled DuckDB query) against
+Every engine is reached through its backend (:func:`mic2025.microdata.backends.backend`), as
+the command line reaches it.
+
+* the engine (``backend("duckdb").compute``, one compiled DuckDB query) against
   (a) a straightforward pandas implementation — goal: pandas / engine ≥ 5 — and
   (b) ONE hand-written DuckDB SQL query for the same table, the floor — goal:
   engine / floor ≤ 1.5;
@@ -168,6 +171,7 @@ def main() -> None:
     import duckdb
     import pyarrow.parquet as pq
 
+    from mic2025.microdata.backends import BACKENDS, backend
     from mic2025.microdata.design import (
         design_units,
         read_design,
@@ -175,11 +179,12 @@ def main() -> None:
         replicates_path,
         write_design,
     )
-    from mic2025.microdata.engine import compute, plan_formulas
+    from mic2025.microdata.engine import plan_formulas
     from mic2025.microdata.generate import draw_sample, generate_population, write_parquet
-    from mic2025.microdata.replicates import bootstrap_matrix
-    from mic2025.microdata.variance import bootstrap
     from mic2025.plan import load_plan
+
+    duck = backend("duckdb")  # the bootstrap by matrix products, what the CLI runs
+    duck_join = backend("duckdb", route="join")
 
     formulas = plan_formulas(load_plan())
     columns = ["n_units", *formulas]
@@ -201,7 +206,7 @@ def main() -> None:
         con.sql("SET enable_progress_bar = false")
 
         def engine() -> Any:
-            return compute(pop_path, formulas, by=GROUPS)
+            return duck.compute(pop_path, formulas, by=GROUPS)
 
         def floor() -> Any:
             return con.sql(FLOOR_SQL.format(path=pop_path)).to_arrow_table()
@@ -233,7 +238,8 @@ def main() -> None:
         with pq.ParquetWriter(zstd_path, source.schema_arrow, compression="zstd") as writer:
             for i in range(source.num_row_groups):
                 writer.write_table(source.read_row_group(i))
-        t_engine_z, _ = best_of(args.repeat, lambda: compute(zstd_path, formulas, by=GROUPS))
+        t_engine_z, _ = best_of(args.repeat, lambda: duck.compute(zstd_path, formulas,
+                                                                  by=GROUPS))
         t_pandas_z, _ = best_of(args.repeat, lambda: pandas_job(zstd_path))
         sizes = f"{pop_path.stat().st_size / 1e6:,.0f} MB Snappy, " \
                 f"{zstd_path.stat().st_size / 1e6:,.0f} MB ZSTD"
@@ -252,20 +258,24 @@ def main() -> None:
         t_write = time.perf_counter() - start
         del design, sample
 
-        point = lambda: compute(sample_path, formulas, by=("year",), weighted=True)  # noqa: E731
+        def point() -> Any:
+            return duck.compute(sample_path, formulas, by=("year",), weighted=True)
 
         def stored() -> Any:  # reading the stored design is part of every estimate
-            return bootstrap_matrix(sample_path, formulas, by=("year",),
-                                    design=read_design(reps_path))
+            return duck.bootstrap(sample_path, formulas, by=("year",),
+                                  design=read_design(reps_path))
 
         def stored_join() -> Any:
-            return bootstrap(sample_path, formulas, by=("year",),
-                             design=read_design(reps_path))
+            return duck_join.bootstrap(sample_path, formulas, by=("year",),
+                                       design=read_design(reps_path))
 
-        fly = lambda: bootstrap_matrix(sample_path, formulas, by=("year",),  # noqa: E731
+        def fly() -> Any:
+            return duck.bootstrap(sample_path, formulas, by=("year",),
+                                  replicates=args.replicates, seed=3)
+
+        def join() -> Any:
+            return duck_join.bootstrap(sample_path, formulas, by=("year",),
                                        replicates=args.replicates, seed=3)
-        join = lambda: bootstrap(sample_path, formulas, by=("year",),  # noqa: E731
-                                 replicates=args.replicates, seed=3)
         s_rows, sj_rows, f_rows = rows_of(stored()), rows_of(stored_join()), rows_of(fly())
         if s_rows != f_rows:
             sys.exit("stored replicate weights do not reproduce the on-the-fly draw")
@@ -300,16 +310,15 @@ def main() -> None:
         # --- Spark local mode: equal numbers, time printed
         if args.no_spark:
             return
-        from mic2025.microdata import spark as spark_engine
-
-        if not spark_engine.spark_available():
+        if not BACKENDS["spark"].available():
             print("\nSpark: skipped (PySpark is not installed)")
             return
+        from mic2025.microdata.spark import spark_session
+
         start = time.perf_counter()
-        session = spark_engine.spark_session()
+        spark = backend("spark", spark=spark_session())
         t_start = time.perf_counter() - start
-        on_spark = lambda: spark_engine.compute(pop_path, formulas, by=GROUPS,  # noqa: E731
-                                                spark=session)
+        on_spark = lambda: spark.compute(pop_path, formulas, by=GROUPS)  # noqa: E731
         first = time.perf_counter()
         agree("Spark", rows_of(on_spark()), reference, columns)
         t_first = time.perf_counter() - first

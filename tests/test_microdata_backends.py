@@ -1,19 +1,20 @@
-"""One test suite, every engine: DuckDB and Spark give the same numbers for the same formulas.
+"""One test suite, every engine: each backend of the registry gives the same numbers.
 
-Each test runs once per engine (the Spark runs are marked ``spark`` and share one local
-session for the whole test run). Engines are checked against the numpy reference of
-:func:`mic2025.formula.evaluate`, so two engines that pass agree with each other to within
-the tolerance; :func:`test_engines_agree_with_each_other` also compares them directly.
+Each test runs once per engine of :data:`mic2025.microdata.backends.BACKENDS`, made by
+:func:`~mic2025.microdata.backends.backend` as the CLI makes it (an engine that needs an
+extra is marked with a marker of that name — the Spark runs are ``spark`` — and shares one
+engine, and so one local session, for the whole test run). The bootstrap tests also run
+DuckDB's second route, the replicate-weight join. Engines are checked against the numpy
+reference of :func:`mic2025.formula.evaluate`, so two engines that pass agree with each other
+to within the tolerance; :func:`test_engines_agree_with_the_default` also compares them
+directly.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -21,10 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from mic2025.formula import evaluate, fields_of
-from mic2025.microdata import engine as duck_engine
+from mic2025.formula import FormulaError, evaluate, fields_of
 from mic2025.microdata import variance
-from mic2025.microdata.engine import EngineError, plan_formulas
+from mic2025.microdata.backends import BACKENDS, Backend, DuckDBBackend, EngineError, backend
+from mic2025.microdata.engine import plan_formulas
 from mic2025.microdata.generate import draw_sample, generate_population
 from mic2025.plan import load_plan
 
@@ -40,32 +41,41 @@ EDGE_FORMULAS = {
 }
 
 
-@dataclass(frozen=True)
-class Engine:
-    name: str
-    compute: Callable[..., pa.Table]
-    bootstrap: Callable[..., pa.Table]
+def _param(name: str, **options: str) -> object:
+    """A fixture parameter making engine ``name`` with ``options``, marked with its extra."""
+    extra = BACKENDS[name].extra
+    return pytest.param((name, tuple(options.items())), id="-".join([name, *options.values()]),
+                        marks=[getattr(pytest.mark, extra)] if extra else [])
 
 
-@pytest.fixture(scope="session")
-def spark() -> Any:
-    from mic2025.microdata.spark import spark_available, spark_session
-
-    if not spark_available():
-        pytest.skip("PySpark is not installed")
-    return spark_session()
+DEFAULT = next(iter(BACKENDS))
+ENGINES = [_param(name) for name in BACKENDS]
+#: every engine's bootstrap, and the one DuckDB runs as Spark does (the replicate-weight join)
+ROUTES = [*ENGINES, _param(DuckDBBackend.name, route="join")]
 
 
-@pytest.fixture(params=[pytest.param("duckdb"),
-                        pytest.param("spark", marks=pytest.mark.spark)])
-def engine(request: pytest.FixtureRequest) -> Engine:
-    if request.param == "spark":
-        from mic2025.microdata import spark as spark_engine
+def _made(request: pytest.FixtureRequest) -> Backend:
+    name, options = request.param
+    kind = BACKENDS[name]
+    if not kind.available():
+        pytest.skip(f"the {name} engine is not installed (pip install 'mic2025[{kind.extra}]')")
+    return backend(name, **dict(options))
 
-        session = request.getfixturevalue("spark")
-        return Engine("spark", partial(spark_engine.compute, spark=session),
-                      partial(spark_engine.bootstrap, spark=session))
-    return Engine("duckdb", duck_engine.compute, variance.bootstrap)
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> Backend:
+    return _made(request)
+
+
+@pytest.fixture(scope="session", params=ENGINES[1:])
+def other(request: pytest.FixtureRequest) -> Backend:
+    """Every engine but the default one."""
+    return _made(request)
+
+
+@pytest.fixture(scope="session", params=ROUTES)
+def bootstrapper(request: pytest.FixtureRequest) -> Backend:
+    return _made(request)
 
 
 def _with_holes(table: pa.Table) -> pa.Table:
@@ -155,9 +165,9 @@ def _value(x: object) -> float:
 
 
 @pytest.mark.parametrize("weighted", [False, True], ids=["census", "weighted"])
-@pytest.mark.parametrize("by", [(), ("year", "province"), ("division", "size_class")],
-                         ids=["national", "year-province", "division-size"])
-def test_indicators_equal_the_reference(engine: Engine, files: tuple[Path, Path],
+@pytest.mark.parametrize("by", [(), ("year",), ("year", "province"), ("division", "size_class")],
+                         ids=["national", "year", "year-province", "division-size"])
+def test_indicators_equal_the_reference(engine: Backend, files: tuple[Path, Path],
                                         formulas: dict[str, str], by: tuple[str, ...],
                                         weighted: bool) -> None:
     path = files[1] if weighted else files[0]
@@ -174,7 +184,15 @@ def test_indicators_equal_the_reference(engine: Engine, files: tuple[Path, Path]
                 (engine.name, ident, row)
 
 
-def test_missing_values_and_zero_denominators(engine: Engine, files: tuple[Path, Path],
+def test_weights_change_the_estimate(engine: Backend, files: tuple[Path, Path]) -> None:
+    """Unweighted on a sample is another (biased) number than the weighted estimate."""
+    ratio = {"rd": "sum(rd_expenditure) / sum(revenue)"}
+    plain = engine.compute(files[1], ratio, by=()).column("rd")[0].as_py()
+    weighted = engine.compute(files[1], ratio, by=(), weighted=True).column("rd")[0].as_py()
+    assert plain is not None and weighted is not None and plain != weighted
+
+
+def test_missing_values_and_zero_denominators(engine: Backend, files: tuple[Path, Path],
                                               formulas: dict[str, str]) -> None:
     result = engine.compute(files[0], formulas, by=("division",))
     rows = {r["division"]: r for r in result.to_pylist()}
@@ -198,11 +216,24 @@ def test_missing_values_and_zero_denominators(engine: Engine, files: tuple[Path,
         100 * np.mean(nc[has] / kp[has]), rel=REL)
 
 
-def test_errors_are_the_same(engine: Engine, files: tuple[Path, Path]) -> None:
+def test_errors_are_the_same(engine: Backend, files: tuple[Path, Path]) -> None:
     with pytest.raises(EngineError, match="cannot group by"):
         engine.compute(files[0], {"x": "count()"}, by=("county",))
     with pytest.raises(EngineError, match="no 'weight' column"):
         engine.compute(files[0], {"x": "count()"}, weighted=True, weight_column="weight")
+    with pytest.raises(FormulaError, match="col 5: indicator 'rd': unknown field 'revnue'"):
+        engine.compute(files[0], {"rd": "sum(revnue)"})
+    with pytest.raises(EngineError, match="no formulas to compute"):
+        engine.compute(files[0], {})
+    with pytest.raises(EngineError, match="the bootstrap needs a 'weight' column"):
+        engine.bootstrap(files[1], {"x": "count()"}, replicates=2, weight_column="weight")
+
+
+def test_a_pyarrow_table_is_a_source(engine: Backend, files: tuple[Path, Path]) -> None:
+    table = pq.read_table(files[1])  # dictionary-encoded columns, as mic2025 writes them
+    assert any(pa.types.is_dictionary(f.type) for f in table.schema)
+    again = engine.compute(table, {"n": "count()"}, by=())
+    assert again.column("n").to_pylist() == [float(table.num_rows)]
 
 
 BOOT_FORMULAS = {
@@ -213,7 +244,7 @@ BOOT_FORMULAS = {
 }
 
 
-def test_bootstrap_replicates_equal_the_reference(engine: Engine,
+def test_bootstrap_replicates_equal_the_reference(bootstrapper: Backend,
                                                   files: tuple[Path, Path]) -> None:
     """Point estimates and every replicate's estimate, through the replicate-weight join.
 
@@ -221,8 +252,8 @@ def test_bootstrap_replicates_equal_the_reference(engine: Engine,
     evaluates each replicate with numpy; the engine's standard errors must match them.
     """
     replicates, seed = 15, 7
-    result = engine.bootstrap(files[1], BOOT_FORMULAS, by=("year",), replicates=replicates,
-                              seed=seed).to_pylist()
+    result = bootstrapper.bootstrap(files[1], BOOT_FORMULAS, by=("year",),
+                                    replicates=replicates, seed=seed).to_pylist()
     cols = _columns(files[1])
     strata = np.array([f"{int(y)}|{s}" for y, s in zip(cols["year"], cols["stratum"],
                                                        strict=True)])
@@ -239,39 +270,33 @@ def test_bootstrap_replicates_equal_the_reference(engine: Engine,
         full = evaluate(formula, data, cols["design_weight"][rows])
         reps = np.array([evaluate(formula, data, (a + b * counts[r])[rows])
                          for r in range(replicates)])
-        assert row["estimate"] == pytest.approx(full, rel=REL), (engine.name, row)
-        assert row["se"] == pytest.approx(reps.std(ddof=1), rel=1e-7), (engine.name, row)
+        assert row["estimate"] == pytest.approx(full, rel=REL), (bootstrapper.name, row)
+        assert row["se"] == pytest.approx(reps.std(ddof=1), rel=1e-7), (bootstrapper.name, row)
         assert row["replicates"] == replicates and row["n_units"] == rows.size
 
 
-@pytest.mark.spark
-def test_engines_agree_with_each_other(spark: Any, files: tuple[Path, Path],
-                                       formulas: dict[str, str]) -> None:
-    from mic2025.microdata import spark as spark_engine
-
+def test_engines_agree_with_the_default(other: Backend, files: tuple[Path, Path],
+                                        formulas: dict[str, str]) -> None:
     by = ("year", "province", "division")
-    duck = duck_engine.compute(files[1], formulas, by=by, weighted=True)
-    on_spark = spark_engine.compute(files[1], formulas, by=by, weighted=True, spark=spark)
-    assert on_spark.schema.names == duck.schema.names
-    assert [f.type for f in on_spark.schema] == [f.type for f in duck.schema]
-    for got, want in zip(on_spark.to_pylist(), duck.to_pylist(), strict=True):
+    want_table = backend(DEFAULT).compute(files[1], formulas, by=by, weighted=True)
+    got_table = other.compute(files[1], formulas, by=by, weighted=True)
+    assert got_table.schema.names == want_table.schema.names
+    assert [f.type for f in got_table.schema] == [f.type for f in want_table.schema]
+    for got, want in zip(got_table.to_pylist(), want_table.to_pylist(), strict=True):
         assert [got[k] for k in (*by, "n_units")] == [want[k] for k in (*by, "n_units")]
         for ident in formulas:
             assert _value(got[ident]) == pytest.approx(_value(want[ident]), rel=REL,
                                                        nan_ok=True), ident
-    # a pyarrow table (dictionary-encoded columns) is a source too
-    table = pq.read_table(files[1])
-    again = spark_engine.compute(table, {"n": "count()"}, by=(), spark=spark)
-    assert again.column("n").to_pylist() == [float(table.num_rows)]
 
 
 def test_matrix_route_equals_the_join(files: tuple[Path, Path], formulas: dict[str, str]) -> None:
     """The vectorised bootstrap gives the join's estimates and SEs, missing values included."""
-    from mic2025.microdata.replicates import bootstrap_matrix
-
+    matrix_route, join_route = DuckDBBackend(), DuckDBBackend(route="join")
     for by in [("year",), ("year", "division")]:
-        join = variance.bootstrap(files[1], formulas, by=by, replicates=12, seed=5).to_pylist()
-        matrix = bootstrap_matrix(files[1], formulas, by=by, replicates=12, seed=5).to_pylist()
+        join = join_route.bootstrap(files[1], formulas, by=by, replicates=12,
+                                    seed=5).to_pylist()
+        matrix = matrix_route.bootstrap(files[1], formulas, by=by, replicates=12,
+                                        seed=5).to_pylist()
         assert len(join) == len(matrix)
         for j, m in zip(join, matrix, strict=True):
             assert [j[k] for k in (*by, "indicator", "n_units", "replicates")] == \
@@ -283,31 +308,33 @@ def test_matrix_route_equals_the_join(files: tuple[Path, Path], formulas: dict[s
                                                     abs=REL * scale, nan_ok=True), (by, j)
 
 
-def test_stored_replicate_weights_equal_the_draw(engine: Engine,
+def test_stored_replicate_weights_equal_the_draw(bootstrapper: Backend,
                                                  files: tuple[Path, Path]) -> None:
     """A design stored with the sample gives the on-the-fly draw's numbers on every engine."""
     from mic2025.microdata.design import replicate_design
 
     design = replicate_design(pq.read_table(files[1]), 15, seed=7)
-    stored = engine.bootstrap(files[1], BOOT_FORMULAS, by=("year",), design=design)
-    drawn = engine.bootstrap(files[1], BOOT_FORMULAS, by=("year",), replicates=15, seed=7)
+    stored = bootstrapper.bootstrap(files[1], BOOT_FORMULAS, by=("year",), design=design)
+    drawn = bootstrapper.bootstrap(files[1], BOOT_FORMULAS, by=("year",), replicates=15,
+                                   seed=7)
     for s, d in zip(stored.to_pylist(), drawn.to_pylist(), strict=True):
         assert [s[k] for k in ("year", "indicator", "n_units", "replicates")] == \
             [d[k] for k in ("year", "indicator", "n_units", "replicates")]
         for k in ("estimate", "se", "ci_low", "ci_high"):
-            assert _value(s[k]) == pytest.approx(_value(d[k]), rel=REL), (engine.name, k, d)
+            assert _value(s[k]) == pytest.approx(_value(d[k]), rel=REL), \
+                (bootstrapper.name, k, d)
 
 
 def test_fast_route_equals_the_join_on_stored_weights(files: tuple[Path, Path],
                                                       formulas: dict[str, str]) -> None:
     """Stored replicate weights, missing values and zero denominators included: 1e-9."""
     from mic2025.microdata.design import replicate_design
-    from mic2025.microdata.replicates import bootstrap_matrix
 
     design = replicate_design(pq.read_table(files[1]), 20, seed=11)
+    fast_route, join_route = DuckDBBackend(), DuckDBBackend(route="join")
     for by in [(), ("year",), ("year", "province", "division")]:
-        join = variance.bootstrap(files[1], formulas, by=by, design=design).to_pylist()
-        fast = bootstrap_matrix(files[1], formulas, by=by, design=design).to_pylist()
+        join = join_route.bootstrap(files[1], formulas, by=by, design=design).to_pylist()
+        fast = fast_route.bootstrap(files[1], formulas, by=by, design=design).to_pylist()
         assert len(join) == len(fast)
         for j, m in zip(join, fast, strict=True):
             assert [j[k] for k in (*by, "indicator", "n_units", "replicates")] == \
@@ -316,3 +343,28 @@ def test_fast_route_equals_the_join_on_stored_weights(files: tuple[Path, Path],
             for k in ("estimate", "se", "ci_low", "ci_high"):
                 assert _value(m[k]) == pytest.approx(_value(j[k]), rel=REL, abs=REL * scale,
                                                      nan_ok=True), (by, k, j)
+
+
+def test_the_registry_names_every_engine() -> None:
+    assert list(BACKENDS) == ["duckdb", "spark"]
+    assert all(issubclass(kind, Backend) and kind.name == name
+               for name, kind in BACKENDS.items())
+    assert isinstance(backend("duckdb"), DuckDBBackend)
+    with pytest.raises(EngineError, match="unknown engine 'polars'; choose from duckdb, spark"):
+        backend("polars")
+    with pytest.raises(EngineError, match="unknown bootstrap route 'loop'; choose from "
+                       "matrix, join"):
+        backend("duckdb", route="loop")
+
+
+def test_an_engine_not_installed_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes the import fail, as on a machine without PySpark
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    assert not BACKENDS["spark"].available()
+    with pytest.raises(EngineError, match=r"pip install 'mic2025\[spark\]'"):
+        backend("spark")
+    from mic2025.microdata.spark import spark_session
+
+    with pytest.raises(EngineError, match=r"pip install 'mic2025\[spark\]'"):
+        spark_session()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -11,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from mic2025.cli import main
+from mic2025.microdata.backends import BACKENDS, DuckDBBackend
 from mic2025.store import open_store
 
 
@@ -141,9 +144,7 @@ def test_estimate_store_imports_one_vintage(generated: Path, tmp_path: Path) -> 
 
 @pytest.mark.spark
 def test_estimate_on_spark_equals_duckdb(generated: Path) -> None:
-    from mic2025.microdata.spark import spark_available
-
-    if not spark_available():
+    if not BACKENDS["spark"].available():
         pytest.skip("PySpark is not installed")
     path = str(generated / "population.parquet")
     runs = [CliRunner().invoke(main, ["microdata", "estimate", path, "--engine", engine,
@@ -156,3 +157,44 @@ def test_estimate_on_spark_equals_duckdb(generated: Path) -> None:
         assert (a["year"], a["division"], a["indicator"]) == \
             (b["year"], b["division"], b["indicator"])
         assert b["estimate"] == pytest.approx(a["estimate"], rel=1e-9)
+
+
+def test_estimate_runs_the_engine_the_registry_makes(generated: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--engine`` lists the registry's engines and estimates through the one it makes."""
+    calls: list[str] = []
+
+    class Recording(DuckDBBackend):
+        def compute(self, *args: Any, **kwargs: Any) -> pa.Table:
+            calls.append("compute")
+            return super().compute(*args, **kwargs)
+
+        def bootstrap(self, *args: Any, **kwargs: Any) -> pa.Table:
+            calls.append("bootstrap")
+            return super().bootstrap(*args, **kwargs)
+
+    option = next(p for p in main.commands["microdata"].commands["estimate"].params
+                  if p.name == "engine")
+    assert list(option.type.choices) == list(BACKENDS) and option.default == "duckdb"
+    sample = str(generated / "sample.parquet")
+    plain = CliRunner().invoke(main, ["microdata", "estimate", sample, "--replicates", "5",
+                                      "--format", "json"])
+    monkeypatch.setitem(BACKENDS, "duckdb", Recording)
+    recorded = CliRunner().invoke(main, ["microdata", "estimate", sample, "--replicates", "5",
+                                         "--format", "json"])
+    census = CliRunner().invoke(main, ["microdata", "estimate",
+                                       str(generated / "population.parquet"), "--format",
+                                       "json"])
+    assert [r.exit_code for r in (plain, recorded, census)] == [0, 0, 0], recorded.output
+    assert calls == ["bootstrap", "compute"]
+    assert json.loads(recorded.stdout) == json.loads(plain.stdout)
+
+
+def test_estimate_on_an_engine_not_installed_says_how(generated: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as on a machine without PySpark
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    result = CliRunner().invoke(main, ["microdata", "estimate",
+                                       str(generated / "sample.parquet"), "--engine", "spark"])
+    assert result.exit_code == 2
+    assert "pip install 'mic2025[spark]'" in result.stderr

@@ -47,10 +47,10 @@ estimator; ``mean(r)`` → Σ w·r / Σ w over units with r present (the Hájek 
 Särndal, Swensson & Wretman (1992), *Model Assisted Survey Sampling*, §5.6–5.7 (ratio
 estimator, Hájek estimator).
 
-SQL dialects differ only in quoting and the name of the double type (:class:`Dialect`):
-DuckDB, Spark SQL and PostgreSQL are defined; every field is cast to double, every division
-uses ``NULLIF``, literals carry an exponent and counts are cast to double, so every value is
-double and integer division never truncates.
+SQL dialects differ only in quoting and the names of the double and string types
+(:class:`Dialect`): DuckDB, Spark SQL and PostgreSQL are defined; every field is cast to
+double, every division uses ``NULLIF``, literals carry an exponent and counts are cast to
+double, so every value is double and integer division never truncates.
 """
 
 from __future__ import annotations
@@ -569,11 +569,12 @@ def to_text(expr: Expr) -> str:
 
 @dataclass(frozen=True)
 class Dialect:
-    """What changes between SQL engines: identifier quoting and the double type's name."""
+    """What changes between SQL engines: identifier quoting, the double and string types."""
 
     name: str
     quote: str
     double: str
+    string: str = "VARCHAR"
 
     def ident(self, name: str) -> str:
         q = self.quote
@@ -587,7 +588,7 @@ class Dialect:
 
 DIALECTS: dict[str, Dialect] = {
     "duckdb": Dialect("duckdb", '"', "DOUBLE"),
-    "spark": Dialect("spark", "`", "DOUBLE"),
+    "spark": Dialect("spark", "`", "DOUBLE", "STRING"),
     "postgres": Dialect("postgres", '"', "DOUBLE PRECISION"),
 }
 

@@ -6,7 +6,9 @@ engine, and replicate variance.
 * :mod:`.generate` — synthetic populations calibrated to national targets, stratified samples
   with design weights (every output is flagged synthetic); :mod:`.published` — their
   calibration targets from the bundled published figures;
-* :mod:`.engine` — every plan indicator with a formula, grouped, in one SQL query;
+* :mod:`.backends` — the engines behind one interface (:class:`~.backends.Backend`), chosen
+  by name (:func:`~.backends.backend`: ``duckdb``, ``spark``);
+* :mod:`.engine` — every plan indicator with a formula, grouped, in one SQL query (DuckDB);
 * :mod:`.variance` — Rao–Wu rescaling bootstrap replicate weights, standard errors, intervals
   (replicate-weight join); :mod:`.replicates` — the same by matrix products, faster;
   :mod:`.design` — the replicate design made once with the sample and stored next to it;

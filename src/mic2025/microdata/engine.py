@@ -11,6 +11,9 @@ which turns sums and counts into Horvitz–Thompson estimates and ratios of sums
 estimators (see :mod:`mic2025.formula`). The query text comes from :func:`build_query`, which
 takes a :class:`~mic2025.formula.Dialect`, so the same query runs on Spark SQL or PostgreSQL
 once a source is registered there.
+
+This is the DuckDB engine's point estimate; callers that may run on another engine reach it
+through :class:`mic2025.microdata.backends.DuckDBBackend` (``backend("duckdb")``).
 """
 
 from __future__ import annotations
@@ -20,22 +23,19 @@ from collections.abc import Mapping, Sequence
 import duckdb
 import pyarrow as pa
 
-from ..errors import Mic2025Error
 from ..formula import DIALECTS, Dialect, FormulaError, parse, to_sql
 from ..plan import Plan
+from .backends import EngineError
 from .schema import FIELD_NAMES
 from .sources import Source, columns_of, own_connection, source_sql
 
+#: the group keys and their SQL; ``{string}`` is the dialect's string type
 GROUP_KEYS: dict[str, str] = {
     "year": "year",
-    "province": "substr(CAST(area AS VARCHAR), 1, 2) || '0000'",
-    "division": "CAST(division AS VARCHAR)",
-    "size_class": "CAST(size_class AS VARCHAR)",
+    "province": "substr(CAST(area AS {string}), 1, 2) || '0000'",
+    "division": "CAST(division AS {string})",
+    "size_class": "CAST(size_class AS {string})",
 }
-
-
-class EngineError(Mic2025Error):
-    """Indicators cannot be computed as asked (unknown group key, missing weight column…)."""
 
 
 def plan_formulas(plan: Plan) -> dict[str, str]:
@@ -45,6 +45,15 @@ def plan_formulas(plan: Plan) -> dict[str, str]:
         if metric.definition is not None and metric.definition.formula:
             out[metric.id] = metric.definition.formula
     return out
+
+
+def chosen_formulas(formulas: Plan | Mapping[str, str]) -> dict[str, str]:
+    """The formulas an engine is asked for: a plan's (:func:`plan_formulas`) or the mapping's;
+    none is refused."""
+    chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
+    if not chosen:
+        raise EngineError("no formulas to compute")
+    return chosen
 
 
 def _checked(formulas: Mapping[str, str], fields: Sequence[str]) -> dict[str, str]:
@@ -59,15 +68,16 @@ def _checked(formulas: Mapping[str, str], fields: Sequence[str]) -> dict[str, st
     return out
 
 
-def _group_sql(by: Sequence[str], dialect: Dialect) -> list[tuple[str, str]]:
+def group_sql(by: Sequence[str], dialect: str | Dialect = "duckdb") -> list[tuple[str, str]]:
+    """(name, SQL) of each group key of ``by`` in ``dialect``; unknown or repeated keys are
+    refused."""
+    d = DIALECTS[dialect] if isinstance(dialect, str) else dialect
     unknown = [k for k in by if k not in GROUP_KEYS]
     if unknown:
         raise EngineError(f"cannot group by {unknown}; choose from {list(GROUP_KEYS)}")
     if len(set(by)) != len(by):
         raise EngineError(f"group keys repeat: {list(by)}")
-    if dialect.name == "spark":  # Spark's string type is STRING
-        return [(k, GROUP_KEYS[k].replace("AS VARCHAR", "AS STRING")) for k in by]
-    return [(k, GROUP_KEYS[k]) for k in by]
+    return [(k, GROUP_KEYS[k].format(string=d.string)) for k in by]
 
 
 def build_query(
@@ -89,7 +99,7 @@ def build_query(
     """
     d = DIALECTS[dialect] if isinstance(dialect, str) else dialect
     checked = _checked(formulas, fields)
-    keys = [*extra_keys, *_group_sql(by, d)]
+    keys = [*extra_keys, *group_sql(by, d)]
     select = [f"{sql} AS {d.ident(name)}" for name, sql in keys]
     select.append(f"COUNT(*) AS {d.ident('n_units')}")
     select += [f"{to_sql(parse(text), dialect=d, weighted=weighted, weight_column=weight_column)}"
@@ -116,9 +126,7 @@ def compute(
     read fields of :mod:`.schema` that the source has.
     """
     con, source = own_connection(con, source)
-    chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
-    if not chosen:
-        raise EngineError("no formulas to compute")
+    chosen = chosen_formulas(formulas)
     from_sql = source_sql(con, source)
     present = columns_of(con, from_sql)
     if weighted and weight_column not in present:

@@ -33,10 +33,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..formula import DIALECTS, Aggregate, BinaryOp, Expr, Negate, Number, parse, to_sql
+from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, parse, to_sql
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
-from .engine import EngineError, _group_sql, plan_formulas
+from .engine import EngineError, chosen_formulas, group_sql
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
 from .variance import summarise
@@ -170,9 +170,7 @@ def bootstrap_matrix(
     design's, and a design made for other units is refused
     (:class:`~.design.DesignMismatch`)."""
     con, source = own_connection(con, source)
-    chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
-    if not chosen:
-        raise EngineError("no formulas to compute")
+    chosen = chosen_formulas(formulas)
     from_sql = source_sql(con, source, row_numbers=True)
     present = columns_of(con, from_sql)
     for needed in ("stratum", weight_column):
@@ -183,7 +181,7 @@ def bootstrap_matrix(
     aggs = list(dict.fromkeys(a for t in trees.values() for a in _aggregates(t)))
     use_fpc = fpc and "stratum_size" in present
     year_sql = "year" if "year" in present else "NULL"
-    keys = _group_sql(by, DIALECTS["duckdb"]) if by else []
+    keys = group_sql(by, "duckdb") if by else []
     select = [ROW_COLUMN, f'CAST("{weight_column}" AS DOUBLE) AS __w']
     if design is None:  # what the draw needs: strata and N_h
         select += [f"CAST({year_sql} AS VARCHAR) || '|' || CAST(stratum AS VARCHAR) AS __h",

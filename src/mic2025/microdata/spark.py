@@ -6,7 +6,8 @@ formulas and options as their DuckDB twins (:func:`mic2025.microdata.engine.comp
 :func:`~mic2025.microdata.engine.build_query` in the ``spark`` dialect of
 :func:`mic2025.formula.to_sql`, and return a pyarrow table with the same columns, rows and
 order, so a caller (and the shared test suite) cannot tell the engines apart except by
-speed. Results are brought back with ``collect()``: they are one row per group, never the
+speed (:class:`mic2025.microdata.backends.SparkBackend` puts them behind the engines'
+interface). Results are brought back with ``collect()``: they are one row per group, never the
 enterprise rows, so pandas is not needed.
 
 Sessions
@@ -44,9 +45,9 @@ import pyarrow as pa
 
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
-from .engine import EngineError, build_query, plan_formulas
+from .engine import EngineError, build_query, chosen_formulas
 from .schema import FIELD_NAMES
-from .variance import _summarise, _units_table
+from .variance import summarise_long, units_table
 
 if TYPE_CHECKING:  # pyspark is optional at import time: the DuckDB engine never needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -63,6 +64,10 @@ SESSION_SETTINGS: dict[str, str] = {
 }
 
 ROW_INDEX = "__row"
+
+#: why the Spark engine cannot run here, and how to install it
+SPARK_MISSING = ("the Spark engine needs PySpark: pip install 'mic2025[spark]' (and a Java 17+ "
+                 "runtime)")
 
 
 def spark_available() -> bool:
@@ -94,8 +99,7 @@ def spark_session(
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise EngineError("the Spark engine needs PySpark: pip install pyspark "
-                          "(and a Java 17+ runtime)") from exc
+        raise EngineError(SPARK_MISSING) from exc
     builder = SparkSession.builder.appName(app_name)
     if master is not None:
         builder = builder.master(master)
@@ -166,9 +170,7 @@ def compute(
 ) -> pa.Table:
     """Every formula per group of ``by`` in one Spark SQL query (see :func:`.engine.compute`)."""
     spark = spark or spark_session()
-    chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
-    if not chosen:
-        raise EngineError("no formulas to compute")
+    chosen = chosen_formulas(formulas)
     df = read(source, spark)
     present = set(df.columns)
     if weighted and weight_column not in present:
@@ -223,9 +225,7 @@ def bootstrap(
     units is refused.
     """
     spark = spark or spark_session()
-    chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
-    if not chosen:
-        raise EngineError("no formulas to compute")
+    chosen = chosen_formulas(formulas)
     df = _with_row_numbers(source, spark)
     present = set(df.columns)
     for needed in ("stratum", weight_column):
@@ -257,7 +257,7 @@ def bootstrap(
             "CAST(stratum AS STRING) AS s", f"{size} AS n").orderBy(ROW_INDEX))
         design.check(fingerprint(keys.column("i"), keys.column("y"), keys.column("s"),
                                  keys.column("n") if size != "NULL" else None), keys.num_rows)
-    units = _units_table(rows, base, design)
+    units = units_table(rows, base, design)
     # one array per unit: slot 0 is the full sample, slot b the multiplicity in replicate b
     slots = np.concatenate([np.zeros((design.units, 1), dtype=np.int16),
                             design.r.astype(np.int16)], axis=1)
@@ -278,4 +278,4 @@ def bootstrap(
     finally:
         spark.catalog.dropTempView(sample_view)
         spark.catalog.dropTempView(units_view)
-    return _summarise(result, list(chosen), list(by), level)
+    return summarise_long(result, list(chosen), list(by), level)

@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
-from .engine import EngineError, build_query, plan_formulas
+from .engine import EngineError, build_query, chosen_formulas
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
 
@@ -86,10 +86,13 @@ def replicate_units(
     drawn = rao_wu_draw(np.asarray(strata, dtype=str), replicates, seed=seed,
                         stratum_size=None if stratum_size is None else
                         np.asarray(stratum_size, dtype=np.float64))
-    return _units_table(rows, weights, drawn), drawn.r.T
+    return units_table(rows, weights, drawn), drawn.r.T
 
 
-def _units_table(rows: np.ndarray, weights: np.ndarray, design: ReplicateDesign) -> pa.Table:
+def units_table(rows: np.ndarray, weights: np.ndarray, design: ReplicateDesign) -> pa.Table:
+    """One row per unit (``__urow``, ``__a``, ``__b``, ``__w0``): its row number, the parts of
+    its replicate weights w*_r = a + b·r_r, and its full-sample weight; what the join routes
+    (DuckDB and Spark) join to the sample."""
     base = np.asarray(weights, dtype=np.float64)
     a, b = design.parts(base)
     return pa.table({"__urow": np.asarray(rows, dtype=np.int64), "__a": a, "__b": b,
@@ -138,9 +141,7 @@ def bootstrap(
     (how many gave a value).
     """
     con, source = own_connection(con, source)
-    chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
-    if not chosen:
-        raise EngineError("no formulas to compute")
+    chosen = chosen_formulas(formulas)
     from_sql = source_sql(con, source, row_numbers=True)
     present = columns_of(con, from_sql)
     for needed in ("stratum", weight_column):
@@ -160,7 +161,7 @@ def bootstrap(
         design = rao_wu_draw(np.asarray(columns[1], dtype=str), replicates, seed=seed,
                              stratum_size=np.asarray(columns[3], dtype=np.float64)
                              if use_fpc else None)
-    units = _units_table(columns[0], columns[2], design)
+    units = units_table(columns[0], columns[2], design)
     replicates = design.replicates
     n = units.num_rows
     long = pa.table({  # unit-major, as the design holds the multiplicities
@@ -186,11 +187,13 @@ def bootstrap(
     finally:
         con.unregister(reps_name)
         con.unregister(units_name)
-    return _summarise(result, list(chosen), list(by), level)
+    return summarise_long(result, list(chosen), list(by), level)
 
 
-def _summarise(result: pa.Table, indicators: list[str], by: list[str], level: float) -> pa.Table:
-    """Turn the long result of the replicate query (``__rep`` 0 = full sample) into rows."""
+def summarise_long(result: pa.Table, indicators: list[str], by: list[str], level: float
+                   ) -> pa.Table:
+    """Turn the long result of a replicate query (``__rep`` 0 = full sample, on any engine)
+    into the rows of :func:`summarise`."""
     rep = result.column("__rep").to_numpy().astype(np.int64)
     keys = [result.column(k).to_pylist() for k in by]
     group_of: dict[tuple[object, ...], int] = {}
