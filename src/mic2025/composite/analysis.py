@@ -21,12 +21,27 @@ from typing import Any
 
 import numpy as np
 
+from mic2025.composite.components import PCAResult, pca
 from mic2025.composite.errors import CompositeError
 from mic2025.composite.framework import AGGREGATE, Framework
 from mic2025.composite.normalise import rank
 from mic2025.composite.pipeline import aggregate, rank_scores
 from mic2025.composite.table import FloatArray, Table
 from mic2025.composite.treat import kurtosis, skewness
+
+__all__ = [
+    "IndicatorStats",
+    "PCAResult",
+    "correlation",
+    "correlation_flags",
+    "correlation_matrix",
+    "correlation_with_parent",
+    "cronbach_alpha",
+    "effective_weights",
+    "indicator_stats",
+    "pca",
+    "remove_elements",
+]
 
 
 # -- descriptive statistics ---------------------------------------------------------------
@@ -167,48 +182,6 @@ def cronbach_alpha(x: Any) -> float:
             a, b = arr[ok, i], arr[ok, j]
             cov[i, j] = cov[j, i] = float(np.sum((a - a.mean()) * (b - b.mean()))) / (a.size - 1)
     return k / (k - 1) * (1.0 - float(np.trace(cov)) / float(cov.sum()))
-
-
-# -- principal components --------------------------------------------------------------------
-@dataclass(frozen=True)
-class PCAResult:
-    """PCA of one group's members on standardised data (correlation matrix).
-
-    ``sd`` are the component standard deviations (square roots of the eigenvalues),
-    ``prop_var`` and ``cum_prop`` the shares of variance; ``weights`` the first component's
-    loadings (unit length) signed so that their sum is positive (the sign of an eigenvector
-    is arbitrary; this convention makes it reproducible). Loadings can still be negative:
-    a coherence warning, not an error.
-    """
-
-    group: str
-    members: tuple[str, ...]
-    sd: FloatArray
-    prop_var: FloatArray
-    cum_prop: FloatArray
-    weights: FloatArray
-
-
-def pca(table: Table, framework: Framework, level: int) -> list[PCAResult]:
-    """PCA per parent group of the elements at ``level`` (COINr ``get_PCA``, ``by_groups``).
-
-    Units with a missing member are dropped (complete cases), as R's ``prcomp`` requires.
-    """
-    out = []
-    for parent in framework.at_level(level + 1):
-        members = tuple(framework.children(parent))
-        x = table.select(members).values
-        x = x[~np.isnan(x).any(axis=1)]
-        if x.shape[0] < 3 or x.shape[1] < 2:
-            raise CompositeError(f"pca: group {parent!r} has too few complete units or members")
-        z = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
-        eigval, eigvec = np.linalg.eigh(np.cov(z, rowvar=False))
-        order = np.argsort(eigval)[::-1]
-        eigval, eigvec = np.clip(eigval[order], 0.0, None), eigvec[:, order]
-        pc1 = eigvec[:, 0] * (1.0 if eigvec[:, 0].sum() >= 0 else -1.0)
-        prop = eigval / eigval.sum()
-        out.append(PCAResult(parent, members, np.sqrt(eigval), prop, np.cumsum(prop), pc1))
-    return out
 
 
 # -- weights --------------------------------------------------------------------------------

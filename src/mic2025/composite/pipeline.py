@@ -28,7 +28,7 @@ from mic2025.composite.framework import AGGREGATE, Framework, StepSpec, parse_pi
 from mic2025.composite.normalise import normalise_indicator
 from mic2025.composite.table import FloatArray, Table
 from mic2025.composite.treat import Treatment, treat_indicator
-from mic2025.composite.weights import has_data_weights
+from mic2025.composite.weights import has_data_weights, resolve_weights
 
 #: Name of the data set each step produces.
 DSET_OF_STEP = {
@@ -282,8 +282,6 @@ def data_weights(
     aggregating ``table`` (the normalised data) with the weights found so far, which do not
     depend on that level's own weights.
     """
-    from mic2025.composite.weights import resolve_weights
-
     agg = {k: v for k, v in (params or {}).items() if k != "weights"}
     found: dict[str, float] = {}
     for spec in sorted((s for s in framework.weight_specs if s.get("method") == "pca"),

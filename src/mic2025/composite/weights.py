@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from mic2025.composite.components import pca
 from mic2025.composite.errors import CompositeError
 from mic2025.composite.table import FloatArray, Table
 
@@ -160,14 +161,12 @@ def pca_weights(
 ) -> dict[str, float]:
     """Weights of the elements at ``level`` from the first principal component of each group.
 
-    Loadings are signed so that they sum to a positive number (:func:`.analysis.pca`) and
+    Loadings are signed so that they sum to a positive number (:func:`.components.pca`) and
     scaled to sum 1 within the group; ``squared`` uses squared loadings instead (Handbook
     2008 §6.1, factor analysis). A negative loading — a member that moves against the rest
     of its group, e.g. ``Social`` (-0.74) in COINr's ASEM example — raises
     :class:`CompositeError` naming it, unless ``allow_negative`` (COINr keeps it silently).
     """
-    from mic2025.composite.analysis import pca
-
     out: dict[str, float] = {}
     for res in pca(table, framework, level):
         load = np.asarray(res.weights, dtype=float)
