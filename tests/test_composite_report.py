@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from mic2025.cli import main
 from mic2025.composite import demo, report
 from mic2025.composite import uncertainty as ua
+from mic2025.composite.errors import CompositeError
 from mic2025.composite.framework import AGGREGATE, INDICATOR, Element, Framework
 from mic2025.composite.pipeline import run_pipeline
 from mic2025.composite.table import Table
@@ -133,3 +134,9 @@ def test_report_in_chromium(tmp_path: Path, lang: str) -> None:
     assert len(charts) == 5
     for chart in charts:
         assert chart["outside"] == [], chart
+
+
+def test_a_report_in_an_unknown_language_is_refused() -> None:
+    fw = demo.provincial_demo(use_microdata=False)
+    with pytest.raises(CompositeError, match=r"lang must be one of \['en', 'zh'\].*'fr'"):
+        report.render_report(run_pipeline(fw), lang="fr")

@@ -78,12 +78,6 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _t(lang: str) -> dict[str, str]:
-    if lang not in TEXT:
-        raise CompositeError(f"report: lang must be one of {sorted(TEXT)} (got {lang!r})")
-    return TEXT[lang]
-
-
 def _label(fw: Framework, code: str, lang: str) -> str:
     return fw.element(code).label(lang)
 
@@ -363,7 +357,9 @@ def sensitivity_svg(sa: SAResult, t: dict[str, str]) -> Markup:
 def render_report(build: Build, ua: UAResult | None = None, sa: SAResult | None = None,
                   lang: str = "en") -> str:
     """The report as one HTML string (see the module docstring)."""
-    t = _t(lang)
+    if lang not in TEXT:
+        raise CompositeError(f"report: lang must be one of {sorted(TEXT)} (got {lang!r})")
+    t = TEXT[lang]
     fw = build.framework
     ranking, why = ranking_svg(build, lang)
     about = {k: v for k, v in fw.about.items() if k not in ("unknown_indicators",)}
