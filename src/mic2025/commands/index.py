@@ -2,7 +2,9 @@
 
 Every command takes the index as one of: a framework YAML file, or the name of a bundled
 definition (``provincial_mic2025``, ``quality_competitiveness``, ``manufacturing_power``),
-optionally with ``--idata`` for the unit data of a structure-only definition; a COINr pair
+optionally with ``--idata`` for the unit data of a structure-only definition, or
+``--from-store --year Y`` to fill a definition whose indicators are plan metrics from the
+evidence store (:func:`mic2025.composite.evidence.indicator_table`); a COINr pair
 ``--idata F --imeta F``; or ``demo``, the provincial index on SYNTHETIC data. Errors of the
 engine print ``error: ...`` and exit with status 2. Anything built on SYNTHETIC demo data
 says so in every output.
@@ -13,12 +15,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
-from .common import fail_cleanly
+from .common import db_option, fail_cleanly, plan_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,19 +32,69 @@ DEFAULT_STEPS = ({"step": "normalise", "method": "minmax", "l": 0, "u": 100},
                  {"step": "aggregate", "method": "amean"})
 
 
+@dataclass(frozen=True)
+class Source:
+    """Where an index comes from: the command-line options every subcommand shares."""
+
+    definition: str | None
+    idata: str | None = None
+    imeta: str | None = None
+    from_store: bool = False
+    year: int | None = None
+    as_of: str | None = None
+    areas: str | None = None
+    db: str | None = None
+    plan_file: str | None = None
+
+
 def _source_options(fn: F) -> F:
-    fn = click.option("--imeta", type=click.Path(exists=True, dir_okay=False),
-                      help="COINr iMeta CSV (with --idata, instead of a definition).")(fn)
-    fn = click.option("--idata", type=click.Path(exists=True, dir_okay=False),
-                      help="Unit data CSV: uCode, uName, one column per indicator.")(fn)
-    return click.argument("definition", required=False)(fn)
+    """The options naming the index and its data, handed to the command as ``source``."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, definition: str | None, idata: str | None, imeta: str | None,
+                from_store: bool, year: int | None, as_of: str | None, areas: str | None,
+                db: str | None, plan_file: str | None, **kwargs: Any) -> Any:
+        source = Source(definition, idata, imeta, from_store, year, as_of, areas, db, plan_file)
+        return fn(*args, source=source, **kwargs)
+
+    out: Any = wrapper
+    out = plan_option(out)
+    out = db_option(out)
+    out = click.option("--areas", metavar="CODE,...",
+                       help="With --from-store: the units (GB/T 2260 codes), in order; "
+                            "default every area with a figure for the year except the "
+                            "plan's own.")(out)
+    out = click.option("--as-of", "as_of", default=None,
+                       help="With --from-store: what the store knew at the end of this date "
+                            "(or at an ISO timestamp with a time zone).")(out)
+    out = click.option("--year", type=int, default=None,
+                       help="With --from-store: the year whose figures fill the index.")(out)
+    out = click.option("--from-store", is_flag=True,
+                       help="Fill the index's plan metrics (metric: in the definition) from "
+                            "the evidence store, one unit per area.")(out)
+    out = click.option("--imeta", type=click.Path(exists=True, dir_okay=False),
+                       help="COINr iMeta CSV (with --idata, instead of a definition).")(out)
+    out = click.option("--idata", type=click.Path(exists=True, dir_okay=False),
+                       help="Unit data CSV: uCode, uName, one column per indicator.")(out)
+    return cast(F, click.argument("definition", required=False)(out))
 
 
-def _framework(definition: str | None, idata: str | None, imeta: str | None) -> Any:
+def _framework(source: Source) -> Any:
     from mic2025.composite import indices
     from mic2025.composite.errors import CompositeError
     from mic2025.composite.framework import Framework
+    from mic2025.plan import load_plan
 
+    definition, idata, imeta = source.definition, source.idata, source.imeta
+    store_only = {"--year": source.year, "--as-of": source.as_of, "--areas": source.areas}
+    given = [k for k, v in store_only.items() if v is not None]
+    if given and not source.from_store:
+        raise click.UsageError(f"{', '.join(given)}: only with --from-store")
+    if source.from_store and (idata or imeta or definition in (None, "demo")):
+        raise click.UsageError("--from-store fills a definition (a file or a bundled name) "
+                               "from the store; it does not go with --idata, --imeta or demo")
+    if source.from_store and source.year is None:
+        raise click.UsageError("--from-store needs --year")
     if definition == "demo":
         from mic2025.composite.demo import provincial_demo
 
@@ -58,10 +112,43 @@ def _framework(definition: str | None, idata: str | None, imeta: str | None) -> 
         else:
             raise CompositeError(f"{definition}: no such file, and not a bundled definition "
                                  f"({', '.join(indices.available())})")
-    fw = Framework.from_yaml(path)
+    plan = load_plan(source.plan_file) if source.plan_file or source.from_store else None
+    fw = Framework.from_yaml(path, plan)
     if idata:
         fw = fw.with_idata(idata)
+    if source.from_store:
+        assert plan is not None
+        fw = _from_store(fw, plan, source)
     return fw
+
+
+def _from_store(fw: Any, plan: Any, source: Source) -> Any:
+    """``fw`` filled from the evidence store; every missing cell is listed on stderr."""
+    from mic2025.composite.evidence import indicator_table
+    from mic2025.errors import StoreError
+    from mic2025.ingest.load import load_bundled
+    from mic2025.store import as_of_instant, open_store
+
+    try:
+        as_of = None if source.as_of is None else as_of_instant(source.as_of)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+    areas = None if source.areas is None else \
+        [a.strip() for a in source.areas.split(",") if a.strip()]
+    assert source.year is not None
+    store = open_store(source.db)
+    try:
+        load_bundled(store, plan)  # as every command that reads evidence does
+        evidence = indicator_table(store, plan, fw, areas, source.year, as_of=as_of)
+    finally:
+        store.close()
+    if evidence.missing:
+        click.echo(f"note: {len(evidence.missing)} cell(s) have no figure and stay missing "
+                   "(an impute step fills them; aggregation re-weights over the members "
+                   "present):", err=True)
+        for line in evidence.missing:
+            click.echo(f"  {line}", err=True)
+    return evidence.framework(fw)
 
 
 def _parse_range(text: str | None) -> tuple[float, float] | None:
@@ -173,17 +260,17 @@ def index() -> None:
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @fail_cleanly
-def build_cmd(definition: str | None, idata: str | None, imeta: str | None,
-              normalise: str | None, range_: str | None, aggregate: str | None, fmt: str,
-              out: str | None) -> None:
+def build_cmd(source: Source, normalise: str | None, range_: str | None,
+              aggregate: str | None, fmt: str, out: str | None) -> None:
     """Build an index: one row per unit, one column per indicator (normalised) and aggregate.
 
     DEFINITION is a framework YAML file or a bundled definition name; a structure-only
-    definition needs --idata. Without a declared pipeline: min-max [0, 100], arithmetic mean.
+    definition needs --idata, or --from-store --year Y when its indicators are plan metrics.
+    Without a declared pipeline: min-max [0, 100], arithmetic mean.
     """
     from mic2025.composite.pipeline import run_pipeline
 
-    fw = _framework(definition, idata, imeta)
+    fw = _framework(source)
     steps = _steps(fw, normalise, _parse_range(range_), aggregate)
     build = run_pipeline(fw, steps)
     header, rows = _build_rows(fw, build)
@@ -191,6 +278,9 @@ def build_cmd(definition: str | None, idata: str | None, imeta: str | None,
     if fmt == "json":
         doc = {"index": fw.name, "labels": dict(fw.labels), "synthetic": _synthetic(fw),
                "pipeline": steps, "notes": build.notes, "columns": header, "rows": rows}
+        if "missing_cells" in fw.about:  # built from the evidence store
+            doc.update({k: fw.about[k] for k in ("plan", "year", "as_of", "missing_cells")
+                        if k in fw.about})
         _emit(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", out)
     else:
         _emit(_csv(header, rows, _synthetic(fw)), out)
@@ -201,13 +291,13 @@ def build_cmd(definition: str | None, idata: str | None, imeta: str | None,
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @fail_cleanly
-def audit_cmd(definition: str | None, idata: str | None, imeta: str | None, fmt: str) -> None:
+def audit_cmd(source: Source, fmt: str) -> None:
     """Statistical audit: indicator statistics, correlations with the parent, Cronbach's alpha
     and PCA per group (the JRC coherence checks)."""
     from mic2025.composite import analysis as an
     from mic2025.composite.pipeline import run_pipeline
 
-    fw = _framework(definition, idata, imeta)
+    fw = _framework(source)
     build = run_pipeline(fw, _steps(fw, None, None, None))
     agg = build.dsets["Aggregated"]
     stats = an.indicator_stats(build.dsets["Raw"])
@@ -283,14 +373,13 @@ def audit_cmd(definition: str | None, idata: str | None, imeta: str | None, fmt:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
 @fail_cleanly
-def sensitivity_cmd(definition: str | None, idata: str | None, imeta: str | None,
-                    replications: int, sa_n: int, seed: int, normalisers: str,
+def sensitivity_cmd(source: Source, replications: int, sa_n: int, seed: int, normalisers: str,
                     aggregators: str, noise: float, levels: str | None, winmax: str | None,
                     boot: int, progress: bool, fmt: str) -> None:
     """Uncertainty (rank intervals) and sensitivity (Sobol indices) analysis."""
     from mic2025.composite import uncertainty as ua
 
-    fw = _framework(definition, idata, imeta)
+    fw = _framework(source)
     steps = _steps(fw, None, None, None)
     presets: dict[str, dict[str, Any]] = {"minmax": {"method": "minmax", "l": 1, "u": 100},
                "zscore": {"method": "zscore", "m": 10, "s": 2},
@@ -395,15 +484,15 @@ def demo_cmd(year: int, seed: int, enterprises: int, fmt: str, out: str | None) 
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--progress/--no-progress", default=True, show_default=True)
 @fail_cleanly
-def report_cmd(definition: str | None, idata: str | None, imeta: str | None, out: str,
-               lang: str, replications: int, sa_n: int, seed: int, progress: bool) -> None:
+def report_cmd(source: Source, out: str, lang: str, replications: int, sa_n: int, seed: int,
+               progress: bool) -> None:
     """A self-contained HTML report (no JavaScript, no network): framework tree, ranking by
     pillar contribution, rank uncertainty, correlations, sensitivity."""
     from mic2025.composite import uncertainty as ua
     from mic2025.composite.pipeline import run_pipeline
     from mic2025.composite.report import write_report
 
-    fw = _framework(definition, idata, imeta)
+    fw = _framework(source)
     steps = _steps(fw, None, None, None)
     build = run_pipeline(fw, steps)
     inputs: list[Any] = [

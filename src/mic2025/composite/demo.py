@@ -2,7 +2,8 @@
 
 :func:`provincial_demo` fills the bundled ``provincial_mic2025`` definition with one row per
 mainland province. The values are the provincial estimates that the plan's indicator
-formulas give on a *synthetic* enterprise population
+formulas (each indicator's plan metric; an intensity change as an index against the base
+year = 100) give on a *synthetic* enterprise population
 (:func:`mic2025.microdata.generate.generate_population`, calibrated to the generator's
 ILLUSTRATIVE demo targets, aggregated by :func:`mic2025.microdata.engine.compute` with
 ``by=("year", "province")``). If the microdata package is not importable, a small numpy
@@ -22,6 +23,7 @@ from mic2025.composite import indices
 from mic2025.composite.errors import CompositeError
 from mic2025.composite.framework import Framework
 from mic2025.composite.table import Table
+from mic2025.plan import load_plan
 
 SYNTHETIC_LABEL = "SYNTHETIC DEMO DATA — not statistics / 合成演示数据，非统计数据"
 
@@ -46,23 +48,59 @@ def _provinces() -> list[tuple[str, str, str]]:
     return out
 
 
-def _from_microdata(codes: list[str], indicators: tuple[str, ...], year: int,
-                    n_enterprises: int, seed: int) -> tuple[np.ndarray, str]:
-    from mic2025.microdata.engine import compute
-    from mic2025.microdata.generate import CALIBRATION, generate_population
+def _formulas(fw: Framework) -> dict[str, tuple[str, int | None]]:
+    """Per indicator: the formula of its plan metric (or of the generator's quantity of the
+    same name) and, for a change of an intensity against a base year, that year."""
+    from mic2025.microdata.generate import CALIBRATION
 
-    missing = [c for c in indicators if c not in CALIBRATION]
+    plan = load_plan() if any(fw.element(c).metric for c in fw.indicators) else None
+    out: dict[str, tuple[str, int | None]] = {}
+    missing = []
+    for code in fw.indicators:
+        metric_id = fw.element(code).metric
+        definition = None if plan is None or metric_id is None else \
+            plan.metric(metric_id).definition
+        if definition is not None and definition.formula:
+            base = None
+            if definition.kind == "intensity_change":
+                assert plan is not None and metric_id is not None
+                base = next((t.base_year for t in plan.metric(metric_id).targets
+                             if t.base_year is not None), plan.base_year)
+            out[code] = (definition.formula, base)
+        elif code in CALIBRATION:
+            out[code] = (CALIBRATION[code].formula, None)
+        else:
+            missing.append(code)
     if missing:
         raise CompositeError(f"demo: no microdata formula for {missing}")
-    population = generate_population(n_enterprises, years=[year], seed=seed)
-    table = compute(population, {c: CALIBRATION[c].formula for c in indicators},
+    return out
+
+
+def _from_microdata(codes: list[str], fw: Framework, year: int, n_enterprises: int,
+                    seed: int) -> tuple[np.ndarray, str]:
+    from mic2025.microdata.engine import compute
+    from mic2025.microdata.generate import generate_population
+
+    formulas = _formulas(fw)
+    years = sorted({year, *(b for _, b in formulas.values() if b is not None)})
+    population = generate_population(n_enterprises, years=years, seed=seed)
+    table = compute(population, {c: f for c, (f, _) in formulas.items()},
                     by=("year", "province"))
-    rows = {str(r["province"]): r for r in table.to_pylist() if int(r["year"]) == year}
-    values = np.array([[np.nan if rows.get(code, {}).get(c) is None else float(rows[code][c])
-                        for c in indicators] for code in codes])
+    rows = {(int(r["year"]), str(r["province"])): r for r in table.to_pylist()}
+
+    def value(y: int, area: str, code: str) -> float:
+        v = rows.get((y, area), {}).get(code)
+        return np.nan if v is None else float(v)
+
+    values = np.empty((len(codes), len(formulas)))
+    for j, (code, (_, base)) in enumerate(formulas.items()):
+        for i, area in enumerate(codes):
+            v = value(year, area, code)
+            # the plan measures an intensity as an index, base year = 100
+            values[i, j] = v if base is None else 100.0 * v / value(base, area, code)
     src = (f"mic2025.microdata.generate.generate_population(n_enterprises={n_enterprises}, "
-           f"years=[{year}], seed={seed}) + mic2025.microdata.engine.compute(by=('year', "
-           "'province'))")
+           f"years={years}, seed={seed}) + mic2025.microdata.engine.compute(by=('year', "
+           "'province')) of the plan's formulas")
     return values, src
 
 
@@ -88,7 +126,7 @@ def provincial_demo(year: int = 2024, n_enterprises: int = 100_000, seed: int = 
     values: np.ndarray | None = None
     if use_microdata:
         try:
-            values, source = _from_microdata(codes, fw.indicators, year, n_enterprises, seed)
+            values, source = _from_microdata(codes, fw, year, n_enterprises, seed)
         except ImportError:
             values = None
     if values is None:

@@ -43,6 +43,9 @@ The same content, plus the pipeline. Schema (``?`` = optional)::
         target: 200.3                      # ? used by normalise method dist2targ
         denominator: Population            # ? used by the denominate step
         normalise: {method: goalposts, lo: 0, hi: 400, scale: 100}  # ? per-indicator override
+      - metric: rd_intensity               # a plan metric: name, unit and direction come
+        parent: Physical                   #   from the plan (restating them is an error);
+                                           #   code defaults to the metric id
     aggregates:
       - {code: Physical, name: Physical, parent: Conn, weight: 1}
       - {code: Index, name: Index}         # no parent: the top of the tree
@@ -72,6 +75,12 @@ names and their parameters are listed in :data:`STEP_PARAMETERS`; normaliser and
 parameters are those of the functions in :mod:`mic2025.composite.normalise` and
 :mod:`mic2025.composite.aggregate`.
 
+An indicator given as ``metric: <id>`` measures a metric of the plan
+(:meth:`Framework.from_yaml` takes the plan, by default the bundled one): the plan says what
+it is called, its unit and whether more is better, and
+:func:`mic2025.composite.evidence.indicator_table` fills it from the evidence store. An id
+the plan does not know is an error naming the file and line.
+
 Every problem found is reported at once in a :class:`CompositeError`, each line naming the
 file, row (the line number in a CSV, the list position in YAML) and column or field.
 """
@@ -79,6 +88,7 @@ file, row (the line number in a CSV, the list position in YAML) and column or fi
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,6 +101,8 @@ import yaml
 from mic2025.composite.errors import CompositeError
 from mic2025.composite.table import FloatArray, Table
 from mic2025.composite.weights import parse_weight_specs, resolve_weights
+from mic2025.plan import Metric, Plan, load_plan
+from mic2025.yamldoc import parse as parse_yaml
 
 INDICATOR = "Indicator"
 AGGREGATE = "Aggregate"
@@ -129,6 +141,8 @@ class Element:
     denominator: str | None = None
     normalise: Mapping[str, Any] | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: the plan metric the indicator measures (YAML ``metric:``), whose evidence fills it
+    metric: str | None = None
 
     def label(self, lang: str = "en") -> str:
         """The name in ``lang`` (``zh`` or ``en``) when the YAML gave both, else the name."""
@@ -303,15 +317,23 @@ class Framework:
         )
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> Framework:
-        """Build from a YAML framework file (schema in the module docstring)."""
+    def from_yaml(cls, path: str | Path, plan: Plan | None = None) -> Framework:
+        """Build from a YAML framework file (schema in the module docstring).
+
+        Indicators given as ``metric:`` take their name, unit and direction from ``plan``
+        (the bundled *Made in China 2025* plan when ``None``; it is read only if needed).
+        """
         src = str(path)
         try:
-            doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            node, doc = parse_yaml(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:
             raise CompositeError(f"{src}: cannot read YAML: {exc}") from exc
         if not isinstance(doc, dict):
             raise CompositeError(f"{src}: the top level must be a mapping")
+        indicators_raw = doc.get("indicators")
+        if plan is None and isinstance(indicators_raw, list) and any(
+                isinstance(i, dict) and "metric" in i for i in indicators_raw):
+            plan = load_plan()
         problems: list[str] = []
         known = {"name", "data", "units", "groups", "denominators", "indicators", "aggregates",
                  "pipeline", "weights", "about", "unknown_indicators"}
@@ -319,7 +341,7 @@ class Framework:
             if key not in known:
                 problems.append(f"{src}: unknown top-level field {key!r}")
         where: dict[str, str] = {}
-        elements = _yaml_elements(doc, src, problems, where)
+        elements = _yaml_elements(doc, src, problems, where, plan, _field_lines(node))
         denoms = [
             Element(
                 code=str(d.get("code")), name=str(d.get("name", d.get("code"))), level=0,
@@ -413,13 +435,19 @@ class Framework:
         doc["indicators"] = []
         doc["aggregates"] = []
         for e in self.elements:
-            item = {"code": e.code, "name": dict(e.labels) if e.labels else e.name}
+            item = {"code": e.code}
+            if e.metric is not None:  # name, unit and direction are the plan's
+                item["metric"] = e.metric
+            else:
+                item["name"] = dict(e.labels) if e.labels else e.name
             if e.parent is not None:
                 item["parent"] = e.parent
             item["weight"] = e.weight
             if e.kind == INDICATOR:
-                item["direction"] = e.direction
-                for key in ("unit", "target", "denominator"):
+                if e.metric is None:
+                    item["direction"] = e.direction
+                for key in ("target", "denominator") if e.metric else \
+                        ("unit", "target", "denominator"):
                     if getattr(e, key) is not None:
                         item[key] = getattr(e, key)
                 if e.normalise is not None:
@@ -718,19 +746,74 @@ def _list_of_maps(raw: Any, src: str, name: str, problems: list[str]) -> list[di
     return raw
 
 
+def _field_lines(root: yaml.Node | None) -> dict[tuple[str, int], dict[str, int]]:
+    """Line numbers (1-based) of the fields of each indicator and aggregate, keyed by
+    (section, list position); the item's own line under the key ``""``."""
+    out: dict[tuple[str, int], dict[str, int]] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return out
+    for key, value in root.value:
+        if key.value not in ("indicators", "aggregates") or \
+                not isinstance(value, yaml.SequenceNode):
+            continue
+        for pos, item in enumerate(value.value, start=1):
+            lines = {"": item.start_mark.line + 1}
+            if isinstance(item, yaml.MappingNode):
+                lines.update({str(k.value): v.start_mark.line + 1 for k, v in item.value})
+            out[(str(key.value), pos)] = lines
+    return out
+
+
+#: what an indicator given as a plan metric takes from the plan instead of restating it
+FROM_PLAN = ("name", "unit", "direction")
+
+
+def _plan_metric(
+    item: Mapping[str, Any], plan: Plan | None, where: str, lines: Mapping[str, int],
+    problems: list[str],
+) -> Metric | None:
+    """The plan metric an indicator entry names with ``metric:``, or None (with a problem).
+
+    ``lines`` are the line numbers of the entry's fields (see :func:`_field_lines`)."""
+    metric_id = str(item["metric"])
+
+    def at(key: str) -> str:
+        return f"{where}, line {lines[key]}" if key in lines else where
+
+    for key in FROM_PLAN:
+        if key in item:
+            problems.append(f"{at(key)}, field {key!r}: comes from plan metric {metric_id!r}; "
+                            "remove it (the plan is the one place it is stated)")
+    if plan is None:
+        return None
+    try:
+        return plan.metric(metric_id)
+    except KeyError:
+        known = [m.id for m in (*plan.metrics(), *plan.series)]
+        close = difflib.get_close_matches(metric_id, known, n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        problems.append(f"{at('metric')}, field 'metric': {metric_id!r} is not a metric of "
+                        f"plan {plan.id!r}{hint}")
+        return None
+
+
 def _yaml_elements(
-    doc: dict[str, Any], src: str, problems: list[str], locations: dict[str, str]
+    doc: dict[str, Any], src: str, problems: list[str], locations: dict[str, str],
+    plan: Plan | None = None, lines: Mapping[tuple[str, int], Mapping[str, int]] | None = None,
 ) -> list[Element]:
     ind_fields = {"code", "name", "parent", "direction", "weight", "unit", "target",
-                  "denominator", "normalise", "note", "source"}
+                  "denominator", "normalise", "note", "source", "metric"}
     agg_fields = {"code", "name", "parent", "weight", "note", "source"}
     raw: list[tuple[str, int, dict[str, Any]]] = []
     for pos, item in enumerate(_list_of_maps(doc.get("indicators"), src, "indicators", problems)):
+        if item.get("metric") is not None and not item.get("code"):
+            item = {**item, "code": str(item["metric"])}  # the metric id is the default code
         raw.append((INDICATOR, pos + 1, item))
     for pos, item in enumerate(_list_of_maps(doc.get("aggregates"), src, "aggregates", problems)):
         raw.append((AGGREGATE, pos + 1, item))
     seen: set[str] = set()
     parents: dict[str, str | None] = {}
+    metrics: dict[int, Metric] = {}
     for kind, pos, item in raw:
         section = "indicators" if kind == INDICATOR else "aggregates"
         where = f"{src}, {section}[{pos}]"
@@ -738,6 +821,11 @@ def _yaml_elements(
         for key in item:
             if key not in allowed:
                 problems.append(f"{where}: unknown field {key!r} (expected {sorted(allowed)})")
+        if kind == INDICATOR and item.get("metric") is not None:
+            metric = _plan_metric(item, plan, where, (lines or {}).get((section, pos), {}),
+                                  problems)
+            if metric is not None:
+                metrics[pos] = metric
         code = str(item.get("code") or "")
         if not code:
             problems.append(f"{where}, field 'code': missing")
@@ -780,6 +868,11 @@ def _yaml_elements(
         raw_name = item.get("name")
         labels = ({str(k): str(v) for k, v in raw_name.items()} if isinstance(raw_name, dict)
                   else {})
+        unit = None if item.get("unit") is None else str(item["unit"])
+        metric = metrics.get(pos) if kind == INDICATOR else None
+        if metric is not None:
+            labels = {"zh": metric.name.zh, "en": metric.name.en}
+            direction, unit = metric.sign, metric.unit
         elements.append(
             Element(
                 code=code,
@@ -790,10 +883,11 @@ def _yaml_elements(
                 parent=parents.get(code),
                 weight=float(weight),
                 direction=int(direction),
-                unit=None if item.get("unit") is None else str(item["unit"]),
+                unit=unit,
                 target=None if target is None else float(target),
                 denominator=None if item.get("denominator") is None else str(item["denominator"]),
                 normalise=norm,
+                metric=None if metric is None else metric.id,
             )
         )
     declared = doc.get("denominators") or []

@@ -6,7 +6,8 @@
   published weights, 15 identified indicators, 3 unknown); cannot be computed without the
   user's data;
 * ``provincial_mic2025`` — our regional index over the plan's provincially measurable
-  indicators; :func:`mic2025.composite.demo.provincial_demo` builds it on SYNTHETIC data.
+  indicators, each a plan metric: :func:`mic2025.composite.evidence.indicator_table` fills it
+  from the evidence store, :func:`mic2025.composite.demo.provincial_demo` on SYNTHETIC data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from mic2025.composite.errors import CompositeError
 from mic2025.composite.framework import Framework
+from mic2025.plan import Plan
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,6 +36,8 @@ def path(name: str) -> Path:
     return p
 
 
-def load(name: str) -> Framework:
-    """A bundled definition as a :class:`Framework` (no units: supply data to build it)."""
-    return Framework.from_yaml(path(name))
+def load(name: str, plan: Plan | None = None) -> Framework:
+    """A bundled definition as a :class:`Framework` (no units: supply data to build it).
+
+    Its plan metrics are read from ``plan`` (by default the bundled plan)."""
+    return Framework.from_yaml(path(name), plan)
