@@ -23,6 +23,7 @@ from mic2025.composite.errors import CompositeError
 from mic2025.composite.evidence import indicator_table
 from mic2025.composite.framework import Framework
 from mic2025.composite.pipeline import run_pipeline
+from mic2025.composite.report import render_report
 from mic2025.ingest import import_rows
 from mic2025.plan import Plan, load_plan
 from mic2025.store import Store, open_store
@@ -193,6 +194,8 @@ def test_a_missing_figure_is_a_missing_cell_that_the_build_handles_and_names(
     assert agg.get("320000", "innovation") == build.dsets["Normalised"].get("320000",
                                                                           "rd_intensity")
     assert not np.isnan(build.results().scores.column("Index")).any()
+    # and the report lists it, as text
+    assert f"<td>{evidence.missing[0]}</td>" in render_report(build)
     # an impute step fills it, with the mean of the other provinces
     imputed = run_pipeline(framed, [{"step": "impute", "method": "mean"},
                                     *[{"step": s.step, **s.params} for s in fw.pipeline]])

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -85,7 +85,7 @@ class Evidence:
         framed = fw.with_units(self.table, self.unit_names,
                                {g: [None] * len(self.table.units) for g in fw.groups})
         about: dict[str, Any] = dict(
-            fw.about, data="evidence store", year=self.year, plan=self.plan,
+            fw.about, data="evidence", year=self.year, plan=self.plan,
             missing_cells=list(self.missing))
         if self.as_of is not None:
             about["as_of"] = self.as_of.isoformat()
@@ -120,7 +120,7 @@ def indicator_table(
     codes = framework.indicators
     values = np.full((len(wanted), len(codes)), np.nan)
     cells: dict[tuple[str, str], SeriesPoint] = {}
-    missing: list[str] = []
+    missing: list[tuple[str, str]] = []  # (area, why)
     measures: dict[str, str] = {}
     for j, code in enumerate(codes):
         metric = metrics[code]
@@ -147,10 +147,11 @@ def indicator_table(
                 values[i, j] = point.value
                 cells[(area, code)] = point
             else:
-                missing.append(f"{area} {code} ({metric.id}) {year}: {why}")
+                missing.append((area, f"{area} {code} ({metric.id}) {year}: {why}"))
     if areas is None:  # keep the areas that have something for the year
         keep = [i for i in range(len(wanted)) if not np.isnan(values[i]).all()]
-        missing = [m for m in missing if m.split(" ", 1)[0] in {wanted[i] for i in keep}]
+        kept = {wanted[i] for i in keep}
+        missing = [(a, why) for a, why in missing if a in kept]
         wanted, values = [wanted[i] for i in keep], values[keep]
     known = "" if instant is None else f" as of {instant.isoformat()}"
     if not wanted:
@@ -166,7 +167,7 @@ def indicator_table(
     unit_names = tuple(f"{names[a].name_en} {names[a].name_zh}" if a in names else a
                        for a in wanted)
     return Evidence(Table(tuple(wanted), codes, values), unit_names, year, plan.id, instant,
-                    cells, tuple(missing), measures)
+                    cells, tuple(why for _, why in missing), measures)
 
 
 def _metrics(plan: Plan, framework: Framework) -> dict[str, Metric]:
@@ -208,7 +209,12 @@ def _read(source: ObservationSource | Iterable[Observation], ids: list[str],
         return list(source.observations(indicators=ids, as_of=instant))
     wanted = set(ids)
     return [o for o in source if o.indicator in wanted and (
-        instant is None or o.vintage_at is None or o.vintage_at <= instant)]
+        instant is None or o.vintage_at is None or _utc(o.vintage_at) <= instant)]
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored instant without a zone is UTC (the store writes UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _why_missing(points: Sequence[SeriesPoint], alternatives: Sequence[Any], year: int) -> str:
