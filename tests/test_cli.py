@@ -214,6 +214,26 @@ def test_assess_bad_pair_is_a_usage_error() -> None:
     assert r.exit_code == 2 and "YEAR=VALUE" in r.output
 
 
+def test_the_default_method_is_the_registrys_and_methods_marks_it(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a registry with another default: no command may keep a method name of its own
+    from mic2025.evaluate import methods
+
+    monkeypatch.setattr(methods, "DEFAULT_METHOD", "escap")
+    r = invoke("assess", "--direction", "increase", "--base", "2015=0.95", "--target",
+               "2025=1.68", "--obs", "2018=1.34", "--format", "json")
+    assert AssessOutput.model_validate_json(r.output).method == "escap"
+    ev = Evaluation.model_validate_json(invoke("evaluate", "--db", db, "--format",
+                                               "json").output)
+    assert ev.method == "escap"
+    proposals = json.loads(invoke("adjust", "propose", "--db", db, "--format", "json").output)
+    assert proposals["method"] == "escap"
+    listing = invoke("methods").output.splitlines()
+    assert [line for line in listing if "(default)" in line] == [
+        next(line for line in listing if line.startswith("escap"))]
+    assert "mic2025 methods" in invoke("evaluate", "--help").output
+
+
 # --------------------------------------------------------------------------- report / run
 
 

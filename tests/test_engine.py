@@ -330,3 +330,19 @@ def test_another_area_is_not_anchored_on_the_plans_national_baseline() -> None:
     national = evaluate(plan, [], area="000000", evaluated_on=date(2026, 11, 26))
     rd_nat = next(m for m in national.results if m.metric == "rd_intensity")
     assert rd_nat.targets[0].assessment.base_value == 0.95
+
+
+def test_by_default_the_plans_own_area_is_judged_with_the_registrys_method() -> None:
+    from mic2025.evaluate.methods import DEFAULT_METHOD
+    from mic2025.plan import load_plan
+
+    regional = load_plan(Path(__file__).resolve().parents[1]
+                         / "src/mic2025/plans/examples/guangdong_example.yaml")
+    figures = [Observation("rd_intensity", area, periods.year(2019), value, "%", "stats")
+               for area, value in (("440000", 2.7), ("000000", 2.2))]
+    ev = evaluate(regional, figures, evaluated_on=date(2026, 11, 26))
+    assert (ev.area, ev.method, ev.area_name.zh) == ("440000", DEFAULT_METHOD, "广东省")
+    rd = next(m for m in ev.results if m.metric == "rd_intensity")
+    assert [p.value for p in rd.targets[0].series if p.source == "stats"] == [2.7]
+    a, _ = assess_series("increase", (2015, 1.0), (2025, 2.0), [(2020, 1.5)])
+    assert a.method == DEFAULT_METHOD

@@ -22,6 +22,7 @@ import click
 from . import __version__
 from .commands.common import db_option, fail_cleanly, lang_option, plan_option
 from .errors import ImportRejected, Mic2025Error
+from .evaluate import default_method
 
 
 def _parse_as_of(value: str | None) -> datetime | None:
@@ -93,9 +94,8 @@ def main() -> None:
 )
 @click.option(
     "--method",
-    default="statcan",
-    show_default=True,
-    help="Progress method (see `mic2025 methods`).",
+    default=default_method,
+    help="Progress method; default: the one `mic2025 methods` marks.",
 )
 @lang_option
 @fail_cleanly
@@ -352,9 +352,8 @@ def _jsonable(obj: Any) -> str:
 @click.option("--area", default=None, help="GB/T 2260 area code; default: the plan's own area.")
 @click.option(
     "--method",
-    default="statcan",
-    show_default=True,
-    help="Progress method (see `mic2025 methods`).",
+    default=default_method,
+    help="Progress method; default: the one `mic2025 methods` marks.",
 )
 @click.option(
     "--as-of", "as_of", default=None, help="Use only what the store knew at the end of this date."
@@ -563,7 +562,8 @@ def _year_value(text: str, option: str) -> tuple[int, float]:
 @click.option("--base", required=True, help="Base year and value, YEAR=VALUE.")
 @click.option("--target", required=True, help="Target year and value, YEAR=VALUE.")
 @click.option("--obs", multiple=True, help="An observation YEAR=VALUE (repeatable).")
-@click.option("--method", default="statcan", show_default=True)
+@click.option("--method", default=default_method,
+              help="Progress method; default: the one `mic2025 methods` marks.")
 @click.option(
     "--kind",
     type=click.Choice(["level", "growth"]),
@@ -635,7 +635,8 @@ def assess(
     help="Language(s); default both.",
 )
 @click.option("--area", default=None, help="GB/T 2260 area code; default: the plan's own area.")
-@click.option("--method", default="statcan", show_default=True)
+@click.option("--method", default=default_method,
+              help="Progress method; default: the one `mic2025 methods` marks.")
 @click.option("--as-of", "as_of", default=None)
 @click.option("--on", "on", default=None)
 @fail_cleanly
@@ -677,8 +678,9 @@ def methods(fmt: str) -> None:
         return
     for key, info in METHODS.items():
         d = _method_dict(info)
+        mark = " (default)" if key == default_method() else ""
         click.echo(
-            f"{key}: {d.get('title', {}).get('en', '')} / {d.get('title', {}).get('zh', '')}"
+            f"{key}{mark}: {d.get('title', {}).get('en', '')} / {d.get('title', {}).get('zh', '')}"
         )
         click.echo(f"    {d.get('reference', '')}")
         for code, label in d.get("categories", {}).items():

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from . import yamldoc
 from .errors import PlanError
+from .reference import NATIONAL
 
 SCHEMA_VERSION = 1
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -336,7 +337,7 @@ class Plan(Model):
     id: str
     version: str
     title: Text
-    area: str = "000000"
+    area: str = NATIONAL
     extends: str | None = None
     example: bool = False
     document: Document | None = None

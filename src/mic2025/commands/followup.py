@@ -32,6 +32,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..evaluate import default_method
 from .common import db_option, fail_cleanly, plan_option
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,8 +40,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 as_of_option = click.option("--as-of", "as_of", default=None,
                             help="Data vintage: what the store knew at the end of this date "
                                  "(or at this time-zoned instant); default: now.")
-method_option = click.option("--method", default="statcan", show_default=True,
-                             help="Progress method (see `mic2025 methods`).")
+method_option = click.option("--method", default=default_method,
+                             help="Progress method; default: the one `mic2025 methods` marks.")
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
                              default="table", show_default=True)
 

@@ -11,3 +11,14 @@
   :func:`~.engine.assess_series` (one ad-hoc series);
 * :mod:`.model` — the output models (their JSON Schema is the documented output).
 """
+
+
+def default_method() -> str:
+    """The registry's default method, read when called: a command-line option's default.
+
+    Importing this package costs nothing, so the command line names the default without
+    loading the methods (and pydantic) before a command that needs them runs.
+    """
+    from .methods import DEFAULT_METHOD
+
+    return DEFAULT_METHOD

@@ -45,7 +45,7 @@ from ..errors import EvaluationError, UnknownCodeError
 from ..observation import Observation
 from ..plan import Metric, Plan, Target, Text
 from .measures import Comparable, comparable_series
-from .methods import METHODS, ProgressInput, assess, direction_sign, meets
+from .methods import DEFAULT_METHOD, METHODS, ProgressInput, assess, direction_sign, meets
 from .model import (
     VERDICT_NOTE_CODES,
     Assessment,
@@ -60,22 +60,33 @@ from .model import (
 )
 from .projection import LEVEL, geometric_mean_growth, project, project_growth
 
-__all__ = ["assess_series", "evaluate", "evaluate_target", "project_for"]
+__all__ = ["assess_series", "chosen", "evaluate", "evaluate_target", "project_for"]
 
 
-def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str = "000000",
-             method: str = "statcan", evaluated_on: date | None = None,
+def chosen(plan: Plan, area: str | None = None, method: str | None = None) -> tuple[str, str]:
+    """The area and method an evaluation of ``plan`` uses: those named, else the plan's own
+    area and the registry's default method (:data:`~.methods.DEFAULT_METHOD`).
+
+    The one place these defaults are decided: the command line, the platform and the
+    follow-up documents all leave them ``None`` and ask here. An unknown method is refused.
+    """
+    return (plan.area if area is None else area), _method(method)
+
+
+def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str | None = None,
+             method: str | None = None, evaluated_on: date | None = None,
              as_of: datetime | None = None, area_name: Text | None = None) -> Evaluation:
     """Judge every target of every metric of ``plan`` in ``area`` on ``observations``.
 
-    ``evaluated_on`` (default today) decides which target years are over; ``as_of`` is
-    recorded, and observations whose vintage arrived after it are left out.
+    ``area`` and ``method`` default to the plan's own area and the registry's default
+    (:func:`chosen`). ``evaluated_on`` (default today) decides which target years are over;
+    ``as_of`` is recorded, and observations whose vintage arrived after it are left out.
 
     The plan's stated baselines describe the plan's own area: judging another area (a
     province under the national plan) anchors each target on that area's observed base-year
     figures instead, never on the national ones.
     """
-    _check_method(method)
+    area, method = chosen(plan, area, method)
     on = evaluated_on or date.today()
     by_metric: dict[str, list[Observation]] = {}
     for o in observations:
@@ -114,10 +125,10 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str = "00
 
 
 def evaluate_target(metric: Metric, target: Target, observations: Sequence[Observation], *,
-                    method: str = "statcan", evaluated_on: date | None = None,
+                    method: str | None = None, evaluated_on: date | None = None,
                     plan_base_year: int, plan_document: str | None = None) -> TargetResult:
     """Series, assessment, verdict and projection of one target of one metric."""
-    _check_method(method)
+    method = _method(method)
     on = evaluated_on or date.today()
     comp = comparable_series(metric, target, observations, plan_base_year=plan_base_year,
                              plan_document=plan_document)
@@ -142,7 +153,7 @@ def evaluate_target(metric: Metric, target: Target, observations: Sequence[Obser
 
 
 def assess_series(direction: str, base: tuple[int, float], target: tuple[int, float],
-                  observations: list[tuple[int, float]], *, method: str = "statcan",
+                  observations: list[tuple[int, float]], *, method: str | None = None,
                   kind: str = "level", tolerance: float = 0.0,
                   evaluated_on: date | None = None) -> tuple[Assessment, Projection | None]:
     """Judge one ad-hoc series (``mic2025 assess``).
@@ -152,7 +163,7 @@ def assess_series(direction: str, base: tuple[int, float], target: tuple[int, fl
     average rate over the years after the base year up to the target year (the base value is
     not used). The projection is ``None`` when the target year's figure is already given.
     """
-    _check_method(method)
+    method = _method(method)
     if kind not in ("level", "growth"):
         raise EvaluationError(f"kind must be 'level' or 'growth', not {kind!r}")
     d = direction_sign(direction)
@@ -186,10 +197,14 @@ def assess_series(direction: str, base: tuple[int, float], target: tuple[int, fl
 # --------------------------------------------------------------------------- internals
 
 
-def _check_method(method: str) -> None:
+def _method(method: str | None) -> str:
+    """``method``, or the registry's default when none is named; refuses an unknown one."""
+    if method is None:
+        return DEFAULT_METHOD
     if method not in METHODS:
         raise EvaluationError(f"unknown progress method {method!r}; choose one of "
                               f"{', '.join(sorted(METHODS))}")
+    return method
 
 
 def _aware(dt: datetime) -> datetime:

@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict
 from .. import __version__
 from ..evaluate.engine import evaluate, project_for
 from ..evaluate.measures import Comparable, comparable_series
+from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation, Projection, TargetResult
 from ..evaluate.projection import LEVEL, meets
 from ..evaluate.trajectory import required_pace, required_remaining_growth
@@ -164,7 +165,7 @@ ASSUMPTIONS = Text(
 
 
 def propose(plan: Plan, observations: Sequence[Observation], *, year: int | None = None,
-            method: str = "statcan", evaluated_on: date | None = None,
+            method: str = DEFAULT_METHOD, evaluated_on: date | None = None,
             as_of: datetime | None = None, settings: Settings | None = None,
             evaluation: Evaluation | None = None) -> ProposalSet:
     """One proposal per target of ``year`` (default: the plan's last target year)."""

@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import __version__
 from ..evaluate.engine import evaluate
+from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation, MetricResult, SeriesPoint, TargetResult
 from ..plan import Plan, Text
 from ..report import fmt, i18n
@@ -53,7 +54,7 @@ class Inputs:
     as_of: datetime | None
 
 
-def gather(plan: Plan, store: Any, *, as_of: datetime | None = None, method: str = "statcan",
+def gather(plan: Plan, store: Any, *, as_of: datetime | None = None, method: str = DEFAULT_METHOD,
            evaluated_on: date | None = None, outlook_year: int | None = None,
            area_name: Text | None = None) -> Inputs:
     """Evaluate, propose, warn and collect supervision states on one data vintage.

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import StoreError
 from ..evaluate.engine import evaluate
+from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation
 from ..plan import Plan, Text
 from ..store.followup import EvaluationRound, EvaluationScore
@@ -147,7 +148,7 @@ def load_rubric(path: str | Path | None = None) -> tuple[Rubric, str]:
 
 def create_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
                  created_by: str, title: str = "", rubric_path: str | Path | None = None,
-                 method: str = "statcan", connection: Connection | None = None) -> Round:
+                 method: str = DEFAULT_METHOD, connection: Connection | None = None) -> Round:
     """Freeze a round on the data vintage at ``as_of`` (an aware instant) and store it.
 
     :func:`freeze_round` then :func:`save_round`; ``connection`` is a writer transaction of
@@ -161,7 +162,7 @@ def create_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
 
 def freeze_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
                  created_by: str, title: str = "", rubric_path: str | Path | None = None,
-                 method: str = "statcan") -> Round:
+                 method: str = DEFAULT_METHOD) -> Round:
     """A new round: the plan evaluated on what ``store`` knew at ``as_of``; nothing written."""
     if not _ROUND_ID.match(round_id):
         raise FollowupError(f"round id {round_id!r}: letters, digits, '.', '_' and '-' only")

@@ -53,10 +53,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..evaluate.engine import evaluate
+from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation, TargetResult
 from ..evaluate.trajectory import Shape, trajectory_value
 from ..observation import Observation
 from ..plan import Plan, Text
+from ..reference import NATIONAL
 from .common import FollowupError, Model, load_yaml_model
 
 ENV_SMTP = "MIC2025_SMTP_URL"
@@ -245,7 +247,7 @@ class OwnerDirectory(Model):
             for part in re.split(r"[、，,；;]", w.owner.zh):
                 if part.strip() in names:
                     found.append(names[part.strip()])
-        if w.area and w.area != "000000":
+        if w.area and w.area != NATIONAL:
             found += [o for o in self.owners if o.area == w.area]
         order = {o.id: i for i, o in enumerate(self.owners)}
         return sorted({o.id: o for o in found}.values(), key=lambda o: order[o.id])
@@ -323,7 +325,7 @@ def check_rules(rules: RuleSet, plan: Plan) -> list[str]:
 
 
 def evaluate_rules(plan: Plan, store: Any, rules: RuleSet | None = None, *,
-                   as_of: datetime | None = None, method: str = "statcan",
+                   as_of: datetime | None = None, method: str = DEFAULT_METHOD,
                    evaluation: Evaluation | None = None,
                    observations: Sequence[Observation] | None = None) -> list[EarlyWarning]:
     """Every warning the rules raise on what the store knew at ``as_of`` (default: now)."""
@@ -402,7 +404,7 @@ def _behind_years(tr: TargetResult, shape: Shape) -> list[tuple[int, bool, float
 
 
 def _is_province(code: str) -> bool:
-    return len(code) == 6 and code.endswith("0000") and code != "000000"
+    return len(code) == 6 and code.endswith("0000") and code != NATIONAL
 
 
 def _latest_by_area(obs: Iterable[Observation], metric: str, measure: str,

@@ -41,9 +41,9 @@ from ..errors import Mic2025Error
 from ..observation import Observation
 from ..periods import year as year_period
 from ..plan import Metric, Plan
+from ..reference import NATIONAL
 from ..store import ImportResult, Store
 
-NATIONAL = "000000"
 DIRECT_KINDS = ("ratio_of_sums", "mean_of_rates", "share_of_units")
 INDEX_KINDS = ("intensity_change",)
 STORABLE_KEYS = ("year", "province", "division")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
+from ..evaluate.methods import METHODS
 from ..evaluate.model import (
     ALTERNATIVE_REASON_CODES,
     PROJECTION_MODEL_CODES,
@@ -651,7 +652,7 @@ def entry(key: str) -> tuple[str, str]:
 
 STATUS_CODES = ("achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data")
 VERDICT_CODES = ("achieved", "missed", "pending", "open", "not_assessable")
-METHOD_CODES = ("statcan", "unsd2022", "unsd2023", "escap")
+METHOD_CODES = tuple(METHODS)
 
 __all__ = [
     "LANGS",
