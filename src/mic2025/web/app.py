@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
-import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import __version__
@@ -27,21 +24,19 @@ from ..followup.common import followup_dir as followup_folder
 from ..followup.legacy import legacy_hint
 from ..ingest.load import load_bundled
 from ..plan import load_plan
-from ..report import fmt
-from ..report.i18n import Lang, code_label
 from ..store.db import open_store
 from . import accounts, i18n
-from .assets import STATIC, check_assets, versions
+from .assets import STATIC, check_assets
 from .data import Platform
 from .followup import FollowUp
 from .middleware import Guard
-from .permissions import Actor, allowed, may_at_all
-from .security import CsrfFailed, csrf_protect, csrf_token, resolve_actor
+from .rendering import environment, error_response, lang_of
+from .security import CsrfFailed, csrf_protect
 from .settings import Settings
 from .submissions import Forbidden, NotFound, UploadTooLarge, WorkflowError
+from .views import admin, api, followup_views, pages, workflow
 
 log = logging.getLogger("mic2025.web")
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | None = None,
@@ -84,13 +79,11 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     )
     app.state.settings = settings
     app.state.platform = platform
-    app.state.templates = _environment()
+    app.state.templates = environment()
     app.state.demo = settings.demo or any(u.demo for u in accounts.list_users(store.engine))
-    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, error_page=_error)
+    app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, error_page=error_response)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
-
-    from .views import admin, api, followup_views, pages, workflow
 
     app.include_router(api.router)
     app.include_router(followup_views.api_router)
@@ -127,117 +120,42 @@ def create_app_from_env() -> FastAPI:
                       followup_dir=os.environ.get("MIC2025_FOLLOWUP_DIR") or None)
 
 
-def lang_of(request: Request) -> Lang:
-    return getattr(request.state, "lang", i18n.DEFAULT)
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["number"] = fmt.number
-    env.filters["moment"] = lambda dt, lang: fmt.moment(dt, lang)
-    env.filters["day"] = lambda d, lang: fmt.day(d, lang)
-    return env
-
-
-def render(request: Request, template: str, status_code: int = 200, **context: Any
-           ) -> HTMLResponse:
-    """A page, with what every page needs: language, actor, CSRF token, menu, demo banner."""
-    lang = lang_of(request)
-    actor = resolve_actor(request)
-    env: jinja2.Environment = request.app.state.templates
-    other = "en" if lang == "zh" else "zh"
-    params = dict(request.query_params)
-    params["lang"] = other
-    base = {
-        "lang": lang,
-        "t": lambda key, **kw: i18n.t(key, lang).format(**kw) if kw else i18n.t(key, lang),
-        "code_label": lambda group, code: code_label(group, code, lang),
-        "fmt": fmt,
-        "actor": actor,
-        "may": lambda action: may_at_all(actor, action),
-        "allowed": lambda action, resource: allowed(actor, action, resource),
-        "csrf": csrf_token(request),
-        "switch_lang_url": f"{request.url.path}?{urlencode(params)}",
-        "other_lang": other,
-        "demo": request.app.state.demo,
-        "path": request.url.path,
-        "assets": versions(),
-        "version": __version__,
-    }
-    base.update(context)
-    html = env.get_template(template).render(**base)
-    return HTMLResponse(html, status_code=status_code)
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
-        "accept", "")
-
-
-def _error(request: Request, status: int, title_key: str, message: str,
-           headers: dict[str, str] | None = None) -> Response:
-    if _wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    actor = getattr(request.state, "actor", None)
-    anonymous = actor is None or actor.anonymous
-    if status in (401, 403) and anonymous and title_key != "csrf" and request.method == "GET":
-        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
-    return render(request, "error.html.j2", status_code=status,
-                  title=i18n.t(title_key if title_key != "csrf" else "forbidden",
-                               lang_of(request)),
-                  message=message)
-
-
 def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed) -> Response:
-        return _error(request, 403, "csrf", i18n.t("csrf_failed", lang_of(request)))
+        return error_response(request, 403, "csrf", i18n.t("csrf_failed", lang_of(request)))
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return _error(request, 403, "forbidden", str(exc))
+        return error_response(request, 403, "forbidden", str(exc))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
-        return _error(request, 404, "not_found", str(exc))
+        return error_response(request, 404, "not_found", str(exc))
 
     @app.exception_handler(UnknownCodeError)
     async def _unknown(request: Request, exc: UnknownCodeError) -> Response:
-        return _error(request, 404, "not_found", str(exc))
+        return error_response(request, 404, "not_found", str(exc))
 
     @app.exception_handler(UploadTooLarge)
     async def _too_large(request: Request, exc: UploadTooLarge) -> Response:
-        return _error(request, 413, "too_large", str(exc))
+        return error_response(request, 413, "too_large", str(exc))
 
     @app.exception_handler(WorkflowError)
     async def _conflict(request: Request, exc: WorkflowError) -> Response:
-        return _error(request, 409, "conflict", str(exc))
+        return error_response(request, 409, "conflict", str(exc))
 
     @app.exception_handler(FollowupError)
     async def _followup(request: Request, exc: FollowupError) -> Response:
-        return _error(request, 422, "bad_request", str(exc))
+        return error_response(request, 422, "bad_request", str(exc))
 
     @app.exception_handler(accounts.AccountError)
     async def _account(request: Request, exc: accounts.AccountError) -> Response:
-        return _error(request, 400, "bad_request", str(exc))
+        return error_response(request, 400, "bad_request", str(exc))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         keys = {401: "forbidden", 403: "forbidden", 404: "not_found", 409: "conflict",
                 413: "too_large"}
-        return _error(request, exc.status_code, keys.get(exc.status_code, "bad_request"),
+        return error_response(request, exc.status_code, keys.get(exc.status_code, "bad_request"),
                       str(exc.detail), headers=getattr(exc, "headers", None))
-
-
-def require(actor: Actor, action: Any, resource: Any = None) -> None:
-    """Raise Forbidden unless ``allowed``; the one guard the views use."""
-    from .permissions import SITE
-
-    if not allowed(actor, action, resource if resource is not None else SITE):
-        raise Forbidden(f"{actor.username} may not {action}")

@@ -6,14 +6,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from .. import accounts, audit
-from ..app import lang_of, render, require
 from ..data import Platform
 from ..downloads import attachment
 from ..i18n import t
 from ..permissions import Resource
+from ..rendering import lang_of, render, require, see_other
 from ..security import client_ip, resolve_actor
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +64,7 @@ def add_user(request: Request, username: Annotated[str, Form(max_length=64)],
     grants = [accounts.parse_grant(r) for r in roles.replace(",", " ").split()]
     accounts.create_user(_platform(request).engine, actor, username, password, grants,
                          display_name=display_name, ip=client_ip(request))
-    return RedirectResponse("/admin/users", status_code=303)
+    return see_other("/admin/users")
 
 
 @router.post("/admin/users/{username}/{step}")
@@ -72,10 +72,10 @@ def user_step(request: Request, username: str, step: str) -> Response:
     actor = resolve_actor(request)
     require(actor, "user:manage")
     if step not in ("disable", "enable"):
-        return RedirectResponse("/admin/users", status_code=303)
+        return see_other("/admin/users")
     accounts.set_disabled(_platform(request).engine, actor, username, step == "disable",
                           ip=client_ip(request))
-    return RedirectResponse("/admin/users", status_code=303)
+    return see_other("/admin/users")
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -106,4 +106,4 @@ def revoke_token(request: Request, token_id: RowId) -> Response:
     owner = accounts.token_owner(engine, token_id) or ""
     require(actor, "token:manage", Resource("api_token", owner=owner))
     accounts.revoke_token(engine, actor, token_id, ip=client_ip(request))
-    return RedirectResponse("/account", status_code=303)
+    return see_other("/account")

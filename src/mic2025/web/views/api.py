@@ -24,10 +24,10 @@ from ...plan import Metric
 from ...store.platform import SUBMISSION_STATES
 from ...store.repo import as_of_instant
 from .. import accounts, audit, exports, sdmx, submissions
-from ..app import require
 from ..data import Platform
 from ..downloads import attachment
 from ..permissions import Actor, Resource, may_at_all
+from ..rendering import require
 from ..security import client_ip, current_actor
 
 router = APIRouter(prefix="/api", tags=["api"])

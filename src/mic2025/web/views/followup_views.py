@@ -17,14 +17,13 @@ from pydantic import BaseModel, Field
 from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.warn import EarlyWarning, Owner
-from ..app import lang_of, render, require
 from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
 from ..i18n import t
 from ..permissions import Actor, Resource
+from ..rendering import lang_of, render, require, see_other
 from ..security import client_ip, current_actor, resolve_actor
 from .api import area_param, indicator_param, parse_as_of
-from .workflow import _back
 
 api_router = APIRouter(prefix="/api", tags=["follow-up"])
 router = APIRouter(include_in_schema=False)
@@ -224,7 +223,7 @@ def supervision_form(request: Request, item: ItemId,
     _fu(request).update(actor, item, status=status, comment=comment,
                         evidence=[evidence.strip()] if evidence.strip() else [],
                         ip=client_ip(request))
-    return _back(f"/followup/supervision#m-{item}")
+    return see_other(f"/followup/supervision#m-{item}")
 
 
 # ------------------------------------------------------------------------------ third party
@@ -318,7 +317,7 @@ def score_form(request: Request, round_id: RoundId,
     actor = resolve_actor(request)
     _fu(request).score(actor, round_id, item=item, criterion=criterion, score=score,
                        comment=comment, ip=client_ip(request))
-    return _back(f"/followup/thirdparty/{round_id}#score")
+    return see_other(f"/followup/thirdparty/{round_id}#score")
 
 
 # ------------------------------------------------------------------------------ mid-term

@@ -17,9 +17,9 @@ from ...report import fmt
 from ...report.i18n import Lang
 from ...report.series import latest_point, position
 from .. import charts, reviews
-from ..app import lang_of, render
 from ..data import Platform, area_name, map_name, provinces
 from ..permissions import Resource, allowed
+from ..rendering import lang_of, render
 from ..security import resolve_actor
 
 router = APIRouter(include_in_schema=False)

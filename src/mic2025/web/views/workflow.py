@@ -7,16 +7,16 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ... import reference
 from .. import accounts, reviews, submissions
-from ..app import lang_of, render, require
 from ..data import Platform, provinces, today
 from ..downloads import attachment
 from ..i18n import t
 from ..permissions import Actor, Resource, allowed, may_at_all
+from ..rendering import lang_of, render, require, see_other
 from ..security import SESSION_COOKIE, client_ip, resolve_actor, secure
 
 router = APIRouter(include_in_schema=False)
@@ -25,10 +25,6 @@ RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 def _platform(request: Request) -> Platform:
     return request.app.state.platform
-
-
-def _back(path: str) -> RedirectResponse:
-    return RedirectResponse(path, status_code=303)
 
 
 def _safe_next(value: str | None) -> str:
@@ -59,7 +55,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         return render(request, "login.html.j2", status_code=429 if result.throttled else 401,
                       title=t("login", lang), next=_safe_next(next), error=t(key, lang),
                       username=username)
-    response = _back(_safe_next(next))
+    response = see_other(_safe_next(next))
     response.set_cookie(SESSION_COOKIE, result.session_token, httponly=True, samesite="lax",
                         secure=secure(request), path="/",
                         max_age=int(accounts.SESSION_LIFETIME.total_seconds()))
@@ -71,7 +67,7 @@ def logout(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         accounts.log_out(_platform(request).engine, token)
-    response = _back("/")
+    response = see_other("/")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -147,7 +143,7 @@ async def upload(request: Request, area: Annotated[str, Form(max_length=12)],
         lambda: submissions.upload(p.engine, p.plan, actor, area=area, year=year,
                                    filename=file.filename or "upload", data=data,
                                    enterprise=enterprise, ip=client_ip(request)))
-    return _back(f"/submissions/{s.id}")
+    return see_other(f"/submissions/{s.id}")
 
 
 @router.get("/submissions/board", response_class=HTMLResponse)
@@ -169,7 +165,7 @@ def set_deadline(request: Request, year: Annotated[int, Form(ge=1949, le=2100)],
     actor = resolve_actor(request)
     submissions.set_deadline(_platform(request).engine, actor, year, due, area=area,
                              ip=client_ip(request))
-    return _back(f"/submissions/board?{urlencode({'year': year})}")
+    return see_other(f"/submissions/board?{urlencode({'year': year})}")
 
 
 @router.post("/submissions/bulk-approve")
@@ -219,7 +215,7 @@ def submission_step(request: Request, submission_id: RowId,
         submissions.unlock(p.engine, actor, submission_id, comment=comment, ip=ip)
     else:
         raise HTTPException(404, f"no step {step!r}")
-    return _back(f"/submissions/{submission_id}")
+    return see_other(f"/submissions/{submission_id}")
 
 
 # ------------------------------------------------------------------------------ reviews
@@ -236,4 +232,4 @@ def add_review(request: Request, metric_id: str,
     year = int(target_year) if target_year.isdigit() else None
     reviews.add_review(p.engine, p.plan, actor, metric=metric_id, area=area, target_year=year,
                        rating=rating, text=text, ip=client_ip(request))
-    return _back(f"/indicators/{metric_id}#reviews")
+    return see_other(f"/indicators/{metric_id}#reviews")

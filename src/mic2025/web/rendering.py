@@ -1,0 +1,107 @@
+"""What every view shares: the page environment, rendering, the guard, errors, redirects.
+
+The views depend on this module and :mod:`.app` imports the views; nothing here imports
+:mod:`.app` or a view, so the package has no import circle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from .. import __version__
+from ..report import fmt
+from ..report.i18n import Lang, code_label
+from . import i18n
+from .assets import versions
+from .permissions import SITE, Actor, allowed, may_at_all
+from .security import csrf_token, resolve_actor
+from .submissions import Forbidden
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of the pages (autoescaped; an unknown variable is an error)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["number"] = fmt.number
+    env.filters["moment"] = lambda dt, lang: fmt.moment(dt, lang)
+    env.filters["day"] = lambda d, lang: fmt.day(d, lang)
+    return env
+
+
+def lang_of(request: Request) -> Lang:
+    return getattr(request.state, "lang", i18n.DEFAULT)
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any
+           ) -> HTMLResponse:
+    """A page, with what every page needs: language, actor, CSRF token, menu, demo banner."""
+    lang = lang_of(request)
+    actor = resolve_actor(request)
+    env: jinja2.Environment = request.app.state.templates
+    other = "en" if lang == "zh" else "zh"
+    params = dict(request.query_params)
+    params["lang"] = other
+    base = {
+        "lang": lang,
+        "t": lambda key, **kw: i18n.t(key, lang).format(**kw) if kw else i18n.t(key, lang),
+        "code_label": lambda group, code: code_label(group, code, lang),
+        "fmt": fmt,
+        "actor": actor,
+        "may": lambda action: may_at_all(actor, action),
+        "allowed": lambda action, resource: allowed(actor, action, resource),
+        "csrf": csrf_token(request),
+        "switch_lang_url": f"{request.url.path}?{urlencode(params)}",
+        "other_lang": other,
+        "demo": request.app.state.demo,
+        "path": request.url.path,
+        "assets": versions(),
+        "version": __version__,
+    }
+    base.update(context)
+    html = env.get_template(template).render(**base)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def require(actor: Actor, action: Any, resource: Any = None) -> None:
+    """Raise Forbidden unless ``allowed``; the one guard the views use."""
+    if not allowed(actor, action, resource if resource is not None else SITE):
+        raise Forbidden(f"{actor.username} may not {action}")
+
+
+def see_other(path: str) -> RedirectResponse:
+    """The answer to a form that did its work: go (GET) to ``path``."""
+    return RedirectResponse(path, status_code=303)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
+        "accept", "")
+
+
+def error_response(request: Request, status: int, title_key: str, message: str,
+                   headers: dict[str, str] | None = None) -> Response:
+    """An error as JSON (API, or asked for) or as a page; an anonymous GET that needs an
+    account goes to the log-in page instead."""
+    if wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    actor = getattr(request.state, "actor", None)
+    anonymous = actor is None or actor.anonymous
+    if status in (401, 403) and anonymous and title_key != "csrf" and request.method == "GET":
+        return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", 303)
+    return render(request, "error.html.j2", status_code=status,
+                  title=i18n.t(title_key if title_key != "csrf" else "forbidden",
+                               lang_of(request)),
+                  message=message)
