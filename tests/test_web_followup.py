@@ -113,18 +113,23 @@ def test_concurrent_readers_of_a_new_vintage_share_one_evaluation(
     assert p.cached(("bad",), lambda: 2) == 2
 
 
-def test_freshness_is_the_newest_vintage_of_each_indicator(
+def test_freshness_is_the_newest_vintage_of_each_indicator_in_the_area(
         world: tuple[FastAPI, dict[str, str]]) -> None:
     app, tokens = world
-    _approve(app, tokens)
     p = app.state.platform
-    expected: dict[str, datetime] = {}
-    for o in p.store.observations():
-        if o.vintage_at is not None:
-            expected[o.indicator] = max(expected.get(o.indicator, o.vintage_at), o.vintage_at)
-    assert p.freshness() == expected
+    before = p.freshness()
+    _approve(app, tokens)
+    for area in (p.plan.area, "440000"):
+        expected: dict[str, datetime] = {}
+        for o in p.store.observations(area=area):
+            if o.vintage_at is not None:
+                expected[o.indicator] = max(expected.get(o.indicator, o.vintage_at),
+                                            o.vintage_at)
+        assert p.freshness(area) == expected
     newest = max(v.created_at for v in p.store.vintages())
-    assert p.freshness()["rd_intensity"] == newest
+    assert p.freshness("440000")["rd_intensity"] == newest
+    # a province's approval leaves the plan's (national) overview as fresh as it was
+    assert p.freshness() == before
 
 
 # ------------------------------------------------------------------------------ pages

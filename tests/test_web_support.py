@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +56,13 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
                         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-def make_app(url: str, followup_dir: Path | None = None) -> FastAPI:
+def make_app(url: str, followup_dir: Path | None = None, plan_file: str | None = None
+             ) -> FastAPI:
     """The app; its follow-up records go to a fresh folder (PostgreSQL has no file beside)."""
     import tempfile
 
     folder = followup_dir or Path(tempfile.mkdtemp(prefix="mic2025-followup-"))
-    return create_app(url, secret="test-secret", followup_dir=str(folder))
+    return create_app(url, secret="test-secret", followup_dir=str(folder), plan_file=plan_file)
 
 
 def client(app: FastAPI, *, https: bool = False) -> TestClient:
@@ -162,3 +164,48 @@ def app(request: pytest.FixtureRequest, tmp_path: Path,
 def tokens(app: FastAPI) -> dict[str, str]:
     """API tokens of the standard users, by role name."""
     return add_users(app)
+
+
+@dataclass(frozen=True)
+class PlanCase:
+    """A plan the platform is started with, and the area it must then show by default."""
+
+    plan_file: str | None
+    area: str
+    name_zh: str
+    name_en: str
+    overview_zh: str
+    overview_en: str
+
+
+EXAMPLE_PLANS = Path(__file__).resolve().parents[1] / "src/mic2025/plans/examples"
+
+#: the national plan (bundled) and the regional example plan (Guangdong, 440000)
+PLAN_CASES = {
+    "national": PlanCase(None, "000000", "全国", "China (national)", "全国总览",
+                         "National overview"),
+    "regional": PlanCase(str(EXAMPLE_PLANS / "guangdong_example.yaml"), "440000", "广东省",
+                         "Guangdong", "广东省总览", "Guangdong overview"),
+}
+
+
+@pytest.fixture(params=list(PLAN_CASES))
+def plan_case(request: pytest.FixtureRequest) -> PlanCase:
+    return PLAN_CASES[request.param]
+
+
+@pytest.fixture(params=BACKENDS_FOR_APPS)
+def plan_app(request: pytest.FixtureRequest, tmp_path: Path, store_templates: StoreTemplates,
+             plan_case: PlanCase) -> Iterator[FastAPI]:
+    """A platform started with each plan of :data:`PLAN_CASES`, once per backend.
+
+    The store is the session's template, built with the national plan: the bundled evidence
+    reads the same under the regional plan (it only restates targets), which
+    ``test_web_plan_area`` checks, so the template serves both.
+    """
+    with store_templates.copy(request.param, tmp_path) as url:
+        application = make_app(url, plan_file=plan_case.plan_file)
+        try:
+            yield application
+        finally:
+            application.state.platform.store.close()

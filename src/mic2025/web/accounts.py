@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, u
 from sqlalchemy.orm import aliased
 
 from ..errors import Mic2025Error
-from ..reference import areas
+from ..reference import NATIONAL, areas
 from ..store.db import begin_write
 from ..store.platform import (
     ROLES,
@@ -95,7 +95,7 @@ def parse_grant(text: str) -> Grant:
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
     if role in ("prov_editor", "prov_approver"):
-        if scope not in areas() or scope == "000000":
+        if scope not in areas() or scope == NATIONAL:
             raise AccountError(f"{role} needs a province code, as in {role}:440000 "
                                f"(got {scope or 'none'!r})")
         return Grant(role, area=scope)  # type: ignore[arg-type]
@@ -104,7 +104,7 @@ def parse_grant(text: str) -> Grant:
         if not code or len(code) > 18:
             raise AccountError("enterprise needs its code, as in "
                                "enterprise:91440300MA5XXXXXXX@440000 (code@province)")
-        if area and (area not in areas() or area == "000000"):
+        if area and (area not in areas() or area == NATIONAL):
             raise AccountError(f"enterprise scope names unknown province {area!r}")
         return Grant("enterprise", area=area, enterprise=code)
     if role == "body_editor":

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Engine, func, select
 
 from .. import reference
-from ..evaluate.engine import evaluate
+from ..evaluate.engine import chosen, evaluate
 from ..evaluate.model import Evaluation
 from ..observation import Observation
 from ..plan import Metric, Plan, Text
@@ -152,8 +152,12 @@ class Platform:
         vintage = self.latest_vintage() if as_of is None else ("as_of", as_of)
         return (self.plan.id, self.plan.version, vintage, today())
 
-    def evaluation(self, area: str = "000000", method: str = "statcan",
+    def evaluation(self, area: str | None = None, method: str | None = None,
                    as_of: datetime | None = None) -> Evaluation:
+        """The plan judged in ``area`` by ``method``: by default the plan's own area and the
+        registry's default method (:func:`mic2025.evaluate.engine.chosen`)."""
+        area, method = chosen(self.plan, area, method)
+
         def compute() -> Evaluation:
             observations = self.store.observations(area=area, as_of=as_of)
             return evaluate(self.plan, observations, area=area, method=method, as_of=as_of,
@@ -161,16 +165,20 @@ class Platform:
 
         return self.cached(("evaluation", area, method, *self.state_key(as_of)), compute)
 
-    def freshness(self) -> dict[str, datetime]:
-        """For each indicator, when its newest figure arrived (one aggregate query)."""
+    def freshness(self, area: str | None = None) -> dict[str, datetime]:
+        """For each indicator, when its newest figure of ``area`` (default: the plan's own)
+        arrived (one aggregate query)."""
+        code = self.plan.area if area is None else area
+
         def compute() -> dict[str, datetime]:
             query = (select(ObservationRow.indicator, func.max(VintageRow.created_at))
                      .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
+                     .where(ObservationRow.area == code)
                      .group_by(ObservationRow.indicator))
             with self.store.engine.connect() as conn:
                 return {ind: _aware(at) for ind, at in conn.execute(query) if at is not None}
 
-        return self.cached(("freshness", *self.state_key()), compute)
+        return self.cached(("freshness", code, *self.state_key()), compute)
 
     def known_indicators(self) -> frozenset[str]:
         """The ids an indicator filter may name: the plan's metrics and series, the bundled

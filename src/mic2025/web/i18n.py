@@ -14,6 +14,7 @@ DEFAULT: Lang = "zh"
 _STRINGS: dict[str, tuple[str, str]] = {
     "site_title": ("中国制造2025 监测评估平台", "Made in China 2025 monitoring platform"),
     "nav.overview": ("全国总览", "National overview"),
+    "nav.overview_of": ("{area}总览", "{area} overview"),
     "nav.provinces": ("各省", "Provinces"),
     "nav.submissions": ("数据报送", "Submissions"),
     "nav.board": ("报送进度", "Deadlines board"),
@@ -60,10 +61,10 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "public_user": ("公众（仅公开数据）", "Public (published data only)"),
     "overview_intro": (
         "规划各项指标和重大工程目标的进展。颜色表示按所选评估方法得出的状态；"
-        "“数据更新”为该指标最新数据批次入库的时间。",
+        "“数据更新”为本地区该指标最新数据批次入库的时间。",
         "Progress of every indicator and engineering-project target of the plan. Colours "
-        "show the status under the chosen method; “updated” is when the indicator's latest "
-        "vintage arrived.",
+        "show the status under the chosen method; “updated” is when the latest vintage of "
+        "the indicator's figures for this area arrived.",
     ),
     "freshness": ("数据更新", "Updated"),
     "trend": ("走势", "Trend"),

@@ -30,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..reference import NATIONAL
+
 Action = Literal[
     "published:read",      # plan, observations, evaluations, downloads, pages
     "submission:read",
@@ -93,9 +95,6 @@ RULES: dict[Role, dict[Action, Scope]] = {
         **_EVERY_USER, "followup:read": "all", "milestone:update": "body",
     },
 }
-
-NATIONAL = "000000"
-
 
 @dataclass(frozen=True)
 class Grant:

@@ -14,7 +14,7 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from .. import __version__
+from .. import __version__, reference
 from ..report import fmt
 from ..report.i18n import Lang, code_label
 from . import i18n
@@ -45,12 +45,21 @@ def lang_of(request: Request) -> Lang:
     return getattr(request.state, "lang", i18n.DEFAULT)
 
 
+def overview_label(area: str, lang: Lang) -> str:
+    """The name of the overview of ``area``: 全国总览 for the nation, 广东省总览 for a province."""
+    if area == reference.NATIONAL:
+        return i18n.t("nav.overview", lang)
+    return i18n.t("nav.overview_of", lang).format(area=reference.area(area).name(lang))
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any
            ) -> HTMLResponse:
-    """A page, with what every page needs: language, actor, CSRF token, menu, demo banner."""
+    """A page, with what every page needs: language, actor, CSRF token, menu, demo banner,
+    and the plan's own area (the overview the menu leads to)."""
     lang = lang_of(request)
     actor = resolve_actor(request)
     env: jinja2.Environment = request.app.state.templates
+    plan_area: str = request.app.state.platform.plan.area
     other = "en" if lang == "zh" else "zh"
     params = dict(request.query_params)
     params["lang"] = other
@@ -69,6 +78,8 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "path": request.url.path,
         "assets": versions(),
         "version": __version__,
+        "plan_area": plan_area,
+        "overview_label": overview_label(plan_area, lang),
     }
     base.update(context)
     html = env.get_template(template).render(**base)

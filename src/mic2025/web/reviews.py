@@ -19,10 +19,12 @@ from .submissions import Forbidden, WorkflowError
 RATINGS = ("", "achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data")
 
 
-def add_review(engine: Engine, plan: Plan, actor: Actor, *, metric: str, area: str,
+def add_review(engine: Engine, plan: Plan, actor: Actor, *, metric: str, area: str | None,
                target_year: int | None, rating: str, text: str, ip: str = "") -> dict[str, Any]:
+    """Record an evaluator's review of ``metric`` in ``area`` (default: the plan's area)."""
     from .permissions import allowed
 
+    area = plan.area if area is None else area
     if not allowed(actor, "review:write", Resource("review", area=area)):
         raise Forbidden(f"{actor.username} may not write evaluations")
     try:

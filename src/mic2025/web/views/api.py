@@ -159,13 +159,15 @@ class BoardOut(BaseModel):
 
 class ReviewIn(BaseModel):
     metric: str = Field(max_length=100)
-    area: str = Field("000000", max_length=12)
+    area: str | None = Field(None, max_length=12,
+                             description="GB/T 2260 code; default: the plan's own area")
     target_year: int | None = Field(None, ge=1949, le=2100)
     rating: str = Field("", max_length=24)
     text: str = Field(min_length=1, max_length=20000)
 
 
 class ReviewOut(ReviewIn):
+    area: str
     id: int
     author: str
     created_at: datetime
@@ -394,14 +396,16 @@ def sdmx_structure(request: Request) -> Response:
             summary="Every target of the plan judged in one area")
 def get_evaluation(
     request: Request,
-    area: Annotated[str, Query(max_length=12)] = "000000",
-    method: Annotated[str, Query(max_length=20)] = "statcan",
+    area: Annotated[str | None, Query(max_length=12,
+                                      description="default: the plan's own area")] = None,
+    method: Annotated[str | None, Query(max_length=20,
+                                        description="default: the registry's default")] = None,
     as_of: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Evaluation:
-    if method not in METHODS:
+    if method and method not in METHODS:
         raise HTTPException(422, f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-    code = area_param("area", area) or reference.NATIONAL
-    return platform_of(request).evaluation(code, method, parse_as_of(as_of))
+    return platform_of(request).evaluation(area_param("area", area), method or None,
+                                           parse_as_of(as_of))
 
 
 # ------------------------------------------------------------------------------ submissions

@@ -1,4 +1,8 @@
-"""The monitoring pages: national overview, indicator, province, list of provinces."""
+"""The monitoring pages: the overview, indicator, province, list of provinces.
+
+The overview and the indicator pages show the plan's own area (``Plan.area``): the nation
+under the national plan, the province under a regional one.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +51,8 @@ def _rows(platform: Platform, area: str, lang: str) -> list[Row]:
 
 def _compute_rows(platform: Platform, area: str, lang: str) -> list[Row]:
     ev = platform.evaluation(area)
-    fresh = platform.freshness() if area == "000000" else {}
+    # the "updated" column is the overview's (the plan's own area)
+    fresh = platform.freshness(area) if area == platform.plan.area else {}
     out = []
     for m in ev.results:
         targets = sorted(m.targets, key=lambda t: t.target_year)
@@ -74,10 +79,10 @@ def overview(request: Request) -> HTMLResponse:
     p = _platform(request)
     lang = lang_of(request)
     ev = p.evaluation()
-    rows = _rows(p, "000000", lang)
+    rows = _rows(p, ev.area, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})
     return render(request, "overview.html.j2", evaluation=ev, rows=rows, years=years,
-                  title=ev.plan_title.get(lang), area="000000")
+                  title=ev.plan_title.get(lang), area=ev.area)
 
 
 @router.get("/indicators/{metric_id}", response_class=HTMLResponse)
@@ -99,7 +104,8 @@ def indicator(request: Request, metric_id: str) -> HTMLResponse:
 
 
 def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
-    """What the indicator page shows of the data: computed once per data vintage."""
+    """What the indicator page shows of the data (in the plan's area): computed once per
+    data vintage."""
     ev = p.evaluation()
     result = next((r for r in ev.results if r.metric == metric.id), None)
     options = charts.metric_charts(result, lang) if result else []
@@ -128,7 +134,8 @@ def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
         sources.sort(key=lambda s: (s[1].year, s[1].period))
         alternatives.sort(key=lambda s: (s[1].year, s[1].period))
     return {"result": result, "charts": options, "figures": figures, "map_option": map_option,
-            "bar_option": bar_option, "sources": sources, "alternatives": alternatives}
+            "bar_option": bar_option, "sources": sources, "alternatives": alternatives,
+            "area_name": ev.area_name}
 
 
 @router.get("/provinces", response_class=HTMLResponse)

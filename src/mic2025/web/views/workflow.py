@@ -225,11 +225,11 @@ def submission_step(request: Request, submission_id: RowId,
 def add_review(request: Request, metric_id: str,
                text: Annotated[str, Form(min_length=1, max_length=20000)],
                rating: Annotated[str, Form(max_length=24)] = "",
-               area: Annotated[str, Form(max_length=12)] = "000000",
+               area: Annotated[str, Form(max_length=12)] = "",
                target_year: Annotated[str, Form(max_length=4)] = "") -> Response:
     actor = resolve_actor(request)
     p = _platform(request)
     year = int(target_year) if target_year.isdigit() else None
-    reviews.add_review(p.engine, p.plan, actor, metric=metric_id, area=area, target_year=year,
-                       rating=rating, text=text, ip=client_ip(request))
+    reviews.add_review(p.engine, p.plan, actor, metric=metric_id, area=area or None,
+                       target_year=year, rating=rating, text=text, ip=client_ip(request))
     return see_other(f"/indicators/{metric_id}#reviews")
