@@ -211,3 +211,28 @@ def test_code_cleaning_is_idempotent(text: str) -> None:
     assume("\x00" not in text)
     once = clean_code(text)
     assert clean_code(once) == once
+
+
+@pytest.mark.parametrize("cell", ["1e-400", "-1e-400", "0.1e-330", "1e-400%", "1e-330万"])
+def test_a_nonzero_number_too_small_for_a_float_is_refused_not_stored_as_zero(
+        cell: str) -> None:
+    unit = "%" if cell.endswith("%") else "count"
+    with pytest.raises(CleanError, match="too small to store"):
+        parse_number(cell, unit)
+
+
+@pytest.mark.parametrize("cell", [
+    "1e400", "-1e400", "1.8e308", "1e305亿", pytest.param(10 ** 400, id="10^400"),
+    pytest.param(-(10 ** 5000), id="-10^5000"),  # past the digits str() of an int allows
+])
+def test_a_number_too_large_for_a_float_is_refused(cell: object) -> None:
+    with pytest.raises(CleanError, match="too large to store"):
+        parse_number(cell, "count")
+
+
+@pytest.mark.parametrize("cell,expected", [
+    ("0", 0.0), ("0e-400", 0.0), ("-0.0", 0.0), ("1e-300", 1e-300), ("1.7e308", 1.7e308),
+    ("5e-324", 5e-324),
+])
+def test_zero_and_numbers_at_the_edges_of_a_float_are_read(cell: str, expected: float) -> None:
+    assert parse_number(cell, "count") == expected

@@ -26,7 +26,9 @@ What is refused, with a message:
 * placeholders for a missing figure (—, –, -, .., …, NA, n.a., ``#N/A``…) raise
   :class:`MissingValue`: a long-format file lists published figures, so a row without one
   has no reason to exist (delete the row, or give the figure with flag ``estimate``);
-* anything else that is not a number, infinities and NaN.
+* anything else that is not a number, infinities and NaN;
+* a number a float cannot hold: beyond about ±1.8e308 (it would become infinite), or not
+  zero but nearer zero than about 5e-324 (``1e-400`` would be stored as 0).
 
 Scaling is done in decimal arithmetic, so ``3.2亿元`` in 万元 is exactly 32000, not
 32000.000000000004.
@@ -138,8 +140,12 @@ def parse_number(cell: object, unit: str | None) -> float:
     _check_sheet_cell(cell)
     if isinstance(cell, bool):
         raise CleanError("TRUE/FALSE is not a number")
-    if isinstance(cell, int | float):
-        return _finite(float(cell), str(cell))
+    if isinstance(cell, int):
+        if abs(cell).bit_length() > 1100:  # far past a float, and maybe past str() of an int
+            raise CleanError(_too_large(f"a whole number of {abs(cell).bit_length()} bits"))
+        return _to_float(Decimal(cell), cell)
+    if isinstance(cell, float):
+        return _finite(cell, cell)
     if isinstance(cell, datetime | date):
         raise CleanError("a date is not a number (the spreadsheet may have turned the figure "
                          "into a date; format the column as text or number)")
@@ -163,10 +169,10 @@ def parse_number(cell: object, unit: str | None) -> float:
         scale = _suffix_scale(suffix, unit)
     number = _decimal(text)
     try:
-        value = float(number * scale) if scale != 1 else float(number)
+        scaled = number * scale if scale != 1 else number
     except ArithmeticError:  # decimal overflow of an absurd exponent
-        raise CleanError(f"{cell!s} is not a finite number") from None
-    return _finite(value, cell)
+        raise CleanError(_too_large(cell)) from None
+    return _to_float(scaled, cell)
 
 
 def parse_optional_number(cell: object, unit: str | None) -> float | None:
@@ -216,6 +222,32 @@ def _decimal(text: str) -> Decimal:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - _NUMBER admits only what Decimal reads
         raise CleanError("not a number") from None
+
+
+def _to_float(number: Decimal, shown: object) -> float:
+    """``number`` as the float the store keeps, refusing one a float cannot hold.
+
+    A float silently turns a number beyond its range into infinity and a nonzero number too
+    near zero into 0.0; either would store a figure the file does not give.
+    """
+    value = float(number)
+    if math.isinf(value):
+        raise CleanError(_too_large(shown))
+    if value == 0.0 and number != 0:
+        raise CleanError(f"{_shown(shown)} is too small to store: it is not zero, but nearer "
+                         "zero than the smallest number the store holds (about 5e-324), so it "
+                         "would be stored as 0; check the exponent")
+    return value
+
+
+def _too_large(shown: object) -> str:
+    return (f"{_shown(shown)} is too large to store: beyond the largest finite number the "
+            "store holds (about 1.8e308); check the exponent")
+
+
+def _shown(cell: object) -> str:
+    text = str(cell)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _finite(value: float, shown: object) -> float:
