@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -16,13 +19,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import hostile_files as hostile
 from mic2025.errors import ImportRejected, Problem
 from mic2025.ingest import check_file, import_file, import_rows, load_bundled, problems_csv
+from mic2025.ingest.limits import DEFAULT_LIMITS, Limits
 from mic2025.store import Store, open_store
 from mic2025.store.repo import HOLD_ENV
 from store_fixtures import BACKENDS, HEADER, fresh_url, row, small_plan, write_csv
 
 PLAN = small_plan()
+HEADER_LINE = hostile.LONG_HEADER
 TESTS = Path(__file__).resolve().parent
 
 
@@ -470,3 +476,165 @@ def test_killing_an_import_mid_transaction_leaves_the_store_as_it_was(
         assert (s.counts(), s.vintages()) == before
         # the file itself was fine: without the kill it goes in whole
         assert import_file(s, path, PLAN).rows_new == len(big)
+
+
+# ----------------------------------------------------------------- resource limits
+
+
+def rejection(call: object, *args: object, **kwargs: object) -> ImportRejected:
+    """The ``ImportRejected`` of an import that must be refused."""
+    assert callable(call)
+    with pytest.raises(ImportRejected) as info:
+        call(*args, **kwargs)
+    return info.value
+
+
+def test_bad_rows_keep_the_first_1000_problems_and_count_the_rest(tmp_path: Path) -> None:
+    # the same file at 200,000 rows, through the command: tests/test_cli.py (slow)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(hostile.bad_rows_csv(20_000))
+    tracemalloc.start()
+    try:
+        exc = rejection(check_file, path, PLAN)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(exc.problems) == DEFAULT_LIMITS.max_problems == 1000
+    # every row breaks the indicator, area, year, unit and source rules
+    assert exc.total == 5 * 20_000 and exc.omitted == exc.total - 1000
+    assert [p.row for p in exc.problems[:6]] == [2, 2, 2, 2, 2, 3]
+    # the rows read and the kept problems, about 11 MiB; writing up all 100,000 problems
+    # took 30 MiB
+    assert peak < 20 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+    text = str(exc)
+    assert "100,000 problem(s)" in text
+    assert "… and 99,800 more problems not listed" in text
+    assert text.count("\n") < 210  # 200 listed, the head and the tail
+
+
+def test_the_problems_csv_of_a_capped_report_says_how_many_were_left_out(
+        tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(hostile.bad_rows_csv(50))
+    exc = rejection(check_file, path, PLAN, limits=Limits(max_problems=7))
+    assert (len(exc.problems), exc.total) == (7, 250)
+    rows = list(csv.reader(io.StringIO(problems_csv(exc.problems, omitted=exc.omitted))))
+    assert len(rows) == 1 + 7 + 1
+    assert rows[-1][0] == str(path) and "243 more problems not listed" in rows[-1][-1]
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused_before_its_rows_are_checked(
+        tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", [row(source=f"S{i}") for i in range(11)])
+    (problem,) = rejected(check_file, good, PLAN, limits=Limits(max_rows=10))
+    assert "more than 10 data rows" in problem.message and problem.source == str(good)
+    assert len(check_file(good, PLAN, limits=Limits(max_rows=11))) == 11
+    book = workbook(tmp_path / "rows.xlsx", {"s": [XHEAD] + [
+        ["rd_intensity", "000000", 2020, 2.4, "%", f"S{i}"] for i in range(11)]})
+    (problem,) = rejected(check_file, book, PLAN, limits=Limits(max_rows=10))
+    assert "more than 10 data rows" in problem.message and problem.sheet == "s"
+
+
+def test_a_file_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "good.csv", [row()])
+    (problem,) = rejected(check_file, path, PLAN, limits=Limits(max_file_bytes=100))
+    assert "more than the 100 bytes" in problem.message
+
+
+def test_a_header_of_a_million_unknown_columns_is_one_problem_not_a_million(
+        tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_bytes(hostile.wide_header_csv(1_000_000))
+    (problem,) = rejected(check_file, path, PLAN)
+    assert problem.row == 1 and "1,000,000 cells" in problem.message
+    assert f"at most {DEFAULT_LIMITS.max_columns:,} columns" in problem.message
+
+
+def test_trailing_empty_cells_do_not_count_against_the_column_limit(tmp_path: Path) -> None:
+    path = tmp_path / "commas.csv"
+    path.write_text(HEADER_LINE + "," * 50 + "\nrd_intensity,000000,2020,2.4,%,NBS"
+                    + "," * 50 + "\n", encoding="utf-8")
+    assert len(check_file(path, PLAN, limits=Limits(max_columns=20))) == 1
+
+
+def test_a_first_line_over_128_kib_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "long-line.csv"
+    path.write_bytes(hostile.long_first_line_csv(200))
+    problems = rejected(check_file, path, PLAN)
+    assert problems[0].row == 1 and "131,072 characters" in problems[0].message
+
+
+def test_a_first_line_over_128_kib_of_empty_cells_is_read(tmp_path: Path) -> None:
+    # a spreadsheet's export with its formatting run out to the right: the names before the
+    # empty cells tell the delimiter, and the empty cells are no columns
+    path = tmp_path / "semi.csv"
+    path.write_text(HEADER_LINE.replace(",", ";") + ";" * 200_000 + "\n"
+                    "rd_intensity;000000;2020;2.4;%;NBS\n", encoding="utf-8")
+    (obs,) = check_file(path, PLAN)
+    assert obs.value == 2.4
+
+
+def test_a_shared_strings_bomb_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    path.write_bytes(hostile.workbook(600 * 1024 * 1024))  # 600 MiB of XML, a few MB zipped
+    assert path.stat().st_size < 8 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        problems = rejected(check_file, path, PLAN)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "xl/sharedStrings.xml" in problems[0].message
+    assert "unpack" in problems[0].message
+    assert peak < 100 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_highly_compressed_workbook_part_is_refused_by_its_ratio(tmp_path: Path) -> None:
+    path = tmp_path / "ratio.xlsx"
+    path.write_bytes(hostile.workbook(30 * 1024 * 1024, level=9))
+    (problem,) = rejected(check_file, path, PLAN)
+    assert "xl/sharedStrings.xml" in problem.message and "to 1" in problem.message
+    assert "zip bomb" in problem.message
+
+
+def test_a_workbook_that_understates_a_parts_size_is_refused_at_that_size(
+        tmp_path: Path) -> None:
+    real = hostile.workbook(50 * 1024 * 1024)
+    path = tmp_path / "liar.xlsx"
+    path.write_bytes(hostile.understate_size(real, "xl/sharedStrings.xml", 4096))
+    tracemalloc.start()
+    try:
+        (problem,) = rejected(check_file, path, PLAN)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "xl/sharedStrings.xml" in problem.message and "damaged" in problem.message
+    assert peak < 50 * 1024 * 1024, f"peak {peak / 2**20:.0f} MiB"
+
+
+def test_a_workbook_within_the_limits_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "small.xlsx"
+    path.write_bytes(hostile.workbook(hostile.shared_strings("indicator")))
+    (problem,) = rejected(check_file, path, PLAN)
+    assert "row 1 must be a header" in problem.message  # read, and refused on its content
+
+
+def test_a_cell_number_too_long_for_python_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "digits.xlsx"
+    huge = "9" * 5000  # past Python's int-from-text limit of 4300 digits
+    sheet = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="n"><v>'
+             + huge.encode() + b"</v></c></row></sheetData></worksheet>")
+    data = hostile.workbook(hostile.shared_strings("x"))
+    path.write_bytes(hostile.replace_part(data, "xl/worksheets/sheet1.xml", sheet))
+    (problem,) = rejected(check_file, path, PLAN)
+    assert problem.sheet == "数据" and "cannot be read" in problem.message
+
+
+def test_duplicate_keys_name_a_few_other_rows_not_all_of_them(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "same.csv", [row()] * 2000)
+    exc = rejection(check_file, path, PLAN)
+    assert exc.total == 2000 and len(exc.problems) == 1000
+    first = exc.problems[0].message
+    assert "also in row 3, row 4" in first and "1,994 more rows" in first
+    assert max(len(p.message) for p in exc.problems) < 600

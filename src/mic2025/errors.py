@@ -55,14 +55,27 @@ class Problem:
 
 
 class ImportRejected(Mic2025Error):
-    """A file was refused as a whole; ``problems`` lists every reason found."""
+    """A file was refused as a whole; ``problems`` lists the reasons found.
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
+    ``problems`` holds at most the first problems an import keeps (see
+    :mod:`mic2025.ingest.limits`); ``total`` counts every problem found, and ``omitted``
+    those counted but not kept.
+    """
+
+    #: problems listed in the message; the rest are counted
+    SHOWN = 200
+
+    def __init__(self, source: str, problems: list[Problem], *, total: int | None = None
+                 ) -> None:
         self.source = source
         self.problems = problems
-        head = f"{source}: import rejected, {len(problems)} problem(s); nothing was stored"
-        listed = "\n".join(f"  - {p}" for p in problems[:200])
-        more = "" if len(problems) <= 200 else f"\n  … and {len(problems) - 200} more"
+        self.total = max(total or 0, len(problems))
+        self.omitted = self.total - len(problems)
+        head = f"{source}: import rejected, {self.total:,} problem(s); nothing was stored"
+        listed = "\n".join(f"  - {p}" for p in problems[:self.SHOWN])
+        shown = min(len(problems), self.SHOWN)
+        more = "" if self.total <= shown else \
+            f"\n  … and {self.total - shown:,} more problems not listed"
         super().__init__(f"{head}\n{listed}{more}")
 
 

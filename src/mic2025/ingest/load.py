@@ -6,7 +6,8 @@ same rules.
 
 :func:`import_file` reads the file's bytes once — the same bytes are hashed (sha256, which
 makes re-importing the same file a no-op) and parsed — checks every row, and raises
-:class:`~mic2025.errors.ImportRejected` listing every problem if there is any. Only a file
+:class:`~mic2025.errors.ImportRejected` if there is any problem: it lists the first ones
+and counts all of them. What one import reads is bounded by :class:`~.limits.Limits`. Only a file
 with no problem at all reaches :meth:`Store.import_observations`, which writes it in one
 transaction: a crash or a kill part-way leaves the store as it was.
 """
@@ -14,6 +15,8 @@ transaction: a crash or a kill part-way leaves the store as it was.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -25,7 +28,8 @@ from ..store import ImportResult, Store
 from ..tabular import csv_text
 from . import sdmx
 from .columns import REQUIRED, resolve_header, written_names
-from .readers import Table, read_table
+from .limits import DEFAULT_LIMITS, Limits, ProblemLog
+from .readers import Table, read_table, too_big
 from .validate import RawRow, validate_rows
 
 #: where the bundled evidence lives inside the package
@@ -42,22 +46,25 @@ def import_file(
     kind: str = "import",
     encoding: str | None = None,
     sheets: Sequence[str] | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
     """Import a long-format CSV or Excel file, or an SDMX-CSV file of the MIC2025 dataflow;
     raise ``ImportRejected`` if any row is wrong.
 
     ``encoding`` names a CSV's encoding when it is not UTF-8 (``"gb18030"``); ``sheets``
-    restricts an Excel import to the named sheets (all sheets otherwise). The vintage is
-    named after the file (its name, not its folder) and keyed by the sha256 of its bytes.
+    restricts an Excel import to the named sheets (all sheets otherwise); ``limits`` bounds
+    what is read (:data:`~.limits.DEFAULT_LIMITS` otherwise). The vintage is named after
+    the file (its name, not its folder) and keyed by the sha256 of its bytes.
     """
     p = Path(path)
-    data = _read_bytes(p)
+    limits = limits or DEFAULT_LIMITS
+    data = _read_bytes(p, limits)
     sha256 = hashlib.sha256(data).hexdigest()
     known = _already_imported(store, sha256, p.name, kind)
     if known is not None:
         return known
     observations = parse_bytes(data, str(p), plan, suffix=p.suffix, encoding=encoding,
-                               sheets=sheets)
+                               sheets=sheets, limits=limits)
     return store.import_observations(observations, source_name=p.name, sha256=sha256,
                                      kind=kind, actor=actor, note=note)
 
@@ -68,11 +75,13 @@ def check_file(
     *,
     encoding: str | None = None,
     sheets: Sequence[str] | None = None,
+    limits: Limits | None = None,
 ) -> list[Observation]:
     """Read and validate a file without storing it (a dry run); raises ``ImportRejected``."""
     p = Path(path)
-    return parse_bytes(_read_bytes(p), str(p), plan, suffix=p.suffix, encoding=encoding,
-                       sheets=sheets)
+    limits = limits or DEFAULT_LIMITS
+    return parse_bytes(_read_bytes(p, limits), str(p), plan, suffix=p.suffix,
+                       encoding=encoding, sheets=sheets, limits=limits)
 
 
 def parse_bytes(
@@ -83,24 +92,30 @@ def parse_bytes(
     suffix: str,
     encoding: str | None = None,
     sheets: Sequence[str] | None = None,
+    limits: Limits | None = None,
 ) -> list[Observation]:
-    """A file's observations, or ``ImportRejected`` with every problem in it."""
-    tables, problems = read_table(data, source, suffix, encoding=encoding, sheets=sheets)
+    """A file's observations, or ``ImportRejected`` with its problems (the first ones kept,
+    all counted)."""
+    limits = limits or DEFAULT_LIMITS
+    tables, found = read_table(data, source, suffix, encoding=encoding, sheets=sheets,
+                               limits=limits)
+    problems = ProblemLog(limits.max_problems)
+    problems.extend(found)
     raws: list[RawRow] = []
     for table in tables:
-        rows, found = table_rows(table, plan)
+        rows, _ = table_rows(table, plan, problems)
+        table.rows = []  # the rows read hold the cells now; the table's lists can go
         raws.extend(rows)
-        problems.extend(found)
     if not problems and not raws:
-        problems.append(Problem(source, None, None, "no data rows: the file holds no figures"))
-    observations, found = validate_rows(raws, plan)
-    problems.extend(found)
+        problems.add(Problem(source, None, None, "no data rows: the file holds no figures"))
+    observations, _ = validate_rows(raws, plan, problems)
     if problems:
-        raise ImportRejected(source, problems)
+        raise problems.rejected(source)
     return observations
 
 
-def table_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
+def table_rows(table: Table, plan: Plan, problems: ProblemLog | None = None
+               ) -> tuple[list[RawRow], ProblemLog]:
     """A table's rows as long-format rows, SDMX-CSV or long format, with its problems.
 
     The step every reader of a file shares — ``mic2025 import`` and the platform's upload:
@@ -108,15 +123,18 @@ def table_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
     MIC2025 dataflow is translated (:func:`.sdmx.raw_rows`, which refuses another dataflow
     and the actions D, R and M). SDMX-CSV in a spreadsheet sheet is refused: a spreadsheet
     rewrites its codes. The rows are then checked by :func:`~.validate.validate_rows`.
+    The problems go into ``problems`` when given (else a new log), which is returned.
     """
+    log = problems if problems is not None else ProblemLog()
     if sdmx.version(table) is None:
-        return _raw_rows(table)
+        return _raw_rows(table, log), log
     if table.sheet is None:
-        return sdmx.raw_rows(table, plan)
-    return [], [Problem(
+        return sdmx.raw_rows(table, plan, log)
+    log.add(Problem(
         table.source, 1, str(table.header[0]), "this sheet is SDMX-CSV, which is read from a "
         ".csv file only: a spreadsheet rewrites its codes (000000 becomes 0, the month "
-        "2018-03 a date); import the .csv file as it was exported", sheet=table.sheet)]
+        "2018-03 a date); import the .csv file as it was exported", sheet=table.sheet))
+    return [], log
 
 
 def is_sdmx(table: Table) -> bool:
@@ -134,6 +152,7 @@ def import_rows(
     kind: str = "import",
     actor: str = "",
     note: str = "",
+    limits: Limits | None = None,
 ) -> ImportResult:
     """Import rows given as mappings of column → cell, checked exactly as a file's rows.
 
@@ -146,11 +165,11 @@ def import_rows(
         header.extend(k for k in r if k not in header)
     table = Table(source_name, None, header,
                   [(i, [r.get(str(h)) for h in header]) for i, r in enumerate(listed, start=2)])
-    raws, problems = _raw_rows(table)
-    observations, found = validate_rows(raws, plan)
-    problems.extend(found)
+    problems = ProblemLog((limits or DEFAULT_LIMITS).max_problems)
+    raws = _raw_rows(table, problems)
+    observations, _ = validate_rows(raws, plan, problems)
     if problems:
-        raise ImportRejected(source_name, problems)
+        raise problems.rejected(source_name)
     return store.import_observations(observations, source_name=source_name, sha256=sha256,
                                      kind=kind, actor=actor, note=note)
 
@@ -173,7 +192,7 @@ def load_bundled(store: Store, plan: Plan, path: str | Path | None = None) -> Im
     else:
         p = Path(path)
         name = p.name
-        data = _read_bytes(p)
+        data = _read_bytes(p, DEFAULT_LIMITS)
     sha256 = hashlib.sha256(data).hexdigest()
     known = _already_imported(store, sha256, name, "bundled")
     if known is not None:
@@ -198,45 +217,79 @@ def _already_imported(store: Store, sha256: str, name: str, kind: str) -> Import
                         vintage=earlier.id, created_at=earlier.created_at, already_imported=True)
 
 
-def problems_csv(problems: Sequence[Problem]) -> str:
+def problems_csv(problems: Sequence[Problem], omitted: int = 0) -> str:
     """The problems of a rejected import as CSV text, one row per problem, for a spreadsheet.
 
+    ``omitted`` counts the problems found but not kept (``ImportRejected.omitted``); a last
+    row says how many there were, so the sheet never looks like the whole list when not.
     A rejected cell may be hostile: the shared writer (:mod:`mic2025.tabular`) defuses it.
     """
-    return csv_text(["file", "sheet", "row", "column", "value", "problem"],
-                    [[p.source, p.sheet, p.row, p.column, p.value, p.message] for p in problems])
+    rows: list[list[object]] = [[p.source, p.sheet, p.row, p.column, p.value, p.message]
+                                for p in problems]
+    if omitted:
+        source = problems[0].source if problems else ""
+        rows.append([source, None, None, None, None,
+                     f"… and {omitted:,} more problems not listed "
+                     f"(an import keeps the first {len(problems):,})"])
+    return csv_text(["file", "sheet", "row", "column", "value", "problem"], rows)
 
 
-def _read_bytes(path: Path) -> bytes:
+def _read_bytes(path: Path, limits: Limits) -> bytes:
+    """The file's bytes, refused unread when larger than the limit.
+
+    A regular file's size is checked before it is read; anything else (a pipe, a device
+    such as ``/dev/zero``) has no size to check, and is read a chunk at a time up to the
+    limit.
+    """
+    limit = limits.max_file_bytes
     try:
-        return path.read_bytes()
+        with path.open("rb") as fh:
+            info = os.fstat(fh.fileno())
+            regular = stat.S_ISREG(info.st_mode)
+            if regular and info.st_size > limit:
+                raise ImportRejected(str(path), [too_big(str(path), info.st_size, limits)])
+            # read(n) reserves n bytes at once: ask for what the file holds, not the limit
+            chunks = [fh.read(info.st_size + 1)] if regular else []
+            got = sum(map(len, chunks))
+            while got <= limit and (chunk := fh.read(min(_CHUNK, limit + 1 - got))):
+                chunks.append(chunk)  # a device or a pipe, or a file that grew meanwhile
+                got += len(chunk)
+            data = b"".join(chunks) if len(chunks) != 1 else chunks[0]
     except OSError as exc:
         raise ImportRejected(str(path), [Problem(str(path), None, None,
                                                  f"cannot read the file: {exc.strerror or exc}")]
                              ) from None
+    if len(data) > limit:  # a file that grew while it was read
+        raise ImportRejected(str(path), [too_big(str(path), len(data), limits)])
+    return data
 
 
-def _raw_rows(table: Table) -> tuple[list[RawRow], list[Problem]]:
+_CHUNK = 1024 * 1024
+
+
+def _raw_rows(table: Table, problems: ProblemLog) -> list[RawRow]:
     """A table's data rows keyed by column, after checking its header and row widths."""
     width = len(table.header)
     used = {i for _, cells in table.rows for i, c in enumerate(cells) if _filled(c)}
-    found, problems = resolve_header(table.header, used, source=table.source, sheet=table.sheet)
+    found, header_problems = resolve_header(table.header, used, source=table.source,
+                                            sheet=table.sheet)
+    problems.extend(header_problems)
     if any(c not in found for c in REQUIRED):
-        return [], problems  # without its header the rows cannot be read
+        return []  # without its header the rows cannot be read
     # other header problems (an unknown column…) still let every row be checked
     names = written_names(table.header, found)
     raws = []
     for number, cells in table.rows:
         extra = [c for c in cells[width:] if _filled(c)]
         if extra:
-            problems.append(Problem(table.source, number, None,
-                                    f"the row has {width + len(extra)} or more cells but the "
-                                    f"header names {width} columns", sheet=table.sheet,
-                                    value=str(extra[0])))
+            problems.add(Problem(table.source, number, None,
+                                 f"the row has {width + len(extra)} or more cells but the "
+                                 f"header names {width} columns", sheet=table.sheet,
+                                 value=str(extra[0])))
             continue
         values = {name: (cells[i] if i < len(cells) else None) for name, i in found.items()}
         raws.append(RawRow(table.source, table.sheet, number, values, names))
-    return raws, problems
+    return raws
 
 
 def _filled(cell: object) -> bool:

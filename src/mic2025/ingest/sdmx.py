@@ -74,6 +74,7 @@ from ..sdmx_codes import (
 )
 from ..tabular import restore
 from .clean import CleanError, Refused, clean_code
+from .limits import ProblemLog
 from .readers import Table
 from .validate import RawRow, metric_units
 
@@ -224,24 +225,29 @@ class _Layout:
         return self.written.get(ident, ident)
 
 
-def raw_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
+def raw_rows(table: Table, plan: Plan, problems: ProblemLog | None = None
+             ) -> tuple[list[RawRow], ProblemLog]:
     """An SDMX-CSV table's rows as long-format rows, with every problem found on the way.
 
     Problems here are the SDMX ones (header, dataflow, action, vintage); the cells of
     the returned rows are then checked by :func:`~.validate.validate_rows`, which names
-    the SDMX column a bad cell came from.
+    the SDMX column a bad cell came from. They go into ``problems`` when given (else a new
+    log), which is returned.
     """
+    out = problems if problems is not None else ProblemLog()
     vers = version(table)
     first = _FIRST.match(str(table.header[0]).strip()) if table.header else None
     if vers is None or first is None:
         raise ValueError(f"{table.source}: not an SDMX-CSV table")
     layout = _Layout(vers, first["sep"][:1] if first["sep"] else None)
     header_problems = _read_header(table, layout)
-    problems: list[Problem] = []
+    # the rows' problems wait here: the header's are listed first, or not at all (below)
+    rows_log = ProblemLog(out.cap)
 
-    def problem(number: int, column: str | None, message: str, value: object = None) -> None:
-        problems.append(Problem(table.source, number, column, message, sheet=table.sheet,
-                                value=None if value in (None, "") else str(value)))
+    def problem(number: int, column: str | None, message: str, value: object = None,
+                log: ProblemLog = rows_log) -> None:
+        log.add(Problem(table.source, number, column, message, sheet=table.sheet,
+                        value=None if value in (None, "") else str(value)))
 
     foreign: dict[str, list[int]] = defaultdict(list)
     foreign_value: dict[str, str] = {}
@@ -272,8 +278,9 @@ def raw_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
             continue  # a delete may wildcard its dimensions: its other cells mean nothing
         ours.append((number, cells))
 
+    foreign_problems = []
     for described, numbers in foreign.items():
-        problems.append(Problem(
+        foreign_problems.append(Problem(
             table.source, numbers[0], layout.name(layout.id_column),
             f"{described} is not a dataflow mic2025 can import ({_rows(numbers)}): mic2025 "
             f"reads SDMX-CSV of dataflow {DATAFLOW} only — what "
@@ -281,12 +288,15 @@ def raw_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
             "and does not guess how another dataflow's columns map to its figures. The whole "
             "file is refused",
             sheet=table.sheet, value=foreign_value[described]))
+    if not (foreign and not mine):
+        # (a file of another dataflow: its columns are that dataflow's, not misspelt ones)
+        out.extend(header_problems)
+    out.absorb(rows_log)
+    out.extend(foreign_problems)
     if foreign and not mine:
-        # a file of another dataflow: its columns are that dataflow's, not misspelt ones
-        return [], problems
-    problems[:0] = header_problems
+        return [], out
     if not has_id or any(c not in layout.columns for c in REQUIRED):
-        return [], problems  # without its columns no row can be read
+        return [], out  # without its columns no row can be read
 
     codes = unit_codes(plan)
     series = known_series(plan)
@@ -296,10 +306,10 @@ def raw_rows(table: Table, plan: Plan) -> tuple[list[RawRow], list[Problem]]:
         vintage = str(_cell(cells, layout, "VINTAGE") or "").strip()
         if vintage and not (vintage.isascii() and vintage.isdigit()):
             problem(number, layout.name("VINTAGE"), "VINTAGE is the exporting system's batch "
-                    "number, a whole number (it is checked, then not stored)", vintage)
+                    "number, a whole number (it is checked, then not stored)", vintage, out)
         raws.append(RawRow(table.source, table.sheet, number,
                            _long_cells(cells, layout, codes, series), names))
-    return raws, problems
+    return raws, out
 
 
 def _read_header(table: Table, layout: _Layout) -> list[Problem]:

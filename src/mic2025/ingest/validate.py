@@ -1,7 +1,8 @@
 """Validation of long-format rows against the plan, the code lists and the units.
 
-Every cell of every row is checked and every problem kept, so one pass over a file tells
-its author everything to fix. A row becomes an :class:`~mic2025.observation.Observation`
+Every cell of every row is checked and every problem counted, so one pass over a file tells
+its author everything to fix; the first problems are kept for the report and the rest only
+counted (:class:`~.limits.ProblemLog`). A row becomes an :class:`~mic2025.observation.Observation`
 only when nothing is wrong with it; the caller refuses the whole file when anything is.
 
 The rules, in the order of the columns:
@@ -20,7 +21,7 @@ The rules, in the order of the columns:
 * ``lower`` ≤ ``value`` ≤ ``upper`` when given;
 * ``flags`` — from ``observation.FLAGS``; ``source`` — required; ``source_date`` — a date;
 * the key (indicator, area, sector, period, scope, source) — once per file; every row of
-  a repeated key is named.
+  a repeated key is refused, naming a few of the others.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from .clean import (
     parse_optional_number,
     parse_year,
 )
+from .limits import ProblemLog
 
 Key = tuple[str, str, str, str, str, str]
 
@@ -75,21 +77,34 @@ class _Failed:
 FAILED = _Failed()
 
 
-def validate_rows(rows: Iterable[RawRow], plan: Plan) -> tuple[list[Observation], list[Problem]]:
-    """Check every row; return the observations of good rows and every problem found."""
-    series = known_series(plan)
-    observations: list[Observation] = []
-    problems: list[Problem] = []
+def validate_rows(rows: Iterable[RawRow], plan: Plan, problems: ProblemLog | None = None
+                  ) -> tuple[list[Observation], ProblemLog]:
+    """Check every row; return the observations of good rows and the problems found.
+
+    The problems go into ``problems`` when given (a file's log, shared by every step of
+    reading it), else into a new log with the default cap; that log is returned.
+    """
+    log = problems if problems is not None else ProblemLog()
+    return [obs for _, obs in validated_rows(rows, plan, log)], log
+
+
+def validated_rows(rows: Iterable[RawRow], plan: Plan, problems: ProblemLog
+                   ) -> list[tuple[RawRow, Observation]]:
+    """Each good row with its observation, in order; every problem goes into ``problems``."""
+    context = _Context(known_series(plan))
+    good: list[tuple[RawRow, Observation]] = []
     keys: dict[Key, list[RawRow]] = defaultdict(list)
     for raw in rows:
-        obs, key, found = _RowCheck(raw, series).run()
-        problems.extend(found)
+        check = _RowCheck(raw, context, keep=not problems.full)
+        obs, key = check.run()
+        problems.extend(check.problems)
+        problems.count(check.failures - len(check.problems))
         if key is not None:
             keys[key].append(raw)
         if obs is not None:
-            observations.append(obs)
-    problems.extend(_duplicates(keys))
-    return observations, problems
+            good.append((raw, obs))
+    _duplicates(keys, problems)
+    return good
 
 
 def metric_units(metric: Metric) -> list[str]:
@@ -105,22 +120,27 @@ def metric_units(metric: Metric) -> list[str]:
     return out
 
 
-def _duplicates(keys: Mapping[Key, list[RawRow]]) -> list[Problem]:
-    problems = []
+#: other rows a duplicate-key problem names; a key repeated on every row of a big file
+#: would otherwise make each of its problems list the whole file
+OTHERS_NAMED = 5
+
+
+def _duplicates(keys: Mapping[Key, list[RawRow]], problems: ProblemLog) -> None:
     for key, rows in keys.items():
         if len(rows) < 2:
             continue
         shown = ", ".join(f"{n}={v!r}" for n, v in zip(
             ("indicator", "area", "sector", "period", "scope", "source"), key, strict=True))
         for raw in rows:
-            others = ", ".join(r.where() for r in rows if r is not raw)
-            problems.append(Problem(
+            named = [r.where() for r in rows[:OTHERS_NAMED + 1] if r is not raw][:OTHERS_NAMED]
+            rest = len(rows) - 1 - len(named)
+            others = ", ".join(named) + (f" and {rest:,} more rows" if rest else "")
+            problems.add(Problem(
                 raw.source, raw.row, None,
                 f"duplicate key ({shown}): also in {others}. A file gives one figure per key; "
                 "a revision goes in a later file, a second source gets its own source name",
                 sheet=raw.sheet,
             ))
-    return problems
 
 
 def _show(cell: object) -> str | None:
@@ -130,13 +150,40 @@ def _show(cell: object) -> str | None:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-class _RowCheck:
-    def __init__(self, raw: RawRow, series: Mapping[str, Metric]) -> None:
-        self.raw = raw
+class _Context:
+    """What every row of one file is checked against, with answers worked out once."""
+
+    def __init__(self, series: Mapping[str, Metric]) -> None:
         self.series = series
+        self.names = list(series)
+        self._near: dict[str, list[str]] = {}
+
+    def near(self, code: str) -> list[str]:
+        """Known ids close to an unknown one (the same typo on every row is looked up once)."""
+        found = self._near.get(code)
+        if found is None:
+            found = difflib.get_close_matches(code, self.names, n=3, cutoff=0.6)
+            if len(self._near) < 10_000:
+                self._near[code] = found
+        return found
+
+
+class _RowCheck:
+    """The checks of one row; ``keep`` False counts its problems without writing them up
+    (the file's log keeps no more)."""
+
+    def __init__(self, raw: RawRow, context: _Context, *, keep: bool = True) -> None:
+        self.raw = raw
+        self.context = context
+        self.series = context.series
+        self.keep = keep
+        self.failures = 0
         self.problems: list[Problem] = []
 
     def bad(self, column: str, message: str, *, show: bool = True) -> None:
+        self.failures += 1
+        if not self.keep:
+            return
         raw = self.raw
         self.problems.append(Problem(
             raw.source, raw.row, raw.names.get(column, column), message, sheet=raw.sheet,
@@ -150,7 +197,7 @@ class _RowCheck:
             self.bad(column, str(exc))
             return FAILED
 
-    def run(self) -> tuple[Observation | None, Key | None, list[Problem]]:
+    def run(self) -> tuple[Observation | None, Key | None]:
         indicator, metric = self.indicator()
         area = self.area()
         sector = self.sector()
@@ -177,15 +224,15 @@ class _RowCheck:
             isinstance(p, str) for p in (indicator, area, sector, scope, source)
         ):
             key = (indicator, area, sector, period.code, scope, source)
-        if self.problems or key is None:
-            return None, key, self.problems
+        if self.failures or key is None:
+            return None, key
         assert isinstance(period, periods.Period)
         obs = Observation(
             indicator=indicator, area=area, period=period, value=value, unit=unit,
             source=source, sector=sector, scope=scope, source_date=source_date, flags=flags,
             note=note, quote=quote, lower=lower, upper=upper,
         )
-        return obs, key, []
+        return obs, key
 
     # ---------------------------------------------------------------- columns
 
@@ -198,7 +245,7 @@ class _RowCheck:
             return FAILED, None
         metric = self.series.get(code)
         if metric is None:
-            near = difflib.get_close_matches(code, list(self.series), n=3, cutoff=0.6)
+            near = self.context.near(code)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             self.bad("indicator", "unknown indicator: not a metric of the plan nor a series of "
                      f"the catalogue{hint}")
