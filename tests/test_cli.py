@@ -5,12 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner, Result
 
+import hostile_files as hostile
 from mic2025.cli import main
 from mic2025.evaluate.model import AssessOutput, Evaluation
 from mic2025.plan import load_plan
@@ -179,6 +183,58 @@ def test_check_validates_without_storing(tmp_path: Path, db: str) -> None:
     r = invoke("import", str(f), "--db", db, "--check")
     assert r.exit_code == 0 and "nothing stored" in r.output
     assert ",440000," not in invoke("data", "export", "--db", db).output
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("bad.csv", hostile.bad_rows_csv(3000), "… and 14,800 more problems not listed"),
+    ("long-line.csv", hostile.long_first_line_csv(200), "longer than 131,072 characters"),
+    ("wide.csv", hostile.wide_header_csv(1_000_000), "at most 1,000 columns"),
+    ("bomb.xlsx", hostile.workbook(30 * 1024 * 1024, level=9), "likely zip bomb"),
+    ("liar.xlsx", hostile.understate_size(hostile.workbook(8 * 1024 * 1024),
+                                          "xl/sharedStrings.xml", 4096), "damaged"),
+    ("tiny.csv", (hostile.LONG_HEADER + "\nrd_intensity,440000,2022,1e-400,%,src\n").encode(),
+     "too small to store"),
+    ("huge.csv", (hostile.LONG_HEADER + "\nrd_intensity,440000,2022,1e400,%,src\n").encode(),
+     "too large to store"),
+], ids=["bad-rows", "long-first-line", "million-columns", "zip-bomb", "understated-size",
+        "underflow", "overflow"])
+def test_hostile_files_are_rejected_with_exit_3_and_a_message(
+        tmp_path: Path, db: str, name: str, data: bytes, message: str) -> None:
+    f = tmp_path / name
+    f.write_bytes(data)
+    problems = tmp_path / "problems.csv"
+    before = invoke("data", "export", "--db", db, "--format", "json").output
+    for extra in (["--check"], ["--db", db]):
+        r = invoke("import", str(f), *extra, "--problems", str(problems))
+        assert r.exit_code == 3, r.output
+        assert message in r.output and "Traceback" not in r.output
+        assert "nothing was stored" in r.output
+        rows = list(csv.reader(problems.open(encoding="utf-8")))
+        assert 2 <= len(rows) <= 1 + 1000 + 1
+    assert invoke("data", "export", "--db", db, "--format", "json").output == before
+
+
+@pytest.mark.slow
+def test_200000_bad_rows_are_rejected_in_bounded_memory(tmp_path: Path) -> None:
+    f = tmp_path / "bad.csv"
+    f.write_bytes(hostile.bad_rows_csv(200_000))  # 1.6 MB: once 4.7 GB and 31 s
+    problems = tmp_path / "problems.csv"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from mic2025.cli import main; main()", "import", str(f),
+         "--check", "--problems", str(problems)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 3, stderr
+    assert "1,000,000 problem(s)" in stderr
+    assert "… and 999,800 more problems not listed" in stderr
+    rows = list(csv.reader(problems.open(encoding="utf-8")))
+    assert len(rows) == 1 + 1000 + 1 and "999,000 more problems" in rows[-1][-1]
+    # the whole process, interpreter and libraries included (about 80 MiB before reading)
+    assert usage.ru_maxrss < 400 * 1024, f"peak {usage.ru_maxrss / 1024:.0f} MiB"
 
 
 # --------------------------------------------------------------------------- assess

@@ -221,7 +221,8 @@ def plan_validate(plan_file: str) -> None:
     "problems_file",
     default=None,
     type=click.Path(dir_okay=False),
-    help="On rejection, also write every problem to this CSV file.",
+    help="On rejection, also write the problems to this CSV file (the first 1,000; a last "
+    "row counts the others).",
 )
 def import_(
     file: str,
@@ -241,8 +242,10 @@ def import_(
     (DATAFLOW or STRUCTURE). It carries every field of a figure (source date, quote, note
     and bounds too), so one platform's export imports whole into another's store.
 
-    Exit status 0: stored (or nothing new); 3: rejected, every problem listed with its
-    sheet, row and column, and nothing stored; 2: any other error.
+    Exit status 0: stored (or nothing new); 3: rejected, every problem counted and the
+    first ones listed with their sheet, row and column, and nothing stored (also for a file
+    past the import limits: size, rows, columns, a workbook's unpacked size); 2: any other
+    error.
     """
     from .ingest.load import check_file, import_file, problems_csv
     from .plan import load_plan
@@ -270,7 +273,8 @@ def import_(
             after_import(store, plan, result, echo=click.echo)  # prints new early warnings
     except ImportRejected as exc:
         if problems_file:
-            Path(problems_file).write_text(problems_csv(exc.problems), encoding="utf-8")
+            Path(problems_file).write_text(problems_csv(exc.problems, omitted=exc.omitted),
+                                           encoding="utf-8")
         click.echo(str(exc), err=True)
         if problems_file:
             click.echo(f"problems written to {problems_file}", err=True)
