@@ -22,6 +22,7 @@ from mic2025.errors import ImportRejected, Problem
 from mic2025.ingest import check_file, import_file, load_bundled
 from mic2025.ingest import sdmx as reader
 from mic2025.ingest.clean import Refused
+from mic2025.ingest.limits import Limits
 from mic2025.ingest.validate import metric_units
 from mic2025.observation import Observation
 from mic2025.plan import Plan, load_plan
@@ -525,3 +526,27 @@ def test_the_cli_exits_3_and_writes_the_problems_with_sdmx_columns(tmp_path: Pat
     assert {(p["row"], p["column"]) for p in listed} == {("2", "ACTION"), ("3", "UNIT_MEASURE")}
     with open_store(db) as s:
         assert not any(v.kind == "import" for v in s.vintages())
+
+
+# ----------------------------------------------------------------- limits
+
+
+def test_the_import_limits_apply_to_sdmx_csv(tmp_path: Path) -> None:
+    rows = [sdmx_row(ACTION="D", SOURCE=f"S{i}") for i in range(50)]
+    path = write(tmp_path / "deletes.csv", rows)
+    with pytest.raises(ImportRejected) as info:
+        check_file(path, SMALL, limits=Limits(max_problems=10))
+    assert (len(info.value.problems), info.value.total) == (10, 50)
+    assert [p.row for p in info.value.problems] == list(range(2, 12))
+    with pytest.raises(ImportRejected) as info:
+        check_file(path, SMALL, limits=Limits(max_rows=20))
+    (problem,) = info.value.problems
+    assert problem.row == 22 and "more than 20 data rows" in problem.message
+    wide = write(tmp_path / "wide.csv", [sdmx_row()], header=[*HEADER_2, *("X",) * 30])
+    with pytest.raises(ImportRejected) as info:
+        check_file(wide, SMALL, limits=Limits(max_columns=40))
+    (problem,) = info.value.problems
+    assert problem.row == 1 and "at most 40 columns" in problem.message
+    with pytest.raises(ImportRejected) as info:
+        check_file(wide, SMALL, limits=Limits(max_problems=10))
+    assert (len(info.value.problems), info.value.total) == (10, 30)  # one per unknown column

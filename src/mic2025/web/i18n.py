@@ -130,6 +130,14 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "文件有 {n} 个问题，请修改后重新上传：",
         "The file has {n} problem(s); fix them and upload it again:",
     ),
+    "problems_not_listed": (
+        "另有 {n} 个问题未列出：每个文件的校验结果只保留前 {kept} 个问题。",
+        "… and {n} more problems not listed: a file's report keeps its first {kept} problems.",
+    ),
+    "problems_page": ("第 {a}–{b} 个问题（共列出 {listed} 个）",
+                      "Problems {a}–{b} of the {listed} listed"),
+    "page_previous": ("上一页", "Previous"),
+    "page_next": ("下一页", "Next"),
     "skipped_rows": (
         "{n} 行未填数值，视为本期未报送。",
         "{n} row(s) without a value are not reported this round.",

@@ -34,9 +34,10 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from .. import reference
 from ..errors import Mic2025Error, Problem
 from ..ingest.columns import resolve_header
+from ..ingest.limits import MIB, Limits, ProblemLog
 from ..ingest.load import is_sdmx, table_rows
-from ..ingest.readers import EXCEL_SUFFIXES, Table, read_table
-from ..ingest.validate import metric_units, validate_rows
+from ..ingest.readers import EXCEL_SUFFIXES, Table, check_workbook, read_table
+from ..ingest.validate import metric_units, validated_rows
 from ..observation import FLAGS, Observation
 from ..plan import Plan
 from ..store.db import begin_write
@@ -56,6 +57,12 @@ TEMPLATE_COLUMNS = (
 #: columns the template fills in; a row with nothing else is an indicator not reported
 _PREFILLED = {"indicator", "area", "year", "unit"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: what one upload may hold: a province's return is tens to thousands of rows; the first
+#: 1,000 problems are kept in its report and the others counted
+UPLOAD_LIMITS = Limits(max_file_bytes=MAX_UPLOAD_BYTES, max_rows=50_000,
+                       max_unpacked_bytes=64 * MIB)
+#: problems on one page of a submission's report (API default and the web page)
+PROBLEM_PAGE = 100
 
 
 class WorkflowError(Mic2025Error):
@@ -85,6 +92,7 @@ class Submission:
     filename: str
     sha256: str
     rows: int
+    #: the problems kept in the report (the first ones found); empty in a listing
     problems: list[dict[str, Any]]
     created_by: str
     created_at: datetime
@@ -95,6 +103,8 @@ class Submission:
     decided_at: datetime | None
     comment: str
     vintage_id: int | None
+    #: every problem found in the file; ``problems`` lists the first of them
+    problem_count: int
 
     @property
     def resource(self) -> Resource:
@@ -102,29 +112,37 @@ class Submission:
 
     @property
     def valid(self) -> bool:
-        return not self.problems
+        return not self.problem_count
 
-    def public(self) -> dict[str, Any]:
-        """The JSON shape the API returns."""
-        out = {k: v for k, v in self.__dict__.items()}
+    def summary(self) -> dict[str, Any]:
+        """The JSON shape of a submission in a list: its problems counted, not listed."""
+        out = {k: v for k, v in self.__dict__.items() if k != "problems"}
         for key in ("created_at", "updated_at", "submitted_at", "decided_at"):
             value = out[key]
             out[key] = value.isoformat() if value is not None else None
         return out
 
+    def public(self, offset: int = 0, limit: int = PROBLEM_PAGE) -> dict[str, Any]:
+        """The JSON shape of one submission, with one page of its report's problems."""
+        return {**self.summary(), "problems": self.problems[offset:offset + limit],
+                "problems_listed": len(self.problems), "problems_offset": offset,
+                "problems_limit": limit}
+
 
 def _submission(row: Any) -> Submission:
+    """A submission from its row; a row without the report (a listing) lists no problem."""
+    report = getattr(row, "report", None)
     return Submission(
         row.id, row.kind, row.area, row.enterprise, row.year, row.status, row.filename,
-        row.sha256, row.rows, json.loads(row.report), row.created_by, row.created_at,
-        row.updated_at, row.submitted_by, row.submitted_at, row.decided_by, row.decided_at,
-        row.comment, row.vintage_id,
+        row.sha256, row.rows, json.loads(report) if report is not None else [], row.created_by,
+        row.created_at, row.updated_at, row.submitted_by, row.submitted_at, row.decided_by,
+        row.decided_at, row.comment, row.vintage_id, row.problems,
     )
 
 
 def _snapshot(s: Submission | Any) -> dict[str, Any]:
     return {"status": s.status, "filename": s.filename, "sha256": s.sha256, "rows": s.rows,
-            "problems": s.problems if isinstance(s.problems, int) else len(s.problems),
+            "problems": s.problem_count if isinstance(s, Submission) else s.problems,
             "comment": s.comment, "vintage_id": s.vintage_id}
 
 
@@ -248,57 +266,62 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
 @dataclass(frozen=True)
 class Checked:
     observations: list[Observation]
+    #: the problems kept (the first :attr:`Limits.max_problems` found)
     problems: list[Problem]
     rows: int
     skipped: int
+    #: every problem found
+    problem_count: int
 
 
-def check_upload(data: bytes, filename: str, plan: Plan, area: str) -> Checked:
+def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
+                 limits: Limits = UPLOAD_LIMITS) -> Checked:
     """Read and validate an upload as ``mic2025 import`` would, plus the template's rules.
 
     The file is the long format (the template, CSV or xlsx) or SDMX-CSV of the MIC2025
     dataflow (what another mic2025 platform exports at ``/api/export/sdmx-csv``), read by
-    the same step as ``mic2025 import`` (:func:`~mic2025.ingest.load.table_rows`). Template
-    rows left without a value (nothing but the pre-filled columns) are indicators not
-    reported this round: they are skipped, not rejected. Every figure must be for the
-    submission's province or one of its cities.
+    the same step as ``mic2025 import`` (:func:`~mic2025.ingest.load.table_rows`), within
+    ``limits``. Template rows left without a value (nothing but the pre-filled columns)
+    are indicators not reported this round: they are skipped, not rejected. Every figure
+    must be for the submission's province or one of its cities.
     """
     source = PurePath(filename).name or "upload"
     suffix = PurePath(source).suffix
-    sheets = _data_sheets(data) if suffix.lower() in EXCEL_SUFFIXES else None
-    tables, problems = read_table(data, source, suffix, sheets=sheets)
+    sheets = _data_sheets(data, limits) if suffix.lower() in EXCEL_SUFFIXES else None
+    tables, found = read_table(data, source, suffix, sheets=sheets, limits=limits)
+    problems = ProblemLog(limits.max_problems)
+    problems.extend(found)
     raws = []
     skipped = 0
     for table in tables:
         if not is_sdmx(table):  # an SDMX row is a whole observation: none is "not reported"
             table, dropped = _drop_unreported(table)
             skipped += dropped
-        rows, found = table_rows(table, plan)
+        rows, _ = table_rows(table, plan, problems)
         raws.extend(rows)
-        problems.extend(found)
     if not problems and not raws:
-        problems.append(Problem(source, None, None, "no figures: every row is empty; fill in "
-                                "the 数值 (value) and 来源 (source) of what you report"))
-    observations, found = validate_rows(raws, plan)
-    problems.extend(found)
-    for raw in raws:
-        (one, _) = validate_rows([raw], plan)
-        for o in one:
-            if o.area[:2] != area[:2] or o.area == reference.NATIONAL:
-                problems.append(Problem(source, raw.row, raw.names.get("area", "area"),
-                                        f"this submission is for {area} "
-                                        f"({reference.area(area).name_zh}); a figure for "
-                                        "another area belongs in that area's submission",
-                                        sheet=raw.sheet, value=o.area))
-    problems.sort(key=lambda p: (p.sheet or "", p.row or 0))
-    return Checked(observations if not problems else [], problems, len(raws), skipped)
+        problems.add(Problem(source, None, None, "no figures: every row is empty; fill in "
+                             "the 数值 (value) and 来源 (source) of what you report"))
+    good = validated_rows(raws, plan, problems)
+    for raw, o in good:
+        if o.area[:2] != area[:2] or o.area == reference.NATIONAL:
+            problems.add(Problem(source, raw.row, raw.names.get("area", "area"),
+                                 f"this submission is for {area} "
+                                 f"({reference.area(area).name_zh}); a figure for "
+                                 "another area belongs in that area's submission",
+                                 sheet=raw.sheet, value=o.area))
+    kept = sorted(problems.kept, key=lambda p: (p.sheet or "", p.row or 0))
+    return Checked([o for _, o in good] if not problems else [], kept, len(raws), skipped,
+                   problems.total)
 
 
-def _data_sheets(data: bytes) -> list[str] | None:
+def _data_sheets(data: bytes, limits: Limits) -> list[str] | None:
     import zipfile
 
     from openpyxl import load_workbook
 
+    if check_workbook(data, "upload", limits) is not None:
+        return None  # read_table refuses it, before openpyxl parses any of it
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
@@ -357,10 +380,14 @@ def _load(conn: Connection, submission_id: int) -> Submission:
     return _submission(row)
 
 
+#: what a listing reads of each submission: neither the file nor its report
+_LISTED = [c for c in SubmissionRow.__table__.columns if c.name not in ("content", "report")]
+
+
 def list_for(engine: Engine, actor: Actor, *, year: int | None = None,
              area: str | None = None, status: str | None = None) -> list[Submission]:
-    """The submissions ``actor`` may read, newest first."""
-    query = select(SubmissionRow).order_by(SubmissionRow.id.desc())
+    """The submissions ``actor`` may read, newest first, with their problems counted only."""
+    query = select(*_LISTED).order_by(SubmissionRow.id.desc())
     if year is not None:
         query = query.where(SubmissionRow.year == year)
     if area:
@@ -394,7 +421,7 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
     sha = hashlib.sha256(data).hexdigest()
     stamp = datetime.now(UTC)
     values = dict(filename=name, sha256=sha, content=data, rows=checked.rows,
-                  problems=len(checked.problems),
+                  problems=checked.problem_count,
                   report=json.dumps(problem_dicts(checked.problems), ensure_ascii=False),
                   updated_at=stamp, status="draft", comment="")
     with begin_write(engine) as conn:
@@ -430,9 +457,9 @@ def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") ->
         if s.status not in ("draft", "returned"):
             raise WorkflowError(f"submission {s.id} is {s.status}; only a draft or a returned "
                                 "submission can be submitted")
-        if s.problems:
-            raise WorkflowError(f"submission {s.id} has {len(s.problems)} problem(s); fix the "
-                                "file and upload it again before submitting")
+        if s.problem_count:
+            raise WorkflowError(f"submission {s.id} has {s.problem_count:,} problem(s); fix "
+                                "the file and upload it again before submitting")
         if s.status == "returned" and not s.rows:
             raise WorkflowError(f"submission {s.id} holds no figures")
         stamp = datetime.now(UTC)
@@ -464,9 +491,9 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
         if s.kind == "province":
             data = conn.scalar(select(SubmissionRow.content).where(SubmissionRow.id == s.id))
             checked = check_upload(bytes(data or b""), s.filename, plan, s.area)
-            if checked.problems:  # the plan changed since upload: refuse rather than store
+            if checked.problem_count:  # the plan changed since upload: refuse, not store
                 raise WorkflowError(f"submission {s.id} no longer validates against the plan "
-                                    f"({len(checked.problems)} problem(s)); return it")
+                                    f"({checked.problem_count:,} problem(s)); return it")
             result = store.import_observations(
                 checked.observations, source_name=f"submission {s.id}: {s.filename}",
                 sha256=None, kind="import", actor=actor.username,

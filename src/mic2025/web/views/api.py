@@ -103,7 +103,9 @@ class ProblemOut(BaseModel):
     message: str
 
 
-class SubmissionOut(BaseModel):
+class SubmissionSummaryOut(BaseModel):
+    """A submission in a list: its problems counted (``problem_count``), not listed."""
+
     id: int
     kind: str
     area: str
@@ -113,7 +115,7 @@ class SubmissionOut(BaseModel):
     filename: str
     sha256: str
     rows: int
-    problems: list[ProblemOut]
+    problem_count: int
     created_by: str
     created_at: str
     updated_at: str
@@ -123,6 +125,19 @@ class SubmissionOut(BaseModel):
     decided_at: str | None
     comment: str
     vintage_id: int | None
+
+
+class SubmissionOut(SubmissionSummaryOut):
+    """A submission with one page of its report: ``problems`` from ``problems_offset``.
+
+    The report keeps the first 1,000 problems found (``problems_listed`` of them);
+    ``problem_count`` counts every one.
+    """
+
+    problems: list[ProblemOut]
+    problems_listed: int
+    problems_offset: int
+    problems_limit: int
 
 
 class CommentIn(BaseModel):
@@ -411,30 +426,37 @@ def get_evaluation(
 # ------------------------------------------------------------------------------ submissions
 
 
-def _sub_out(s: submissions.Submission) -> SubmissionOut:
-    return SubmissionOut.model_validate(s.public())
+def _sub_out(s: submissions.Submission, offset: int = 0,
+             limit: int = submissions.PROBLEM_PAGE) -> SubmissionOut:
+    return SubmissionOut.model_validate(s.public(offset, limit))
 
 
-@router.get("/submissions", response_model=list[SubmissionOut],
-            summary="The submissions you may read")
+@router.get("/submissions", response_model=list[SubmissionSummaryOut],
+            summary="The submissions you may read (problems counted, not listed)")
 def list_submissions(
     request: Request, actor: ActorDep,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     area: Annotated[str | None, Query(max_length=12)] = None,
     status: Annotated[str | None, Query(max_length=12)] = None,
-) -> list[SubmissionOut]:
+) -> list[SubmissionSummaryOut]:
     if not may_at_all(actor, "submission:read"):
         require(actor, "submission:read")
     if status and status not in SUBMISSION_STATES:
         raise unknown_code("status", status, f"state (one of {', '.join(SUBMISSION_STATES)})")
     rows = submissions.list_for(platform_of(request).engine, actor, year=year,
                                 area=area_param("area", area), status=status or None)
-    return [_sub_out(s) for s in rows]
+    return [SubmissionSummaryOut.model_validate(s.summary()) for s in rows]
 
 
-@router.get("/submissions/{submission_id}", response_model=SubmissionOut)
-def get_submission(request: Request, actor: ActorDep, submission_id: SubmissionId) -> SubmissionOut:
-    return _sub_out(submissions.get(platform_of(request).engine, actor, submission_id))
+@router.get("/submissions/{submission_id}", response_model=SubmissionOut,
+            summary="One submission, with a page of its validation report")
+def get_submission(
+    request: Request, actor: ActorDep, submission_id: SubmissionId,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = submissions.PROBLEM_PAGE,
+) -> SubmissionOut:
+    return _sub_out(submissions.get(platform_of(request).engine, actor, submission_id),
+                    offset, limit)
 
 
 @router.get("/submissions/{submission_id}/file", summary="The file as uploaded")

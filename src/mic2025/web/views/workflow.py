@@ -182,11 +182,16 @@ def bulk_approve(request: Request, ids: Annotated[list[int], Form()],
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
-def submission_page(request: Request, submission_id: RowId) -> HTMLResponse:
+def submission_page(request: Request, submission_id: RowId,
+                    page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> HTMLResponse:
     actor = resolve_actor(request)
     s = submissions.get(_platform(request).engine, actor, submission_id)
+    size = submissions.PROBLEM_PAGE
+    pages = max(1, -(-len(s.problems) // size))
+    page = min(page, pages)
     return render(request, "submission.html.j2", title=f"#{s.id} {_area_label(s.area, 'zh')}",
-                  s=s, area_name=_area_label)
+                  s=s, area_name=_area_label, page=page, pages=pages, first=(page - 1) * size,
+                  shown=s.problems[(page - 1) * size:page * size])
 
 
 @router.get("/submissions/{submission_id}/file")
