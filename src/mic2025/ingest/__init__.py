@@ -4,11 +4,13 @@
 platform's own dataflow is translated to long-format rows by :mod:`.sdmx`), cleans each cell
 (:mod:`.clean`), validates every row against the plan, the code lists and the units
 (:mod:`.validate`), and stores the file as one vintage only if nothing is wrong
-(:mod:`.load`); otherwise :class:`~mic2025.errors.ImportRejected` lists every problem with
-its file, sheet, row, column, the value found and what was expected.
+(:mod:`.load`); otherwise :class:`~mic2025.errors.ImportRejected` lists the problems with
+their file, sheet, row, column, the value found and what was expected (the first 1,000
+kept, all counted). What one import reads is bounded by :class:`~.limits.Limits`.
 """
 
 from .columns import ALIASES, OPTIONAL, REQUIRED
+from .limits import DEFAULT_LIMITS, Limits
 from .load import (
     check_file,
     import_file,
@@ -22,8 +24,10 @@ from .load import (
 
 __all__ = [
     "ALIASES",
+    "DEFAULT_LIMITS",
     "OPTIONAL",
     "REQUIRED",
+    "Limits",
     "check_file",
     "import_file",
     "import_rows",
