@@ -37,7 +37,7 @@ class Limits:
     #: cells in a row, after dropping empty cells at its end (the long format has 15)
     max_columns: int = 1_000
     #: a workbook's parts unpacked, added up (sheets, shared strings, styles…)
-    max_unpacked_bytes: int = 512 * MIB
+    max_unpacked_bytes: int = 256 * MIB
     #: a workbook's parts (one per sheet, image or chart, and a few more), as its zip
     #: directory declares them before anything is listed
     max_parts: int = 10_000

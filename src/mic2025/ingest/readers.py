@@ -198,7 +198,7 @@ def read_csv(data: bytes, source: str, *, encoding: str | None = None,
     text, problems = decode(data, source, encoding)
     if text is None:
         return [], problems
-    if not text.strip():
+    if not text or text.isspace():  # (strip() would copy the whole text)
         return [], [Problem(source, None, None, "the file is empty")]
     reader = csv.reader(_lines(text), delimiter=sniff_delimiter(text), strict=True)
     bounds = _Bounds(source, limits)
@@ -349,7 +349,7 @@ def read_xlsx(data: bytes, source: str, *, sheets: Sequence[str] | None = None,
                 continue
             table = _read_sheet(values[name], formulas[name], name, bounds)
             if isinstance(table, Problem):
-                return [], [table]
+                return [], [*problems, table]
             if table is not None:
                 tables.append(table)
         return tables, problems
