@@ -13,7 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from mic2025.cli import main
-from mic2025.followup.documents import (
+from mic2025.followup.midterm import Inputs, gather
+from mic2025.ingest.load import load_bundled
+from mic2025.plan import load_plan
+from mic2025.report.docx import write_docx
+from mic2025.report.midterm import build_midterm
+from mic2025.report.official import (
     OfficialDocument,
     Para,
     Section,
@@ -21,13 +26,9 @@ from mic2025.followup.documents import (
     fonts,
     heading_number,
     outline,
-    write_docx,
-    write_pdf,
     zh_number,
 )
-from mic2025.followup.midterm import Inputs, build_midterm, gather
-from mic2025.ingest.load import load_bundled
-from mic2025.plan import load_plan
+from mic2025.report.pdf import write_pdf
 from mic2025.store import open_store
 
 HEADINGS_ZH = ["一、总体情况", "二、2020年目标完成情况", "（一）主要指标", "（二）重点工程量化目标",

@@ -144,7 +144,8 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
             charts: int, out_dir: str, langs: tuple[str, ...], formats: tuple[str, ...],
             seq: int, on: str | None) -> None:
     """Mid-term evaluation (中期评估): Word and PDF in official layout."""
-    from ..followup.midterm import build_midterm, gather, write_documents
+    from ..followup.midterm import gather
+    from ..report.midterm import build_midterm, write_documents
 
     with _session(db, plan_file, records=True) as (store, plan):
         if year not in {t.year for m in plan.metrics() for t in m.targets}:
@@ -172,8 +173,9 @@ def bulletin(db: str | None, plan_file: str | None, period: int, as_of: str | No
              since: str | None, method: str, out_dir: str, langs: tuple[str, ...],
              formats: tuple[str, ...], seq: int, on: str | None) -> None:
     """Periodic monitoring bulletin (监测通报): status, changes, new warnings."""
-    from ..followup.bulletin import build_bulletin
-    from ..followup.midterm import gather, write_documents
+    from ..followup.midterm import gather
+    from ..report.bulletin import build_bulletin
+    from ..report.midterm import write_documents
 
     with _session(db, plan_file, records=True) as (store, plan):
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..followup import midterm, supervision, thirdparty, warn
 from ..followup.common import FollowupError
+from ..report import midterm as midterm_document
 from ..store.db import begin_write
 from ..store.repo import ImportResult, Store
 from . import audit
@@ -201,10 +202,10 @@ class FollowUp:
                 return path
             path.parent.mkdir(parents=True, exist_ok=True)
             inp = midterm.gather(p.plan, p.store)
-            doc = midterm.build_midterm(inp, year=year, lang=lang)  # type: ignore[arg-type]
+            doc = midterm_document.build_midterm(inp, year=year, lang=lang)  # type: ignore[arg-type]
             tmp = path.parent / f".{digest}.tmp"
             tmp.mkdir(exist_ok=True)
-            made = midterm.write_documents(doc, tmp, f"midterm-{year}", (fmt,))[0]
+            made = midterm_document.write_documents(doc, tmp, f"midterm-{year}", (fmt,))[0]
             made.replace(path)
             return path
 

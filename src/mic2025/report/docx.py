@@ -1,282 +1,21 @@
-"""Official-layout documents (公文版式): one document model, rendered to PDF and to Word.
+"""An official-layout document (:class:`.official.OfficialDocument`) as a Word file.
 
-The layout follows GB/T 9704-2012 《党政机关公文格式》 as far as a generated report sensibly
-can: A4 paper, a type area (版心) of 156 × 225 mm (top margin 37 mm, left 28 mm), the title in
-2号 (22 pt) type, body text in 3号 (16 pt) with 22 lines to the page, headings numbered
-一、 (一) 1. (1) in 黑体, 楷体, bold 仿宋 and 仿宋, and page numbers "— 1 —" in 4号 type, 7 mm
-below the type area, on the outer side (right on odd pages, left on even pages). Tables carry a
-numbered caption above and their sources (资料来源：…) below. English documents keep the same
-structure with numbering 1. / 1.1 / 1.1.1 / (a).
-
-Fonts: the standard's 仿宋, 小标宋, 黑体 and 楷体 are not free fonts; mic2025 uses Debian's
-``fonts-noto-cjk``: Noto Serif CJK SC for body, title and 楷体 headings (bold), Noto Sans CJK
-SC for 黑体 headings. Without the serif face the sans face stands in for everything
-(:func:`fonts` says which were found; the document's closing note states the substitution).
-
-Each document is labelled as mic2025's own output (the document number reads
-``mic2025〔2020〕评估1号``), never as an official document.
-
-PDF: HTML + CSS print layout, rendered by WeasyPrint, which embeds subsets of the fonts used.
-Word: python-docx, with the East Asian font set on every style and run (``w:eastAsia``, the
+python-docx, with the East Asian font set on every style and run (``w:eastAsia``, the
 template's theme fonts removed); tables with fixed column widths (``w:tblGrid``), a repeated
 grey header row and rows kept whole; captions kept with their table or chart; charts as PNG
-when CairoSVG is installed (it renders the same SVG offline), else left out with a note.
-Checked as page images through LibreOffice (``libreoffice --headless --convert-to pdf``).
+when CairoSVG is installed (it renders the same SVG offline), else left out with a note. The
+layout is the PDF's (:mod:`.official`, :mod:`.pdf`); checked as page images through LibreOffice
+(``libreoffice --headless --convert-to pdf``).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import io
-import shutil
-import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Lang = Literal["zh", "en"]
-
-SERIF = "Noto Serif CJK SC"
-SANS = "Noto Sans CJK SC"
-ZH_NUMERALS = "零一二三四五六七八九十"
-
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass
-class Para:
-    text: str
-    lead: str = ""  # bold run before the text (a verdict, a label)
-    style: Literal["body", "note", "quote", "ref"] = "body"
-
-
-@dataclass
-class Table:
-    caption: str
-    header: list[str]
-    rows: list[list[str]]
-    sources: list[str] = field(default_factory=list)
-    note: str = ""
-    widths: list[float] | None = None  # relative column widths
-
-
-@dataclass
-class Figure:
-    svg: str
-    caption: str
-    sources: list[str] = field(default_factory=list)
-
-
-Block = Para | Table | Figure
-
-
-@dataclass
-class Section:
-    title: str
-    blocks: list[Block | Section] = field(default_factory=list)
-
-
-@dataclass
-class OfficialDocument:
-    lang: Lang
-    title: str
-    number: str
-    issuer: str
-    date_line: str
-    lead: list[Para]
-    sections: list[Section]
-    disclaimer: str
-    closing: list[Para] = field(default_factory=list)
-    kind: str = "document"
-
-
-# --------------------------------------------------------------------------- numbering
-
-
-def zh_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 23 → 二十三 (up to 99)."""
-    if n <= 10:
-        return ZH_NUMERALS[n]
-    tens, ones = divmod(n, 10)
-    head = ("" if tens == 1 else ZH_NUMERALS[tens]) + "十"
-    return head + (ZH_NUMERALS[ones] if ones else "")
-
-
-def heading_number(lang: Lang, path: Sequence[int]) -> str:
-    """The number of a heading at ``path`` (1-based indexes from the top level down)."""
-    level = len(path)
-    n = path[-1]
-    if lang == "zh":
-        return {1: f"{zh_number(n)}、", 2: f"（{zh_number(n)}）", 3: f"{n}.",
-                4: f"（{n}）"}.get(level, f"{n})")
-    if level <= 3:
-        return ".".join(str(i) for i in path) + ("." if level == 1 else "")
-    return f"({chr(ord('a') + n - 1)})"
-
-
-def _walk(sections: Sequence[Section], prefix: tuple[int, ...] = ()
-          ) -> list[tuple[tuple[int, ...], Section]]:
-    out = []
-    for i, s in enumerate(sections, 1):
-        out.append(((*prefix, i), s))
-        out += _walk([b for b in s.blocks if isinstance(b, Section)], (*prefix, i))
-    return out
-
-
-def outline(doc: OfficialDocument) -> list[str]:
-    """Every heading with its number, in order (tests and the CLI read this)."""
-    return [f"{heading_number(doc.lang, p)}{'' if doc.lang == 'zh' else ' '}{s.title}"
-            for p, s in _walk(doc.sections)]
-
-
-# --------------------------------------------------------------------------- fonts
-
-
-@lru_cache(maxsize=1)
-def fonts() -> dict[str, str]:
-    """The faces used: ``serif`` and ``sans`` family names, and a note on substitution."""
-    families: set[str] = set()
-    if shutil.which("fc-list"):
-        try:
-            out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                                 timeout=20, check=False).stdout
-            families = {f.strip() for line in out.splitlines() for f in line.split(",")}
-        except (OSError, subprocess.SubprocessError):
-            families = set()
-    serif = SERIF if SERIF in families else (SANS if SANS in families else SERIF)
-    sans = SANS if SANS in families else serif
-    found = SERIF in families or SANS in families
-    note_zh = (f"排版说明：正文及标题以{serif}代替仿宋、小标宋，一级标题以{sans}代替黑体，"
-               f"二级标题以{serif}加粗代替楷体。")
-    note_en = (f"Typesetting: {serif} stands in for FangSong and the title face, {sans} for "
-               f"HeiTi (level-1 headings) and bold {serif} for KaiTi (level-2 headings).")
-    if not found:
-        note_zh += "本机未找到Noto CJK字体，中文可能无法正常显示。"
-        note_en += " No Noto CJK font was found on this machine; Chinese may not display."
-    return {"serif": serif, "sans": sans, "note_zh": note_zh, "note_en": note_en,
-            "found": "yes" if found else "no"}
-
-
-# --------------------------------------------------------------------------- HTML / PDF
-
-
-def _css() -> str:
-    return (resources.files("mic2025") / "followup" / "templates" / "official.css").read_text(
-        encoding="utf-8")
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _sources_line(lang: Lang, sources: Sequence[str]) -> str:
-    if not sources:
-        return ""
-    head = "资料来源：" if lang == "zh" else "Sources: "
-    sep = "；" if lang == "zh" else "; "
-    return head + sep.join(sources)
-
-
-def to_html(doc: OfficialDocument) -> str:
-    """The print layout (one HTML page with its CSS) that WeasyPrint turns into the PDF."""
-    f = fonts()
-    counters = {"table": 0, "figure": 0}
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
-        f"<title>{_e(doc.title)}</title>",
-        f"<style>:root{{--serif:'{f['serif']}';--sans:'{f['sans']}';}}\n{_css()}</style>",
-        f'</head><body class="lang-{doc.lang}">',
-        '<header class="masthead">',
-        f'<p class="issuer">{_e(doc.issuer)}</p>',
-        f'<p class="docno">{_e(doc.number)}</p>',
-        '<hr class="redline">',
-        "</header>",
-        f'<h1 class="title">{_e(doc.title)}</h1>',
-        f'<p class="disclaimer">{_e(doc.disclaimer)}</p>',
-    ]
-    parts += [_para_html(p) for p in doc.lead]
-    for i, s in enumerate(doc.sections, 1):
-        parts.append(_section_html(doc.lang, s, (i,), counters))
-    parts += [_para_html(p) for p in doc.closing]
-    parts.append(f'<p class="dateline">{_e(doc.date_line)}</p>')
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _para_html(p: Para) -> str:
-    lead = f"<strong>{_e(p.lead)}</strong>" if p.lead else ""
-    return f'<p class="{p.style}">{lead}{_e(p.text)}</p>'
-
-
-def _section_html(lang: Lang, s: Section, path: tuple[int, ...], counters: dict[str, int]) -> str:
-    level = len(path)
-    sep = "" if lang == "zh" else " "
-    out = [f'<h{level + 1} class="h{level}">{_e(heading_number(lang, path))}{sep}'
-           f"{_e(s.title)}</h{level + 1}>"]
-    sub = 0
-    for b in s.blocks:
-        if isinstance(b, Section):
-            sub += 1
-            out.append(_section_html(lang, b, (*path, sub), counters))
-        elif isinstance(b, Para):
-            out.append(_para_html(b))
-        elif isinstance(b, Table):
-            counters["table"] += 1
-            out.append(_table_html(lang, b, counters["table"]))
-        else:
-            counters["figure"] += 1
-            out.append(_figure_html(lang, b, counters["figure"]))
-    return "\n".join(out)
-
-
-def _table_html(lang: Lang, t: Table, n: int) -> str:
-    label = f"表{n}　" if lang == "zh" else f"Table {n}. "
-    cols = ""
-    if t.widths:
-        total = sum(t.widths)
-        cols = "<colgroup>" + "".join(f'<col style="width:{w / total:.1%}">'
-                                      for w in t.widths) + "</colgroup>"
-    head = "".join(f"<th>{_e(h)}</th>" for h in t.header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in t.rows)
-    src = _sources_line(lang, t.sources)
-    note = f'<p class="tnote">{_e(t.note)}</p>' if t.note else ""
-    return (f'<div class="table"><p class="caption">{_e(label + t.caption)}</p>'
-            f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-            f"{note}" + (f'<p class="sources">{_e(src)}</p>' if src else "") + "</div>")
-
-
-def _figure_html(lang: Lang, fig: Figure, n: int) -> str:
-    label = f"图{n}　" if lang == "zh" else f"Figure {n}. "
-    data = base64.b64encode(fig.svg.encode("utf-8")).decode("ascii")
-    src = _sources_line(lang, fig.sources)
-    return (f'<div class="figure"><img alt="{_e(fig.caption)}" '
-            f'src="data:image/svg+xml;base64,{data}">'
-            f'<p class="caption">{_e(label + fig.caption)}</p>'
-            + (f'<p class="sources">{_e(src)}</p>' if src else "") + "</div>")
-
-
-def write_pdf(doc: OfficialDocument, path: Path) -> Path:
-    """Render ``doc`` to PDF with WeasyPrint (fonts embedded as subsets)."""
-    from weasyprint import HTML
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=to_html(doc), base_url=str(path.parent)).write_pdf(str(path))
-    return path
-
-
-def write_html(doc: OfficialDocument, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_html(doc), encoding="utf-8")
-    return path
-
-
-# --------------------------------------------------------------------------- Word
+from .official import OfficialDocument, Para, Section, Table, fonts, heading_number, sources_line
 
 
 def svg_to_png(svg: str, width_px: int = 1400) -> bytes | None:
@@ -387,7 +126,7 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
                 _table_layout(t, b.widths or [1.0] * len(b.header))
                 if b.note:
                     para(b.note, size=9, indent=False)
-                src = _sources_line(doc.lang, b.sources)
+                src = sources_line(doc.lang, b.sources)
                 if src:
                     para(src, size=9, indent=False)
             else:
@@ -395,7 +134,7 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
                 png = svg_to_png(b.svg)
                 label = f"图{counters['figure']}　" if doc.lang == "zh" else \
                     f"Figure {counters['figure']}. "
-                src = _sources_line(doc.lang, b.sources)
+                src = sources_line(doc.lang, b.sources)
                 if png is not None:
                     d.add_picture(io.BytesIO(png), width=Mm(150))
                     pic = d.paragraphs[-1]

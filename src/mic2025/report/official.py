@@ -1,0 +1,180 @@
+"""Official-layout documents (公文版式): the document model, its numbering and its fonts.
+
+The mid-term evaluation (:mod:`.midterm`) and the bulletin (:mod:`.bulletin`) are built as an
+:class:`OfficialDocument`; :mod:`.pdf` and :mod:`.docx` write it.
+
+The layout follows GB/T 9704-2012 《党政机关公文格式》 as far as a generated report sensibly
+can: A4 paper, a type area (版心) of 156 × 225 mm (top margin 37 mm, left 28 mm), the title in
+2号 (22 pt) type, body text in 3号 (16 pt) with 22 lines to the page, headings numbered
+一、 (一) 1. (1) in 黑体, 楷体, bold 仿宋 and 仿宋, and page numbers "— 1 —" in 4号 type, 7 mm
+below the type area, on the outer side (right on odd pages, left on even pages). Tables carry a
+numbered caption above and their sources (资料来源：…) below. English documents keep the same
+structure with numbering 1. / 1.1 / 1.1.1 / (a).
+
+Fonts: the standard's 仿宋, 小标宋, 黑体 and 楷体 are not free fonts; mic2025 uses Debian's
+``fonts-noto-cjk``: Noto Serif CJK SC for body, title and 楷体 headings (bold), Noto Sans CJK
+SC for 黑体 headings. Without the serif face the sans face stands in for everything
+(:func:`fonts` says which were found; the document's closing note states the substitution).
+
+Each document is labelled as mic2025's own output (the document number reads
+``mic2025〔2020〕评估1号``), never as an official document.
+
+PDF: :mod:`.pdf` (WeasyPrint); Word: :mod:`.docx` (python-docx).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from .i18n import Lang
+
+SERIF = "Noto Serif CJK SC"
+SANS = "Noto Sans CJK SC"
+ZH_NUMERALS = "零一二三四五六七八九十"
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class Para:
+    text: str
+    lead: str = ""  # bold run before the text (a verdict, a label)
+    style: Literal["body", "note", "quote", "ref"] = "body"
+
+
+@dataclass
+class Table:
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    sources: list[str] = field(default_factory=list)
+    note: str = ""
+    widths: list[float] | None = None  # relative column widths
+
+
+@dataclass
+class Figure:
+    svg: str
+    caption: str
+    sources: list[str] = field(default_factory=list)
+
+
+Block = Para | Table | Figure
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[Block | Section] = field(default_factory=list)
+
+
+@dataclass
+class OfficialDocument:
+    lang: Lang
+    title: str
+    number: str
+    issuer: str
+    date_line: str
+    lead: list[Para]
+    sections: list[Section]
+    disclaimer: str
+    closing: list[Para] = field(default_factory=list)
+    kind: str = "document"
+
+
+# --------------------------------------------------------------------------- numbering
+
+
+def zh_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 23 → 二十三 (up to 99)."""
+    if n <= 10:
+        return ZH_NUMERALS[n]
+    tens, ones = divmod(n, 10)
+    head = ("" if tens == 1 else ZH_NUMERALS[tens]) + "十"
+    return head + (ZH_NUMERALS[ones] if ones else "")
+
+
+def heading_number(lang: Lang, path: Sequence[int]) -> str:
+    """The number of a heading at ``path`` (1-based indexes from the top level down)."""
+    level = len(path)
+    n = path[-1]
+    if lang == "zh":
+        return {1: f"{zh_number(n)}、", 2: f"（{zh_number(n)}）", 3: f"{n}.",
+                4: f"（{n}）"}.get(level, f"{n})")
+    if level <= 3:
+        return ".".join(str(i) for i in path) + ("." if level == 1 else "")
+    return f"({chr(ord('a') + n - 1)})"
+
+
+def _walk(sections: Sequence[Section], prefix: tuple[int, ...] = ()
+          ) -> list[tuple[tuple[int, ...], Section]]:
+    out = []
+    for i, s in enumerate(sections, 1):
+        out.append(((*prefix, i), s))
+        out += _walk([b for b in s.blocks if isinstance(b, Section)], (*prefix, i))
+    return out
+
+
+def outline(doc: OfficialDocument) -> list[str]:
+    """Every heading with its number, in order (tests and the CLI read this)."""
+    return [f"{heading_number(doc.lang, p)}{'' if doc.lang == 'zh' else ' '}{s.title}"
+            for p, s in _walk(doc.sections)]
+
+
+# --------------------------------------------------------------------------- fonts
+
+
+@lru_cache(maxsize=1)
+def fonts() -> dict[str, str]:
+    """The faces used: ``serif`` and ``sans`` family names, and a note on substitution."""
+    families: set[str] = set()
+    if shutil.which("fc-list"):
+        try:
+            out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
+                                 timeout=20, check=False).stdout
+            families = {f.strip() for line in out.splitlines() for f in line.split(",")}
+        except (OSError, subprocess.SubprocessError):
+            families = set()
+    serif = SERIF if SERIF in families else (SANS if SANS in families else SERIF)
+    sans = SANS if SANS in families else serif
+    found = SERIF in families or SANS in families
+    note_zh = (f"排版说明：正文及标题以{serif}代替仿宋、小标宋，一级标题以{sans}代替黑体，"
+               f"二级标题以{serif}加粗代替楷体。")
+    note_en = (f"Typesetting: {serif} stands in for FangSong and the title face, {sans} for "
+               f"HeiTi (level-1 headings) and bold {serif} for KaiTi (level-2 headings).")
+    if not found:
+        note_zh += "本机未找到Noto CJK字体，中文可能无法正常显示。"
+        note_en += " No Noto CJK font was found on this machine; Chinese may not display."
+    return {"serif": serif, "sans": sans, "note_zh": note_zh, "note_en": note_en,
+            "found": "yes" if found else "no"}
+
+
+def sources_line(lang: Lang, sources: Sequence[str]) -> str:
+    if not sources:
+        return ""
+    head = "资料来源：" if lang == "zh" else "Sources: "
+    sep = "；" if lang == "zh" else "; "
+    return head + sep.join(sources)
+
+
+class Sources:
+    """Numbered sources of one table: ``[n]`` in the cells, the list under the table."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def ref(self, source: str | None) -> str:
+        if not source:
+            return "—"
+        if source not in self.items:
+            self.items.append(source)
+        return f"[{self.items.index(source) + 1}]"
+
+    def listed(self) -> list[str]:
+        return [f"[{i}] {s}" for i, s in enumerate(self.items, 1)]
