@@ -123,9 +123,9 @@ def test_cli_supervision(tmp_path: Path) -> None:
     assert mine["task4_quality_brands"]["status"] == "in_progress"
     assert all(d["owner"] == "samr" for d in data)
     r = run.invoke(main, ["supervision", "overdue", "--db", db, "--on", "2021-01-15"])
-    assert "OVERDUE" in r.output
+    assert "逾期" in r.output and "OVERDUE" not in r.output
     r = run.invoke(main, ["supervision", "stocktake", "--db", db, "--owner", "市场监管总局"])
-    assert r.exit_code == 0 and "in progress" in r.output
+    assert r.exit_code == 0 and "推进中" in r.output and "in progress" not in r.output
     r = run.invoke(main, ["supervision", "history", "task4_quality_brands", "--db", db])
     assert "quality plan issued" in r.output
     r = run.invoke(main, ["supervision", "status", "--db", db, "--owner", "nobody"])

@@ -1,26 +1,188 @@
-"""Every code the engine can emit has a label in both languages."""
+"""The one translation table: every key in both languages, defined once, and a label for every
+code the evaluation, the follow-up machinery and the platform can show; Chinese documents
+without English left in them."""
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterator
+from datetime import date
+from typing import get_args
+
 import pytest
 
+from english_runs import english_runs
+from mic2025 import i18n
 from mic2025.evaluate.methods import METHODS, NOTE_CODES
-from mic2025.report import i18n
+from mic2025.evaluate.model import (
+    ALTERNATIVE_REASON_CODES,
+    DERIVATION_CODES,
+    DERIVATION_SHORT_CODES,
+    PROJECTION_MODEL_CODES,
+    PROJECTION_NOTE_CODES,
+    VERDICT_NOTE_CODES,
+)
+from mic2025.followup.adjust import Action, Evidence
+from mic2025.followup.midterm import Inputs, gather
+from mic2025.followup.warn import Severity
+from mic2025.ingest.load import load_bundled
+from mic2025.plan import load_plan
+from mic2025.report import labels
+from mic2025.report.bulletin import build_bulletin
+from mic2025.report.midterm import build_midterm
+from mic2025.report.official import Figure, OfficialDocument, Para, Section, Table
+from mic2025.store import open_store
+from mic2025.store.followup import SUPERVISION_STATUSES
+
+# --------------------------------------------------------------------------- the table
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+#: plan values written with the sign in words in Chinese and as a signed number in English
+SIGNED = ("doc.plan.relative_", "doc.plan.pp_")
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_every_key_has_both_languages_and_the_same_placeholders() -> None:
+    for key in i18n.all_keys():
+        zh, en = i18n.entry(key)
+        # a separator may be empty or a space in one language
+        assert (zh.strip() and en.strip()) or key == "sentence_sep", key
+        if key.startswith(SIGNED):
+            # Chinese words the sign (下降18%), English keeps it (−18%): the same arguments
+            assert _fields(zh) | {"v"} == _fields(en) | {"n"}, key
+        else:
+            assert _fields(zh) == _fields(en), key
+
+
+def test_no_key_is_defined_twice() -> None:
+    seen: dict[str, str] = {}
+    for area, strings in i18n.AREAS.items():
+        for key in strings:
+            assert key not in seen, f"{key} in {seen.get(key)} and {area}"
+            seen[key] = area
+    assert len(i18n.all_keys()) == len(seen)
+
+
+def test_a_key_defined_twice_is_refused_naming_both_areas() -> None:
+    with pytest.raises(ValueError, match=r"'status\.achieved'.*'report'.*'platform'"):
+        i18n._merge({"report": {"status.achieved": ("a", "b")},
+                     "platform": {"status.achieved": ("c", "d")}})
+
+
+def test_lookup_fills_arguments_and_unknown_codes_fall_back() -> None:
+    assert i18n.t("doc.col.year_target", "zh", year=2020) == "2020年目标"
+    assert i18n.t("doc.col.year_target", "en", year=2020) == "2020 target"
+    assert i18n.code_label("status", "mystery", "zh") == "mystery"
+    assert i18n.pick("en") == "en" and i18n.pick("fr") is None and i18n.pick(None) is None
+    with pytest.raises(KeyError):
+        i18n.t("no.such.key", "zh")
+
+
+# --------------------------------------------------------------------------- codes
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
 def test_every_note_code_has_a_label(lang: i18n.Lang) -> None:
     for code in NOTE_CODES:
         label = i18n.code_label("note", code, lang)
         assert label != code and label.strip(), code
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("lang", i18n.LANGS)
 def test_every_method_category_and_status_has_a_label(lang: i18n.Lang) -> None:
     for name, info in METHODS.items():
         for category in info.categories:
-            assert i18n.category_label(name, category, lang) != category, (name, category)
-    for status in i18n.STATUS_CODES:
+            assert labels.category_label(name, category, lang) != category, (name, category)
+    for status in labels.STATUS_CODES:
         assert i18n.code_label("status", status, lang) != status
-    for verdict in i18n.VERDICT_CODES:
+    for verdict in labels.VERDICT_CODES:
         assert i18n.code_label("verdict", verdict, lang) != verdict
+
+
+@pytest.mark.parametrize(("group", "codes"), [
+    ("verdict_note", VERDICT_NOTE_CODES),
+    ("projection_note", PROJECTION_NOTE_CODES),
+    ("alternative_reason", ALTERNATIVE_REASON_CODES),
+    ("projection_model", PROJECTION_MODEL_CODES),
+])
+def test_every_code_of_the_evaluation_model_has_its_text_and_the_engines_english(
+        group: str, codes: dict[str, str]) -> None:
+    """The English entry is the engine's own template, so the English report reads as the
+    engine's text fields; the Chinese takes the same arguments."""
+    for code, template in codes.items():
+        zh, en = i18n.entry(f"{group}.{code}")
+        assert en == template, code
+        assert _fields(zh) == _fields(template), code
+
+
+def test_every_derivation_code_has_both_templates() -> None:
+    full, short = i18n.derivation_codes()
+    assert full == set(DERIVATION_CODES) and short == set(DERIVATION_SHORT_CODES)
+
+
+def test_every_followup_code_has_a_label() -> None:
+    for group, codes in (("milestone_status", SUPERVISION_STATUSES),
+                         ("evidence", get_args(Evidence)), ("action", get_args(Action)),
+                         ("severity", get_args(Severity))):
+        for code in codes:
+            assert i18n.has(f"{group}.{code}"), (group, code)
+
+
+# --------------------------------------------------------------------------- documents
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Inputs, object]]:
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('i18n') / 'store.sqlite'}")
+    plan = load_plan()
+    load_bundled(store, plan)
+    yield gather(plan, store, evaluated_on=date(2026, 11, 26)), store
+    store.close()
+
+
+def _document_text(doc: OfficialDocument) -> list[str]:
+    texts = [doc.title, doc.number, doc.issuer, doc.date_line, doc.disclaimer]
+
+    def walk(b: object) -> None:
+        if isinstance(b, Section):
+            texts.append(b.title)
+            for x in b.blocks:
+                walk(x)
+        elif isinstance(b, Para):
+            texts.extend([b.lead, b.text])
+        elif isinstance(b, Table):
+            texts.extend([b.caption, *b.header, *(c for r in b.rows for c in r), *b.sources,
+                          b.note])
+        elif isinstance(b, Figure):
+            texts.extend([b.caption, *b.sources])
+
+    for b in (*doc.lead, *doc.sections):
+        walk(b)
+    return [x for x in texts if x]
+
+
+def _sources(inp: Inputs) -> set[str]:
+    """Every source as the evidence names it: quoted as published, in whatever language."""
+    return {p.source for m in inp.evaluation.results for tr in m.targets
+            for p in (*tr.series, *tr.alternatives) if p.source}
+
+
+def test_the_chinese_midterm_document_has_no_english_left(
+        bundled: tuple[Inputs, object]) -> None:
+    inp, _ = bundled
+    lines = _document_text(build_midterm(inp, year=2020, lang="zh"))
+    assert english_runs(lines, _sources(inp)) == []
+    # the measure sees English where there is some
+    en = _document_text(build_midterm(inp, year=2020, lang="en"))
+    assert english_runs(en, _sources(inp))
+
+
+def test_the_chinese_bulletin_writes_units_in_words(bundled: tuple[Inputs, object]) -> None:
+    inp, store = bundled
+    lines = _document_text(build_bulletin(inp, store, period=2024, lang="zh"))
+    assert english_runs(lines, _sources(inp)) == []
+    assert not any("pct_of_us" in line for line in lines)
+    assert any("%（美国=100）" in line for line in lines)

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from mic2025 import periods
+from mic2025 import i18n, periods
 from mic2025.cli import main
 from mic2025.evaluate.measures import PLAN_SOURCE, comparable_series
 from mic2025.evaluate.model import (
@@ -30,7 +30,7 @@ from mic2025.evaluate.model import (
 )
 from mic2025.observation import Observation
 from mic2025.plan import Metric, load_plan
-from mic2025.report import fmt, i18n
+from mic2025.report import fmt
 
 TEXT = {"zh": "目标", "en": "target"}
 SOURCE = "国家统计局（合成示例）"

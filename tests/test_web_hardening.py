@@ -15,8 +15,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from mic2025 import i18n
 from mic2025.store.platform import ROLES
-from mic2025.web import accounts, i18n
+from mic2025.web import accounts
 from mic2025.web.app import create_app
 from mic2025.web.settings import Settings
 from store_fixtures import BACKENDS

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, i18n
 from .commands.common import db_option, fail_cleanly, lang_option, plan_option
 from .errors import ImportRejected, Mic2025Error
 from .evaluate import default_method
@@ -142,11 +142,12 @@ def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
         f"({p.id} {p.version}, area {p.area}{', EXAMPLE' if p.example else ''})"
     )
     areas = {g.id: g.name.get(lang) for g in p.goal_areas}
-    t = Table(title="指标 / Indicators" if lang == "zh" else "Indicators", show_lines=False)
+    language = i18n.pick(lang) or i18n.DEFAULT
+    t = Table(title=i18n.t("cli.indicators", language), show_lines=False)
     for col in (
         "id",
-        "goal" if lang == "en" else "类别",
-        "name" if lang == "en" else "指标",
+        i18n.t("cli.col.goal", language),
+        i18n.t("cli.col.name", language),
         "unit",
         "dir",
         "baseline",
@@ -165,11 +166,7 @@ def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
         )
     console.print(t)
     for proj in p.projects:
-        pt = Table(
-            title=f"专栏{proj.box} {proj.name.get(lang)}"
-            if lang == "zh"
-            else f"Box {proj.box}: {proj.name.get(lang)}"
-        )
+        pt = Table(title=i18n.t("cli.box", language, box=proj.box, name=proj.name.get(lang)))
         for col in ("id", "metric", "unit", "targets"):
             pt.add_column(col, no_wrap=col == "id")
         for m in proj.metrics:
@@ -500,11 +497,11 @@ def _print_evaluation(ev: Any, lang: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .report import i18n
+    from .report import labels
 
     console = Console(width=max(140, Console().width))
     title = f"{ev.plan_title.get(lang)} — {ev.area_name.get(lang)} — {ev.evaluated_on}"
-    caption = f"{i18n.method_name(ev.method, lang)} — {i18n.method_reference(ev.method)}"
+    caption = f"{labels.method_name(ev.method, lang)} — {labels.method_reference(ev.method)}"
     t = Table(title=title, caption=caption, show_lines=False, expand=False)
     for key in (
         "col_metric",
@@ -539,9 +536,9 @@ def _print_evaluation(ev: Any, lang: Any) -> None:
                 base,
                 latest,
                 "—" if a.progress is None else f"{a.progress:.0%}",
-                f"[{style}]{i18n.category_label(a.method, a.category, lang)}[/{style}]"
+                f"[{style}]{labels.category_label(a.method, a.category, lang)}[/{style}]"
                 if style
-                else i18n.category_label(a.method, a.category, lang),
+                else labels.category_label(a.method, a.category, lang),
                 i18n.code_label("verdict", tr.verdict, lang),
                 proj,
             )

@@ -207,8 +207,9 @@ def adjust() -> None:
 def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_of: str | None,
                    method: str, fmt: str) -> None:
     """What the evidence says about each target, with raised or attainable proposals."""
-    from ..followup.adjust import ACTION_LABELS, EVIDENCE_LABELS, propose
+    from ..followup.adjust import propose
     from ..followup.common import now_utc
+    from ..i18n import code_label
 
     with _session(db, plan_file) as (store, plan):
         at = _as_of(as_of) or now_utc()  # after the session has loaded the bundled evidence
@@ -224,7 +225,8 @@ def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_o
             f" → {p.proposed_plan_value:g} (P={p.proposed_probability:.0%})"
             if p.proposed_probability is not None else f" → {p.proposed_plan_value:g}")
         click.echo(f"{p.metric:32} {p.plan_value:>8g}  P={prob:>5}  "
-                   f"{EVIDENCE_LABELS[p.evidence][1]:22} {ACTION_LABELS[p.action][1]}{new}")
+                   f"{code_label('evidence', p.evidence, 'en'):22} "
+                   f"{code_label('action', p.action, 'en')}{new}")
 
 
 @adjust.command("scenario")
@@ -359,17 +361,19 @@ def _states(db: str | None, plan_file: str | None, seed_file: str | None,
 
 
 def _print_states(seed: Any, items: list[Any], fmt: str, lang: str) -> None:
-    from ..followup.supervision import STATUS_LABELS, state_dict
+    from ..followup.supervision import state_dict
+    from ..i18n import code_label, pick, t
 
     if fmt == "json":
         click.echo(json.dumps([state_dict(s, seed) for s in items], ensure_ascii=False,
                               indent=2, default=str))
         return
-    k = 0 if lang == "zh" else 1
+    language = pick(lang) or "zh"
     for s in items:
         m = s.milestone
-        flag = " OVERDUE" if s.overdue else (" AT RISK" if s.at_risk else "")
-        click.echo(f"{m.id:30} {m.due}  {STATUS_LABELS[s.status][k]:12} "
+        flag = t("cli.overdue", language) if s.overdue else (
+            t("cli.at_risk", language) if s.at_risk else "")
+        click.echo(f"{m.id:30} {m.due}  {code_label('milestone_status', s.status, language):12} "
                    f"{seed.body(m.owner).name.get(lang)}{flag}")
         click.echo(f"{'':30} {m.title.get(lang)}")
 
@@ -407,7 +411,9 @@ def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str 
                           owner: str | None, on: str | None, fmt: str, lang: str) -> None:
     """Per responsible body: milestones by status, overdue, at risk."""
     from ..followup.supervision import stocktake
+    from ..i18n import pick, t
 
+    language = pick(lang) or "zh"
     seed, items = _states(db, plan_file, seed_file, on)
     rows = stocktake(seed, items, owner)
     if fmt == "json":
@@ -415,14 +421,15 @@ def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str 
                               ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['name'].get(lang)} ({r['owner']}): {r['milestones']} milestones, "
-                   f"{r['completed']} completed, {r['in_progress']} in progress, "
-                   f"{r['delayed']} delayed, {len(r['overdue'])} overdue, "
-                   f"{len(r['at_risk'])} at risk; co-owner of {r['co_owned']}")
+        click.echo(t("cli.stocktake", language, name=r["name"].get(language), owner=r["owner"],
+                     milestones=r["milestones"], completed=r["completed"],
+                     in_progress=r["in_progress"], delayed=r["delayed"],
+                     overdue=len(r["overdue"]), at_risk=len(r["at_risk"]),
+                     co_owned=r["co_owned"]))
         for i in r["overdue"]:
-            click.echo(f"    overdue: {i}")
+            click.echo(t("cli.overdue_item", language, item=i))
         for i in r["at_risk"]:
-            click.echo(f"    at risk: {i}")
+            click.echo(t("cli.at_risk_item", language, item=i))
 
 
 @supervision.command("update")

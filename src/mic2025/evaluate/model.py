@@ -43,7 +43,7 @@ NoteArg = str | int | float
 
 #: the structured verdict notes (``TargetResult.verdict_note_parts``): code -> English template.
 #: A template is ``str.format``-ed with the part's ``args``; the reports hold the Chinese and
-#: English templates under ``verdict_note.<code>`` in :mod:`mic2025.report.i18n`.
+#: English templates under ``verdict_note.<code>`` in :mod:`mic2025.i18n`.
 VERDICT_NOTE_CODES: dict[str, str] = {
     "tolerance": "met within the 'about' tolerance of ±{tolerance:g}",
     "partial_year_headline": (

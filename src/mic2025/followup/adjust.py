@@ -60,20 +60,6 @@ Evidence = Literal["achieved_early", "on_course", "at_risk", "out_of_reach", "in
                    "decided"]
 Action = Literal["raise", "keep", "lower", "none"]
 
-EVIDENCE_LABELS: dict[str, tuple[str, str]] = {
-    "achieved_early": ("已提前实现", "achieved early"),
-    "on_course": ("进展正常", "on course"),
-    "at_risk": ("存在风险", "at risk"),
-    "out_of_reach": ("难以实现", "out of reach"),
-    "insufficient": ("数据不足", "insufficient evidence"),
-    "decided": ("已有结论", "outcome final"),
-}
-ACTION_LABELS: dict[str, tuple[str, str]] = {
-    "raise": ("建议调高目标", "raise the target"),
-    "keep": ("维持目标", "keep the target"),
-    "lower": ("建议调整为可实现目标", "set an attainable target"),
-    "none": ("不提出建议", "no proposal"),
-}
 
 
 class Out(BaseModel):

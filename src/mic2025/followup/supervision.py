@@ -40,13 +40,6 @@ if TYPE_CHECKING:
 
 Status = Literal["not_reported", "not_started", "in_progress", "completed", "delayed"]
 STATUSES: tuple[str, ...] = SUPERVISION_STATUSES
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "not_reported": ("未报告", "not reported"),
-    "not_started": ("未启动", "not started"),
-    "in_progress": ("推进中", "in progress"),
-    "completed": ("已完成", "completed"),
-    "delayed": ("滞后", "delayed"),
-}
 #: the update log's file name in the follow-up folder of mic2025 before store migration 0004
 LOG_NAME = "supervision-updates.jsonl"
 SubjectKind = Literal["task", "project", "measure", "follow_up"]

@@ -56,6 +56,7 @@ from ..evaluate.engine import evaluate
 from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation, TargetResult
 from ..evaluate.trajectory import Shape, trajectory_value
+from ..i18n import DEFAULT, pick, t
 from ..observation import Observation
 from ..plan import Plan, Text
 from ..reference import NATIONAL
@@ -64,9 +65,6 @@ from .common import FollowupError, Model, load_yaml_model
 ENV_SMTP = "MIC2025_SMTP_URL"
 ENV_OWNERS = "MIC2025_OWNERS_FILE"
 Severity = Literal["notice", "warning", "serious"]
-SEVERITY_LABELS: dict[str, tuple[str, str]] = {
-    "notice": ("提示", "notice"), "warning": ("预警", "warning"), "serious": ("严重", "serious"),
-}
 
 
 class _Rule(Model):
@@ -273,10 +271,10 @@ class OwnerDirectory(Model):
             texts.append(r.owner)
             texts += list(getattr(r, "owners", {}).values())
         out = []
-        for t in texts:
-            parts = [t.zh, t.en, *re.split(r"[、，,；;]", t.zh)]
+        for text in texts:
+            parts = [text.zh, text.en, *re.split(r"[、，,；;]", text.zh)]
             if not any(p.strip() in names for p in parts):
-                out.append(f"no owner entry for {t.zh} / {t.en}")
+                out.append(f"no owner entry for {text.zh} / {text.en}")
         return sorted(set(out))
 
 
@@ -606,6 +604,7 @@ def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *,
     copy = [a.strip() for k in ("cc", "to") for v in query.get(k, []) for a in v.split(",")
             if a.strip()]
     directory = owners if owners is not None else load_owners()
+    language = pick(lang) or DEFAULT
     messages = []
     for owner, ws in directory.route(warnings):
         cc = list(dict.fromkeys([*owner.cc, *directory.copy_to, *copy]))
@@ -616,8 +615,7 @@ def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *,
         if cc:
             msg["Cc"] = ", ".join(cc)
         name = owner.name.get(lang)
-        msg["Subject"] = (f"mic2025 预警：{name}，{len(ws)}条新预警" if lang == "zh"
-                          else f"mic2025 warnings for {name}: {len(ws)} new")
+        msg["Subject"] = t("email.subject", language, name=name, n=len(ws))
         msg.set_content(format_warnings(ws, lang))
         messages.append((msg, [*owner.to, *cc]))
     if not messages:
@@ -645,7 +643,7 @@ def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
         by_owner.setdefault(w.owner.get(lang), []).append(w)
     lines = []
     for owner, ws in sorted(by_owner.items()):
-        lines.append(f"{'责任单位' if lang == 'zh' else 'Owner'}: {owner}")
+        lines.append(t("email.owner", pick(lang) or DEFAULT, owner=owner))
         for w in ws:
             tag = " [SYNTHETIC]" if w.synthetic else ""
             lines.append(f"  - [{w.severity}] {w.message.get(lang)}{tag}")

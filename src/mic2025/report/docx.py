@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..i18n import t
 from .official import OfficialDocument, Para, Section, Table, fonts, heading_number, sources_line
 
 
@@ -61,7 +62,7 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
         pf.first_line_indent = Pt(size * 2) if indent else Pt(0)
         if align is not None:
             p.alignment = align
-        elif doc.lang == "zh" and size >= 14:
+        elif doc.lang == "zh" and size >= 14:  # layout, not text
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY  # body text is justified (as in the PDF)
         if keep_next:
             pf.keep_with_next = True
@@ -70,7 +71,7 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
         _run(p, text, size=size, bold=bold, font=font or f["serif"], color=color)
         return p
 
-    issuer_size = 26 if doc.lang == "zh" else 20
+    issuer_size = 26 if doc.lang == "zh" else 20  # layout: the English issuer line is longer
     p = para(doc.issuer, size=issuer_size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER,
              indent=False, color=RGBColor(0xC0, 0x00, 0x00), line=issuer_size * 1.3)
     p.paragraph_format.space_after = Mm(8)
@@ -91,14 +92,14 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
 
     def section(s: Section, path: tuple[int, ...]) -> None:
         level = len(path)
-        sep = "" if doc.lang == "zh" else " "
         font = f["sans"] if level == 1 else f["serif"]
         h = d.add_heading(level=min(level, 4))
         h.paragraph_format.first_line_indent = Pt(32)
         h.paragraph_format.line_spacing = Pt(28.95)
         h.paragraph_format.space_before = Pt(0)
         h.paragraph_format.space_after = Pt(0)
-        _run(h, f"{heading_number(doc.lang, path)}{sep}{s.title}", size=16,
+        _run(h, t("doc.heading", doc.lang, number=heading_number(doc.lang, path), title=s.title),
+             size=16,
              bold=level in (2, 3), font=font, color=RGBColor(0, 0, 0))
         sub = 0
         for b in s.blocks:
@@ -110,20 +111,19 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
                      indent=b.style != "ref")
             elif isinstance(b, Table):
                 counters["table"] += 1
-                label = f"表{counters['table']}　" if doc.lang == "zh" else \
-                    f"Table {counters['table']}. "
+                label = t("doc.table_label", doc.lang, n=counters["table"])
                 para(label + b.caption, size=12, align=WD_ALIGN_PARAGRAPH.CENTER,
                      indent=False, font=f["sans"], keep_next=True)
-                t = d.add_table(rows=1, cols=len(b.header))
-                t.style = "Table Grid"
-                t.alignment = WD_TABLE_ALIGNMENT.CENTER
-                for cell, text in zip(t.rows[0].cells, b.header, strict=True):
+                table = d.add_table(rows=1, cols=len(b.header))
+                table.style = "Table Grid"
+                table.alignment = WD_TABLE_ALIGNMENT.CENTER
+                for cell, text in zip(table.rows[0].cells, b.header, strict=True):
                     _cell(cell, text, f["sans"], header=True)
                 for row in b.rows:
-                    cells = t.add_row().cells
+                    cells = table.add_row().cells
                     for cell, text in zip(cells, row, strict=True):
                         _cell(cell, text, f["serif"])
-                _table_layout(t, b.widths or [1.0] * len(b.header))
+                _table_layout(table, b.widths or [1.0] * len(b.header))
                 if b.note:
                     para(b.note, size=9, indent=False)
                 src = sources_line(doc.lang, b.sources)
@@ -132,8 +132,7 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
             else:
                 counters["figure"] += 1
                 png = svg_to_png(b.svg)
-                label = f"图{counters['figure']}　" if doc.lang == "zh" else \
-                    f"Figure {counters['figure']}. "
+                label = t("doc.figure_label", doc.lang, n=counters["figure"])
                 src = sources_line(doc.lang, b.sources)
                 if png is not None:
                     d.add_picture(io.BytesIO(png), width=Mm(150))
@@ -143,9 +142,7 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
                     pic.paragraph_format.space_before = Mm(3)
                     pic.paragraph_format.keep_with_next = True  # the chart stays with its caption
                 else:
-                    para("（图表需要CairoSVG，此处从略）" if doc.lang == "zh"
-                         else "(chart omitted: CairoSVG is not installed)", size=10.5,
-                         keep_next=True)
+                    para(t("doc.chart_omitted", doc.lang), size=10.5, keep_next=True)
                 para(label + b.caption, size=12, align=WD_ALIGN_PARAGRAPH.CENTER,
                      indent=False, font=f["sans"], keep_next=bool(src))
                 if src:

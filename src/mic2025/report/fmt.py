@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from .. import periods, units
 from ..evaluate.measures import PLAN_SOURCE
 from ..evaluate.model import Derivation, NoteArg, derivation_text
-from .i18n import Lang, code_label, derivation_templates, note_text, t
+from ..i18n import Lang, code_label, derivation_templates, note_text, t
+from . import labels
 
 if TYPE_CHECKING:
-    from ..evaluate.model import Alternative, Projection, SeriesPoint
+    from ..evaluate.model import Alternative, Projection, SeriesPoint, TargetResult
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -49,17 +50,19 @@ def computed(value: float | None) -> str:
     return number(value, 2 if abs(value) < 1000 else 0)
 
 
+def _against(change: units.Change, lang: Lang) -> str:
+    if change.yoy:
+        return t("unit_words.against_previous", lang)
+    return t("unit_words.against_year", lang, year=change.base_year)
+
+
+def _change_kind(change: units.Change) -> str:
+    return "points" if change.points else ("decline" if change.sign < 0 else "change")
+
+
 def _change(text: str, change: units.Change, lang: Lang) -> str:
     """A number in a change unit, in words: 比2015年下降15.9% / 15.9% decline on 2015."""
-    against_zh = "上年" if change.yoy else f"{change.base_year}年"
-    against_en = "previous year" if change.yoy else str(change.base_year)
-    if change.points:
-        if lang == "zh":
-            return f"比{against_zh}变化{text}个百分点"
-        return f"{text} pp change on {against_en}"
-    if lang == "zh":
-        return f"比{against_zh}{'下降' if change.sign < 0 else '变化'}{text}%"
-    return f"{text}% {'decline' if change.sign < 0 else 'change'} on {against_en}"
+    return t(f"unit_words.{_change_kind(change)}", lang, text=text, against=_against(change, lang))
 
 
 def with_unit(text: str, unit: str, lang: Lang) -> str:
@@ -71,12 +74,13 @@ def with_unit(text: str, unit: str, lang: Lang) -> str:
         return _change(text, change, lang)
     if unit in ("%", "%yoy"):
         return f"{text}%"
-    if unit == "pp":
-        return f"{text}{code_label('unit', 'pp', lang)}" if lang == "zh" else f"{text} pp"
     if unit in ("index", "count", ""):
         return text
     label = unit_label(unit, lang)
-    return f"{text}{label}" if lang == "zh" and label != unit else f"{text} {label}"
+    # a code the table cannot write in words stays apart from the number
+    if label == unit:
+        return f"{text} {label}"
+    return t("unit_words.with", lang, text=text, label=label)
 
 
 def value(v: float | None, unit: str, lang: Lang) -> str:
@@ -107,19 +111,13 @@ def unit_label(unit: str, lang: Lang) -> str:
         return label
     change = units.change(unit)
     if change is not None:
-        against_zh = "上年" if change.yoy else f"{change.base_year}年"
-        against_en = "previous year" if change.yoy else str(change.base_year)
-        if change.points:
-            return f"比{against_zh}变化百分点" if lang == "zh" else f"pp change on {against_en}"
-        if lang == "zh":
-            return f"比{against_zh}{'下降' if change.sign < 0 else '变化'}%"
-        return f"% {'decline' if change.sign < 0 else 'change'} on {against_en}"
+        return t(f"unit_words.label_{_change_kind(change)}", lang, against=_against(change, lang))
     if "/" in unit:
         top, bottom = unit.split("/", 1)
         per = unit_label(bottom, lang)
-        if lang == "zh":
-            return f"{unit_label(top, lang)}／{per}"
-        return f"per {per}" if top == "count" else f"{unit_label(top, lang)} per {per}"
+        if top == "count":
+            return t("unit_words.count_rate", lang, per=per)
+        return t("unit_words.rate", lang, top=unit_label(top, lang), per=per)
     return label
 
 
@@ -127,7 +125,7 @@ def plan_source(document: object, lang: Lang) -> str:
     """The plan as the source of a figure: 规划（国发〔2015〕28号）/ the plan (…), or without a
     document number when there is none."""
     if document:
-        return t("source.plan", lang).format(document=document)
+        return t("source.plan", lang, document=document)
     return t("source.plan_undocumented", lang)
 
 
@@ -153,7 +151,7 @@ def _figure_text(v: NoteArg) -> str:
 
 def _derivation_args(d: Derivation, lang: Lang) -> Mapping[str, object]:
     """A derivation's arguments as the report's templates write them (see ``_DERIVATIONS`` in
-    :mod:`mic2025.report.i18n`)."""
+    :mod:`mic2025.i18n`)."""
     args: dict[str, object] = dict(d.args)
     if "value" in d.args and "unit" in d.args:
         args["published"] = with_unit(_figure_text(d.args["value"]), str(d.args["unit"]), lang)
@@ -184,6 +182,7 @@ def derivation(p: SeriesPoint, lang: Lang) -> str:
 def day(d: date | None, lang: Lang) -> str:
     if d is None:
         return DASH
+    # a date's format per language is formatting, not a text of the table
     if lang == "zh":
         return f"{d.year}年{d.month}月{d.day}日"
     return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
@@ -235,7 +234,7 @@ def is_hollow(flags: list[str], year: int, period: str) -> bool:
 
 
 def flag_list(flags: list[str], lang: Lang) -> str:
-    return ("、" if lang == "zh" else ", ").join(code_label("flag", f, lang) for f in flags)
+    return t("list_sep", lang).join(code_label("flag", f, lang) for f in flags)
 
 
 def period_label(year: int, period: str) -> str:
@@ -258,6 +257,7 @@ def alternative_reason(a: Alternative, lang: Lang) -> str:
             args["derivation"] = derivation(a, lang)
         if args.get("source") == PLAN_SOURCE:
             args["source"] = plan_source(None, lang)
+        # the English templates are the engine's, which name units by code; Chinese in words
         if lang == "zh":
             for key in ("unit", "to"):
                 if key in args:
@@ -272,3 +272,22 @@ def projection_model(pr: Projection, lang: Lang) -> str:
         return pr.model
     return note_text("projection_model", [(pr.model_code, pr.model_args)], lang,
                      pr.model) or pr.model
+
+
+def verdict_note(tr: TargetResult, lang: Lang) -> str | None:
+    """The target's verdict note in ``lang`` (its English text when it has no codes)."""
+    return note_text("verdict_note", [(p.code, p.args) for p in tr.verdict_note_parts],
+                     lang, tr.verdict_note)
+
+
+def projection_note(pr: Projection | None, lang: Lang) -> str | None:
+    """The projection's note in ``lang`` (its English text when it has no codes)."""
+    if pr is None:
+        return None
+    return note_text("projection_note", [(p.code, p.args) for p in pr.note_parts], lang,
+                     pr.note)
+
+
+def method_name(method: str, lang: Lang) -> str:
+    """A progress method's name as the pages show it (the registry's, :mod:`.labels`)."""
+    return labels.method_name(method, lang)

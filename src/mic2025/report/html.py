@@ -29,8 +29,8 @@ from ..evaluate.model import (
     SeriesPoint,
     TargetResult,
 )
-from . import fmt, i18n
-from .i18n import LANGS, Lang, code_label, t
+from ..i18n import LANGS, Lang, code_label, pick, t
+from . import fmt, labels
 from .series import MeasureGroup, base_point, latest_point, measure_groups, point_key
 from .svg import chart_title, group_chart, render
 
@@ -164,16 +164,16 @@ def _verdict(code: str, lang: Lang) -> Chip:
 
 
 def _bracket(text: str, lang: Lang) -> str:
-    return f"（{text}）" if lang == "zh" else f"({text})"
+    return t("bracket", lang, text=text)
 
 
 def _paren(text: str, lang: Lang) -> str:
     """A bracketed aside after a word: full-width in Chinese, after a space in English."""
-    return _bracket(text, lang) if lang == "zh" else f" {_bracket(text, lang)}"
+    return t("paren", lang, text=text)
 
 
 def _sep(lang: Lang) -> str:
-    return "；" if lang == "zh" else "; "
+    return t("note_sep", lang)
 
 
 def _link_text(text: str) -> Markup:
@@ -198,10 +198,7 @@ def _target_text(tr: TargetResult, unit: str, lang: Lang) -> str:
     value = fmt.value(tr.target_value, unit, lang)
     if tr.tolerance <= 0:
         return value
-    tol = fmt.number(tr.tolerance)
-    if lang == "zh":
-        return f"{value}{t('about', lang)}（±{tol}）"
-    return f"{t('about', lang)} {value} (±{tol})"
+    return t("about_value", lang, value=value, tol=fmt.number(tr.tolerance))
 
 
 def _projection_text(pr: Projection | None, lang: Lang) -> str:
@@ -209,8 +206,8 @@ def _projection_text(pr: Projection | None, lang: Lang) -> str:
         return fmt.DASH
     parts = []
     if pr.lower is not None and pr.upper is not None:
-        parts.append(f"{fmt.level_percent(pr.level)}{'' if lang == 'zh' else ' '}"
-                     f"{t('interval', lang)} {fmt.computed(pr.lower)}–{fmt.computed(pr.upper)}")
+        parts.append(t("interval_range", lang, level=fmt.level_percent(pr.level),
+                       lower=fmt.computed(pr.lower), upper=fmt.computed(pr.upper)))
     if pr.probability is not None:
         parts.append(f"{t('probability_short', lang)} {fmt.share(pr.probability)}")
     text = fmt.computed(pr.value)
@@ -256,7 +253,7 @@ def _footnote(number: int, p: SeriesPoint, unit: str, lang: Lang, reason: str = 
     if how:
         details.append((t("derivation", lang), how))
     if p.vintage is not None:
-        details.append((t("vintage", lang), str(p.vintage)))
+        details.append((t("note_vintage", lang), str(p.vintage)))
     if reason:
         details.append((t("reason", lang), reason))
     # ``quote`` is what the source says in its own words; the store keeps it with each
@@ -288,13 +285,13 @@ def _target_detail(tr: TargetResult, lang: Lang) -> TargetDetail:
     if a.latest_year is not None:
         rows.append((t("col_latest", lang),
                      fmt.value(a.latest_value, unit, lang) + _paren(str(a.latest_year), lang)))
-    rows.append((t("col_category", lang), i18n.category_label(a.method, a.category, lang)))
+    rows.append((t("col_category", lang), labels.category_label(a.method, a.category, lang)))
     if a.progress is not None:
         rows.append((t("col_progress", lang), fmt.share(a.progress)))
     if a.ratio is not None:
         rows.append((t("method_ratio", lang), fmt.computed(a.ratio)))
     if a.score is not None:
-        rows.append((t("score", lang), fmt.computed(a.score)))
+        rows.append((t("method_score", lang), fmt.computed(a.score)))
     if a.observed_pace is not None or a.required_pace is not None:
         rows.append((t("observed_pace", lang), _pace(a.observed_pace, a.pace_kind, unit, lang)))
         rows.append((t("required_pace", lang), _pace(a.required_pace, a.pace_kind, unit, lang)))
@@ -309,29 +306,15 @@ def _target_detail(tr: TargetResult, lang: Lang) -> TargetDetail:
                      f"{fmt.projection_model(pr, lang)}{_sep(lang)}"
                      f"{t('projection_points', lang)}{t('colon', lang)}{pr.n_points}"))
     notes = [code_label("note", n, lang) for n in a.notes]
-    verdict_note = verdict_note_text(tr, lang)
+    verdict_note = fmt.verdict_note(tr, lang)
     if verdict_note:
         notes.insert(0, verdict_note)
-    projection_note = projection_note_text(pr, lang)
+    projection_note = fmt.projection_note(pr, lang)
     if projection_note:
         notes.append(projection_note)
     return TargetDetail(year=tr.target_year, text=tr.target_text.get(lang),
                         status=_status(a.status, lang), verdict=_verdict(tr.verdict, lang),
                         rows=tuple(rows), notes=tuple(notes))
-
-
-def verdict_note_text(tr: TargetResult, lang: Lang) -> str | None:
-    """The target's verdict note in ``lang`` (its English text when it has no codes)."""
-    return i18n.note_text("verdict_note", [(p.code, p.args) for p in tr.verdict_note_parts],
-                          lang, tr.verdict_note)
-
-
-def projection_note_text(pr: Projection | None, lang: Lang) -> str | None:
-    """The projection's note in ``lang`` (its English text when it has no codes)."""
-    if pr is None:
-        return None
-    return i18n.note_text("projection_note", [(p.code, p.args) for p in pr.note_parts], lang,
-                          pr.note)
 
 
 def _noted_row(metric: str, p: SeriesPoint, unit: str, reason: str, notes: _Notes,
@@ -401,7 +384,7 @@ def _summary_rows(metric: MetricResult, notes: _Notes, lang: Lang) -> list[Summa
             target_year=tr.target_year, target_text=tr.target_text.get(lang),
             base=base, latest=latest, target=_target_text(tr, unit, lang),
             progress=fmt.share(a.progress),
-            category=i18n.category_label(a.method, a.category, lang),
+            category=labels.category_label(a.method, a.category, lang),
             status=_status(a.status, lang), verdict=_verdict(tr.verdict, lang),
             projection=_projection_text(tr.projection, lang)))
     return rows
@@ -413,12 +396,12 @@ def _context(evaluation: Evaluation, lang: Lang, alternates: Sequence[str]) -> d
     summary = [row for m in evaluation.results for row in _summary_rows(m, notes, lang)]
     assessments = [tr.assessment for m in evaluation.results for tr in m.targets]
     reference = next((a.reference for a in assessments if a.reference), "") \
-        or i18n.method_reference(evaluation.method)
+        or labels.method_reference(evaluation.method)
     methods = sorted({a.method for a in assessments} | {evaluation.method})
     categories = [
-        (method, i18n.method_name(method, lang),
-         [(i18n.category_label(method, c, lang), i18n.category_description(method, c, lang))
-          for c in i18n.method_categories(method)])
+        (method, labels.method_name(method, lang),
+         [(labels.category_label(method, c, lang), labels.category_description(method, c, lang))
+          for c in labels.method_categories(method)])
         for method in methods
     ]
     flagged = {f for m in evaluation.results for tr in m.targets
@@ -436,14 +419,14 @@ def _context(evaluation: Evaluation, lang: Lang, alternates: Sequence[str]) -> d
         "as_of": fmt.moment(evaluation.as_of, lang),
         "generated_at": fmt.moment(evaluation.generated_at, lang),
         "software": evaluation.software,
-        "method_name": i18n.method_name(evaluation.method, lang),
+        "method_name": labels.method_name(evaluation.method, lang),
         "method_code": evaluation.method,
         "reference": _link_text(reference),
         "synthetic": "synthetic" in flagged,
         "growth_note": has_growth,
-        "statuses": [(_status(c, lang), t(f"status_desc.{c}", lang)) for c in i18n.STATUS_CODES],
+        "statuses": [(_status(c, lang), t(f"status_desc.{c}", lang)) for c in labels.STATUS_CODES],
         "verdicts": [(_verdict(c, lang), t(f"verdict_desc.{c}", lang))
-                     for c in i18n.VERDICT_CODES],
+                     for c in labels.VERDICT_CODES],
         "categories": categories,
         "summary": summary,
         "sections": sections,
@@ -467,7 +450,7 @@ def _environment() -> jinja2.Environment:
 def _check_lang(lang: str) -> Lang:
     if lang not in LANGS:
         raise ValueError(f"no report language {lang!r}; choose one of {', '.join(LANGS)}")
-    return "zh" if lang == "zh" else "en"
+    return pick(lang) or "zh"
 
 
 def _render(evaluation: Evaluation, lang: str, alternates: Sequence[str]) -> str:

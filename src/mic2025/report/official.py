@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from .i18n import Lang
+from ..i18n import Lang, t
 
 SERIF = "Noto Serif CJK SC"
 SANS = "Noto Sans CJK SC"
@@ -104,6 +104,7 @@ def heading_number(lang: Lang, path: Sequence[int]) -> str:
     """The number of a heading at ``path`` (1-based indexes from the top level down)."""
     level = len(path)
     n = path[-1]
+    # the numbering scheme of each language is layout (GB/T 9704), not a text of the table
     if lang == "zh":
         return {1: f"{zh_number(n)}、", 2: f"（{zh_number(n)}）", 3: f"{n}.",
                 4: f"（{n}）"}.get(level, f"{n})")
@@ -123,7 +124,7 @@ def _walk(sections: Sequence[Section], prefix: tuple[int, ...] = ()
 
 def outline(doc: OfficialDocument) -> list[str]:
     """Every heading with its number, in order (tests and the CLI read this)."""
-    return [f"{heading_number(doc.lang, p)}{'' if doc.lang == 'zh' else ' '}{s.title}"
+    return [t("doc.heading", doc.lang, number=heading_number(doc.lang, p), title=s.title)
             for p, s in _walk(doc.sections)]
 
 
@@ -132,7 +133,8 @@ def outline(doc: OfficialDocument) -> list[str]:
 
 @lru_cache(maxsize=1)
 def fonts() -> dict[str, str]:
-    """The faces used: ``serif`` and ``sans`` family names, and a note on substitution."""
+    """The faces used: ``serif`` and ``sans`` family names, and whether a Noto CJK face was
+    ``found`` (the document's closing note says which stand in for the standard's)."""
     families: set[str] = set()
     if shutil.which("fc-list"):
         try:
@@ -144,23 +146,13 @@ def fonts() -> dict[str, str]:
     serif = SERIF if SERIF in families else (SANS if SANS in families else SERIF)
     sans = SANS if SANS in families else serif
     found = SERIF in families or SANS in families
-    note_zh = (f"排版说明：正文及标题以{serif}代替仿宋、小标宋，一级标题以{sans}代替黑体，"
-               f"二级标题以{serif}加粗代替楷体。")
-    note_en = (f"Typesetting: {serif} stands in for FangSong and the title face, {sans} for "
-               f"HeiTi (level-1 headings) and bold {serif} for KaiTi (level-2 headings).")
-    if not found:
-        note_zh += "本机未找到Noto CJK字体，中文可能无法正常显示。"
-        note_en += " No Noto CJK font was found on this machine; Chinese may not display."
-    return {"serif": serif, "sans": sans, "note_zh": note_zh, "note_en": note_en,
-            "found": "yes" if found else "no"}
+    return {"serif": serif, "sans": sans, "found": "yes" if found else "no"}
 
 
 def sources_line(lang: Lang, sources: Sequence[str]) -> str:
     if not sources:
         return ""
-    head = "资料来源：" if lang == "zh" else "Sources: "
-    sep = "；" if lang == "zh" else "; "
-    return head + sep.join(sources)
+    return t("doc.sources_head", lang) + t("note_sep", lang).join(sources)
 
 
 class Sources:

@@ -10,7 +10,7 @@ import html
 from importlib import resources
 from pathlib import Path
 
-from .i18n import Lang
+from ..i18n import Lang, t
 from .official import (
     Figure,
     OfficialDocument,
@@ -38,7 +38,7 @@ def to_html(doc: OfficialDocument) -> str:
     counters = {"table": 0, "figure": 0}
     parts = [
         "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if doc.lang == "zh" else "en"}"><head><meta charset="utf-8">',
+        f'<html lang="{t("html_lang", doc.lang)}"><head><meta charset="utf-8">',
         f"<title>{_e(doc.title)}</title>",
         f"<style>:root{{--serif:'{f['serif']}';--sans:'{f['sans']}';}}\n{_css()}</style>",
         f'</head><body class="lang-{doc.lang}">',
@@ -66,9 +66,8 @@ def _para_html(p: Para) -> str:
 
 def _section_html(lang: Lang, s: Section, path: tuple[int, ...], counters: dict[str, int]) -> str:
     level = len(path)
-    sep = "" if lang == "zh" else " "
-    out = [f'<h{level + 1} class="h{level}">{_e(heading_number(lang, path))}{sep}'
-           f"{_e(s.title)}</h{level + 1}>"]
+    heading = t("doc.heading", lang, number=heading_number(lang, path), title=s.title)
+    out = [f'<h{level + 1} class="h{level}">{_e(heading)}</h{level + 1}>']
     sub = 0
     for b in s.blocks:
         if isinstance(b, Section):
@@ -85,24 +84,24 @@ def _section_html(lang: Lang, s: Section, path: tuple[int, ...], counters: dict[
     return "\n".join(out)
 
 
-def _table_html(lang: Lang, t: Table, n: int) -> str:
-    label = f"表{n}　" if lang == "zh" else f"Table {n}. "
+def _table_html(lang: Lang, table: Table, n: int) -> str:
+    label = t("doc.table_label", lang, n=n)
     cols = ""
-    if t.widths:
-        total = sum(t.widths)
+    if table.widths:
+        total = sum(table.widths)
         cols = "<colgroup>" + "".join(f'<col style="width:{w / total:.1%}">'
-                                      for w in t.widths) + "</colgroup>"
-    head = "".join(f"<th>{_e(h)}</th>" for h in t.header)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in t.rows)
-    src = sources_line(lang, t.sources)
-    note = f'<p class="tnote">{_e(t.note)}</p>' if t.note else ""
-    return (f'<div class="table"><p class="caption">{_e(label + t.caption)}</p>'
+                                      for w in table.widths) + "</colgroup>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in table.header)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in table.rows)
+    src = sources_line(lang, table.sources)
+    note = f'<p class="tnote">{_e(table.note)}</p>' if table.note else ""
+    return (f'<div class="table"><p class="caption">{_e(label + table.caption)}</p>'
             f"<table>{cols}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
             f"{note}" + (f'<p class="sources">{_e(src)}</p>' if src else "") + "</div>")
 
 
 def _figure_html(lang: Lang, fig: Figure, n: int) -> str:
-    label = f"图{n}　" if lang == "zh" else f"Figure {n}. "
+    label = t("doc.figure_label", lang, n=n)
     data = base64.b64encode(fig.svg.encode("utf-8")).decode("ascii")
     src = sources_line(lang, fig.sources)
     return (f'<div class="figure"><img alt="{_e(fig.caption)}" '

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ..evaluate.model import MetricResult, SeriesPoint
+from ..i18n import Lang, code_label, t
 from . import fmt
-from .i18n import Lang, code_label, t
 from .series import MeasureGroup, measure_groups, position
 
 FONT_STACK = (
@@ -583,8 +583,8 @@ def _projection_text(year: int, value: float | None, lower: float | None, upper:
                      level: float, lang: Lang) -> str:
     text = f"{year} {t('projection', lang)} {fmt.computed(value)}"
     if lower is not None and upper is not None:
-        text += (f" ({fmt.level_percent(level)} {t('interval', lang)} "
-                 f"{fmt.computed(lower)}–{fmt.computed(upper)})")
+        text += t("paren", lang, text=t("interval_range", lang, level=fmt.level_percent(level),
+                                         lower=fmt.computed(lower), upper=fmt.computed(upper)))
     return text
 
 
@@ -637,7 +637,7 @@ def group_chart(group: MeasureGroup, lang: Lang, chart_id: str, title: str) -> L
     return LineChart(
         chart_id=chart_id,
         title=title,
-        desc=" ".join(desc_parts) if lang == "en" else "".join(desc_parts),
+        desc=t("sentence_sep", lang).join(desc_parts),
         unit_label=_axis_label(group, lang),
         legend={k: t(f"chart.{k}", lang) for k in LEGEND_KEYS},
         series=series,

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from .. import __version__
+from .. import __version__, i18n
 from ..errors import UnknownCodeError
 from ..followup.common import FollowupError
 from ..followup.common import followup_dir as followup_folder
@@ -25,7 +25,7 @@ from ..followup.legacy import legacy_hint
 from ..ingest.load import load_bundled
 from ..plan import load_plan
 from ..store.db import open_store
-from . import accounts, i18n
+from . import accounts
 from .assets import STATIC, check_assets
 from .data import Platform
 from .followup import FollowUp

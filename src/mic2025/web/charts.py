@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..evaluate.model import MetricResult
+from ..i18n import Lang, t
 from ..report import fmt
-from ..report.i18n import Lang
 from ..report.series import measure_groups, position
 from ..report.svg import LineChart, chart_title, group_chart
-from .i18n import t
 
 INK = "#1f2328"
 SERIES = "#0b5cad"

@@ -33,7 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import i18n
+from .. import i18n
 from .security import (
     CSRF_COOKIE,
     LANG_COOKIE,

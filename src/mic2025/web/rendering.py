@@ -14,10 +14,9 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from .. import __version__, reference
+from .. import __version__, i18n, reference
+from ..i18n import Lang, code_label
 from ..report import fmt
-from ..report.i18n import Lang, code_label
-from . import i18n
 from .assets import versions
 from .permissions import SITE, Actor, allowed, may_at_all
 from .security import csrf_token, resolve_actor
@@ -49,7 +48,7 @@ def overview_label(area: str, lang: Lang) -> str:
     """The name of the overview of ``area``: 全国总览 for the nation, 广东省总览 for a province."""
     if area == reference.NATIONAL:
         return i18n.t("nav.overview", lang)
-    return i18n.t("nav.overview_of", lang).format(area=reference.area(area).name(lang))
+    return i18n.t("nav.overview_of", lang, area=reference.area(area).name(lang))
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any
@@ -65,7 +64,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     params["lang"] = other
     base = {
         "lang": lang,
-        "t": lambda key, **kw: i18n.t(key, lang).format(**kw) if kw else i18n.t(key, lang),
+        "t": lambda key, **kw: i18n.t(key, lang, **kw),
         "code_label": lambda group, code: code_label(group, code, lang),
         "fmt": fmt,
         "actor": actor,

@@ -37,9 +37,9 @@ from datetime import UTC, datetime
 
 from .. import __version__, reference, units
 from ..catalogue import known_series
+from ..i18n import code_label
 from ..observation import FLAGS
 from ..plan import Plan
-from ..report.i18n import code_label
 from ..sdmx_codes import AGENCY, DATAFLOW_ID, DSD_ID, TOTAL_SECTOR, VERSION, unit_code
 
 CONCEPTS_ID = "CS_MIC2025"

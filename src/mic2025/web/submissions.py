@@ -33,13 +33,14 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from .. import reference
 from ..errors import Mic2025Error, Problem
+from ..i18n import Lang
 from ..ingest.columns import resolve_header
 from ..ingest.limits import MIB, Limits, ProblemLog
 from ..ingest.load import is_sdmx, table_rows
 from ..ingest.readers import EXCEL_SUFFIXES, Table, check_workbook, read_table
 from ..ingest.validate import metric_units, validated_rows
 from ..observation import FLAGS, Observation
-from ..plan import Plan
+from ..plan import Plan, Text
 from ..store.db import begin_write
 from ..store.platform import DeadlineRow, SubmissionRow
 from ..store.repo import ImportResult, Store
@@ -610,6 +611,10 @@ class BoardLine:
     submission_id: int | None
     submitted_at: datetime | None
     late: bool
+
+    def name(self, lang: Lang) -> str:
+        """The province's name in ``lang`` (the code list's names, as the API gives them)."""
+        return Text(zh=self.name_zh, en=self.name_en).get(lang)
 
 
 def board(engine: Engine, actor: Actor, year: int, *, today: date | None = None

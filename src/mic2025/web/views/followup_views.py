@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.warn import EarlyWarning, Owner
+from ...i18n import t
 from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
-from ..i18n import t
 from ..permissions import Actor, Resource
 from ..rendering import lang_of, render, require, see_other
 from ..security import client_ip, current_actor, resolve_actor
@@ -204,7 +204,7 @@ def supervision_page(request: Request,
                   seed=seed, items=items, stocktake=sv.stocktake(seed, states),
                   overdue=[s for s in items if s.overdue],
                   at_risk=[s for s in items if s.at_risk], owner=owner or "",
-                  statuses=sv.STATUSES, labels=sv.STATUS_LABELS,
+                  statuses=sv.STATUSES,
                   may_update=lambda m: _may_update(actor, m))
 
 

@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse
 from ... import reference
 from ...evaluate.measures import PLAN_SOURCE
 from ...evaluate.model import MetricResult, SeriesPoint, TargetResult
+from ...i18n import Lang
 from ...plan import Metric
 from ...report import fmt
-from ...report.i18n import Lang
 from ...report.series import latest_point, position
 from .. import charts, reviews
 from ..data import Platform, area_name, map_name, provinces
@@ -140,7 +140,7 @@ def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
 
 @router.get("/provinces", response_class=HTMLResponse)
 def province_list(request: Request) -> HTMLResponse:
-    from ..i18n import t
+    from ...i18n import t
 
     return render(request, "provinces.html.j2", provinces=provinces(),
                   title=t("nav.provinces", lang_of(request)))

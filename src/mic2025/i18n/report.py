@@ -1,39 +1,30 @@
-"""Every label the reports show, in Chinese and English.
+"""The HTML report's labels, the engine's notes, reasons and derivations (area ``report``).
 
-Chinese is the reports' first language; the English is for foreign readers and reviewers.
-Codes that come from data (status, verdict, method category, flag, unit) are looked up with
-:func:`code_label`, which falls back to the code itself for a code this table does not know,
-so a new category from the evaluator shows up as its code instead of breaking the report.
+Part of the one table of :mod:`mic2025.i18n`. The English of ``verdict_note.*``,
+``projection_note.*``, ``alternative_reason.*`` and ``projection_model.*`` is the engine's own
+template (:mod:`mic2025.evaluate.model`), so the English report reads exactly as the engine's
+text fields; tests/test_i18n.py checks that each code of the evaluation model has its entry here
+and that the English is the engine's. Method names, references and category labels are the
+method registry's bilingual text (:data:`mic2025.evaluate.methods.METHODS`), not entries here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Literal
-
-from ..evaluate.methods import METHODS
-from ..evaluate.model import (
-    ALTERNATIVE_REASON_CODES,
-    PROJECTION_MODEL_CODES,
-    PROJECTION_NOTE_CODES,
-    VERDICT_NOTE_CODES,
-)
-
-Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
-
-
-def _same(text: str) -> tuple[str, str]:
-    """A text that reads the same in both languages (a bibliographic reference)."""
-    return (text, text)
-
-
 # key -> (zh, en)
-_STRINGS: dict[str, tuple[str, str]] = {
+STRINGS: dict[str, tuple[str, str]] = {
     # page
     "report_title": ("监测评估报告", "Monitoring and evaluation report"),
     "lang_name": ("中文", "English"),
     "colon": ("：", ": "),
+    # between the parts of one note, and between items of a list in running text
+    "note_sep": ("；", "; "),
+    "list_sep": ("、", ", "),
+    "paren": ("（{text}）", " ({text})"),
+    "html_lang": ("zh-CN", "en"),
+    "bracket": ("（{text}）", "({text})"),
+    "sentence_sep": ("", " "),
+    "about_value": ("{value}左右（±{tol}）", "about {value} (±{tol})"),
+    "interval_range": ("{level}区间 {lower}–{upper}", "{level} interval {lower}–{upper}"),
     "other_language": ("其他语言", "Other language"),
     "area": ("地区", "Area"),
     "evaluated_on": ("评估日期", "Evaluated on"),
@@ -122,11 +113,11 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "observed_pace": ("实际速度", "Observed pace"),
     "required_pace": ("所需速度", "Required pace"),
     "method_ratio": ("方法比率", "Method ratio"),
-    "score": ("得分", "Score"),
+    "method_score": ("得分", "Score"),
     "projection": ("预测", "Projection"),
     "projection_model": ("预测模型", "Model"),
     "projection_points": ("所用数据点", "data points used"),
-    "interval": ("区间", "interval"),
+    "projection_interval": ("区间", "interval"),
     "probability": ("达标概率", "probability of meeting the target"),
     "probability_short": ("达标概率", "P(meet)"),
     "notes": ("说明", "Notes"),
@@ -139,7 +130,7 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "source_date": ("发布日期", "published"),
     "scope": ("范围", "scope"),
     "flags": ("标记", "flags"),
-    "vintage": ("数据批次", "vintage"),
+    "note_vintage": ("数据批次", "vintage"),
     "derivation": ("推算方法", "derivation"),
     # the source of a figure the plan states (evaluate.measures.PLAN_SOURCE), with the plan's
     # document number when the evaluation knows it
@@ -311,6 +302,18 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "flag.partial_year": ("非全年", "part-year"),
     "flag.partial-year": ("非全年", "part-year"),
     # units
+    # a number with its unit in words, and units built from parts (mic2025.units)
+    "unit_words.with": ("{text}{label}", "{text} {label}"),
+    "unit_words.against_previous": ("上年", "previous year"),
+    "unit_words.against_year": ("{year}年", "{year}"),
+    "unit_words.points": ("比{against}变化{text}个百分点", "{text} pp change on {against}"),
+    "unit_words.decline": ("比{against}下降{text}%", "{text}% decline on {against}"),
+    "unit_words.change": ("比{against}变化{text}%", "{text}% change on {against}"),
+    "unit_words.label_points": ("比{against}变化百分点", "pp change on {against}"),
+    "unit_words.label_decline": ("比{against}下降%", "% decline on {against}"),
+    "unit_words.label_change": ("比{against}变化%", "% change on {against}"),
+    "unit_words.rate": ("{top}／{per}", "{top} per {per}"),
+    "unit_words.count_rate": ("个／{per}", "per {per}"),
     "unit.%": ("%", "%"),
     "unit.pp": ("个百分点", "pp"),
     "unit.index": ("指数", "index"),
@@ -323,6 +326,9 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "unit.tce/10k_yuan": ("吨标准煤／万元", "tce per 10k yuan"),
     "unit.m3/10k_yuan": ("立方米／万元", "m³ per 10k yuan"),
     "unit.count/100m_yuan": ("件／亿元", "per 100m yuan"),
+    "unit.100m_t": ("亿吨", "100m t"),
+    "unit.yuan/person": ("元／人", "yuan per person"),
+    "unit.pct_of_us": ("%（美国=100）", "% of the US level"),
     # note codes of assessments (mic2025.evaluate.methods.NOTE_CODES)
     "note.insufficient_data": (
         "可用数据点不足两个（或期内无增速数据）",
@@ -414,74 +420,185 @@ _STRINGS: dict[str, tuple[str, str]] = {
         "目标年份已过，但该年数值尚未公布",
         "The target year is over but its figure is not yet published",
     ),
+    # the engine's structured notes on a verdict (evaluate.model.VERDICT_NOTE_CODES)
+    "verdict_note.tolerance": (
+        "在“左右”容差±{tolerance:g}以内达到",
+        "met within the 'about' tolerance of ±{tolerance:g}",
+    ),
+    "verdict_note.partial_year_headline": (
+        "{target_year}年的主要数值为非全年数据（{period}）；按全年数值{value:g}判定（口径：{scope}"
+        "；{source}）",
+        "the headline figure for {target_year} is part-year ({period}); judged on the full-year "
+        "figure {value:g} (scope {scope}, {source})",
+    ),
+    "verdict_note.next_year": (
+        "{target_year}年无全年数值，按{next_year}年数值判定（{period}，{value:g}）（依据进展评估方"
+        "法说明第9节规则4）",
+        "no full-year figure for {target_year}: judged on the {next_year} figure ({period}, "
+        "{value:g}) (progress-method notes §9 rule 4)",
+    ),
+    "verdict_note.pending_latest": (
+        "{target_year}年数值尚未公布，评估采用最新数值（{latest_period}）",
+        "the figure for {target_year} is not yet published; the assessment uses the latest figure "
+        "({latest_period})",
+    ),
+    "verdict_note.geometric_mean": (
+        "{first}–{last}年几何平均增速为每年{mean:.2f}%",
+        "geometric mean growth {first}–{last}: {mean:.2f}% a year",
+    ),
+    "verdict_note.growth_years_known": (
+        "{first}–{last}年共{years}年中已知{known}年；得出结论需要全部年份",
+        "{known} of {years} years of {first}–{last} known; the verdict needs them all",
+    ),
+    # ... on a projection (evaluate.model.PROJECTION_NOTE_CODES)
+    "projection_note.too_few_points": (
+        "仅{n}个数据点：趋势至少需要{min_points}个",
+        "{n} point(s): a trend needs at least {min_points}",
+    ),
+    "projection_note.no_interval": (
+        "仅{n}个数据点：趋势线为外推，给出区间和概率至少需要{min_points}个",
+        "only {n} points: the line is extrapolated, but an interval and a probability need at "
+        "least {min_points}",
+    ),
+    "projection_note.clipped": (
+        "趋势值为{raw:.4g}，超出指标的取值范围，截取为{value:.4g}",
+        "the trend leads to {raw:.4g}, outside the metric's range; clipped to {value:.4g}",
+    ),
+    "projection_note.growth_too_few": (
+        "仅{n}个增速数据：预测至少需要{min_points}个",
+        "{n} growth figure(s): a projection needs at least {min_points}",
+    ),
+    "projection_note.growth_no_interval": (
+        "仅{n}个增速数据：只作点预测，给出区间和概率至少需要{min_points}个",
+        "only {n} growth figures: a point projection only; an interval and a probability need at "
+        "least {min_points}",
+    ),
+    # why a figure is an alternative (evaluate.model.ALTERNATIVE_REASON_CODES)
+    "alternative_reason.proxy": (
+        "替代指标数值：不进入主序列",
+        "proxy figure: never used in the headline series",
+    ),
+    "alternative_reason.scope_not_accepted": (
+        "口径{scope}不是规划对该指标认可的口径（{accepted}）",
+        "scope {scope} is not one the plan accepts for this metric ({accepted})",
+    ),
+    "alternative_reason.plan_baseline": (
+        "规划基数：已显示首选口径的观测值；比较仍以规划数值为基数",
+        "plan baseline: an observation of the preferred scope is shown; the plan's figure stays "
+        "the base of the comparison",
+    ),
+    "alternative_reason.base_year": (
+        "基年：指数按定义为{value}",
+        "base year: the index is {value} by definition",
+    ),
+    "alternative_reason.other_scope": ("其他口径：{scope}", "other scope: {scope}"),
+    "alternative_reason.other_scope_none": ("其他口径：（未注明）", "other scope: (none)"),
+    "alternative_reason.full_year": ("已由全年数值取代", "superseded by full-year figure"),
+    "alternative_reason.later_period": (
+        "已由更晚期间的数值取代（{period}）",
+        "superseded by a later period ({period})",
+    ),
+    "alternative_reason.other_route": (
+        "其他推算路径（{derivation}）；与主序列数值相差{diff:+.4g}",
+        "other route ({derivation}); differs from the headline by {diff:+.4g}",
+    ),
+    "alternative_reason.derived": (
+        "推算数值；已有公布数值",
+        "derived figure; a published figure exists",
+    ),
+    "alternative_reason.later_vintage": ("已由更新版本取代", "superseded by a later vintage"),
+    "alternative_reason.same_figure": (
+        "另一发布中的相同数值（{source}）",
+        "same figure from another release ({source})",
+    ),
+    "alternative_reason.conflicting_source": (
+        "来源数值不一致：{value}，主序列采用{source}的{headline}",
+        "conflicting source: {value} against {headline} from {source}",
+    ),
+    "alternative_reason.conflicting_source_newer": (
+        "来源数值不一致：{value}，主序列采用{source}的{headline}（采用较晚发布）",
+        "conflicting source: {value} against {headline} from {source} (the later release is used)",
+    ),
+    "alternative_reason.no_comparable_value": ("无可比数值", "no comparable value"),
+    "alternative_reason.refers_not_before": (
+        "参照{needs}年，该年不早于{year}年",
+        "refers to {needs}, which is not before {year}",
+    ),
+    "alternative_reason.chain_missing": (
+        "无法链式推算：需要{needs}年的数值，但该数值缺失",
+        "cannot be chained: needs the value for {needs}, which is not available",
+    ),
+    "alternative_reason.change_not_level": (
+        "变化数值（{unit}）在没有基数时无法换算为水平值",
+        "a change figure ({unit}) cannot become a level without a base",
+    ),
+    "alternative_reason.unit_not_convertible": (
+        "单位{unit}无法换算为{to}",
+        "unit {unit} cannot be converted to {to}",
+    ),
+    "alternative_reason.no_base_for_points": (
+        "缺少{base_year}年基数：以{unit}表示的数值无法换算为相对{base_year}年的百分点变化",
+        "no base level for {base_year}: a figure in {unit} cannot become a change in points "
+        "against {base_year}",
+    ),
+    "alternative_reason.points_not_relative": (
+        "百分点变化（{unit}）无法表示相对变化",
+        "a change in percentage points ({unit}) cannot express a relative change",
+    ),
+    "alternative_reason.partial_year_yoy": (
+        "非全年期间（{period}）的同比变化无法链接到年度指数",
+        "a year-on-year change for part of a year ({period}) cannot be chained onto the annual "
+        "index",
+    ),
+    "alternative_reason.level_needs_base": (
+        "水平值（{unit}）需要{base_year}年水平值才能换算为指数，但该值未知",
+        "a level ({unit}) needs the {base_year} level to become an index; none is known",
+    ),
+    "alternative_reason.unit_not_base_unit": (
+        "单位{unit}无法换算为基年水平值的单位{to}",
+        "unit {unit} cannot be converted to the base level's unit {to}",
+    ),
+    "alternative_reason.base_level_zero": (
+        "{base_year}年水平值为0，无法构成指数",
+        "the {base_year} level is 0: no index can be formed",
+    ),
+    "alternative_reason.level_not_growth": (
+        "以{unit}表示的水平值不是年度增速（增速应记为%yoy）",
+        "a level in {unit} is not a yearly growth rate (a growth rate is recorded in %yoy)",
+    ),
+    "alternative_reason.fixed_change_not_growth": (
+        "相对固定年份的变化（{unit}）不是年度增速",
+        "a change against a fixed year ({unit}) is not a yearly growth rate",
+    ),
+    "alternative_reason.growth_prev_missing": (
+        "由水平值计算增速需要{prev_year}年水平值，但该值缺失",
+        "growth from levels needs the {prev_year} level, which is not available",
+    ),
+    "alternative_reason.growth_part_year": (
+        "由非全年水平值计算的增速不能与年度增速比较",
+        "growth from a part-year level is not comparable with a yearly rate",
+    ),
+    "alternative_reason.growth_prev_not_positive": (
+        "{prev_year}年水平值不为正，无法计算增速",
+        "the {prev_year} level is not positive: no growth rate",
+    ),
+    # the projection models (evaluate.model.PROJECTION_MODEL_CODES)
+    "projection_model.linear_trend": (
+        "时间加权线性趋势（加权最小二乘，权重1 + (年份 − 首年)/(末年 − "
+        "首年)）；残差自助法（B={n_boot}，随机种子{seed}），{level:.0%}百分位预测区间",
+        "time-weighted linear trend (WLS, weights 1 + (year − first)/(last − first)); residual "
+        "bootstrap B={n_boot}, seed {seed}, {level:.0%} percentile prediction interval",
+    ),
+    "projection_model.mean_growth": (
+        "以时间加权平均增速补足期内缺失年份（权重1 + (年份 − 首年)/(末年 − "
+        "首年)），按期内几何平均；残差自助法（B={n_boot}，随机种子{seed}），{level:.0%}百分位预测"
+        "区间",
+        "time-weighted mean growth for the period's missing years (weights 1 + (year − "
+        "first)/(last − first)), geometric mean over the period; residual bootstrap B={n_boot}, "
+        "seed {seed}, {level:.0%} percentile prediction interval",
+    ),
 }
 
-
-# The engine's structured notes (evaluate.model.VERDICT_NOTE_CODES / PROJECTION_NOTE_CODES):
-# code -> Chinese template, with the same arguments as the English one. The English templates
-# are the engine's own, so the English report reads exactly as the engine's text fields.
-_VERDICT_NOTES_ZH: dict[str, str] = {
-    "tolerance": "在“左右”容差±{tolerance:g}以内达到",
-    "partial_year_headline": (
-        "{target_year}年的主要数值为非全年数据（{period}）；按全年数值{value:g}判定"
-        "（口径：{scope}；{source}）"),
-    "next_year": (
-        "{target_year}年无全年数值，按{next_year}年数值判定（{period}，{value:g}）"
-        "（依据进展评估方法说明第9节规则4）"),
-    "pending_latest": "{target_year}年数值尚未公布，评估采用最新数值（{latest_period}）",
-    "geometric_mean": "{first}–{last}年几何平均增速为每年{mean:.2f}%",
-    "growth_years_known": "{first}–{last}年共{years}年中已知{known}年；得出结论需要全部年份",
-}
-_PROJECTION_NOTES_ZH: dict[str, str] = {
-    "too_few_points": "仅{n}个数据点：趋势至少需要{min_points}个",
-    "no_interval": "仅{n}个数据点：趋势线为外推，给出区间和概率至少需要{min_points}个",
-    "clipped": "趋势值为{raw:.4g}，超出指标的取值范围，截取为{value:.4g}",
-    "growth_too_few": "仅{n}个增速数据：预测至少需要{min_points}个",
-    "growth_no_interval": "仅{n}个增速数据：只作点预测，给出区间和概率至少需要{min_points}个",
-}
-# why a figure is an alternative (evaluate.model.ALTERNATIVE_REASON_CODES)
-_ALTERNATIVE_REASONS_ZH: dict[str, str] = {
-    "proxy": "替代指标数值：不进入主序列",
-    "scope_not_accepted": "口径{scope}不是规划对该指标认可的口径（{accepted}）",
-    "plan_baseline": "规划基数：已显示首选口径的观测值；比较仍以规划数值为基数",
-    "base_year": "基年：指数按定义为{value}",
-    "other_scope": "其他口径：{scope}",
-    "other_scope_none": "其他口径：（未注明）",
-    "full_year": "已由全年数值取代",
-    "later_period": "已由更晚期间的数值取代（{period}）",
-    "other_route": "其他推算路径（{derivation}）；与主序列数值相差{diff:+.4g}",
-    "derived": "推算数值；已有公布数值",
-    "later_vintage": "已由更新版本取代",
-    "same_figure": "另一发布中的相同数值（{source}）",
-    "conflicting_source": "来源数值不一致：{value}，主序列采用{source}的{headline}",
-    "conflicting_source_newer": (
-        "来源数值不一致：{value}，主序列采用{source}的{headline}（采用较晚发布）"),
-    "no_comparable_value": "无可比数值",
-    "refers_not_before": "参照{needs}年，该年不早于{year}年",
-    "chain_missing": "无法链式推算：需要{needs}年的数值，但该数值缺失",
-    "change_not_level": "变化数值（{unit}）在没有基数时无法换算为水平值",
-    "unit_not_convertible": "单位{unit}无法换算为{to}",
-    "no_base_for_points": (
-        "缺少{base_year}年基数：以{unit}表示的数值无法换算为相对{base_year}年的百分点变化"),
-    "points_not_relative": "百分点变化（{unit}）无法表示相对变化",
-    "partial_year_yoy": "非全年期间（{period}）的同比变化无法链接到年度指数",
-    "level_needs_base": "水平值（{unit}）需要{base_year}年水平值才能换算为指数，但该值未知",
-    "unit_not_base_unit": "单位{unit}无法换算为基年水平值的单位{to}",
-    "base_level_zero": "{base_year}年水平值为0，无法构成指数",
-    "level_not_growth": "以{unit}表示的水平值不是年度增速（增速应记为%yoy）",
-    "fixed_change_not_growth": "相对固定年份的变化（{unit}）不是年度增速",
-    "growth_prev_missing": "由水平值计算增速需要{prev_year}年水平值，但该值缺失",
-    "growth_part_year": "由非全年水平值计算的增速不能与年度增速比较",
-    "growth_prev_not_positive": "{prev_year}年水平值不为正，无法计算增速",
-}
-# the projection models (evaluate.model.PROJECTION_MODEL_CODES)
-_BOOTSTRAP_ZH = "；残差自助法（B={n_boot}，随机种子{seed}），{level:.0%}百分位预测区间"
-_PROJECTION_MODELS_ZH: dict[str, str] = {
-    "linear_trend": "时间加权线性趋势（加权最小二乘，权重1 + (年份 − 首年)/(末年 − 首年)）"
-                    + _BOOTSTRAP_ZH,
-    "mean_growth": "以时间加权平均增速补足期内缺失年份（权重1 + (年份 − 首年)/(末年 − 首年)），"
-                   "按期内几何平均" + _BOOTSTRAP_ZH,
-}
 # how a figure was computed (evaluate.model.DERIVATION_CODES): code -> (Chinese, English). The
 # report's English differs from the engine's (``SeriesPoint.derivation``) in its words for
 # units and the plan, and in saying what was published where the engine gives a unit code.
@@ -523,153 +640,6 @@ _DERIVATIONS_SHORT: dict[str, tuple[str, str]] = {
     "growth_levels": ("据{previous_year}年和{year}年水平值计算",
                       "from levels {previous_year} and {year}"),
 }
-for _code, (_zh_text, _en_text) in _DERIVATIONS.items():
-    _STRINGS[f"derivation.{_code}"] = (_zh_text, _en_text)
-for _code, (_zh_text, _en_text) in _DERIVATIONS_SHORT.items():
-    _STRINGS[f"derivation_short.{_code}"] = (_zh_text, _en_text)
 
-for _group, _zh, _en in (("verdict_note", _VERDICT_NOTES_ZH, VERDICT_NOTE_CODES),
-                         ("projection_note", _PROJECTION_NOTES_ZH, PROJECTION_NOTE_CODES),
-                         ("alternative_reason", _ALTERNATIVE_REASONS_ZH,
-                          ALTERNATIVE_REASON_CODES),
-                         ("projection_model", _PROJECTION_MODELS_ZH, PROJECTION_MODEL_CODES)):
-    for _code, _template in _en.items():
-        _STRINGS[f"{_group}.{_code}"] = (_zh[_code], _template)
-
-NoteGroup = Literal["verdict_note", "projection_note", "alternative_reason", "projection_model"]
-
-
-def note_text(group: NoteGroup, parts: Iterable[tuple[str, Mapping[str, object]]], lang: Lang,
-              fallback: str | None) -> str | None:
-    """A structured note (code and arguments for each part) in ``lang``.
-
-    ``fallback`` (the engine's English text) is returned when there are no parts (a result
-    written before the notes had codes) or when a part's code or arguments are unknown here,
-    so that a note is never lost, only left untranslated.
-    """
-    texts = []
-    for code, args in parts:
-        entry = _STRINGS.get(f"{group}.{code}")
-        if entry is None:
-            return fallback
-        try:
-            texts.append((entry[0] if lang == "zh" else entry[1]).format(**args))
-        except (KeyError, IndexError, ValueError):
-            return fallback
-    if not texts:
-        return fallback
-    return ("；" if lang == "zh" else "; ").join(texts)
-
-
-
-def derivation_templates(lang: Lang) -> tuple[dict[str, str], dict[str, str]]:
-    """The derivation templates in ``lang``: (full, short), each code -> template."""
-    i = 0 if lang == "zh" else 1
-    return ({code: pair[i] for code, pair in _DERIVATIONS.items()},
-            {code: pair[i] for code, pair in _DERIVATIONS_SHORT.items()})
-
-
-def derivation_codes() -> tuple[set[str], set[str]]:
-    """The codes this table has templates for: (full, short) (for the tests)."""
-    return set(_DERIVATIONS), set(_DERIVATIONS_SHORT)
-
-
-def _from_methods() -> None:
-    """Method names, references and category labels come from the method registry itself."""
-    from ..evaluate.methods import METHODS
-
-    for name, info in METHODS.items():
-        _STRINGS[f"method.{name}"] = (info.title.zh, info.title.en)
-        _STRINGS[f"method_ref.{name}"] = _same(info.reference)
-        for code, label in info.categories.items():
-            _STRINGS[f"category.{name}.{code}"] = (label.zh, label.en)
-
-
-_from_methods()
-
-def t(key: str, lang: Lang) -> str:
-    """The label for ``key``; a missing key is a programming error and raises KeyError."""
-    zh, en = _STRINGS[key]
-    return zh if lang == "zh" else en
-
-
-def code_label(group: str, code: str, lang: Lang) -> str:
-    """The label of a code from data (``status``, ``verdict``, ``flag``, ``unit``…), or the code."""
-    entry = _STRINGS.get(f"{group}.{code}")
-    if entry is None:
-        return code
-    return entry[0] if lang == "zh" else entry[1]
-
-
-def method_name(method: str, lang: Lang) -> str:
-    return code_label("method", method, lang)
-
-
-def method_reference(method: str) -> str:
-    """The published reference of a method this table knows, else ``""``."""
-    entry = _STRINGS.get(f"method_ref.{method}")
-    return entry[1] if entry else ""
-
-
-def category_label(method: str, category: str, lang: Lang) -> str:
-    """A method category's label; an unknown method borrows another method's label for the code."""
-    entry = _STRINGS.get(f"category.{method}.{category}")
-    if entry is None:
-        entry = next(
-            (
-                v
-                for k, v in _STRINGS.items()
-                if k.startswith("category.") and k.rsplit(".", 1)[1] == category
-            ),
-            None,
-        )
-    if entry is None:
-        return category
-    return entry[0] if lang == "zh" else entry[1]
-
-
-def category_description(method: str, category: str, lang: Lang) -> str:
-    entry = _STRINGS.get(f"category_desc.{method}.{category}")
-    if entry is None:
-        return ""
-    return entry[0] if lang == "zh" else entry[1]
-
-
-def method_categories(method: str) -> list[str]:
-    """The category codes this table knows for ``method``, in the method's order."""
-    prefix = f"category.{method}."
-    return [k[len(prefix) :] for k in _STRINGS if k.startswith(prefix)]
-
-
-def all_keys() -> list[str]:
-    """Every key of the table (for tests that check both languages are filled)."""
-    return list(_STRINGS)
-
-
-def entry(key: str) -> tuple[str, str]:
-    return _STRINGS[key]
-
-
-STATUS_CODES = ("achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data")
-VERDICT_CODES = ("achieved", "missed", "pending", "open", "not_assessable")
-METHOD_CODES = tuple(METHODS)
-
-__all__ = [
-    "LANGS",
-    "METHOD_CODES",
-    "STATUS_CODES",
-    "VERDICT_CODES",
-    "Lang",
-    "all_keys",
-    "category_description",
-    "category_label",
-    "code_label",
-    "derivation_codes",
-    "derivation_templates",
-    "entry",
-    "method_categories",
-    "method_name",
-    "method_reference",
-    "note_text",
-    "t",
-]
+STRINGS.update({f"derivation.{code}": pair for code, pair in _DERIVATIONS.items()})
+STRINGS.update({f"derivation_short.{code}": pair for code, pair in _DERIVATIONS_SHORT.items()})

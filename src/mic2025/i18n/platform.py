@@ -1,17 +1,14 @@
-"""The web pages' labels in Chinese and English; report labels are reused where they exist.
+"""The web platform's pages and messages (area ``platform``).
 
-``?lang=zh|en`` picks the language and a cookie remembers it; Chinese is the default.
+Part of the one table of :mod:`mic2025.i18n`; the pages also use the report's labels (the
+table is one key space).
 """
 
 from __future__ import annotations
 
-from ..report import i18n as report_i18n
-from ..report.i18n import Lang
-
-LANGS: tuple[Lang, ...] = ("zh", "en")
-DEFAULT: Lang = "zh"
-
-_STRINGS: dict[str, tuple[str, str]] = {
+# key -> (zh, en)
+STRINGS: dict[str, tuple[str, str]] = {
+    "other_lang_name": ("English", "中文"),  # the language switch: the other language's name
     "site_title": ("中国制造2025 监测评估平台", "Made in China 2025 monitoring platform"),
     "nav.overview": ("全国总览", "National overview"),
     "nav.overview_of": ("{area}总览", "{area} overview"),
@@ -82,10 +79,8 @@ _STRINGS: dict[str, tuple[str, str]] = {
     ),
     "map": ("地图", "Map"),
     "ranking": ("排序", "Ranking"),
-    "sources": ("资料来源", "Sources"),
     "alternatives": ("其他口径", "Alternative scopes"),
     "definition": ("定义", "Definition"),
-    "targets": ("目标", "Targets"),
     "reviews": ("第三方评估意见", "Third-party reviews"),
     "review_add": ("添加评估意见", "Add a review"),
     "review_text": ("意见", "Review"),
@@ -111,7 +106,6 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "upload": ("上传", "Upload"),
     "file": ("文件", "File"),
     "year": ("年度", "Year"),
-    "area": ("地区", "Area"),
     "enterprise": ("企业", "Enterprise"),
     "status": ("状态", "Status"),
     "rows": ("数据行", "Rows"),
@@ -302,19 +296,3 @@ _STRINGS: dict[str, tuple[str, str]] = {
     "midterm_generated": ("（首次下载需生成，约数秒）",
                           "(generated on first download; a few seconds)"),
 }
-
-
-def t(key: str, lang: Lang) -> str:
-    """The label ``key`` in ``lang``; report labels answer for keys not defined here."""
-    pair = _STRINGS.get(key)
-    if pair is None:
-        return report_i18n.t(key, lang)
-    return pair[0] if lang == "zh" else pair[1]
-
-
-def pick(lang: str | None) -> Lang | None:
-    return lang if lang in LANGS else None
-
-
-def all_keys() -> list[str]:
-    return sorted(_STRINGS)
