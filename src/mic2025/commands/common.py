@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -71,3 +73,58 @@ lang_option = click.option(
     show_default=True,
     help="Language of names and labels.",
 )
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """``--as-of 2024-06-30`` means what the store knew at the end of that day (UTC).
+
+    A timestamp must carry its time zone (``2024-06-30T12:00:00+08:00``); one without is
+    refused rather than guessed.
+    """
+    if not value:
+        return None
+    from ..errors import StoreError
+    from ..store import as_of_instant
+
+    try:
+        return as_of_instant(value)
+    except StoreError as exc:
+        raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+
+def parse_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@contextmanager
+def session(db: str | None, plan_file: str | None, *,
+             write: bool = False) -> Iterator[tuple[Any, Any]]:
+    """The store and the plan, the bundled evidence loaded.
+
+    ``write``: the command writes, so the store is migrated to the latest schema under the
+    write lock. A reading command only checks the schema (``open_store(migrate=False)``) and
+    takes the write lock only when the bundled evidence is not in the store yet (a first run).
+    """
+    from ..ingest.load import load_bundled
+    from ..plan import load_plan
+    from ..store import open_store
+
+    plan = load_plan(plan_file)
+    store = open_store(db, migrate=write)
+    try:
+        load_bundled(store, plan)  # a read when the bundled evidence is there already
+        yield store, plan
+    finally:
+        store.close()
+
+def area_name(code: str) -> Any:
+    from ..plan import Text
+    from ..reference import area
+
+    a = area(code)
+    return Text(zh=a.name_zh, en=a.name_en)
