@@ -24,7 +24,6 @@ from mic2025.errors import ImportRejected, Problem
 from mic2025.ingest import check_file, import_file, import_rows, load_bundled, problems_csv
 from mic2025.ingest.limits import DEFAULT_LIMITS, Limits
 from mic2025.store import Store, open_store
-from mic2025.store.repo import HOLD_ENV
 from store_fixtures import BACKENDS, HEADER, fresh_url, row, small_plan, write_csv
 
 PLAN = small_plan()
@@ -440,11 +439,30 @@ def test_the_shipped_evidence_loads_under_the_shipped_plan(tmp_path: Path) -> No
 
 KILLED = textwrap.dedent("""
     import sys
+    import time
+    from pathlib import Path
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
     from store_fixtures import small_plan
     from mic2025.ingest import import_file
     from mic2025.store import open_store
 
-    import_file(open_store(sys.argv[1]), sys.argv[2], small_plan())
+    store = open_store(sys.argv[1])
+    wrote = []
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        wrote.append(statement.lstrip().lower().startswith("insert into observation"))
+
+    @event.listens_for(Engine, "commit")
+    def hold(conn):
+        # the import's transaction holds its rows and is about to commit: say so, then wait
+        if any(wrote):
+            Path(sys.argv[3]).write_text("holding", encoding="utf-8")
+            time.sleep(120)
+
+    import_file(store, sys.argv[2], small_plan())
 """)
 
 
@@ -459,9 +477,10 @@ def test_killing_an_import_mid_transaction_leaves_the_store_as_it_was(
            for k in range(8) for a in areas for y in range(1949, 2101)]
     path = write_csv(tmp_path / "big.csv", big)
     marker = tmp_path / "holding"
-    env = {**os.environ, HOLD_ENV: str(marker), "PYTHONPATH": str(TESTS)}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, store_url, str(path)], env=env,
-                            stderr=subprocess.PIPE)
+    # the hold before the commit is the test's own (an SQLAlchemy event in the child)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS), str(TESTS.parent / "src")])}
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, store_url, str(path), str(marker)],
+                            env=env, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():

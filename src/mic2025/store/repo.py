@@ -20,13 +20,10 @@ vintage is never stamped earlier than the one before it, so id order is time ord
 from __future__ import annotations
 
 import math
-import os
 import re
-import time as time_module
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, func, insert, select, tuple_
@@ -36,7 +33,8 @@ from sqlalchemy.orm import Session
 from ..errors import StoreError
 from ..observation import Observation
 from ..periods import Period, PeriodKind
-from .db import begin_write
+from .db import begin_write, check_schema, default_url, make_engine
+from .db import migrate as migrate_schema
 from .followup import FollowupRecords
 from .models import LIMITS, VINTAGE_KINDS, Base, ObservationRow, VintageRow
 
@@ -51,10 +49,6 @@ LONG_COLUMNS = (
 VINTAGE_COLUMNS = ("vintage", "vintage_at")
 #: the columns of every observation export, CSV and Excel, command line and platform
 EXPORT_COLUMNS = (*LONG_COLUMNS, *VINTAGE_COLUMNS)
-
-#: test-only: when set to a file path, an import that is about to commit creates that file
-#: and then waits, so a test can kill the process while the transaction is open
-HOLD_ENV = "MIC2025_TEST_HOLD_BEFORE_COMMIT"
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _OBSERVATION_TABLE = Base.metadata.tables["observation"]
@@ -251,7 +245,6 @@ class Store(FollowupRecords):
         # bulk path would split the batch wherever a different column is None)
         session.connection().execute(insert(_OBSERVATION_TABLE), rows)
         session.flush()
-        _hold_for_tests()
         return ImportResult(source_name, sha256, kind, total, len(new), len(revised), unchanged,
                             vintage=vintage.id, created_at=stamp)
 
@@ -473,14 +466,22 @@ def _vintage(v: VintageRow) -> Vintage:
                    v.rows_revised, v.rows_unchanged, v.note, v.actor)
 
 
-def _hold_for_tests() -> None:
-    """Test hook (``MIC2025_TEST_HOLD_BEFORE_COMMIT``): signal, then wait before committing.
+def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
+    """Open the store at ``url`` (``None``: :func:`default_url`).
 
-    Lets a test kill the process while the import's transaction is open and check that
-    the store is as it was. Unset in normal use, where it costs one environment lookup.
+    ``migrate=True`` (writers) creates the store and brings its schema to the latest
+    revision, under the write lock. ``migrate=False`` (readers) only checks the revision
+    (:func:`check_schema`): no write lock, no write — except creating a store that does not
+    exist yet. Raises :class:`~mic2025.errors.StoreError` when the database cannot be
+    reached, or (readers) its schema is not this mic2025's, or its schema is newer.
     """
-    marker = os.environ.get(HOLD_ENV)
-    if not marker:
-        return
-    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
-    time_module.sleep(120)
+    engine = make_engine(url or default_url())
+    try:
+        if migrate:
+            migrate_schema(engine)
+        else:
+            check_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine)
