@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test install install-test lint typecheck unit system-deps clean
+.PHONY: run test install install-test lint typecheck layers unit system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,12 @@ run: install
 	$(BIN)/mic2025 run --out build/report
 
 ## test: install what the tests need (Python packages; as root also chromium, CJK fonts,
-## PostgreSQL), then ruff, mypy and the whole pytest suite against SQLite and PostgreSQL
+## PostgreSQL), then ruff, mypy, the import-linter layer contracts and the whole pytest
+## suite against SQLite and PostgreSQL
 test: system-deps install-test
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	scripts/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 system-deps:
@@ -36,6 +38,9 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
+
+layers:
+	$(BIN)/lint-imports
 
 unit:
 	$(BIN)/python -m pytest -m "not postgres and not browser and not slow" $(PYTEST_ARGS)

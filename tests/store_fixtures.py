@@ -64,7 +64,7 @@ class StoreTemplates:
     def _build(self, backend: str) -> str:
         from mic2025.ingest.load import load_bundled
         from mic2025.plan import load_plan
-        from mic2025.store.db import open_store
+        from mic2025.store import open_store
 
         if backend in self.built:
             return self.built[backend]

@@ -50,8 +50,8 @@ format_option = click.option("--format", "fmt", type=click.Choice(["table", "jso
 def _session(db: str | None, plan_file: str | None, *, records: bool = False,
              write: bool = False) -> Iterator[tuple[Any, Any]]:
     """The store (bundled evidence loaded) and the plan; ``records``: the note on legacy files;
-    ``write``: the command writes (a reader never migrates: :func:`mic2025.cli._session`)."""
-    from ..cli import _session as session
+    ``write``: the command writes (a reader never migrates: :func:`.common.session`)."""
+    from .common import session
 
     with session(db, plan_file, write=write) as pair:
         if records:
@@ -62,7 +62,7 @@ def _session(db: str | None, plan_file: str | None, *, records: bool = False,
 @contextmanager
 def _store(db: str | None, *, write: bool = False) -> Iterator[Any]:
     """The store alone, for the commands that only read or write follow-up records."""
-    from ..store.db import open_store
+    from ..store import open_store
 
     store = open_store(db, migrate=write)
     try:
@@ -82,9 +82,9 @@ def _legacy_note(store: Any, db: str | None) -> None:
 
 
 def _as_of(value: str | None) -> datetime | None:
-    from ..cli import _parse_as_of
+    from .common import parse_as_of
 
-    return _parse_as_of(value)
+    return parse_as_of(value)
 
 
 def _date(value: str | None, hint: str) -> date | None:
@@ -104,9 +104,9 @@ def _folder(db: str | None) -> Path:
 
 
 def _area_name(plan: Any) -> Any:
-    from ..cli import _area_name as name
+    from .common import area_name
 
-    return name(plan.area)
+    return area_name(plan.area)
 
 
 # ---------------------------------------------------------------------------- documents
@@ -604,7 +604,7 @@ def import_legacy(db: str | None, folder: str | None) -> None:
     """
     from ..followup.legacy import import_legacy as run_import
     from ..followup.legacy import legacy_files, summary
-    from ..store.db import open_store
+    from ..store import open_store
 
     where = Path(folder) if folder else _folder(db)
     if not where.is_dir():

@@ -105,7 +105,7 @@ def users() -> None:
 
 
 def _engine(db: str | None, *, write: bool = True) -> Store:
-    from ..store.db import open_store
+    from ..store import open_store
 
     return open_store(db, migrate=write)
 
@@ -212,7 +212,7 @@ def audit_verify(db: str | None) -> None:
     printed), or the store cannot be read. Only reads: it never waits for a writer.
     """
     from ..errors import Mic2025Error
-    from ..store.db import open_store
+    from ..store import open_store
     from ..web.audit import verify
 
     try:

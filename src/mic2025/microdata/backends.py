@@ -31,7 +31,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ..errors import Mic2025Error
+from .errors import EngineError
 
 if TYPE_CHECKING:
     import duckdb
@@ -40,11 +40,6 @@ if TYPE_CHECKING:
 
     from ..plan import Plan
     from .design import ReplicateDesign
-
-
-class EngineError(Mic2025Error):
-    """Indicators cannot be computed as asked (unknown group key, missing weight column,
-    unknown or uninstalled engine…)."""
 
 
 class Backend(ABC):

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from ..formula import DIALECTS, Dialect, FormulaError, parse, to_sql
 from ..plan import Plan
-from .backends import EngineError
+from .errors import EngineError
 from .schema import FIELD_NAMES
 from .sources import Source, columns_of, own_connection, source_sql
 

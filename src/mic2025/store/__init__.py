@@ -8,7 +8,7 @@ was known at any moment with :meth:`Store.observations` and ``as_of``. See
 
 from . import followup as followup  # registers the follow-up records' tables (migration 0004)
 from . import platform as platform  # registers the platform tables on the shared metadata
-from .db import default_url, migrate, open_store
+from .db import default_url, migrate
 from .followup import EvaluationRound, EvaluationScore, FollowupImport, SupervisionUpdate
 from .repo import (
     EXPORT_COLUMNS,
@@ -21,6 +21,7 @@ from .repo import (
     as_of_instant,
     end_of_day,
     export_row,
+    open_store,
 )
 
 __all__ = [

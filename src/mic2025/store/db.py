@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import platformdirs
 from alembic import command
@@ -43,9 +43,6 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
-
-if TYPE_CHECKING:
-    from .repo import Store
 
 #: environment variable naming the store's SQLAlchemy URL
 ENV_URL = "MIC2025_DB"
@@ -225,9 +222,6 @@ def migrate(engine: Engine) -> None:
         raise _unreadable(engine, exc) from None
 
 
-# open_store's keyword ``migrate`` hides the function inside it
-_migrate = migrate
-
 
 def schema_revisions(engine: Engine) -> tuple[str | None, str, bool]:
     """The store's schema revision, this mic2025's latest, and whether the database is empty.
@@ -275,27 +269,3 @@ def check_schema(engine: Engine) -> None:
 def _unreadable(engine: Engine, exc: SQLAlchemyError) -> StoreError:
     return StoreError(f"cannot open the store at {safe_url(str(engine.url))}: "
                       f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}")
-
-
-def open_store(url: str | None = None, *, migrate: bool = True) -> Store:
-    """Open the store at ``url`` (``None``: :func:`default_url`).
-
-    ``migrate=True`` (writers) creates the store and brings its schema to the latest
-    revision, under the write lock. ``migrate=False`` (readers) only checks the revision
-    (:func:`check_schema`): no write lock, no write — except creating a store that does not
-    exist yet. Raises :class:`~mic2025.errors.StoreError` when the database cannot be
-    reached, or (readers) its schema is not this mic2025's, or its schema is newer.
-    """
-    from .repo import Store
-
-    engine = make_engine(url or default_url())
-    try:
-        if migrate:
-            _migrate(engine)
-        else:
-            check_schema(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return Store(engine)
-

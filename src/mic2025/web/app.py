@@ -24,7 +24,7 @@ from ..followup.common import followup_dir as followup_folder
 from ..followup.legacy import legacy_hint
 from ..ingest.load import load_bundled
 from ..plan import load_plan
-from ..store.db import open_store
+from ..store import open_store
 from . import accounts
 from .assets import STATIC, check_assets
 from .data import Platform

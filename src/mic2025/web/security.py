@@ -21,6 +21,7 @@ import secrets
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from ..errors import Mic2025Error
 from . import accounts
 from .permissions import PUBLIC, Actor
 
@@ -30,8 +31,8 @@ LANG_COOKIE = "m25_lang"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class CsrfFailed(Exception):
-    """The request's CSRF token is missing or wrong."""
+class CsrfFailed(Mic2025Error):
+    """The request's CSRF token is missing or wrong (answered 403)."""
 
 
 def new_cookie_value() -> str:
