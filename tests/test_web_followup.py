@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from mic2025.followup import warn
 from mic2025.store.platform import AuditRow
+from store_fixtures import StoreTemplates
 from test_followup_warn import Inboxes, loopback_smtp
 from test_web_support import (
     add_users,
@@ -43,13 +44,15 @@ def mailbox() -> Iterator[tuple[int, Inboxes]]:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[FastAPI, dict[str, str]]]:
-    app = make_app(f"sqlite:///{tmp_path / 'store.sqlite'}", followup_dir=tmp_path / "fu")
-    tokens = add_users(app)
-    try:
-        yield app, tokens
-    finally:
-        app.state.platform.store.close()
+def world(tmp_path: Path, store_templates: StoreTemplates
+          ) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    with store_templates.copy("sqlite", tmp_path) as url:
+        app = make_app(url, followup_dir=tmp_path / "fu")
+        tokens = add_users(app)
+        try:
+            yield app, tokens
+        finally:
+            app.state.platform.store.close()
 
 
 def _approve(app: FastAPI, tokens: dict[str, str], *, area: str = "440000", year: int = 2024,
