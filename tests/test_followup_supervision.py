@@ -15,9 +15,19 @@ from click.testing import CliRunner
 from mic2025.cli import main
 from mic2025.followup import supervision as sv
 from mic2025.followup.common import FollowupError
+from mic2025.permissions import Actor, Forbidden, Grant
 from mic2025.plan import load_plan
+from mic2025.services.followup import update_milestone
 from mic2025.store import Store, open_store
 from store_fixtures import BACKENDS, fresh_url
+from test_web_support import cheap_argon2, cli_accounts
+
+__all__ = ["cheap_argon2"]  # the autouse fixture, imported so that it applies here
+
+
+def who(name: str) -> Actor:
+    """The installation itself, under a name (it may report on any milestone)."""
+    return Actor(id=None, username=name, via="system")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -67,12 +77,14 @@ def test_updates_are_appended_and_decide_the_status(store: Store) -> None:
     path = sv.bundled_path()
     t1 = datetime(2019, 6, 1, tzinfo=UTC)
     t2 = datetime(2020, 11, 1, tzinfo=UTC)
-    sv.record_update(store, seed, path, "box1_innovation_centres_2020", "in_progress",
-                     "11 centres designated", "MIIT office", at=t1)
-    second = sv.record_update(store, seed, path, "box1_innovation_centres_2020", "completed",
-                              "17 centres", "MIIT office", ["https://example.org/notice"], at=t2)
-    sv.record_update(store, seed, path, "task7_structural_adjustment", "delayed",
-                     "capacity monitoring not yet set up", "NDRC", at=t1)
+    update_milestone(store, who("MIIT office"), seed, path, "box1_innovation_centres_2020",
+                     status="in_progress", comment="11 centres designated", at=t1)
+    second = update_milestone(store, who("MIIT office"), seed, path,
+                              "box1_innovation_centres_2020", status="completed",
+                              comment="17 centres", evidence=["https://example.org/notice"],
+                              at=t2)
+    update_milestone(store, who("NDRC"), seed, path, "task7_structural_adjustment",
+                     status="delayed", comment="capacity monitoring not yet set up", at=t1)
     ups = sv.read_updates(store)
     assert len(ups) == 3 and ups[-1] == second
     assert second.seed_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
@@ -95,26 +107,30 @@ def test_updates_are_appended_and_decide_the_status(store: Store) -> None:
     rows = {r["owner"]: r for r in sv.stocktake(seed, list(later.values()))}
     assert rows["miit"]["completed"] == 1 and "task4_quality_brands" in rows["samr"]["overdue"]
     with pytest.raises(FollowupError, match="no milestone"):
-        sv.record_update(store, seed, path, "nope", "completed", "x", "y")
-    with pytest.raises(FollowupError, match="--by"):
-        sv.record_update(store, seed, path, "task4_quality_brands", "completed", "x", " ")
+        update_milestone(store, who("y"), seed, path, "nope", status="completed", comment="x")
+    ndrc = Actor(id=7, username="ndrc-editor", grants=(Grant("body_editor", body="ndrc"),))
+    with pytest.raises(Forbidden, match="ndrc-editor may not milestone:update"):
+        update_milestone(store, ndrc, seed, path, "task4_quality_brands", status="completed",
+                         comment="x")
     with pytest.raises(FollowupError, match="no time zone"):
-        sv.record_update(store, seed, path, "task4_quality_brands", "completed", "x", "y",
-                         at=datetime(2020, 1, 1))
+        update_milestone(store, who("y"), seed, path, "task4_quality_brands",
+                         status="completed", comment="x", at=datetime(2020, 1, 1))
     assert len(sv.read_updates(store)) == 3  # refused updates leave nothing behind
 
 
 def test_cli_supervision(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    cli_accounts(db, {"root": "admin", "samr-editor": "body_editor:samr"})
     run = CliRunner()
-    r = run.invoke(main, ["supervision", "update", "task4_quality_brands", "--db", db,
-                          "--status", "in_progress", "--comment", "quality plan issued",
-                          "--by", "SAMR", "--evidence", "https://example.org/plan"])
+    r = run.invoke(main, ["--as", "samr-editor", "supervision", "update",
+                          "task4_quality_brands", "--db", db, "--status", "in_progress",
+                          "--comment", "quality plan issued", "--evidence",
+                          "https://example.org/plan"])
     assert r.exit_code == 0, r.output
     with open_store(db) as s:
         (u,) = sv.read_updates(s)
     assert (u.item, u.status, u.by, u.evidence) == \
-        ("task4_quality_brands", "in_progress", "SAMR", ["https://example.org/plan"])
+        ("task4_quality_brands", "in_progress", "samr-editor", ["https://example.org/plan"])
     assert not (tmp_path / "s.followup").exists()  # the records are in the store
     r = run.invoke(main, ["supervision", "status", "--db", db, "--owner", "samr",
                           "--format", "json"])

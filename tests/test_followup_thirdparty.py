@@ -15,9 +15,19 @@ from mic2025.followup import thirdparty as tp
 from mic2025.followup.common import FollowupError
 from mic2025.followup.reliability import alpha, coincidences
 from mic2025.ingest.load import import_rows, load_bundled
+from mic2025.permissions import Actor
 from mic2025.plan import load_plan
+from mic2025.services.followup import add_score, create_round
 from mic2025.store import Store, open_store
 from store_fixtures import BACKENDS, fresh_url
+from test_web_support import cheap_argon2, cli_accounts
+
+__all__ = ["cheap_argon2"]  # the autouse fixture, imported so that it applies here
+
+
+def who(name: str) -> Actor:
+    """The installation itself, under a name (it may open rounds and score them)."""
+    return Actor(id=None, username=name, via="system")
 
 N = None
 # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: 4 observers,
@@ -89,21 +99,20 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def test_a_round_is_frozen_scored_and_reproducible(store: Store) -> None:
     plan = load_plan()
     frozen = datetime.now(UTC)
-    rnd = tp.create_round(store, plan, round_id="r2021", as_of=frozen,
-                          created_by="CAE")
+    rnd = create_round(store, plan, who("CAE"), "r2021", as_of=frozen)
     assert rnd.as_of == frozen and rnd.plan_version == plan.version
     assert {i.kind for i in rnd.items} == {"indicator", "task"}
     with pytest.raises(FollowupError, match="already exists"):
-        tp.create_round(store, plan, round_id="r2021", as_of=frozen, created_by="x")
+        create_round(store, plan, who("x"), "r2021", as_of=frozen)
     scores = {"A": [5, 4, 3, 2], "B": [5, 4, 3, 3], "C": [1, 4, 3, 2]}
     items = ["rd_intensity", "broadband_penetration", "key_process_nc_rate",
              "energy_intensity_reduction"]
     for ev, vals in scores.items():
         for item, v in zip(items, vals, strict=True):
-            tp.add_score(store, "r2021", evaluator=ev, item=item, criterion="progress", score=v)
+            add_score(store, who(ev), "r2021", item=item, criterion="progress", score=v)
     # a later score supersedes an earlier one of the same evaluator, item and criterion
-    tp.add_score(store, "r2021", evaluator="B", item="energy_intensity_reduction",
-                 criterion="progress", score=2, comment="on reflection")
+    add_score(store, who("B"), "r2021", item="energy_intensity_reduction",
+              criterion="progress", score=2, comment="on reflection")
     res = tp.results(store, "r2021", threshold=2)
     progress = next(c for c in res.criteria if c.criterion == "progress")
     expected = alpha([[5, 4, 3, 2], [5, 4, 3, 2], [1, 4, 3, 2]], "ordinal")
@@ -114,11 +123,10 @@ def test_a_round_is_frozen_scored_and_reproducible(store: Store) -> None:
     rd = next(i for i in res.items if i.item == "rd_intensity" and i.criterion == "progress")
     assert rd.system_status == "achieved"
     with pytest.raises(FollowupError, match="outside the scale"):
-        tp.add_score(store, "r2021", evaluator="A", item="rd_intensity", criterion="progress",
-                     score=9)
+        add_score(store, who("A"), "r2021", item="rd_intensity", criterion="progress", score=9)
     with pytest.raises(FollowupError, match="does not apply"):
-        tp.add_score(store, "r2021", evaluator="A", item="rd_intensity",
-                     criterion="implementation", score=3)
+        add_score(store, who("A"), "r2021", item="rd_intensity", criterion="implementation",
+                  score=3)
     # new evidence after the freeze does not change the round: it re-runs to the same result
     assert tp.check_reproducible(store, "r2021", plan) == []
     import_rows(store, [{"indicator": "rd_intensity", "area": "000000", "year": 2025,
@@ -131,13 +139,14 @@ def test_a_round_is_frozen_scored_and_reproducible(store: Store) -> None:
 
 def test_cli_round(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    cli_accounts(db, {"root": "admin", "A": "evaluator", "B": "evaluator", "C": "evaluator"})
     run = CliRunner()
-    r = run.invoke(main, ["thirdparty", "round", "create", "r1", "--db", db, "--as-of",
-                          "2030-01-01", "--by", "think tank", "--title", "first round"])
+    r = run.invoke(main, ["--as", "root", "thirdparty", "round", "create", "r1", "--db", db,
+                          "--as-of", "2030-01-01", "--title", "first round"])
     assert r.exit_code == 0, r.output
     for ev, v in (("A", 4), ("B", 4), ("C", 1)):
-        r = run.invoke(main, ["thirdparty", "round", "score", "r1", "--db", db, "--evaluator",
-                              ev, "--item", "innovation_capability", "--criterion",
+        r = run.invoke(main, ["--as", ev, "thirdparty", "round", "score", "r1", "--db", db,
+                              "--item", "innovation_capability", "--criterion",
                               "implementation", "--score", str(v), "--comment", "x"])
         assert r.exit_code == 0, r.output
     r = run.invoke(main, ["thirdparty", "round", "results", "r1", "--db", db, "--check",

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 import hostile_files as hostile
-from mic2025.web import submissions
+from mic2025.services import submissions
 from test_web_support import app, bearer, cheap_argon2, client, log_in, tokens, upload
 
 __all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here

@@ -21,10 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from mic2025.cli import main
-from mic2025.store import open_store
+from mic2025.permissions import Actor
+from mic2025.store import audit, open_store
 from mic2025.store.db import alembic_config, begin_write, make_engine
-from mic2025.web import audit
-from mic2025.web.permissions import Actor
 from store_fixtures import BACKENDS, fresh_url
 from test_web_support import app, tokens  # noqa: F401
 

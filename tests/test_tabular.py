@@ -24,11 +24,10 @@ from mic2025.composite.table import Table
 from mic2025.errors import Problem
 from mic2025.ingest import problems_csv
 from mic2025.observation import Observation
-from mic2025.store import EXPORT_COLUMNS, Store, open_store
+from mic2025.permissions import Actor
+from mic2025.store import EXPORT_COLUMNS, Store, audit, open_store
 from mic2025.store.db import begin_write
 from mic2025.tabular import FORMULA_START, cell, csv_text, neutralise, restore, xlsx_bytes
-from mic2025.web import audit
-from mic2025.web.permissions import Actor
 from store_fixtures import BACKENDS, fresh_url
 from test_web_support import app, bearer, client, tokens  # noqa: F401
 

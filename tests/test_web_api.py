@@ -11,7 +11,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from mic2025.web import accounts, assets
+from mic2025.services import accounts
+from mic2025.web import assets
 from mic2025.web.app import create_app
 from test_web_support import (
     PASSWORD,

@@ -1,7 +1,7 @@
 """The authorisation matrix: every role × every write endpoint × its own and another scope.
 
 The expected answers below are written from the roles as the platform's brief states them,
-not read from :data:`mic2025.web.permissions.RULES`, so a wrong rule fails here. Each cell
+not read from :data:`mic2025.permissions.RULES`, so a wrong rule fails here. Each cell
 gets a fresh resource in the state the endpoint needs, calls the endpoint through the real
 app with the role's API token (the public sends none), and checks the status code, that the
 resource changed only when allowed, and that an allowed write left an audit entry.
@@ -19,8 +19,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from mic2025.services import accounts, submissions
 from mic2025.store.platform import AuditRow
-from mic2025.web import accounts, submissions
 from test_web_support import (
     ENTERPRISE,
     OTHER_ENTERPRISE,
@@ -150,9 +150,9 @@ def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
                           json={"metric": "rd_intensity", "area": area, "text": text})
 
         def took() -> bool:
-            from mic2025.web.reviews import list_reviews
+            from mic2025.services.reviews import list_reviews
 
-            return any(r["text"] == text for r in list_reviews(app.state.platform.engine))
+            return any(r.text == text for r in list_reviews(app.state.platform.engine))
         return call, took
     if endpoint == "milestone_update":
         fu = app.state.platform.followup

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from mic2025.cli import main
+from mic2025.services import accounts
 from mic2025.store import open_store
-from mic2025.web import accounts, audit
+from mic2025.web import audit
 from test_web_support import cheap_argon2
 
 __all__ = ["cheap_argon2"]
@@ -18,20 +19,62 @@ __all__ = ["cheap_argon2"]
 def test_users_add_list_disable_and_token(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'users.sqlite'}"
     run = CliRunner().invoke
-    added = run(main, ["users", "add", "alice", "--role", "prov_editor:440000", "--role",
-                       "prov_approver:440000", "--password", "alice-password", "--db", db])
+    # the first account of an empty store is its administrator, made without --as
+    first = run(main, ["users", "add", "root", "--role", "admin", "--password",
+                       "root-password", "--db", db])
+    assert first.exit_code == 0, first.output
+    added = run(main, ["--as", "root", "users", "add", "alice", "--role",
+                       "prov_editor:440000", "--role", "prov_approver:440000", "--password",
+                       "alice-password", "--db", db])
     assert added.exit_code == 0, added.output
     listed = run(main, ["users", "list", "--db", db])
     assert "alice" in listed.output and "prov_approver:440000" in listed.output
-    token = run(main, ["users", "token", "alice", "--db", db]).output.strip()
+    token = run(main, ["--as", "root", "users", "token", "alice", "--db", db]).output.strip()
     assert token.startswith("m25_")
-    assert run(main, ["users", "disable", "alice", "--db", db]).exit_code == 0
+    assert run(main, ["--as", "root", "users", "disable", "alice", "--db", db]).exit_code == 0
     assert "disabled" in run(main, ["users", "list", "--db", db]).output
     with open_store(db) as store:
         assert accounts.actor_for_token(store.engine, token) is None
-        actions = [e.action for e in audit.entries(store.engine)]
-        assert actions == ["user.disable", "token.create", "user.create"]
-        assert {e.actor for e in audit.entries(store.engine)} == {"cli"}
+        entries = audit.entries(store.engine)
+        assert [e.action for e in entries] == ["user.disable", "token.create", "user.create",
+                                               "user.create"]
+        assert [e.actor for e in entries] == ["root", "root", "root", "cli"]
+        assert {e.via for e in entries} == {"cli"}
+
+
+def test_a_writing_command_acts_as_a_named_account_with_its_rights(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = f"sqlite:///{tmp_path / 'as.sqlite'}"
+    run = CliRunner().invoke
+    assert run(main, ["users", "add", "root", "--role", "admin", "--password",
+                      "root-password", "--db", db]).exit_code == 0
+    # once the store has an account, adding one needs an account to act as
+    r = run(main, ["users", "add", "bob", "--role", "analyst", "--password", "bob-password",
+                   "--db", db])
+    assert r.exit_code == 2 and "mic2025 --as USER" in r.output
+    r = run(main, ["--as", "nobody", "users", "add", "bob", "--role", "analyst",
+                   "--password", "bob-password", "--db", db])
+    assert r.exit_code == 2 and "no user 'nobody'" in r.output
+    monkeypatch.setenv("MIC2025_ACTOR", "root")
+    assert run(main, ["users", "add", "bob", "--role", "analyst", "--password",
+                      "bob-password", "--db", db]).exit_code == 0
+    # an analyst may not manage users, nor another's tokens
+    for args in (["users", "add", "eve", "--role", "admin", "--password", "eve-password"],
+                 ["users", "disable", "root"], ["users", "token", "root"]):
+        r = run(main, ["--as", "bob", *args, "--db", db])
+        assert r.exit_code == 2 and "bob may not" in r.output, r.output
+    # ... but may make a token of its own
+    assert run(main, ["--as", "bob", "users", "token", "bob", "--db", db]).exit_code == 0
+    r = run(main, ["--as", "root", "users", "disable", "bob", "--db", db])
+    assert r.exit_code == 0
+    r = run(main, ["--as", "bob", "users", "token", "bob", "--db", db])
+    assert r.exit_code == 2 and "disabled" in r.output
+
+
+def test_the_first_account_is_an_administrator(tmp_path: Path) -> None:
+    r = CliRunner().invoke(main, ["users", "add", "alice", "--role", "analyst", "--password",
+                                  "alice-password", "--db", f"sqlite:///{tmp_path / 'f.sqlite'}"])
+    assert r.exit_code == 2 and "--role admin" in r.output
 
 
 @pytest.mark.parametrize("role", ["prov_editor:999999", "admin:440000", "king", "enterprise:"])

@@ -335,7 +335,7 @@ def test_evaluators_score_a_round_and_see_alpha_and_disagreements(
                   json={"id": "r2024", "as_of": "2024-12-31", "title": "2024"}).status_code == 201
     add_users(app, {"evaluator-b": "evaluator"})
     tokens_b = add_users(app, {"evaluator-c": "evaluator"})
-    from mic2025.web import accounts
+    from mic2025.services import accounts
     from test_web_support import SYSTEM
 
     tokens_b["evaluator-b"] = accounts.create_token(app.state.platform.engine, SYSTEM,

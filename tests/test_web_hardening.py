@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from mic2025 import i18n
+from mic2025.services import accounts
 from mic2025.store.platform import ROLES
-from mic2025.web import accounts
 from mic2025.web.app import create_app
 from mic2025.web.settings import Settings
 from store_fixtures import BACKENDS
@@ -292,7 +292,7 @@ def test_over_size_bodies_get_413_through_the_client(app: FastAPI, tokens: dict[
     big = upload(c, tokens["gd-editor"], data=b"x" * (limit + 1))
     assert big.status_code == 413
     assert "script-src 'self'" in big.headers["content-security-policy"]
-    from mic2025.web.submissions import MAX_UPLOAD_BYTES
+    from mic2025.services.submissions import MAX_UPLOAD_BYTES
 
     assert limit > MAX_UPLOAD_BYTES + 1024  # the file's own limit, inside the body's
     assert upload(c, tokens["gd-editor"], data=b"x" * (MAX_UPLOAD_BYTES + 1)).status_code == 413
@@ -319,7 +319,7 @@ _SECURITY = ("content-security-policy", "x-frame-options", "x-content-type-optio
 
 def test_a_server_error_answers_500_with_the_security_headers(
         app: FastAPI, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    from mic2025.web import submissions
+    from mic2025.services import submissions
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret detail of a bug")

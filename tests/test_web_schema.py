@@ -25,7 +25,7 @@ APP = make_app(f"sqlite:///{_FOLDER / 'store.sqlite'}")
 
 
 def _admin_token() -> str:
-    from mic2025.web import accounts
+    from mic2025.services import accounts
 
     engine = APP.state.platform.engine
     accounts.create_user(engine, SYSTEM, "fuzz-admin", "fuzz-admin-password",

@@ -20,9 +20,9 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 
-from mic2025.web import accounts
+from mic2025.permissions import Actor
+from mic2025.services import accounts
 from mic2025.web.app import create_app
-from mic2025.web.permissions import Actor
 from store_fixtures import BACKENDS as BACKENDS_FOR_APPS
 from store_fixtures import StoreTemplates
 
@@ -209,3 +209,20 @@ def plan_app(request: pytest.FixtureRequest, tmp_path: Path, store_templates: St
             yield application
         finally:
             application.state.platform.store.close()
+
+
+def cli_accounts(db: str, users: dict[str, str]) -> None:
+    """Accounts made on the command line: the first (``admin``) without ``--as``, the others
+    by it, as a store's administrator would."""
+    from click.testing import CliRunner
+
+    from mic2025.cli import main
+
+    run = CliRunner().invoke
+    first = True
+    for name, role in users.items():
+        acting = [] if first else ["--as", next(iter(users))]
+        r = run(main, [*acting, "users", "add", name, "--role", role, "--password",
+                       PASSWORD, "--db", db])
+        assert r.exit_code == 0, r.output
+        first = False

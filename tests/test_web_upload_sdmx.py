@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from mic2025 import sdmx_codes
 from mic2025.ingest import import_rows
 from mic2025.observation import Observation
+from mic2025.services.submissions import check_upload
 from mic2025.store import open_store
 from mic2025.web import exports
-from mic2025.web.submissions import check_upload
 from test_web_support import (
     app,
     bearer,

@@ -14,11 +14,13 @@ from __future__ import annotations
 import click
 
 from . import __version__
+from .commands.common import actor_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="mic2025")
-def main() -> None:
+@actor_option
+def main(acting_as: str | None) -> None:
     """mic2025 — monitoring and evaluation of Made in China 2025 (中国制造2025).
 
     Start with `mic2025 run`: it loads the bundled published figures, judges every

@@ -28,5 +28,4 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.followup", "warnings_cmd"),
     ("mic2025.commands.followup", "supervision"),
     ("mic2025.commands.followup", "thirdparty"),
-    ("mic2025.commands.followup", "followup_group"),
 )

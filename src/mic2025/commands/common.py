@@ -74,6 +74,37 @@ lang_option = click.option(
     help="Language of names and labels.",
 )
 
+#: the option of the main command naming the account the commands that write act as
+actor_option = click.option(
+    "--as",
+    "acting_as",
+    envvar="MIC2025_ACTOR",
+    default=None,
+    metavar="USER",
+    help="The platform account the commands that write act as (users, supervision update, "
+    "thirdparty round create/score): its roles decide what they may do, and the audit log "
+    "records it, via cli. Default: MIC2025_ACTOR.",
+)
+
+
+def acting_as() -> str | None:
+    """The account named by ``mic2025 --as USER`` (or ``MIC2025_ACTOR``), if any."""
+    name = click.get_current_context().find_root().params.get("acting_as")
+    return name.strip() or None if isinstance(name, str) else None
+
+
+def cli_actor(store: Any) -> Any:
+    """The :class:`~mic2025.permissions.Actor` a writing command acts as: the account named by
+    ``--as``, coming in ``via`` ``cli``. Refused when none is named, or the account is unknown
+    or disabled."""
+    from ..store.accounts import AccountError, actor_by_name
+
+    name = acting_as()
+    if name is None:
+        raise AccountError("this command writes, as an account of the platform: name it with "
+                           "`mic2025 --as USER …` or MIC2025_ACTOR (see `mic2025 users list`)")
+    return actor_by_name(store.engine, name, via="cli")
+
 
 def parse_as_of(value: str | None) -> datetime | None:
     """``--as-of 2024-06-30`` means what the store knew at the end of that day (UTC).

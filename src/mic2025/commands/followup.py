@@ -10,12 +10,12 @@
     mic2025 adjust record --from proposals.json --out plan-2021.yaml --reason … --decided-by …
     mic2025 warnings --format table
     mic2025 supervision status --owner miit
-    mic2025 thirdparty round create r2021 --as-of 2021-03-31 --by CAE
-    mic2025 followup import-legacy
+    mic2025 --as cae thirdparty round create r2021 --as-of 2021-03-31
 
-Supervision updates and third-party rounds and scores are kept in the store. The commands
-that use them print a one-line note while the follow-up folder still holds such records in
-the files of an older mic2025 and none has been imported (``mic2025 followup import-legacy``).
+Supervision updates and third-party rounds and scores are kept in the store; the commands
+that write them act as the account named by ``mic2025 --as USER`` (or ``MIC2025_ACTOR``),
+through :mod:`mic2025.services.followup`, with that account's permissions and an audit entry
+marked ``via`` ``cli``.
 
 Exit status: 0 on success, 2 when mic2025 refuses the request (message on stderr).
 """
@@ -47,15 +47,13 @@ format_option = click.option("--format", "fmt", type=click.Choice(["table", "jso
 
 
 @contextmanager
-def _session(db: str | None, plan_file: str | None, *, records: bool = False,
-             write: bool = False) -> Iterator[tuple[Any, Any]]:
-    """The store (bundled evidence loaded) and the plan; ``records``: the note on legacy files;
-    ``write``: the command writes (a reader never migrates: :func:`.common.session`)."""
+def _session(db: str | None, plan_file: str | None, *, write: bool = False
+             ) -> Iterator[tuple[Any, Any]]:
+    """The store (bundled evidence loaded) and the plan; ``write``: the command writes (a
+    reader never migrates: :func:`.common.session`)."""
     from .common import session
 
     with session(db, plan_file, write=write) as pair:
-        if records:
-            _legacy_note(pair[0], db)
         yield pair
 
 
@@ -66,19 +64,9 @@ def _store(db: str | None, *, write: bool = False) -> Iterator[Any]:
 
     store = open_store(db, migrate=write)
     try:
-        _legacy_note(store, db)
         yield store
     finally:
         store.close()
-
-
-def _legacy_note(store: Any, db: str | None) -> None:
-    """One line on stderr while the legacy follow-up folder holds records not yet imported."""
-    from ..followup.legacy import legacy_hint
-
-    line = legacy_hint(store, _folder(db))
-    if line:
-        click.echo(line, err=True)
 
 
 def _as_of(value: str | None) -> datetime | None:
@@ -94,13 +82,6 @@ def _date(value: str | None, hint: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from None
-
-
-def _folder(db: str | None) -> Path:
-    """The follow-up folder of older mic2025 versions (not created)."""
-    from ..followup.common import followup_dir
-
-    return followup_dir(db, create=False)
 
 
 def _area_name(plan: Any) -> Any:
@@ -147,7 +128,7 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
     from ..followup.midterm import gather
     from ..report.midterm import build_midterm, write_documents
 
-    with _session(db, plan_file, records=True) as (store, plan):
+    with _session(db, plan_file) as (store, plan):
         if year not in {t.year for m in plan.metrics() for t in m.targets}:
             raise click.BadParameter(f"the plan has no target for {year}", param_hint="--year")
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
@@ -177,7 +158,7 @@ def bulletin(db: str | None, plan_file: str | None, period: int, as_of: str | No
     from ..report.bulletin import build_bulletin
     from ..report.midterm import write_documents
 
-    with _session(db, plan_file, records=True) as (store, plan):
+    with _session(db, plan_file) as (store, plan):
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
                      evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
         docs = [build_bulletin(inp, store, period=period, lang=lang, seq=seq,  # type: ignore[arg-type]
@@ -352,7 +333,7 @@ def _states(db: str | None, plan_file: str | None, seed_file: str | None,
     from ..evaluate.engine import evaluate
     from ..followup import supervision as sv
 
-    with _session(db, plan_file, records=True) as (store, plan):
+    with _session(db, plan_file) as (store, plan):
         seed = sv.load_supervision(seed_file, plan)
         ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
         updates = sv.read_updates(store)
@@ -441,21 +422,24 @@ def supervision_stocktake(db: str | None, plan_file: str | None, seed_file: str 
 @click.option("--status", required=True,
               type=click.Choice(["not_started", "in_progress", "completed", "delayed"]))
 @click.option("--comment", required=True, help="What happened (the commentary).")
-@click.option("--by", "by", required=True, help="Who reports the update.")
 @click.option("--evidence", multiple=True, help="A link or document reference (repeatable).")
 @fail_cleanly
 def supervision_update(item: str, db: str | None, plan_file: str | None,
-                       seed_file: str | None, status: str, comment: str, by: str,
+                       seed_file: str | None, status: str, comment: str,
                        evidence: tuple[str, ...]) -> None:
-    """Append a status update (who, when, commentary) to the store's update log."""
+    """Append a status update to the store's update log, reported by the account named by
+    `mic2025 --as USER` (an administrator, or an editor of the milestone's owner)."""
     from ..followup import supervision as sv
     from ..plan import load_plan
+    from ..services.followup import update_milestone
+    from .common import cli_actor
 
     plan = load_plan(plan_file)
     seed = sv.load_supervision(seed_file, plan)
     path = Path(seed_file) if seed_file else sv.bundled_path(plan.id)
     with _store(db, write=True) as store:
-        u = sv.record_update(store, seed, path, item, status, comment, by, evidence)
+        u = update_milestone(store, cli_actor(store), seed, path, item, status=status,
+                             comment=comment, evidence=evidence)
     click.echo(f"{u.item}: {u.status} by {u.by} at {u.at.isoformat()}")
 
 
@@ -492,23 +476,25 @@ def round_() -> None:
 @plan_option
 @click.option("--as-of", "as_of", required=True,
               help="The data vintage the round is frozen on (date or time-zoned instant).")
-@click.option("--by", "by", required=True, help="Who creates the round.")
 @click.option("--title", default="", help="A title for the round.")
 @click.option("--rubric", "rubric_file", default=None, type=click.Path(dir_okay=False),
               help="Rubric file (YAML); default: plans/rubric_<plan>.yaml.")
 @method_option
 @fail_cleanly
-def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: str, by: str,
+def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: str,
                  title: str, rubric_file: str | None, method: str) -> None:
-    """Freeze a round on a data vintage (the as-of instant is recorded)."""
-    from ..followup.thirdparty import bundled_rubric_path, create_round
+    """Freeze a round on a data vintage (the as-of instant is recorded), created by the
+    account named by `mic2025 --as USER` (an administrator)."""
+    from ..followup.thirdparty import bundled_rubric_path
+    from ..services.followup import create_round
+    from .common import cli_actor
 
     at = _as_of(as_of)
     assert at is not None
-    with _session(db, plan_file, records=True, write=True) as (store, plan):
+    with _session(db, plan_file, write=True) as (store, plan):
         rubric = rubric_file or str(bundled_rubric_path(plan.id))
-        rnd = create_round(store, plan, round_id=round_id, as_of=at, created_by=by,
-                           title=title, rubric_path=rubric, method=method)
+        rnd = create_round(store, plan, cli_actor(store), round_id, as_of=at, title=title,
+                           rubric_path=rubric, method=method)
     click.echo(f"round {rnd.id}: frozen on {rnd.as_of.isoformat()}, {len(rnd.items)} items, "
                f"rubric {rnd.rubric.id} {rnd.rubric.version}")
 
@@ -516,19 +502,20 @@ def round_create(round_id: str, db: str | None, plan_file: str | None, as_of: st
 @round_.command("score")
 @click.argument("round_id")
 @db_option
-@click.option("--evaluator", required=True, help="Who scores.")
 @click.option("--item", required=True, help="Indicator or task id.")
 @click.option("--criterion", required=True, help="Criterion id of the rubric.")
 @click.option("--score", "score", type=int, required=True, help="A value on the rubric's scale.")
 @click.option("--comment", default="", help="The evaluator's reasoning.")
 @fail_cleanly
-def round_score(round_id: str, db: str | None, evaluator: str, item: str, criterion: str,
-                score: int, comment: str) -> None:
-    """Record one score (a later score by the same evaluator supersedes)."""
-    from ..followup.thirdparty import add_score
+def round_score(round_id: str, db: str | None, item: str, criterion: str, score: int,
+                comment: str) -> None:
+    """Record one score of the evaluator named by `mic2025 --as USER` (a later score by the
+    same evaluator supersedes)."""
+    from ..services.followup import add_score
+    from .common import cli_actor
 
     with _store(db, write=True) as store:
-        s = add_score(store, round_id, evaluator=evaluator, item=item, criterion=criterion,
+        s = add_score(store, cli_actor(store), round_id, item=item, criterion=criterion,
                       score=score, comment=comment)
     click.echo(f"{s.round}: {s.evaluator} scored {s.item}/{s.criterion} = {s.score}")
 
@@ -551,7 +538,7 @@ def round_results(round_id: str, db: str | None, plan_file: str | None, threshol
 
     diffs: list[str] = []
     if check:
-        with _session(db, plan_file, records=True) as (store, plan):
+        with _session(db, plan_file) as (store, plan):
             res = results(store, round_id, threshold=threshold)
             diffs = check_reproducible(store, round_id, plan)
     else:
@@ -579,39 +566,3 @@ def round_results(round_id: str, db: str | None, plan_file: str | None, threshol
                        + "\n  ".join(diffs))
     if check and diffs:
         sys.exit(1)
-
-
-# ---------------------------------------------------------------------------- records
-
-
-@click.group("followup")
-def followup_group() -> None:
-    """The follow-up records in the store (supervision updates, rounds, scores)."""
-
-
-@followup_group.command("import-legacy")
-@db_option
-@click.option("--folder", "folder", default=None, type=click.Path(file_okay=False),
-              help="The follow-up folder of an older mic2025; default: MIC2025_FOLLOWUP_DIR, "
-                   "else beside the SQLite store (…/mic2025.followup/).")
-@fail_cleanly
-def import_legacy(db: str | None, folder: str | None) -> None:
-    """Import the follow-up files of an older mic2025 into the store, all or nothing.
-
-    Reads supervision-updates.jsonl and rounds/<id>/round.json and scores.jsonl, refuses the
-    whole import at the first bad record (naming file and line), and writes every record in
-    one transaction. Records already imported are not written again; the files stay.
-    """
-    from ..followup.legacy import import_legacy as run_import
-    from ..followup.legacy import legacy_files, summary
-    from ..store import open_store
-
-    where = Path(folder) if folder else _folder(db)
-    if not where.is_dir():
-        raise click.BadParameter(f"{where}: no such folder", param_hint="--folder")
-    with open_store(db) as store:
-        if not legacy_files(where):
-            click.echo(f"{where}: no follow-up records to import")
-            return
-        result = run_import(store, where)
-    click.echo(summary(result, where))

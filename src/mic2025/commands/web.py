@@ -6,7 +6,9 @@ import sys
 
 import click
 
+from ..store.accounts import AccountError
 from ..store.repo import Store
+from .common import fail_cleanly
 
 db_option = click.option(
     "--db", envvar="MIC2025_DB", default=None, metavar="URL",
@@ -26,9 +28,8 @@ db_option = click.option(
               help="Trust X-Forwarded-Proto/For from a reverse proxy (for Secure cookies).")
 @click.option("--followup-dir", "followup_dir", default=None,
               type=click.Path(file_okay=False),
-              help="Folder of generated follow-up documents, and of the follow-up record files "
-                   "of older versions (see `mic2025 followup import-legacy`; the records are "
-                   "in the store); default: MIC2025_FOLLOWUP_DIR or beside the store.")
+              help="Folder of generated follow-up documents (the follow-up records are in "
+                   "the store); default: MIC2025_FOLLOWUP_DIR or beside the store.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (uvicorn workers). More than one needs a shared secret: "
                    "MIC2025_SECRET or --secret-file.")
@@ -73,7 +74,7 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     if demo:
-        from ..web.accounts import DEMO_ACCOUNTS
+        from ..services.accounts import DEMO_ACCOUNTS
 
         click.echo("demo accounts (example data only):")
         for username, password, grant, _label in DEMO_ACCOUNTS:
@@ -114,29 +115,36 @@ def _engine(db: str | None, *, write: bool = True) -> Store:
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, required=True,
               help="admin, analyst, evaluator, prov_editor:440000, prov_approver:440000, "
-                   "enterprise:CODE@440000 (repeatable).")
+                   "enterprise:CODE@440000, body_editor:miit (repeatable).")
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option("--password", default=None,
               help="Password (prompted for when not given; prefer the prompt).")
 @db_option
+@fail_cleanly
 def users_add(username: str, roles: tuple[str, ...], display_name: str, password: str | None,
               db: str | None) -> None:
-    """Add a user with one or more roles."""
-    from ..web.accounts import AccountError, create_user, parse_grant
-    from ..web.permissions import Actor
+    """Add a user with one or more roles, as the account named by `mic2025 --as USER`.
 
+    The first account of an empty store needs no --as: it is the administrator
+    (--role admin) the others are added by.
+    """
+    from ..permissions import Actor
+    from ..services.accounts import create_first_admin, create_user, list_users, parse_grant
+    from .common import acting_as, cli_actor
+
+    grants = [parse_grant(r) for r in roles]
     if password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    store = _engine(db)
-    try:
-        grants = [parse_grant(r) for r in roles]
-        create_user(store.engine, Actor(id=None, username="cli", via="cli"), username,
-                    password, grants, display_name=display_name)
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    finally:
-        store.close()
+    with _engine(db) as store:
+        if acting_as() is None and not list_users(store.engine):
+            if [r.strip() for r in roles] != ["admin"]:
+                raise AccountError("the first account of a store is its administrator: "
+                                   "--role admin (it then adds the others, with --as)")
+            create_first_admin(store.engine, Actor(id=None, username="cli", via="cli"),
+                               username, password, display_name=display_name)
+        else:
+            create_user(store.engine, cli_actor(store), username, password, grants,
+                        display_name=display_name)
     click.echo(f"user {username} added: {', '.join(roles)}")
 
 
@@ -144,7 +152,7 @@ def users_add(username: str, roles: tuple[str, ...], display_name: str, password
 @db_option
 def users_list(db: str | None) -> None:
     """List users, their roles and whether they are disabled or demo accounts."""
-    from ..web.accounts import format_grant, list_users
+    from ..services.accounts import format_grant, list_users
 
     store = _engine(db, write=False)
     try:
@@ -160,20 +168,14 @@ def users_list(db: str | None) -> None:
 @click.argument("username")
 @click.option("--enable", is_flag=True, help="Enable the user again instead.")
 @db_option
+@fail_cleanly
 def users_disable(username: str, enable: bool, db: str | None) -> None:
-    """Disable a user: its sessions end and its API tokens stop working."""
-    from ..web.accounts import AccountError, set_disabled
-    from ..web.permissions import Actor
+    """Disable a user: its sessions end and its API tokens stop working (needs --as)."""
+    from ..services.accounts import set_disabled
+    from .common import cli_actor
 
-    store = _engine(db)
-    try:
-        set_disabled(store.engine, Actor(id=None, username="cli", via="cli"), username,
-                     not enable)
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    finally:
-        store.close()
+    with _engine(db) as store:
+        set_disabled(store.engine, cli_actor(store), username, not enable)
     click.echo(f"user {username} {'enabled' if enable else 'disabled'}")
 
 
@@ -181,20 +183,17 @@ def users_disable(username: str, enable: bool, db: str | None) -> None:
 @click.argument("username")
 @click.option("--name", default="cli", show_default=True, help="A name to tell tokens apart.")
 @db_option
+@fail_cleanly
 def users_token(username: str, name: str, db: str | None) -> None:
-    """Create an API token for a user and print it (it is shown only this once)."""
-    from ..web.accounts import AccountError, create_token
-    from ..web.permissions import Actor
+    """Create an API token for a user and print it (it is shown only this once).
 
-    store = _engine(db)
-    try:
-        token = create_token(store.engine, Actor(id=None, username="cli", via="cli"), username,
-                             name)
-    except AccountError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    finally:
-        store.close()
+    Acts as the account named by --as: a user's own token, or anyone's for a user manager.
+    """
+    from ..services.accounts import create_token
+    from .common import cli_actor
+
+    with _engine(db) as store:
+        token = create_token(store.engine, cli_actor(store), username, name)
     click.echo(token)
 
 
@@ -213,7 +212,7 @@ def audit_verify(db: str | None) -> None:
     """
     from ..errors import Mic2025Error
     from ..store import open_store
-    from ..web.audit import verify
+    from ..store.audit import verify
 
     try:
         store = open_store(db, migrate=False)

@@ -1,12 +1,10 @@
 """Shared pieces of the follow-up machinery: its error, its folder, YAML models with lines.
 
 The follow-up records that are not observations (supervision status updates, third-party
-rounds and scores) live in the store (:mod:`mic2025.store.followup`, migration 0004). Before
-that they were append-only files in a folder beside the store: for a SQLite store
-``…/mic2025.sqlite`` that is ``…/mic2025.followup/``; for any other store, or to choose, set
-``MIC2025_FOLLOWUP_DIR``. :func:`followup_dir` still names that folder: ``mic2025 followup
-import-legacy`` reads the old files from it (:mod:`.legacy`), and the web platform keeps its
-generated documents there (a cache, local to each host).
+rounds and scores) live in the store (:mod:`mic2025.store.followup`, migration 0004).
+:func:`followup_dir` names the follow-up folder, where the web platform keeps its generated
+documents (a cache, local to each host): for a SQLite store ``…/mic2025.sqlite`` that is
+``…/mic2025.followup/``; for any other store, or to choose, set ``MIC2025_FOLLOWUP_DIR``.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy.engine import make_url
 
 from .. import yamldoc
 from ..errors import Mic2025Error
@@ -48,11 +45,10 @@ def followup_dir(store_url: str | None, *, create: bool = True) -> Path:
     if env:
         folder = Path(env)
     else:
-        from ..store.db import default_url
+        from ..store.db import default_url, sqlite_file
 
-        url = make_url(store_url or default_url())
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            db = Path(url.database)
+        db = sqlite_file(store_url or default_url())
+        if db is not None:
             folder = db.with_name(db.stem + ".followup")
         else:
             import platformdirs

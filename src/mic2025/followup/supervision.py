@@ -3,11 +3,10 @@
 The seed data (``plans/supervision_mic2025.yaml``) breaks the plan's nine strategic tasks,
 five projects and supporting measures into milestones, each with a responsible body, a due
 date, the metrics whose figures are its evidence, and links. Status updates are appended with
-who and when to the store's ``supervision_update`` table (:mod:`mic2025.store.followup`):
-rows are only ever appended, so the history of every milestone is its audit trail, and the
-seed file's version and sha256 are recorded with each update. (Before store migration 0004
-the log was ``supervision-updates.jsonl`` in the follow-up folder; ``mic2025 followup
-import-legacy`` brings it into the store, see :mod:`.legacy`.)
+who and when to the store's ``supervision_update`` table (:mod:`mic2025.store.followup`) by
+:func:`mic2025.services.followup.update_milestone`: rows are only ever appended, so the
+history of every milestone is its audit trail, and the seed file's version and sha256 are
+recorded with each update.
 
 Status of a milestone: its latest update, else the seed's ``status``. ``overdue``: due date
 passed and not ``completed``. ``at risk``: not completed and either ``delayed``, or due within
@@ -25,23 +24,18 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
-from ..errors import StoreError
 from ..evaluate.model import Evaluation
 from ..plan import Plan, Text
 from ..store.followup import SUPERVISION_STATUSES, SupervisionUpdate
 from .common import FollowupError, Model, load_yaml_model
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from ..store.repo import Store
 
 Status = Literal["not_reported", "not_started", "in_progress", "completed", "delayed"]
 STATUSES: tuple[str, ...] = SUPERVISION_STATUSES
-#: the update log's file name in the follow-up folder of mic2025 before store migration 0004
-LOG_NAME = "supervision-updates.jsonl"
 SubjectKind = Literal["task", "project", "measure", "follow_up"]
 
 
@@ -126,19 +120,8 @@ class SupervisionFile(Model):
         raise FollowupError(f"no milestone {item_id!r}; see `mic2025 supervision status`")
 
 
-class Update(BaseModel):
-    """One appended status update."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    item: str
-    status: Status
-    comment: str
-    by: str
-    at: datetime
-    evidence: list[str] = []
-    seed_version: str
-    seed_sha256: str
+#: one appended status update: the store's record (one model for store, library and API)
+Update = SupervisionUpdate
 
 
 @dataclass
@@ -163,44 +146,14 @@ def load_supervision(path: str | Path | None = None, plan: Plan | None = None) -
     return load_yaml_model(p, SupervisionFile, "supervision", context={"plan": plan})
 
 
-def _sha(path: Path) -> str:
+def seed_sha256(path: Path) -> str:
+    """The sha256 of the seed file, recorded with every update made against it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def record_update(store: Store, seed: SupervisionFile, seed_path: Path, item: str,
-                  status: str, comment: str, by: str, evidence: Sequence[str] = (),
-                  at: datetime | None = None, *,
-                  connection: Connection | None = None) -> Update:
-    """Append one status update (validated) to the store; returns it as stored.
-
-    ``at`` defaults to the moment of writing. ``connection``: a writer transaction of the
-    caller's (:func:`mic2025.store.db.begin_write`) the update joins.
-    """
-    seed.item(item)
-    if status not in STATUSES:
-        raise FollowupError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    if not by.strip():
-        raise FollowupError("an update needs --by (who reports it)")
-    try:
-        rec = store.append_supervision_update(
-            item=item, status=status, comment=comment, by=by, evidence=list(evidence),
-            seed_version=seed.version, seed_sha256=_sha(seed_path), at=at,
-            connection=connection)
-    except StoreError as exc:
-        raise FollowupError(str(exc)) from None
-    return update_of(rec)
 
 
 def read_updates(store: Store, item: str | None = None) -> list[Update]:
     """Every update in the store (of one milestone when ``item`` is given), oldest first."""
-    return [update_of(r) for r in store.supervision_updates(item)]
-
-
-def update_of(rec: SupervisionUpdate) -> Update:
-    """The store's record as the follow-up model."""
-    return Update(item=rec.item, status=rec.status,
-                  comment=rec.comment, by=rec.by, at=rec.at, evidence=list(rec.evidence),
-                  seed_version=rec.seed_version, seed_sha256=rec.seed_sha256)
+    return store.supervision_updates(item)
 
 
 def states(seed: SupervisionFile, updates: Sequence[Update], *, on: date | None = None,

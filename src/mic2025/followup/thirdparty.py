@@ -17,9 +17,9 @@ the system's own status from the frozen evaluation is shown beside the evaluator
 round's instant and compares with the frozen evaluation (everything but ``generated_at``).
 
 Storage: the store's tables ``thirdparty_round`` (the frozen round as JSON, with its sha256
-and the rubric's) and ``thirdparty_score`` (:mod:`mic2025.store.followup`). Before store
-migration 0004 they were the files ``<followup folder>/rounds/<round id>/round.json`` and
-``scores.jsonl``; ``mic2025 followup import-legacy`` brings those in (:mod:`.legacy`).
+and the rubric's) and ``thirdparty_score`` (:mod:`mic2025.store.followup`), written by
+:mod:`mic2025.services.followup` (permission check and audit entry); this module freezes
+rounds, checks scores and computes results, and writes nothing.
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ from ..evaluate.engine import evaluate
 from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation
 from ..plan import Plan, Text
-from ..store.followup import EvaluationRound, EvaluationScore
+from ..store.followup import EvaluationRound, Score
 from . import reliability
 from .common import FollowupError, Model, load_yaml_model, now_utc
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from ..store.repo import Store
+
+__all__ = ["Score"]  # the store's record of a score, one model for store, library and API
 
 ItemKind = Literal["indicator", "task"]
 _ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -125,17 +125,6 @@ class Round(BaseModel):
     evaluation: Evaluation
 
 
-class Score(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    round: str
-    evaluator: str
-    item: str
-    criterion: str
-    score: int
-    comment: str = ""
-    at: datetime
-
-
 def bundled_rubric_path(plan_id: str = "mic2025") -> Path:
     return Path(str(resources.files("mic2025") / "plans" / f"rubric_{plan_id}.yaml"))
 
@@ -144,20 +133,6 @@ def load_rubric(path: str | Path | None = None) -> tuple[Rubric, str]:
     p = Path(path) if path else bundled_rubric_path()
     rubric = load_yaml_model(p, Rubric, "rubric")
     return rubric, hashlib.sha256(p.read_bytes()).hexdigest()
-
-
-def create_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
-                 created_by: str, title: str = "", rubric_path: str | Path | None = None,
-                 method: str = DEFAULT_METHOD, connection: Connection | None = None) -> Round:
-    """Freeze a round on the data vintage at ``as_of`` (an aware instant) and store it.
-
-    :func:`freeze_round` then :func:`save_round`; ``connection`` is a writer transaction of
-    the caller's the round joins.
-    """
-    rnd = freeze_round(store, plan, round_id=round_id, as_of=as_of, created_by=created_by,
-                       title=title, rubric_path=rubric_path, method=method)
-    save_round(store, rnd, connection=connection)
-    return rnd
 
 
 def freeze_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
@@ -181,22 +156,13 @@ def freeze_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
                  method=method, rubric=rubric, rubric_sha256=sha, items=items, evaluation=ev)
 
 
-def save_round(store: Store, rnd: Round, *, connection: Connection | None = None) -> None:
-    """Store a frozen round; a round of the same id already stored is refused."""
-    try:
-        store.add_round(stored_round(rnd, rnd.model_dump_json(indent=1)), connection=connection)
-    except StoreError as exc:
-        raise FollowupError(str(exc)) from None
-
-
-def stored_round(rnd: Round, document: str, legacy_digest: str | None = None
-                 ) -> EvaluationRound:
-    """The store's record of a round whose JSON is ``document``."""
+def stored_round(rnd: Round) -> EvaluationRound:
+    """The store's record of a frozen round (its JSON is the record's document)."""
     return EvaluationRound(id=rnd.id, title=rnd.title, created_at=rnd.created_at,
                            created_by=rnd.created_by, as_of=rnd.as_of, plan=rnd.plan,
                            plan_version=rnd.plan_version, method=rnd.method,
-                           rubric_sha256=rnd.rubric_sha256, document=document,
-                           legacy_digest=legacy_digest)
+                           rubric_sha256=rnd.rubric_sha256,
+                           document=rnd.model_dump_json(indent=1))
 
 
 def _evaluate(plan: Plan, store: Any, as_of: datetime, method: str) -> Evaluation:
@@ -227,7 +193,7 @@ def list_rounds(store: Store) -> list[str]:
 def check_score(rnd: Round, *, evaluator: str, item: str, criterion: str, score: int) -> None:
     """Refuse a score the round cannot take: unknown item or criterion, or off the scale."""
     if not evaluator.strip():
-        raise FollowupError("a score needs --evaluator")
+        raise FollowupError("a score needs its evaluator")
     it = next((i for i in rnd.items if i.id == item), None)
     if it is None:
         raise FollowupError(f"item {item!r} is not in round {rnd.id!r}; items are the "
@@ -240,33 +206,10 @@ def check_score(rnd: Round, *, evaluator: str, item: str, criterion: str, score:
         raise FollowupError(f"score {score} is outside the scale {s.min}..{s.max}")
 
 
-def add_score(store: Store, round_id: str, *, evaluator: str, item: str, criterion: str,
-              score: int, comment: str = "", at: datetime | None = None,
-              connection: Connection | None = None) -> Score:
-    """Validate and append one score; returns it as stored (``at`` default: now)."""
-    rnd = load_round(store, round_id)
-    check_score(rnd, evaluator=evaluator, item=item, criterion=criterion, score=score)
-    try:
-        rec = store.append_score(round=round_id, evaluator=evaluator, item=item,
-                                 criterion=criterion, score=score, comment=comment, at=at,
-                                 connection=connection)
-    except StoreError as exc:
-        raise FollowupError(str(exc)) from None
-    return score_of(rec)
-
-
-def score_of(rec: EvaluationScore) -> Score:
-    """The store's record as the follow-up model."""
-    assert rec.at is not None
-    return Score(round=rec.round, evaluator=rec.evaluator, item=rec.item,
-                 criterion=rec.criterion, score=rec.score, comment=rec.comment, at=rec.at)
-
-
 def read_scores(store: Store, round_id: str) -> list[Score]:
     """Every score in effect: the latest (by time) per evaluator, item and criterion."""
     latest: dict[tuple[str, str, str], Score] = {}
-    for rec in store.scores(round_id):
-        s = score_of(rec)
+    for s in store.scores(round_id):
         latest[(s.evaluator, s.item, s.criterion)] = s
     return list(latest.values())
 

@@ -9,7 +9,7 @@ was known at any moment with :meth:`Store.observations` and ``as_of``. See
 from . import followup as followup  # registers the follow-up records' tables (migration 0004)
 from . import platform as platform  # registers the platform tables on the shared metadata
 from .db import default_url, migrate
-from .followup import EvaluationRound, EvaluationScore, FollowupImport, SupervisionUpdate
+from .followup import EvaluationRound, Score, SupervisionUpdate
 from .repo import (
     EXPORT_COLUMNS,
     LONG_COLUMNS,
@@ -29,10 +29,9 @@ __all__ = [
     "LONG_COLUMNS",
     "VINTAGE_COLUMNS",
     "EvaluationRound",
-    "EvaluationScore",
-    "FollowupImport",
     "ImportResult",
     "Key",
+    "Score",
     "Store",
     "SupervisionUpdate",
     "Vintage",

@@ -44,6 +44,11 @@ from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
 
+#: a connection in a writer transaction (:func:`begin_write`) and an engine, under the names
+#: the layers above the store use for them: they never import SQLAlchemy themselves
+Writer = Connection
+StoreEngine = Engine
+
 #: environment variable naming the store's SQLAlchemy URL
 ENV_URL = "MIC2025_DB"
 #: environment variable: how many seconds a SQLite writer waits for another (default 30)
@@ -98,6 +103,15 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<unreadable URL>"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store at ``url``; ``None`` for any other store or in memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and \
+            parsed.database != ":memory:":
+        return Path(parsed.database)
+    return None
 
 
 def make_engine(url: str) -> Engine:

@@ -24,12 +24,12 @@ Records are read in time order (``at``, then id). Writes take the store's writer
 (:func:`mic2025.store.db.begin_write`); a write may instead join a writer transaction the
 caller holds (``connection=``), so the platform's audit entry commits with its record.
 
-``legacy_digest`` marks a row imported from the files of mic2025 versions before 0004
-(:mod:`mic2025.followup.legacy`); it is unique, so importing the same files twice writes
-nothing the second time. Rows written by mic2025 itself leave it empty.
+The column ``legacy_digest`` is left empty: it marked rows imported from the record files of
+an unreleased development version, an import that no longer exists.
 
-This module sits below :mod:`mic2025.followup`: it knows rows, not the follow-up models,
-and returns plain records that the follow-up modules turn into their own.
+:class:`SupervisionUpdate` and :class:`Score` are the one model of their record: the store
+returns them, :mod:`mic2025.followup` computes with them and the API answers with them. Only
+:mod:`mic2025.services` writes them (with the permission check and the audit entry).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import (
     CheckConstraint,
     Connection,
@@ -158,22 +159,33 @@ class ScoreRow(Base):
 # ---------------------------------------------------------------------------- records
 
 
-@dataclass(frozen=True)
-class SupervisionUpdate:
-    """One status update as the store holds it (``by`` is the column ``reported_by``)."""
+class SupervisionUpdate(BaseModel):
+    """One status update of a supervision milestone (``by`` is the column ``reported_by``).
+
+    ``id`` and ``recorded_at`` (when the row was written) are the store's own and are left
+    out of the record's JSON, of its equality and of its audit entry.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     item: str
     status: str
     comment: str
     by: str
-    at: datetime | None
-    evidence: tuple[str, ...]
+    at: datetime
+    evidence: list[str] = []
     seed_version: str
     seed_sha256: str
-    #: set on rows read back; ``None`` on a record about to be written (equality is content)
-    id: int | None = field(default=None, compare=False)
-    recorded_at: datetime | None = field(default=None, compare=False)
-    legacy_digest: str | None = field(default=None, compare=False)
+    id: int | None = Field(None, exclude=True)
+    recorded_at: datetime | None = Field(None, exclude=True)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SupervisionUpdate):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
 
 
 @dataclass(frozen=True)
@@ -191,43 +203,35 @@ class EvaluationRound:
     rubric_sha256: str
     document: str
     recorded_at: datetime | None = field(default=None, compare=False)
-    legacy_digest: str | None = field(default=None, compare=False)
 
     @property
     def document_sha256(self) -> str:
         return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class EvaluationScore:
-    """One score of one evaluator for one item on one criterion of a round."""
+class Score(BaseModel):
+    """One score of one evaluator for one item on one criterion of a round (``id`` and
+    ``recorded_at`` as for :class:`SupervisionUpdate`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     round: str
     evaluator: str
     item: str
     criterion: str
     score: int
-    comment: str
-    at: datetime | None
-    id: int | None = field(default=None, compare=False)
-    recorded_at: datetime | None = field(default=None, compare=False)
-    legacy_digest: str | None = field(default=None, compare=False)
+    comment: str = ""
+    at: datetime
+    id: int | None = Field(None, exclude=True)
+    recorded_at: datetime | None = Field(None, exclude=True)
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Score):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
 
-@dataclass(frozen=True)
-class FollowupImport:
-    """What an import of follow-up records wrote, and what it found already stored."""
-
-    rounds_new: int = 0
-    rounds_known: int = 0
-    scores_new: int = 0
-    scores_known: int = 0
-    updates_new: int = 0
-    updates_known: int = 0
-
-    @property
-    def unchanged(self) -> bool:
-        return self.rounds_new + self.scores_new + self.updates_new == 0
+    def __hash__(self) -> int:
+        return hash(self.model_dump_json())
 
 
 # ---------------------------------------------------------------------------- the store side
@@ -251,12 +255,12 @@ class FollowupRecords:
         after the writer lock (from the database's clock on PostgreSQL, so that updates
         written from several hosts are stamped in the order they were stored).
         """
-        rec = SupervisionUpdate(item=item, status=status, comment=comment, by=by, at=at,
-                                evidence=tuple(evidence), seed_version=seed_version,
-                                seed_sha256=seed_sha256)
-        check_update(rec)
+        values: dict[str, Any] = dict(item=item, status=status, comment=comment, by=by, at=at,
+                                      evidence=list(evidence), seed_version=seed_version,
+                                      seed_sha256=seed_sha256)
+        check_update(**values)
         with self._writer(connection, f"update of {item!r}") as conn:
-            return self._read_update(conn, _insert_update(conn, rec))
+            return self._read_update(conn, _insert_update(conn, **values))
 
     def add_round(self, rnd: EvaluationRound, *, connection: Connection | None = None
                   ) -> EvaluationRound:
@@ -274,71 +278,15 @@ class FollowupRecords:
     def append_score(
         self, *, round: str, evaluator: str, item: str, criterion: str, score: int,
         comment: str = "", at: datetime | None = None, connection: Connection | None = None,
-    ) -> EvaluationScore:
+    ) -> Score:
         """Append one score of a stored round; returns it as stored (``at`` as above)."""
-        rec = EvaluationScore(round=round, evaluator=evaluator, item=item, criterion=criterion,
-                              score=score, comment=comment, at=at)
-        check_score(rec)
+        values: dict[str, Any] = dict(round=round, evaluator=evaluator, item=item,
+                                      criterion=criterion, score=score, comment=comment, at=at)
+        check_score(**values)
         with self._writer(connection, f"score in round {round!r}") as conn:
             if not conn.execute(select(RoundRow.id).where(RoundRow.id == round)).first():
                 raise StoreError(f"no round {round!r} in the store")
-            return self._read_score(conn, _insert_score(conn, rec))
-
-    def import_followup(
-        self, *, rounds: Sequence[EvaluationRound] = (),
-        scores: Sequence[EvaluationScore] = (), updates: Sequence[SupervisionUpdate] = (),
-    ) -> FollowupImport:
-        """Store records brought from elsewhere, all in one transaction or none.
-
-        Each record carries its ``legacy_digest``; one whose digest is already stored is
-        counted as known and not written again. A round whose id is stored is known when its
-        document is the same, and refused otherwise (nothing is then written). Every record
-        keeps its own ``at``.
-        """
-        for r in rounds:
-            check_round(r)
-        for s in scores:
-            check_score(s)
-        for u in updates:
-            check_update(u)
-        digests: list[tuple[str, str | None]] = [("round", r.legacy_digest) for r in rounds]
-        digests += [("score", s.legacy_digest) for s in scores]
-        digests += [("supervision update", u.legacy_digest) for u in updates]
-        for kind, digest in digests:
-            if digest is None or not _SHA256.match(digest):
-                raise StoreError(f"an imported {kind} needs its legacy_digest "
-                                 "(64 lower-case hex digits)")
-        with self._writer(None, "follow-up import") as conn:
-            counts = dict.fromkeys(("rounds_new", "rounds_known", "scores_new", "scores_known",
-                                    "updates_new", "updates_known"), 0)
-            for r in rounds:
-                stored = self._round(conn, r.id)
-                if stored is None:
-                    _insert_round(conn, r)
-                    counts["rounds_new"] += 1
-                elif stored.document_sha256 == r.document_sha256:
-                    counts["rounds_known"] += 1
-                else:
-                    raise StoreError(f"round {r.id!r} is already in the store with another "
-                                     "document; nothing was imported")
-            known = _known_digests(conn, ScoreRow, [s.legacy_digest for s in scores])
-            for s in scores:
-                if s.legacy_digest in known:
-                    counts["scores_known"] += 1
-                    continue
-                _insert_score(conn, s)
-                known.add(s.legacy_digest)
-                counts["scores_new"] += 1
-            known = _known_digests(conn, SupervisionUpdateRow,
-                                   [u.legacy_digest for u in updates])
-            for u in updates:
-                if u.legacy_digest in known:
-                    counts["updates_known"] += 1
-                    continue
-                _insert_update(conn, u)
-                known.add(u.legacy_digest)
-                counts["updates_new"] += 1
-            return FollowupImport(**counts)
+            return self._read_score(conn, _insert_score(conn, **values))
 
     # ------------------------------------------------------------------ reading
 
@@ -361,7 +309,7 @@ class FollowupRecords:
         with self.engine.connect() as conn:
             return list(conn.scalars(select(RoundRow.id).order_by(RoundRow.id)))
 
-    def scores(self, round_id: str) -> list[EvaluationScore]:
+    def scores(self, round_id: str) -> list[Score]:
         """Every score given in a round, superseded ones too, oldest first."""
         query = (select(ScoreRow).where(ScoreRow.round_id == round_id)
                  .order_by(ScoreRow.at, ScoreRow.id))
@@ -369,16 +317,12 @@ class FollowupRecords:
             return [_score(r) for r in conn.execute(query)]
 
     def followup_counts(self) -> dict[str, int]:
-        """Rows per follow-up table, and how many of them were imported (``legacy``)."""
+        """Rows per follow-up table."""
         out: dict[str, int] = {}
-        legacy = 0
         with self.engine.connect() as conn:
             for name, table in (("supervision_updates", SupervisionUpdateRow),
                                 ("rounds", RoundRow), ("scores", ScoreRow)):
                 out[name] = conn.scalar(select(func.count()).select_from(table)) or 0
-                legacy += conn.scalar(select(func.count()).select_from(table).where(
-                    table.legacy_digest.is_not(None))) or 0
-        out["legacy"] = legacy
         return out
 
     # ------------------------------------------------------------------ helpers
@@ -400,7 +344,7 @@ class FollowupRecords:
                            .where(SupervisionUpdateRow.id == row_id)).one()
         return _update(row)
 
-    def _read_score(self, conn: Connection, row_id: int) -> EvaluationScore:
+    def _read_score(self, conn: Connection, row_id: int) -> Score:
         return _score(conn.execute(select(ScoreRow).where(ScoreRow.id == row_id)).one())
 
     def _round(self, conn: Connection, round_id: str) -> EvaluationRound | None:
@@ -411,7 +355,7 @@ class FollowupRecords:
             id=row.id, title=row.title, created_at=row.created_at, created_by=row.created_by,
             as_of=row.as_of, plan=row.plan, plan_version=row.plan_version, method=row.method,
             rubric_sha256=row.rubric_sha256, document=row.document,
-            recorded_at=row.recorded_at, legacy_digest=row.legacy_digest)
+            recorded_at=row.recorded_at)
         if rnd.document_sha256 != row.document_sha256:
             raise StoreError(f"round {round_id!r}: the stored document does not match its "
                              f"sha256 ({row.document_sha256}); it has been altered")
@@ -430,12 +374,14 @@ def _now(conn: Connection) -> datetime:
     return datetime.now(UTC)
 
 
-def _insert_update(conn: Connection, u: SupervisionUpdate) -> int:
+def _insert_update(conn: Connection, *, item: str, status: str, comment: str, by: str,
+                   at: datetime | None, evidence: list[str], seed_version: str,
+                   seed_sha256: str) -> int:
     now = _now(conn)
     result = conn.execute(insert(SupervisionUpdateRow).values(
-        item=u.item, status=u.status, comment=u.comment, reported_by=u.by, at=u.at or now,
-        evidence=json.dumps(list(u.evidence), ensure_ascii=False), seed_version=u.seed_version,
-        seed_sha256=u.seed_sha256, recorded_at=now, legacy_digest=u.legacy_digest,
+        item=item, status=status, comment=comment, reported_by=by, at=at or now,
+        evidence=json.dumps(evidence, ensure_ascii=False), seed_version=seed_version,
+        seed_sha256=seed_sha256, recorded_at=now,
     ).returning(SupervisionUpdateRow.id))
     return int(result.scalar_one())
 
@@ -445,44 +391,31 @@ def _insert_round(conn: Connection, r: EvaluationRound) -> None:
         id=r.id, title=r.title, created_at=r.created_at, created_by=r.created_by,
         as_of=r.as_of, plan=r.plan, plan_version=r.plan_version, method=r.method,
         rubric_sha256=r.rubric_sha256, document=r.document, document_sha256=r.document_sha256,
-        recorded_at=_now(conn), legacy_digest=r.legacy_digest,
+        recorded_at=_now(conn),
     ))
 
 
-def _insert_score(conn: Connection, s: EvaluationScore) -> int:
+def _insert_score(conn: Connection, *, round: str, evaluator: str, item: str, criterion: str,
+                  score: int, comment: str, at: datetime | None) -> int:
     now = _now(conn)
     result = conn.execute(insert(ScoreRow).values(
-        round_id=s.round, evaluator=s.evaluator, item=s.item, criterion=s.criterion,
-        score=s.score, comment=s.comment, at=s.at or now, recorded_at=now,
-        legacy_digest=s.legacy_digest,
+        round_id=round, evaluator=evaluator, item=item, criterion=criterion, score=score,
+        comment=comment, at=at or now, recorded_at=now,
     ).returning(ScoreRow.id))
     return int(result.scalar_one())
-
-
-def _known_digests(conn: Connection, table: type[ScoreRow] | type[SupervisionUpdateRow],
-                   digests: Sequence[str | None]) -> set[str | None]:
-    wanted = sorted({d for d in digests if d is not None})
-    known: set[str | None] = set()
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start:start + 400]
-        known.update(conn.scalars(select(table.legacy_digest)
-                                  .where(table.legacy_digest.in_(chunk))))
-    return known
 
 
 def _update(row: Any) -> SupervisionUpdate:
     return SupervisionUpdate(
         item=row.item, status=row.status, comment=row.comment, by=row.reported_by, at=row.at,
-        evidence=tuple(json.loads(row.evidence)), seed_version=row.seed_version,
-        seed_sha256=row.seed_sha256, id=row.id, recorded_at=row.recorded_at,
-        legacy_digest=row.legacy_digest)
+        evidence=list(json.loads(row.evidence)), seed_version=row.seed_version,
+        seed_sha256=row.seed_sha256, id=row.id, recorded_at=row.recorded_at)
 
 
-def _score(row: Any) -> EvaluationScore:
-    return EvaluationScore(
+def _score(row: Any) -> Score:
+    return Score(
         round=row.round_id, evaluator=row.evaluator, item=row.item, criterion=row.criterion,
-        score=row.score, comment=row.comment, at=row.at, id=row.id,
-        recorded_at=row.recorded_at, legacy_digest=row.legacy_digest)
+        score=row.score, comment=row.comment, at=row.at, id=row.id, recorded_at=row.recorded_at)
 
 
 # ---------------------------------------------------------------------------- checks
@@ -513,16 +446,17 @@ def _sha(what: str, **values: str) -> None:
             raise StoreError(f"{what}: {name} {value!r} is not 64 lower-case hex digits")
 
 
-def check_update(u: SupervisionUpdate) -> None:
-    what = f"update of {u.item!r}"
-    if u.status not in SUPERVISION_STATUSES:
-        raise StoreError(f"{what}: status {u.status!r} is not one of "
+def check_update(*, item: str, status: str, by: str, at: datetime | None, seed_version: str,
+                 seed_sha256: str, **_: Any) -> None:
+    what = f"update of {item!r}"
+    if status not in SUPERVISION_STATUSES:
+        raise StoreError(f"{what}: status {status!r} is not one of "
                          f"{', '.join(SUPERVISION_STATUSES)}")
-    _nonempty(what, item=u.item, by=u.by)
-    for name in ("item", "by", "seed_version"):
-        _limit(what, name, getattr(u, name))
-    _aware(what, at=u.at)
-    _sha(what, seed_sha256=u.seed_sha256)
+    _nonempty(what, item=item, by=by)
+    for name, value in (("item", item), ("by", by), ("seed_version", seed_version)):
+        _limit(what, name, value)
+    _aware(what, at=at)
+    _sha(what, seed_sha256=seed_sha256)
 
 
 def check_round(r: EvaluationRound) -> None:
@@ -536,13 +470,13 @@ def check_round(r: EvaluationRound) -> None:
     _sha(what, rubric_sha256=r.rubric_sha256)
 
 
-def check_score(s: EvaluationScore) -> None:
-    what = f"score in round {s.round!r}"
-    _nonempty(what, evaluator=s.evaluator, item=s.item, criterion=s.criterion)
-    for name in ("evaluator", "item", "criterion"):
-        _limit(what, name, getattr(s, name))
-    _limit(what, "round", s.round)
-    if isinstance(s.score, bool) or not isinstance(s.score, int) or \
-            not -(2**31) <= s.score < 2**31:
-        raise StoreError(f"{what}: score {s.score!r} is not an integer the store can keep")
-    _aware(what, at=s.at)
+def check_score(*, round: str, evaluator: str, item: str, criterion: str, score: int,
+                at: datetime | None, **_: Any) -> None:
+    what = f"score in round {round!r}"
+    _nonempty(what, evaluator=evaluator, item=item, criterion=criterion)
+    for name, value in (("evaluator", evaluator), ("item", item), ("criterion", criterion),
+                        ("round", round)):
+        _limit(what, name, value)
+    if isinstance(score, bool) or not isinstance(score, int) or not -(2**31) <= score < 2**31:
+        raise StoreError(f"{what}: score {score!r} is not an integer the store can keep")
+    _aware(what, at=at)

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import Base, UTCDateTime
 
-#: every role a grant may give (see :mod:`mic2025.web.permissions` for what each may do)
+#: every role a grant may give (see :mod:`mic2025.permissions` for what each may do)
 ROLES = (
     "admin",            # national administrator
     "analyst",          # national analyst: reads everything
@@ -137,7 +137,7 @@ class AuditRow(Base):
     comment: Mapped[str] = mapped_column(Text, nullable=False, default="")
     ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     #: sha256 of the previous entry's ``entry_hash`` and this entry's fields: a hash chain
-    #: (migration 0006; :mod:`mic2025.web.audit` writes and verifies it)
+    #: (migration 0006; :mod:`mic2025.store.audit` writes and verifies it)
     entry_hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 

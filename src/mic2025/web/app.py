@@ -2,10 +2,11 @@
 
 One app serves the pages (server-rendered Jinja2, autoescaped, Chinese and English) and the
 REST API (``/api/…``, described at ``/openapi.json``), on the embedded SQLite store or on
-PostgreSQL. Every route asks :func:`mic2025.web.permissions.allowed`; every write records an
-audit entry in its own transaction; every unsafe request passes the CSRF check
-(:mod:`.security`) unless it carries an API token. Body limits, security headers, HEAD and
-the answer to an unexpected error are the middleware's (:mod:`.middleware`).
+PostgreSQL. Every route asks :func:`mic2025.permissions.allowed`; every write goes through
+:mod:`mic2025.services` (checked, and audited in its own transaction); every unsafe request
+passes the CSRF check (:mod:`.security`) unless it carries an API token. Body limits,
+security headers, HEAD and the answer to an unexpected error are the middleware's
+(:mod:`.middleware`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from .. import __version__, i18n
 from ..errors import UnknownCodeError
 from ..followup.common import FollowupError
 from ..followup.common import followup_dir as followup_folder
-from ..followup.legacy import legacy_hint
 from ..ingest.load import load_bundled
+from ..permissions import Forbidden
 from ..plan import load_plan
+from ..services import accounts
+from ..services.submissions import NotFound, UploadTooLarge, WorkflowError
 from ..store import open_store
-from . import accounts
 from .assets import STATIC, check_assets
 from .data import Platform
 from .followup import FollowUp
@@ -33,7 +35,6 @@ from .middleware import Guard
 from .rendering import environment, error_response, lang_of
 from .security import CsrfFailed, csrf_protect
 from .settings import Settings
-from .submissions import Forbidden, NotFound, UploadTooLarge, WorkflowError
 from .views import admin, api, followup_views, pages, workflow
 
 log = logging.getLogger("mic2025.web")
@@ -58,13 +59,9 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     if settings.demo:
         accounts.seed_demo(store.engine)
     platform = Platform(store, plan)
-    # the follow-up records are in the store; the folder keeps generated documents, and may
-    # still hold the record files of an older mic2025 (imported by `followup import-legacy`)
+    # the follow-up records are in the store; the folder keeps generated documents
     folder = Path(settings.followup_dir) if settings.followup_dir else \
         followup_folder(store.url)
-    hint = legacy_hint(store, folder)
-    if hint:
-        log.warning("%s", hint.removeprefix("note: "))
     folder.mkdir(parents=True, exist_ok=True)
     platform.followup = FollowUp(platform, folder)
 

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, func, select
-
 from .. import reference
 from ..evaluate.engine import chosen, evaluate
 from ..evaluate.model import Evaluation
 from ..observation import Observation
 from ..plan import Metric, Plan, Text
-from ..store.models import ObservationRow, VintageRow
+from ..store import summaries
+from ..store.db import StoreEngine
 from ..store.repo import ImportResult, Store
 
 T = TypeVar("T")
@@ -94,12 +93,11 @@ class Platform:
         self.followup: Any = None
 
     @property
-    def engine(self) -> Engine:
+    def engine(self) -> StoreEngine:
         return self.store.engine
 
     def latest_vintage(self) -> int:
-        with self.store.engine.connect() as conn:
-            return conn.scalar(select(func.max(VintageRow.id))) or 0
+        return summaries.latest_vintage(self.store.engine)
 
     def after_approval(self, result: ImportResult) -> None:
         """An approval wrote a vintage: run the early-warning hook (never fails the approval)."""
@@ -111,9 +109,7 @@ class Platform:
 
     def vintage_at(self, as_of: datetime) -> int:
         """The latest vintage the store knew at ``as_of``."""
-        with self.store.engine.connect() as conn:
-            return conn.scalar(select(func.max(VintageRow.id))
-                               .where(VintageRow.created_at <= as_of)) or 0
+        return summaries.latest_vintage(self.store.engine, as_of)
 
     def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()`` once per ``key``; concurrent callers of a missing key share one run."""
@@ -171,12 +167,7 @@ class Platform:
         code = self.plan.area if area is None else area
 
         def compute() -> dict[str, datetime]:
-            query = (select(ObservationRow.indicator, func.max(VintageRow.created_at))
-                     .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
-                     .where(ObservationRow.area == code)
-                     .group_by(ObservationRow.indicator))
-            with self.store.engine.connect() as conn:
-                return {ind: _aware(at) for ind, at in conn.execute(query) if at is not None}
+            return summaries.arrivals(self.store.engine, code)
 
         return self.cached(("freshness", code, *self.state_key()), compute)
 
@@ -186,8 +177,7 @@ class Platform:
         from ..catalogue import known_series
 
         def compute() -> frozenset[str]:
-            with self.store.engine.connect() as conn:
-                stored = set(conn.scalars(select(ObservationRow.indicator).distinct()))
+            stored = summaries.stored_indicators(self.store.engine)
             return frozenset(known_series(self.plan)) | stored
 
         return self.cached(("known_indicators", *self.state_key()), compute)
@@ -195,8 +185,7 @@ class Platform:
     def store_units(self) -> list[str]:
         """The distinct units of the stored figures (for the SDMX unit codelist)."""
         def compute() -> list[str]:
-            with self.store.engine.connect() as conn:
-                return sorted(u for (u,) in conn.execute(select(ObservationRow.unit).distinct()))
+            return summaries.stored_units(self.store.engine)
 
         return self.cached(("store_units", *self.state_key()), compute)
 
@@ -229,6 +218,3 @@ def _better(o: Observation, other: Observation, rank: dict[str, int]) -> bool:
 def today() -> date:
     return datetime.now(UTC).date()
 
-
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)

@@ -3,11 +3,10 @@ and the mid-term evaluation, on the library :mod:`mic2025.followup`.
 
 Supervision updates and third-party rounds and scores are kept in the store
 (:mod:`mic2025.store.followup`), so every worker on every host sees the same records. Every
-write here is checked with :func:`~mic2025.web.permissions.allowed` and audited: the record
-and its audit entry are written in one writer transaction, so both commit or neither does.
-The follow-up folder (``--followup-dir``, :func:`mic2025.followup.common.followup_dir`) only
-holds the generated mid-term documents (``web-cache/``, a cache local to each host); legacy
-record files there are imported with ``mic2025 followup import-legacy``.
+write goes through :mod:`mic2025.services.followup`: checked, and written with its audit
+entry in one writer transaction. The follow-up folder (``--followup-dir``,
+:func:`mic2025.followup.common.followup_dir`) only holds the generated mid-term documents
+(``web-cache/``, a cache local to each host).
 
 Warnings are evaluated after every approval that writes a vintage
 (:func:`mic2025.followup.warn.after_import`, with the platform's cached evaluation), and
@@ -27,13 +26,11 @@ from typing import Any
 
 from ..followup import midterm, supervision, thirdparty, warn
 from ..followup.common import FollowupError
+from ..permissions import Actor
 from ..report import midterm as midterm_document
-from ..store.db import begin_write
+from ..services import followup as writes
 from ..store.repo import ImportResult, Store
-from . import audit
 from .data import Platform, today
-from .permissions import Actor, Resource, allowed
-from .submissions import Forbidden
 
 log = logging.getLogger("mic2025.web.followup")
 DOC_FORMATS = ("docx", "pdf")
@@ -122,20 +119,9 @@ class FollowUp:
 
     def update(self, actor: Actor, item: str, *, status: str, comment: str,
                evidence: list[str], ip: str = "") -> supervision.Update:
-        seed = self._need_seed()
-        milestone = seed.item(item)
-        if not allowed(actor, "milestone:update", Resource("milestone", body=milestone.owner)):
-            raise Forbidden(f"{actor.username} may not report on milestones of "
-                            f"{milestone.owner}")
-        before = next((s for s in self.states() if s.milestone.id == item), None)
-        with begin_write(self.platform.engine) as conn:
-            upd = supervision.record_update(self.store, seed, self.seed_path, item, status,
-                                            comment, by=actor.username, evidence=evidence,
-                                            connection=conn)
-            audit.record(conn, actor, "milestone.update", "milestone", item,
-                         before={"status": before.status} if before else None,
-                         after=upd.model_dump(mode="json"), comment=comment, ip=ip)
-        return upd
+        return writes.update_milestone(self.store, actor, self._need_seed(), self.seed_path,
+                                       item, status=status, comment=comment,
+                                       evidence=evidence, ip=ip)
 
     # ------------------------------------------------------------------ third party
 
@@ -144,30 +130,14 @@ class FollowUp:
 
     def create_round(self, actor: Actor, round_id: str, *, as_of: datetime, title: str = "",
                      ip: str = "") -> thirdparty.Round:
-        if not allowed(actor, "round:create", Resource("round")):
-            raise Forbidden(f"{actor.username} may not open evaluation rounds")
         p = self.platform
-        # evaluated before the writer lock is taken: other writers need not wait for it
-        rnd = thirdparty.freeze_round(p.store, p.plan, round_id=round_id, as_of=as_of,
-                                      created_by=actor.username, title=title)
-        with begin_write(p.engine) as conn:
-            thirdparty.save_round(p.store, rnd, connection=conn)
-            audit.record(conn, actor, "round.create", "round", round_id, before=None,
-                         after={"id": rnd.id, "as_of": rnd.as_of.isoformat(),
-                                "plan_version": rnd.plan_version}, ip=ip)
-        return rnd
+        return writes.create_round(p.store, p.plan, actor, round_id, as_of=as_of, title=title,
+                                   ip=ip)
 
     def score(self, actor: Actor, round_id: str, *, item: str, criterion: str, score: int,
               comment: str = "", ip: str = "") -> thirdparty.Score:
-        if not allowed(actor, "score:write", Resource("round")):
-            raise Forbidden(f"{actor.username} may not score evaluation rounds")
-        with begin_write(self.platform.engine) as conn:
-            s = thirdparty.add_score(self.store, round_id, evaluator=actor.username, item=item,
-                                     criterion=criterion, score=score, comment=comment,
-                                     connection=conn)
-            audit.record(conn, actor, "score.create", "round", round_id, before=None,
-                         after=s.model_dump(mode="json"), comment=comment, ip=ip)
-        return s
+        return writes.add_score(self.store, actor, round_id, item=item, criterion=criterion,
+                                score=score, comment=comment, ip=ip)
 
     # ------------------------------------------------------------------ mid-term
 

@@ -16,11 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from .. import __version__, i18n, reference
 from ..i18n import Lang, code_label
+from ..permissions import SITE, Actor, Forbidden, allowed, may_at_all
 from ..report import fmt
 from .assets import versions
-from .permissions import SITE, Actor, allowed, may_at_all
 from .security import csrf_token, resolve_actor
-from .submissions import Forbidden
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

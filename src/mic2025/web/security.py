@@ -22,8 +22,8 @@ from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import Mic2025Error
-from . import accounts
-from .permissions import PUBLIC, Actor
+from ..permissions import PUBLIC, Actor
+from ..services import accounts
 
 SESSION_COOKIE = "m25_session"
 CSRF_COOKIE = "m25_csrf"

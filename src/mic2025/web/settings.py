@@ -15,11 +15,8 @@ setting                 from                        meaning
                                                     unset: Secure when the request is https
 ``plan_file``           ``--plan``                  the plan (bundled Made in China 2025)
 ``followup_dir``        ``--followup-dir`` /        the follow-up folder (default: beside a
-                        ``MIC2025_FOLLOWUP_DIR``    SQLite store): generated documents, and
-                                                    the record files of mic2025 before store
-                                                    migration 0004, for ``followup
-                                                    import-legacy``; the records themselves
-                                                    are in the store
+                        ``MIC2025_FOLLOWUP_DIR``    SQLite store): generated documents; the
+                                                    follow-up records are in the store
 ``max_body_bytes``      ``MIC2025_MAX_BODY_BYTES``  the largest request body accepted (default
                                                     6 MiB: an upload of at most 5 MiB and its
                                                     form); a larger one is answered 413 before

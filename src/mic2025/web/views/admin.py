@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from ...i18n import t
-from .. import accounts, audit
+from ...permissions import Resource
+from ...services import accounts
+from .. import audit
 from ..data import Platform
 from ..downloads import attachment
-from ..permissions import Resource
 from ..rendering import lang_of, render, require, see_other
 from ..security import client_ip, resolve_actor
 

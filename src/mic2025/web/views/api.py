@@ -20,13 +20,17 @@ from ...errors import StoreError, UnknownCodeError
 from ...evaluate.methods import METHODS
 from ...evaluate.model import Evaluation
 from ...observation import Observation
+from ...permissions import Actor, Resource, may_at_all
 from ...plan import Metric
+from ...services import accounts, reviews, submissions
+from ...store.audit import AuditEntry
 from ...store.platform import SUBMISSION_STATES
 from ...store.repo import as_of_instant
-from .. import accounts, audit, exports, sdmx, submissions
+from ...store.reviews import Review
+from ...store.submissions import ReportProblem, SubmissionSummary
+from .. import audit, exports, sdmx
 from ..data import Platform
 from ..downloads import attachment
-from ..permissions import Actor, Resource, may_at_all
 from ..rendering import require
 from ..security import client_ip, current_actor
 
@@ -95,46 +99,14 @@ class ObservationOut(BaseModel):
     vintage_at: datetime | None = None
 
 
-class ProblemOut(BaseModel):
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-    value: str | None = None
-    message: str
-
-
-class SubmissionSummaryOut(BaseModel):
-    """A submission in a list: its problems counted (``problem_count``), not listed."""
-
-    id: int
-    kind: str
-    area: str
-    enterprise: str
-    year: int
-    status: str
-    filename: str
-    sha256: str
-    rows: int
-    problem_count: int
-    created_by: str
-    created_at: str
-    updated_at: str
-    submitted_by: str
-    submitted_at: str | None
-    decided_by: str
-    decided_at: str | None
-    comment: str
-    vintage_id: int | None
-
-
-class SubmissionOut(SubmissionSummaryOut):
+class SubmissionOut(SubmissionSummary):
     """A submission with one page of its report: ``problems`` from ``problems_offset``.
 
     The report keeps the first 1,000 problems found (``problems_listed`` of them);
     ``problem_count`` counts every one.
     """
 
-    problems: list[ProblemOut]
+    problems: list[ReportProblem]
     problems_listed: int
     problems_offset: int
     problems_limit: int
@@ -181,13 +153,6 @@ class ReviewIn(BaseModel):
     text: str = Field(min_length=1, max_length=20000)
 
 
-class ReviewOut(ReviewIn):
-    area: str
-    id: int
-    author: str
-    created_at: datetime
-
-
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=8, max_length=256)
@@ -201,20 +166,6 @@ class UserOut(BaseModel):
     disabled: bool
     demo: bool
     roles: list[str]
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    via: str
-    action: str
-    resource: str
-    resource_id: str
-    before: str | None
-    after: str | None
-    comment: str
-    ip: str
 
 
 # ------------------------------------------------------------------------------ plan
@@ -428,24 +379,24 @@ def get_evaluation(
 
 def _sub_out(s: submissions.Submission, offset: int = 0,
              limit: int = submissions.PROBLEM_PAGE) -> SubmissionOut:
-    return SubmissionOut.model_validate(s.public(offset, limit))
+    return SubmissionOut.model_validate(submissions.page(s, offset, limit))
 
 
-@router.get("/submissions", response_model=list[SubmissionSummaryOut],
+@router.get("/submissions", response_model=list[SubmissionSummary],
             summary="The submissions you may read (problems counted, not listed)")
 def list_submissions(
     request: Request, actor: ActorDep,
     year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     area: Annotated[str | None, Query(max_length=12)] = None,
     status: Annotated[str | None, Query(max_length=12)] = None,
-) -> list[SubmissionSummaryOut]:
+) -> list[SubmissionSummary]:
     if not may_at_all(actor, "submission:read"):
         require(actor, "submission:read")
     if status and status not in SUBMISSION_STATES:
         raise unknown_code("status", status, f"state (one of {', '.join(SUBMISSION_STATES)})")
     rows = submissions.list_for(platform_of(request).engine, actor, year=year,
                                 area=area_param("area", area), status=status or None)
-    return [SubmissionSummaryOut.model_validate(s.summary()) for s in rows]
+    return rows
 
 
 @router.get("/submissions/{submission_id}", response_model=SubmissionOut,
@@ -565,30 +516,26 @@ def post_deadline(request: Request, actor: ActorDep, body: DeadlineIn) -> Respon
 # ------------------------------------------------------------------------------ reviews
 
 
-@router.get("/reviews", response_model=list[ReviewOut], summary="Third-party reviews")
+@router.get("/reviews", response_model=list[Review], summary="Third-party reviews")
 def get_reviews(request: Request, actor: ActorDep,
                 metric: Annotated[str | None, Query(max_length=100)] = None,
-                area: Annotated[str | None, Query(max_length=12)] = None) -> list[ReviewOut]:
-    from .. import reviews
-
+                area: Annotated[str | None, Query(max_length=12)] = None) -> list[Review]:
     require(actor, "review:read")
     p = platform_of(request)
     if metric and metric not in {m.id for m in p.plan.metrics()}:
         raise unknown_code("metric", metric, "metric of the plan")
-    return [ReviewOut(**r) for r in reviews.list_reviews(p.engine, metric=metric or None,
-                                                        area=area_param("area", area))]
+    return list(reviews.list_reviews(p.engine, metric=metric or None,
+                                     area=area_param("area", area)))
 
 
-@router.post("/reviews", response_model=ReviewOut, status_code=201,
+@router.post("/reviews", response_model=Review, status_code=201,
              summary="Write a third-party review of a metric")
-def post_review(request: Request, actor: ActorDep, body: ReviewIn) -> ReviewOut:
-    from .. import reviews
-
+def post_review(request: Request, actor: ActorDep, body: ReviewIn) -> Review:
     p = platform_of(request)
     r = reviews.add_review(p.engine, p.plan, actor, metric=body.metric, area=body.area,
                            target_year=body.target_year, rating=body.rating, text=body.text,
                            ip=client_ip(request))
-    return ReviewOut(**r)
+    return r
 
 
 # ------------------------------------------------------------------------------ admin
@@ -621,7 +568,7 @@ def post_disable_user(request: Request, actor: ActorDep,
     return Response(status_code=204)
 
 
-@router.get("/audit", response_model=list[AuditOut], summary="The audit log, newest first")
+@router.get("/audit", response_model=list[AuditEntry], summary="The audit log, newest first")
 def get_audit(
     request: Request, actor: ActorDep,
     who: Annotated[str | None, Query(max_length=64)] = None,
@@ -634,4 +581,4 @@ def get_audit(
     if format == "csv":
         return PlainTextResponse(audit.to_csv(rows), media_type="text/csv; charset=utf-8",
                                  headers=attachment("mic2025-audit.csv"))
-    return JSONResponse([AuditOut(**e.__dict__).model_dump(mode="json") for e in rows])
+    return JSONResponse([e.model_dump(mode="json") for e in rows])

@@ -18,9 +18,9 @@ from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.warn import EarlyWarning, Owner
 from ...i18n import t
+from ...permissions import Actor, Resource
 from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
-from ..permissions import Actor, Resource
 from ..rendering import lang_of, render, require, see_other
 from ..security import client_ip, current_actor, resolve_actor
 from .api import area_param, indicator_param, parse_as_of
@@ -209,7 +209,7 @@ def supervision_page(request: Request,
 
 
 def _may_update(actor: Actor, m: sv.Milestone) -> bool:
-    from ..permissions import allowed
+    from ...permissions import allowed
 
     return allowed(actor, "milestone:update", Resource("milestone", body=m.owner))
 

@@ -17,12 +17,13 @@ from ... import reference
 from ...evaluate.measures import PLAN_SOURCE
 from ...evaluate.model import MetricResult, SeriesPoint, TargetResult
 from ...i18n import Lang
+from ...permissions import Resource, allowed
 from ...plan import Metric
 from ...report import fmt
 from ...report.series import latest_point, position
-from .. import charts, reviews
+from ...services import reviews
+from .. import charts
 from ..data import Platform, area_name, map_name, provinces
-from ..permissions import Resource, allowed
 from ..rendering import lang_of, render
 from ..security import resolve_actor
 

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ... import reference
 from ...i18n import t
-from .. import accounts, reviews, submissions
+from ...permissions import Actor, Resource, allowed, may_at_all
+from ...services import accounts, reviews, submissions
 from ..data import Platform, provinces, today
 from ..downloads import attachment
-from ..permissions import Actor, Resource, allowed, may_at_all
 from ..rendering import lang_of, render, require, see_other
 from ..security import SESSION_COOKIE, client_ip, resolve_actor, secure
 

@@ -1,4 +1,9 @@
-"""Who may do what: one function, :func:`allowed`, consulted by every route.
+"""Who may do what: one function, :func:`allowed`, consulted by every write and every route.
+
+It sits below the store and the services (it knows roles, not tables): every write a person
+makes goes through :mod:`mic2025.services`, which calls :func:`require` before it writes, and
+the platform's routes ask :func:`allowed` before they read. :class:`Forbidden` is the one
+refusal, whoever asks — a page, the API or the command line.
 
 An *actor* holds role grants, each scoped to everything, to a province (and its cities) or
 to an enterprise. A *resource* says what is touched: its kind and, where it has them, its
@@ -30,7 +35,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..reference import NATIONAL
+from .errors import Mic2025Error
+from .reference import NATIONAL
 
 Action = Literal[
     "published:read",      # plan, observations, evaluations, downloads, pages
@@ -96,6 +102,11 @@ RULES: dict[Role, dict[Action, Scope]] = {
     },
 }
 
+
+class Forbidden(Mic2025Error):
+    """The actor may not take this action on this resource (HTTP 403, exit status 2)."""
+
+
 @dataclass(frozen=True)
 class Grant:
     role: Role
@@ -126,6 +137,10 @@ class Actor:
 
 
 PUBLIC = Actor(id=None, username="anonymous")
+#: the installation acting on itself, with no account: seeding the demo accounts, set-up
+#: scripts and tests. It may do anything; no request and no command can become it (a
+#: request's actor comes from a session or a token, a command's from ``--as``).
+SYSTEM = Actor(id=None, username="system", via="system")
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,8 @@ def allowed(actor: Actor, action: Action, resource: Resource = SITE) -> bool:
     """True when some grant of ``actor`` lets it take ``action`` on ``resource``."""
     if action == "published:read":
         return True  # the public may read what is published; nothing else is public
+    if actor.id is None and actor.via == "system":
+        return True  # the installation itself (SYSTEM), never a request or a command
     for grant in actor.grants:
         scope = RULES.get(grant.role, {}).get(action)
         if scope is not None and _within(scope, grant, actor, resource):
@@ -179,3 +196,14 @@ def may_at_all(actor: Actor, action: Action) -> bool:
     return action == "published:read" or any(
         action in RULES.get(g.role, {}) for g in actor.grants
     )
+
+
+def require(actor: Actor, action: Action, resource: Resource = SITE) -> None:
+    """Raise :class:`Forbidden`, naming who, what and where, unless :func:`allowed`."""
+    if allowed(actor, action, resource):
+        return
+    where = [f"{k} {v}" for k, v in (("area", resource.area),
+                                     ("enterprise", resource.enterprise),
+                                     ("body", resource.body)) if v]
+    raise Forbidden(f"{actor.username} may not {action}"
+                    + (f" ({', '.join(where)})" if where else ""))

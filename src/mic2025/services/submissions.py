@@ -14,22 +14,20 @@ States: ``draft`` → ``submitted`` → ``approved`` (locked) or ``returned`` �
 ``draft`` … One submission per (kind, area, enterprise, year) is open at a time; after
 approval a new upload opens a new one (a revision).
 
-Every function checks :func:`~mic2025.web.permissions.allowed` itself, inside its
-transaction, so no caller — route, command or script — can skip the check.
+Every function checks :func:`~mic2025.permissions.require` itself, inside its
+transaction, so no caller — route, command or script — can skip the check. The records are
+:mod:`mic2025.store.submissions`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
-
-from sqlalchemy import Connection, Engine, insert, select, update
 
 from .. import reference
 from ..errors import Mic2025Error, Problem
@@ -40,12 +38,16 @@ from ..ingest.load import is_sdmx, table_rows
 from ..ingest.readers import EXCEL_SUFFIXES, Table, check_workbook, read_table
 from ..ingest.validate import metric_units, validated_rows
 from ..observation import FLAGS, Observation
+from ..permissions import Action, Actor, Forbidden, Resource, allowed, require
 from ..plan import Plan, Text
+from ..store import submissions as rows
+from ..store.audit import record
+from ..store.db import StoreEngine as Engine
 from ..store.db import begin_write
-from ..store.platform import DeadlineRow, SubmissionRow
 from ..store.repo import ImportResult, Store
-from . import audit
-from .permissions import Action, Actor, Resource, allowed
+from ..store.submissions import NotFound, Submission, SubmissionSummary
+
+__all__ = ["Forbidden", "NotFound", "Submission", "SubmissionSummary"]
 
 DATA_SHEET = "数据"
 GUIDE_SHEET = "说明"
@@ -74,83 +76,16 @@ class UploadTooLarge(WorkflowError):
     """The uploaded file is larger than :data:`MAX_UPLOAD_BYTES` (answered 413)."""
 
 
-class Forbidden(Mic2025Error):
-    """The actor may not take this step on this submission (HTTP 403)."""
-
-
-class NotFound(Mic2025Error):
-    """No such submission (HTTP 404)."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    id: int
-    kind: str
-    area: str
-    enterprise: str
-    year: int
-    status: str
-    filename: str
-    sha256: str
-    rows: int
-    #: the problems kept in the report (the first ones found); empty in a listing
-    problems: list[dict[str, Any]]
-    created_by: str
-    created_at: datetime
-    updated_at: datetime
-    submitted_by: str
-    submitted_at: datetime | None
-    decided_by: str
-    decided_at: datetime | None
-    comment: str
-    vintage_id: int | None
-    #: every problem found in the file; ``problems`` lists the first of them
-    problem_count: int
-
-    @property
-    def resource(self) -> Resource:
-        return Resource("submission", area=self.area, enterprise=self.enterprise)
-
-    @property
-    def valid(self) -> bool:
-        return not self.problem_count
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON shape of a submission in a list: its problems counted, not listed."""
-        out = {k: v for k, v in self.__dict__.items() if k != "problems"}
-        for key in ("created_at", "updated_at", "submitted_at", "decided_at"):
-            value = out[key]
-            out[key] = value.isoformat() if value is not None else None
-        return out
-
-    def public(self, offset: int = 0, limit: int = PROBLEM_PAGE) -> dict[str, Any]:
-        """The JSON shape of one submission, with one page of its report's problems."""
-        return {**self.summary(), "problems": self.problems[offset:offset + limit],
-                "problems_listed": len(self.problems), "problems_offset": offset,
-                "problems_limit": limit}
-
-
-def _submission(row: Any) -> Submission:
-    """A submission from its row; a row without the report (a listing) lists no problem."""
-    report = getattr(row, "report", None)
-    return Submission(
-        row.id, row.kind, row.area, row.enterprise, row.year, row.status, row.filename,
-        row.sha256, row.rows, json.loads(report) if report is not None else [], row.created_by,
-        row.created_at, row.updated_at, row.submitted_by, row.submitted_at, row.decided_by,
-        row.decided_at, row.comment, row.vintage_id, row.problems,
-    )
-
-
-def _snapshot(s: Submission | Any) -> dict[str, Any]:
-    return {"status": s.status, "filename": s.filename, "sha256": s.sha256, "rows": s.rows,
-            "problems": s.problem_count if isinstance(s, Submission) else s.problems,
-            "comment": s.comment, "vintage_id": s.vintage_id}
+def page(s: Submission, offset: int = 0, limit: int = PROBLEM_PAGE) -> dict[str, Any]:
+    """One submission with one page of its report's problems (the API's answer)."""
+    return {**s.model_dump(exclude={"problems"}),
+            "problems": [p.model_dump() for p in s.problems[offset:offset + limit]],
+            "problems_listed": len(s.problems), "problems_offset": offset,
+            "problems_limit": limit}
 
 
 def _check(actor: Actor, action: Action, resource: Resource) -> None:
-    if not allowed(actor, action, resource):
-        raise Forbidden(f"{actor.username} may not {action} for area {resource.area or '-'}"
-                        + (f", enterprise {resource.enterprise}" if resource.enterprise else ""))
+    require(actor, action, resource)
 
 
 # ------------------------------------------------------------------------------ template
@@ -359,45 +294,21 @@ def problem_dicts(problems: Sequence[Problem]) -> list[dict[str, Any]]:
 
 
 def get(engine: Engine, actor: Actor, submission_id: int) -> Submission:
-    with engine.connect() as conn:
-        s = _load(conn, submission_id)
+    s = rows.get(engine, submission_id)
     _check(actor, "submission:read", s.resource)
     return s
 
 
 def content(engine: Engine, actor: Actor, submission_id: int) -> tuple[str, bytes]:
     s = get(engine, actor, submission_id)
-    with engine.connect() as conn:
-        data = conn.scalar(select(SubmissionRow.content).where(SubmissionRow.id == s.id))
-    return s.filename, bytes(data or b"")
-
-
-def _load(conn: Connection, submission_id: int) -> Submission:
-    if not 1 <= submission_id <= 2_147_483_647:
-        raise NotFound(f"no submission {submission_id}")
-    row = conn.execute(select(SubmissionRow).where(SubmissionRow.id == submission_id)).first()
-    if row is None:
-        raise NotFound(f"no submission {submission_id}")
-    return _submission(row)
-
-
-#: what a listing reads of each submission: neither the file nor its report
-_LISTED = [c for c in SubmissionRow.__table__.columns if c.name not in ("content", "report")]
+    return s.filename, rows.content(engine, s.id)
 
 
 def list_for(engine: Engine, actor: Actor, *, year: int | None = None,
-             area: str | None = None, status: str | None = None) -> list[Submission]:
+             area: str | None = None, status: str | None = None) -> list[SubmissionSummary]:
     """The submissions ``actor`` may read, newest first, with their problems counted only."""
-    query = select(*_LISTED).order_by(SubmissionRow.id.desc())
-    if year is not None:
-        query = query.where(SubmissionRow.year == year)
-    if area:
-        query = query.where(SubmissionRow.area == area)
-    if status:
-        query = query.where(SubmissionRow.status == status)
-    with engine.connect() as conn:
-        rows = [_submission(r) for r in conn.execute(query)]
-    return [s for s in rows if allowed(actor, "submission:read", s.resource)]
+    found = rows.listing(engine, year=year, area=area, status=status)
+    return [s for s in found if allowed(actor, "submission:read", s.resource)]
 
 
 def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, filename: str,
@@ -418,42 +329,34 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
     resource = Resource("submission", area=area, enterprise=enterprise)
     _check(actor, "submission:upload", resource)
     checked = check_upload(data, filename, plan, area)
-    name = PurePath(filename).name[:200] or "upload"
-    sha = hashlib.sha256(data).hexdigest()
     stamp = datetime.now(UTC)
-    values = dict(filename=name, sha256=sha, content=data, rows=checked.rows,
-                  problems=checked.problem_count,
-                  report=json.dumps(problem_dicts(checked.problems), ensure_ascii=False),
-                  updated_at=stamp, status="draft", comment="")
+    values = rows.file_values(
+        filename=PurePath(filename).name[:200] or "upload",
+        sha256=hashlib.sha256(data).hexdigest(), data=data, rows=checked.rows,
+        problem_count=checked.problem_count, problems=problem_dicts(checked.problems),
+        updated_at=stamp)
     with begin_write(engine) as conn:
-        current = conn.execute(
-            select(SubmissionRow).where(
-                SubmissionRow.kind == kind, SubmissionRow.area == area,
-                SubmissionRow.enterprise == enterprise, SubmissionRow.year == year,
-                SubmissionRow.status != "approved")
-            .order_by(SubmissionRow.id.desc())).first()
+        current = rows.open_one(conn, kind=kind, area=area, enterprise=enterprise, year=year)
         if current is not None and current.status == "submitted":
             raise WorkflowError(f"submission {current.id} for {area} {year} is awaiting "
                                 "approval; it can be changed only after it is returned")
         if current is None:
-            sid = conn.execute(insert(SubmissionRow).returning(SubmissionRow.id).values(
-                kind=kind, area=area, enterprise=enterprise, year=year, created_by=actor.username,
-                created_at=stamp, submitted_by="", decided_by="", vintage_id=None, **values,
-            )).scalar_one()
+            sid = rows.insert_submission(conn, kind=kind, area=area, enterprise=enterprise,
+                                         year=year, created_by=actor.username,
+                                         created_at=stamp, **values)
             before = None
+            after = rows.load(conn, sid)
         else:
-            sid = current.id
-            before = _snapshot(_submission(current))
-            conn.execute(update(SubmissionRow).where(SubmissionRow.id == sid).values(**values))
-        after = _load(conn, int(sid))
-        audit.record(conn, actor, "submission.upload", "submission", str(sid), before=before,
-                     after=_snapshot(after), ip=ip)
+            before = current.snapshot()
+            after = rows.change(conn, current.id, **values)
+        record(conn, actor, "submission.upload", "submission", str(after.id), before=before,
+               after=after.snapshot(), ip=ip)
     return after
 
 
 def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") -> Submission:
     with begin_write(engine) as conn:
-        s = _load(conn, submission_id)
+        s = rows.load(conn, submission_id)
         _check(actor, "submission:submit", s.resource)
         if s.status not in ("draft", "returned"):
             raise WorkflowError(f"submission {s.id} is {s.status}; only a draft or a returned "
@@ -464,12 +367,10 @@ def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") ->
         if s.status == "returned" and not s.rows:
             raise WorkflowError(f"submission {s.id} holds no figures")
         stamp = datetime.now(UTC)
-        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
-            status="submitted", submitted_by=actor.username, submitted_at=stamp,
-            updated_at=stamp))
-        after = _load(conn, s.id)
-        audit.record(conn, actor, "submission.submit", "submission", str(s.id),
-                     before=_snapshot(s), after=_snapshot(after), ip=ip)
+        after = rows.change(conn, s.id, status="submitted", submitted_by=actor.username,
+                            submitted_at=stamp, updated_at=stamp)
+        record(conn, actor, "submission.submit", "submission", str(s.id),
+               before=s.snapshot(), after=after.snapshot(), ip=ip)
     return after
 
 
@@ -483,15 +384,14 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
     """
     result: ImportResult | None = None
     with begin_write(engine) as conn:
-        s = _load(conn, submission_id)
+        s = rows.load(conn, submission_id)
         _check(actor, "submission:approve", s.resource)
         if s.status != "submitted":
             raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
                                 "approved")
         vintage_id = None
         if s.kind == "province":
-            data = conn.scalar(select(SubmissionRow.content).where(SubmissionRow.id == s.id))
-            checked = check_upload(bytes(data or b""), s.filename, plan, s.area)
+            checked = check_upload(rows.content(conn, s.id), s.filename, plan, s.area)
             if checked.problem_count:  # the plan changed since upload: refuse, not store
                 raise WorkflowError(f"submission {s.id} no longer validates against the plan "
                                     f"({checked.problem_count:,} problem(s)); return it")
@@ -502,12 +402,11 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
                      f"{actor.username}", connection=conn)
             vintage_id = result.vintage
         stamp = datetime.now(UTC)
-        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
-            status="approved", decided_by=actor.username, decided_at=stamp, updated_at=stamp,
-            comment=comment, vintage_id=vintage_id))
-        after = _load(conn, s.id)
-        audit.record(conn, actor, "submission.approve", "submission", str(s.id),
-                     before=_snapshot(s), after=_snapshot(after), comment=comment, ip=ip)
+        after = rows.change(conn, s.id, status="approved", decided_by=actor.username,
+                            decided_at=stamp, updated_at=stamp, comment=comment,
+                            vintage_id=vintage_id)
+        record(conn, actor, "submission.approve", "submission", str(s.id),
+               before=s.snapshot(), after=after.snapshot(), comment=comment, ip=ip)
     if after_commit is not None and result is not None and not result.unchanged:
         after_commit(result)
     return after
@@ -540,15 +439,13 @@ def _transition(engine: Engine, actor: Actor, submission_id: int, *, action: Act
                 refusal: str, comment: str, ip: str, **values: Any) -> Submission:
     """Move a submission from status ``needs`` to returned, checked and audited in one go."""
     with begin_write(engine) as conn:
-        s = _load(conn, submission_id)
+        s = rows.load(conn, submission_id)
         _check(actor, action, s.resource)
         if s.status != needs:
             raise WorkflowError(f"submission {s.id} is {s.status}; {refusal}")
-        conn.execute(update(SubmissionRow).where(SubmissionRow.id == s.id).values(
-            status="returned", comment=comment.strip(), **values))
-        after = _load(conn, s.id)
-        audit.record(conn, actor, action.replace(":", "."), "submission", str(s.id),
-                     before=_snapshot(s), after=_snapshot(after), comment=comment.strip(), ip=ip)
+        after = rows.change(conn, s.id, status="returned", comment=comment.strip(), **values)
+        record(conn, actor, action.replace(":", "."), "submission", str(s.id),
+               before=s.snapshot(), after=after.snapshot(), comment=comment.strip(), ip=ip)
     return after
 
 
@@ -580,25 +477,16 @@ def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Se
 
 def set_deadline(engine: Engine, actor: Actor, year: int, due: date, *, area: str = "",
                  ip: str = "") -> None:
-    if not allowed(actor, "deadline:set", Resource("deadline", area=area)):
-        raise Forbidden(f"{actor.username} may not set deadlines")
+    _check(actor, "deadline:set", Resource("deadline", area=area))
     if area:
         reference.area(area)
     with begin_write(engine) as conn:
-        row = conn.execute(select(DeadlineRow).where(DeadlineRow.year == year,
-                                                     DeadlineRow.area == area)).first()
-        stamp = datetime.now(UTC)
-        before = None if row is None else {"year": year, "area": area,
-                                           "due": row.due.isoformat()}
-        if row is None:
-            conn.execute(insert(DeadlineRow).values(
-                year=year, area=area, due=due, set_by=actor.username, set_at=stamp))
-        else:
-            conn.execute(update(DeadlineRow).where(DeadlineRow.id == row.id).values(
-                due=due, set_by=actor.username, set_at=stamp))
-        audit.record(conn, actor, "deadline.set", "deadline", f"{year}/{area or '*'}",
-                     before=before, after={"year": year, "area": area, "due": due.isoformat()},
-                     ip=ip)
+        old = rows.deadline(conn, year, area)
+        rows.put_deadline(conn, year, area, due, actor.username)
+        record(conn, actor, "deadline.set", "deadline", f"{year}/{area or '*'}",
+               before=None if old is None else {"year": year, "area": area,
+                                                "due": old.isoformat()},
+               after={"year": year, "area": area, "due": due.isoformat()}, ip=ip)
 
 
 @dataclass(frozen=True)
@@ -625,13 +513,11 @@ def board(engine: Engine, actor: Actor, year: int, *, today: date | None = None
     after the deadline is late too, even once approved).
     """
     today = today or datetime.now(UTC).date()
-    with engine.connect() as conn:
-        dues = {r.area: r.due for r in conn.execute(select(DeadlineRow)
-                                                    .where(DeadlineRow.year == year))}
-        subs = conn.execute(select(SubmissionRow).where(SubmissionRow.year == year,
-                                                        SubmissionRow.kind == "province")
-                            .order_by(SubmissionRow.id)).all()
-    latest: dict[str, Any] = {s.area: s for s in subs}
+    dues = rows.deadlines(engine, year)
+    subs = rows.listing(engine, year=year, kind="province")
+    latest: dict[str, SubmissionSummary] = {}
+    for sub in subs:  # newest first: the first seen of an area is its latest
+        latest.setdefault(sub.area, sub)
     lines = []
     for code in reference.areas().values():
         if code.level != "province" or code.code[:2] in ("71", "81", "82"):

@@ -1,0 +1,196 @@
+"""The submissions' records: uploaded files with their validation reports, and deadlines.
+
+Only rows; the workflow (who may upload, submit, approve, return, unlock; what each state
+allows) is :mod:`mic2025.services.submissions`. Writing functions take the caller's writer
+transaction (:func:`mic2025.store.db.begin_write`) so the change, its audit entry and — on
+approval — the vintage it stores commit together.
+
+:class:`SubmissionSummary` is a submission as listed (its problems counted, the file and the
+report left in the database: a listing never reads them); :class:`Submission` adds the
+problems its report keeps. Both are the API's answers as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from ..errors import Mic2025Error
+from ..permissions import Resource
+from .platform import DeadlineRow, SubmissionRow
+
+
+class NotFound(Mic2025Error):
+    """No such submission (HTTP 404)."""
+
+
+class ReportProblem(BaseModel):
+    """One problem of an upload's validation report: where it is and what was expected."""
+
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+
+
+class SubmissionSummary(BaseModel):
+    """A submission in a list: its problems counted (``problem_count``), not listed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    kind: str
+    area: str
+    enterprise: str
+    year: int
+    status: str
+    filename: str
+    sha256: str
+    rows: int
+    #: every problem found in the file
+    problem_count: int
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    submitted_by: str
+    submitted_at: datetime | None
+    decided_by: str
+    decided_at: datetime | None
+    comment: str
+    vintage_id: int | None
+
+    @property
+    def resource(self) -> Resource:
+        return Resource("submission", area=self.area, enterprise=self.enterprise)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problem_count
+
+    def snapshot(self) -> dict[str, Any]:
+        """What an audit entry records of the submission before and after a step."""
+        return {"status": self.status, "filename": self.filename, "sha256": self.sha256,
+                "rows": self.rows, "problems": self.problem_count, "comment": self.comment,
+                "vintage_id": self.vintage_id}
+
+
+class Submission(SubmissionSummary):
+    """A submission with the problems its report keeps (the first ones found)."""
+
+    problems: list[ReportProblem] = Field(default_factory=list)
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in SubmissionSummary.model_fields
+            if name != "problem_count"} | {"problem_count": row.problems}
+
+
+#: what a listing reads of each submission: neither the file nor its report
+_LISTED = [c for c in SubmissionRow.__table__.columns if c.name not in ("content", "report")]
+
+
+def load(conn: Connection, submission_id: int) -> Submission:
+    if not 1 <= submission_id <= 2_147_483_647:
+        raise NotFound(f"no submission {submission_id}")
+    row = conn.execute(select(SubmissionRow).where(SubmissionRow.id == submission_id)).first()
+    if row is None:
+        raise NotFound(f"no submission {submission_id}")
+    return Submission(**_fields(row), problems=json.loads(row.report))
+
+
+def get(engine: Engine, submission_id: int) -> Submission:
+    with engine.connect() as conn:
+        return load(conn, submission_id)
+
+
+def content(conn: Connection | Engine, submission_id: int) -> bytes:
+    """The file as uploaded."""
+    query = select(SubmissionRow.content).where(SubmissionRow.id == submission_id)
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            data = c.scalar(query)
+    else:
+        data = conn.scalar(query)
+    return bytes(data or b"")
+
+
+def listing(engine: Engine, *, year: int | None = None, area: str | None = None,
+            status: str | None = None, kind: str | None = None) -> list[SubmissionSummary]:
+    """Submissions, newest first, filtered in SQL; neither file nor report is read."""
+    query = select(*_LISTED).order_by(SubmissionRow.id.desc())
+    if year is not None:
+        query = query.where(SubmissionRow.year == year)
+    if area:
+        query = query.where(SubmissionRow.area == area)
+    if status:
+        query = query.where(SubmissionRow.status == status)
+    if kind:
+        query = query.where(SubmissionRow.kind == kind)
+    with engine.connect() as conn:
+        return [SubmissionSummary(**_fields(r)) for r in conn.execute(query)]
+
+
+def open_one(conn: Connection, *, kind: str, area: str, enterprise: str, year: int
+             ) -> Submission | None:
+    """The not yet approved submission of this kind, area, enterprise and year, if any."""
+    row = conn.execute(select(SubmissionRow.id).where(
+        SubmissionRow.kind == kind, SubmissionRow.area == area,
+        SubmissionRow.enterprise == enterprise, SubmissionRow.year == year,
+        SubmissionRow.status != "approved").order_by(SubmissionRow.id.desc())).first()
+    return None if row is None else load(conn, int(row.id))
+
+
+def insert_submission(conn: Connection, *, kind: str, area: str, enterprise: str, year: int,
+                      created_by: str, created_at: datetime, **values: Any) -> int:
+    """A new submission; ``values`` are the file's columns (see :func:`file_values`)."""
+    sid = conn.execute(insert(SubmissionRow).returning(SubmissionRow.id).values(
+        kind=kind, area=area, enterprise=enterprise, year=year, created_by=created_by,
+        created_at=created_at, submitted_by="", decided_by="", vintage_id=None, **values,
+    )).scalar_one()
+    return int(sid)
+
+
+def file_values(*, filename: str, sha256: str, data: bytes, rows: int, problem_count: int,
+                problems: list[dict[str, Any]], updated_at: datetime) -> dict[str, Any]:
+    """The columns an upload sets: the file, its report, and the state back to draft."""
+    return dict(filename=filename, sha256=sha256, content=data, rows=rows,
+                problems=problem_count, report=json.dumps(problems, ensure_ascii=False),
+                updated_at=updated_at, status="draft", comment="")
+
+
+def change(conn: Connection, submission_id: int, **values: Any) -> Submission:
+    """Set columns of a submission; returns it as stored now."""
+    conn.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id).values(**values))
+    return load(conn, submission_id)
+
+
+# ------------------------------------------------------------------------------ deadlines
+
+
+def deadline(conn: Connection, year: int, area: str) -> date | None:
+    return conn.scalar(select(DeadlineRow.due).where(DeadlineRow.year == year,
+                                                     DeadlineRow.area == area))
+
+
+def put_deadline(conn: Connection, year: int, area: str, due: date, set_by: str) -> None:
+    row = conn.execute(select(DeadlineRow.id).where(DeadlineRow.year == year,
+                                                    DeadlineRow.area == area)).first()
+    stamp = datetime.now(UTC)
+    if row is None:
+        conn.execute(insert(DeadlineRow).values(year=year, area=area, due=due, set_by=set_by,
+                                                set_at=stamp))
+    else:
+        conn.execute(update(DeadlineRow).where(DeadlineRow.id == row.id).values(
+            due=due, set_by=set_by, set_at=stamp))
+
+
+def deadlines(engine: Engine, year: int) -> dict[str, date]:
+    """The year's deadlines by area (``""``: every province)."""
+    with engine.connect() as conn:
+        return {r.area: r.due for r in conn.execute(select(DeadlineRow)
+                                                    .where(DeadlineRow.year == year))}
