@@ -391,7 +391,7 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
                                 "approved")
         vintage_id = None
         if s.kind == "province":
-            checked = check_upload(rows.content(conn, s.id), s.filename, plan, s.area)
+            checked = check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
             if checked.problem_count:  # the plan changed since upload: refuse, not store
                 raise WorkflowError(f"submission {s.id} no longer validates against the plan "
                                     f"({checked.problem_count:,} problem(s)); return it")

@@ -1,8 +1,9 @@
 """The audit log: every write, who made it, when, and the resource before and after.
 
-:func:`record` is called inside the writer transaction of the change it describes, so a
-change and its audit entry commit together or not at all. The table refuses UPDATE and
-DELETE at the database level (migration 0002); this module only ever inserts.
+:func:`record` is called (by :mod:`mic2025.services` only) inside the writer transaction of
+the change it describes, so a change and its audit entry commit together or not at all. The
+table refuses UPDATE and DELETE at the database level (migration 0002); this module only
+ever inserts.
 
 The log is a hash chain (migration 0006): each entry stores ``entry_hash``, the sha256 of
 the previous entry's hash (:data:`GENESIS` for the first) followed by :func:`canonical` of

@@ -108,14 +108,15 @@ def get(engine: Engine, submission_id: int) -> Submission:
         return load(conn, submission_id)
 
 
-def content(conn: Connection | Engine, submission_id: int) -> bytes:
+def content(engine: Engine, submission_id: int) -> bytes:
     """The file as uploaded."""
-    query = select(SubmissionRow.content).where(SubmissionRow.id == submission_id)
-    if isinstance(conn, Engine):
-        with conn.connect() as c:
-            data = c.scalar(query)
-    else:
-        data = conn.scalar(query)
+    with engine.connect() as conn:
+        return content_in(conn, submission_id)
+
+
+def content_in(conn: Connection, submission_id: int) -> bytes:
+    """The file as uploaded, read in the caller's transaction."""
+    data = conn.scalar(select(SubmissionRow.content).where(SubmissionRow.id == submission_id))
     return bytes(data or b"")
 
 
