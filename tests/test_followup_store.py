@@ -212,3 +212,47 @@ def test_the_platform_keeps_its_records_in_the_store(store_url: str, tmp_path: P
         assert not (tmp_path / "fu" / "rounds").exists()
     finally:
         app.state.platform.store.close()
+
+
+def test_migration_0007_carries_the_platforms_reviews_into_the_thirdparty_records(
+        store_url: str) -> None:
+    from mic2025.store.reviews import reviews
+
+    cfg = alembic_config()
+    columns = "author, metric, area, target_year, rating, text, created_at"
+    old = [("evaluator-a", "rd_intensity", "440000", 2025, "on_track", "steady", T0),
+           ("evaluator-b", "broadband_penetration", "000000", None, "", "no figures yet",
+            T0 + timedelta(hours=1))]
+    with open_store(store_url) as s:
+        with begin_write(s.engine) as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        with s.engine.begin() as conn:
+            for row in old:  # naive UTC, as the column type keeps them on SQLite
+                conn.execute(text(f"INSERT INTO evaluation_review ({columns}) VALUES "
+                                  "(:a, :m, :ar, :y, :r, :t, :at)"),
+                             dict(zip(("a", "m", "ar", "y", "r", "t", "at"), row, strict=True)))
+    with open_store(store_url) as s:  # opening migrates to the head: 0007 carries them over
+        with s.engine.connect() as conn:
+            assert "evaluation_review" not in inspect(conn).get_table_names()
+        carried = sorted(reviews(s.engine), key=lambda r: r.id)
+        assert [(r.author, r.metric, r.area, r.target_year, r.rating, r.text, r.created_at,
+                 r.round) for r in carried] == [(*row, None) for row in old]
+        assert [r.id for r in carried] == [1, 2]
+        with pytest.raises(DBAPIError, match="append-only"), s.engine.begin() as conn:
+            conn.execute(text("DELETE FROM thirdparty_review"))
+        # the next review takes the next id, on PostgreSQL too (its sequence was moved on)
+        from mic2025.store.reviews import insert_review
+
+        with begin_write(s.engine) as conn:
+            new = insert_review(conn, round=None, author="c", metric="rd_intensity",
+                                area="000000", target_year=None, rating="", text="third",
+                                created_at=T0)
+        assert new.id == 3
+        with begin_write(s.engine) as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        with s.engine.connect() as conn:
+            back = conn.execute(text(f"SELECT {columns} FROM evaluation_review ORDER BY id")).all()
+        assert [tuple(r)[:6] for r in back] == [row[:6] for row in old] + \
+            [("c", "rd_intensity", "000000", None, "", "third")]

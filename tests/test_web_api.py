@@ -336,6 +336,33 @@ def test_reviews_only_by_evaluators_and_audited(app: FastAPI, tokens: dict[str, 
     assert audit_rows(app, "review.create")[0].actor == "evaluator"
 
 
+def test_a_review_is_a_record_of_the_thirdparty_evaluation(app: FastAPI,
+                                                          tokens: dict[str, str]) -> None:
+    """One system: a review may belong to an evaluation round, is written by whoever may
+    score (evaluators), and is read by whoever reads the third-party results."""
+    c = client(app)
+    assert c.post("/api/thirdparty/rounds", headers=bearer(tokens["admin"]),
+                  json={"id": "r2024", "as_of": "2024-12-31"}).status_code == 201
+    review = {"metric": "rd_intensity", "area": "000000", "rating": "off_track",
+              "text": "behind the 2025 path", "round": "r2024"}
+    made = c.post("/api/reviews", headers=bearer(tokens["evaluator"]), json=review)
+    assert made.status_code == 201, made.text
+    assert made.json()["round"] == "r2024"
+    unknown = c.post("/api/reviews", headers=bearer(tokens["evaluator"]),
+                     json={**review, "round": "r1999"})
+    assert unknown.status_code == 422 and "r1999" in unknown.text
+    outside = c.post("/api/reviews", headers=bearer(tokens["evaluator"]),
+                     json={**review, "round": None, "text": "outside any round"})
+    assert outside.status_code == 201 and outside.json()["round"] is None
+    in_round = c.get("/api/reviews", params={"round": "r2024"},
+                     headers=bearer(tokens["miit-editor"]))  # a follow-up reader
+    assert in_round.status_code == 200
+    assert [r["text"] for r in in_round.json()] == ["behind the 2025 path"]
+    assert c.get("/api/reviews", headers=bearer(tokens["firm"])).status_code == 403
+    (entry,) = [e for e in audit_rows(app, "review.create") if '"r2024"' in (e.after or "")]
+    assert entry.actor == "evaluator"
+
+
 # ---------------------------------------------------------------------------- security
 
 

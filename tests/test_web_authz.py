@@ -150,9 +150,9 @@ def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
                           json={"metric": "rd_intensity", "area": area, "text": text})
 
         def took() -> bool:
-            from mic2025.services.reviews import list_reviews
+            from mic2025.services.followup import list_reviews
 
-            return any(r.text == text for r in list_reviews(app.state.platform.engine))
+            return any(r.text == text for r in list_reviews(app.state.platform.store))
         return call, took
     if endpoint == "milestone_update":
         fu = app.state.platform.followup

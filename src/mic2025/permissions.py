@@ -49,14 +49,13 @@ Action = Literal[
     "template:download",
     "board:read",          # the deadlines board: who is late
     "deadline:set",
-    "review:read",
-    "review:write",        # a third-party evaluation of a metric
     "user:manage",
     "audit:read",
     "token:manage",        # one's own API tokens
-    "followup:read",       # early warnings, supervision, third-party results, mid-term page
+    "followup:read",       # early warnings, supervision, third-party results and reviews,
+                           # the mid-term page
     "milestone:update",    # a supervision status update of a milestone
-    "score:write",         # a third-party evaluator's score in an evaluation round
+    "score:write",         # a third-party evaluator's score in a round, or written review
     "round:create",        # open a third-party evaluation round (frozen on a vintage)
     "owners:read",         # the owner directory: who is e-mailed which warnings
 ]
@@ -72,20 +71,18 @@ _EVERY_USER: dict[Action, Scope] = {"published:read": "all", "token:manage": "se
 RULES: dict[Role, dict[Action, Scope]] = {
     "admin": {a: ("self" if a == "token:manage" else "all") for a in ACTIONS},
     "analyst": {
-        **_EVERY_USER, "submission:read": "all", "board:read": "all", "review:read": "all",
-        "followup:read": "all",
+        **_EVERY_USER, "submission:read": "all", "board:read": "all", "followup:read": "all",
     },
     "prov_editor": {
         **_EVERY_USER,
         "submission:read": "area", "submission:upload": "area_own",
         "submission:submit": "area_own", "template:download": "area_own",
-        "board:read": "area", "review:read": "all", "followup:read": "all",
+        "board:read": "area", "followup:read": "all",
     },
     "prov_approver": {
         **_EVERY_USER,
         "submission:read": "area", "submission:approve": "area", "submission:return": "area",
-        "template:download": "area_own", "board:read": "area", "review:read": "all",
-        "followup:read": "all",
+        "template:download": "area_own", "board:read": "area", "followup:read": "all",
     },
     "enterprise": {
         **_EVERY_USER,
@@ -94,8 +91,8 @@ RULES: dict[Role, dict[Action, Scope]] = {
     },
     "evaluator": {
         **_EVERY_USER,
-        "submission:read": "all", "board:read": "all", "review:read": "all",
-        "review:write": "all", "followup:read": "all", "score:write": "all",
+        "submission:read": "all", "board:read": "all", "followup:read": "all",
+        "score:write": "all",
     },
     "body_editor": {
         **_EVERY_USER, "followup:read": "all", "milestone:update": "body",

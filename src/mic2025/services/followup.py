@@ -1,18 +1,22 @@
-"""The follow-up writes: a supervision milestone's status update, a third-party evaluation
-round, and a score in a round.
+"""The follow-up writes: a supervision milestone's status update, and the third-party
+evaluation's records — a round, a score in a round, and a written review of a metric (in a
+round or outside any: since migration 0007 the platform's reviews are records of the one
+third-party evaluation system).
 
 Each checks :func:`~mic2025.permissions.require` — ``milestone:update`` within the
-milestone's responsible body, ``round:create``, ``score:write`` — and writes the record with
-its audit entry in one writer transaction. Who reports, creates or scores is the actor: an
-account of the platform, or the account a command acts as (``mic2025 --as USER``).
+milestone's responsible body, ``round:create``, ``score:write`` (scores and reviews) — and
+writes the record with its audit entry in one writer transaction. Who reports, creates,
+scores or reviews is the actor: an account of the platform, or the account a command acts
+as (``mic2025 --as USER``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
+from .. import reference
 from ..errors import StoreError
 from ..evaluate.methods import DEFAULT_METHOD
 from ..followup import supervision as sv
@@ -24,6 +28,8 @@ from ..store.audit import record
 from ..store.db import begin_write
 from ..store.followup import Score, SupervisionUpdate
 from ..store.repo import Store
+from ..store.reviews import Review, insert_review, reviews
+from .submissions import WorkflowError
 
 
 def update_milestone(store: Store, actor: Actor, seed: sv.SupervisionFile, seed_path: Path,
@@ -92,3 +98,43 @@ def add_score(store: Store, actor: Actor, round_id: str, *, item: str, criterion
     except StoreError as exc:
         raise FollowupError(str(exc)) from None
     return s
+
+
+#: ratings a review may give: the evaluation statuses, or none
+RATINGS = ("", "achieved", "on_track", "needs_acceleration", "off_track", "insufficient_data")
+
+
+def add_review(store: Store, plan: Plan, actor: Actor, *, metric: str, area: str | None,
+               target_year: int | None, rating: str, text: str, round: str | None = None,
+               ip: str = "") -> Review:
+    """Record ``actor``'s written review of ``metric`` in ``area`` (default: the plan's area),
+    in evaluation round ``round`` or outside any (``score:write``, as a score); audited."""
+    area = plan.area if area is None else area
+    require(actor, "score:write", Resource("review", area=area))
+    try:
+        m = plan.metric(metric)
+    except KeyError:
+        raise WorkflowError(f"no metric {metric!r} in the plan") from None
+    reference.area(area)
+    if target_year is not None and m.target(target_year) is None:
+        raise WorkflowError(f"{metric} has no target for {target_year}")
+    if rating not in RATINGS:
+        raise WorkflowError(f"rating {rating!r} is not one of {', '.join(r for r in RATINGS if r)}")
+    if not text.strip():
+        raise WorkflowError("a review needs its text")
+    if round is not None:
+        tp.load_round(store, round)  # refuses an unknown round, naming the known ones
+    with begin_write(store.engine) as conn:
+        r = insert_review(conn, round=round, author=actor.username, metric=metric, area=area,
+                          target_year=target_year, rating=rating, text=text.strip(),
+                          created_at=datetime.now(UTC))
+        record(conn, actor, "review.create", "review", str(r.id), before=None,
+               after=r.model_dump(mode="json", exclude={"id", "created_at", "round"}
+                                  if round is None else {"id", "created_at"}), ip=ip)
+    return r
+
+
+def list_reviews(store: Store, *, metric: str | None = None, area: str | None = None,
+                 round: str | None = None) -> list[Review]:
+    """Reviews, newest first (filtered in the store)."""
+    return reviews(store.engine, metric=metric, area=area, round=round)

@@ -8,6 +8,7 @@ was known at any moment with :meth:`Store.observations` and ``as_of``. See
 
 from . import followup as followup  # registers the follow-up records' tables (migration 0004)
 from . import platform as platform  # registers the platform tables on the shared metadata
+from . import reviews as reviews  # registers the third-party reviews' table (migration 0007)
 from .db import default_url, migrate
 from .followup import EvaluationRound, Score, SupervisionUpdate
 from .repo import (

@@ -1,5 +1,7 @@
 """The multi-user platform's tables: accounts, roles, sessions, tokens, audit, submissions.
 
+(Reviews are third-party evaluation records since migration 0007: :mod:`.reviews`.)
+
 They live beside the evidence tables (same ``Base``, same migrations, SQLite and
 PostgreSQL alike) because an approved submission becomes a vintage of observations in the
 same transaction that records the approval and its audit entry.
@@ -191,18 +193,3 @@ class DeadlineRow(Base):
     due: Mapped[date] = mapped_column(Date, nullable=False)
     set_by: Mapped[str] = mapped_column(String(64), nullable=False)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
-
-
-class ReviewRow(Base):
-    """A third-party evaluator's written judgement of one metric (and target) in one area."""
-
-    __tablename__ = "evaluation_review"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    author: Mapped[str] = mapped_column(String(64), nullable=False)
-    metric: Mapped[str] = mapped_column(String(100), nullable=False)
-    area: Mapped[str] = mapped_column(String(12), nullable=False)
-    target_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    rating: Mapped[str] = mapped_column(String(24), nullable=False, default="")
-    text: Mapped[str] = mapped_column(Text, nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

@@ -22,7 +22,8 @@ from ...evaluate.model import Evaluation
 from ...observation import Observation
 from ...permissions import Actor, Resource, may_at_all
 from ...plan import Metric
-from ...services import accounts, reviews, submissions
+from ...services import accounts, submissions
+from ...services import followup as thirdparty
 from ...store.audit import AuditEntry
 from ...store.platform import SUBMISSION_STATES
 from ...store.repo import as_of_instant
@@ -151,6 +152,8 @@ class ReviewIn(BaseModel):
     target_year: int | None = Field(None, ge=1949, le=2100)
     rating: str = Field("", max_length=24)
     text: str = Field(min_length=1, max_length=20000)
+    round: str | None = Field(None, max_length=64,
+                              description="the evaluation round the review belongs to, if any")
 
 
 class UserIn(BaseModel):
@@ -516,26 +519,27 @@ def post_deadline(request: Request, actor: ActorDep, body: DeadlineIn) -> Respon
 # ------------------------------------------------------------------------------ reviews
 
 
-@router.get("/reviews", response_model=list[Review], summary="Third-party reviews")
+@router.get("/reviews", response_model=list[Review],
+            summary="Third-party reviews (of a round, or all), newest first")
 def get_reviews(request: Request, actor: ActorDep,
                 metric: Annotated[str | None, Query(max_length=100)] = None,
-                area: Annotated[str | None, Query(max_length=12)] = None) -> list[Review]:
-    require(actor, "review:read")
+                area: Annotated[str | None, Query(max_length=12)] = None,
+                round: Annotated[str | None, Query(max_length=64)] = None) -> list[Review]:
+    require(actor, "followup:read", Resource("followup"))
     p = platform_of(request)
     if metric and metric not in {m.id for m in p.plan.metrics()}:
         raise unknown_code("metric", metric, "metric of the plan")
-    return list(reviews.list_reviews(p.engine, metric=metric or None,
-                                     area=area_param("area", area)))
+    return thirdparty.list_reviews(p.store, metric=metric or None,
+                                   area=area_param("area", area), round=round or None)
 
 
 @router.post("/reviews", response_model=Review, status_code=201,
              summary="Write a third-party review of a metric")
 def post_review(request: Request, actor: ActorDep, body: ReviewIn) -> Review:
     p = platform_of(request)
-    r = reviews.add_review(p.engine, p.plan, actor, metric=body.metric, area=body.area,
-                           target_year=body.target_year, rating=body.rating, text=body.text,
-                           ip=client_ip(request))
-    return r
+    return thirdparty.add_review(p.store, p.plan, actor, metric=body.metric, area=body.area,
+                                 target_year=body.target_year, rating=body.rating,
+                                 text=body.text, round=body.round, ip=client_ip(request))
 
 
 # ------------------------------------------------------------------------------ admin

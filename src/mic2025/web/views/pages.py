@@ -21,7 +21,7 @@ from ...permissions import Resource, allowed
 from ...plan import Metric
 from ...report import fmt
 from ...report.series import latest_point, position
-from ...services import reviews
+from ...services.followup import RATINGS, list_reviews
 from .. import charts
 from ..data import Platform, area_name, map_name, provinces
 from ..rendering import lang_of, render
@@ -97,11 +97,11 @@ def indicator(request: Request, metric_id: str) -> HTMLResponse:
     view = p.cached(("indicator", metric_id, lang, *p.state_key()),
                     lambda: _indicator_view(p, metric, lang))
     actor = resolve_actor(request)
-    review_list = (reviews.list_reviews(p.engine, metric=metric_id)
-                   if allowed(actor, "review:read", Resource("review")) else [])
+    review_list = (list_reviews(p.store, metric=metric_id)
+                   if allowed(actor, "followup:read", Resource("followup")) else [])
     return render(request, "indicator.html.j2", metric=metric, **view, reviews=review_list,
                   project=p.plan.project_of(metric_id), title=metric.name.get(lang),
-                  ratings=reviews.RATINGS)
+                  ratings=RATINGS)
 
 
 def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from ... import reference
 from ...i18n import t
 from ...permissions import Actor, Resource, allowed, may_at_all
-from ...services import accounts, reviews, submissions
+from ...services import accounts, submissions
+from ...services import followup as thirdparty
 from ..data import Platform, provinces, today
 from ..downloads import attachment
 from ..rendering import lang_of, render, require, see_other
@@ -235,6 +236,6 @@ def add_review(request: Request, metric_id: str,
     actor = resolve_actor(request)
     p = _platform(request)
     year = int(target_year) if target_year.isdigit() else None
-    reviews.add_review(p.engine, p.plan, actor, metric=metric_id, area=area or None,
-                       target_year=year, rating=rating, text=text, ip=client_ip(request))
+    thirdparty.add_review(p.store, p.plan, actor, metric=metric_id, area=area or None,
+                          target_year=year, rating=rating, text=text, ip=client_ip(request))
     return see_other(f"/indicators/{metric_id}#reviews")
