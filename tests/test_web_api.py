@@ -336,6 +336,32 @@ def test_reviews_only_by_evaluators_and_audited(app: FastAPI, tokens: dict[str, 
     assert audit_rows(app, "review.create")[0].actor == "evaluator"
 
 
+def test_the_submission_list_filters_in_sql_and_never_reads_the_files(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    from sqlalchemy import event
+
+    c = client(app)
+    for year in (2023, 2024):
+        assert upload(c, tokens["gd-editor"], year=year).status_code == 201
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement.lower())
+
+    engine = app.state.platform.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        listed = c.get("/api/submissions", params={"year": 2024},
+                       headers=bearer(tokens["gd-approver"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert listed.status_code == 200 and [s["year"] for s in listed.json()] == [2024]
+    assert "problems" not in listed.json()[0]  # counted, not listed
+    reads = [q for q in statements if "from submission" in q]
+    assert reads and all("submission.content" not in q and "submission.report" not in q
+                         and "submission.year =" in q for q in reads)
+
+
 def test_a_review_is_a_record_of_the_thirdparty_evaluation(app: FastAPI,
                                                           tokens: dict[str, str]) -> None:
     """One system: a review may belong to an evaluation round, is written by whoever may
