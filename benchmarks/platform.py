@@ -49,9 +49,9 @@ import httpx
 import uvicorn
 
 from mic2025 import reference
-from mic2025.web import accounts
+from mic2025.permissions import Actor
+from mic2025.services import accounts
 from mic2025.web.app import create_app
-from mic2025.web.permissions import Actor
 
 SYSTEM = Actor(id=None, username="benchmark", via="system")
 RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
