@@ -34,6 +34,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id for every account a test makes, with parameters small enough for a test
+    suite (the production parameters cost about 0.1 s a hash)."""
+    from argon2 import PasswordHasher
+
+    from mic2025.services import accounts
+
+    monkeypatch.setattr(accounts, "PASSWORD_HASHER",
+                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
 def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test touches the user's real store: the default store is a file in tmp_path."""
     monkeypatch.setenv("MIC2025_DB", f"sqlite:///{tmp_path / 'default-store.sqlite'}")

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 
 from mic2025.cli import main
 from mic2025.store import audit
-from test_web_support import app, bearer, cheap_argon2, client, tokens
+from test_web_support import app, bearer, client, tokens
 
-__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
 
 def test_the_command_line_writes_as_an_account_with_the_platforms_check_and_audit(

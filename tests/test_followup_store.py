@@ -21,9 +21,7 @@ from mic2025.followup import thirdparty as tp
 from mic2025.store import EvaluationRound, Store, open_store
 from mic2025.store.db import alembic_config, begin_write
 from store_fixtures import BACKENDS, fresh_url
-from test_web_support import add_users, bearer, cheap_argon2, client, make_app
-
-__all__ = ["cheap_argon2"]  # the autouse fixture, imported so that it applies here
+from test_web_support import add_users, bearer, client, make_app
 
 T0 = datetime(2021, 3, 1, 8, 0, tzinfo=UTC)
 SEED = {"seed_version": "2026-11-26", "seed_sha256": "a" * 64}

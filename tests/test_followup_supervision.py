@@ -20,9 +20,7 @@ from mic2025.plan import load_plan
 from mic2025.services.followup import update_milestone
 from mic2025.store import Store, open_store
 from store_fixtures import BACKENDS, fresh_url
-from test_web_support import cheap_argon2, cli_accounts
-
-__all__ = ["cheap_argon2"]  # the autouse fixture, imported so that it applies here
+from test_web_support import cli_accounts
 
 
 def who(name: str) -> Actor:

@@ -15,9 +15,9 @@ from sqlalchemy import text
 
 import hostile_files as hostile
 from mic2025.services import submissions
-from test_web_support import app, bearer, cheap_argon2, client, log_in, tokens, upload
+from test_web_support import app, bearer, client, log_in, tokens, upload
 
-__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
 BAD_ROWS = 3000
 #: every bad row breaks the indicator, area, year, unit and source rules

@@ -20,7 +20,6 @@ from test_web_support import (
     app,
     bad_file,
     bearer,
-    cheap_argon2,
     client,
     csrf_of,
     good_file,
@@ -29,7 +28,7 @@ from test_web_support import (
     upload,
 )
 
-__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
 
 

@@ -11,9 +11,6 @@ from mic2025.cli import main
 from mic2025.services import accounts
 from mic2025.store import open_store
 from mic2025.web import audit
-from test_web_support import cheap_argon2
-
-__all__ = ["cheap_argon2"]
 
 
 def test_users_add_list_disable_and_token(tmp_path: Path) -> None:

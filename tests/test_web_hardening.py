@@ -27,7 +27,6 @@ from test_web_support import (
     TestClient,
     app,
     bearer,
-    cheap_argon2,
     client,
     csrf_of,
     good_file,
@@ -36,7 +35,7 @@ from test_web_support import (
     upload,
 )
 
-__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
 
 def _from(app: FastAPI, address: str) -> TestClient:

@@ -8,9 +8,9 @@ import pytest
 from fastapi import FastAPI
 
 from english_runs import english_runs, page_lines
-from test_web_support import app, cheap_argon2, client, log_in, tokens
+from test_web_support import app, client, log_in, tokens
 
-__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
 PAGES = ("/", "/provinces", "/indicators/rd_intensity", "/submissions", "/followup/warnings",
          "/followup/supervision", "/followup/thirdparty", "/followup/midterm",

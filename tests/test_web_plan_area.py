@@ -20,7 +20,6 @@ from test_web_support import (
     PlanCase,
     add_users,
     bearer,
-    cheap_argon2,
     client,
     csrf_of,
     log_in,
@@ -28,7 +27,7 @@ from test_web_support import (
     plan_case,
 )
 
-__all__ = ["cheap_argon2", "plan_app", "plan_case"]  # fixtures, imported so they apply here
+__all__ = ["plan_app", "plan_case"]  # fixtures, imported so they apply here
 
 _AREA_LINK = re.compile(r"area=(\d{6})")
 #: distinct figures of rd_intensity for 2024: one in the plan's area, one in another

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from mic2025.permissions import Actor
@@ -47,13 +46,6 @@ USERS = {
     "miit-editor": "body_editor:miit",
     "ndrc-editor": "body_editor:ndrc",
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id, with parameters small enough for a test suite."""
-    monkeypatch.setattr(accounts, "PASSWORD_HASHER",
-                        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def make_app(url: str, followup_dir: Path | None = None, plan_file: str | None = None

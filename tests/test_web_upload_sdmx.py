@@ -24,7 +24,6 @@ from mic2025.web import exports
 from test_web_support import (
     app,
     bearer,
-    cheap_argon2,
     client,
     csrf_of,
     good_file,
@@ -33,7 +32,7 @@ from test_web_support import (
     upload,
 )
 
-__all__ = ["app", "cheap_argon2", "tokens"]  # fixtures, imported so that they apply here
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
 #: every field of a figure the SDMX-CSV export carries (the vintage is the exporter's own)
 EXPORTED = ("indicator", "area", "period", "value", "unit", "scope", "sector", "flags", "source",
