@@ -331,8 +331,16 @@ def test_evaluators_score_a_round_and_see_alpha_and_disagreements(
         world: tuple[FastAPI, dict[str, str]]) -> None:
     app, tokens = world
     c = client(app)
-    assert c.post("/api/thirdparty/rounds", headers=bearer(tokens["admin"]),
-                  json={"id": "r2024", "as_of": "2024-12-31", "title": "2024"}).status_code == 201
+    made = c.post("/api/thirdparty/rounds", headers=bearer(tokens["admin"]),
+                  json={"id": "r2024", "as_of": "2024-12-31", "title": "2024"})
+    assert made.status_code == 201, made.text
+    # the store's record of a round is what the API shows: its header, the number of items
+    # it scores, when it was recorded; the frozen document itself is left out
+    listed = c.get("/api/thirdparty/rounds", headers=bearer(tokens["analyst"])).json()
+    assert listed == [made.json()]
+    assert made.json()["id"] == "r2024" and made.json()["created_by"] == "admin"
+    assert made.json()["items"] > 0 and made.json()["recorded_at"]
+    assert "document" not in made.json()
     add_users(app, {"evaluator-b": "evaluator"})
     tokens_b = add_users(app, {"evaluator-c": "evaluator"})
     from mic2025.services import accounts

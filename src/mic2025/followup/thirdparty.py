@@ -190,6 +190,12 @@ def list_rounds(store: Store) -> list[str]:
     return store.round_ids()
 
 
+def round_records(store: Store) -> list[EvaluationRound]:
+    """Every stored round (its header and frozen document), by id."""
+    found = [store.round(r) for r in store.round_ids()]
+    return [r for r in found if r is not None]
+
+
 def check_score(rnd: Round, *, evaluator: str, item: str, criterion: str, score: int) -> None:
     """Refuse a score the round cannot take: unknown item or criterion, or off the scale."""
     if not evaluator.strip():

@@ -39,11 +39,10 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from sqlalchemy import (
     CheckConstraint,
     Connection,
@@ -188,9 +187,16 @@ class SupervisionUpdate(BaseModel):
         return hash(self.model_dump_json())
 
 
-@dataclass(frozen=True)
-class EvaluationRound:
-    """One frozen third-party round; ``document`` is its JSON."""
+class EvaluationRound(BaseModel):
+    """One frozen third-party round as stored: its header, and ``document``, the frozen round
+    itself as JSON (:class:`mic2025.followup.thirdparty.Round`: rubric, items, evaluation).
+
+    The one model of a round: the store returns it and the API lists it. Its JSON leaves the
+    document out and counts its ``items`` instead; ``recorded_at`` (when the row was written)
+    is the store's own and is left out of the equality, as for :class:`SupervisionUpdate`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str
     title: str
@@ -201,12 +207,28 @@ class EvaluationRound:
     plan_version: str
     method: str
     rubric_sha256: str
-    document: str
-    recorded_at: datetime | None = field(default=None, compare=False)
+    document: str = Field(exclude=True, repr=False)
+    recorded_at: datetime | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def items(self) -> int:
+        """How many items (indicators and tasks) the round scores."""
+        items = json.loads(self.document).get("items", [])
+        return len(items) if isinstance(items, list) else 0
 
     @property
     def document_sha256(self) -> str:
         return hashlib.sha256(self.document.encode("utf-8")).hexdigest()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EvaluationRound):
+            return NotImplemented
+        return (self.model_dump(exclude={"recorded_at"}), self.document) == (
+            other.model_dump(exclude={"recorded_at"}), other.document)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.document_sha256))
 
 
 class Score(BaseModel):

@@ -29,6 +29,7 @@ from ..followup.common import FollowupError
 from ..permissions import Actor
 from ..report import midterm as midterm_document
 from ..services import followup as writes
+from ..store import EvaluationRound
 from ..store.repo import ImportResult, Store
 from .data import Platform, today
 
@@ -127,6 +128,16 @@ class FollowUp:
 
     def rounds(self) -> list[thirdparty.Round]:
         return [thirdparty.load_round(self.store, r) for r in thirdparty.list_rounds(self.store)]
+
+    def round_records(self) -> list[EvaluationRound]:
+        """The stored rounds (header and frozen document): what the API lists."""
+        return thirdparty.round_records(self.store)
+
+    def round_record(self, round_id: str) -> EvaluationRound:
+        rec = self.store.round(round_id)
+        if rec is None:
+            raise FollowupError(f"no round {round_id!r} in the store")
+        return rec
 
     def create_round(self, actor: Actor, round_id: str, *, as_of: datetime, title: str = "",
                      ip: str = "") -> thirdparty.Round:

@@ -7,7 +7,6 @@ a milestone's status update — the national administrator and the owning body's
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
@@ -19,6 +18,7 @@ from ...followup import thirdparty as tp
 from ...followup.warn import EarlyWarning, Owner
 from ...i18n import t
 from ...permissions import Actor, Resource
+from ...store import EvaluationRound
 from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
 from ..rendering import lang_of, render, require, see_other
@@ -235,16 +235,6 @@ class RoundIn(BaseModel):
     title: str = Field("", max_length=200)
 
 
-class RoundOut(BaseModel):
-    id: str
-    title: str
-    created_at: datetime
-    created_by: str
-    as_of: datetime
-    plan_version: str
-    items: int
-
-
 class ScoreIn(BaseModel):
     item: str = Field(max_length=100)
     criterion: str = Field(max_length=100)
@@ -252,25 +242,21 @@ class ScoreIn(BaseModel):
     comment: str = Field("", max_length=4000)
 
 
-def _round_out(r: tp.Round) -> RoundOut:
-    return RoundOut(id=r.id, title=r.title, created_at=r.created_at, created_by=r.created_by,
-                    as_of=r.as_of, plan_version=r.plan_version, items=len(r.items))
-
-
-@api_router.get("/thirdparty/rounds", response_model=list[RoundOut])
-def get_rounds(request: Request, actor: ActorDep) -> list[RoundOut]:
+@api_router.get("/thirdparty/rounds", response_model=list[EvaluationRound])
+def get_rounds(request: Request, actor: ActorDep) -> list[EvaluationRound]:
     _read(actor)
-    return [_round_out(r) for r in _fu(request).rounds()]
+    return _fu(request).round_records()
 
 
-@api_router.post("/thirdparty/rounds", response_model=RoundOut, status_code=201,
+@api_router.post("/thirdparty/rounds", response_model=EvaluationRound, status_code=201,
                  summary="Open a round frozen on a data vintage (administrators)")
-def post_round(request: Request, actor: ActorDep, body: RoundIn) -> RoundOut:
+def post_round(request: Request, actor: ActorDep, body: RoundIn) -> EvaluationRound:
     as_of = parse_as_of(body.as_of)
     if as_of is None:
         raise HTTPException(422, "a round needs its as_of (a date, or a time-zoned instant)")
-    return _round_out(_fu(request).create_round(actor, body.id, as_of=as_of, title=body.title,
-                                                ip=client_ip(request)))
+    rnd = _fu(request).create_round(actor, body.id, as_of=as_of, title=body.title,
+                                    ip=client_ip(request))
+    return _fu(request).round_record(rnd.id)
 
 
 @api_router.get("/thirdparty/rounds/{round_id}/results", response_model=tp.Results,
