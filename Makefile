@@ -44,7 +44,7 @@ layers:
 
 ## unit: the fast subset (no PostgreSQL, browser, slow or Spark tests) on every core
 unit:
-	$(BIN)/python -m pytest -n auto -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -198,6 +198,7 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
+@pytest.mark.slow  # thousands of pipeline runs, compared with COINr's sampling distribution
 @needs_asem
 def test_sa_indices_are_consistent_with_coinr_sampling_distribution(asem: Framework) -> None:
     inputs = ua.coinr_example_inputs()

@@ -111,6 +111,7 @@ def test_the_secret_file_is_made_private_and_refused_when_readable(tmp_path: Pat
         secret_from_file(path)
 
 
+@pytest.mark.slow  # two uvicorn worker processes start and stop
 def test_forms_work_across_two_workers(tmp_path: Path) -> None:
     """``serve --workers 2`` as a child on loopback: a CSRF token from any worker is good."""
     import os
