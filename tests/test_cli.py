@@ -147,7 +147,7 @@ def test_import_reimport_and_export(tmp_path: Path, db: str) -> None:
     f = tmp_path / "good.csv"
     f.write_text(HEADER + "\nrd_intensity,440000,2022,,１.９８％,%,规模以上制造业,,estimate,"
                  "Synthetic example source,2023-01-01,,SYNTHETIC test row\n", encoding="utf-8")
-    r = invoke("import", str(f), "--db", db, "--actor", "tester")
+    r = invoke("import", str(f), "--db", db)
     assert r.exit_code == 0 and "vintage" in r.output
     again = invoke("import", str(f), "--db", db)
     assert again.exit_code == 0 and "nothing changed" in again.output

@@ -24,8 +24,9 @@ from mic2025.composite.evidence import indicator_table
 from mic2025.composite.framework import Framework
 from mic2025.composite.pipeline import run_pipeline
 from mic2025.composite.report import render_report
-from mic2025.ingest import import_rows
+from mic2025.permissions import SYSTEM
 from mic2025.plan import Plan, load_plan
+from mic2025.services.imports import import_rows
 from mic2025.store import Store, open_store
 from store_fixtures import BACKENDS, fresh_url, row
 
@@ -104,7 +105,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, plan: Plan) -> Ite
     with fresh_url(request.param, tmp_path) as url:
         store = open_store(url)
         try:
-            import_rows(store, _rows(), plan, source_name="provinces.csv")
+            import_rows(store, SYSTEM, _rows(), plan, source_name="provinces.csv")
         finally:
             store.close()
         yield url
@@ -207,7 +208,7 @@ def test_areas_as_of_and_observations_read_without_a_store(
         store: Store, tmp_path: Path, plan: Plan) -> None:
     fw = Framework.from_yaml(_write(tmp_path, "index.yaml", METRIC_YAML), plan)
     first = store.vintages()[-1].created_at
-    import_rows(store, [row(indicator="rd_intensity", area="110000", year=2024, value=2.3,
+    import_rows(store, SYSTEM, [row(indicator="rd_intensity", area="110000", year=2024, value=2.3,
                             unit="%", scope="规模以上制造业", source="provincial bureau")],
                 plan, source_name="revision.csv")
     assert indicator_table(store, plan, fw, None, 2024).table.get("110000",
@@ -274,7 +275,7 @@ OTHERS = [("value_added_rate", "%", 21.0), ("digital_design_tools", "%", 80.0),
 def test_index_build_from_the_store(store_url: str, tmp_path: Path, plan: Plan) -> None:
     store = open_store(store_url)
     try:
-        import_rows(store, [row(indicator=m, area=a, year=2024, value=v + i, unit=u)
+        import_rows(store, SYSTEM, [row(indicator=m, area=a, year=2024, value=v + i, unit=u)
                             for m, u, v in OTHERS for i, a in enumerate(AREAS)], plan,
                     source_name="more.csv")
     finally:

@@ -14,10 +14,11 @@ from mic2025.cli import main
 from mic2025.followup import thirdparty as tp
 from mic2025.followup.common import FollowupError
 from mic2025.followup.reliability import alpha, coincidences
-from mic2025.ingest.load import import_rows, load_bundled
-from mic2025.permissions import Actor
+from mic2025.ingest.load import load_bundled
+from mic2025.permissions import SYSTEM, Actor
 from mic2025.plan import load_plan
 from mic2025.services.followup import add_score, create_round
+from mic2025.services.imports import import_rows
 from mic2025.store import Store, open_store
 from store_fixtures import BACKENDS, fresh_url
 from test_web_support import cli_accounts
@@ -127,7 +128,7 @@ def test_a_round_is_frozen_scored_and_reproducible(store: Store) -> None:
                   score=3)
     # new evidence after the freeze does not change the round: it re-runs to the same result
     assert tp.check_reproducible(store, "r2021", plan) == []
-    import_rows(store, [{"indicator": "rd_intensity", "area": "000000", "year": 2025,
+    import_rows(store, SYSTEM, [{"indicator": "rd_intensity", "area": "000000", "year": 2025,
                          "value": 2.5, "unit": "%", "scope": "规模以上制造业",
                          "flags": "synthetic", "source": "synthetic test data"}],
                 plan, source_name="later.csv")

@@ -21,8 +21,10 @@ import pytest
 
 import hostile_files as hostile
 from mic2025.errors import ImportRejected, Problem
-from mic2025.ingest import check_file, import_file, import_rows, load_bundled, problems_csv
+from mic2025.ingest import check_file, load_bundled, problems_csv
 from mic2025.ingest.limits import DEFAULT_LIMITS, Limits
+from mic2025.permissions import SYSTEM
+from mic2025.services.imports import import_file, import_rows
 from mic2025.store import Store, open_store
 from store_fixtures import BACKENDS, HEADER, fresh_url, row, small_plan, write_csv
 
@@ -71,7 +73,7 @@ GOOD = [
 
 def test_a_good_csv_is_stored_cleaned_and_canonical(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "good.csv", GOOD)
-    result = import_file(store, path, PLAN, actor="analyst")
+    result = import_file(store, SYSTEM, path, PLAN)
     assert (result.rows_total, result.rows_new) == (6, 6)
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     got = {(o.indicator, o.area, o.period.code): o for o in store.observations()}
@@ -84,7 +86,7 @@ def test_a_good_csv_is_stored_cleaned_and_canonical(store: Store, tmp_path: Path
     assert (q3.value, q3.lower, q3.upper, q3.scope, q3.period.kind) == \
         (2.5, 2.4, 2.6, "规模以上", "quarter")
     (vintage,) = store.vintages()
-    assert (vintage.source_name, vintage.actor, vintage.kind) == ("good.csv", "analyst", "import")
+    assert (vintage.source_name, vintage.actor, vintage.kind) == ("good.csv", "system", "import")
 
 
 def test_chinese_headers_semicolons_and_a_byte_order_mark(store: Store, tmp_path: Path) -> None:
@@ -92,7 +94,7 @@ def test_chinese_headers_semicolons_and_a_byte_order_mark(store: Store, tmp_path
     path.write_text("\ufeff指标;地区;年份;数值;单位;来源;口径\n"
                     "rd_intensity;广东省;2020;2.9;％;广东统计年鉴;全社会\n",
                     encoding="utf-8")
-    import_file(store, path, PLAN)
+    import_file(store, SYSTEM, path, PLAN)
     (o,) = store.observations()
     assert (o.area, o.value, o.unit, o.scope) == ("440000", 2.9, "%", "全社会")
 
@@ -101,23 +103,24 @@ def test_tab_delimited_utf16_from_excel_unicode_text(store: Store, tmp_path: Pat
     path = tmp_path / "unicode.txt"
     path.write_bytes("indicator\tarea\tyear\tvalue\tunit\tsource\n"
                      "rd_intensity\t000000\t2020\t2.4\t%\tNBS\n".encode("utf-16"))
-    assert import_file(store, path, PLAN).rows_new == 1
+    assert import_file(store, SYSTEM, path, PLAN).rows_new == 1
 
 
 def test_same_file_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "good.csv", GOOD)
-    import_file(store, path, PLAN)
+    import_file(store, SYSTEM, path, PLAN)
     before = (store.counts(), store.vintages())
-    again = import_file(store, path, PLAN)
+    again = import_file(store, SYSTEM, path, PLAN)
     assert again.already_imported and again.unchanged
     assert (store.counts(), store.vintages()) == before
 
 
 def test_same_content_under_another_name_changes_nothing(store: Store, tmp_path: Path) -> None:
-    import_file(store, write_csv(tmp_path / "a.csv", GOOD), PLAN)
+    import_file(store, SYSTEM, write_csv(tmp_path / "a.csv", GOOD), PLAN)
     before = (store.counts(), store.vintages())
     # same figures, other file name, other bytes (different delimiter and row order)
-    again = import_file(store, write_csv(tmp_path / "b.csv", GOOD[::-1], delimiter=";"), PLAN)
+    again = import_file(store, SYSTEM, write_csv(tmp_path / "b.csv", GOOD[::-1], delimiter=";"),
+                        PLAN)
     assert again.unchanged and not again.already_imported
     assert (store.counts(), store.vintages()) == before
 
@@ -125,8 +128,8 @@ def test_same_content_under_another_name_changes_nothing(store: Store, tmp_path:
 def test_a_revised_file_is_a_new_vintage_and_as_of_sees_the_old_figure(
     store: Store, tmp_path: Path
 ) -> None:
-    first = import_file(store, write_csv(tmp_path / "v1.csv", [row(value="2.4")]), PLAN)
-    second = import_file(store, write_csv(tmp_path / "v2.csv", [row(value="2.41")]), PLAN)
+    first = import_file(store, SYSTEM, write_csv(tmp_path / "v1.csv", [row(value="2.4")]), PLAN)
+    second = import_file(store, SYSTEM, write_csv(tmp_path / "v2.csv", [row(value="2.41")]), PLAN)
     assert (second.rows_revised, second.rows_new) == (1, 0)
     assert [o.value for o in store.observations()] == [2.41]
     assert first.created_at is not None
@@ -134,11 +137,11 @@ def test_a_revised_file_is_a_new_vintage_and_as_of_sees_the_old_figure(
 
 
 def test_export_rows_import_back_to_the_same_observations(store: Store, tmp_path: Path) -> None:
-    import_file(store, write_csv(tmp_path / "good.csv", GOOD), PLAN)
+    import_file(store, SYSTEM, write_csv(tmp_path / "good.csv", GOOD), PLAN)
     rows = [{k: v for k, v in r.items() if k not in ("vintage", "vintage_at")}
             for r in store.export_rows()]
     with open_store(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
-        import_rows(copy, rows, PLAN, source_name="export")
+        import_rows(copy, SYSTEM, rows, PLAN, source_name="export")
         key = lambda o: o.key  # noqa: E731
         assert [(o.key, o.value, o.flags, o.lower, o.source_date, o.unit)
                 for o in sorted(copy.observations(), key=key)] == \
@@ -150,7 +153,7 @@ def test_text_fields_that_look_like_formulas_are_stored_as_text(store: Store,
                                                                  tmp_path: Path) -> None:
     hostile = row(note="=cmd|' /C calc'!A0", source="@SUM(1+1)", quote="+1+2",
                   scope="-2+3")
-    import_file(store, write_csv(tmp_path / "f.csv", [hostile]), PLAN)
+    import_file(store, SYSTEM, write_csv(tmp_path / "f.csv", [hostile]), PLAN)
     (o,) = store.observations()
     assert (o.note, o.source, o.quote, o.scope) == ("=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+2",
                                                     "-2+3")
@@ -163,7 +166,7 @@ def test_areas_and_sectors_written_by_spreadsheets(store: Store, tmp_path: Path)
     rows = [row(area="0", source="a"), row(area="44", source="b"), row(area="Guangdong",
                                                                         source="c"),
             row(sector="6", source="d"), row(sector="C", source="e")]
-    import_file(store, write_csv(tmp_path / "a.csv", rows), PLAN)
+    import_file(store, SYSTEM, write_csv(tmp_path / "a.csv", rows), PLAN)
     got = {o.source: (o.area, o.sector) for o in store.observations()}
     assert got == {"a": ("000000", ""), "b": ("440000", ""), "c": ("440000", ""),
                    "d": ("000000", "06"), "e": ("000000", "C")}
@@ -172,7 +175,7 @@ def test_areas_and_sectors_written_by_spreadsheets(store: Store, tmp_path: Path)
 def test_units_convertible_to_the_metrics_are_accepted(store: Store, tmp_path: Path) -> None:
     rows = [row(indicator="energy_drop", unit="%yoy", value="-5.4", year=2021),
             row(indicator="revenue", unit="亿元", value="3.2")]
-    assert import_file(store, write_csv(tmp_path / "a.csv", rows), PLAN).rows_new == 2
+    assert import_file(store, SYSTEM, write_csv(tmp_path / "a.csv", rows), PLAN).rows_new == 2
 
 
 def test_blank_rows_are_passed_over_and_rows_keep_spreadsheet_numbers(tmp_path: Path) -> None:
@@ -204,7 +207,7 @@ def test_ten_problems_in_one_file_are_all_listed(store: Store, tmp_path: Path) -
     for i, r in enumerate(bad):
         r["source"] = f"S{i}"  # distinct keys: only the planted problems
     path = write_csv(tmp_path / "bad.csv", bad)
-    problems = rejected(import_file, store, path, PLAN)
+    problems = rejected(import_file, store, SYSTEM, path, PLAN)
     assert [(p.row, p.column) for p in problems] == [
         (2, "indicator"), (3, "area"), (4, "value"), (5, "value"), (6, "unit"), (7, "period"),
         (8, "value"), (9, "flags"), (10, "source_date"), (11, "sector"),
@@ -274,10 +277,10 @@ def test_single_cell_problems(tmp_path: Path, cells: dict[str, object], column: 
 def test_non_utf8_bytes_are_refused_with_the_line_and_a_hint(store: Store, tmp_path: Path
                                                              ) -> None:
     path = write_csv(tmp_path / "gbk.csv", [row(source="国家统计局")], encoding="gb18030")
-    (problem,) = rejected(import_file, store, path, PLAN)
+    (problem,) = rejected(import_file, store, SYSTEM, path, PLAN)
     assert "line 2" in problem.message and "GB18030" in problem.message
     assert store.counts()["vintages"] == 0
-    import_file(store, path, PLAN, encoding="gb18030")
+    import_file(store, SYSTEM, path, PLAN, encoding="gb18030")
     assert [o.source for o in store.observations()] == ["国家统计局"]
 
 
@@ -312,10 +315,10 @@ def test_a_row_longer_than_its_header(tmp_path: Path) -> None:
 
 
 def test_a_rejected_import_leaves_the_store_as_it_was(store: Store, tmp_path: Path) -> None:
-    import_file(store, write_csv(tmp_path / "good.csv", GOOD), PLAN)
+    import_file(store, SYSTEM, write_csv(tmp_path / "good.csv", GOOD), PLAN)
     before = (store.counts(), store.vintages(), store.observations())
     mostly_good = [row(value="9.9"), row(area="110000"), row(value="130", area="120000")]
-    rejected(import_file, store, write_csv(tmp_path / "bad.csv", mostly_good), PLAN)
+    rejected(import_file, store, SYSTEM, write_csv(tmp_path / "bad.csv", mostly_good), PLAN)
     assert (store.counts(), store.vintages(), store.observations()) == before
 
 
@@ -343,11 +346,11 @@ def test_xlsx_two_sheets_one_bad_is_refused_naming_sheet_and_row(store: Store,
         "provinces": [XHEAD, ["rd_intensity", "440000", 2020, 2.9, "%", "GD"], [],
                       ["rd_intensity", "450000", 2020, 130, "%", "GX"]],
     })
-    (problem,) = rejected(import_file, store, path, PLAN)
+    (problem,) = rejected(import_file, store, SYSTEM, path, PLAN)
     assert (problem.sheet, problem.row, problem.column) == ("provinces", 4, "value")
     assert "sheet 'provinces', row 4, column 'value'" in str(problem)
     assert store.counts()["vintages"] == 0
-    result = import_file(store, path, PLAN, sheets=["national"])
+    result = import_file(store, SYSTEM, path, PLAN, sheets=["national"])
     assert result.rows_new == 1
 
 
@@ -377,7 +380,7 @@ def test_xlsx_native_cells(store: Store, tmp_path: Path) -> None:
     ws.append(["rd_intensity", 440000, 2020, 2.9, "%", "GD", None])
     ws["D4"].number_format = '0.0"%"'        # a literal % sign: shown as 2.9%
     wb.save(path)
-    import_file(store, path, PLAN)
+    import_file(store, SYSTEM, path, PLAN)
     got = {o.area: o for o in store.observations()}
     assert got["000000"].value == 2.4
     assert got["000000"].source_date == date(2021, 2, 28)
@@ -445,7 +448,8 @@ KILLED = textwrap.dedent("""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
     from store_fixtures import small_plan
-    from mic2025.ingest import import_file
+    from mic2025.permissions import SYSTEM
+    from mic2025.services.imports import import_file
     from mic2025.store import open_store
 
     store = open_store(sys.argv[1])
@@ -462,7 +466,7 @@ KILLED = textwrap.dedent("""
             Path(sys.argv[3]).write_text("holding", encoding="utf-8")
             time.sleep(120)
 
-    import_file(store, sys.argv[2], small_plan())
+    import_file(store, SYSTEM, sys.argv[2], small_plan())
 """)
 
 
@@ -470,7 +474,7 @@ def test_killing_an_import_mid_transaction_leaves_the_store_as_it_was(
     store_url: str, tmp_path: Path
 ) -> None:
     with open_store(store_url) as s:
-        import_file(s, write_csv(tmp_path / "first.csv", [row()]), PLAN)
+        import_file(s, SYSTEM, write_csv(tmp_path / "first.csv", [row()]), PLAN)
         before = (s.counts(), s.vintages())
     areas = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000"]
     big = [row(area=a, year=y, value=f"{(y % 97) / 10:.1f}", source=f"S{k}")
@@ -494,7 +498,7 @@ def test_killing_an_import_mid_transaction_leaves_the_store_as_it_was(
     with open_store(store_url) as s:
         assert (s.counts(), s.vintages()) == before
         # the file itself was fine: without the kill it goes in whole
-        assert import_file(s, path, PLAN).rows_new == len(big)
+        assert import_file(s, SYSTEM, path, PLAN).rows_new == len(big)
 
 
 # ----------------------------------------------------------------- resource limits

@@ -19,13 +19,15 @@ from mic2025 import periods, sdmx_codes, units
 from mic2025.catalogue import known_series
 from mic2025.cli import main
 from mic2025.errors import ImportRejected, Problem
-from mic2025.ingest import check_file, import_file, load_bundled
+from mic2025.ingest import check_file, load_bundled
 from mic2025.ingest import sdmx as reader
 from mic2025.ingest.clean import Refused
 from mic2025.ingest.limits import Limits
 from mic2025.ingest.validate import metric_units
 from mic2025.observation import Observation
+from mic2025.permissions import SYSTEM
 from mic2025.plan import Plan, load_plan
+from mic2025.services.imports import import_file
 from mic2025.store import Store, open_store
 from mic2025.tabular import restore
 from mic2025.web import exports
@@ -92,7 +94,7 @@ def write(path: Path, rows: Sequence[dict[str, object]], *, header: Sequence[str
 def refused(store: Store, path: Path, plan: Plan = SMALL) -> list[Problem]:
     """The problems of an import that must be refused, after checking nothing was stored."""
     with pytest.raises(ImportRejected) as info:
-        import_file(store, path, plan)
+        import_file(store, SYSTEM, path, plan)
     assert store.counts() == {"vintages": 0, "observations": 0}
     assert store.vintages() == []
     return info.value.problems
@@ -114,7 +116,7 @@ def test_the_platform_export_of_the_bundled_evidence_comes_back_equal(
     observations, text = bundled
     path = tmp_path / "mic2025.sdmx.csv"
     path.write_text(text, encoding="utf-8")
-    result = import_file(store, path, PLAN, actor="national office")
+    result = import_file(store, SYSTEM, path, PLAN)
     assert (result.rows_total, result.rows_new) == (len(observations), len(observations))
     got = {o.key: o for o in store.observations()}
     assert len(got) == len(observations) > 400
@@ -135,7 +137,7 @@ def test_the_platform_export_of_the_bundled_evidence_comes_back_equal(
     again = tmp_path / "again.sdmx.csv"
     again.write_text(out.getvalue(), encoding="utf-8")
     before = (store.counts(), store.vintages())
-    result = import_file(store, again, PLAN)
+    result = import_file(store, SYSTEM, again, PLAN)
     assert result.unchanged and not result.already_imported
     assert result.rows_unchanged == len(observations)
     assert (store.counts(), store.vintages()) == before
@@ -177,12 +179,12 @@ def test_an_export_imported_into_the_store_it_came_from_changes_nothing(
     revised.write_text(exports.to_sdmx_csv([replace(first, value=first.value + 0.5, lower=None,
                                                     upper=None, note="revised")]),
                        encoding="utf-8")
-    assert import_file(store, revised, PLAN).rows_revised == 1
+    assert import_file(store, SYSTEM, revised, PLAN).rows_revised == 1
     current = store.observations()
     path = tmp_path / "own.sdmx.csv"
     path.write_text(exports.to_sdmx_csv(current), encoding="utf-8")
     before = (store.counts(), store.vintages(), current)
-    result = import_file(store, path, PLAN, actor="national office")
+    result = import_file(store, SYSTEM, path, PLAN)
     assert result.unchanged and not result.already_imported and result.vintage is None
     assert (result.rows_total, result.rows_unchanged, result.rows_revised) == \
         (len(current), len(current), 0)
@@ -217,7 +219,7 @@ def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path
     path = tmp_path / "province.sdmx.csv"
     path.write_bytes(response.content)
     with open_store(f"sqlite:///{tmp_path / 'national.sqlite'}") as national:
-        import_file(national, path, PLAN)
+        import_file(national, SYSTEM, path, PLAN)
         got = {o.key: fields(o, EXPORTED) for o in national.observations()}
     assert got == {o.key: fields(o, EXPORTED) for o in exported}
     # a national store that already holds the province's figures (the bundled evidence,
@@ -225,7 +227,7 @@ def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path
     with open_store(f"sqlite:///{tmp_path / 'holding.sqlite'}") as holding:
         load_bundled(holding, PLAN)
         before = (holding.counts(), holding.vintages(), holding.observations())
-        result = import_file(holding, path, PLAN)
+        result = import_file(holding, SYSTEM, path, PLAN)
         assert result.unchanged and not result.already_imported
         assert (result.rows_unchanged, result.rows_revised) == (len(exported), 0)
         assert (holding.counts(), holding.vintages(), holding.observations()) == before
@@ -319,7 +321,7 @@ def test_header_variants_of_sdmx_csv_2_are_read(store: Store, tmp_path: Path) ->
                  TIME_PERIOD="2020-09-30"),
     ]
     path = write(tmp_path / "variants.csv", rows, header=header, delimiter=";")
-    assert import_file(store, path, SMALL).rows_new == 5
+    assert import_file(store, SYSTEM, path, SMALL).rows_new == 5
     got = {(o.indicator, o.period.code): o for o in store.observations()}
     assert got["rd_intensity", "2020"].flags == {"estimate", "provisional"}
     assert got["rd_intensity", "2021-Q3"].unit == "%"
@@ -333,14 +335,14 @@ def test_header_variants_of_sdmx_csv_2_are_read(store: Store, tmp_path: Path) ->
 
 def test_actions_i_and_a_are_imported(store: Store, tmp_path: Path) -> None:
     rows = [sdmx_row(ACTION="I"), sdmx_row(ACTION="A", TIME_PERIOD="2021")]
-    assert import_file(store, write(tmp_path / "ia.csv", rows), SMALL).rows_new == 2
+    assert import_file(store, SYSTEM, write(tmp_path / "ia.csv", rows), SMALL).rows_new == 2
 
 
 def test_a_bom_and_crlf_line_ends_are_read(store: Store, tmp_path: Path) -> None:
     rows = [sdmx_row(), sdmx_row(TIME_PERIOD="2021", SOURCE="line one\r\nline two")]
     path = write(tmp_path / "excel.csv", rows, header=HEADER_1, newline="\r\n", bom=True)
     assert path.read_bytes().startswith(codecs.BOM_UTF8 + b"DATAFLOW,")
-    assert import_file(store, path, SMALL).rows_new == 2
+    assert import_file(store, SYSTEM, path, SMALL).rows_new == 2
     assert {o.source for o in store.observations()} == {"NBS", "line one\r\nline two"}
 
 
@@ -353,7 +355,7 @@ def test_the_optional_attributes_are_read_by_the_long_formats_rules(
         # SDMX writes a missing number NaN; an empty cell is no attribute
         sdmx_row(TIME_PERIOD="2021", LOWER_BOUND="NaN", UPPER_BOUND="", SOURCE_DATE=""),
     ]
-    assert import_file(store, write(tmp_path / "attributes.csv", rows, header=header),
+    assert import_file(store, SYSTEM, write(tmp_path / "attributes.csv", rows, header=header),
                        SMALL).rows_new == 2
     got = {o.period.code: o for o in store.observations()}
     assert fields(got["2020"], ("source_date", "quote", "note", "lower", "upper")) == (

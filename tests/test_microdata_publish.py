@@ -15,11 +15,12 @@ from mic2025.microdata.publish import (
     Provenance,
     PublishError,
     file_sha256,
-    store_estimates,
     to_observations,
 )
 from mic2025.microdata.variance import bootstrap
+from mic2025.permissions import SYSTEM
 from mic2025.plan import Plan, load_plan
+from mic2025.services.imports import store_estimates
 from mic2025.store import open_store
 
 
@@ -131,7 +132,7 @@ def test_store_estimates_writes_one_estimate_vintage(national: pa.Table, plan: P
     prov = _provenance(sample_file)
     cells = suppress(national)
     with open_store(f"sqlite:///{tmp_path / 'store.sqlite'}") as store:
-        published = store_estimates(store, cells, plan, prov, ["year"], actor="test")
+        published = store_estimates(store, SYSTEM, cells, plan, prov, ["year"])
         assert published.result is not None and published.result.rows_new == \
             len(published.observations)
         vintage = store.vintages()[-1]
@@ -140,9 +141,9 @@ def test_store_estimates_writes_one_estimate_vintage(national: pa.Table, plan: P
         stored = store.observations(indicators="rd_intensity")
         assert len(stored) == 3 and all(o.lower is not None for o in stored)
         assert stored[0].flags == {"estimate", "synthetic"}
-        again = store_estimates(store, cells, plan, prov, ["year"])
+        again = store_estimates(store, SYSTEM, cells, plan, prov, ["year"])
         assert again.result is not None and again.result.already_imported
         # the same file estimated another way is a new batch, not "already imported"
-        other = store_estimates(store, cells, plan, _provenance(sample_file, replicates=21),
+        other = store_estimates(store, SYSTEM, cells, plan, _provenance(sample_file, replicates=21),
                                 ["year"])
         assert other.result is not None and not other.result.already_imported

@@ -16,8 +16,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from mic2025 import sdmx_codes
-from mic2025.ingest import import_rows
 from mic2025.observation import Observation
+from mic2025.permissions import SYSTEM
+from mic2025.services.imports import import_rows
 from mic2025.services.submissions import check_upload
 from mic2025.store import open_store
 from mic2025.web import exports
@@ -62,7 +63,7 @@ def province_export(app: FastAPI, tmp_path: Path, rows: Sequence[dict[str, Any]]
     """The figures as another mic2025 platform stores them, and its SDMX-CSV export."""
     plan = app.state.platform.plan
     with open_store(f"sqlite:///{tmp_path / 'province.sqlite'}") as source:
-        import_rows(source, rows, plan, source_name="guangdong.csv")
+        import_rows(source, SYSTEM, rows, plan, source_name="guangdong.csv")
         observations = source.observations()
     assert len(observations) == len(rows)
     return observations, exports.to_sdmx_csv(observations)

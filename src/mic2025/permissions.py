@@ -58,6 +58,8 @@ Action = Literal[
     "score:write",         # a third-party evaluator's score in a round, or written review
     "round:create",        # open a third-party evaluation round (frozen on a vintage)
     "owners:read",         # the owner directory: who is e-mailed which warnings
+    "data:import",         # figures straight into the store, outside the submission
+                           # workflow (mic2025 import, microdata estimates)
 ]
 ACTIONS: tuple[Action, ...] = Action.__args__  # type: ignore[attr-defined]
 

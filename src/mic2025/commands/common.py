@@ -106,6 +106,17 @@ def cli_actor(store: Any) -> Any:
     return actor_by_name(store.engine, name, via="cli")
 
 
+def cli_writer(store: Any) -> Any:
+    """Who a command that stores figures acts as: the account ``--as`` names (as
+    :func:`cli_actor`) or, on a store with no account at all, the person at the shell
+    (:func:`mic2025.services.accounts.personal_actor`, audited as ``cli``)."""
+    if acting_as() is not None:
+        return cli_actor(store)
+    from ..services.accounts import personal_actor
+
+    return personal_actor(store.engine)
+
+
 def parse_as_of(value: str | None) -> datetime | None:
     """``--as-of 2024-06-30`` means what the store knew at the end of that day (UTC).
 

@@ -11,6 +11,7 @@ import click
 
 from ..errors import ImportRejected, Mic2025Error
 from .common import (
+    cli_writer,
     db_option,
     fail_cleanly,
     parse_as_of,
@@ -25,7 +26,8 @@ from .common import (
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @db_option
 @plan_option
-@click.option("--actor", default="", help="Who is importing (recorded with the vintage).")
+@click.option("--actor", default=None, hidden=True,
+              help="Replaced by `mic2025 --as USER`; refused with a message saying so.")
 @click.option("--note", default="", help="A note recorded with the vintage.")
 @click.option("--check", is_flag=True, help="Validate only: report problems, store nothing.")
 @click.option(
@@ -44,7 +46,7 @@ def import_(
     file: str,
     db: str | None,
     plan_file: str | None,
-    actor: str,
+    actor: str | None,
     note: str,
     check: bool,
     encoding: str | None,
@@ -61,11 +63,17 @@ def import_(
     Exit status 0: stored (or nothing new); 3: rejected, every problem counted and the
     first ones listed with their sheet, row and column, and nothing stored (also for a file
     past the import limits: size, rows, columns, a workbook's unpacked size); 2: any other
-    error.
+    error (also: the account named by `mic2025 --as USER` may not import — only an
+    administrator may — or the store has accounts and none is named).
     """
-    from ..ingest.load import check_file, import_file, problems_csv
+    from ..ingest.load import check_file, problems_csv
     from ..plan import load_plan
+    from ..services.imports import import_file
 
+    if actor is not None:
+        raise click.UsageError("--actor is gone: the import acts as an account, named before "
+                               "the command — `mic2025 --as USER import FILE` (a store with "
+                               "no account at all needs none)")
     try:
         if check:
             obs = check_file(
@@ -76,9 +84,9 @@ def import_(
         with session(db, plan_file, write=True) as (store, plan):
             result = import_file(
                 store,
+                cli_writer(store),
                 Path(file),
                 plan,
-                actor=actor,
                 note=note,
                 encoding=encoding,
                 sheets=sheets or None,

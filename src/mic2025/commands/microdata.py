@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..microdata.backends import BACKENDS
-from .common import fail_cleanly, plan_option
+from .common import cli_writer, fail_cleanly, plan_option
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -431,11 +431,11 @@ def _estimate(source: Any, formulas: dict[str, str], by: Sequence[str], runner: 
 
 def _store(cells: pa.Table, plan: Any, provenance: Any, by: Sequence[str],
            db: str | None) -> Any:
-    from ..microdata.publish import store_estimates
+    from ..services.imports import store_estimates
     from ..store import open_store
 
     with open_store(db or os.environ.get("MIC2025_DB") or None) as st:
-        return store_estimates(st, cells, plan, provenance, by, actor="mic2025 microdata")
+        return store_estimates(st, cli_writer(st), cells, plan, provenance, by)
 
 
 def _fmt(x: object, digits: int = 4) -> str:

@@ -8,7 +8,7 @@ A file past a limit is refused as a whole with one problem naming the file and t
 The defaults suit ``mic2025 import`` on an analyst's machine: a national file of a few
 hundred thousand rows goes in. The platform's upload uses smaller ones
 (:data:`mic2025.services.submissions.UPLOAD_LIMITS`). A caller passes its own :class:`Limits`
-to :func:`~mic2025.ingest.load.import_file`, :func:`~mic2025.ingest.load.check_file` or
+to :func:`~mic2025.ingest.load.read_file`, :func:`~mic2025.ingest.load.check_file` or
 :func:`~mic2025.ingest.load.parse_bytes`.
 
 Problems are counted, all of them, but only the first ``max_problems`` are kept

@@ -4,12 +4,14 @@ A CSV file is in the long format (:mod:`.columns`) or SDMX-CSV of mic2025's own 
 (:mod:`.sdmx`), told apart by its first header; both end as the same rows, checked by the
 same rules.
 
-:func:`import_file` reads the file's bytes once — the same bytes are hashed (sha256, which
+:func:`read_file` reads the file's bytes once — the same bytes are hashed (sha256, which
 makes re-importing the same file a no-op) and parsed — checks every row, and raises
 :class:`~mic2025.errors.ImportRejected` if there is any problem: it lists the first ones
 and counts all of them. What one import reads is bounded by :class:`~.limits.Limits`. Only a file
-with no problem at all reaches :meth:`Store.import_observations`, which writes it in one
-transaction: a crash or a kill part-way leaves the store as it was.
+with no problem at all is stored, by :func:`mic2025.services.imports.import_file` — the one
+write of figures a person makes, with its permission check and audit entry — in one
+transaction: a crash or a kill part-way leaves the store as it was. The one write made here
+is :func:`load_bundled`, the installation loading its own bundled evidence.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -36,25 +39,35 @@ from .validate import RawRow, validate_rows
 BUNDLED = ("data", "evidence", "national.csv")
 
 
-def import_file(
+@dataclass(frozen=True)
+class ReadFile:
+    """A file read and checked, ready to store: its name (not its folder), the sha256 of its
+    bytes, and its observations — empty when ``known`` says the store has that very file."""
+
+    name: str
+    sha256: str
+    observations: list[Observation]
+    known: ImportResult | None = None
+
+
+def read_file(
     store: Store,
     path: str | Path,
     plan: Plan,
     *,
-    actor: str = "",
-    note: str = "",
     kind: str = "import",
     encoding: str | None = None,
     sheets: Sequence[str] | None = None,
     limits: Limits | None = None,
-) -> ImportResult:
-    """Import a long-format CSV or Excel file, or an SDMX-CSV file of the MIC2025 dataflow;
-    raise ``ImportRejected`` if any row is wrong.
+) -> ReadFile:
+    """Read and check a long-format CSV or Excel file, or an SDMX-CSV file of the MIC2025
+    dataflow, for :func:`mic2025.services.imports.import_file` to store; raise
+    ``ImportRejected`` if any row is wrong.
 
     ``encoding`` names a CSV's encoding when it is not UTF-8 (``"gb18030"``); ``sheets``
     restricts an Excel import to the named sheets (all sheets otherwise); ``limits`` bounds
-    what is read (:data:`~.limits.DEFAULT_LIMITS` otherwise). The vintage is named after
-    the file (its name, not its folder) and keyed by the sha256 of its bytes.
+    what is read (:data:`~.limits.DEFAULT_LIMITS` otherwise). A file the store already holds
+    (the same sha256) is not parsed again: ``known`` is then the earlier import's result.
     """
     p = Path(path)
     limits = limits or DEFAULT_LIMITS
@@ -62,11 +75,10 @@ def import_file(
     sha256 = hashlib.sha256(data).hexdigest()
     known = _already_imported(store, sha256, p.name, kind)
     if known is not None:
-        return known
+        return ReadFile(p.name, sha256, [], known)
     observations = parse_bytes(data, str(p), plan, suffix=p.suffix, encoding=encoding,
                                sheets=sheets, limits=limits)
-    return store.import_observations(observations, source_name=p.name, sha256=sha256,
-                                     kind=kind, actor=actor, note=note)
+    return ReadFile(p.name, sha256, observations)
 
 
 def check_file(
@@ -142,19 +154,15 @@ def is_sdmx(table: Table) -> bool:
     return sdmx.version(table) is not None
 
 
-def import_rows(
-    store: Store,
+def parse_rows(
     rows: Iterable[Mapping[str, object]],
     plan: Plan,
     *,
     source_name: str,
-    sha256: str | None = None,
-    kind: str = "import",
-    actor: str = "",
-    note: str = "",
     limits: Limits | None = None,
-) -> ImportResult:
-    """Import rows given as mappings of column → cell, checked exactly as a file's rows.
+) -> list[Observation]:
+    """Observations from rows given as mappings of column → cell, checked exactly as a
+    file's rows; raise ``ImportRejected`` if any row is wrong.
 
     Keys are column names as a file's header would give them (aliases allowed); row
     numbers in problems count as if the rows followed a header in row 1.
@@ -170,8 +178,7 @@ def import_rows(
     observations, _ = validate_rows(raws, plan, problems)
     if problems:
         raise problems.rejected(source_name)
-    return store.import_observations(observations, source_name=source_name, sha256=sha256,
-                                     kind=kind, actor=actor, note=note)
+    return observations
 
 
 def load_bundled(store: Store, plan: Plan, path: str | Path | None = None) -> ImportResult:

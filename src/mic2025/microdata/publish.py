@@ -42,7 +42,7 @@ from ..observation import Observation
 from ..periods import year as year_period
 from ..plan import Metric, Plan
 from ..reference import NATIONAL
-from ..store import ImportResult, Store
+from ..store import ImportResult
 
 DIRECT_KINDS = ("ratio_of_sums", "mean_of_rates", "share_of_units")
 INDEX_KINDS = ("intensity_change",)
@@ -113,7 +113,8 @@ class Skipped:
 
 @dataclass
 class Published:
-    """What :func:`store_estimates` did."""
+    """The cells as observations, those skipped and why, and — once
+    :func:`mic2025.services.imports.store_estimates` stored them — what the import did."""
 
     observations: list[Observation]
     skipped: list[Skipped] = field(default_factory=list)
@@ -215,16 +216,4 @@ def to_observations(estimates: pa.Table, plan: Plan, provenance: Provenance,
             indicator=ind, area=area, sector=sector, period=year_period(year), value=value,
             unit=unit, source=provenance.source, scope=provenance.scope,
             flags=frozenset(flags), note=note, lower=lower, upper=upper))
-    return published
-
-
-def store_estimates(store: Store, estimates: pa.Table, plan: Plan, provenance: Provenance,
-                    by: Sequence[str], *, actor: str = "") -> Published:
-    """:func:`to_observations`, then import them as one vintage of kind ``estimate``."""
-    published = to_observations(estimates, plan, provenance, by)
-    if not published.observations:
-        raise PublishError("no estimate can be stored (every cell was suppressed or empty)")
-    published.result = store.import_observations(
-        published.observations, source_name=Path(provenance.path).name,
-        sha256=provenance.batch_sha256(by), kind="estimate", actor=actor, note=provenance.note())
     return published

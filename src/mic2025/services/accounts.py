@@ -140,6 +140,24 @@ def create_user(engine: StoreEngine, by: Actor, username: str, password: str,
     return user_id
 
 
+#: the person at the shell of a personal store — a store with no account at all, which no
+#: platform serves: its owner writes to it as ``cli`` (see :func:`personal_actor`)
+PERSONAL = Actor(id=None, username="cli", grants=(Grant("admin"),), via="cli")
+
+
+def personal_actor(engine: StoreEngine) -> Actor:
+    """Who a writing command acts as when no ``--as`` names an account: on a store with no
+    account at all (a personal store, as ``make run`` makes), the person at the shell,
+    :data:`PERSONAL`, audited as ``cli``; once the store has any account, nobody — the
+    command must name one (refused with :class:`AccountError`). The writing services check
+    again inside their transaction (an account may have been added meanwhile)."""
+    if rows.list_users(engine):
+        raise AccountError("this store has accounts: name the one this command acts as, "
+                           "with `mic2025 --as USER …` or MIC2025_ACTOR (see `mic2025 users "
+                           "list`)")
+    return PERSONAL
+
+
 def create_first_admin(engine: StoreEngine, by: Actor, username: str, password: str, *,
                        display_name: str = "") -> int:
     """Create the first account of an empty store, an administrator; refused once any

@@ -352,7 +352,7 @@ class Store(FollowupRecords):
         """The latest rows at ``as_of`` in the import long format, plus ``vintage`` columns.
 
         One row per figure as :func:`export_row` gives it. Feeding these rows back to
-        :func:`mic2025.ingest.import_rows` reproduces the same observations.
+        :func:`mic2025.ingest.parse_rows` reproduces the same observations.
         """
         return [export_row(o) for o in self.observations(as_of=as_of)]
 
