@@ -42,9 +42,11 @@ typecheck:
 layers:
 	$(BIN)/lint-imports
 
-## unit: the fast subset (no PostgreSQL, browser, slow or Spark tests) on every core
+## unit: the fast subset (no PostgreSQL, browser, slow or Spark tests) on every core.
+## Compiled modules and pytest's rewritten test modules are cached even where the shell sets
+## PYTHONDONTWRITEBYTECODE: without the cache every worker compiles every module again
 unit:
-	$(BIN)/python -m pytest -n auto --dist worksteal -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist worksteal -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -61,6 +61,20 @@ def store_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreT
         templates.close()
 
 
+#: modules whose every test is slow (``pytestmark = pytest.mark.slow``) and whose import alone
+#: costs seconds: the API fuzzing builds an app and generates its cases at collection
+SLOW_MODULES = frozenset({"test_web_schema.py"})
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Skip importing a :data:`SLOW_MODULES` module when the run deselects slow tests
+    (``-m "not slow …"``, as ``make unit``): its tests would be deselected anyway, and every
+    worker would pay for the import."""
+    if collection_path.name in SLOW_MODULES and "not slow" in (config.option.markexpr or ""):
+        return True
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A Spark test starts a JVM and a local cluster: it counts as slow as well."""

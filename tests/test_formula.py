@@ -232,6 +232,7 @@ def con() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
 
 
+@pytest.mark.slow  # 400 generated formulas, each run in DuckDB and numpy
 @given(formulas(), datasets(), st.booleans())
 @settings(max_examples=400, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])

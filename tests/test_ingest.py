@@ -470,6 +470,7 @@ KILLED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a child process per backend, killed while it holds its transaction
 def test_killing_an_import_mid_transaction_leaves_the_store_as_it_was(
     store_url: str, tmp_path: Path
 ) -> None:
@@ -512,6 +513,7 @@ def rejection(call: object, *args: object, **kwargs: object) -> ImportRejected:
     return info.value
 
 
+@pytest.mark.slow  # 200,000 bad rows read and checked
 def test_bad_rows_keep_the_first_1000_problems_and_count_the_rest(tmp_path: Path) -> None:
     # the same file at 200,000 rows, through the command: tests/test_cli.py (slow)
     path = tmp_path / "bad.csv"

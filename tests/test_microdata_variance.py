@@ -89,6 +89,7 @@ FORMULAS = {
 }
 
 
+@pytest.mark.slow  # a simulation: many samples drawn and estimated
 def test_95_percent_intervals_cover_about_95_percent() -> None:
     """Repeated stratified samples from one synthetic population: coverage ≈ 0.95.
 

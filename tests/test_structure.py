@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import SLOW_MODULES
+
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src" / "mic2025"
 
@@ -125,3 +127,14 @@ def test_the_contracts_see_an_upward_import_and_a_circle(tmp_path: Path) -> None
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "0 kept, 2 broken" in proc.stdout
     assert "mic2025.store.db -> mic2025.web.app" in proc.stdout
+
+
+def test_a_module_skipped_when_slow_tests_are_deselected_is_wholly_slow() -> None:
+    """``conftest.SLOW_MODULES`` are not even imported by ``-m "not slow"``: that is only
+    right when every test in them is slow, which a module-wide ``pytestmark`` guarantees."""
+    tests = Path(__file__).resolve().parent
+    for name in SLOW_MODULES:
+        tree = ast.parse((tests / name).read_text(encoding="utf-8"))
+        marks = [ast.unparse(n.value) for n in tree.body if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in n.targets)]
+        assert marks == ["pytest.mark.slow"], name

@@ -22,6 +22,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     _FOLDER = Path(tempfile.mkdtemp(prefix="mic2025-schema-"))
 
+pytestmark = pytest.mark.slow  # the whole module (conftest.SLOW_MODULES skips importing it)
+
 APP = make_app(f"sqlite:///{_FOLDER / 'store.sqlite'}")
 
 
