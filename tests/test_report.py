@@ -459,6 +459,11 @@ def _note_situations() -> list[tuple[str, object]]:
     lp = metric("lp", "%yoy", growth)
     centres = metric("centres", "count", about, baseline={2015: 0})
     lone = metric("lone", "%", later)
+    released = metric("released", "%", level, baseline={2015: 33}, release={
+        "publisher": {"zh": "统计局", "en": "Statistics office"},
+        "publication": {"zh": "公报", "en": "Communiqué"},
+        "due": {"years_after": 1, "month": 9, "day": 30}})
+    before_2020 = [o("released", 2018, 45, "%"), o("released", 2019, 47, "%")]
     rates = {2016: 7.0, 2017: 7.2, 2018: 7.4, 2019: 7.1, 2020: 7.3}
     return [
         ("pending_latest", judge(nc, 2020, [o("nc", 2018, 45, "%"), o("nc", 2019, 47, "%")],
@@ -483,11 +488,13 @@ def _note_situations() -> list[tuple[str, object]]:
         ("growth_too_few", judge(lp, 2020, [o("lp", 2016, 7.0, "%yoy")], (2017, 6, 1))),
         ("growth_no_interval", judge(lp, 2020, [o("lp", 2016, 7.0, "%yoy"),
                                                 o("lp", 2017, 7.1, "%yoy")], (2018, 6, 1))),
+        ("due", judge(released, 2020, before_2020, (2021, 6, 1))),
+        ("data_gap", judge(released, 2020, before_2020, (2021, 10, 1))),
     ]
 
 
 #: words of the engine's English notes that a Chinese page must not show
-_ENGLISH_NOTE_WORDS = ("not yet published", "judged on", "tolerance of", "geometric mean growth",
+_ENGLISH_NOTE_WORDS = ("not yet published", "not in the store", "is due by", "judged on", "tolerance of", "geometric mean growth",
                        "the verdict needs", "a trend needs", "extrapolated", "clipped to",
                        "growth figure", "point projection", "part-year")
 

@@ -36,6 +36,9 @@ class Observation:
     upper: float | None = None
     vintage: int | None = None
     vintage_at: datetime | None = None
+    #: when the figure counts as known for an as-of view: the store sets its publication date
+    #: for a bundled figure; ``None`` means from ``vintage_at``
+    known_at: datetime | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:

@@ -183,6 +183,60 @@ class Definition(Model):
     formula: str | None = None
 
 
+class Due(Model):
+    """When a year's figure is due: ``years_after`` the year, on ``month``/``day``.
+
+    ``{years_after: 1, month: 9, day: 30}`` is "30 September of the following year". The day
+    must exist in every year (28 February, never 29), so that a due date is defined for any
+    reference year.
+    """
+
+    years_after: int = Field(ge=0, le=10)
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+    @model_validator(mode="after")
+    def _real_day(self) -> Due:
+        try:
+            date(2001, self.month, self.day)  # 2001: not a leap year
+        except ValueError:
+            raise LocatedError([(("day",), f"month {self.month} has no day {self.day} in "
+                                           "every year (write 28 for the end of February)")]
+                               ) from None
+        return self
+
+    def date_for(self, year: int) -> date:
+        """The due date of the figure for ``year``."""
+        return date(year + self.years_after, self.month, self.day)
+
+
+class Release(Model):
+    """Who publishes a metric's yearly figure, in which publication, and when it is due.
+
+    The evaluation reads it to tell "pending" (the figure for a target year is not due yet)
+    from a data gap (it is due and not in the store). ``frequency: irregular`` marks a
+    metric with no regular release; ``due`` is then the plan's own reasonable expectation,
+    and ``note`` must say how it was chosen.
+    """
+
+    publisher: Text
+    publication: Text
+    frequency: Literal["yearly", "irregular"] = "yearly"
+    due: Due
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _irregular_note(self) -> Release:
+        if self.frequency == "irregular" and self.note is None:
+            raise LocatedError([(("note",), "an irregular release needs a note saying why its "
+                                            "due date is what it is",
+                                 Hint(involves=(("frequency",),)))])
+        return self
+
+    def due_date(self, year: int) -> date:
+        return self.due.date_for(year)
+
+
 class Metric(Model):
     """Anything with a unit, a direction, a baseline and targets: an indicator or a project metric.
 
@@ -194,7 +248,8 @@ class Metric(Model):
     ``value_range`` bounds
     what a value can be in the canonical ``unit`` (a rate is 0–100); imports reject values
     outside it. ``units`` lists other units its evidence may arrive in (see
-    :mod:`mic2025.units`).
+    :mod:`mic2025.units`). ``release`` says who publishes the yearly figure and when it is due
+    (:class:`Release`); a regional plan restates it to override the parent's.
     """
 
     id: str
@@ -208,6 +263,7 @@ class Metric(Model):
     units: tuple[str, ...] = ()
     definition: Definition | None = None
     note: Text | None = None
+    release: Release | None = None
 
     @field_validator("id")
     @classmethod
@@ -215,6 +271,10 @@ class Metric(Model):
         if not _ID.match(v):
             raise ValueError(f"id {v!r} must be lower_snake_case ascii")
         return v
+
+    def due_date(self, year: int) -> date | None:
+        """When the figure for ``year`` is due (``None``: the plan declares no release)."""
+        return None if self.release is None else self.release.due_date(year)
 
     @model_validator(mode="after")
     def _targets(self) -> Metric:

@@ -209,7 +209,8 @@ def _read(source: ObservationSource | Iterable[Observation], ids: list[str],
         return list(source.observations(indicators=ids, as_of=instant))
     wanted = set(ids)
     return [o for o in source if o.indicator in wanted and (
-        instant is None or o.vintage_at is None or _utc(o.vintage_at) <= instant)]
+        instant is None or (o.known_at or o.vintage_at) is None
+        or _utc(o.known_at or o.vintage_at) <= instant)]  # type: ignore[arg-type]
 
 
 def _utc(moment: datetime) -> datetime:

@@ -13,12 +13,19 @@ Verdicts (progress_methods.md §9, rules 3–4)
   ``verdict_value``;
 * otherwise a figure for T + 1 is used, and ``verdict_note`` says so (note
   ``verdict_from_next_year``);
-* otherwise, with data → ``pending`` (the figure for T is not yet published; the assessment
-  still classifies with the latest data; note ``verdict_pending``), without → ``not_assessable``.
+* otherwise, when the metric declares its release (``Metric.release``, the plan's publication
+  lag): up to and including the due date of T's figure → ``pending`` (note ``due``); after
+  it → ``not_assessable`` with ``data_gap`` set (note ``data_gap``: the figure is due and not
+  in the store). The due date is compared with the day the evaluation looks from: the as-of
+  date when there is one, else ``evaluated_on``. ``TargetResult.due_date`` carries it;
+* without a declared release, with data → ``pending`` (the figure for T is not yet
+  published; the assessment still classifies with the latest data; note ``verdict_pending``),
+  without → ``not_assessable``.
 
 An average-growth target needs a full-year growth figure for every year of its period; the
 verdict compares their geometric mean with the target. With only some years the verdict is
-``pending`` (the note says how many of how many), with none ``not_assessable``.
+``pending`` (the note says how many of how many), with none ``not_assessable`` — both
+subject to the due date of T's figure as above.
 
 A part-year headline figure for T does not decide a verdict: the first-ranked full-year
 figure for T does (possibly of another scope; the note says so).
@@ -79,20 +86,23 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str | Non
     """Judge every target of every metric of ``plan`` in ``area`` on ``observations``.
 
     ``area`` and ``method`` default to the plan's own area and the registry's default
-    (:func:`chosen`). ``evaluated_on`` (default today) decides which target years are over;
-    ``as_of`` is recorded, and observations whose vintage arrived after it are left out.
+    (:func:`chosen`). ``evaluated_on`` (default: the as-of day, else today) decides which
+    target years are over; ``as_of`` is recorded, observations not yet known then are left
+    out (``Observation.known_at``, else the vintage's time), and due dates are read from it.
 
     The plan's stated baselines describe the plan's own area: judging another area (a
     province under the national plan) anchors each target on that area's observed base-year
     figures instead, never on the national ones.
     """
     area, method = chosen(plan, area, method)
-    on = evaluated_on or date.today()
+    as_of_day = _aware(as_of).astimezone(UTC).date() if as_of is not None else None
+    on = evaluated_on or as_of_day or date.today()
     by_metric: dict[str, list[Observation]] = {}
     for o in observations:
         if o.area != area or o.sector != "":
             continue
-        if as_of is not None and o.vintage_at is not None and _aware(o.vintage_at) > _aware(as_of):
+        known = o.known_at or o.vintage_at
+        if as_of is not None and known is not None and _aware(known) > _aware(as_of):
             continue
         by_metric.setdefault(o.indicator, []).append(o)
     document = plan.document.number if plan.document else None
@@ -110,7 +120,7 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str | Non
         targets = [
             evaluate_target(judged, t, by_metric.get(metric.id, []), method=method,
                             evaluated_on=on, plan_base_year=plan.base_year,
-                            plan_document=document)
+                            plan_document=document, known_on=as_of_day)
             for t in sorted(metric.targets, key=lambda t: t.year)
         ]
         results.append(MetricResult(
@@ -126,19 +136,28 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str | Non
 
 def evaluate_target(metric: Metric, target: Target, observations: Sequence[Observation], *,
                     method: str | None = None, evaluated_on: date | None = None,
-                    plan_base_year: int, plan_document: str | None = None) -> TargetResult:
-    """Series, assessment, verdict and projection of one target of one metric."""
+                    plan_base_year: int, plan_document: str | None = None,
+                    known_on: date | None = None) -> TargetResult:
+    """Series, assessment, verdict and projection of one target of one metric.
+
+    ``known_on`` (default ``evaluated_on``) is the day whose knowledge is judged: the due
+    date of the target year's figure is compared with it.
+    """
     method = _method(method)
     on = evaluated_on or date.today()
     comp = comparable_series(metric, target, observations, plan_base_year=plan_base_year,
                              plan_document=plan_document)
     assessment = _assess(comp, method)
-    verdict, vyear, vvalue, vparts = _verdict(comp, on)
+    due = metric.due_date(target.year)
+    verdict, vyear, vvalue, vparts = _verdict(comp, on, due, known_on or on)
+    gap = any(p.code == "data_gap" for p in vparts)
     notes = list(assessment.notes)
     if vyear is not None and vyear != comp.target_year:
         notes.append("verdict_from_next_year")
     if verdict == "pending":
         notes.append("verdict_pending")
+    if gap:
+        notes.append("data_gap")
     assessment = assessment.model_copy(update={"notes": list(dict.fromkeys(notes))})
     projection = None if verdict in ("achieved", "missed") else \
         project_for(comp, metric, plan_base_year=plan_base_year)
@@ -148,7 +167,8 @@ def evaluate_target(metric: Metric, target: Target, observations: Sequence[Obser
         measure_unit=comp.unit, direction=metric.direction, verdict=verdict, verdict_year=vyear,
         verdict_value=vvalue, verdict_note=note_text(vparts, VERDICT_NOTE_CODES),
         verdict_note_parts=vparts, assessment=assessment, projection=projection,
-        series=list(comp.points), alternatives=list(comp.alternatives),
+        series=list(comp.points), alternatives=list(comp.alternatives), due_date=due,
+        data_gap=gap, missing_years=_missing_years(comp) if gap else [],
     )
 
 
@@ -249,13 +269,13 @@ def _part(code: str, **args: str | int | float) -> NotePart:
     return NotePart(code=code, args=args)
 
 
-def _verdict(comp: Comparable, on: date) -> _VerdictOut:
+def _verdict(comp: Comparable, on: date, due: date | None, known_on: date) -> _VerdictOut:
     T = comp.target_year
     if on <= date(T, 12, 31):
         return "open", None, None, []
     observed = comp.observed()
     if comp.measure == "growth":
-        return _growth_verdict(comp, observed)
+        return _growth_verdict(comp, observed, due, known_on)
     at_t = comp.full_year.get(T)
     if at_t is not None:
         ok = meets(comp.sign, at_t.value, comp.target_value, comp.tolerance)
@@ -271,10 +291,33 @@ def _verdict(comp: Comparable, on: date) -> _VerdictOut:
         return ("achieved" if ok else "missed"), T + 1, nxt.value, [
             _part("next_year", target_year=T, next_year=T + 1, period=nxt.period,
                   value=nxt.value)]
-    if observed:
-        return "pending", None, None, [
-            _part("pending_latest", target_year=T, latest_period=observed[-1].period)]
-    return "not_assessable", None, None, []
+    latest = ([_part("pending_latest", target_year=T, latest_period=observed[-1].period)]
+              if observed else [])
+    return _unpublished(T, latest, due, known_on)
+
+
+def _unpublished(T: int, pending: list[NotePart], due: date | None,
+                 known_on: date) -> _VerdictOut:
+    """The verdict of a target whose figure is not in the store: ``pending`` up to the due
+    date, a data gap after it. ``pending`` holds the notes of a pending verdict that has data
+    to go on; without a declared release only such a verdict is ``pending``."""
+    if due is None:
+        return ("pending", None, None, pending) if pending else \
+            ("not_assessable", None, None, [])
+    if known_on > due:
+        return "not_assessable", None, None, [
+            _part("data_gap", target_year=T, due_date=due.isoformat())]
+    return "pending", None, None, [
+        *pending, _part("due", target_year=T, due_date=due.isoformat())]
+
+
+def _missing_years(comp: Comparable) -> list[int]:
+    """The years a data gap is missing: each year of an average-growth period without a
+    full-year figure, else the target year."""
+    if comp.measure == "growth" and comp.period is not None:
+        first, last = comp.period
+        return [y for y in range(first, last + 1) if y not in comp.full_year]
+    return [comp.target_year]
 
 
 def _tolerance_note(comp: Comparable, value: float) -> list[NotePart]:
@@ -284,7 +327,8 @@ def _tolerance_note(comp: Comparable, value: float) -> list[NotePart]:
     return []
 
 
-def _growth_verdict(comp: Comparable, observed: list[SeriesPoint]) -> _VerdictOut:
+def _growth_verdict(comp: Comparable, observed: list[SeriesPoint], due: date | None,
+                    known_on: date) -> _VerdictOut:
     assert comp.period is not None
     first, last = comp.period
     n = last - first + 1
@@ -295,10 +339,9 @@ def _growth_verdict(comp: Comparable, observed: list[SeriesPoint]) -> _VerdictOu
         parts = [_part("geometric_mean", first=first, last=last, mean=mean),
                  *_tolerance_note(comp, mean)]
         return ("achieved" if ok else "missed"), last, mean, parts
-    if inside:
-        return "pending", None, None, [
-            _part("growth_years_known", known=len(inside), years=n, first=first, last=last)]
-    return "not_assessable", None, None, []
+    known = ([_part("growth_years_known", known=len(inside), years=n, first=first, last=last)]
+             if inside else [])
+    return _unpublished(comp.target_year, known, due, known_on)
 
 
 def project_for(comp: Comparable, metric: Metric, *, plan_base_year: int,

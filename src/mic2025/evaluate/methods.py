@@ -118,6 +118,7 @@ NOTE_CODES: dict[str, str] = {
     # engine
     "verdict_from_next_year": "no figure for the target year: the verdict uses the next year's",
     "verdict_pending": "the target year is over but its figure is not yet published",
+    "data_gap": "the figure for the target year is due and not in the store",
 }
 
 _CUT_EPS = 1e-12  # cut-offs are inclusive; float noise at a cut-off counts as on it

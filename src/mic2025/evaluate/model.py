@@ -15,8 +15,10 @@ status
     ``achieved``, ``on_track``, ``needs_acceleration``, ``off_track``, ``insufficient_data``.
 verdict
     the final outcome of a target whose year has passed: ``achieved`` or ``missed`` when the
-    figure for the target year is known; ``pending`` while it is not yet published;
-    ``open`` when the target year has not yet come; ``not_assessable`` without data.
+    figure for the target year is known; ``pending`` while it is not yet due (the metric's
+    declared release); ``open`` when the target year has not yet come; ``not_assessable``
+    without data, or after the due date without the figure (a data gap:
+    ``TargetResult.data_gap``).
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ VERDICT_NOTE_CODES: dict[str, str] = {
     "geometric_mean": "geometric mean growth {first}–{last}: {mean:.2f}% a year",
     "growth_years_known": "{known} of {years} years of {first}–{last} known; the verdict needs "
                           "them all",
+    "due": "the figure for {target_year} is due by {due_date}",
+    "data_gap": ("not assessable — the figure for {target_year}, due by {due_date}, is not in the "
+                 "store"),
 }
 
 #: the structured projection notes (``Projection.note_parts``): code -> English template; the
@@ -334,6 +339,12 @@ class TargetResult(Out):
 
     ``verdict_note`` is English text, kept for compatibility; ``verdict_note_parts`` says the
     same as codes with arguments (:data:`VERDICT_NOTE_CODES`), which the reports translate.
+
+    ``due_date`` is when the figure for the target year is due (the metric's declared
+    release; ``None`` without one). ``data_gap`` is true when the verdict is
+    ``not_assessable`` because that date has passed without the figure reaching the store;
+    ``missing_years`` then lists the years missing (the target year, or the years of an
+    average-growth period without a full-year figure).
     """
 
     metric: str
@@ -354,6 +365,9 @@ class TargetResult(Out):
     projection: Projection | None = None
     series: list[SeriesPoint] = []
     alternatives: list[Alternative] = []
+    due_date: date | None = None
+    data_gap: bool = False
+    missing_years: list[int] = []
 
 
 class MetricResult(Out):

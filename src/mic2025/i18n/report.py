@@ -212,11 +212,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The target year has passed and its figure falls short of the target.",
     ),
     "verdict_desc.pending": (
-        "目标年份已过，但该年数字尚未公布。",
-        "The target year has passed but its figure is not yet published.",
+        "目标年份已过，但该年数字尚未到公布期限。",
+        "The target year has passed but its figure is not yet due.",
     ),
     "verdict_desc.open": ("目标年份尚未到来。", "The target year has not yet come."),
-    "verdict_desc.not_assessable": ("没有可用数据。", "There are no data to judge it."),
+    "verdict_desc.not_assessable": (
+        "没有可用数据，或目标年份数字已过公布期限仍不在数据库中（数据缺口）。",
+        "There are no data to judge it, or the target year's figure is past its due date and "
+        "not in the store (a data gap).",
+    ),
     # method categories: Statistics Canada
     "category_desc.statcan.target_achieved": (
         "最新值已达到目标。",
@@ -420,6 +424,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "目标年份已过，但该年数值尚未公布",
         "The target year is over but its figure is not yet published",
     ),
+    "note.data_gap": (
+        "目标年份数值已到公布期限，但数据库中没有该数值（数据缺口）",
+        "The target year's figure is due and not in the store (a data gap)",
+    ),
     # the engine's structured notes on a verdict (evaluate.model.VERDICT_NOTE_CODES)
     "verdict_note.tolerance": (
         "在“左右”容差±{tolerance:g}以内达到",
@@ -449,6 +457,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "verdict_note.growth_years_known": (
         "{first}–{last}年共{years}年中已知{known}年；得出结论需要全部年份",
         "{known} of {years} years of {first}–{last} known; the verdict needs them all",
+    ),
+    "verdict_note.due": (
+        "{target_year}年数值应于{due_date}前公布",
+        "the figure for {target_year} is due by {due_date}",
+    ),
+    "verdict_note.data_gap": (
+        "无法评估——{target_year}年数值应于{due_date}前公布，但数据库中没有该数值",
+        "not assessable — the figure for {target_year}, due by {due_date}, is not in the store",
     ),
     # ... on a projection (evaluate.model.PROJECTION_NOTE_CODES)
     "projection_note.too_few_points": (

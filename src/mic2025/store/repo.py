@@ -13,6 +13,13 @@ at or before ``t``. A ``date`` (the CLI's ``--as-of 2024-06-30``) means what the
 at the end of that day in UTC: every vintage created up to and including 2024-06-30
 23:59:59.999999 UTC (:func:`end_of_day`).
 
+A figure of the *bundled* evidence is known from its publication date rather than from the
+moment the bundle was loaded: loading mic2025 in 2026 does not make the 2020 figures unknown in
+2021. Such a row counts from the start (UTC) of its publication day; a bundled row without one,
+and every row of another kind, from its vintage. :data:`publication_column` names the column read
+and :func:`_known_by` is the one condition that says what was known; each observation read
+carries the instant in ``Observation.known_at``.
+
 "Latest" is the highest row id. Writers are serialised (see :mod:`mic2025.store.db`) and a
 vintage is never stamped earlier than the one before it, so id order is time order.
 """
@@ -26,7 +33,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, func, insert, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    and_,
+    func,
+    insert,
+    not_,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -107,6 +126,31 @@ class ImportResult:
             return (f"{self.source_name}: every row is already in the store ({counts}); "
                     "nothing changed")
         return f"{self.source_name}: stored as vintage {self.vintage} ({counts})"
+
+
+#: the column that dates a figure's publication, read for the as-of view of bundled figures
+publication_column = ObservationRow.source_date
+
+
+def _published_on(row: ObservationRow) -> date | None:
+    value = getattr(row, publication_column.key)
+    return value if isinstance(value, date) else None
+
+
+def _known_by(as_of: datetime) -> ColumnElement[bool]:
+    """The rows known at ``as_of``: a bundled figure from its publication day, any other row
+    (and a bundled one without a date) from its vintage's creation."""
+    dated = and_(VintageRow.kind == "bundled", publication_column.is_not(None))
+    return or_(and_(dated, publication_column <= as_of.astimezone(UTC).date()),
+               and_(not_(dated), VintageRow.created_at <= as_of))
+
+
+def _known_at(row: ObservationRow, kind: str) -> datetime | None:
+    """The instant ``row`` counts as known from, when that is not its vintage's creation."""
+    published = _published_on(row)
+    if kind != "bundled" or published is None:
+        return None
+    return datetime.combine(published, time.min, tzinfo=UTC)
 
 
 def end_of_day(day: date) -> datetime:
@@ -271,8 +315,8 @@ class Store(FollowupRecords):
             query = _latest_query(None, where=[
                 tuple_(ObservationRow.indicator, ObservationRow.area).in_(chunk)
             ])
-            for row, at in session.execute(query):
-                o = _observation(row, at)
+            for row, at, kind in session.execute(query):
+                o = _observation(row, at, kind)
                 if o.key in wanted:
                     out[o.key] = o
         return out
@@ -289,7 +333,8 @@ class Store(FollowupRecords):
     ) -> list[Observation]:
         """For each key, the latest row known at ``as_of`` (now when ``None``).
 
-        Each observation carries its ``vintage`` id and ``vintage_at``. Ordered by
+        Each observation carries its ``vintage`` id and ``vintage_at``, and ``known_at`` when
+        it counts as known from its publication date (a bundled figure). Ordered by
         indicator, area, sector, period end, scope and source.
         """
         where: list[ColumnElement[bool]] = []
@@ -309,13 +354,13 @@ class Store(FollowupRecords):
             ObservationRow.source,
         )
         with self._read() as session:
-            return [_observation(row, at) for row, at in session.execute(query)]
+            return [_observation(row, at, kind) for row, at, kind in session.execute(query)]
 
     def history(self, key: Key) -> list[Observation]:
         """Every stored row of one key (``Observation.key``), oldest first."""
         indicator, area, sector, period, scope, source = key
         query = (
-            select(ObservationRow, VintageRow.created_at)
+            select(ObservationRow, VintageRow.created_at, VintageRow.kind)
             .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
             .where(
                 ObservationRow.indicator == indicator, ObservationRow.area == area,
@@ -325,7 +370,7 @@ class Store(FollowupRecords):
             .order_by(ObservationRow.id)
         )
         with self._read() as session:
-            return [_observation(row, at) for row, at in session.execute(query)]
+            return [_observation(row, at, kind) for row, at, kind in session.execute(query)]
 
     def vintages(self) -> list[Vintage]:
         """Every vintage, oldest first."""
@@ -385,8 +430,8 @@ def export_row(o: Observation) -> dict[str, Any]:
 
 
 def _latest_query(as_of: datetime | None, *, where: Sequence[ColumnElement[bool]]
-                  ) -> Select[ObservationRow, datetime]:
-    """Rows that are the latest of their key among vintages created up to ``as_of``."""
+                  ) -> Select[ObservationRow, datetime, str]:
+    """Rows that are the latest of their key among the rows known at ``as_of``."""
     newest = (
         select(func.max(ObservationRow.id).label("id"))
         .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
@@ -397,10 +442,10 @@ def _latest_query(as_of: datetime | None, *, where: Sequence[ColumnElement[bool]
         )
     )
     if as_of is not None:
-        newest = newest.where(VintageRow.created_at <= as_of)
+        newest = newest.where(_known_by(as_of))
     latest = newest.subquery()
     return (
-        select(ObservationRow, VintageRow.created_at)
+        select(ObservationRow, VintageRow.created_at, VintageRow.kind)
         .join(latest, latest.c.id == ObservationRow.id)
         .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
     )
@@ -440,7 +485,7 @@ def _row_values(o: Observation, vintage_id: int) -> dict[str, Any]:
     }
 
 
-def _observation(row: ObservationRow, vintage_at: datetime) -> Observation:
+def _observation(row: ObservationRow, vintage_at: datetime, kind: str) -> Observation:
     return Observation(
         indicator=row.indicator,
         area=row.area,
@@ -458,6 +503,7 @@ def _observation(row: ObservationRow, vintage_at: datetime) -> Observation:
         upper=row.upper,
         vintage=row.vintage_id,
         vintage_at=vintage_at,
+        known_at=_known_at(row, kind),
     )
 
 
