@@ -43,7 +43,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 def test_the_bundled_rules_load_and_name_their_owners() -> None:
     rules = warn.load_rules()
     kinds = {r.kind for r in rules.rules}
-    assert kinds == {"behind_pace", "province_divergence", "below_threshold", "falling"}
+    assert kinds == {"behind_pace", "low_probability", "province_divergence", "below_threshold",
+                     "falling"}
     assert all(r.owner.zh and r.owner.en for r in rules.rules)
 
 

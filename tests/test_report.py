@@ -494,8 +494,9 @@ def _note_situations() -> list[tuple[str, object]]:
 
 
 #: words of the engine's English notes that a Chinese page must not show
-_ENGLISH_NOTE_WORDS = ("not yet published", "not in the store", "is due by", "judged on", "tolerance of", "geometric mean growth",
-                       "the verdict needs", "a trend needs", "extrapolated", "clipped to",
+_ENGLISH_NOTE_WORDS = ("not yet published", "not in the store", "is due by", "judged on",
+                       "tolerance of", "geometric mean growth", "the verdict needs",
+                       "a trend needs", "extrapolated", "clipped to",
                        "growth figure", "point projection", "part-year")
 
 

@@ -12,6 +12,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.data", "import_"),
     ("mic2025.commands.data", "data"),
     ("mic2025.commands.evaluation", "evaluate_cmd"),
+    ("mic2025.commands.gaps", "gaps"),
     ("mic2025.commands.evaluation", "assess"),
     ("mic2025.commands.evaluation", "report"),
     ("mic2025.commands.evaluation", "methods"),

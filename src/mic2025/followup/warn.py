@@ -1,13 +1,18 @@
 """Early warning (预警): rules as data, evaluated over the store, with their owners.
 
 Rules live in a YAML file (the bundled one is ``plans/warnings.yaml``), validated with pydantic;
-a mistake is reported with the file, line and field. Four kinds:
+a mistake is reported with the file, line and field. Five kinds:
 
 ``behind_pace``
     a metric's headline figure is behind its planned path (straight line, or a constant
     rate, from the base to the target, :mod:`mic2025.evaluate.trajectory`) in each of the last
     ``periods`` observed years; for an average-growth target, a yearly growth below the
     target rate. Only targets whose outcome is not final (verdict open or pending) are read.
+``low_probability``
+    the engine's projection gives a target whose outcome is not final (verdict open or
+    pending, or a data gap) a probability of being met (``Projection.probability``) below
+    ``threshold`` (default 0.3). :func:`early_warnings` runs these rules alone on an
+    evaluation, for the overview.
 ``province_divergence``
     a province's latest value (``measure: level``) or latest growth on the year before
     (``measure: growth``) lies away from the others: its z-score among the provinces beyond
@@ -91,6 +96,13 @@ class BehindPace(_Rule):
     owners: dict[str, Text] = Field(default_factory=dict)
 
 
+class LowProbability(_Rule):
+    kind: Literal["low_probability"]
+    threshold: float = Field(default=0.3, gt=0, lt=1)
+    metrics: tuple[str, ...] = ()
+    owners: dict[str, Text] = Field(default_factory=dict)
+
+
 class ProvinceDivergence(_Rule):
     kind: Literal["province_divergence"]
     metrics: tuple[str, ...] = Field(min_length=1)
@@ -117,7 +129,7 @@ class Falling(_Rule):
     area: str | None = None
 
 
-Rule = Annotated[BehindPace | ProvinceDivergence | BelowThreshold | Falling,
+Rule = Annotated[BehindPace | LowProbability | ProvinceDivergence | BelowThreshold | Falling,
                  Field(discriminator="kind")]
 
 
@@ -334,11 +346,12 @@ def evaluate_rules(plan: Plan, store: Any, rules: RuleSet | None = None, *,
     for rule in rs.rules:
         if not rule.enabled:
             continue
-        if isinstance(rule, BehindPace):
+        if isinstance(rule, BehindPace | LowProbability):
             if ev is None:
                 ev = evaluation or evaluate(plan, obs, area=plan.area, method=method,
                                             as_of=as_of)
-            out += behind_pace(rule, plan, ev)
+            out += (behind_pace(rule, plan, ev) if isinstance(rule, BehindPace)
+                    else low_probability(rule, ev))
         elif isinstance(rule, ProvinceDivergence):
             out += province_divergence(rule, plan, obs)
         elif isinstance(rule, BelowThreshold):
@@ -377,6 +390,47 @@ def behind_pace(rule: BehindPace, plan: Plan, ev: Evaluation) -> list[EarlyWarni
                          "target_year": str(tr.target_year)},
                 synthetic=any("synthetic" in p.flags for p in tr.series)))
     return out
+
+
+def low_probability(rule: LowProbability, ev: Evaluation) -> list[EarlyWarning]:
+    """A warning for each target not yet decided whose probability of being met is below the
+    rule's threshold."""
+    out = []
+    for mr in ev.results:
+        if rule.metrics and mr.metric not in rule.metrics:
+            continue
+        for tr in mr.targets:
+            pr = tr.projection
+            # a data gap is not an outcome either: the figure may still arrive
+            undecided = tr.verdict in ("open", "pending") or tr.data_gap
+            if not undecided or pr is None or pr.probability is None:
+                continue
+            if pr.probability >= rule.threshold:
+                continue
+            p, limit = pr.probability, rule.threshold
+            out.append(EarlyWarning(
+                key=f"{rule.id}|{mr.metric}|{tr.target_year}|{ev.area}", rule=rule.id,
+                kind=rule.kind, severity=rule.severity, subject=mr.metric, subject_name=mr.name,
+                area=ev.area, period=str(tr.target_year),
+                owner=rule.owners.get(mr.metric, rule.owner),
+                message=Text(
+                    zh=f"{mr.name.zh}：按当前趋势，实现{tr.target_year}年目标的概率为{p:.0%}，"
+                       f"低于预警线{limit:.0%}。",
+                    en=f"{mr.name.en}: on the current trend the {tr.target_year} target is met "
+                       f"with probability {p:.0%}, below the warning line of {limit:.0%}."),
+                figures={"probability": p, "threshold": limit, "projected": pr.value,
+                         "target": tr.target_value, "target_year": str(tr.target_year)},
+                synthetic=any("synthetic" in s.flags for s in tr.series)))
+    return out
+
+
+def early_warnings(plan: Plan, ev: Evaluation,
+                   rules: RuleSet | None = None) -> list[EarlyWarning]:
+    """The warnings of the ``low_probability`` rules (default: the bundled rule file) on
+    ``ev``: what the overview shows beside the status table."""
+    rs = rules or load_rules()
+    return [w for r in rs.rules if isinstance(r, LowProbability) and r.enabled
+            for w in low_probability(r, ev)]
 
 
 def _behind_years(tr: TargetResult, shape: Shape) -> list[tuple[int, bool, float, float]]:

@@ -253,4 +253,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "cli.overdue_item": ("    逾期：{item}", "    overdue: {item}"),
     "cli.at_risk_item": ("    有风险：{item}", "    at risk: {item}"),
+    # mic2025 gaps (the reporting status)
+    "gaps.heading": ("数据公布情况：{area}，截至{day}", "Reporting status: {area}, as of {day}"),
+    "gaps.none": ("没有缺失或待公布的目标年份数值。",
+                  "No target-year figure is missing or awaiting publication."),
+    "gaps.status.gap": ("数据缺口（已过公布期限，数据库中没有）",
+                        "Data gaps (past the due date, not in the store)"),
+    "gaps.status.awaiting": ("待公布（尚未到公布期限）", "Awaiting publication (not yet due)"),
+    "gaps.line_gap": (
+        "{name}（{metric}）{target_year}年目标：缺{years}年数值，应于{due}前公布（已逾期{days}天）"
+        "——{publisher}：{publication}",
+        "{name} ({metric}), {target_year} target: {years} missing, due by {due} ({days} days "
+        "overdue) — {publisher}, {publication}",
+    ),
+    "gaps.line_awaiting": (
+        "{name}（{metric}）{target_year}年数值应于{due}前公布——{publisher}：{publication}",
+        "{name} ({metric}): the {target_year} figure is due by {due} — {publisher}, "
+        "{publication}",
+    ),
+    "gaps.irregular": ("不定期发布：公布期限为mic2025的约定", "irregular release: the due date "
+                       "is mic2025's own expectation"),
 }

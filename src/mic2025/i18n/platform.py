@@ -13,6 +13,27 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.overview": ("全国总览", "National overview"),
     "nav.overview_of": ("{area}总览", "{area} overview"),
     "nav.provinces": ("各省", "Provinces"),
+    "nav.reporting": ("数据公布情况", "Reporting status"),
+    "early_warnings": ("预警：达标概率偏低",
+                       "Early warnings: low probability of meeting the target"),
+    "reporting_intro": (
+        "各目标年份数值的公布情况：已过公布期限而数据库中仍没有的数值（数据缺口），以及尚未到"
+        "公布期限的数值。公布期限和发布机构见规划文件中各指标的发布说明。",
+        "Which target-year figures are past their due date and not in the store (data gaps), "
+        "and which are not yet due. Due dates and publishers are each metric's release in the "
+        "plan file."),
+    "reporting.gaps": ("数据缺口", "Data gaps"),
+    "reporting.awaiting": ("待公布", "Awaiting publication"),
+    "reporting.target_year": ("目标年份", "Target year"),
+    "reporting.missing": ("缺少年份", "Years missing"),
+    "reporting.due": ("应公布日期", "Due by"),
+    "reporting.overdue": ("逾期", "Overdue"),
+    "reporting.days": ("{n}天", "{n} days"),
+    "reporting.publisher": ("发布机构", "Publisher"),
+    "reporting.publication": ("出版物", "Publication"),
+    "reporting.irregular": ("不定期发布，公布期限为mic2025的约定",
+                            "irregular release; the due date is mic2025's own expectation"),
+    "reporting.none": ("无", "None"),
     "nav.submissions": ("数据报送", "Submissions"),
     "nav.board": ("报送进度", "Deadlines board"),
     "nav.audit": ("审计日志", "Audit log"),

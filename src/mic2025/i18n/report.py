@@ -198,6 +198,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not enough data to assess.",
     ),
     # verdicts
+    "verdict_counts": ("各目标结论", "Targets by verdict"),
     "verdict.achieved": ("已实现", "Achieved"),
     "verdict.missed": ("未实现", "Missed"),
     "verdict.pending": ("待数据公布", "Pending data"),

@@ -390,6 +390,13 @@ def _summary_rows(metric: MetricResult, notes: _Notes, lang: Lang) -> list[Summa
     return rows
 
 
+def verdict_counts(evaluation: Evaluation) -> list[tuple[str, int]]:
+    """How many targets have each verdict, in the order of the verdict codes (none left out,
+    so that a reader sees a zero)."""
+    found: list[str] = [tr.verdict for m in evaluation.results for tr in m.targets]
+    return [(code, found.count(code)) for code in labels.VERDICT_CODES]
+
+
 def _context(evaluation: Evaluation, lang: Lang, alternates: Sequence[str]) -> dict[str, Any]:
     notes = _Notes()
     sections = [_section(m, notes, lang) for m in evaluation.results]
@@ -427,6 +434,7 @@ def _context(evaluation: Evaluation, lang: Lang, alternates: Sequence[str]) -> d
         "statuses": [(_status(c, lang), t(f"status_desc.{c}", lang)) for c in labels.STATUS_CODES],
         "verdicts": [(_verdict(c, lang), t(f"verdict_desc.{c}", lang))
                      for c in labels.VERDICT_CODES],
+        "verdict_counts": [(_verdict(c, lang), n) for c, n in verdict_counts(evaluation)],
         "categories": categories,
         "summary": summary,
         "sections": sections,

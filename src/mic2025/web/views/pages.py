@@ -16,11 +16,13 @@ from fastapi.responses import HTMLResponse
 from ... import reference
 from ...evaluate.measures import PLAN_SOURCE
 from ...evaluate.model import MetricResult, SeriesPoint, TargetResult
+from ...followup.warn import early_warnings
 from ...i18n import Lang
 from ...permissions import Resource, allowed
 from ...plan import Metric
 from ...report import fmt
-from ...report.series import latest_point, position
+from ...report.html import verdict_counts
+from ...report.series import position
 from ...services.followup import RATINGS, list_reviews
 from .. import charts
 from ..data import Platform, area_name, map_name, provinces
@@ -57,22 +59,29 @@ def _compute_rows(platform: Platform, area: str, lang: str) -> list[Row]:
     out = []
     for m in ev.results:
         targets = sorted(m.targets, key=lambda t: t.target_year)
-        # "latest" is the latest published figure: never a point the plan supplies (its
-        # baseline, or a base year's 100 / no-change by definition)
-        point = _latest_observed(targets[0]) if targets else None
-        latest = (fmt.value(point.value, targets[0].measure_unit, lang)  # type: ignore[arg-type]
+        # "latest" is the newest published figure of the headline series, whichever target's
+        # series holds it: never a point the plan supplies (its baseline, or a base year's
+        # 100 / no-change by definition)
+        point, unit = newest_observed(targets)
+        latest = (fmt.value(point.value, unit, lang)  # type: ignore[arg-type]
                   if point else fmt.DASH)
         out.append(Row(m, targets, latest, point.year if point else None,
                        fresh.get(m.metric), charts.sparkline(m)))
     return out
 
 
-def _latest_observed(target: TargetResult) -> SeriesPoint | None:
-    point = latest_point(target)
-    if point is None or point.source != PLAN_SOURCE:
-        return point
-    observed = [p for p in target.series if p.source != PLAN_SOURCE]
-    return max(observed, key=position) if observed else None
+def newest_observed(targets: list[TargetResult]) -> tuple[SeriesPoint | None, str]:
+    """The newest published point of the targets' headline series, with the unit of the
+    measure it is in; on a tie the later target's."""
+    best: tuple[SeriesPoint | None, str] = (None, "")
+    for target in targets:
+        observed = [p for p in target.series if p.source != PLAN_SOURCE]
+        if not observed:
+            continue
+        point = max(observed, key=position)
+        if best[0] is None or position(point) >= position(best[0]):
+            best = (point, target.measure_unit)
+    return best
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -82,8 +91,11 @@ def overview(request: Request) -> HTMLResponse:
     ev = p.evaluation()
     rows = _rows(p, ev.area, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})
+    rules = p.followup.rules if p.followup is not None else None
+    warnings = p.cached(("early", *p.state_key()), lambda: early_warnings(p.plan, ev, rules))
     return render(request, "overview.html.j2", evaluation=ev, rows=rows, years=years,
-                  title=ev.plan_title.get(lang), area=ev.area)
+                  title=ev.plan_title.get(lang), area=ev.area,
+                  verdict_counts=verdict_counts(ev), early_warnings=warnings)
 
 
 @router.get("/indicators/{metric_id}", response_class=HTMLResponse)
