@@ -162,14 +162,16 @@ def _row(year: int, value: str, source_date: str) -> dict[str, str]:
 
 def test_a_bundled_figure_is_known_from_its_publication_day(store: Store,
                                                              tmp_path: Path) -> None:
-    from mic2025.ingest.load import import_file, load_bundled
+    from mic2025.ingest.load import load_bundled
+    from mic2025.permissions import SYSTEM
+    from mic2025.services.imports import import_file
 
     plan = load_plan()
     load_bundled(store, plan, _bundle(tmp_path / "bundle.csv", [
         _row(2020, "16", "2021-03-01"), _row(2021, "18", "")]))
     # a user's import is known from the moment it arrived, whatever date it cites
     imported = _bundle(tmp_path / "mine.csv", [_row(2019, "14", "2020-02-28")])
-    import_file(store, imported, plan)
+    import_file(store, SYSTEM, imported, plan)
 
     def years(day: date) -> list[int]:
         return sorted(o.year for o in store.observations(as_of=day))

@@ -170,3 +170,32 @@ def area_name(code: str) -> Any:
 
     a = area(code)
     return Text(zh=a.name_zh, en=a.name_en)
+
+
+def judge(
+    db: str | None,
+    plan_file: str | None,
+    area: str | None,
+    method: str,
+    as_of: str | None,
+    on: str | None,
+    *,
+    write: bool = False,
+) -> Any:
+    """Open the store, and judge the plan for an area (default: the plan's own) as the
+    store knew it at ``as_of`` — what ``evaluate``, ``run``, ``report`` and ``gaps`` show."""
+    from ..evaluate.engine import evaluate
+    from ..reference import area as area_code
+
+    as_of_dt = parse_as_of(as_of)
+    with session(db, plan_file, write=write) as (store, plan):
+        code = area_code(area or plan.area).code
+        return evaluate(
+            plan,
+            store.observations(area=code, as_of=as_of_dt),
+            area=code,
+            method=method,
+            evaluated_on=parse_date(on),
+            as_of=as_of_dt,
+            area_name=area_name(code),
+        )

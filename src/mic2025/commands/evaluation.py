@@ -12,14 +12,12 @@ import click
 from .. import i18n
 from ..evaluate import default_method
 from .common import (
-    area_name,
     db_option,
     fail_cleanly,
+    judge,
     lang_option,
-    parse_as_of,
     parse_date,
     plan_option,
-    session,
 )
 
 # ---------------------------------------------------------------------------- run
@@ -42,7 +40,7 @@ def run(db: str | None, plan_file: str | None, out_dir: str, method: str, lang: 
     """The main job: evaluate on the embedded defaults, print, and write the reports."""
     from ..report.html import write_reports
 
-    ev = _evaluate(db, plan_file, None, method, None, None, write=True)
+    ev = judge(db, plan_file, None, method, None, None, write=True)
     _print_evaluation(ev, lang)
     paths = write_reports(ev, Path(out_dir))
     for p in paths:
@@ -86,41 +84,13 @@ def evaluate_cmd(
     lang: str,
 ) -> None:
     """Judge every indicator and project target against its 2020 and 2025 targets."""
-    ev = _evaluate(db, plan_file, area, method, as_of, on)
+    ev = judge(db, plan_file, area, method, as_of, on)
     if fmt == "json":
         click.echo(ev.model_dump_json(indent=2))
     elif fmt == "csv":
         click.echo(_evaluation_csv(ev), nl=False)
     else:
         _print_evaluation(ev, lang)
-
-
-def _evaluate(
-    db: str | None,
-    plan_file: str | None,
-    area: str | None,
-    method: str,
-    as_of: str | None,
-    on: str | None,
-    *,
-    write: bool = False,
-) -> Any:
-    """Open the store, and judge the plan for an area as the store knew it at ``as_of``."""
-    from ..evaluate.engine import evaluate
-    from ..reference import area as area_code
-
-    as_of_dt = parse_as_of(as_of)
-    with session(db, plan_file, write=write) as (store, plan):
-        code = area_code(area or plan.area).code
-        return evaluate(
-            plan,
-            store.observations(area=code, as_of=as_of_dt),
-            area=code,
-            method=method,
-            evaluated_on=parse_date(on),
-            as_of=as_of_dt,
-            area_name=area_name(code),
-        )
 
 
 
@@ -355,7 +325,7 @@ def report(
     """Write the self-contained bilingual HTML report(s)."""
     from ..report.html import write_reports
 
-    ev = _evaluate(db, plan_file, area, method, as_of, on)
+    ev = judge(db, plan_file, area, method, as_of, on)
     for p in write_reports(ev, Path(out_dir), langs=langs or ("zh", "en")):
         click.echo(f"report written: {p}")
 

@@ -10,7 +10,7 @@ import click
 
 from .. import i18n
 from ..evaluate import default_method
-from .common import db_option, fail_cleanly, lang_option, plan_option
+from .common import db_option, fail_cleanly, judge, lang_option, plan_option
 
 
 @click.command("gaps")
@@ -33,9 +33,8 @@ def gaps(db: str | None, plan_file: str | None, area: str | None, as_of: str | N
     gaps), which still await publication, who publishes them and in what."""
     from ..followup.gaps import reporting_status
     from ..plan import load_plan
-    from .evaluation import _evaluate
 
-    ev = _evaluate(db, plan_file, area, default_method(), as_of, None)
+    ev = judge(db, plan_file, area, default_method(), as_of, None)
     rows = reporting_status(load_plan(plan_file), ev)
     if fmt == "json":
         click.echo(json.dumps([r.model_dump(mode="json") for r in rows], ensure_ascii=False,
