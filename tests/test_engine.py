@@ -323,18 +323,20 @@ def test_another_area_is_not_anchored_on_the_plans_national_baseline() -> None:
     from mic2025.plan import load_plan
 
     plan = load_plan()
+    # a metric without declared breaks, so the base year's figure anchors every target
+    unit = "count/100m_yuan"
     obs = [
-        Observation("rd_intensity", "440000", periods.year(2015), 1.40, "%", "prov stats"),
-        Observation("rd_intensity", "440000", periods.year(2019), 1.90, "%", "prov stats"),
+        Observation("patents_per_100m_revenue", "440000", periods.year(2015), 0.60, unit, "prov"),
+        Observation("patents_per_100m_revenue", "440000", periods.year(2019), 0.90, unit, "prov"),
     ]
     ev = evaluate(plan, obs, area="440000", evaluated_on=date(2026, 11, 26))
-    rd = next(m for m in ev.results if m.metric == "rd_intensity")
-    for t in rd.targets:
-        assert t.assessment.base_value == 1.40  # not the national 0.95 of the plan's table
+    pat = next(m for m in ev.results if m.metric == "patents_per_100m_revenue")
+    for t in pat.targets:
+        assert t.assessment.base_value == 0.60  # not the national 0.44 of the plan's table
         assert all(p.source != "plan" for p in t.series)
     national = evaluate(plan, [], area="000000", evaluated_on=date(2026, 11, 26))
-    rd_nat = next(m for m in national.results if m.metric == "rd_intensity")
-    assert rd_nat.targets[0].assessment.base_value == 0.95
+    pat_nat = next(m for m in national.results if m.metric == "patents_per_100m_revenue")
+    assert pat_nat.targets[0].assessment.base_value == 0.44
 
 
 def test_by_default_the_plans_own_area_is_judged_with_the_registrys_method() -> None:

@@ -42,12 +42,16 @@ def test_proposals_follow_the_evidence(store: Store) -> None:
     ps = propose(plan, store.observations(), year=2025, evaluated_on=date(2026, 1, 15))
     by = {p.metric: p for p in ps.proposals}
     assert len(ps.proposals) == sum(1 for m in plan.metrics() if m.target(2025))
-    rd = by["rd_intensity"]
-    # latest 1.82 (2024) already above 1.68: raise to the value met with probability ≥ 0.95
-    assert rd.evidence == "achieved_early" and rd.action == "raise"
-    assert rd.proposed_plan_value is not None and rd.proposed_plan_value > 1.68
-    assert rd.proposed_probability is not None and rd.proposed_probability >= 0.95
-    assert round(rd.proposed_plan_value, 2) == rd.proposed_plan_value
+    # since the 2019 break (营业收入) only three comparable figures: no probability
+    assert by["rd_intensity"].evidence == "insufficient"
+    water = by["water_intensity_reduction"]
+    # already beyond its 2025 reduction: raise to the value met with probability ≥ 0.95
+    assert water.evidence == "achieved_early" and water.action == "raise"
+    stated = plan.metric("water_intensity_reduction").target(2025)
+    assert stated is not None and water.proposed_plan_value is not None
+    assert water.proposed_plan_value < stated.value
+    assert water.proposed_probability is not None and water.proposed_probability >= 0.95
+    assert round(water.proposed_plan_value) == water.proposed_plan_value
     energy = by["energy_intensity_reduction"]  # −34% on 2015: the trend falls short
     assert energy.evidence == "out_of_reach" and energy.action == "lower"
     assert energy.probability is not None and energy.probability < 0.2
@@ -55,8 +59,16 @@ def test_proposals_follow_the_evidence(store: Store) -> None:
     # in the plan's own terms (percent change on 2015), less ambitious than −34
     assert energy.proposed_plan_value is not None and -34 < energy.proposed_plan_value < 0
     assert energy.proposed_value == pytest.approx(100 + energy.proposed_plan_value)
-    # a rate already at its natural limit (100%) is never "raised" to 100
-    assert by["broadband_penetration"].action == "keep"
+    # one comparable figure since the 2019 break of household bases
+    assert by["broadband_penetration"].evidence == "insufficient"
+    # a rate already at its natural limit (100%) is never "raised" to 100: read across the
+    # breaks, the plan's 50 to MIIT's 96 trend reaches 100
+    unbroken = plan.model_copy(update={"indicators": tuple(
+        m.model_copy(update={"breaks": ()}) if m.id == "broadband_penetration" else m
+        for m in plan.indicators)})
+    again = propose(unbroken, store.observations(), year=2025)
+    assert next(p for p in again.proposals
+                if p.metric == "broadband_penetration").action == "keep"
     assert by["patents_per_100m_revenue"].evidence == "insufficient"
     assert "bootstrap" in ps.assumptions.en
 
@@ -67,9 +79,12 @@ def test_scenario_pace_from_the_latest_figure(store: Store) -> None:
     assert (sc.latest_year, sc.latest_value) == (2024, 1.82)
     assert sc.required_change == pytest.approx((2.0 - 1.82) / 1)
     assert sc.required_growth == pytest.approx((2.0 / 1.82 - 1) * 100)
-    assert sc.probability is not None and 0 <= sc.probability <= 1
-    harder = scenario(plan, store.observations(), "rd_intensity", 2.5, 2025)
-    assert harder.probability is not None and harder.probability <= sc.probability
+    # three comparable figures since the 2019 break: a line, but no probability
+    assert sc.probability is None
+    tools = scenario(plan, store.observations(), "digital_design_tools", 84, 2025)
+    assert tools.probability is not None and 0 <= tools.probability <= 1
+    harder = scenario(plan, store.observations(), "digital_design_tools", 95, 2025)
+    assert harder.probability is not None and harder.probability <= tools.probability
     # a reduction target is read in the plan's terms: −40% on 2015 is index 60
     en = scenario(plan, store.observations(), "energy_intensity_reduction", -40, 2025)
     assert en.measure == "index" and en.target_value == pytest.approx(60)
@@ -93,12 +108,17 @@ def test_record_writes_a_plan_version_that_extends_the_original(store: Store,
     assert new.version == "2021-mid-term" and new.id == "mic2025"
     changed = {a.metric: a for a in new.adjustments}
     assert set(changed) == {p.metric for p in ps.proposals if p.action in ("raise", "lower")}
-    rd = changed["rd_intensity"]
-    target = new.metric("rd_intensity").target(2025)
-    assert target is not None and target.value == rd.new_value and rd.old_value == 1.68
-    assert rd.evidence["proposals_sha256"] == sha and rd.decided_by == "leading group office"
+    water = changed["water_intensity_reduction"]
+    target = new.metric("water_intensity_reduction").target(2025)
+    stated = plan.metric("water_intensity_reduction").target(2025)
+    assert target is not None and stated is not None
+    assert target.value == water.new_value and water.old_value == stated.value
+    assert water.evidence["proposals_sha256"] == sha
+    assert water.decided_by == "leading group office"
     # untouched targets are inherited unchanged
-    assert new.metric("rd_intensity").target(2020) == plan.metric("rd_intensity").target(2020)
+    assert new.metric("water_intensity_reduction").target(2020) == \
+        plan.metric("water_intensity_reduction").target(2020)
+    assert new.metric("rd_intensity").target(2025) == plan.metric("rd_intensity").target(2025)
     # every later evaluation states the plan version it used
     ev = evaluate(new, store.observations(area="000000"))
     assert ev.plan_version == "2021-mid-term"
@@ -128,10 +148,12 @@ def test_cli_propose_then_record(tmp_path: Path) -> None:
     (tmp_path / "p.json").write_text(r.output, encoding="utf-8")
     r = CliRunner().invoke(main, ["adjust", "record", "--from", str(tmp_path / "p.json"),
                                   "--out", str(tmp_path / "new.yaml"), "--reason", "review",
-                                  "--decided-by", "office", "--metric", "rd_intensity"],
+                                  "--decided-by", "office",
+                                  "--metric", "water_intensity_reduction"],
                            catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    assert [a.metric for a in load_plan(tmp_path / "new.yaml").adjustments] == ["rd_intensity"]
+    assert [a.metric for a in load_plan(tmp_path / "new.yaml").adjustments] == [
+        "water_intensity_reduction"]
     r = CliRunner().invoke(main, ["adjust", "scenario", "--db", db, "--metric", "rd_intensity",
                                   "--target", "2", "--format", "json"])
     assert r.exit_code == 0 and json.loads(r.output)["required_change"] > 0

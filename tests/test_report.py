@@ -442,10 +442,12 @@ def _note_situations() -> list[tuple[str, object]]:
                            source="https://example.org/synthetic", flags=frozenset({"synthetic"}),
                            **kw)  # type: ignore[arg-type]
 
-    def judge(m: Metric, year: int, data: list[Observation], on: tuple[int, int, int]) -> object:
+    def judge(m: Metric, year: int, data: list[Observation], on: tuple[int, int, int],
+              context: dict[str, list[Observation]] | None = None) -> object:
         t = m.target(year)
         assert t is not None
-        return evaluate_target(m, t, data, evaluated_on=_date(*on), plan_base_year=2015)
+        return evaluate_target(m, t, data, evaluated_on=_date(*on), plan_base_year=2015,
+                               context=context)
 
     level = [{"year": 2020, "kind": "level", "value": 50, "text": text}]
     later = [{"year": 2025, "kind": "level", "value": 82, "text": text}]
@@ -465,7 +467,14 @@ def _note_situations() -> list[tuple[str, object]]:
         "due": {"years_after": 1, "month": 9, "day": 30}})
     before_2020 = [o("released", 2018, 45, "%"), o("released", 2019, 47, "%")]
     rates = {2016: 7.0, 2017: 7.2, 2018: 7.4, 2019: 7.1, 2020: 7.3}
+    relation = {"text": text, "source": text, "series": "broad"}
+    low = metric("low", "%", level, bounds=[{**relation, "side": "lower"}])
+    high = metric("high", "%", level, bounds=[{**relation, "side": "upper"}])
     return [
+        ("on_lower_bound", judge(low, 2020, [o("low", 2019, 45, "%")], (2021, 6, 1),
+                                 {"broad": [o("broad", 2020, 52, "%")]})),
+        ("on_upper_bound", judge(high, 2020, [o("high", 2019, 45, "%")], (2021, 6, 1),
+                                 {"broad": [o("broad", 2020, 48, "%")]})),
         ("pending_latest", judge(nc, 2020, [o("nc", 2018, 45, "%"), o("nc", 2019, 47, "%")],
                                  (2021, 6, 1))),
         ("next_year", judge(nc, 2020, [o("nc", periods.as_of(_date(2020, 9, 30)), 49, "%"),
@@ -497,7 +506,8 @@ def _note_situations() -> list[tuple[str, object]]:
 _ENGLISH_NOTE_WORDS = ("not yet published", "not in the store", "is due by", "judged on",
                        "tolerance of", "geometric mean growth", "the verdict needs",
                        "a trend needs", "extrapolated", "clipped to",
-                       "growth figure", "point projection", "part-year")
+                       "growth figure", "point projection", "part-year", "lower bound",
+                       "upper bound")
 
 
 def test_engine_notes_carry_codes_and_the_zh_report_translates_every_one() -> None:

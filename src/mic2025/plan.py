@@ -235,6 +235,49 @@ class Release(Model):
 
     def due_date(self, year: int) -> date:
         return self.due.date_for(year)
+BreakKind = Literal["definition", "coverage", "method"]
+
+
+class BreakLink(Model):
+    """A declared chain link across a series break: values before the break, multiplied by
+    ``factor``, are on the basis the series has from the break on (an overlap year published on
+    both bases gives it). Only a declared link lets pace, progress and projections read across
+    a break."""
+
+    factor: float = Field(gt=0)
+
+
+class SeriesBreak(Model):
+    """A break in a metric's series: from ``year`` on, figures are not comparable with earlier
+    ones (``definition``: what is counted changed, e.g. 主营业务收入 → 营业收入; ``coverage``:
+    the population or survey frame changed; ``method``: the way it is computed changed).
+
+    Pace, progress and projections read only the figures on the same side of the latest break
+    as the target year, unless ``link`` says how to carry earlier figures across (see
+    :mod:`mic2025.evaluate.breaks`); charts mark the break with ``text``.
+    """
+
+    year: int = Field(ge=1949, le=2100)
+    kind: BreakKind
+    text: Text
+    source: Text
+    link: BreakLink | None = None
+
+
+class Bound(Model):
+    """A broader-scope context series that bounds the metric from one ``side``, with the source
+    of that relation: e.g. R&D intensity of all industry above designated size is a lower bound
+    of manufacturing's, because manufacturing's ratio is higher than mining's and utilities'.
+
+    A bound decides a verdict only when the headline series cannot and the bound settles it
+    (a lower bound already meeting an increase target: achieved), and the verdict says it rests
+    on a bound (see :mod:`mic2025.evaluate.breaks`).
+    """
+
+    series: str
+    side: Literal["lower", "upper"]
+    text: Text
+    source: Text
 
 
 class Metric(Model):
@@ -264,6 +307,8 @@ class Metric(Model):
     definition: Definition | None = None
     note: Text | None = None
     release: Release | None = None
+    breaks: tuple[SeriesBreak, ...] = ()
+    bounds: tuple[Bound, ...] = ()
 
     @field_validator("id")
     @classmethod
@@ -285,9 +330,36 @@ class Metric(Model):
             for i, y in enumerate(years)
             if y in years[:i]
         ]
+        dupes.extend(self._break_problems())
         if dupes:
             raise LocatedError(dupes)
         return self
+
+    def _break_problems(self) -> list[tuple[tuple[Any, ...], str, Hint]]:
+        out: list[tuple[tuple[Any, ...], str, Hint]] = []
+        years = [b.year for b in self.breaks]
+        for i, y in enumerate(years):
+            if y in years[:i]:
+                out.append((("breaks", i, "year"), f"two breaks in the same year in {self.id}",
+                            Hint(involves=(("breaks", years.index(y), "year"),))))
+        # a link rescales values; a target stated against a base or as a growth rate would
+        # need its own restatement, so links are for level targets only
+        other = [t for t in self.targets if t.kind != "level"]
+        for i, b in enumerate(self.breaks):
+            if b.link is not None and other:
+                out.append((("breaks", i, "link"),
+                            f"a chain link rescales levels, but {self.id} has a {other[0].kind} "
+                            f"target ({other[0].year}): declare the break without a link",
+                            Hint()))
+        sides = [(b.series, b.side) for b in self.bounds]
+        for i, key in enumerate(sides):
+            if key in sides[:i]:
+                out.append((("bounds", i, "series"),
+                            f"{key[0]!r} is declared twice as a {key[1]} bound of {self.id}",
+                            Hint()))
+            if key[0] == self.id:
+                out.append((("bounds", i, "series"), f"{self.id} cannot bound itself", Hint()))
+        return out
 
     @property
     def sign(self) -> int:
@@ -474,9 +546,27 @@ class Plan(Model):
                         )
                     )
         problems.extend(self._adjustment_problems())
+        problems.extend(self._bound_problems(located))
         if problems:
             raise LocatedError(problems)
         return self
+
+    def _bound_problems(self, located: list[tuple[tuple[Any, ...], Metric]]
+                        ) -> list[tuple[tuple[Any, ...], str, Hint]]:
+        """Each bound names a context series: one of the plan's ``series`` or the bundled
+        catalogue's (never a judged metric: a bound is a broader scope, not another target)."""
+        from .catalogue import series_catalogue  # the catalogue reads plan models
+
+        context = {m.id for m in (*self.series, *series_catalogue())}
+        problems: list[tuple[tuple[Any, ...], str, Hint]] = []
+        for loc, m in located:
+            for i, b in enumerate(m.bounds):
+                if b.series not in context:
+                    problems.append(((*loc, "bounds", i, "series"),
+                                     f"bound of {m.id!r} names {b.series!r}, which is not a "
+                                     "context series (the plan's series or the bundled "
+                                     "catalogue)", Hint()))
+        return problems
 
     def _adjustment_problems(self) -> list[tuple[tuple[Any, ...], str, Hint]]:
         """Each adjustment names a known target, and the latest one per target is its value."""
@@ -813,6 +903,7 @@ _KINDS = {
     "metrics": "metric", "milestones": "milestone", "tasks": "task", "items": "item",
     "sectors": "sector", "fields": "field", "goal_areas": "goal area", "measures": "measure",
     "series": "series", "follow_up": "follow-up item", "adjustments": "adjustment",
+    "breaks": "series break",
 }
 
 

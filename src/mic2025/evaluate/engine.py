@@ -43,7 +43,7 @@ observations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -51,6 +51,7 @@ from .. import __version__
 from ..errors import EvaluationError, UnknownCodeError
 from ..observation import Observation
 from ..plan import Metric, Plan, Target, Text
+from .breaks import bound_verdict, segment
 from .measures import Comparable, comparable_series
 from .methods import DEFAULT_METHOD, METHODS, ProgressInput, assess, direction_sign, meets
 from .model import (
@@ -117,10 +118,11 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str | Non
         else:
             group, parent, parent_name = "project", project_.id, project_.name
         judged = metric if area == plan.area else metric.model_copy(update={"baseline": {}})
+        context = {b.series: by_metric.get(b.series, []) for b in metric.bounds}
         targets = [
             evaluate_target(judged, t, by_metric.get(metric.id, []), method=method,
                             evaluated_on=on, plan_base_year=plan.base_year,
-                            plan_document=document, known_on=as_of_day)
+                            plan_document=document, known_on=as_of_day, context=context)
             for t in sorted(metric.targets, key=lambda t: t.year)
         ]
         results.append(MetricResult(
@@ -137,19 +139,28 @@ def evaluate(plan: Plan, observations: Iterable[Observation], *, area: str | Non
 def evaluate_target(metric: Metric, target: Target, observations: Sequence[Observation], *,
                     method: str | None = None, evaluated_on: date | None = None,
                     plan_base_year: int, plan_document: str | None = None,
-                    known_on: date | None = None) -> TargetResult:
+                    known_on: date | None = None,
+                    context: Mapping[str, Sequence[Observation]] | None = None) -> TargetResult:
     """Series, assessment, verdict and projection of one target of one metric.
 
     ``known_on`` (default ``evaluated_on``) is the day whose knowledge is judged: the due
-    date of the target year's figure is compared with it.
+    date of the target year's figure is compared with it. ``context`` holds the
+    observations of the context series the metric's bounds name.
     """
     method = _method(method)
     on = evaluated_on or date.today()
-    comp = comparable_series(metric, target, observations, plan_base_year=plan_base_year,
-                             plan_document=plan_document)
+    shown = comparable_series(metric, target, observations, plan_base_year=plan_base_year,
+                              plan_document=plan_document)
+    comp, seg = segment(shown, metric)
     assessment = _assess(comp, method)
     due = metric.due_date(target.year)
     verdict, vyear, vvalue, vparts = _verdict(comp, on, due, known_on or on)
+    bound = None
+    if verdict not in ("open", "achieved", "missed"):
+        settled = bound_verdict(metric, comp, context or {})
+        if settled is not None:
+            verdict, bound, part = settled
+            vyear, vvalue, vparts = bound.year, bound.value, [part]
     gap = any(p.code == "data_gap" for p in vparts)
     notes = list(assessment.notes)
     if vyear is not None and vyear != comp.target_year:
@@ -167,8 +178,9 @@ def evaluate_target(metric: Metric, target: Target, observations: Sequence[Obser
         measure_unit=comp.unit, direction=metric.direction, verdict=verdict, verdict_year=vyear,
         verdict_value=vvalue, verdict_note=note_text(vparts, VERDICT_NOTE_CODES),
         verdict_note_parts=vparts, assessment=assessment, projection=projection,
-        series=list(comp.points), alternatives=list(comp.alternatives), due_date=due,
-        data_gap=gap, missing_years=_missing_years(comp) if gap else [],
+        series=list(shown.points), alternatives=list(shown.alternatives), segment=seg,
+        bound=bound, due_date=due, data_gap=gap,
+        missing_years=_missing_years(comp) if gap else [],
     )
 
 

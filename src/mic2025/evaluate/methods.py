@@ -119,6 +119,12 @@ NOTE_CODES: dict[str, str] = {
     "verdict_from_next_year": "no figure for the target year: the verdict uses the next year's",
     "verdict_pending": "the target year is over but its figure is not yet published",
     "data_gap": "the figure for the target year is due and not in the store",
+    # series breaks (mic2025.evaluate.breaks)
+    "break_segment": "a declared series break: only the figures on the target year's side are "
+                     "read",
+    "break_linked": "figures before a declared break are carried across by its chain link",
+    "segment_base": "the base year is on the other side of a break: the segment's first figure "
+                    "is the base",
 }
 
 _CUT_EPS = 1e-12  # cut-offs are inclusive; float noise at a cut-off counts as on it

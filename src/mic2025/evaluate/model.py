@@ -63,6 +63,12 @@ VERDICT_NOTE_CODES: dict[str, str] = {
     "due": "the figure for {target_year} is due by {due_date}",
     "data_gap": ("not assessable — the figure for {target_year}, due by {due_date}, is not in the "
                  "store"),
+    "on_lower_bound": (
+        "decided on a lower bound: {series} {year} = {value:g}, which bounds this metric from "
+        "below"),
+    "on_upper_bound": (
+        "decided on an upper bound: {series} {year} = {value:g}, which bounds this metric from "
+        "above"),
 }
 
 #: the structured projection notes (``Projection.note_parts``): code -> English template; the
@@ -334,6 +340,51 @@ class Assessment(Out):
     reference: str = ""
 
 
+class SegmentLink(Out):
+    """A declared chain link crossed: figures before ``year`` were multiplied by ``factor``."""
+
+    year: int
+    factor: float
+
+
+class ComparableSegment(Out):
+    """Which part of a series with declared breaks the pace, progress, projection and verdict
+    read (see :mod:`mic2025.evaluate.breaks`).
+
+    ``basis_from`` is the break that opens the target year's basis (``None``: the target year
+    is before every break); ``read_from`` the first year read, earlier than ``basis_from`` when
+    declared ``links`` carry older figures across (``None``: from the start); ``read_until`` the
+    next break, whose figures are on another basis and not read (``None``: no later break).
+    ``excluded_years`` lists the headline years left out; ``breaks`` every declared break year.
+    """
+
+    basis_from: int | None = None
+    read_from: int | None = None
+    read_until: int | None = None
+    links: list[SegmentLink] = []
+    excluded_years: list[int] = []
+    breaks: list[int] = []
+
+
+class BoundUsed(Out):
+    """The broader-scope figure a verdict rests on, and the plan's declared relation.
+
+    ``side`` ``lower``: the metric is at least ``value``; ``upper``: at most. ``text`` and
+    ``relation_source`` are the plan's statement of the relation and its source; ``source``
+    is where the figure itself comes from.
+    """
+
+    series: str
+    side: Literal["lower", "upper"]
+    year: int
+    period: str
+    value: float
+    unit: str
+    source: str
+    text: Text
+    relation_source: Text
+
+
 class TargetResult(Out):
     """Everything known about one target of one metric in one area.
 
@@ -345,6 +396,8 @@ class TargetResult(Out):
     ``not_assessable`` because that date has passed without the figure reaching the store;
     ``missing_years`` then lists the years missing (the target year, or the years of an
     average-growth period without a full-year figure).
+    ``segment`` says which part of the series was read when the metric declares breaks
+    (``None`` when it declares none); ``bound`` is set when the verdict rests on a bound.
     """
 
     metric: str
@@ -368,6 +421,8 @@ class TargetResult(Out):
     due_date: date | None = None
     data_gap: bool = False
     missing_years: list[int] = []
+    segment: ComparableSegment | None = None
+    bound: BoundUsed | None = None
 
 
 class MetricResult(Out):

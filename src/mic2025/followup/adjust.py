@@ -46,6 +46,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from .. import __version__
+from ..evaluate.breaks import segment
 from ..evaluate.engine import evaluate, project_for
 from ..evaluate.measures import Comparable, comparable_series
 from ..evaluate.methods import DEFAULT_METHOD
@@ -187,8 +188,9 @@ def _proposal(plan: Plan, metric: Metric, target: Target, tr: TargetResult,
         evidence: Evidence = "decided" if tr.verdict != "not_assessable" else "insufficient"
         return Proposal(**base, evidence=evidence, action="none",
                         reason=_why(evidence, tr, None))
-    comp = comparable_series(metric, target, observations, plan_base_year=plan.base_year,
-                             plan_document=plan.document.number if plan.document else None)
+    comp, _ = segment(comparable_series(
+        metric, target, observations, plan_base_year=plan.base_year,
+        plan_document=plan.document.number if plan.document else None), metric)
     req_change, req_growth = _required(comp, tr.target_value)
     pr = tr.projection
     p = pr.probability if pr else None
@@ -344,8 +346,9 @@ def scenario(plan: Plan, observations: Sequence[Observation], metric_id: str,
     except ValueError as exc:
         raise FollowupError(f"cannot build a {template.kind} target for {year}: {exc}") from None
     obs = [o for o in observations if o.area == plan.area and o.sector == ""]
-    comp = comparable_series(metric, target, obs, plan_base_year=plan.base_year,
-                             plan_document=plan.document.number if plan.document else None)
+    comp, _ = segment(comparable_series(
+        metric, target, obs, plan_base_year=plan.base_year,
+        plan_document=plan.document.number if plan.document else None), metric)
     observed = comp.observed()
     latest = observed[-1] if observed else None
     change, growth = _required(comp, comp.target_value)

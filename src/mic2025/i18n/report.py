@@ -429,6 +429,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "目标年份数值已到公布期限，但数据库中没有该数值（数据缺口）",
         "The target year's figure is due and not in the store (a data gap)",
     ),
+    "note.break_segment": (
+        "序列有已声明的断点：只采用与目标年份同一口径一侧的数据",
+        "A declared series break: only the figures on the target year's side are read",
+    ),
+    "note.break_linked": (
+        "断点之前的数据按已声明的衔接系数换算后采用",
+        "Figures before a declared break are carried across by its chain link",
+    ),
+    "note.segment_base": (
+        "基期在断点另一侧：以可比段内第一个数值为基期",
+        "The base year is on the other side of a break: the segment's first figure is the base",
+    ),
     # the engine's structured notes on a verdict (evaluate.model.VERDICT_NOTE_CODES)
     "verdict_note.tolerance": (
         "在“左右”容差±{tolerance:g}以内达到",
@@ -467,6 +479,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "无法评估——{target_year}年数值应于{due_date}前公布，但数据库中没有该数值",
         "not assessable — the figure for {target_year}, due by {due_date}, is not in the store",
     ),
+    "verdict_note.on_lower_bound": (
+        "依据下限判定：{series} {year}年为{value:g}，本指标不低于此值",
+        "decided on a lower bound: {series} {year} = {value:g}, which bounds this metric from "
+        "below",
+    ),
+    "verdict_note.on_upper_bound": (
+        "依据上限判定：{series} {year}年为{value:g}，本指标不高于此值",
+        "decided on an upper bound: {series} {year} = {value:g}, which bounds this metric from "
+        "above",
+    ),
+    "verdict_bound.lower": ("依据下限", "on a lower bound"),
+    "verdict_bound.upper": ("依据上限", "on an upper bound"),
+    "series_break": ("口径断点", "series break"),
     # ... on a projection (evaluate.model.PROJECTION_NOTE_CODES)
     "projection_note.too_few_points": (
         "仅{n}个数据点：趋势至少需要{min_points}个",

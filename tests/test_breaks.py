@@ -1,0 +1,310 @@
+"""Series breaks and bounds as plan data: the comparable segment, chain links, and verdicts
+that rest on a broader-scope bound."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mic2025 import periods
+from mic2025.errors import PlanError
+from mic2025.evaluate.engine import evaluate, evaluate_target
+from mic2025.microdata.published import bundled_observations
+from mic2025.observation import Observation
+from mic2025.plan import Metric, bundled_plan_path, load_plan
+
+TEXT = {"zh": "目标", "en": "target"}
+SRC = {"zh": "来源", "en": "source"}
+LATE = date(2026, 12, 1)
+
+
+def obs(indicator: str, year: int, value: float, unit: str = "%", **kw: Any) -> Observation:
+    return Observation(indicator=indicator, area=kw.pop("area", "000000"),
+                       period=periods.year(year), value=value, unit=unit,
+                       source=kw.pop("source", "nbs"), **kw)
+
+
+def metric(breaks: list[dict[str, Any]] = (), bounds: list[dict[str, Any]] = (),  # type: ignore[assignment]
+           direction: str = "increase", baseline: dict[int, float] | None = None,
+           targets: list[dict[str, Any]] | None = None) -> Metric:
+    return Metric.model_validate({
+        "id": "rate", "name": TEXT, "unit": "%", "direction": direction,
+        "baseline": {2015: 65} if baseline is None else baseline,
+        "targets": targets or [{"year": 2020, "kind": "level", "value": 73, "text": TEXT},
+                               {"year": 2025, "kind": "level", "value": 79, "text": TEXT}],
+        "breaks": list(breaks), "bounds": list(bounds)})
+
+
+def brk(year: int, link: float | None = None) -> dict[str, Any]:
+    return {"year": year, "kind": "coverage", "text": TEXT, "source": SRC,
+            "link": None if link is None else {"factor": link}}
+
+
+def judge(m: Metric, year: int, figures: list[Observation],
+          context: dict[str, list[Observation]] | None = None) -> Any:
+    target = m.target(year)
+    assert target is not None
+    return evaluate_target(m, target, figures, evaluated_on=LATE, plan_base_year=2015,
+                           context=context)
+
+
+# ------------------------------------------------------------------------- bundled data
+
+
+@pytest.fixture(scope="module")
+def bundled() -> dict[str, Any]:
+    plan = load_plan(bundled_plan_path())
+    ev = evaluate(plan, bundled_observations(plan), evaluated_on=LATE)
+    return {r.metric: {t.target_year: t for t in r.targets} for r in ev.results}
+
+
+def test_solid_waste_break_removes_the_worsening_and_the_44_projection(bundled: Any) -> None:
+    waste = bundled["solid_waste_utilization"]
+    t2020, t2025 = waste[2020], waste[2025]
+    # the plan's 65 (2015, all industrial solid waste) against 55.4 (2020, general industrial
+    # solid waste on the census frame) made "deterioration, progress −120%"
+    for t in (t2020, t2025):
+        a = t.assessment
+        assert a.category != "deterioration"
+        assert a.progress is not None and a.progress > 0
+        assert a.base_year is not None and a.base_year >= 2016
+        assert {"break_segment", "segment_base"} <= set(a.notes)
+        assert t.segment is not None and t.segment.basis_from == 2016
+        assert 2015 in t.segment.excluded_years
+    # the verdict on the published 2020 figure stands
+    assert t2020.verdict == "missed" and t2020.verdict_value == pytest.approx(55.4)
+    assert t2025.projection is not None and t2025.projection.value is not None
+    assert t2025.projection.value > 55  # the cross-break trend led to 44
+    # the chart still shows the whole series, both sides of the break
+    assert {p.year for p in t2020.series} >= {2015, 2019, 2020}
+
+
+def test_rd_intensity_and_broadband_declare_their_breaks(bundled: Any) -> None:
+    rd = bundled["rd_intensity"][2025]
+    assert rd.segment is not None and rd.segment.basis_from == 2019
+    assert rd.assessment.base_year == 2019  # not the 主营业务收入-based 0.95 of 2015
+    bb = bundled["broadband_penetration"][2025]
+    assert bb.segment is not None and bb.segment.breaks == [2016, 2019]
+    assert bb.segment.basis_from == 2019
+    # no trend from the plan's 50 through the alliance's figures to MIIT's 96
+    assert bb.assessment.base_year == 2020
+
+
+def test_metric_without_breaks_reports_no_segment(bundled: Any) -> None:
+    assert bundled["energy_intensity_reduction"][2020].segment is None
+
+
+# ------------------------------------------------------------------------- segments
+
+
+FIGURES = [obs("rate", 2013, 60), obs("rate", 2014, 62), obs("rate", 2016, 50),
+           obs("rate", 2017, 52), obs("rate", 2018, 54), obs("rate", 2019, 56)]
+
+
+def test_without_a_break_the_pace_runs_across_the_drop() -> None:
+    t = judge(metric(), 2020, FIGURES)
+    assert t.assessment.category == "deterioration" and t.segment is None
+
+
+def test_pace_and_projection_read_only_the_segment() -> None:
+    t = judge(metric([brk(2016)]), 2025, FIGURES)
+    a = t.assessment
+    assert (a.base_year, a.base_value) == (2016, 50)
+    assert a.category != "deterioration" and a.observed_pace is not None and a.observed_pace > 0
+    assert t.segment is not None and t.segment.excluded_years == [2013, 2014, 2015]
+    assert t.segment.read_from == 2016 and t.segment.links == []
+    # 50 in 2016, 2 a year: 68 in 2025
+    assert t.projection is not None and t.projection.value == pytest.approx(68)
+
+
+def test_a_declared_link_carries_older_figures_across() -> None:
+    # 65 (2015) on the old basis is 52 on the new one: the pace is 50 → 56 and 52 → 56
+    t = judge(metric([brk(2016, link=0.8)]), 2025, FIGURES)
+    assert t.segment is not None and t.segment.read_from is None
+    assert [(x.year, x.factor) for x in t.segment.links] == [(2016, 0.8)]
+    assert t.assessment.base_year == 2015
+    assert t.assessment.base_value == pytest.approx(52.0)
+    assert "break_linked" in t.assessment.notes
+    # the shown series keeps the published values
+    assert next(p for p in t.series if p.year == 2014).value == 62
+
+
+def test_a_later_break_closes_the_segment_and_the_next_year_verdict() -> None:
+    # no 2020 figure; 2021 is on a new basis and must not decide the 2020 target
+    figures = [obs("rate", 2016, 70), obs("rate", 2019, 72), obs("rate", 2021, 90)]
+    cut = judge(metric([brk(2021)]), 2020, figures)
+    assert cut.verdict not in ("achieved", "missed")
+    assert cut.segment is not None and cut.segment.read_until == 2021
+    assert 2021 in cut.segment.excluded_years
+    assert judge(metric(), 2020, figures).verdict == "achieved"  # without the break
+
+
+# ------------------------------------------------------------------------- bounds
+
+
+LOWER = {"series": "broad", "side": "lower", "text": TEXT, "source": SRC}
+UPPER = {"series": "broad", "side": "upper", "text": TEXT, "source": SRC}
+
+
+def test_a_lower_bound_meeting_an_increase_target_settles_it() -> None:
+    m = metric(bounds=[LOWER])
+    figures = [obs("rate", 2019, 70)]
+    t = judge(m, 2020, figures, {"broad": [obs("broad", 2020, 74, scope="all industry")]})
+    assert t.verdict == "achieved"
+    assert t.bound is not None and t.bound.side == "lower" and t.bound.value == 74
+    assert [p.code for p in t.verdict_note_parts] == ["on_lower_bound"]
+    assert "lower bound" in (t.verdict_note or "")
+    assert t.projection is None
+
+
+def test_a_bound_that_settles_nothing_is_not_used() -> None:
+    m = metric(bounds=[LOWER])
+    figures = [obs("rate", 2019, 70)]
+    below = judge(m, 2020, figures, {"broad": [obs("broad", 2020, 71)]})
+    assert below.verdict not in ("achieved", "missed") and below.bound is None
+    other_year = judge(m, 2020, figures, {"broad": [obs("broad", 2021, 80)]})
+    assert other_year.bound is None
+
+
+def test_an_upper_bound_below_an_increase_target_settles_a_miss() -> None:
+    m = metric(bounds=[UPPER])
+    t = judge(m, 2020, [obs("rate", 2019, 70)], {"broad": [obs("broad", 2020, 72)]})
+    assert t.verdict == "missed" and t.bound is not None and t.bound.side == "upper"
+
+
+def test_the_headline_figure_beats_a_bound() -> None:
+    m = metric(bounds=[LOWER])
+    t = judge(m, 2020, [obs("rate", 2020, 70)], {"broad": [obs("broad", 2020, 75)]})
+    assert t.verdict == "missed" and t.bound is None
+
+
+def test_bundled_rd_intensity_rests_on_the_industry_lower_bound() -> None:
+    plan = load_plan(bundled_plan_path())
+    figures = [o for o in bundled_observations(plan)
+               if not (o.indicator == "rd_intensity_industry" and o.year == 2020)]
+    figures.append(obs("rd_intensity_industry", 2020, 1.41, scope="规模以上工业",
+                       flags=frozenset({"proxy"})))
+    ev = evaluate(plan, figures, evaluated_on=LATE)
+    t = next(t for r in ev.results if r.metric == "rd_intensity" for t in r.targets
+             if t.target_year == 2020)
+    assert t.verdict == "achieved"
+    assert t.bound is not None and t.bound.series == "rd_intensity_industry"
+    assert t.verdict_value == pytest.approx(1.41)
+
+
+# ------------------------------------------------------------------------- plan file
+
+
+PLAN = """\
+schema_version: 1
+id: nat
+version: "1"
+title: {zh: 规划, en: Plan}
+base_year: 2015
+target_years: [2020]
+goal_areas:
+  - id: g
+    name: {zh: 组, en: Group}
+indicators:
+  - id: rate
+    goal_area: g
+    name: {zh: 比率, en: Rate}
+    unit: "%"
+    direction: increase
+    baseline: {2015: 65}
+    targets:
+      - year: 2020
+        kind: level
+        value: 73
+        text: {zh: "73", en: "73"}
+    definition:
+      kind: ratio_of_sums
+      text: {zh: 比率, en: A ratio}
+    breaks:
+      - year: 2016
+        kind: coverage
+        text: {zh: 口径, en: scope}
+        source: {zh: 来源, en: source}
+      - year: 2019
+        kind: definition
+        text: {zh: 定义, en: definition}
+        source: {zh: 来源, en: source}
+"""
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_regional_plan_adds_and_removes_breaks(tmp_path: Path) -> None:
+    _write(tmp_path, "nat.yaml", PLAN)
+    region = _write(tmp_path, "region.yaml", """\
+schema_version: 1
+id: region
+version: "1"
+title: {zh: 地方, en: Region}
+area: "440000"
+extends: nat.yaml
+indicators:
+  - id: rate
+    breaks:
+      - year: 2016
+        remove: true
+      - year: 2021
+        kind: method
+        text: {zh: 方法, en: method}
+        source: {zh: 省统计局, en: provincial bureau}
+        link: {factor: 1.1}
+""")
+    plan = load_plan(region)
+    assert [(b.year, b.kind) for b in plan.metric("rate").breaks] == [
+        (2019, "definition"), (2021, "method")]
+    assert plan.metric("rate").breaks[1].link is not None
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("""      - year: 2019
+        kind: coverage
+        text: {zh: 又, en: again}
+        source: {zh: 来源, en: source}
+""", "two breaks in the same year"),
+    ("""      - year: 2021
+        kind: sideways
+        text: {zh: 又, en: again}
+        source: {zh: 来源, en: source}
+""", "breaks.2.kind"),
+])
+def test_bad_breaks_are_refused_with_their_line(tmp_path: Path, extra: str,
+                                                message: str) -> None:
+    path = _write(tmp_path, "nat.yaml", PLAN + extra)
+    with pytest.raises(PlanError) as err:
+        load_plan(path)
+    text = str(err.value) + " ".join(err.value.problems if hasattr(err.value, "problems") else [])
+    assert message in text and "line" in text
+
+
+def test_a_link_on_a_non_level_target_is_refused() -> None:
+    with pytest.raises(ValueError, match="chain link rescales levels"):
+        Metric.model_validate({
+            "id": "e", "name": TEXT, "unit": "index", "direction": "decrease",
+            "targets": [{"year": 2020, "kind": "relative_change", "value": -18,
+                         "base_year": 2015, "text": TEXT}],
+            "breaks": [brk(2016, link=0.9)]})
+
+
+def test_a_bound_must_name_a_context_series(tmp_path: Path) -> None:
+    bad = PLAN + """    bounds:
+      - series: no_such_series
+        side: lower
+        text: {zh: 下限, en: lower}
+        source: {zh: 来源, en: source}
+"""
+    with pytest.raises(PlanError) as err:
+        load_plan(_write(tmp_path, "nat.yaml", bad))
+    text = str(err.value) + " ".join(getattr(err.value, "problems", []))
+    assert "no_such_series" in text and "context series" in text
