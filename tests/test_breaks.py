@@ -87,7 +87,8 @@ def test_rd_intensity_and_broadband_declare_their_breaks(bundled: Any) -> None:
     assert rd.segment is not None and rd.segment.basis_from == 2019
     assert rd.assessment.base_year == 2019  # not the 主营业务收入-based 0.95 of 2015
     bb = bundled["broadband_penetration"][2025]
-    assert bb.segment is not None and bb.segment.breaks == [2016, 2019]
+    assert bb.segment is not None and [b.year for b in bb.segment.breaks] == [2016, 2019]
+    assert bb.segment.breaks[1].kind == "coverage" and "MIIT" in bb.segment.breaks[1].text.en
     assert bb.segment.basis_from == 2019
     # no trend from the plan's 50 through the alliance's figures to MIIT's 96
     assert bb.assessment.base_year == 2020
@@ -308,3 +309,32 @@ def test_a_bound_must_name_a_context_series(tmp_path: Path) -> None:
         load_plan(_write(tmp_path, "nat.yaml", bad))
     text = str(err.value) + " ".join(getattr(err.value, "problems", []))
     assert "no_such_series" in text and "context series" in text
+
+
+# ------------------------------------------------------------------------- showing them
+
+
+def test_charts_mark_the_break_and_verdicts_say_they_rest_on_a_bound(bundled: Any) -> None:
+    from mic2025.evaluate.model import MetricResult
+    from mic2025.report import fmt
+    from mic2025.report.svg import metric_charts
+    from mic2025.web.charts import metric_charts as web_charts
+
+    plan = load_plan(bundled_plan_path())
+    ev = evaluate(plan, bundled_observations(plan), evaluated_on=LATE)
+    waste = next(r for r in ev.results if r.metric == "solid_waste_utilization")
+    svg = metric_charts(waste, "zh")[0]
+    assert '<g class="break">' in svg and "2016年口径断点" in svg and "污染源普查" in svg
+    option = web_charts(waste, "en")[0]
+    marks = next(s for s in option["series"] if s.get("id") == "breaks")["markLine"]["data"]
+    assert [m["xAxis"] for m in marks] == [2015.5] and "break 2016" in marks[0]["name"]
+    energy = next(r for r in ev.results if r.metric == "energy_intensity_reduction")
+    assert '<g class="break">' not in metric_charts(energy, "zh")[0]
+
+    m = metric(bounds=[LOWER])
+    t = judge(m, 2020, [obs("rate", 2019, 70)], {"broad": [obs("broad", 2020, 74)]})
+    assert fmt.verdict_label(t, "zh") == "已实现（依据下限）"
+    assert fmt.verdict_label(t, "en") == "Achieved (on a lower bound)"
+    result = MetricResult(metric="rate", name=TEXT, group="indicator", parent="g",
+                          parent_name=TEXT, unit="%", direction="increase", targets=[t])
+    assert "依据下限" in metric_charts(result, "zh")[0]

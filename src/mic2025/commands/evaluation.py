@@ -167,6 +167,7 @@ def _print_evaluation(ev: Any, lang: Any) -> None:
     from rich.table import Table
 
     from ..report import labels
+    from ..report.fmt import verdict_label
 
     console = Console(width=max(140, Console().width))
     title = f"{ev.plan_title.get(lang)} — {ev.area_name.get(lang)} — {ev.evaluated_on}"
@@ -208,7 +209,7 @@ def _print_evaluation(ev: Any, lang: Any) -> None:
                 f"[{style}]{labels.category_label(a.method, a.category, lang)}[/{style}]"
                 if style
                 else labels.category_label(a.method, a.category, lang),
-                i18n.code_label("verdict", tr.verdict, lang),
+                verdict_label(tr, lang),
                 proj,
             )
     console.print(t)

@@ -38,7 +38,15 @@ from .. import units
 from ..observation import Observation
 from ..plan import Bound, Metric
 from .measures import Comparable, full_year
-from .model import BoundUsed, ComparableSegment, NotePart, SegmentLink, SeriesPoint, Verdict
+from .model import (
+    BoundUsed,
+    BreakMark,
+    ComparableSegment,
+    NotePart,
+    SegmentLink,
+    SeriesPoint,
+    Verdict,
+)
 from .projection import meets
 
 
@@ -50,8 +58,10 @@ def segment(comp: Comparable, metric: Metric) -> tuple[Comparable, ComparableSeg
     if not metric.breaks:
         return comp, None
     years = sorted(b.year for b in metric.breaks)
+    marks = [BreakMark(year=b.year, kind=b.kind, text=b.text, source=b.source)
+             for b in sorted(metric.breaks, key=lambda b: b.year)]
     if comp.measure == "growth":
-        return _growth_segment(comp, years)
+        return _growth_segment(comp, years, marks)
     by_year = {b.year: b for b in metric.breaks}
     T = comp.target_year
     start = max((y for y in years if y <= T), default=None)
@@ -102,7 +112,7 @@ def segment(comp: Comparable, metric: Metric) -> tuple[Comparable, ComparableSeg
     cut = dataclasses.replace(comp, points=tuple(points), base=base, full_year=full,
                               notes=tuple(dict.fromkeys(notes)))
     return cut, ComparableSegment(basis_from=start, read_from=read_from, read_until=end,
-                                  links=links, excluded_years=excluded, breaks=years)
+                                  links=links, excluded_years=excluded, breaks=marks)
 
 
 def _scaled(p: SeriesPoint, k: float | None) -> SeriesPoint | None:
@@ -116,8 +126,8 @@ def _scaled(p: SeriesPoint, k: float | None) -> SeriesPoint | None:
         "upper": p.upper * k if p.upper is not None else None})
 
 
-def _growth_segment(comp: Comparable,
-                    years: list[int]) -> tuple[Comparable, ComparableSegment]:
+def _growth_segment(comp: Comparable, years: list[int],
+                    marks: list[BreakMark]) -> tuple[Comparable, ComparableSegment]:
     def crosses(p: SeriesPoint) -> bool:
         d = p.derivation_part
         if d is None or d.code != "growth_levels":
@@ -127,12 +137,12 @@ def _growth_segment(comp: Comparable,
 
     dropped = [p for p in comp.points if crosses(p)]
     if not dropped:
-        return comp, ComparableSegment(breaks=years)
+        return comp, ComparableSegment(breaks=marks)
     cut = dataclasses.replace(
         comp, points=tuple(p for p in comp.points if not crosses(p)),
         full_year={y: p for y, p in comp.full_year.items() if not crosses(p)},
         notes=tuple(dict.fromkeys([*comp.notes, "break_segment"])))
-    return cut, ComparableSegment(excluded_years=sorted(p.year for p in dropped), breaks=years)
+    return cut, ComparableSegment(excluded_years=sorted(p.year for p in dropped), breaks=marks)
 
 
 def bound_verdict(metric: Metric, comp: Comparable,

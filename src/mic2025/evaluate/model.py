@@ -347,6 +347,16 @@ class SegmentLink(Out):
     factor: float
 
 
+class BreakMark(Out):
+    """A declared series break as results carry it, for charts and notes: from ``year`` on the
+    figures are on another basis (``kind`` definition, coverage or method)."""
+
+    year: int
+    kind: str
+    text: Text
+    source: Text
+
+
 class ComparableSegment(Out):
     """Which part of a series with declared breaks the pace, progress, projection and verdict
     read (see :mod:`mic2025.evaluate.breaks`).
@@ -355,7 +365,7 @@ class ComparableSegment(Out):
     is before every break); ``read_from`` the first year read, earlier than ``basis_from`` when
     declared ``links`` carry older figures across (``None``: from the start); ``read_until`` the
     next break, whose figures are on another basis and not read (``None``: no later break).
-    ``excluded_years`` lists the headline years left out; ``breaks`` every declared break year.
+    ``excluded_years`` lists the headline years left out; ``breaks`` every declared break.
     """
 
     basis_from: int | None = None
@@ -363,7 +373,7 @@ class ComparableSegment(Out):
     read_until: int | None = None
     links: list[SegmentLink] = []
     excluded_years: list[int] = []
-    breaks: list[int] = []
+    breaks: list[BreakMark] = []
 
 
 class BoundUsed(Out):

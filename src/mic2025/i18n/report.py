@@ -164,6 +164,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.index_axis_nobase": ("指数", "Index"),
     "chart.growth_axis": ("比上年增长，%", "Growth on previous year, %"),
     "chart.target_label": ("{year} 目标 {value}", "{year} target {value}"),
+    "chart.break_label": ("{year}年口径断点：{text}", "break {year}: {text}"),
+    "chart.break_tip": ("{year}年起口径变化：{text}（{source}）",
+                        "from {year} a series break: {text} ({source})"),
     "chart.target_label_about": ("{year} 目标 {value}左右", "{year} target about {value}"),
     "chart.desc_series": (
         "公布值 {n} 个（{first}–{last}），最新 {latest}（{latest_year}）。",

@@ -274,6 +274,21 @@ def projection_model(pr: Projection, lang: Lang) -> str:
                      pr.model) or pr.model
 
 
+def bound_label(tr: TargetResult, lang: Lang) -> str | None:
+    """What a verdict that rests on a bound adds to its label (依据下限), else ``None``."""
+    if tr.bound is None:
+        return None
+    return t(f"verdict_bound.{tr.bound.side}", lang)
+
+
+def verdict_label(tr: TargetResult, lang: Lang) -> str:
+    """The verdict as every page and document shows it: its label, and the bound it rests on
+    ("已实现（依据下限）", "Achieved (on a lower bound)")."""
+    label = code_label("verdict", tr.verdict, lang)
+    extra = bound_label(tr, lang)
+    return label if extra is None else label + t("paren", lang, text=extra)
+
+
 def verdict_note(tr: TargetResult, lang: Lang) -> str | None:
     """The target's verdict note in ``lang`` (its English text when it has no codes)."""
     return note_text("verdict_note", [(p.code, p.args) for p in tr.verdict_note_parts],

@@ -159,8 +159,12 @@ def _status(code: str, lang: Lang) -> Chip:
     return Chip("status", code, code_label("status", code, lang), STATUS_GLYPH.get(code, "?"))
 
 
-def _verdict(code: str, lang: Lang) -> Chip:
-    return Chip("verdict", code, code_label("verdict", code, lang), VERDICT_GLYPH.get(code, "?"))
+def _verdict(tr: TargetResult | str, lang: Lang) -> Chip:
+    """A verdict's chip: of a target (saying the bound it rests on), or of a bare code."""
+    if isinstance(tr, str):
+        return Chip("verdict", tr, code_label("verdict", tr, lang), VERDICT_GLYPH.get(tr, "?"))
+    return Chip("verdict", tr.verdict, fmt.verdict_label(tr, lang),
+                VERDICT_GLYPH.get(tr.verdict, "?"))
 
 
 def _bracket(text: str, lang: Lang) -> str:
@@ -313,7 +317,7 @@ def _target_detail(tr: TargetResult, lang: Lang) -> TargetDetail:
     if projection_note:
         notes.append(projection_note)
     return TargetDetail(year=tr.target_year, text=tr.target_text.get(lang),
-                        status=_status(a.status, lang), verdict=_verdict(tr.verdict, lang),
+                        status=_status(a.status, lang), verdict=_verdict(tr, lang),
                         rows=tuple(rows), notes=tuple(notes))
 
 
@@ -385,7 +389,7 @@ def _summary_rows(metric: MetricResult, notes: _Notes, lang: Lang) -> list[Summa
             base=base, latest=latest, target=_target_text(tr, unit, lang),
             progress=fmt.share(a.progress),
             category=labels.category_label(a.method, a.category, lang),
-            status=_status(a.status, lang), verdict=_verdict(tr.verdict, lang),
+            status=_status(a.status, lang), verdict=_verdict(tr, lang),
             projection=_projection_text(tr.projection, lang)))
     return rows
 

@@ -112,7 +112,7 @@ def _year_table(pairs: Sequence[tuple[MetricResult, TargetResult]], year: int, l
                        period=lp.period) if lp else fmt.DASH
             refs = src.ref(lp.source) if lp else "—"
         rows.append([str(i), m.name.get(lang), target_text(tr, lang), actual,
-                     code_label("verdict", tr.verdict, lang), refs])
+                     fmt.verdict_label(tr, lang), refs])
     header = [t("doc.col.no", lang), t("col_metric", lang),
               t("doc.col.year_target", lang, year=year), t("doc.col.actual", lang),
               t("col_verdict", lang), t("doc.col.source", lang)]
@@ -142,7 +142,7 @@ def verdict_line(m: MetricResult, tr: TargetResult, lang: Lang, sources: Sources
         else ""
     text = t("doc.verdict_line", lang, target=target_text(tr, lang), fact=fact,
              source=t("doc.fact_source", lang, refs=srcs) if srcs else "",
-             verdict=code_label("verdict", tr.verdict, lang), note=note)
+             verdict=fmt.verdict_label(tr, lang), note=note)
     return Para(text, lead=f"{m.name.get(lang)}{t('colon', lang)}")
 
 

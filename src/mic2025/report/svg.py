@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ..evaluate.model import MetricResult, SeriesPoint
+from ..evaluate.model import MetricResult, SeriesPoint, TargetResult
 from ..i18n import Lang, code_label, t
 from . import fmt
 from .series import MeasureGroup, measure_groups, position
@@ -83,6 +83,16 @@ class ProjectionMark:
 
 
 @dataclass(frozen=True)
+class BreakLine:
+    """A declared series break, drawn as a vertical marker between ``x − 1`` and ``x`` (the
+    first year on the new basis) with its ``label``; ``tip`` says what changed and why."""
+
+    x: float
+    label: str
+    tip: str = ""
+
+
+@dataclass(frozen=True)
 class LineChart:
     chart_id: str
     title: str
@@ -96,6 +106,7 @@ class LineChart:
     paths: tuple[tuple[tuple[float, float], ...], ...] = ()
     projections: tuple[ProjectionMark, ...] = ()
     reference_line: float | None = None
+    breaks: tuple[BreakLine, ...] = ()
     no_data: str = ""
     width: int = 860
     plot_height: int = 260
@@ -400,6 +411,17 @@ def render(chart: LineChart) -> str:
             out.append(f'<line x1="{_n(frame.x0)}" y1="{_n(y)}" x2="{_n(frame.x1)}" y2="{_n(y)}" '
                        f'stroke="{AXIS}" stroke-width="1"/>')
     out.append("</g>")
+    for b in chart.breaks:
+        x = frame.sx(b.x - 0.5)
+        if not frame.x0 <= x <= frame.x1:
+            continue
+        out.append(f'<g class="break"><line x1="{_n(x)}" y1="{_n(frame.y0)}" x2="{_n(x)}" '
+                   f'y2="{_n(frame.y1)}" stroke="{AXIS}" stroke-width="1.2" '
+                   f'stroke-dasharray="4 3">{_tip(b.tip)}</line>')
+        anchor = "end" if x > (frame.x0 + frame.x1) / 2 else "start"
+        dx = -4 if anchor == "end" else 4
+        out.append(f'<text x="{_n(x + dx)}" y="{_n(frame.y0 - 4)}" text-anchor="{anchor}" '
+                   f'fill="{TEXT}" font-size="11">{_esc(b.label)}{_tip(b.tip)}</text></g>')
 
     if not ys:
         out.append(f'<text x="{_n((frame.x0 + frame.x1) / 2)}" '
@@ -618,7 +640,7 @@ def group_chart(group: MeasureGroup, lang: Lang, chart_id: str, title: str) -> L
                                   tolerance=tg.tolerance, tip=tg.target_text.get(lang)))
         desc_parts.append(t("chart.desc_target", lang).format(
             year=tg.target_year, value=fmt.value(tg.target_value, unit, lang),
-            verdict=code_label("verdict", tg.verdict, lang)))
+            verdict=fmt.verdict_label(tg, lang)))
         pr = tg.projection
         if pr is None or (pr.value is None and (pr.lower is None or pr.upper is None)):
             continue
@@ -634,6 +656,8 @@ def group_chart(group: MeasureGroup, lang: Lang, chart_id: str, title: str) -> L
             x=float(pr.year), value=pr.value, lower=pr.lower, upper=pr.upper, start=start,
             tip=_projection_text(pr.year, pr.value, pr.lower, pr.upper, pr.level, lang)))
 
+    breaks = break_lines(group.targets, lang)
+    desc_parts.extend(b.tip for b in breaks)
     return LineChart(
         chart_id=chart_id,
         title=title,
@@ -647,8 +671,35 @@ def group_chart(group: MeasureGroup, lang: Lang, chart_id: str, title: str) -> L
         paths=_paths(group),
         projections=tuple(projections),
         reference_line=100.0 if group.measure == "index" else None,
+        breaks=breaks,
         no_data=t("chart.no_data", lang),
     )
+
+
+def break_lines(targets: Sequence[TargetResult], lang: Lang) -> tuple[BreakLine, ...]:
+    """The declared breaks the targets' results carry, once each, as chart markers."""
+    seen: dict[int, BreakLine] = {}
+    for tg in targets:
+        for b in tg.segment.breaks if tg.segment is not None else ():
+            text = b.text.get(lang)
+            seen.setdefault(b.year, BreakLine(
+                x=float(b.year),
+                label=t("chart.break_label", lang, year=b.year, text=_short(text, 24)),
+                tip=t("chart.break_tip", lang, year=b.year, text=text,
+                      source=b.source.get(lang))))
+    return tuple(seen[y] for y in sorted(seen))
+
+
+def _short(text: str, width: float) -> str:
+    """``text`` cut to about ``width`` character cells, with an ellipsis when cut."""
+    if text_width(text) <= width * FONT_SIZE * 0.6:
+        return text
+    out = ""
+    for ch in text:
+        if text_width(out + ch + "…") > width * FONT_SIZE * 0.6:
+            break
+        out += ch
+    return out + "…"
 
 
 def chart_title(metric: MetricResult, group: MeasureGroup, lang: Lang, several: bool) -> str:

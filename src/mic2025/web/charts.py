@@ -173,6 +173,16 @@ def line_option(chart: LineChart, lang: Lang) -> dict[str, Any]:
         series[0]["markLine"] = {"silent": True, "symbol": "none",
                                  "lineStyle": {"color": "#aaaaaa", "type": "solid"},
                                  "data": [{"yAxis": chart.reference_line}]}
+    if chart.breaks:
+        # a series of its own, so that the break shows with no data and has a legend entry
+        series.append({
+            "name": "", "type": "line", "data": [], "silent": False, "id": "breaks",
+            "markLine": {"symbol": "none", "lineStyle": {"color": "#8a8a8a", "type": "dashed"},
+                         "label": {"formatter": "{b}", "position": "insideEndTop",
+                                   "fontSize": 11, "color": INK},
+                         "tooltip": {"formatter": "{c}"},
+                         "data": [{"xAxis": b.x - 0.5, "name": b.label, "value": b.tip}
+                                  for b in chart.breaks]}})
     if not chart.series:
         option["graphic"] = {"type": "text", "left": "center", "top": "middle",
                              "style": {"text": chart.no_data, "fill": "#8a8a8a",
