@@ -94,6 +94,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "download_json": ("JSON", "JSON"),
     "indicator_series": ("时间序列与目标", "Series and targets"),
     "provinces_compared": ("各省比较", "Provinces compared"),
+    "provinces_left_out": (
+        "以下报送数值无法换算为本指标的计量口径，未列入地图和排序：",
+        "These submitted figures cannot be put on this metric's measure and are left off the "
+        "map and the ranking:",
+    ),
     "provinces_none": (
         "尚无已审核的省级数据。",
         "No approved provincial figures yet.",

@@ -19,6 +19,7 @@ from . import labels
 
 if TYPE_CHECKING:
     from ..evaluate.model import Alternative, Projection, SeriesPoint, TargetResult
+    from ..evaluate.provinces import LeftOut
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
@@ -272,6 +273,17 @@ def projection_model(pr: Projection, lang: Lang) -> str:
         return pr.model
     return note_text("projection_model", [(pr.model_code, pr.model_args)], lang,
                      pr.model) or pr.model
+
+
+def left_out_reason(lo: LeftOut, lang: Lang) -> str:
+    """Why a provincial figure is kept off a map or ranking, in ``lang``."""
+    args: dict[str, object] = dict(lo.reason.args)
+    if lang == "zh":
+        for key in ("unit", "to"):
+            if key in args:
+                args[key] = unit_label(str(args[key]), lang)
+    return note_text("alternative_reason", [(lo.reason.code, args)], lang,
+                     lo.reason_text) or lo.reason_text
 
 
 def bound_label(tr: TargetResult, lang: Lang) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from .. import reference
 from ..evaluate.engine import chosen, evaluate
 from ..evaluate.model import Evaluation
-from ..observation import Observation
+from ..evaluate.provinces import LeftOut, ProvinceValue, province_measures
 from ..plan import Metric, Plan, Text
 from ..store import summaries
 from ..store.db import StoreEngine
@@ -49,14 +49,14 @@ def provinces() -> list[reference.Code]:
 
 
 @dataclass(frozen=True)
-class ProvinceFigure:
-    area: str
-    year: int
-    period: str
-    value: float
+class ProvinceFigures:
+    """What a map and a ranking of one metric draw: each province's newest figure on the
+    metric's own measure (``unit``), and the submitted figures left off that axis, with why
+    (:mod:`mic2025.evaluate.provinces`)."""
+
     unit: str
-    scope: str
-    source: str
+    values: tuple[ProvinceValue, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()
 
 
 class _Flight:
@@ -189,30 +189,21 @@ class Platform:
 
         return self.cached(("store_units", *self.state_key()), compute)
 
-    def province_figures(self, metric: Metric) -> list[ProvinceFigure]:
-        """Each province's latest figure of ``metric`` (whole industry, preferred scope)."""
+    def province_figures(self, metric: Metric) -> ProvinceFigures:
+        """Each province's newest figure of ``metric`` on the metric's own measure, and the
+        figures that could not be put on it."""
         return self.cached(("province_figures", metric.id, *self.state_key()),
                            lambda: self._province_figures(metric))
 
-    def _province_figures(self, metric: Metric) -> list[ProvinceFigure]:
-        rank = {s: i for i, s in enumerate(metric.scopes)}
-        best: dict[str, Observation] = {}
-        for o in self.store.observations(indicators=metric.id):
-            if o.area == reference.NATIONAL or o.sector:
-                continue
-            if o.area[2:] != "0000":
-                continue  # cities are shown on their province's page, not on the national map
-            current = best.get(o.area)
-            if current is None or _better(o, current, rank):
-                best[o.area] = o
-        return [ProvinceFigure(o.area, o.year, o.period.code, o.value, o.unit, o.scope, o.source)
-                for o in sorted(best.values(), key=lambda o: o.area)]
-
-
-def _better(o: Observation, other: Observation, rank: dict[str, int]) -> bool:
-    if o.period.end != other.period.end:
-        return o.period.end > other.period.end
-    return rank.get(o.scope, len(rank)) < rank.get(other.scope, len(rank))
+    def _province_figures(self, metric: Metric) -> ProvinceFigures:
+        # cities are shown on their province's page, not on the national map
+        figures = [o for o in self.store.observations(indicators=metric.id)
+                   if o.area != reference.NATIONAL and o.area[2:] == "0000"]
+        converted = province_measures(metric, figures, plan_base_year=self.plan.base_year)
+        if converted is None:
+            return ProvinceFigures(unit=metric.unit)
+        return ProvinceFigures(unit=converted.unit, values=converted.values,
+                               left_out=converted.left_out)
 
 
 def today() -> date:

@@ -124,11 +124,12 @@ def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
     options = charts.metric_charts(result, lang) if result else []
     figures = p.province_figures(metric)
     map_option = bar_option = None
-    if figures:
+    if figures.values:
         rows = [(f.area, map_name(f.area), reference.area(f.area).name(lang), f.value)
-                for f in figures]
+                for f in figures.values]
         map_option, bar_option = charts.province_options(
-            rows, metric.unit, metric.name.get(lang), lang)
+            rows, figures.unit, metric.name.get(lang), lang)
+    left_out = [(reference.area(lo.area).name(lang), lo) for lo in figures.left_out]
     sources: list[Any] = []
     alternatives: list[Any] = []
     if result:
@@ -146,7 +147,8 @@ def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
                     alternatives.append((tr.measure_unit, alt))
         sources.sort(key=lambda s: (s[1].year, s[1].period))
         alternatives.sort(key=lambda s: (s[1].year, s[1].period))
-    return {"result": result, "charts": options, "figures": figures, "map_option": map_option,
+    return {"result": result, "charts": options, "figures": figures.values,
+            "left_out": left_out, "map_option": map_option,
             "bar_option": bar_option, "sources": sources, "alternatives": alternatives,
             "area_name": ev.area_name}
 
