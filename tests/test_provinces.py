@@ -101,3 +101,17 @@ def test_the_map_and_ranking_draw_converted_figures_only(app: FastAPI,
 def test_an_indicator_without_provincial_figures_says_so(app: FastAPI, lang: str) -> None:
     page = client(app).get(f"/indicators/{ENERGY}", params={"lang": lang}).text
     assert 'id="province-map"' not in page and 'id="provinces-left-out"' not in page
+
+
+def test_the_indicator_page_says_a_verdict_rests_on_a_lower_bound(app: FastAPI) -> None:
+    # all industry above designated size at 1.41% in 2020 (the R&D communiqué's figure) is a
+    # declared lower bound of manufacturing's, already above the 1.26% target
+    store = app.state.platform.store
+    store.import_observations([obs("000000", 2020, 1.41, "%", indicator="rd_intensity_industry",
+                                   scope="规模以上工业", flags=frozenset({"proxy"}))],
+                              source_name="test", sha256=None)
+    zh = client(app).get("/indicators/rd_intensity", params={"lang": "zh"}).text
+    row = zh[zh.index("<td>2020</td>"):][:2000]
+    assert "chip verdict-achieved" in row and "依据下限" in row
+    en = client(app).get("/indicators/rd_intensity", params={"lang": "en"}).text
+    assert "on a lower bound" in en
