@@ -338,3 +338,22 @@ def test_charts_mark_the_break_and_verdicts_say_they_rest_on_a_bound(bundled: An
     result = MetricResult(metric="rate", name=TEXT, group="indicator", parent="g",
                           parent_name=TEXT, unit="%", direction="increase", targets=[t])
     assert "依据下限" in metric_charts(result, "zh")[0]
+
+
+def test_growth_computed_across_a_break_is_dropped_but_published_rates_are_kept() -> None:
+    m = Metric.model_validate({
+        "id": "lp", "name": TEXT, "unit": "10k_yuan", "direction": "increase",
+        "targets": [{"year": 2020, "kind": "average_growth", "value": 7.5,
+                     "period": [2016, 2020], "text": TEXT}],
+        "breaks": [brk(2018)]})
+    levels = [obs("lp", y, v, "10k_yuan") for y, v in
+              ((2015, 100), (2016, 107), (2017, 115), (2018, 150), (2019, 160))]
+    t = judge(m, 2020, [*levels, obs("lp", 2018, 7.2, "%yoy")])
+    by_year = {p.year: p for p in t.series}
+    assert by_year[2018].value == 7.2  # the published rate beats the one from levels anyway
+    cut = judge(m, 2020, levels)
+    assert cut.segment is not None and cut.segment.excluded_years == [2018]
+    assert "break_segment" in cut.assessment.notes
+    # the growth from 115 (old basis) to 150 (new basis) is shown but never read
+    assert any(p.year == 2018 for p in cut.series)
+    assert cut.assessment.observed_pace is not None and cut.assessment.observed_pace < 10
