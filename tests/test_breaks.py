@@ -299,16 +299,31 @@ def test_a_link_on_a_non_level_target_is_refused() -> None:
 
 
 def test_a_bound_must_name_a_context_series(tmp_path: Path) -> None:
-    bad = PLAN + """    bounds:
-      - series: no_such_series
+    """A judged metric is refused by the plan itself; an unknown series by `plan validate`,
+    which knows the bundled catalogue (the plan's models sit below it)."""
+    from click.testing import CliRunner
+
+    from mic2025.catalogue import unknown_bounds
+    from mic2025.cli import main
+
+    def bound(series: str) -> str:
+        return PLAN + f"""    bounds:
+      - series: {series}
         side: lower
-        text: {zh: 下限, en: lower}
-        source: {zh: 来源, en: source}
+        text: {{zh: 下限, en: lower}}
+        source: {{zh: 来源, en: source}}
 """
     with pytest.raises(PlanError) as err:
-        load_plan(_write(tmp_path, "nat.yaml", bad))
+        load_plan(_write(tmp_path, "judged.yaml", bound("rate")))
     text = str(err.value) + " ".join(getattr(err.value, "problems", []))
-    assert "no_such_series" in text and "context series" in text
+    assert "rate cannot bound itself" in text and "line" in text
+    path = _write(tmp_path, "nat.yaml", bound("no_such_series"))
+    assert unknown_bounds(load_plan(path)) == [
+        "rate: bound 'no_such_series' is not a context series (the plan's series or the bundled "
+        "catalogue)"]
+    r = CliRunner().invoke(main, ["plan", "validate", str(path)])
+    assert r.exit_code == 2 and "no_such_series" in r.output
+    assert unknown_bounds(load_plan(bundled_plan_path())) == []
 
 
 # ------------------------------------------------------------------------- showing them

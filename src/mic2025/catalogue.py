@@ -48,3 +48,12 @@ def known_series(plan: Plan) -> dict[str, Metric]:
     for m in plan.metrics():
         out[m.id] = m
     return out
+
+
+def unknown_bounds(plan: Plan) -> list[str]:
+    """The metrics' bounds that name no known context series (the plan's ``series`` or the
+    bundled catalogue), each as "metric: series"; ``mic2025 plan validate`` refuses them."""
+    context = {m.id for m in (*plan.series, *series_catalogue())}
+    return [f"{m.id}: bound {b.series!r} is not a context series (the plan's series or the "
+            "bundled catalogue)" for m in plan.metrics() for b in m.bounds
+            if b.series not in context]

@@ -553,19 +553,18 @@ class Plan(Model):
 
     def _bound_problems(self, located: list[tuple[tuple[Any, ...], Metric]]
                         ) -> list[tuple[tuple[Any, ...], str, Hint]]:
-        """Each bound names a context series: one of the plan's ``series`` or the bundled
-        catalogue's (never a judged metric: a bound is a broader scope, not another target)."""
-        from .catalogue import series_catalogue  # the catalogue reads plan models
-
-        context = {m.id for m in (*self.series, *series_catalogue())}
+        """A bound names a context series, never a judged metric: a bound is a broader scope,
+        not another target. (Whether the series exists — the plan's ``series`` or the bundled
+        catalogue — is checked above the plan: :func:`mic2025.catalogue.unknown_bounds`.)"""
+        judged = {m.id for _, m in located}
         problems: list[tuple[tuple[Any, ...], str, Hint]] = []
         for loc, m in located:
             for i, b in enumerate(m.bounds):
-                if b.series not in context:
+                if b.series in judged:
                     problems.append(((*loc, "bounds", i, "series"),
-                                     f"bound of {m.id!r} names {b.series!r}, which is not a "
-                                     "context series (the plan's series or the bundled "
-                                     "catalogue)", Hint()))
+                                     f"bound of {m.id!r} names {b.series!r}, a judged metric; "
+                                     "a bound is a context series (the plan's series or the "
+                                     "bundled catalogue)", Hint()))
         return problems
 
     def _adjustment_problems(self) -> list[tuple[tuple[Any, ...], str, Hint]]:

@@ -90,9 +90,14 @@ def plan_show(plan_file: str | None, fmt: str, lang: str) -> None:
 @fail_cleanly
 def plan_validate(plan_file: str) -> None:
     """Check a plan file; errors name the file, line and field."""
+    from ..catalogue import unknown_bounds
+    from ..errors import PlanError
     from ..plan import load_plan
 
     p = load_plan(plan_file)
+    unknown = unknown_bounds(p)
+    if unknown:
+        raise PlanError(f"{plan_file}: bounds name unknown series", unknown)
     n = sum(1 for _ in p.metrics())
     click.echo(
         f"{plan_file}: valid ({p.id} {p.version}: {len(p.indicators)} indicators, "
