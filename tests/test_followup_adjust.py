@@ -66,7 +66,7 @@ def test_proposals_follow_the_evidence(store: Store) -> None:
     unbroken = plan.model_copy(update={"indicators": tuple(
         m.model_copy(update={"breaks": ()}) if m.id == "broadband_penetration" else m
         for m in plan.indicators)})
-    again = propose(unbroken, store.observations(), year=2025)
+    again = propose(unbroken, store.observations(), year=2025, evaluated_on=date(2026, 1, 15))
     assert next(p for p in again.proposals
                 if p.metric == "broadband_penetration").action == "keep"
     assert by["patents_per_100m_revenue"].evidence == "insufficient"

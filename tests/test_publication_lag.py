@@ -110,8 +110,10 @@ def test_a_missing_figure_is_a_data_gap_the_day_after_its_due_date() -> None:
     assert target.verdict_note == ("not assessable — the figure for 2020, due by 2021-09-30, "
                                    "is not in the store")
     assert "data_gap" in target.assessment.notes
-    # the method still classifies on the latest figure
-    assert target.assessment.latest_year == 2019
+    # the method reads the comparable segment: since the 2019 break (营业收入) one figure,
+    # too few to classify
+    assert target.segment is not None and target.segment.read_from == 2019
+    assert target.assessment.category == "insufficient_data"
 
 
 def test_the_data_gap_note_reads_in_both_languages() -> None:
