@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite uses, when they are missing and we may.
 #   chromium        the real browser for the report and web page tests (driven by Playwright)
-#   fonts-noto-cjk  Chinese glyphs in screenshots and PDFs
+#   fonts-noto-cjk  Chinese glyphs in browser screenshots (the PDFs and Word charts use the
+#                   pinned PyPI font package instead)
 #   postgresql      the server-mode store (scripts/with-postgres.sh starts a throwaway cluster)
 #   poppler-utils   pdffonts/pdftoppm, to check the official PDF documents' embedded fonts
 #   npm             fetches the web pages' ECharts and map from the npm registry at install

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from mic2025.evaluate.methods import METHODS
 
 #: Latin text that is a name, not an untranslated sentence
-NAMES = ("Noto Serif CJK SC", "Noto Sans CJK SC", "mic2025 data export", "SDMX-CSV")
+NAMES = ("Noto Serif SC", "Noto Sans SC", "Noto Serif CJK SC", "Noto Sans CJK SC",
+         "mic2025 data export", "SDMX-CSV")
 
 _URL = re.compile(r"https?://\S+?(?=[）)；，、\s]|$)")
 _CODE = re.compile(r"[\w.:/%-]*[\d_.:/][\w.:/%-]*")

@@ -25,8 +25,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Typesetting: {serif} stands in for FangSong and the title face, {sans} for HeiTi "
         "(level-1 headings) and bold {serif} for KaiTi (level-2 headings).",
     ),
-    "doc.fonts_missing": ("本机未找到Noto CJK字体，中文可能无法正常显示。",
-                          " No Noto CJK font was found on this machine; Chinese may not display."),
     # every document
     "doc.disclaimer": (
         "本文件由mic2025软件依据公开数据生成，编号为mic2025自编号，不是政府公文。",

@@ -16,7 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from ..i18n import t
-from .official import OfficialDocument, Para, Section, Table, fonts, heading_number, sources_line
+from .official import (
+    OfficialDocument,
+    Para,
+    Section,
+    Table,
+    font_dir,
+    fonts,
+    heading_number,
+    register_for_charts,
+    sources_line,
+)
 
 
 def svg_to_png(svg: str, width_px: int = 1400) -> bytes | None:
@@ -38,6 +48,9 @@ def write_docx(doc: OfficialDocument, path: Path) -> Path:
     from docx.shared import Mm, Pt, RGBColor
 
     f = fonts()
+    folder = font_dir()
+    if folder is not None:
+        register_for_charts(folder)
     d = Document()
     sec = d.sections[0]
     sec.start_type = WD_SECTION_START.NEW_PAGE

@@ -335,8 +335,7 @@ def _supervision_section(inp: Inputs, lang: Lang) -> Section:
 def typesetting_note(lang: Lang) -> str:
     """Which faces stand in for the standard's (:func:`.official.fonts`)."""
     f = fonts()
-    note = t("doc.typesetting", lang, serif=f["serif"], sans=f["sans"])
-    return note + (t("doc.fonts_missing", lang) if f["found"] != "yes" else "")
+    return t("doc.typesetting", lang, serif=f["serif"], sans=f["sans"])
 
 
 def notes_section(inp: Inputs, lang: Lang) -> Section:

@@ -11,10 +11,14 @@ below the type area, on the outer side (right on odd pages, left on even pages).
 numbered caption above and their sources (资料来源：…) below. English documents keep the same
 structure with numbering 1. / 1.1 / 1.1.1 / (a).
 
-Fonts: the standard's 仿宋, 小标宋, 黑体 and 楷体 are not free fonts; mic2025 uses Debian's
-``fonts-noto-cjk``: Noto Serif CJK SC for body, title and 楷体 headings (bold), Noto Sans CJK
-SC for 黑体 headings. Without the serif face the sans face stands in for everything
-(:func:`fonts` says which were found; the document's closing note states the substitution).
+Fonts: the standard's 仿宋, 小标宋, 黑体 and 楷体 are not free fonts; mic2025 uses Noto Serif
+SC for body, title and 楷体 headings (bold) and Noto Sans SC for 黑体 headings (SIL Open Font
+Licence). They come with the install, as the pinned PyPI package ``pylopdf-fonts-zh-cn``
+(pyproject.toml), so a document looks the same on any machine: the PDF registers the two files
+with ``@font-face`` and embeds them, the Word file names them as its East Asian fonts, and the
+charts rendered for Word find them through fontconfig. ``MIC2025_FONT_DIR`` points the lookup
+at another folder holding the same two files. Without them :func:`fonts` raises
+:class:`FontsMissing`, naming what to install: a document is never written in empty boxes.
 
 Each document is labelled as mic2025's own output (the document number reads
 ``mic2025〔2020〕评估1号``), never as an official document.
@@ -24,17 +28,24 @@ PDF: :mod:`.pdf` (WeasyPrint); Word: :mod:`.docx` (python-docx).
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Literal
 
+from ..errors import Mic2025Error
 from ..i18n import Lang, t
 
-SERIF = "Noto Serif CJK SC"
-SANS = "Noto Sans CJK SC"
+SERIF = "Noto Serif SC"
+SANS = "Noto Sans SC"
+#: the pinned PyPI package that ships the two faces (pyproject.toml), its module and files
+FONT_PACKAGE = "pylopdf-fonts-zh-cn==0.1.1"
+FONT_MODULE = "pylopdf_fonts_zh_cn"
+FONT_FILES = {"serif": "NotoSerifSC-Regular.otf", "sans": "NotoSansSC-Regular.otf"}
+#: a folder holding :data:`FONT_FILES`, used instead of the package's
+FONT_DIR_ENV = "MIC2025_FONT_DIR"
 ZH_NUMERALS = "零一二三四五六七八九十"
 
 
@@ -131,22 +142,65 @@ def outline(doc: OfficialDocument) -> list[str]:
 # --------------------------------------------------------------------------- fonts
 
 
-@lru_cache(maxsize=1)
+class FontsMissing(Mic2025Error):
+    """The Chinese fonts the official documents are set in are not installed."""
+
+
+def font_dir() -> Path | None:
+    """Where the faces are looked up: ``MIC2025_FONT_DIR``, else the font package's folder
+    (``None`` when the package is not installed)."""
+    chosen = os.environ.get(FONT_DIR_ENV, "").strip()
+    if chosen:
+        return Path(chosen)
+    spec = find_spec(FONT_MODULE)
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent
+
+
+def font_files() -> dict[str, Path]:
+    """The ``serif`` and ``sans`` font files; :class:`FontsMissing` when either is absent."""
+    folder = font_dir()
+    where = f"{FONT_DIR_ENV}={folder}" if os.environ.get(FONT_DIR_ENV, "").strip() else (
+        f"the package's folder {folder}" if folder else f"no module {FONT_MODULE}")
+    files = {k: folder / name for k, name in FONT_FILES.items()} if folder else {}
+    missing = [FONT_FILES[k] for k in FONT_FILES if k not in files or not files[k].is_file()]
+    if missing:
+        raise FontsMissing(
+            f"the Chinese fonts of the official documents are missing ({', '.join(missing)}; "
+            f"looked in {where}). Install the pinned font package: pip install "
+            f"'{FONT_PACKAGE}' (`make install` does), or set {FONT_DIR_ENV} to a folder "
+            f"holding {' and '.join(FONT_FILES.values())}. No document was written.")
+    return files
+
+
+_registered: set[Path] = set()
+
+
+def register_for_charts(folder: Path) -> None:
+    """Add ``folder`` to this process's fontconfig fonts, so that CairoSVG (the charts of the
+    Word file) finds the faces on a machine without system Chinese fonts. Best effort: without
+    libfontconfig the charts fall back to whatever cairo finds."""
+    if folder in _registered:
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("fontconfig") or "libfontconfig.so.1"
+    try:
+        lib = ctypes.CDLL(name)
+        lib.FcConfigAppFontAddDir.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+        lib.FcConfigAppFontAddDir(None, str(folder).encode())
+    except (OSError, AttributeError):
+        return
+    _registered.add(folder)
+
+
 def fonts() -> dict[str, str]:
-    """The faces used: ``serif`` and ``sans`` family names, and whether a Noto CJK face was
-    ``found`` (the document's closing note says which stand in for the standard's)."""
-    families: set[str] = set()
-    if shutil.which("fc-list"):
-        try:
-            out = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                                 timeout=20, check=False).stdout
-            families = {f.strip() for line in out.splitlines() for f in line.split(",")}
-        except (OSError, subprocess.SubprocessError):
-            families = set()
-    serif = SERIF if SERIF in families else (SANS if SANS in families else SERIF)
-    sans = SANS if SANS in families else serif
-    found = SERIF in families or SANS in families
-    return {"serif": serif, "sans": sans, "found": "yes" if found else "no"}
+    """The faces used: ``serif`` and ``sans`` family names (:class:`FontsMissing` when their
+    files are not installed)."""
+    font_files()
+    return {"serif": SERIF, "sans": SANS}
 
 
 def sources_line(lang: Lang, sources: Sequence[str]) -> str:

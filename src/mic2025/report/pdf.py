@@ -17,6 +17,7 @@ from .official import (
     Para,
     Section,
     Table,
+    font_files,
     fonts,
     heading_number,
     sources_line,
@@ -26,6 +27,14 @@ from .official import (
 def _css() -> str:
     return (resources.files("mic2025") / "report" / "templates" / "official.css").read_text(
         encoding="utf-8")
+
+
+def font_faces() -> str:
+    """``@font-face`` rules for the installed faces (:func:`.official.font_files`): the PDF is
+    set in these files whatever the machine has, and the charts' SVG text finds them too."""
+    f = fonts()
+    return "".join(f"@font-face{{font-family:'{f[k]}';src:url('{p.as_uri()}');}}"
+                   for k, p in font_files().items())
 
 
 def _e(text: str) -> str:
@@ -40,7 +49,8 @@ def to_html(doc: OfficialDocument) -> str:
         "<!DOCTYPE html>",
         f'<html lang="{t("html_lang", doc.lang)}"><head><meta charset="utf-8">',
         f"<title>{_e(doc.title)}</title>",
-        f"<style>:root{{--serif:'{f['serif']}';--sans:'{f['sans']}';}}\n{_css()}</style>",
+        f"<style>{font_faces()}:root{{--serif:'{f['serif']}';--sans:'{f['sans']}';}}\n"
+        f"{_css()}</style>",
         f'</head><body class="lang-{doc.lang}">',
         '<header class="masthead">',
         f'<p class="issuer">{_e(doc.issuer)}</p>',

@@ -28,7 +28,8 @@ from . import fmt
 from .series import MeasureGroup, measure_groups, position
 
 FONT_STACK = (
-    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+    "'Noto Sans SC', 'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+    "sans-serif"
 )
 
 SERIES = "#1d5fa6"
@@ -533,9 +534,12 @@ def render(chart: LineChart) -> str:
             obstacles.append((x - 7, y - half, x + 7, y + half))
         tx, ty, anchor, box = _place_label(x, y, text_width(tm.label), obstacles, bounds)
         obstacles.append(box)
+        # a white backing box, not a white stroke under the glyphs: renderers without
+        # paint-order (WeasyPrint's PDF, CairoSVG's PNG) draw such a stroke over the text
+        out.append(f'<rect x="{_n(box[0] - 2)}" y="{_n(box[1])}" width="{_n(box[2] - box[0] + 4)}" '
+                   f'height="{_n(box[3] - box[1])}" fill="#ffffff" fill-opacity="0.85"/>')
         out.append(f'<text x="{_n(tx)}" y="{_n(ty)}" text-anchor="{anchor}" fill="{TARGET}" '
-                   f'font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                   f"{_esc(tm.label)}</text>")
+                   f'font-weight="bold">{_esc(tm.label)}</text>')
 
     out.append(_legend(chart, legend_rows, legend_top))
     out.append("</svg>")
