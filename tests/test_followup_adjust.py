@@ -38,8 +38,8 @@ def test_rounding_keeps_the_stated_precision_on_the_easier_side() -> None:
 
 def test_proposals_follow_the_evidence(store: Store) -> None:
     plan = load_plan()
-    # January 2026: the 2025 figures are not yet due, so the 2025 targets are still pending
-    ps = propose(plan, store.observations(), year=2025, evaluated_on=date(2026, 1, 15))
+    # on a day inside the plan period: past it, a target's year is over and nothing is proposed
+    ps = propose(plan, store.observations(), year=2025, evaluated_on=date(2025, 6, 30))
     by = {p.metric: p for p in ps.proposals}
     assert len(ps.proposals) == sum(1 for m in plan.metrics() if m.target(2025))
     # since the 2019 break (营业收入) only three comparable figures: no probability
@@ -66,7 +66,7 @@ def test_proposals_follow_the_evidence(store: Store) -> None:
     unbroken = plan.model_copy(update={"indicators": tuple(
         m.model_copy(update={"breaks": ()}) if m.id == "broadband_penetration" else m
         for m in plan.indicators)})
-    again = propose(unbroken, store.observations(), year=2025, evaluated_on=date(2026, 1, 15))
+    again = propose(unbroken, store.observations(), year=2025, evaluated_on=date(2025, 6, 30))
     assert next(p for p in again.proposals
                 if p.metric == "broadband_penetration").action == "keep"
     assert by["patents_per_100m_revenue"].evidence == "insufficient"
@@ -95,7 +95,7 @@ def test_scenario_pace_from_the_latest_figure(store: Store) -> None:
 def test_record_writes_a_plan_version_that_extends_the_original(store: Store,
                                                               tmp_path: Path) -> None:
     plan = load_plan()
-    ps = propose(plan, store.observations(), year=2025, evaluated_on=date(2026, 1, 15))
+    ps = propose(plan, store.observations(), year=2025, evaluated_on=date(2025, 6, 30))
     src = tmp_path / "proposals.json"
     src.write_text(ps.model_dump_json(), encoding="utf-8")
     loaded, sha = read_proposals(src)
@@ -139,9 +139,8 @@ def test_an_adjustment_that_disagrees_with_its_target_is_refused(tmp_path: Path)
 
 def test_cli_propose_then_record(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
-    r = CliRunner().invoke(main, ["adjust", "propose", "--db", db, "--format", "json",
-                                  "--as-of", "2026-01-15"],
-                           catch_exceptions=False)
+    r = CliRunner().invoke(main, ["adjust", "propose", "--db", db, "--format", "json", "--on",
+                                  "2025-06-30"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
     data = json.loads(r.output)
     assert data["target_year"] == 2025 and data["as_of"]

@@ -24,6 +24,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.web", "audit_group"),
     ("mic2025.commands.store", "store_group"),
     ("mic2025.commands.followup", "midterm"),
+    ("mic2025.commands.followup", "final"),
     ("mic2025.commands.followup", "bulletin"),
     ("mic2025.commands.followup", "adjust"),
     ("mic2025.commands.followup", "warnings_cmd"),

@@ -1,9 +1,11 @@
-"""The follow-up commands: ``midterm``, ``bulletin``, ``adjust``, ``warnings``, ``supervision``,
-``thirdparty`` (the machinery of 四(八) of 国发〔2015〕28号; library in :mod:`mic2025.followup`).
+"""The follow-up commands: ``midterm``, ``final``, ``bulletin``, ``adjust``, ``warnings``,
+``supervision``, ``thirdparty`` (the machinery of 四(八) of 国发〔2015〕28号; library in
+:mod:`mic2025.followup`).
 
 ::
 
     mic2025 midterm --year 2020 --out build/midterm
+    mic2025 final --out build/final
     mic2025 bulletin --period 2024 --out build/bulletin
     mic2025 adjust propose --year 2025 --format json > proposals.json
     mic2025 adjust scenario --metric rd_intensity --target 2.0 --year 2025
@@ -125,10 +127,15 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
             charts: int, out_dir: str, langs: tuple[str, ...], formats: tuple[str, ...],
             seq: int, on: str | None) -> None:
     """Mid-term evaluation (中期评估): Word and PDF in official layout."""
+    from ..followup.final import period_over_error
     from ..followup.midterm import gather
     from ..report.midterm import build_midterm, write_documents
 
     with _session(db, plan_file) as (store, plan):
+        over = period_over_error(plan.target_years, year, _date(on, "--on") or date.today(),
+                                 "mid-term evaluation")
+        if over is not None:
+            raise over
         if year not in {t.year for m in plan.metrics() for t in m.targets}:
             raise click.BadParameter(f"the plan has no target for {year}", param_hint="--year")
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
@@ -136,6 +143,42 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
     for lang in langs or ("zh", "en"):
         doc = build_midterm(inp, year=year, lang=lang, seq=seq, max_charts=charts)  # type: ignore[arg-type]
         for p in write_documents(doc, Path(out_dir), f"midterm-{year}", formats or ("docx", "pdf")):
+            click.echo(f"written: {p}")
+
+
+@click.command("final")
+@db_option
+@plan_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the documents.")
+@as_of_option
+@click.option("--lang", "lang", type=click.Choice(["zh", "en", "both"]), default="both",
+              show_default=True, help="Language of the documents.")
+@click.option("--doc-format", "formats", type=click.Choice(["docx", "pdf", "html"]),
+              multiple=True, help="Output format(s); default docx and pdf.")
+@click.option("--number", "seq", type=int, default=1, show_default=True,
+              help="Sequence number in the document number (mic2025〔YEAR〕终评N号).")
+@click.option("--on", "on", default=None,
+              help="Evaluate as on this date (default: today); must be past the plan period.")
+@method_option
+@click.option("--charts", type=int, default=12, show_default=True,
+              help="At most this many indicator charts.")
+@fail_cleanly
+def final(db: str | None, plan_file: str | None, out_dir: str, as_of: str | None, lang: str,
+          formats: tuple[str, ...], seq: int, on: str | None, method: str, charts: int) -> None:
+    """Final evaluation (终期评估) once the plan period is over: Word and PDF."""
+    from ..followup.final import build
+    from ..followup.midterm import gather
+    from ..report.final import build_final
+    from ..report.midterm import write_documents
+
+    with _session(db, plan_file) as (store, plan):
+        inp = gather(plan, store, as_of=_as_of(as_of), method=method,
+                     evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
+    fe = build(inp)
+    for language in (("zh", "en") if lang == "both" else (lang,)):
+        doc = build_final(fe, lang=language, seq=seq, max_charts=charts)
+        for p in write_documents(doc, Path(out_dir), "final", formats or ("docx", "pdf")):
             click.echo(f"written: {p}")
 
 
@@ -184,17 +227,27 @@ def adjust() -> None:
 @as_of_option
 @method_option
 @format_option
+@click.option("--on", "on", default=None,
+              help="Evaluate as on this date (default: today); past the plan period there is "
+                   "nothing to adjust.")
 @fail_cleanly
 def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_of: str | None,
-                   method: str, fmt: str) -> None:
+                   method: str, fmt: str, on: str | None) -> None:
     """What the evidence says about each target, with raised or attainable proposals."""
     from ..followup.adjust import propose
     from ..followup.common import now_utc
+    from ..followup.final import period_over_error
     from ..i18n import code_label
 
     with _session(db, plan_file) as (store, plan):
+        day = _date(on, "--on") or date.today()
+        over = period_over_error(plan.target_years, year or max(plan.target_years), day,
+                                 "target adjustment")
+        if over is not None:
+            raise over
         at = _as_of(as_of) or now_utc()  # after the session has loaded the bundled evidence
-        ps = propose(plan, store.observations(as_of=at), year=year, method=method, as_of=at)
+        ps = propose(plan, store.observations(as_of=at), year=year, method=method, as_of=at,
+                     evaluated_on=day)
     if fmt == "json":
         click.echo(ps.model_dump_json(indent=2))
         return

@@ -53,6 +53,7 @@ from ..evaluate.methods import DEFAULT_METHOD
 from ..evaluate.model import Evaluation, Projection, TargetResult
 from ..evaluate.projection import LEVEL, meets
 from ..evaluate.trajectory import required_pace, required_remaining_growth
+from ..i18n import code_label
 from ..observation import Observation
 from ..plan import Metric, Plan, Target, Text, load_plan
 from .common import FollowupError, decimals_of, now_utc, round_toward
@@ -184,7 +185,9 @@ def _proposal(plan: Plan, metric: Metric, target: Target, tr: TargetResult,
                 target_value=tr.target_value, plan_value=target.value, verdict=tr.verdict,
                 status=a.status, latest_year=a.latest_year, latest_value=a.latest_value,
                 projection=tr.projection)
-    if tr.verdict in ("achieved", "missed", "not_assessable"):
+    if tr.verdict != "open":
+        # the target year is over (pending included): its outcome is for the final
+        # evaluation to judge, never a reason to raise or lower the target after the fact
         evidence: Evidence = "decided" if tr.verdict != "not_assessable" else "insufficient"
         return Proposal(**base, evidence=evidence, action="none",
                         reason=_why(evidence, tr, None))
@@ -237,8 +240,10 @@ def _why(evidence: str, tr: TargetResult, proposed: tuple[float, float | None] |
     head_en = (f"projected {pv} in {tr.target_year}; probability of meeting the target "
                f"{tr.target_value:.4g}: {pz}")
     if evidence == "decided":
-        return Text(zh=f"目标年份已过，结论为{tr.verdict}，不再调整。",
-                    en=f"The target year is over (verdict {tr.verdict}); no adjustment.")
+        return Text(zh=f"目标年份已过（{code_label('verdict', tr.verdict, 'zh')}），不再调整，"
+                       "由终期评估判断。",
+                    en=f"The target year is over ({code_label('verdict', tr.verdict, 'en')}); "
+                       "no adjustment: the final evaluation judges it.")
     if evidence == "insufficient":
         return Text(zh="数据点不足，无法估计概率，不提出调整建议。",
                     en="Too few data points for a probability; no proposal.")

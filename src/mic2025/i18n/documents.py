@@ -174,6 +174,80 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "Plan file: {plan} version {version}; software: {software}."),
     "doc.method_line": ("评估方法：{method}，{reference}。", "Method: {method}, {reference}."),
     # the monitoring bulletin
+    # the final evaluation
+    "final_verdict.met_early": ("提前实现", "Met early"),
+    "final_verdict.met_on_time": ("按期实现", "Met on time"),
+    "final_verdict.missed": ("未实现", "Missed"),
+    "final_verdict.awaiting": ("待数据公布", "Awaiting publication"),
+    "final_verdict.not_assessable": ("无法评估", "Not assessable"),
+    "doc.final_title": ("《{title}》终期评估报告", "{title}: final evaluation"),
+    "doc.final_number": ("mic2025〔{year}〕终评{seq}号",
+                         "mic2025〔{year}〕Final Evaluation No. {seq}"),
+    "doc.final_lead": (
+        "{doc_no}确定的目标期限已于{last}年底届满。本报告依据截至{as_of}的证据库数据，对"
+        "《{title}》{years}年全部量化目标的完成情况作终期评估：已实现的目标（说明提前或按期实现）、"
+        "未实现的目标、尚待统计数据公布的目标及证据无法判断的目标，并列出各主要指标"
+        "{first}—{last}年的完整走势。",
+        "The period of the targets set by {doc_no} ended with {last}. On the evidence store as "
+        "of {as_of}, this report is the final evaluation of every quantitative target of "
+        "{title} for {years}: targets met (early or on time), missed, awaiting publication of "
+        "their figures, and those the evidence cannot judge, with the whole {first}–{last} path "
+        "of each main indicator.",
+    ),
+    "doc.final_rule": (
+        "判断规则：目标年度数据已公布的，以该数据判断；尚未公布的，如目标年度及以前最新公布的数据"
+        "已达到目标，即判为已实现；首次达到目标的年份早于目标年度的为“提前实现”。年均增速目标须有"
+        "规划期内各年数据，不作提前判断。",
+        "Rule: where the target year's figure is published, it decides; where it is not, a "
+        "target that the newest figure up to the target year already meets is met. A target "
+        "first met before its year is met early. An average-growth target needs every year of "
+        "its period and is never met early.",
+    ),
+    "doc.final_overview_text": (
+        "《{title}》{year}年共有{n}项量化目标：已实现{met}项（其中提前实现{met_early}项、按期实现"
+        "{met_on_time}项），未实现{missed}项，待数据公布{awaiting}项，无法评估{not_assessable}项。",
+        "{title} has {n} quantitative targets for {year}: {met} met ({met_early} early, "
+        "{met_on_time} on time), {missed} missed, {awaiting} awaiting publication, "
+        "{not_assessable} not assessable.",
+    ),
+    "doc.final_history_text": (
+        "{year}年目标（历史）：已实现{met}项（其中提前实现{met_early}项），未实现{missed}项，"
+        "待数据公布{awaiting}项，无法评估{not_assessable}项。",
+        "The {year} targets (history): {met} met ({met_early} early), {missed} missed, "
+        "{awaiting} awaiting publication, {not_assessable} not assessable.",
+    ),
+    "doc.final_summary": ("{year}年目标终期评估结论汇总", "Summary of final verdicts, {year}"),
+    "doc.final_year": ("{year}年目标完成情况", "The {year} targets"),
+    "doc.final_history": ("{year}年目标完成情况（历史）", "The {year} targets (history)"),
+    "doc.col.figure": ("判断依据（年份）", "Figure judged (year)"),
+    "doc.col.first_met": ("首次达到年份", "First met"),
+    "doc.col.expected": ("预计公布日期", "Expected"),
+    "doc.col.year": ("年份", "Year"),
+    "doc.col.value": ("数值", "Value"),
+    "doc.col.target_row": ("目标", "Target"),
+    "doc.col.why": ("原因", "Why"),
+    "doc.plan_baseline_short": ("规划", "plan"),
+    "doc.fact_latest": ("最新数据为{value}（{period}）", "latest figure {value} ({period})"),
+    "doc.fact_first_met": ("，{year}年首次达到", "; first met in {year}"),
+    "doc.fact_part_year": ("（非全年数据）", " (part-year figure)"),
+    "doc.fact_expected": ("，{year}年数据预计{day}公布", "; the {year} figure is due {day}"),
+    "doc.fact_expected_unknown": ("，{year}年数据尚未公布", "; the {year} figure is not yet out"),
+    "doc.final_lines": ("逐项结论", "Verdict of each target"),
+    "doc.final_paths": ("主要指标{first}—{last}年走势", "Main indicators, {first}–{last}"),
+    "doc.path_caption": ("{name}（{unit}）", "{name} ({unit})"),
+    "doc.path_note": ("*为非全年数据；—为未公布或证据库中无数据。",
+                      "* part-year figure; — not published or not in the store."),
+    "doc.final_unjudged": ("证据无法判断的目标", "What the evidence cannot judge"),
+    "doc.final_unjudged_text": (
+        "以下{n}项目标因证据库中没有可用于判断的数据而无法评估，需由主管部门补充公布数据或说明口径：",
+        "The evidence cannot judge the following {n} targets: the store holds no figure to judge "
+        "them on; the responsible bodies would need to publish the figure or state its scope:",
+    ),
+    "doc.final_unjudged_none": ("所有目标均可依据证据作出判断。",
+                                "The evidence judges every target."),
+    "doc.unjudged_reason_none": ("证据库中没有已公布的数据", "no published figure in the store"),
+    "doc.unjudged_reason_latest": ("证据库中没有可用于判断的数据（最新数据为{period}）",
+                                   "no figure to judge on in the store (latest: {period})"),
     "doc.bulletin_title": ("《{title}》实施情况监测通报（{period}年）",
                            "{title}: monitoring bulletin, {period}"),
     "doc.bulletin_number": ("mic2025〔{period}〕通报{seq}号",

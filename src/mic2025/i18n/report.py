@@ -30,6 +30,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evaluated_on": ("评估日期", "Evaluated on"),
     "as_of": ("数据截至", "Data as of"),
     "as_of_unknown": ("未注明", "not stated"),
+    "beijing_time": ("{day} {time}（北京时间）", "{day} {time} Beijing time"),
     "method": ("评估方法", "Method"),
     "reference": ("方法出处", "Reference"),
     "plan_version": ("规划文件版本", "Plan file version"),

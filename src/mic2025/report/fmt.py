@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from .. import periods, units
@@ -189,16 +189,18 @@ def day(d: date | None, lang: Lang) -> str:
     return f"{d.day} {_MONTHS_EN[d.month - 1]} {d.year}"
 
 
+#: Beijing time (Asia/Shanghai): UTC+8 all year, no daylight saving since 1991
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+
 def moment(dt: datetime | None, lang: Lang) -> str:
+    """An instant as its readers keep time: in Beijing time, labelled so (北京时间)."""
     if dt is None:
         return t("as_of_unknown", lang)
-    text = f"{day(dt.date(), lang)} {dt:%H:%M}"
-    offset = dt.utcoffset()
-    if offset is None:
-        return text
-    if offset == timedelta(0):
-        return f"{text} UTC"
-    return f"{text} UTC{dt:%z}"
+    if dt.utcoffset() is None:
+        return f"{day(dt.date(), lang)} {dt:%H:%M}"
+    local = dt.astimezone(BEIJING)
+    return t("beijing_time", lang, day=day(local.date(), lang), time=f"{local:%H:%M}")
 
 
 def period_position(year: int, period: str) -> float:

@@ -1,0 +1,171 @@
+"""The final evaluation (终期评估): verdicts past the plan period, Word and PDF read back."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from click.testing import CliRunner
+
+from mic2025.cli import main
+from mic2025.followup.adjust import propose
+from mic2025.followup.common import FollowupError
+from mic2025.followup.final import FinalEvaluation, build, expected_date
+from mic2025.followup.midterm import Inputs, gather, verdict_counts
+from mic2025.ingest.load import load_bundled
+from mic2025.plan import load_plan
+from mic2025.report.final import build_final, expected_cell
+from mic2025.store import open_store
+
+ON = date(2026, 12, 6)
+MET_2025 = {"rd_intensity", "quality_competitiveness_index", "broadband_penetration",
+            "key_process_nc_rate", "water_intensity_reduction"}
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inputs]:
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('final') / 'store.sqlite'}")
+    plan = load_plan()
+    load_bundled(store, plan)
+    yield gather(plan, store, evaluated_on=ON)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def final(inputs: Inputs) -> FinalEvaluation:
+    return build(inputs)
+
+
+def test_the_2025_targets_met_on_the_latest_figures_count_as_met(inputs: Inputs,
+                                                                 final: FinalEvaluation) -> None:
+    # the engine waits for the 2025 figures: nothing "achieved" yet
+    assert verdict_counts(inputs.evaluation, 2025)["achieved"] == 0
+    met = {f.metric.metric for f in final.of_year(2025)
+           if f.verdict in ("met_early", "met_on_time")}
+    assert met == MET_2025
+    counts = final.counts(2025)
+    assert counts["met_early"] + counts["met_on_time"] == 5
+    assert sum(counts.values()) == len(final.of_year(2025))
+    by = {f.metric.metric: f for f in final.of_year(2025)}
+    rd = by["rd_intensity"]  # 1.71 in 2023 first met 1.68; judged on 1.82 (2024)
+    assert rd.verdict == "met_early" and rd.first_met == 2023
+    assert rd.point is not None and (rd.point.year, rd.point.value) == (2024, 1.82)
+    assert by["water_intensity_reduction"].first_met == 2021
+    # only a part-year figure of 2025 itself meets the NC-rate target: on time, not early
+    nc = by["key_process_nc_rate"]
+    assert nc.verdict == "met_on_time" and nc.point is not None
+    assert "partial_year" in nc.point.flags
+    # a growth target is never met early; the trend of energy intensity falls short
+    assert by["energy_intensity_reduction"].verdict == "awaiting"
+    assert by["co2_intensity_reduction"].verdict == "not_assessable"
+    # the 2020 history: an engine verdict stands, a pending one met on earlier figures is met
+    h = {f.metric.metric: f for f in final.of_year(2020)}
+    assert h["energy_intensity_reduction"].verdict == "missed"
+    assert h["quality_competitiveness_index"].verdict == "met_on_time"
+    assert h["rd_intensity"].verdict == "met_early" and h["rd_intensity"].first_met == 2018
+
+
+def test_the_expected_date_comes_from_the_engine_or_shows_a_dash(
+        final: FinalEvaluation) -> None:
+    due = date(2026, 9, 30)
+    assert expected_date(SimpleNamespace(due_date=due, assessment=None)) == due  # type: ignore[arg-type]
+    assert expected_date(SimpleNamespace(assessment=SimpleNamespace(due_date=due))) == due  # type: ignore[arg-type]
+    awaiting = next(f for f in final.of_year(2025) if f.verdict == "awaiting")
+    assert expected_cell(awaiting, "zh") == (
+        "—" if awaiting.expected is None else f"{due.year}年{due.month}月{due.day}日")
+
+
+def test_the_final_evaluation_waits_for_the_end_of_the_plan_period(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    plan = load_plan()
+    load_bundled(store, plan)
+    inp = gather(plan, store, evaluated_on=date(2025, 6, 30))
+    store.close()
+    with pytest.raises(FollowupError, match="mic2025 midterm --year 2025"):
+        build(inp)
+
+
+def test_adjustment_proposes_nothing_for_a_year_that_is_over(inputs: Inputs) -> None:
+    ps = propose(inputs.plan, [], year=2025, evaluation=inputs.evaluation)
+    assert ps.proposals and all(p.action == "none" for p in ps.proposals)
+    assert {p.evidence for p in ps.proposals} <= {"decided", "insufficient"}
+
+
+def _docx_text(path: Path) -> tuple[list[str], str, list[list[list[str]]]]:
+    from docx import Document
+
+    d = Document(str(path))
+    heads = [p.text for p in d.paragraphs if p.style is not None
+             and p.style.name.startswith("Heading")]
+    text = "\n".join(p.text for p in d.paragraphs)
+    tables = [[[c.text for c in r.cells] for r in t.rows] for t in d.tables]
+    return heads, text, tables
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(path)).pages))
+
+
+def test_cli_final_writes_word_and_pdf_in_both_languages(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    out = tmp_path / "final"
+    r = CliRunner().invoke(main, ["final", "--db", db, "--out", str(out), "--on", ON.isoformat(),
+                                  "--lang", "both", "--charts", "2"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["final-en.docx", "final-en.pdf",
+                                                     "final-zh.docx", "final-zh.pdf"]
+    heads, text, tables = _docx_text(out / "final-zh.docx")
+    assert heads[:2] == ["一、总体情况", "二、2025年目标完成情况"]
+    assert "三、2020年目标完成情况（历史）" in heads
+    assert "四、主要指标2015—2025年走势" in heads and "五、证据无法判断的目标" in heads
+    assert "《中国制造2025》2025年共有18项量化目标：已实现5项（其中提前实现4项、按期实现1项）" in text
+    summary = tables[0]
+    assert summary[0][2:] == ["提前实现", "按期实现", "未实现", "待数据公布", "无法评估"]
+    assert summary[-1][:4] == ["合计", "18", "4", "1"]
+    assert "规模以上制造业研发经费内部支出占主营业务收入比重：目标1.68%；最新数据为1.82%（2024）" \
+           "，2023年首次达到" in text
+    assert "结论：提前实现" in text and "结论：按期实现" in text
+    # the whole path: one table per indicator with every year 2015–2025
+    paths = [t for t in tables if t[0][0] == "年份"]
+    assert len(paths) == 12 and paths[0][0][1:] == [str(y) for y in range(2015, 2026)]
+    assert paths[0][2][6] == "1.26" and paths[0][2][11] == "1.68"  # the targets' row
+    # not assessable, named
+    gaps = next(t for t in tables if t[0][-1] == "原因")
+    assert any("单位工业增加值二氧化碳排放量下降幅度" in row[1] for row in gaps[1:])
+    assert "北京时间" in text and "UTC" not in text
+    zh = _pdf_text(out / "final-zh.pdf")
+    assert "《中国制造2025》终期评估报告" in zh and "mic2025〔2026〕终评1号" in zh
+    assert "已实现5项（其中提前实现4项、按期实现1项）" in zh and "结论：提前实现" in zh
+    assert "北京时间" in zh and "UTC" not in zh
+    en = _pdf_text(out / "final-en.pdf")
+    assert "5met(4early,1ontime)" in en and "Verdict:Metearly" in en
+    _, en_text, _ = _docx_text(out / "final-en.docx")
+    assert "Beijing time" in en_text and "UTC" not in en_text
+    for body in (text, en_text, zh, en):  # no file path of the machine in any document
+        assert not re.search(r"/(tmp|work|home|usr|root)/|site-packages|\.sqlite", body)
+
+
+def test_midterm_and_adjust_past_the_plan_period_point_to_the_final_evaluation(
+        tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    out = tmp_path / "docs"
+    r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2025", "--out", str(out),
+                                  "--on", ON.isoformat()])
+    assert r.exit_code == 2 and "plan period is over" in r.output
+    assert "mic2025 final" in r.output and not out.exists()
+    r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2026", "--out", str(out),
+                                  "--on", ON.isoformat()])
+    assert r.exit_code == 2 and "mic2025 final" in r.output
+    r = CliRunner().invoke(main, ["adjust", "propose", "--db", db, "--on", ON.isoformat()])
+    assert r.exit_code == 2 and "plan period is over" in r.output and "mic2025 final" in r.output
+    r = CliRunner().invoke(main, ["adjust", "propose", "--db", db, "--on", "2025-06-30",
+                                  "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert any(p["action"] == "raise" for p in json.loads(r.output)["proposals"])
