@@ -19,7 +19,7 @@ from mic2025.followup.final import FinalEvaluation, build, expected_date
 from mic2025.followup.midterm import Inputs, gather, verdict_counts
 from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
-from mic2025.report.final import build_final, expected_cell
+from mic2025.report.final import expected_cell
 from mic2025.store import open_store
 
 ON = date(2026, 12, 6)
@@ -125,7 +125,8 @@ def test_cli_final_writes_word_and_pdf_in_both_languages(tmp_path: Path) -> None
     assert heads[:2] == ["一、总体情况", "二、2025年目标完成情况"]
     assert "三、2020年目标完成情况（历史）" in heads
     assert "四、主要指标2015—2025年走势" in heads and "五、证据无法判断的目标" in heads
-    assert "《中国制造2025》2025年共有18项量化目标：已实现5项（其中提前实现4项、按期实现1项）" in text
+    assert "《中国制造2025》2025年共有18项量化目标：已实现5项" \
+           "（其中提前实现4项、按期实现1项）" in text
     summary = tables[0]
     assert summary[0][2:] == ["提前实现", "按期实现", "未实现", "待数据公布", "无法评估"]
     assert summary[-1][:4] == ["合计", "18", "4", "1"]
