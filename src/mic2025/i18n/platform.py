@@ -321,4 +321,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "midterm_generated": ("（首次下载需生成，约数秒）",
                           "(generated on first download; a few seconds)"),
+    "midterm_period_over": ("规划期已结束，目标的最终结论见终期评估：",
+                            "The plan period is over; the final verdicts are in the final "
+                            "evaluation:"),
+    "nav.final": ("终期评估", "Final evaluation"),
+    "final_title": ("终期评估", "Final evaluation"),
+    "final_intro": (
+        "规划期结束后对全部量化目标的终期评估：已实现（提前或按期）、未实现、待数据公布和无法评估；"
+        "下载的 Word 和 PDF 文件按当前数据版本生成。",
+        "The final evaluation of every quantitative target once the plan period is over: met "
+        "(early or on time), missed, awaiting publication and not assessable; the Word and PDF "
+        "documents are generated from the current data vintage.",
+    ),
+    "final_not_yet": ("规划期至{last}年底结束，终期评估届时提供；此前请使用中期评估：",
+                      "The plan period runs to the end of {last}; the final evaluation is "
+                      "available after that. Until then, see the"),
+    "final_rule": (
+        "目标年度数据尚未公布的，如此前最新公布的数据已达到目标，即判为已实现；"
+        "首次达到年份早于目标年度的为提前实现。",
+        "Where the target year's figure is not yet published, a target the newest figure "
+        "already meets is met; met before its year, it is met early.",
+    ),
+    "final_year": ("{year}年目标", "The {year} targets"),
+    "final_first_met": ("首次达到", "First met"),
+    "final_expected": ("预计公布", "Expected"),
 }

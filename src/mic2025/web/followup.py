@@ -20,13 +20,14 @@ import hashlib
 import logging
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..followup import midterm, supervision, thirdparty, warn
+from ..followup import final, midterm, supervision, thirdparty, warn
 from ..followup.common import FollowupError
 from ..permissions import Actor
+from ..report import final as final_document
 from ..report import midterm as midterm_document
 from ..services import followup as writes
 from ..store import EvaluationRound
@@ -191,3 +192,39 @@ class FollowUp:
             return path
 
         return p.cached(("midterm", year, lang, fmt, digest), make)
+
+    # ------------------------------------------------------------------ final evaluation
+
+    def final_rows(self) -> tuple[bool, list[final.FinalTarget]]:
+        """Whether the plan period is over, and every target with its final verdict."""
+        p = self.platform
+        last = max(p.plan.target_years)
+        ev = p.evaluation(p.plan.area)
+        over = ev.evaluated_on > date(last, 12, 31)
+        return over, [final.judge(m, tr) for m in ev.results for tr in m.targets]
+
+    def final_document(self, lang: str, fmt: str) -> Path:
+        """The final evaluation, generated on demand and kept per data vintage; refused
+        (:class:`FollowupError`) while the plan period runs."""
+        if fmt not in DOC_FORMATS:
+            raise FollowupError(f"format {fmt!r}: one of {', '.join(DOC_FORMATS)}")
+        if lang not in ("zh", "en"):
+            raise FollowupError(f"language {lang!r}: zh or en")
+        p = self.platform
+        state = (p.plan.id, p.plan.version, p.latest_vintage(), today().isoformat())
+        digest = hashlib.sha256(repr(state).encode()).hexdigest()[:16]
+        path = self.cache_dir / "final" / f"final-{digest}-{lang}.{fmt}"
+
+        def make() -> Path:
+            if path.exists():
+                return path
+            fe = final.build(midterm.gather(p.plan, p.store))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            doc = final_document.build_final(fe, lang=lang)  # type: ignore[arg-type]
+            tmp = path.parent / f".{digest}.tmp"
+            tmp.mkdir(exist_ok=True)
+            made = midterm_document.write_documents(doc, tmp, "final", (fmt,))[0]
+            made.replace(path)
+            return path
+
+        return p.cached(("final", lang, fmt, digest), make)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from ...followup import supervision as sv
 from ...followup import thirdparty as tp
+from ...followup.final import FINAL_VERDICTS
 from ...followup.warn import EarlyWarning, Owner
 from ...i18n import t
 from ...permissions import Actor, Resource
@@ -131,7 +132,7 @@ def get_owners(request: Request, actor: ActorDep) -> DirectoryOut:
     fu = _fu(request)
     d = fu.owners
     counts = _routed_counts(fu)
-    return DirectoryOut(file=str(fu.owners_path), placeholder=d.placeholder,
+    return DirectoryOut(file=fu.owners_path.name, placeholder=d.placeholder,
                         note=d.note.model_dump() if d.note else None, fallback=d.fallback,
                         copy_to=list(d.copy_to), unclaimed=d.unclaimed(fu.rules),
                         owners=[_owner_out(o, counts) for o in d.owners])
@@ -142,7 +143,7 @@ def owners_page(request: Request) -> HTMLResponse:
     require(resolve_actor(request), "owners:read")
     fu = _fu(request)
     return render(request, "owners.html.j2", title=t("nav.owners", lang_of(request)),
-                  directory=fu.owners, path=str(fu.owners_path),
+                  directory=fu.owners, path=fu.owners_path.name,
                   unclaimed=fu.owners.unclaimed(fu.rules), counts=_routed_counts(fu))
 
 
@@ -320,6 +321,30 @@ def get_midterm_document(request: Request, actor: ActorDep, year: Year,
                         headers=attachment(f"midterm-{year}-{lang}.{fmt}"))
 
 
+@api_router.get("/final/document.{fmt}",
+                summary="The final evaluation as Word or PDF, past the plan period (generated on "
+                        "demand)")
+def get_final_document(request: Request, actor: ActorDep,
+                       fmt: Annotated[str, Path(pattern=r"^(docx|pdf)$")],
+                       lang: Literal["zh", "en"] = "zh") -> FileResponse:
+    _read(actor)
+    path = _fu(request).final_document(lang, fmt)
+    return FileResponse(path, media_type=MEDIA_TYPES[fmt],
+                        headers=attachment(f"final-{lang}.{fmt}"))
+
+
+@router.get("/followup/final", response_class=HTMLResponse)
+def final_page(request: Request) -> HTMLResponse:
+    _read(resolve_actor(request))
+    over, rows = _fu(request).final_rows()
+    years = sorted({r.year for r in rows}, reverse=True)
+    counts = {y: {v: sum(1 for r in rows if r.year == y and r.verdict == v)
+                  for v in FINAL_VERDICTS} for y in years}
+    return render(request, "final.html.j2", title=t("final_title", lang_of(request)),
+                  over=over, years=years, rows=rows, counts=counts,
+                  last=max(_fu(request).platform.plan.target_years))
+
+
 @router.get("/followup/midterm", response_class=HTMLResponse)
 def midterm_page(request: Request,
                  year: Annotated[int | None, Query(ge=1949, le=2100)] = None) -> HTMLResponse:
@@ -334,4 +359,5 @@ def midterm_page(request: Request,
         counts[r["target"].verdict] = counts.get(r["target"].verdict, 0) + 1
     return render(request, "midterm.html.j2",
                   title=t("midterm_title", lang_of(request)).format(year=chosen),
-                  year=chosen, years=years, rows=rows, counts=counts)
+                  year=chosen, years=years, rows=rows, counts=counts,
+                  period_over=fu.final_rows()[0])
