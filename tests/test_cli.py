@@ -285,7 +285,8 @@ def test_the_default_method_is_the_registrys_and_methods_marks_it(
     ev = Evaluation.model_validate_json(invoke("evaluate", "--db", db, "--format",
                                                "json").output)
     assert ev.method == "escap"
-    proposals = json.loads(invoke("adjust", "propose", "--db", db, "--format", "json").output)
+    proposals = json.loads(invoke("adjust", "propose", "--db", db, "--format", "json", "--on",
+                                  "2025-06-30").output)
     assert proposals["method"] == "escap"
     listing = invoke("methods").output.splitlines()
     assert [line for line in listing if "(default)" in line] == [

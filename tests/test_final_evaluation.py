@@ -170,3 +170,13 @@ def test_midterm_and_adjust_past_the_plan_period_point_to_the_final_evaluation(
                                   "--format", "json"])
     assert r.exit_code == 0, r.output
     assert any(p["action"] == "raise" for p in json.loads(r.output)["proposals"])
+
+
+def test_cut_off_times_are_written_in_beijing_time() -> None:
+    from datetime import UTC, datetime
+
+    from mic2025.report import fmt
+
+    end_of_2024_utc = datetime(2024, 12, 31, 16, 0, tzinfo=UTC)
+    assert fmt.moment(end_of_2024_utc, "zh") == "2025年1月1日 00:00（北京时间）"
+    assert fmt.moment(end_of_2024_utc, "en") == "1 January 2025 00:00 Beijing time"
