@@ -91,7 +91,7 @@ def _overview(fe: FinalEvaluation, lang: Lang) -> Section:
         Table(t("doc.final_summary", lang, year=year), header, rows,
               sources=[t("doc.evaluation_source", lang,
                          as_of=fmt.moment(fe.inputs.evaluation.as_of, lang))],
-              widths=[2.2, 1, 1.2, 1.2, 1, 1.3, 1.2]),
+              widths=_SUMMARY_WIDTHS[lang]),
     ]
     for earlier in fe.years[:-1]:
         c = fe.counts(earlier)
@@ -101,8 +101,11 @@ def _overview(fe: FinalEvaluation, lang: Lang) -> Section:
     return Section(t("doc.overview", lang), blocks)
 
 
+#: relative column widths: the English verdict labels and headers need wider columns
 _YEAR_WIDTHS: dict[Lang, list[float]] = {"zh": [0.5, 3.0, 1.6, 1.9, 1.0, 1.1, 1.4, 0.8],
-                                         "en": [0.5, 2.6, 1.6, 1.9, 0.9, 1.4, 1.4, 0.8]}
+                                         "en": [0.65, 2.2, 1.4, 1.6, 0.8, 1.65, 1.35, 1.0]}
+_SUMMARY_WIDTHS: dict[Lang, list[float]] = {"zh": [2.2, 1, 1.2, 1.2, 1, 1.3, 1.2],
+                                            "en": [1.9, 1.0, 1.1, 1.1, 1.0, 1.55, 1.5]}
 
 
 def year_table(items: Sequence[FinalTarget], year: int, lang: Lang, caption: str) -> Table:
