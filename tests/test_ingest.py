@@ -26,7 +26,14 @@ from mic2025.ingest.limits import DEFAULT_LIMITS, Limits
 from mic2025.permissions import SYSTEM
 from mic2025.services.imports import import_file, import_rows
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, HEADER, fresh_url, row, small_plan, write_csv
+from store_fixtures import (
+    BACKENDS,
+    CITED_HEADER,
+    fresh_url,
+    row,
+    small_plan,
+    write_csv,
+)
 
 PLAN = small_plan()
 HEADER_LINE = hostile.LONG_HEADER
@@ -263,7 +270,7 @@ def test_a_duplicated_column_and_an_unnamed_column_with_data(tmp_path: Path) -> 
     (dict(period="2021", year=2020), "period", "falls in 2021"),
     (dict(unit="公斤"), "unit", "unknown unit"),
     (dict(lower="2.5"), "lower", "above the value"),
-    (dict(source=""), "source", "required"),
+    (dict(source=""), "publication", "required"),
     (dict(note="a\x00b"), "note", "control character"),
     (dict(source="来" * 501), "source", "at most 500"),
 ])
@@ -430,7 +437,7 @@ def test_the_shipped_evidence_loads_under_the_shipped_plan(tmp_path: Path) -> No
     if not shipped.is_file() or not plan_file.is_file():
         pytest.skip("data/evidence/national.csv or plans/mic2025.yaml is not written yet")
     header = shipped.read_text(encoding="utf-8").splitlines()[0].lstrip("\ufeff")
-    assert header.split(",") == HEADER
+    assert header.split(",") == CITED_HEADER
     with open_store(f"sqlite:///{tmp_path / 'bundled.sqlite'}") as s:
         first = load_bundled(s, load_plan())  # ImportRejected here lists each bad row
         assert first.rows_new == first.rows_total > 0

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from mic2025 import periods, sdmx_codes, units
 from mic2025.catalogue import known_series
+from mic2025.citation import Citation
 from mic2025.cli import main
 from mic2025.errors import ImportRejected, Problem
 from mic2025.ingest import check_file, load_bundled
@@ -39,7 +40,7 @@ SMALL = small_plan()
 #: what the round trip compares: every field of an observation (the SDMX-CSV export writes
 #: them all; only the vintage is the exporting store's own)
 EXPORTED = ("indicator", "area", "period", "value", "unit", "scope", "sector", "flags", "source",
-            "source_date", "quote", "note", "lower", "upper")
+            "citation", "quote", "note", "lower", "upper")
 
 HEADER_2 = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "REF_AREA", "SECTOR", "SCOPE",
             "SOURCE", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "VINTAGE"]
@@ -158,11 +159,14 @@ def test_the_export_carries_source_date_quote_and_interval(
     assert [fields(got[o.key], EXPORTED) for o in observations] == \
         [fields(o, EXPORTED) for o in observations]
     header, *rows = csv.reader(io.StringIO(text))
-    assert header[-5:] == ["SOURCE_DATE", "QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND"]
+    assert header[-10:] == ["QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND", "PUBLISHER",
+                            "PUBLICATION", "PUBLICATION_DATE", "LOCATOR", "RETRIEVED_FROM",
+                            "GRADE"]
     for o, row in zip(observations, rows, strict=True):
         cells = dict(zip(header, row, strict=True))
         # absent is an empty cell; a date is ISO 8601; a bound reads back the same float
-        assert cells["SOURCE_DATE"] == (o.source_date.isoformat() if o.source_date else "")
+        assert cells["PUBLICATION_DATE"] == (o.source_date.isoformat() if o.source_date else "")
+        assert cells["RETRIEVED_FROM"] == o.citation.retrieved_from
         # text as stored, but for the apostrophe of text starting with one (mic2025.tabular)
         assert (restore(cells["QUOTE"]), restore(cells["COMMENT_OBS"])) == (o.quote, o.note)
         for column, bound in (("LOWER_BOUND", o.lower), ("UPPER_BOUND", o.upper)):
@@ -197,7 +201,8 @@ def test_text_and_numbers_come_back_exactly(tmp_path: Path) -> None:
     o = Observation(
         indicator="rd_intensity", area="000000", period=periods.parse("2020", None),
         value=third, unit="%", source='NBS, "公报"\n2021', flags=frozenset({"estimate", "proxy"}),
-        source_date=date(2021, 2, 28), quote='=HYPERLINK("http://x"), 1/3',
+        citation=Citation(publication_date=date(2021, 2, 28), locator="=表2", grade="other_copy"),
+        quote='=HYPERLINK("http://x"), 1/3',
         note="line one\r\nline two; -5 \u2014 @note", lower=0.1 + 0.2, upper=third + 1e-15)
     path = tmp_path / "exact.sdmx.csv"
     path.write_text(exports.to_sdmx_csv([o]), encoding="utf-8")
@@ -267,8 +272,10 @@ def test_sdmx_csv_written_by_another_sdmx_tool_imports(
 
 def test_the_reader_knows_every_column_the_export_writes() -> None:
     assert exports.DATAFLOW == sdmx_codes.DATAFLOW
-    assert ("STRUCTURE", "STRUCTURE_ID", "ACTION", *reader.COMPONENTS) == exports.SDMX_COLUMNS
     assert set(reader.MAPPING) == set(reader.COMPONENTS)
+    # the one column the reader knows beyond the export: what exports before the citation wrote
+    assert (*exports.SDMX_COLUMNS, "SOURCE_DATE") == \
+        ("STRUCTURE", "STRUCTURE_ID", "ACTION", *reader.COMPONENTS)
 
 
 def test_every_unit_of_the_plan_decodes_from_its_code_to_itself() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from mic2025 import periods
+from mic2025.citation import Citation
 from mic2025.errors import StoreError
 from mic2025.observation import Observation
 from mic2025.store import (
@@ -60,14 +62,17 @@ def obs(value: float = 2.4, **kw: object) -> Observation:
 
 
 def content(o: Observation) -> tuple[object, ...]:
-    return (o.key, o.value, o.unit, o.flags, o.note, o.quote, o.source_date, o.lower, o.upper,
+    return (o.key, o.value, o.unit, o.flags, o.note, o.quote, o.citation, o.lower, o.upper,
             o.period)
 
 
 def test_round_trip_keeps_every_field(store: Store) -> None:
     full = obs(
         2.41, period=periods.quarter(2021, 3), sector="36", scope="规模以上工业企业",
-        source="国家统计局《统计公报》", source_date=date(2022, 2, 28),
+        source="国家统计局《统计公报》",
+        citation=Citation(publisher="国家统计局", publication="《统计公报》",
+                          publication_date=date(2022, 2, 28), locator="表2",
+                          retrieved_from="https://www.stats.gov.cn/x.html", grade="official"),
         flags=frozenset({"provisional", "estimate"}), note="=1+1 stays text",
         quote="研究与试验发展经费支出与国内生产总值之比为2.41%", lower=2.3, upper=2.5,
     )
@@ -214,14 +219,58 @@ def test_filters_pick_indicators_area_and_sector(store: Store) -> None:
 
 def test_export_rows_are_the_long_format_plus_vintage(store: Store) -> None:
     store.import_observations([obs(flags=frozenset({"proxy", "estimate"}),
-                                   source_date=date(2021, 1, 2))],
+                                   citation=Citation(publication_date=date(2021, 1, 2)))],
                               source_name="a", sha256=None, now=T0)
     (exported,) = store.export_rows()
     assert tuple(exported) == (*LONG_COLUMNS, *VINTAGE_COLUMNS)
+    assert "source" not in exported  # the key's source is the citation's, worked out again
+    # source "NBS" by the legacy rule: a name, not a URL, so the publication
+    assert (exported["publication"], exported["retrieved_from"], exported["grade"]) == \
+        ("NBS", "", "")
+    assert exported["publication_date"] == date(2021, 1, 2)
     assert exported["flags"] == "estimate;proxy"
     assert exported["period"] == "2020" and exported["year"] == 2020
     assert exported["vintage_at"] == T0
     assert store.export_rows(as_of=T0 - timedelta(days=1)) == []
+
+
+def test_migration_0008_gives_stored_rows_their_citation_by_the_legacy_rule(
+        store_url: str) -> None:
+    from alembic import command
+
+    from mic2025.store.db import begin_write
+
+    cfg = alembic_config()
+    with open_store(store_url) as s:
+        with begin_write(s.engine) as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007")
+        with s.engine.begin() as conn:
+            conn.execute(text("INSERT INTO vintage (created_at, kind, source_name, rows_total, "
+                              "rows_new, rows_revised, rows_unchanged, note, actor) VALUES "
+                              "(:t, 'import', 'old.csv', 2, 2, 0, 0, '', '')"), {"t": T0})
+            for period, source in (("2020", "HTTPS://www.stats.gov.cn/a.html"),
+                                   ("2021", "广东省统计局")):
+                conn.execute(text(
+                    "INSERT INTO observation (indicator, area, sector, period, period_kind, "
+                    "year, period_end, scope, value, unit, source, source_date, flags, note, "
+                    "quote, vintage_id) VALUES ('rd_intensity', '000000', '', :p, 'year', :y, "
+                    ":end, '', 2.4, '%', :s, :d, '', '', '', 1)"),
+                    {"p": period, "y": int(period), "end": date(int(period), 12, 31),
+                     "s": source, "d": date(int(period) + 1, 2, 28)})
+    with open_store(store_url) as s:  # opening migrates to the head: 0008 fills the citation
+        got = {o.period.code: o for o in s.observations()}
+        assert got["2020"].source == "HTTPS://www.stats.gov.cn/a.html"
+        assert got["2020"].citation == Citation(retrieved_from="HTTPS://www.stats.gov.cn/a.html",
+                                                publication_date=date(2021, 2, 28))
+        assert got["2021"].citation == Citation(publication="广东省统计局",
+                                                publication_date=date(2022, 2, 28))
+        # the same figure imported again under the new fields is no revision
+        again = s.import_observations([replace(got["2021"], vintage=None, vintage_at=None)],
+                                      source_name="again.csv", sha256=None, now=T1)
+        assert again.unchanged
+        with pytest.raises(Exception, match="append-only"), s.engine.begin() as conn:
+            conn.execute(text("UPDATE observation SET publisher = 'x'"))
 
 
 def test_vintages_record_who_what_and_when(store: Store) -> None:

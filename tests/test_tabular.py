@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mic2025 import periods
+from mic2025.citation import Citation
 from mic2025.cli import main
 from mic2025.composite.table import Table
 from mic2025.errors import Problem
@@ -51,7 +52,9 @@ def hostile_observations() -> list[Observation]:
             indicator=f"{text}{i}", area=text[:10] + str(i), sector=text[:10],
             period=periods.year(2020), value=-1.5 - i, unit=text[:39], source=text,
             scope=text, flags=frozenset({text}), quote=text, note=text, lower=-9.5,
-            upper=None, source_date=date(2021, 1, 2)))
+            upper=None, citation=Citation(
+                publisher=text, publication=text, publication_date=date(2021, 1, 2),
+                locator=text, retrieved_from=text, grade="other_copy")))
     return out
 
 

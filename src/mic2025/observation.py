@@ -1,10 +1,14 @@
 """An observation: one published (or estimated) figure with everything needed to trust it.
 
-Every number carries its unit, its period, its area, its source and its vintage (the batch
-it arrived in). A revision is a new vintage of the same key; the old one stays.
+Every number carries its unit, its period, its area, its citation (the primary
+publication and the copy read, :class:`~mic2025.citation.Citation`) and its vintage (the
+batch it arrived in). A revision is a new vintage of the same key; the old one stays.
 
 The key of a series point is ``(indicator, area, sector, period, scope, source)``: two
 sources may publish different figures for the same period and scope, and both are kept.
+``source`` is the citation's :meth:`~mic2025.citation.Citation.key` (the publication when
+one is named, else the copy read): give either and the other is filled in, by the legacy
+rule (:meth:`~mic2025.citation.Citation.from_source`) when only ``source`` is given.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .citation import Citation
 from .periods import Period
 
 #: flags an observation may carry
@@ -25,10 +30,10 @@ class Observation:
     period: Period
     value: float
     unit: str
-    source: str
+    source: str = ""
     sector: str = ""
     scope: str = ""
-    source_date: date | None = None
+    citation: Citation = field(default_factory=Citation)
     flags: frozenset[str] = field(default_factory=frozenset)
     note: str = ""
     quote: str = ""
@@ -39,6 +44,21 @@ class Observation:
     #: when the figure counts as known for an as-of view: the store sets its publication date
     #: for a bundled figure; ``None`` means from ``vintage_at``
     known_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.citation.empty and self.source:
+            # the legacy rule names the publication or the copy; a date given is kept
+            legacy = Citation.from_source(self.source)
+            named = {"publication": legacy.publication, "retrieved_from": legacy.retrieved_from}
+            object.__setattr__(self, "citation", self.citation.model_copy(update=named))
+        elif not self.source:
+            object.__setattr__(self, "source", self.citation.key())
+
+    @property
+    def source_date(self) -> date | None:
+        """The publication's date (the long format's ``source_date`` before the citation
+        fields)."""
+        return self.citation.publication_date
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
@@ -56,7 +76,7 @@ class Observation:
             and self.flags == other.flags
             and self.note == other.note
             and self.quote == other.quote
-            and self.source_date == other.source_date
+            and self.citation == other.citation
             and self.lower == other.lower
             and self.upper == other.upper
         )

@@ -29,6 +29,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..citation import Citation
 from ..plan import Text
 
 Measure = Literal["level", "index", "growth"]
@@ -251,6 +252,8 @@ class SeriesPoint(Out):
     scope: str
     source: str
     source_date: date | None = None
+    #: the figure's publication and the copy read (None in results written before it)
+    citation: Citation | None = None
     flags: list[str] = []
     vintage: int | None = None
     derivation: str | None = None

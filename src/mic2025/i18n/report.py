@@ -137,6 +137,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     # document number when the evaluation knows it
     "source.plan": ("规划（{document}）", "the plan ({document})"),
     "source.plan_undocumented": ("规划", "the plan"),
+    # a figure's citation (mic2025.citation.cite): the publication first, the copy after it
+    "cite.unnamed": ("原始出处未注明", "primary publication not named"),
+    "cite.retrieved_from": ("转引自", "retrieved from"),
+    "grade.official": ("官方网站", "official site"),
+    "grade.official_media": ("官方媒体", "official media"),
+    "grade.industry_body": ("行业组织", "industry body"),
+    "grade.other_copy": ("其他转载", "other copy"),
     "quote": ("原文", "quote"),
     "published_as": ("发布口径", "as published"),
     "range": ("区间", "range"),

@@ -44,6 +44,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from .. import units
+from ..citation import GRADES
 from ..observation import FLAGS
 
 
@@ -338,6 +339,32 @@ def parse_flags(cell: object) -> frozenset[str]:
     return frozenset(out)
 
 
+#: other spellings of the grades (after folding case, spaces and hyphens)
+GRADE_ALIASES = {
+    "官方": "official", "官方网站": "official", "官方媒体": "official_media",
+    "行业组织": "industry_body", "行业协会": "industry_body", "其他转载": "other_copy",
+    "转载": "other_copy",
+}
+
+
+def parse_grade(cell: object) -> str | None:
+    """The grade of the copy read: one of :data:`mic2025.citation.GRADES`, or ``None``."""
+    _check_sheet_cell(cell)
+    if cell is None:
+        return None
+    if not isinstance(cell, str):
+        raise CleanError(f"not a grade; use one of {', '.join(GRADES)}")
+    text = re.sub(r"[\s\-]+", "_", to_ascii(cell).lower())
+    if not text:
+        return None
+    grade = GRADE_ALIASES.get(text, text)
+    if grade not in GRADES:
+        raise CleanError(f"unknown grade; the grade of the copy read is one of "
+                         f"{', '.join(GRADES)} (the publisher's own site, official media, an "
+                         "industry body's own site, any other copy)")
+    return grade
+
+
 def clean_code(cell: object) -> str:
     """A code cell (indicator, area, sector, unit, period) folded to ASCII and trimmed.
 
@@ -358,7 +385,8 @@ def clean_code(cell: object) -> str:
 
 
 def clean_text(cell: object) -> str:
-    """A free-text cell (source, scope, quote, note), kept as written apart from outer spaces.
+    """A free-text cell (publisher, publication, scope, quote, note…), kept as written apart
+    from outer spaces.
 
     Text is stored verbatim — a formula-like ``=HYPERLINK(...)`` stays text — but control
     characters other than tab and newline are refused: PostgreSQL cannot hold a NUL, and

@@ -1,9 +1,15 @@
 """The long format's columns, their Chinese and English aliases, and header checking.
 
 A file's first row names its columns. Names are matched after folding full-width forms,
-case, surrounding spaces, and spaces or hyphens inside (``Source Date`` is
-``source_date``). A column the format does not know is refused by name rather than
+case, surrounding spaces, and spaces or hyphens inside (``Publication Date`` is
+``publication_date``). A column the format does not know is refused by name rather than
 ignored, so a misspelt ``valeu`` never silently drops every figure.
+
+A figure's source is its citation (:mod:`mic2025.citation`): ``publisher``, ``publication``,
+``publication_date``, ``locator``, ``retrieved_from`` and ``grade``. A file from before them
+gives ``source`` and ``source_date`` (:data:`LEGACY`), still read by the legacy rule; a
+header must name at least one column that says where a figure comes from
+(:data:`SOURCE_COLUMNS`).
 """
 
 from __future__ import annotations
@@ -14,9 +20,14 @@ from collections.abc import Sequence
 
 from ..errors import Problem
 from ..store import LONG_COLUMNS
+from ..store.repo import LEGACY_COLUMNS
 
-REQUIRED = ("indicator", "area", "year", "value", "unit", "source")
+REQUIRED = ("indicator", "area", "year", "value", "unit")
 OPTIONAL = tuple(c for c in LONG_COLUMNS if c not in REQUIRED)
+#: the legacy columns a file may still give instead of the citation fields
+LEGACY = LEGACY_COLUMNS
+#: a header names at least one of these: where the figures come from
+SOURCE_COLUMNS = ("publisher", "publication", "retrieved_from", "source")
 
 #: other spellings of each column, after folding (see :func:`canonical`)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -29,15 +40,21 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "scope": ("口径", "统计口径", "范围"),
     "sector": ("行业", "行业代码", "industry"),
     "flags": ("标记", "标志", "flag"),
-    "source": ("来源", "数据来源", "出处"),
-    "source_date": ("发布日期", "来源日期", "发布时间", "published"),
     "quote": ("原文", "引文"),
     "note": ("备注", "说明", "注", "notes"),
     "lower": ("下限",),
     "upper": ("上限",),
+    "publisher": ("发布机构", "发布单位", "发布者"),
+    "publication": ("出版物", "原始出处", "文献", "文件名称"),
+    "publication_date": ("发布日期", "发布时间", "published", "出版日期"),
+    "locator": ("位置", "出处位置", "表号"),
+    "retrieved_from": ("转引自", "网址", "链接", "url"),
+    "grade": ("来源等级", "转载等级", "copy_grade"),
+    "source": ("来源", "数据来源", "出处"),
+    "source_date": ("来源日期",),
 }
 
-_LOOKUP = {name: name for name in LONG_COLUMNS} | {
+_LOOKUP = {name: name for name in (*LONG_COLUMNS, *LEGACY)} | {
     alias: name for name, aliases in ALIASES.items() for alias in aliases
 }
 
@@ -99,10 +116,20 @@ def resolve_header(
                             f"format; row 1 must name the columns, at least {', '.join(REQUIRED)}",
                             sheet=sheet)]
     missing = [c for c in REQUIRED if c not in found]
+    if not any(c in found for c in SOURCE_COLUMNS):
+        # where the figures come from: the primary publication and the copy read, or the
+        # legacy source column
+        missing.append("publication (or retrieved_from, or the legacy source)")
     if missing:
         problem(f"row 1 must be a header naming the required columns; missing "
-                f"{', '.join(missing)} (required: {', '.join(REQUIRED)})")
+                f"{', '.join(missing)} (required: {', '.join(REQUIRED)}, and publisher with "
+                "publication or retrieved_from)")
     return found, problems
+
+
+def header_complete(found: dict[str, int]) -> bool:
+    """Whether a header names what every row needs (else its rows cannot be read)."""
+    return all(c in found for c in REQUIRED) and any(c in found for c in SOURCE_COLUMNS)
 
 
 def written_names(cells: Sequence[object], found: dict[str, int]) -> dict[str, str]:

@@ -30,7 +30,7 @@ from ..plan import Plan
 from ..store import ImportResult, Store
 from ..tabular import csv_text
 from . import sdmx
-from .columns import REQUIRED, resolve_header, written_names
+from .columns import header_complete, resolve_header, written_names
 from .limits import DEFAULT_LIMITS, Limits, ProblemLog
 from .readers import Table, read_table, too_big
 from .validate import RawRow, validate_rows
@@ -281,7 +281,7 @@ def _raw_rows(table: Table, problems: ProblemLog) -> list[RawRow]:
     found, header_problems = resolve_header(table.header, used, source=table.source,
                                             sheet=table.sheet)
     problems.extend(header_problems)
-    if any(c not in found for c in REQUIRED):
+    if not header_complete(found):
         return []  # without its header the rows cannot be read
     # other header problems (an unknown column…) still let every row be checked
     names = written_names(table.header, found)

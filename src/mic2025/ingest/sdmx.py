@@ -21,10 +21,14 @@ scope), ``SOURCE`` and ``TIME_PERIOD`` (``2020``, ``2020-A1``, ``2020-Q3``, ``20
 ``2020-M07``, ``2020-09-30``); the measure ``OBS_VALUE``; the attributes ``UNIT_MEASURE``
 (an SDMX unit code, translated back to the mic2025 unit: :func:`unit_from_code`),
 ``OBS_STATUS`` (the flags, several separated by ``;``; ``OBS_STATUS[]`` is accepted),
-``VINTAGE``, and the optional ``SOURCE_DATE`` (``source_date``, ``2021-02-28``), ``QUOTE``
-(``quote``), ``COMMENT_OBS`` (``note``), ``LOWER_BOUND`` and ``UPPER_BOUND`` (``lower``,
-``upper``), read by the long format's rules; an empty cell or a missing column is a figure
-without one. ``VINTAGE`` numbers the batch a figure arrived in *in the exporting system*;
+``VINTAGE``, and the optional ``QUOTE`` (``quote``), ``COMMENT_OBS`` (``note``),
+``LOWER_BOUND`` and ``UPPER_BOUND`` (``lower``, ``upper``) and the citation ``PUBLISHER``,
+``PUBLICATION``, ``PUBLICATION_DATE`` (``2021-02-28``), ``LOCATOR``, ``RETRIEVED_FROM`` and
+``GRADE`` (their long-format columns), read by the long format's rules; an empty cell or a
+missing column is a figure without one. ``SOURCE`` is read as the long format's legacy
+``source`` (the key's source, which agrees with the citation columns of an export), and
+``SOURCE_DATE``, what exports from before the citation carried, as the legacy
+``source_date``. ``VINTAGE`` numbers the batch a figure arrived in *in the exporting system*;
 it says nothing about the figure, so it is checked (a whole number) and deliberately not
 stored — the import is a vintage of this store, recorded with the file's name and sha256.
 The platform's export carries every field of a figure, so an export of a store's current
@@ -80,8 +84,9 @@ from .validate import RawRow, metric_units
 
 DIMENSIONS = ("INDICATOR", "REF_AREA", "SECTOR", "SCOPE", "SOURCE", "TIME_PERIOD")
 MEASURE = "OBS_VALUE"
-ATTRIBUTES = ("UNIT_MEASURE", "OBS_STATUS", "VINTAGE", "SOURCE_DATE", "QUOTE", "COMMENT_OBS",
-              "LOWER_BOUND", "UPPER_BOUND")
+ATTRIBUTES = ("UNIT_MEASURE", "OBS_STATUS", "VINTAGE", "QUOTE", "COMMENT_OBS",
+              "LOWER_BOUND", "UPPER_BOUND", "PUBLISHER", "PUBLICATION", "PUBLICATION_DATE",
+              "LOCATOR", "RETRIEVED_FROM", "GRADE", "SOURCE_DATE")
 COMPONENTS = (*DIMENSIONS, MEASURE, *ATTRIBUTES)
 #: columns every row needs: a whole observation with its unit
 REQUIRED = (*DIMENSIONS, MEASURE, "UNIT_MEASURE")
@@ -102,14 +107,22 @@ MAPPING: dict[str, tuple[str, ...]] = {
     "UNIT_MEASURE": ("unit",),
     "OBS_STATUS": ("flags",),
     "VINTAGE": (),
-    "SOURCE_DATE": ("source_date",),
     "QUOTE": ("quote",),
     "COMMENT_OBS": ("note",),
     "LOWER_BOUND": ("lower",),
     "UPPER_BOUND": ("upper",),
+    "PUBLISHER": ("publisher",),
+    "PUBLICATION": ("publication",),
+    "PUBLICATION_DATE": ("publication_date",),
+    "LOCATOR": ("locator",),
+    "RETRIEVED_FROM": ("retrieved_from",),
+    "GRADE": ("grade",),
+    "SOURCE_DATE": ("source_date",),
 }
 #: attributes copied as they are into their long-format column (empty → absent)
-_AS_WRITTEN = ("SOURCE_DATE", "QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND")
+_AS_WRITTEN = ("QUOTE", "COMMENT_OBS", "LOWER_BOUND", "UPPER_BOUND", "PUBLISHER",
+               "PUBLICATION", "PUBLICATION_DATE", "LOCATOR", "RETRIEVED_FROM", "GRADE",
+               "SOURCE_DATE")
 
 #: actions imported: both add figures, which is all an append-only store does
 ACCEPTED_ACTIONS = ("I", "A")

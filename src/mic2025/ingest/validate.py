@@ -19,9 +19,16 @@ The rules, in the order of the columns:
 * ``value`` — a finite number (see :mod:`.clean`), and inside the metric's
   ``value_range`` once converted to the metric's unit; a count is never negative;
 * ``lower`` ≤ ``value`` ≤ ``upper`` when given;
-* ``flags`` — from ``observation.FLAGS``; ``source`` — required; ``source_date`` — a date;
-* the key (indicator, area, sector, period, scope, source) — once per file; every row of
-  a repeated key is refused, naming a few of the others.
+* ``flags`` — from ``observation.FLAGS``;
+* the citation (:mod:`mic2025.citation`): ``publication_date`` a date; ``retrieved_from``
+  an http(s) URL; ``grade`` one of ``official``, ``official_media``, ``industry_body``,
+  ``other_copy``; every row names its publication (``publisher``/``publication``) or the
+  copy read (``retrieved_from``). The legacy ``source`` fills ``retrieved_from`` when it is
+  a URL, else ``publication``, and ``source_date`` fills ``publication_date``; a legacy
+  cell that disagrees with the new one beside it is refused, naming both columns;
+* the key (indicator, area, sector, period, scope, source) — once per file, its source
+  being the citation's key (the publication, else the copy); every row of a repeated key
+  is refused, naming a few of the others.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Any
 
 from .. import periods, reference, units
 from ..catalogue import known_series
+from ..citation import Citation, is_url
 from ..errors import Problem, UnknownCodeError
 from ..observation import Observation
 from ..plan import Metric, Plan
@@ -47,6 +55,7 @@ from .clean import (
     clean_text,
     parse_date,
     parse_flags,
+    parse_grade,
     parse_number,
     parse_optional_number,
     parse_year,
@@ -211,9 +220,9 @@ class _RowCheck:
         if metric is not None and isinstance(value, float) and isinstance(unit, str):
             self.in_range(metric, value, unit)
         flags = self.read("flags", parse_flags)
-        source = self.text("source", required=True)
         scope = self.text("scope")
-        source_date = self.read("source_date", parse_date)
+        citation = self.citation()
+        source: Any = citation.key() if isinstance(citation, Citation) else FAILED
         note = self.text("note")
         quote = self.text("quote")
 
@@ -226,13 +235,73 @@ class _RowCheck:
             key = (indicator, area, sector, period.code, scope, source)
         if self.failures or key is None:
             return None, key
-        assert isinstance(period, periods.Period)
+        assert isinstance(period, periods.Period) and isinstance(citation, Citation)
         obs = Observation(
             indicator=indicator, area=area, period=period, value=value, unit=unit,
-            source=source, sector=sector, scope=scope, source_date=source_date, flags=flags,
+            source=source, sector=sector, scope=scope, citation=citation, flags=flags,
             note=note, quote=quote, lower=lower, upper=upper,
         )
         return obs, key
+
+    def citation(self) -> Any:
+        """The row's citation from its new cells and its legacy ``source``/``source_date``."""
+        fields: dict[str, Any] = {
+            name: self.text(name) for name in ("publisher", "publication", "locator")}
+        fields["retrieved_from"] = self.text("retrieved_from")
+        if isinstance(fields["retrieved_from"], str) and fields["retrieved_from"] and \
+                not is_url(fields["retrieved_from"]):
+            self.bad("retrieved_from", "not a web address: retrieved_from is the URL (http:// "
+                     "or https://) of the copy read; a printed publication goes in publication")
+            fields["retrieved_from"] = FAILED
+        fields["publication_date"] = self.read("publication_date", parse_date)
+        fields["grade"] = self.read("grade", parse_grade)
+        source = self.text("source")
+        source_date = self.read("source_date", parse_date)
+        if isinstance(source, str) and source and not self.same_key(source, fields):
+            legacy = Citation.from_source(source)
+            column = "retrieved_from" if legacy.retrieved_from else "publication"
+            mapped = legacy.retrieved_from or legacy.publication
+            given = fields[column]
+            if isinstance(given, str) and given and given != mapped:
+                self.bad("source", f"the legacy source {mapped!r} and {self.name(column)} "
+                         f"{given!r} disagree; give the source once: keep {column} and "
+                         "delete the source cell, or make them the same", show=False)
+                fields[column] = FAILED
+            elif isinstance(given, str) and not given:
+                fields[column] = mapped
+        if source_date is not None and source_date is not FAILED:
+            given_date = fields["publication_date"]
+            if given_date is None:
+                fields["publication_date"] = source_date
+            elif given_date is not FAILED and given_date != source_date:
+                self.bad("source_date", f"the legacy source_date {source_date.isoformat()} "
+                         f"and {self.name('publication_date')} {given_date.isoformat()} "
+                         "disagree; give the date once, in publication_date", show=False)
+                fields["publication_date"] = FAILED
+        if any(v is FAILED for v in fields.values()) or source is FAILED:
+            return FAILED
+        citation = Citation(**fields)
+        if citation.empty:
+            self.bad("publication", "required: name the figure's primary publication "
+                     "(publisher and publication) or the copy read (retrieved_from, a URL)",
+                     show=False)
+            return FAILED
+        if len(citation.key()) > LIMITS["source"]:
+            column = "publication" if citation.names_publication else "retrieved_from"
+            self.bad(column, f"publisher and publication (or the URL) are {len(citation.key())} "
+                     f"characters together; the store keys a figure by at most "
+                     f"{LIMITS['source']}", show=False)
+            return FAILED
+        return citation
+
+    def same_key(self, source: str, fields: Mapping[str, Any]) -> bool:
+        """Whether a legacy ``source`` is the key the new cells give (as an export of the
+        key column, SDMX's SOURCE, writes it)."""
+        parts = [fields[n] for n in ("publisher", "publication") if isinstance(fields[n], str)]
+        return source == " ".join(p for p in parts if p)
+
+    def name(self, column: str) -> str:
+        return self.raw.names.get(column, column)
 
     # ---------------------------------------------------------------- columns
 

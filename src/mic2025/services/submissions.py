@@ -30,6 +30,7 @@ from pathlib import PurePath
 from typing import Any
 
 from .. import reference
+from ..citation import GRADES
 from ..errors import Mic2025Error, Problem
 from ..i18n import Lang
 from ..ingest.columns import resolve_header
@@ -54,8 +55,9 @@ GUIDE_SHEET = "说明"
 #: the template's columns: (header as written, long-format column)
 TEMPLATE_COLUMNS = (
     ("指标", "indicator"), ("地区", "area"), ("年份", "year"), ("数值", "value"),
-    ("单位", "unit"), ("口径", "scope"), ("来源", "source"), ("发布日期", "source_date"),
-    ("标记", "flags"), ("备注", "note"),
+    ("单位", "unit"), ("口径", "scope"), ("发布机构", "publisher"), ("出版物", "publication"),
+    ("发布日期", "publication_date"), ("位置", "locator"), ("转引自", "retrieved_from"),
+    ("来源等级", "grade"), ("标记", "flags"), ("备注", "note"),
 )
 #: columns the template fills in; a row with nothing else is an indicator not reported
 _PREFILLED = {"indicator", "area", "year", "unit"}
@@ -147,7 +149,10 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
                                error="年份为 1949–2100 的整数 / a year 1949–2100")
     flag_list = DataValidation(type="list", formula1='"' + ",".join(sorted(FLAGS)) + '"',
                                allow_blank=True, showErrorMessage=True)
-    for dv in (ind_list, area_list, year_rule, flag_list):
+    grade_list = DataValidation(type="list", formula1='"' + ",".join(GRADES) + '"',
+                                allow_blank=True, showErrorMessage=True,
+                                error="转载等级 / grade of the copy: " + ", ".join(GRADES))
+    for dv in (ind_list, area_list, year_rule, flag_list, grade_list):
         ws.add_data_validation(dv)
     for r, ind in enumerate(indicators, start=2):
         values = {"indicator": ind.id, "area": code.code, "year": year, "unit": ind.unit}
@@ -156,7 +161,7 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
         ws.cell(row=r, column=col["area"] + 1).number_format = "@"
         ws.cell(row=r, column=col["indicator"] + 1).comment = Comment(
             f"{ind.name.zh}\n{ind.name.en}", "mic2025")
-        for name in ("value", "source"):
+        for name in ("value", "publisher", "publication", "publication_date"):
             ws.cell(row=r, column=col[name] + 1).fill = fill
         unit_rule = DataValidation(type="list", formula1='"' + ",".join(metric_units(ind)) + '"',
                                    showErrorMessage=True, error="单位不可用 / unit not accepted")
@@ -180,7 +185,9 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
     area_list.add(f"{letter('area')}2:{letter('area')}{end}")
     year_rule.add(f"{letter('year')}2:{letter('year')}{end}")
     flag_list.add(f"{letter('flags')}2:{letter('flags')}{end}")
-    for name, width in (("indicator", 34), ("source", 30), ("note", 30), ("scope", 18)):
+    grade_list.add(f"{letter('grade')}2:{letter('grade')}{end}")
+    for name, width in (("indicator", 34), ("publisher", 18), ("publication", 30),
+                        ("retrieved_from", 30), ("note", 30), ("scope", 18)):
         ws.column_dimensions[letter(name)].width = width
     ws.freeze_panes = "A2"
     guide.column_dimensions["A"].width = 34
@@ -237,7 +244,7 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
         raws.extend(rows)
     if not problems and not raws:
         problems.add(Problem(source, None, None, "no figures: every row is empty; fill in "
-                             "the 数值 (value) and 来源 (source) of what you report"))
+                             "the 数值 (value) and 出版物 (publication) of what you report"))
     good = validated_rows(raws, plan, problems)
     for raw, o in good:
         if o.area[:2] != area[:2] or o.area == reference.NATIONAL:

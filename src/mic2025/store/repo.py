@@ -49,6 +49,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..citation import FIELDS as CITATION_FIELDS
+from ..citation import Citation, Grade
 from ..errors import StoreError
 from ..observation import Observation
 from ..periods import Period, PeriodKind
@@ -62,8 +64,11 @@ Key = tuple[str, str, str, str, str, str]
 #: the long format's columns, in the order files and exports write them
 LONG_COLUMNS = (
     "indicator", "area", "year", "period", "value", "unit", "scope", "sector", "flags",
-    "source", "source_date", "quote", "note", "lower", "upper",
+    "quote", "note", "lower", "upper", *CITATION_FIELDS,
 )
+#: the columns of files from before the citation fields, still read (the legacy rule of
+#: :meth:`mic2025.citation.Citation.from_source`), never written
+LEGACY_COLUMNS = ("source", "source_date")
 #: what :meth:`Store.export_rows` adds to each row
 VINTAGE_COLUMNS = ("vintage", "vintage_at")
 #: the columns of every observation export, CSV and Excel, command line and platform
@@ -413,17 +418,21 @@ def export_row(o: Observation) -> dict[str, Any]:
 
     The one definition behind ``mic2025 data export`` and the platform's CSV and Excel
     downloads. Values keep their Python types (``year`` int, ``value`` float,
-    ``source_date`` a date or None, ``vintage_at`` an aware datetime); ``period`` is the
+    ``publication_date`` a date or None, ``vintage_at`` an aware datetime); ``period`` is the
     period's code (``2020``, ``2020-Q3``, ``2020-07``), also for a year; ``flags`` is
-    ``;``-joined. Text is as stored: a writer of a spreadsheet defuses it
-    (:mod:`mic2025.tabular`).
+    ``;``-joined; ``grade`` is empty when not known. The key's ``source`` is not written:
+    it is the citation's key, worked out again on import. Text is as stored: a writer of a
+    spreadsheet defuses it (:mod:`mic2025.tabular`).
     """
+    c = o.citation
     return {
         "indicator": o.indicator, "area": o.area, "year": o.year,
         "period": o.period.code, "value": o.value, "unit": o.unit, "scope": o.scope,
-        "sector": o.sector, "flags": ";".join(sorted(o.flags)), "source": o.source,
-        "source_date": o.source_date, "quote": o.quote, "note": o.note,
-        "lower": o.lower, "upper": o.upper,
+        "sector": o.sector, "flags": ";".join(sorted(o.flags)),
+        "quote": o.quote, "note": o.note, "lower": o.lower, "upper": o.upper,
+        "publisher": c.publisher, "publication": c.publication,
+        "publication_date": c.publication_date, "locator": c.locator,
+        "retrieved_from": c.retrieved_from, "grade": c.grade or "",
         "vintage": o.vintage, "vintage_at": o.vintage_at,
     }
 
@@ -477,7 +486,7 @@ def _row_values(o: Observation, vintage_id: int) -> dict[str, Any]:
         "indicator": o.indicator, "area": o.area, "sector": o.sector,
         "period": o.period.code, "period_kind": o.period.kind, "year": o.period.year,
         "period_end": o.period.end, "scope": o.scope, "value": float(o.value),
-        "unit": o.unit, "source": o.source, "source_date": o.source_date,
+        "unit": o.unit, "source": o.source, **o.citation.model_dump(),
         "flags": ";".join(sorted(o.flags)), "note": o.note, "quote": o.quote,
         "lower": None if o.lower is None else float(o.lower),
         "upper": None if o.upper is None else float(o.upper),
@@ -495,7 +504,10 @@ def _observation(row: ObservationRow, vintage_at: datetime, kind: str) -> Observ
         source=row.source,
         sector=row.sector,
         scope=row.scope,
-        source_date=row.source_date,
+        citation=Citation.model_construct(
+            publisher=row.publisher, publication=row.publication,
+            publication_date=row.publication_date, locator=row.locator,
+            retrieved_from=row.retrieved_from, grade=cast(Grade | None, row.grade)),
         flags=frozenset(f for f in row.flags.split(";") if f),
         note=row.note,
         quote=row.quote,

@@ -8,9 +8,10 @@ SDMX-CSV follows SDMX-CSV 2.0.0 (SDMX 3.0): ``STRUCTURE`` (``dataflow``),
 ``STRUCTURE_ID`` (``MIC2025:MIC2025_OBS(1.0)``), ``ACTION`` (``I``, information), one column
 per dimension (``INDICATOR``, ``REF_AREA``, ``SECTOR``, ``SCOPE``, ``SOURCE``,
 ``TIME_PERIOD``), the measure ``OBS_VALUE``, and the attributes ``UNIT_MEASURE``,
-``OBS_STATUS`` (flags), ``VINTAGE``, ``SOURCE_DATE`` (ISO 8601, ``2021-02-28``), ``QUOTE``,
-``COMMENT_OBS`` (the note), ``LOWER_BOUND`` and ``UPPER_BOUND`` — every field of a figure, so
-the export imports back unchanged (:mod:`mic2025.ingest.sdmx`). An attribute a figure lacks
+``OBS_STATUS`` (flags), ``VINTAGE``, ``QUOTE``, ``COMMENT_OBS`` (the note), ``LOWER_BOUND``,
+``UPPER_BOUND`` and the citation — ``PUBLISHER``, ``PUBLICATION``, ``PUBLICATION_DATE`` (ISO
+8601, ``2021-02-28``), ``LOCATOR``, ``RETRIEVED_FROM`` and ``GRADE`` — every field of a figure,
+so the export imports back unchanged (:mod:`mic2025.ingest.sdmx`). An attribute a figure lacks
 is an empty cell. Numbers (the value and the bounds) are written with full precision
 (``repr``); text is written as stored, quoted by the CSV writer where it holds a comma, a
 quote or a line break, except that text starting with ``=``, ``+``, ``-``, ``@``, a tab, a
@@ -64,9 +65,11 @@ def to_sdmx_csv(observations: Sequence[Observation]) -> str:
             "SCOPE": o.scope or "_Z", "SOURCE": o.source, "TIME_PERIOD": sdmx_period(o),
             "OBS_VALUE": float(o.value), "UNIT_MEASURE": unit_code(o.unit),
             "OBS_STATUS": ";".join(sorted(o.flags)), "VINTAGE": o.vintage,
-            "SOURCE_DATE": o.source_date,
             "QUOTE": o.quote, "COMMENT_OBS": o.note,
             "LOWER_BOUND": None if o.lower is None else float(o.lower),
             "UPPER_BOUND": None if o.upper is None else float(o.upper),
+            "PUBLISHER": o.citation.publisher, "PUBLICATION": o.citation.publication,
+            "PUBLICATION_DATE": o.citation.publication_date, "LOCATOR": o.citation.locator,
+            "RETRIEVED_FROM": o.citation.retrieved_from, "GRADE": o.citation.grade,
         })
     return csv_text(SDMX_COLUMNS, rows)

@@ -9,8 +9,9 @@
   here: ``CL_INDICATOR`` (every metric of the plan and every series of the context
   catalogue, :func:`mic2025.catalogue.known_series`, names in Chinese and English),
   ``CL_AREA`` (GB/T 2260), ``CL_SECTOR`` (GB/T 4754-2017, plus ``_T`` for all industries),
-  ``CL_UNIT`` (the units the plan and the catalogue state, and those the store holds) and
-  ``CL_OBS_STATUS`` (the observation flags, :data:`mic2025.observation.FLAGS`).
+  ``CL_UNIT`` (the units the plan and the catalogue state, and those the store holds),
+  ``CL_OBS_STATUS`` (the observation flags, :data:`mic2025.observation.FLAGS`) and
+  ``CL_GRADE`` (the grades of a copy read, :data:`mic2025.citation.GRADES`).
 
 The DSD's dimensions are INDICATOR, REF_AREA, SECTOR, SCOPE, SOURCE and TIME_PERIOD, in the
 order of the CSV's columns. SOURCE is a dimension, not an attribute, because the store keeps
@@ -19,11 +20,16 @@ figures for the same period, and both are exported. SCOPE and SOURCE are free te
 coded). The attributes, all attached to the observation, are UNIT_MEASURE (coded,
 mandatory), OBS_STATUS (coded; several flags are written ``;``-separated, SDMX 3.0's
 multi-value convention, which SDMX-ML 2.1 cannot declare), VINTAGE (the store's vintage id,
-an integer), and what the store keeps with each figure: SOURCE_DATE (the source's publication
-date, ``GregorianDay``: ``2021-02-28``), QUOTE (the source's own words) and COMMENT_OBS (the
-note; SDMX's cross-domain concept for an observation's comment), both free text, and
-LOWER_BOUND and UPPER_BOUND (an interval around the value, ``Double``, in the figure's unit);
-all five are empty when the figure has none. SDMX ids allow only ``A-Z a-z 0-9 _ @ $ -``,
+an integer), and what the store keeps with each figure: QUOTE (the source's own words) and
+COMMENT_OBS (the note; SDMX's cross-domain concept for an observation's comment), both free
+text, LOWER_BOUND and UPPER_BOUND (an interval around the value, ``Double``, in the figure's
+unit), and the figure's citation (:mod:`mic2025.citation`): PUBLISHER, PUBLICATION (the
+primary publication), PUBLICATION_DATE (``GregorianDay``: ``2021-02-28``), LOCATOR (where in
+it), RETRIEVED_FROM (the URL of the copy read), all free text but the date, and GRADE (coded,
+``CL_GRADE``: the copy's grade); each is empty when the figure has none. SOURCE is the key's
+source: the publication (publisher and title) when named, else the copy's URL. Exports from
+before the citation carried SOURCE_DATE instead of PUBLICATION_DATE; the importer still reads
+it (:mod:`mic2025.ingest.sdmx`). SDMX ids allow only ``A-Z a-z 0-9 _ @ $ -``,
 so units are exported by their code (:func:`unit_code`: ``%`` is ``PCT``,
 ``m3/10k_yuan`` is ``M3_PER_10K_YUAN``); the code's names give the unit as the plan writes it.
 """
@@ -37,6 +43,7 @@ from datetime import UTC, datetime
 
 from .. import __version__, reference, units
 from ..catalogue import known_series
+from ..citation import GRADES
 from ..i18n import code_label
 from ..observation import FLAGS
 from ..plan import Plan
@@ -67,11 +74,16 @@ ATTRIBUTES: tuple[tuple[str, str | None, str, str], ...] = (
     ("UNIT_MEASURE", "CL_UNIT", "Mandatory", "String"),
     ("OBS_STATUS", "CL_OBS_STATUS", "Conditional", "String"),
     ("VINTAGE", None, "Conditional", "Integer"),
-    ("SOURCE_DATE", None, "Conditional", "GregorianDay"),
     ("QUOTE", None, "Conditional", "String"),
     ("COMMENT_OBS", None, "Conditional", "String"),
     ("LOWER_BOUND", None, "Conditional", "Double"),
     ("UPPER_BOUND", None, "Conditional", "Double"),
+    ("PUBLISHER", None, "Conditional", "String"),
+    ("PUBLICATION", None, "Conditional", "String"),
+    ("PUBLICATION_DATE", None, "Conditional", "GregorianDay"),
+    ("LOCATOR", None, "Conditional", "String"),
+    ("RETRIEVED_FROM", None, "Conditional", "String"),
+    ("GRADE", "CL_GRADE", "Conditional", "String"),
 )
 CONCEPT_NAMES: dict[str, tuple[str, str]] = {
     "INDICATOR": ("指标", "Indicator"),
@@ -84,11 +96,16 @@ CONCEPT_NAMES: dict[str, tuple[str, str]] = {
     "UNIT_MEASURE": ("计量单位", "Unit of measure"),
     "OBS_STATUS": ("观测值标记", "Observation status (flags)"),
     "VINTAGE": ("数据批次", "Vintage (store batch)"),
-    "SOURCE_DATE": ("发布日期", "Source date (publication date of the source)"),
     "QUOTE": ("原文", "Quote (the source's own words with the figure)"),
     "COMMENT_OBS": ("备注", "Observation comment (note)"),
     "LOWER_BOUND": ("下限", "Lower bound"),
     "UPPER_BOUND": ("上限", "Upper bound"),
+    "PUBLISHER": ("发布机构", "Publisher (the body that first published the figure)"),
+    "PUBLICATION": ("出版物", "Publication (the primary document)"),
+    "PUBLICATION_DATE": ("发布日期", "Publication date"),
+    "LOCATOR": ("位置", "Locator (table or paragraph in the publication)"),
+    "RETRIEVED_FROM": ("转引自", "Retrieved from (URL of the copy read)"),
+    "GRADE": ("转载等级", "Grade of the copy read"),
 }
 
 
@@ -148,8 +165,10 @@ def codelists(plan: Plan, store_units: Iterable[str] = ()) -> dict[str, list[Cod
         by_code[code] = (code, zh if zh != u else u, en if en != u else u, None)
     flags: list[CodeRow] = [(f, code_label("flag", f, "zh"), code_label("flag", f, "en"), None)
              for f in sorted(FLAGS)]
+    grades: list[CodeRow] = [(g, code_label("grade", g, "zh"), code_label("grade", g, "en"),
+                              None) for g in GRADES]
     return {"CL_INDICATOR": indicators, "CL_AREA": areas, "CL_SECTOR": sectors,
-            "CL_UNIT": sorted(by_code.values()), "CL_OBS_STATUS": flags}
+            "CL_UNIT": sorted(by_code.values()), "CL_OBS_STATUS": flags, "CL_GRADE": grades}
 
 
 _CODELIST_NAMES = {
@@ -159,6 +178,7 @@ _CODELIST_NAMES = {
     "CL_SECTOR": ("国民经济行业分类（GB/T 4754-2017）", "Industries (GB/T 4754-2017)"),
     "CL_UNIT": ("计量单位", "Units of measure"),
     "CL_OBS_STATUS": ("观测值标记", "Observation flags"),
+    "CL_GRADE": ("转载等级", "Grades of the copy read"),
 }
 
 

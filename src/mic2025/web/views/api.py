@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from ... import reference
+from ...citation import Citation
 from ...errors import StoreError, UnknownCodeError
 from ...evaluate.methods import METHODS
 from ...evaluate.model import Evaluation
@@ -81,6 +82,9 @@ class AreaOut(BaseModel):
 
 
 class ObservationOut(BaseModel):
+    """One figure; ``source`` is its key's source, ``citation`` the store's own record of
+    where it was published and read (:class:`mic2025.citation.Citation`)."""
+
     indicator: str
     area: str
     sector: str
@@ -90,7 +94,7 @@ class ObservationOut(BaseModel):
     unit: str
     scope: str
     source: str
-    source_date: date | None = None
+    citation: Citation
     flags: list[str]
     note: str
     quote: str
@@ -296,7 +300,7 @@ def observations_response(rows: list[Observation], fmt: Format, name: str) -> Re
                                  headers=attachment(f"{name}.sdmx.csv"))
     return JSONResponse([ObservationOut(
         indicator=o.indicator, area=o.area, sector=o.sector, year=o.year, period=o.period.code,
-        value=o.value, unit=o.unit, scope=o.scope, source=o.source, source_date=o.source_date,
+        value=o.value, unit=o.unit, scope=o.scope, source=o.source, citation=o.citation,
         flags=sorted(o.flags), note=o.note, quote=o.quote, lower=o.lower, upper=o.upper,
         vintage=o.vintage, vintage_at=o.vintage_at).model_dump(mode="json") for o in rows])
 
