@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from mic2025 import periods
+from mic2025.citation import Citation
 from mic2025.evaluate.measures import comparable_series
 from mic2025.observation import Observation
 from mic2025.plan import Metric, Target
@@ -223,9 +224,9 @@ def test_level_base_from_a_later_year_when_the_base_year_is_missing() -> None:
 
 def test_conflicting_sources_and_vintages() -> None:
     m = metric([{"year": 2020, "kind": "level", "value": 30, "text": TEXT}])
-    early = obs(2018, 20.0, source="a", source_date=date(2019, 2, 1))
-    late = obs(2018, 21.0, source="b", source_date=date(2019, 9, 1))
-    same = obs(2018, 21.0, source="c", source_date=date(2019, 3, 1))
+    early = obs(2018, 20.0, source="a", citation=Citation(publication_date=date(2019, 2, 1)))
+    late = obs(2018, 21.0, source="b", citation=Citation(publication_date=date(2019, 9, 1)))
+    same = obs(2018, 21.0, source="c", citation=Citation(publication_date=date(2019, 3, 1)))
     v1 = obs(2019, 22.0, source="a", vintage=1)
     v2 = obs(2019, 22.5, source="a", vintage=2)
     derived = obs(2019, 23.0, source="z", flags={"derived"})

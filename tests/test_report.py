@@ -13,6 +13,7 @@ import pytest
 from markupsafe import escape
 
 from mic2025 import i18n
+from mic2025.citation import Citation
 from mic2025.evaluate.model import Evaluation
 from mic2025.report import fmt, labels
 from mic2025.report.html import render_report, write_reports
@@ -617,9 +618,10 @@ def _reason_situations() -> list[object]:
             o("lv", upto(2019), 46.5, "%", scope="A"),
             o("lv", 2020, 47, "%", scope="A"),
             o("lv", 2020, 47.5, "%", scope="A", source=src2),                # conflicting_source
-            o("lv", 2021, 48, "%", scope="A", source_date=_date(2022, 3, 1)),
+            o("lv", 2021, 48, "%", scope="A",
+              citation=Citation(publication_date=_date(2022, 3, 1))),
             o("lv", 2021, 48.5, "%", scope="A", source=src2,
-              source_date=_date(2022, 1, 1)),                                # ..._newer
+              citation=Citation(publication_date=_date(2022, 1, 1))),        # ..._newer
             o("lv", 2019, 3, "%yoy", scope="A"),                             # change_not_level
             o("lv", 2019, 3, "count", scope="A"),                            # unit_not_convertible
         ]),

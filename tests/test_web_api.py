@@ -114,12 +114,12 @@ def test_sdmx_csv_reads_back_in_sdmx1(app: FastAPI) -> None:
         return str(o.attached_attribute[ident].value)
 
     got = sorted((o.dimension["TIME_PERIOD"].value, o.dimension["SOURCE"].value, float(o.value),
-                  attribute(o, "UNIT_MEASURE"), attribute(o, "SOURCE_DATE"),
+                  attribute(o, "UNIT_MEASURE"), attribute(o, "PUBLICATION_DATE"),
                   attribute(o, "QUOTE"), attribute(o, "COMMENT_OBS"),
                   attribute(o, "LOWER_BOUND"), attribute(o, "UPPER_BOUND"))
                  for o in dataset.obs)
     expected = sorted((str(o["year"]), o["source"], o["value"], unit_code(o["unit"]),
-                       o["source_date"] or "", o["quote"], o["note"],
+                       o["citation"]["publication_date"] or "", o["quote"], o["note"],
                        "" if o["lower"] is None else repr(o["lower"]),
                        "" if o["upper"] is None else repr(o["upper"])) for o in
                       c.get("/api/observations", params={"indicator": "rd_intensity"}).json())
@@ -145,12 +145,16 @@ def test_the_sdmx_structure_parses_and_codes_every_exported_value(app: FastAPI) 
     assert [d.id for d in dsd.dimensions] == ["INDICATOR", "REF_AREA", "SECTOR", "SCOPE",
                                                "SOURCE", "TIME_PERIOD"]
     assert [a.id for a in dsd.attributes] == ["UNIT_MEASURE", "OBS_STATUS", "VINTAGE",
-                                               "SOURCE_DATE", "QUOTE", "COMMENT_OBS",
-                                               "LOWER_BOUND", "UPPER_BOUND"]
+                                               "QUOTE", "COMMENT_OBS", "LOWER_BOUND",
+                                               "UPPER_BOUND", "PUBLISHER", "PUBLICATION",
+                                               "PUBLICATION_DATE", "LOCATOR", "RETRIEVED_FROM",
+                                               "GRADE"]
     assert [m.id for m in dsd.measures] == ["OBS_VALUE"]
     # the uncoded attributes: their text type, and their concept's names in both languages
-    text_types = {"VINTAGE": "integer", "SOURCE_DATE": "gregorianDay", "QUOTE": "string",
-                  "COMMENT_OBS": "string", "LOWER_BOUND": "double", "UPPER_BOUND": "double"}
+    text_types = {"VINTAGE": "integer", "PUBLICATION_DATE": "gregorianDay", "QUOTE": "string",
+                  "COMMENT_OBS": "string", "LOWER_BOUND": "double", "UPPER_BOUND": "double",
+                  "PUBLISHER": "string", "PUBLICATION": "string", "LOCATOR": "string",
+                  "RETRIEVED_FROM": "string"}
     concepts = msg.concept_scheme["CS_MIC2025"]
     for ident, text_type in text_types.items():
         a = dsd.attributes.get(ident)
@@ -176,19 +180,21 @@ def test_the_sdmx_structure_parses_and_codes_every_exported_value(app: FastAPI) 
         codes = {code.id for code in msg.codelist[cl_id]}
         missing = {row[column] for row in rows} - codes
         assert not missing, f"{column} values not in {cl_id}: {sorted(missing)}"
+    grades = [code.id for code in msg.codelist["CL_GRADE"]]
+    assert grades == ["official", "official_media", "industry_body", "other_copy"]
     flags = {code.id for code in msg.codelist["CL_OBS_STATUS"]}
     used = {f for row in rows for f in row["OBS_STATUS"].split(";") if f}
     assert used and used <= flags
     # and every uncoded one is of its text type: an integer, an ISO 8601 day, a double
     # (empty when the figure has none); each is used by some figure
-    readers = {"VINTAGE": int, "SOURCE_DATE": date.fromisoformat, "LOWER_BOUND": float,
+    readers = {"VINTAGE": int, "PUBLICATION_DATE": date.fromisoformat, "LOWER_BOUND": float,
                "UPPER_BOUND": float}
     for column, read in readers.items():
         values = [row[column] for row in rows if row[column]]
         assert values, column
         for v in values:
             read(v)
-    assert all(len(row["SOURCE_DATE"]) == 10 for row in rows if row["SOURCE_DATE"])
+    assert all(len(row["PUBLICATION_DATE"]) == 10 for row in rows if row["PUBLICATION_DATE"])
     assert any(row["QUOTE"] for row in rows) and any(row["COMMENT_OBS"] for row in rows)
     assert "/api/sdmx/structure" in c.get("/openapi.json").json()["paths"]
 
@@ -204,7 +210,8 @@ def test_upload_with_errors_reports_every_problem_and_cannot_be_submitted(
     body = r.json()
     assert body["status"] == "draft"
     where = {(p["row"], p["column"]) for p in body["problems"]}
-    assert (2, "value") in where and (3, "source") in where
+    # row 3 has no source: it names neither its publication nor the copy read
+    assert (2, "value") in where and (3, "publication") in where
     refused = c.post(f"/api/submissions/{body['id']}/submit", headers=bearer(tokens["gd-editor"]))
     assert refused.status_code == 409
     assert "problem" in refused.json()["detail"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from ..citation import cite
 from ..followup import warn
 from ..followup.bulletin import STATUSES, changes, previous_instant, status_counts
 from ..followup.midterm import Inputs
@@ -61,7 +62,7 @@ def build_bulletin(inp: Inputs, store: Any, *, period: int, lang: Lang, seq: int
                      str(sum(1 for c in cs if c[0] == "new")),
                      str(sum(1 for c in cs if c[0] == "revised")),
                      last.period.code, _value(last.value, last.unit, lang),
-                     src.ref(last.source)])
+                     src.ref(cite(last.citation, lang).text)])
     since_text = fmt.moment(earlier, lang) if earlier else t("doc.store_start", lang)
     n_new = sum(1 for c in ch if c[0] == "new")
     change_blocks: list[Any] = [Para(t("doc.changes_text", lang, since=since_text, new=n_new,
@@ -97,7 +98,7 @@ def build_bulletin(inp: Inputs, store: Any, *, period: int, lang: Lang, seq: int
         if pts:
             p = pts[-1]
             prow.append([m.name.get(lang), p.period, _value(p.raw_value, p.raw_unit, lang),
-                         psrc.ref(p.source)])
+                         psrc.ref(fmt.source(p, lang))])
     figures = Section(t("doc.figures", lang, period=period), [
         Table(t("doc.figures_caption", lang, period=period),
               [t("col_metric", lang), t("col_period", lang), t("col_value", lang),

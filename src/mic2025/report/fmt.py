@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from .. import periods, units
+from ..citation import Citation, Cited, cite
 from ..evaluate.measures import PLAN_SOURCE
 from ..evaluate.model import Derivation, NoteArg, derivation_text
 from ..i18n import Lang, code_label, derivation_templates, note_text, t
@@ -139,10 +140,24 @@ def _document(d: Derivation | None) -> object:
     return None
 
 
+def citation(p: SeriesPoint) -> Citation:
+    """A figure's citation; a result written before it carried one gets it from its source
+    by the legacy rule."""
+    return p.citation or Citation.from_source(p.source, p.source_date)
+
+
+def cited(p: SeriesPoint, lang: Lang) -> Cited | None:
+    """A figure's citation as every writer prints it (:func:`mic2025.citation.cite`); ``None``
+    for a figure the plan states."""
+    return None if p.source == PLAN_SOURCE else cite(citation(p), lang)
+
+
 def source(p: SeriesPoint, lang: Lang) -> str:
-    """Where a figure comes from: its source as recorded, the plan in words."""
-    if p.source != PLAN_SOURCE:
-        return p.source
+    """Where a figure comes from, as one line: the publication first, then "转引自 / retrieved
+    from" the copy read; the plan in words."""
+    c = cited(p, lang)
+    if c is not None:
+        return c.text
     return plan_source(_document(p.derivation_part), lang)
 
 

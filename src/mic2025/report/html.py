@@ -70,9 +70,11 @@ class Footnote:
     number: int
     figure: str
     source: str
-    href: str | None
+    href: str | None  # the copy read, printed after the publication as "转引自 / retrieved from"
     details: tuple[tuple[str, str], ...]
     quote: str
+    copy_label: str = ""
+    copy_grade: str = ""
 
 
 @dataclass(frozen=True)
@@ -241,8 +243,6 @@ def _published_as(p: SeriesPoint, unit: str, lang: Lang) -> str:
 
 def _footnote(number: int, p: SeriesPoint, unit: str, lang: Lang, reason: str = "") -> Footnote:
     details: list[tuple[str, str]] = []
-    if p.source_date is not None:
-        details.append((t("source_date", lang), fmt.day(p.source_date, lang)))
     if p.scope:
         details.append((t("scope", lang), p.scope))
     flags = fmt.point_flags(p.flags, p.year, p.period)
@@ -263,8 +263,14 @@ def _footnote(number: int, p: SeriesPoint, unit: str, lang: Lang, reason: str = 
     # ``quote`` is what the source says in its own words; the store keeps it with each
     # observation, and it is shown here once the evaluation's points carry it.
     quote = p.quote or ""
-    return Footnote(number=number, figure=_figure(p, unit, lang), source=fmt.source(p, lang),
-                    href=_href(p.source), details=tuple(details), quote=str(quote))
+    cited = fmt.cited(p, lang)
+    if cited is None:
+        return Footnote(number=number, figure=_figure(p, unit, lang), source=fmt.source(p, lang),
+                        href=None, details=tuple(details), quote=str(quote))
+    # the publication first; the copy read after it, smaller (report.html.j2)
+    return Footnote(number=number, figure=_figure(p, unit, lang), source=cited.primary,
+                    href=_href(cited.copy_url), details=tuple(details), quote=str(quote),
+                    copy_label=cited.copy_label, copy_grade=cited.copy_grade)
 
 
 def _measure(tr: TargetResult, lang: Lang) -> str:

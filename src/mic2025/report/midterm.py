@@ -105,12 +105,12 @@ def _year_table(pairs: Sequence[tuple[MetricResult, TargetResult]], year: int, l
         pts = verdict_point(tr)
         if tr.verdict in ("achieved", "missed") and tr.verdict_value is not None:
             actual = _value_year(value_text(tr.verdict_value, tr, lang), tr.verdict_year, lang)
-            refs = "".join(dict.fromkeys(src.ref(p.source) for p in pts)) or "—"
+            refs = "".join(dict.fromkeys(src.ref(fmt.source(p, lang)) for p in pts)) or "—"
         else:
             lp = latest_point(tr)
             actual = t("doc.latest_value", lang, value=value_text(lp.value, tr, lang),
                        period=lp.period) if lp else fmt.DASH
-            refs = src.ref(lp.source) if lp else "—"
+            refs = src.ref(fmt.source(lp, lang)) if lp else "—"
         rows.append([str(i), m.name.get(lang), target_text(tr, lang), actual,
                      fmt.verdict_label(tr, lang), refs])
     header = [t("doc.col.no", lang), t("col_metric", lang),
@@ -122,7 +122,7 @@ def _year_table(pairs: Sequence[tuple[MetricResult, TargetResult]], year: int, l
 def verdict_line(m: MetricResult, tr: TargetResult, lang: Lang, sources: Sources) -> Para:
     """``name：目标…；实际…（资料来源[n]）。结论：已实现。`` — one line per target of the year."""
     pts = verdict_point(tr)
-    srcs = "".join(dict.fromkeys(sources.ref(p.source) for p in pts)) if pts else ""
+    srcs = "".join(dict.fromkeys(sources.ref(fmt.source(p, lang)) for p in pts)) if pts else ""
     if tr.verdict in ("achieved", "missed") and tr.verdict_value is not None:
         fact = t("doc.fact_actual", lang, year=tr.verdict_year,
                  value=value_text(tr.verdict_value, tr, lang))
@@ -132,7 +132,7 @@ def verdict_line(m: MetricResult, tr: TargetResult, lang: Lang, sources: Sources
         if lp:
             fact += t("doc.fact_pending_latest", lang, period=lp.period,
                       value=value_text(lp.value, tr, lang))
-            srcs = sources.ref(lp.source)
+            srcs = sources.ref(fmt.source(lp, lang))
     else:
         fact = t("doc.fact_none", lang)
     # a result written before notes had codes says it in its English text only
@@ -179,7 +179,7 @@ def _outlook(inp: Inputs, year: int, lang: Lang, max_charts: int) -> Section:
             if pr.lower is not None and pr.upper is not None:
                 proj += f" [{fmt.computed(pr.lower)}, {fmt.computed(pr.upper)}]"
         latest = (_value_year(value_text(lp.value, tr, lang), lp.period, lang)
-                  + src.ref(lp.source)) if lp else fmt.DASH
+                  + src.ref(fmt.source(lp, lang))) if lp else fmt.DASH
         rows.append([m.name.get(lang), target_text(tr, lang), latest,
                      code_label("status", a.status, lang), proj,
                      pct(pr.probability if pr else None)])
@@ -201,7 +201,8 @@ def _outlook(inp: Inputs, year: int, lang: Lang, max_charts: int) -> Section:
             continue
         svgs = metric_charts(next(r for r in ev.results if r.metric == m.metric), lang)
         if svgs:
-            srcs = list(dict.fromkeys(p.source for p in tr.series if p.source != "plan"))
+            srcs = list(dict.fromkeys(fmt.source(p, lang) for p in tr.series
+                                      if p.source != "plan"))
             charts.append(Figure(svgs[0], m.name.get(lang), sources=srcs[:6]))
     sub = [Section(t("doc.assessment_projection", lang), blocks)]
     if charts:
