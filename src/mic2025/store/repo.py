@@ -134,7 +134,7 @@ class ImportResult:
 
 
 #: the column that dates a figure's publication, read for the as-of view of bundled figures
-publication_column = ObservationRow.source_date
+publication_column = ObservationRow.publication_date
 
 
 def _published_on(row: ObservationRow) -> date | None:
