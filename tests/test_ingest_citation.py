@@ -20,9 +20,11 @@ from click.testing import CliRunner
 from mic2025.citation import Citation, cite
 from mic2025.cli import main
 from mic2025.errors import ImportRejected, Problem
-from mic2025.ingest import check_file, import_file
+from mic2025.ingest import check_file
 from mic2025.observation import Observation
+from mic2025.permissions import SYSTEM
 from mic2025.plan import load_plan
+from mic2025.services.imports import import_file
 from mic2025.store import export_row, open_store
 from mic2025.tabular import csv_text, xlsx_bytes
 from mic2025.web import exports
@@ -162,7 +164,7 @@ def test_import_export_import_keeps_the_citation_through_the_command_line(
     with open_store(f"sqlite:///{first}") as s:
         before = _citations(s.observations())
     with open_store(f"sqlite:///{second}") as s:
-        import_file(s, back, load_plan())
+        import_file(s, SYSTEM, back, load_plan())
         after = _citations(s.observations())
     mine = set(_citations(check_file(source, PLAN)))
     assert {k: after[k] for k in mine} == {k: before[k] for k in mine}
