@@ -65,27 +65,25 @@ def test_solid_waste_break_removes_the_worsening_and_the_44_projection(bundled: 
     waste = bundled["solid_waste_utilization"]
     t2020, t2025 = waste[2020], waste[2025]
     # the plan's 65 (2015, all industrial solid waste) against 55.4 (2020, general industrial
-    # solid waste on the census frame) made "deterioration, progress −120%"
+    # solid waste on the census frame) made "deterioration, progress −120%" and a 44% 2025
+    # projection; on the comparable segment one figure is too few for a trend, said as such
     for t in (t2020, t2025):
         a = t.assessment
-        assert a.category != "deterioration"
-        assert a.progress is not None and a.progress > 0
-        assert a.base_year is not None and a.base_year >= 2016
-        assert {"break_segment", "segment_base"} <= set(a.notes)
+        assert a.category == "insufficient_data" and a.progress is None
         assert t.segment is not None and t.segment.basis_from == 2016
         assert 2015 in t.segment.excluded_years
+        assert t.projection is None or t.projection.value is None
     # the verdict on the published 2020 figure stands
     assert t2020.verdict == "missed" and t2020.verdict_value == pytest.approx(55.4)
-    assert t2025.projection is not None and t2025.projection.value is not None
-    assert t2025.projection.value > 55  # the cross-break trend led to 44
     # the chart still shows the whole series, both sides of the break
-    assert {p.year for p in t2020.series} >= {2015, 2019, 2020}
+    assert {p.year for p in t2020.series} >= {2015, 2020}
 
 
 def test_rd_intensity_and_broadband_declare_their_breaks(bundled: Any) -> None:
     rd = bundled["rd_intensity"][2025]
     assert rd.segment is not None and rd.segment.basis_from == 2019
-    assert rd.assessment.base_year == 2019  # not the 主营业务收入-based 0.95 of 2015
+    # not the 主营业务收入-based 0.95 of 2015: the first figure on the 营业收入 basis
+    assert rd.assessment.base_year is not None and rd.assessment.base_year >= 2019
     bb = bundled["broadband_penetration"][2025]
     assert bb.segment is not None and [b.year for b in bb.segment.breaks] == [2016, 2019]
     assert bb.segment.breaks[1].kind == "coverage" and "MIIT" in bb.segment.breaks[1].text.en
@@ -184,8 +182,11 @@ def test_the_headline_figure_beats_a_bound() -> None:
 
 def test_bundled_rd_intensity_rests_on_the_industry_lower_bound() -> None:
     plan = load_plan(bundled_plan_path())
+    # as the record stood before manufacturing's own 2021 figure: nothing for 2020 or after,
+    # so only the all-industry 1.41 (a lower bound) can decide the 2020 target
     figures = [o for o in bundled_observations(plan)
-               if not (o.indicator == "rd_intensity_industry" and o.year == 2020)]
+               if not (o.indicator == "rd_intensity_industry" and o.year == 2020)
+               and not (o.indicator == "rd_intensity" and o.year >= 2020)]
     figures.append(obs("rd_intensity_industry", 2020, 1.41, scope="规模以上工业",
                        flags=frozenset({"proxy"})))
     ev = evaluate(plan, figures, evaluated_on=LATE)

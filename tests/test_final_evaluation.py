@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from mic2025.cli import main
 from mic2025.followup.adjust import propose
 from mic2025.followup.common import FollowupError
-from mic2025.followup.final import FinalEvaluation, build, expected_date
+from mic2025.followup.final import MET, FinalEvaluation, build, expected_date
 from mic2025.followup.midterm import Inputs, gather, verdict_counts
 from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
@@ -25,7 +25,7 @@ from mic2025.store import open_store
 
 ON = date(2026, 12, 6)
 MET_2025 = {"rd_intensity", "quality_competitiveness_index", "broadband_penetration",
-            "key_process_nc_rate", "water_intensity_reduction"}
+            "water_intensity_reduction"}
 
 
 @pytest.fixture(scope="module")
@@ -46,21 +46,20 @@ def test_the_2025_targets_met_on_the_latest_figures_count_as_met(inputs: Inputs,
                                                                  final: FinalEvaluation) -> None:
     # the engine waits for the 2025 figures: nothing "achieved" yet
     assert verdict_counts(inputs.evaluation, 2025)["achieved"] == 0
-    met = {f.metric.metric for f in final.of_year(2025)
-           if f.verdict in ("met_early", "met_on_time")}
+    met = {f.metric.metric for f in final.of_year(2025) if f.verdict in MET}
     assert met == MET_2025
     counts = final.counts(2025)
-    assert counts["met_early"] + counts["met_on_time"] == 5
+    assert counts["met_early"] == 4 and counts["met_on_time"] == counts["met_later"] == 0
     assert sum(counts.values()) == len(final.of_year(2025))
     by = {f.metric.metric: f for f in final.of_year(2025)}
-    rd = by["rd_intensity"]  # 1.71 in 2023 first met 1.68; judged on 1.82 (2024)
+    rd = by["rd_intensity"]  # NBS census: 1.71 in 2023 first met 1.68, the newest figure
     assert rd.verdict == "met_early" and rd.first_met == 2023
-    assert rd.point is not None and (rd.point.year, rd.point.value) == (2024, 1.82)
+    assert rd.point is not None and (rd.point.year, rd.point.value) == (2023, 1.71)
     assert by["water_intensity_reduction"].first_met == 2021
-    # only a part-year figure of 2025 itself meets the NC-rate target: on time, not early
+    # the NC rate's newest dated figure (62.9, 2023) is short of 64: its 2025 figure was due
+    # by 31 May 2026 and is not in the store
     nc = by["key_process_nc_rate"]
-    assert nc.verdict == "met_on_time" and nc.point is not None
-    assert "partial_year" in nc.point.flags
+    assert nc.verdict == "not_assessable" and nc.point is not None and nc.point.value == 62.9
     # a growth target is never met early; the trend of energy intensity falls short
     # the 2025 communiqué (due 28 February 2026) is not in the bundle: a data gap, not "awaiting"
     energy = by["energy_intensity_reduction"]
@@ -70,8 +69,12 @@ def test_the_2025_targets_met_on_the_latest_figures_count_as_met(inputs: Inputs,
     # the 2020 history: an engine verdict stands, a pending one met on earlier figures is met
     h = {f.metric.metric: f for f in final.of_year(2020)}
     assert h["energy_intensity_reduction"].verdict == "missed"
-    assert h["quality_competitiveness_index"].verdict == "met_on_time"
+    assert h["quality_competitiveness_index"].verdict == "not_assessable"  # 2020 dropped
     assert h["rd_intensity"].verdict == "met_early" and h["rd_intensity"].first_met == 2018
+    assert h["innovation_centres"].verdict == "met_on_time"  # 17 centres at end-2020
+    # judged by the engine on a 2021 figure only: never "on time"
+    green = h["green_factories"]
+    assert green.verdict == "met_later" and green.first_met == 2021
 
 
 def test_the_expected_date_comes_from_the_engine_or_shows_a_dash(
@@ -131,14 +134,15 @@ def test_cli_final_writes_word_and_pdf_in_both_languages(tmp_path: Path) -> None
     assert heads[:2] == ["一、总体情况", "二、2025年目标完成情况"]
     assert "三、2020年目标完成情况（历史）" in heads
     assert "四、主要指标2015—2025年走势" in heads and "五、证据无法判断的目标" in heads
-    assert "《中国制造2025》2025年共有18项量化目标：已实现5项" \
-           "（其中提前实现4项、按期实现1项）" in text
+    assert "《中国制造2025》2025年共有18项量化目标：已实现4项" \
+           "（其中提前实现4项、按期实现0项、目标年后数据显示达到0项）" in text
     summary = tables[0]
-    assert summary[0][2:] == ["提前实现", "按期实现", "未实现", "待数据公布", "无法评估"]
-    assert summary[-1][:4] == ["合计", "18", "4", "1"]
-    assert "规模以上制造业研发经费内部支出占主营业务收入比重：目标1.68%；最新数据为1.82%（2024）" \
+    assert summary[0][2:] == ["提前实现", "按期实现", "目标年后数据显示达到", "未实现",
+                              "待数据公布", "无法评估"]
+    assert summary[-1][:5] == ["合计", "18", "4", "0", "0"]
+    assert "规模以上制造业研发经费内部支出占主营业务收入比重：目标1.68%；最新数据为1.71%（2023）" \
            "，2023年首次达到" in text
-    assert "结论：提前实现" in text and "结论：按期实现" in text
+    assert "结论：提前实现" in text and "结论：目标年后数据显示达到" in text
     # the whole path: one table per indicator with every year 2015–2025
     paths = [t for t in tables if t[0][0] == "年份"]
     assert len(paths) == 12 and paths[0][0][1:] == [str(y) for y in range(2015, 2026)]
@@ -149,10 +153,10 @@ def test_cli_final_writes_word_and_pdf_in_both_languages(tmp_path: Path) -> None
     assert "北京时间" in text and "UTC" not in text
     zh = _pdf_text(out / "final-zh.pdf")
     assert "《中国制造2025》终期评估报告" in zh and "mic2025〔2026〕终评1号" in zh
-    assert "已实现5项（其中提前实现4项、按期实现1项）" in zh and "结论：提前实现" in zh
+    assert "已实现4项（其中提前实现4项、按期实现0项" in zh and "结论：提前实现" in zh
     assert "北京时间" in zh and "UTC" not in zh
     en = _pdf_text(out / "final-en.pdf")
-    assert "5met(4early,1ontime)" in en and "Verdict:Metearly" in en
+    assert "4met(4early,0ontime,0onalateryear'sfigure)" in en and "Verdict:Metearly" in en
     _, en_text, _ = _docx_text(out / "final-en.docx")
     assert "Beijing time" in en_text and "UTC" not in en_text
     for body in (text, en_text, zh, en):  # no file path of the machine in any document

@@ -11,12 +11,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from mic2025 import periods
 from mic2025.cli import main
 from mic2025.errors import PlanError
 from mic2025.evaluate.engine import evaluate
 from mic2025.followup.adjust import propose, read_proposals, record, scenario
 from mic2025.followup.common import FollowupError, decimals_of, round_toward
 from mic2025.ingest.load import load_bundled
+from mic2025.observation import Observation
 from mic2025.plan import load_plan
 from mic2025.store import Store, open_store
 
@@ -52,13 +54,23 @@ def test_proposals_follow_the_evidence(store: Store) -> None:
     assert water.proposed_plan_value < stated.value
     assert water.proposed_probability is not None and water.proposed_probability >= 0.95
     assert round(water.proposed_plan_value) == water.proposed_plan_value
-    energy = by["energy_intensity_reduction"]  # −34% on 2015: the trend falls short
-    assert energy.evidence == "out_of_reach" and energy.action == "lower"
-    assert energy.probability is not None and energy.probability < 0.2
-    assert energy.proposed_probability is not None and energy.proposed_probability >= 0.8
+    energy = by["energy_intensity_reduction"]  # −34% on 2015: the bundled trend is at risk
+    assert energy.evidence == "at_risk" and energy.action == "keep"
+    assert energy.probability is not None and energy.probability < 0.3
+    # a SYNTHETIC slowing path (0.5% and 0.3% a year after 2022) puts it out of reach: lower
+    slowing = [Observation(indicator="energy_intensity_reduction", area="000000",
+                           period=periods.year(y), value=v, unit="decline%yoy",
+                           scope="规模以上工业", source="SYNTHETIC slowing path")
+               for y, v in ((2023, 0.5), (2024, 0.3))]
+    slow = next(p for p in propose(plan, [*store.observations(), *slowing], year=2025,
+                                   evaluated_on=date(2025, 6, 30)).proposals
+                if p.metric == "energy_intensity_reduction")
+    assert slow.evidence == "out_of_reach" and slow.action == "lower"
+    assert slow.probability is not None and slow.probability < 0.2
+    assert slow.proposed_probability is not None and slow.proposed_probability >= 0.8
     # in the plan's own terms (percent change on 2015), less ambitious than −34
-    assert energy.proposed_plan_value is not None and -34 < energy.proposed_plan_value < 0
-    assert energy.proposed_value == pytest.approx(100 + energy.proposed_plan_value)
+    assert slow.proposed_plan_value is not None and -34 < slow.proposed_plan_value < 0
+    assert slow.proposed_value == pytest.approx(100 + slow.proposed_plan_value)
     # one comparable figure since the 2019 break of household bases
     assert by["broadband_penetration"].evidence == "insufficient"
     # a rate already at its natural limit (100%) is never "raised" to 100: read across the
@@ -76,9 +88,9 @@ def test_proposals_follow_the_evidence(store: Store) -> None:
 def test_scenario_pace_from_the_latest_figure(store: Store) -> None:
     plan = load_plan()
     sc = scenario(plan, store.observations(), "rd_intensity", 2.0, 2025)
-    assert (sc.latest_year, sc.latest_value) == (2024, 1.82)
-    assert sc.required_change == pytest.approx((2.0 - 1.82) / 1)
-    assert sc.required_growth == pytest.approx((2.0 / 1.82 - 1) * 100)
+    assert (sc.latest_year, sc.latest_value) == (2023, 1.71)  # NBS census-derived
+    assert sc.required_change == pytest.approx((2.0 - 1.71) / 2)
+    assert sc.required_growth == pytest.approx(((2.0 / 1.71) ** 0.5 - 1) * 100)
     # three comparable figures since the 2019 break: a line, but no probability
     assert sc.probability is None
     tools = scenario(plan, store.observations(), "digital_design_tools", 84, 2025)

@@ -76,9 +76,11 @@ def test_every_2020_target_has_a_verdict_line_with_figure_and_source(inputs: Inp
     lines = _verdict_lines(doc)
     n2020 = sum(1 for m in inputs.plan.metrics() if m.target(2020))
     assert len(lines) == n2020
+    broadband = next(x for x in lines if x.startswith("宽带普及率"))
+    assert "2020年实际96%" in broadband and "资料来源" in broadband
+    assert broadband.endswith("结论：已实现。")
     quality = next(x for x in lines if x.startswith("制造业质量竞争力指数"))
-    assert "2020年实际84.78" in quality and "资料来源" in quality
-    assert quality.endswith("结论：已实现。")
+    assert quality.endswith("无可用数据。结论：无法评估。")  # 84.78 rests only on SEO mirrors
     assert any(x.endswith("结论：未实现。") for x in lines)
     # every 2020 figure was due by the end of 2022: none is still "pending" today
     assert not any("结论：待数据公布" in x for x in lines)
@@ -102,7 +104,7 @@ def test_docx_reads_back_headings_tables_and_fonts(inputs: Inputs, tmp_path: Pat
     assert [c.text for c in d.tables[1].rows[0].cells][:3] == ["序号", "指标", "2020年目标"]
     text = "\n".join(p.text for p in d.paragraphs)
     assert "mic2025〔2020〕评估1号" in text and "资料来源：" in text
-    assert "制造业质量竞争力指数：目标84.5；2020年实际84.78" in text
+    assert "宽带普及率：目标70%；2020年实际96%" in text
     normal = d.styles["Normal"].element.rPr.rFonts.get(qn("w:eastAsia"))
     assert normal == fonts()["serif"]
     sec = d.sections[0]
@@ -132,7 +134,7 @@ def test_pdf_embeds_the_cjk_font_and_carries_the_verdicts(inputs: Inputs, tmp_pa
     text = "".join(p.extract_text() for p in reader.pages)
     flat = re.sub(r"\s+", "", text)
     assert "二、2020年目标完成情况" in flat
-    assert "制造业质量竞争力指数：目标84.5；2020年实际84.78" in flat
+    assert "宽带普及率：目标70%；2020年实际96%" in flat
     assert "结论：已实现" in flat and "结论：未实现" in flat
     assert "mic2025〔2020〕评估1号" in flat
     assert "—2—" in flat  # page numbers

@@ -326,6 +326,7 @@ def test_overcapacity_rule_reads_the_bundled_published_figures(store: Store) -> 
     ws = [w for w in warn.evaluate_rules(plan, store) if w.rule == "overcapacity"]
     by_sector = {w.sector: w for w in ws}
     assert "30" in by_sector  # 非金属矿物制品业 has stayed far below 75% since 2023
-    assert all(isinstance(w.figures["source"], str) and w.figures["source"].startswith("http")
-               for w in ws)
+    # each warning cites the release it reads, publisher first (not the copy's address)
+    assert all(isinstance(w.figures["source"], str)
+               and w.figures["source"].startswith("国家统计局 ") for w in ws)
     assert not any(w.synthetic for w in ws)

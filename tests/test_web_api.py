@@ -64,8 +64,8 @@ def test_public_reads_plan_indicators_observations_and_evaluations(app: FastAPI)
 
 def test_observation_filters_and_as_of(app: FastAPI) -> None:
     c = client(app)
-    rows = c.get("/api/observations", params={"indicator": "rd_intensity", "year": 2019}).json()
-    assert [r["year"] for r in rows] == [2019]
+    rows = c.get("/api/observations", params={"indicator": "rd_intensity", "year": 2021}).json()
+    assert [r["year"] for r in rows] == [2021, 2021]  # NBS's 1.46 and MIIT's 1.54 both kept
     assert c.get("/api/observations", params={"as_of": "2000-01-01"}).json() == []
     assert c.get("/api/observations", params={"as_of": "2024-06-30T12:00:00"}).status_code == 422
     assert c.get("/api/observations", params={"vintage": 99}).json() == []

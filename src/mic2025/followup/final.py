@@ -7,7 +7,10 @@ it. The plan's targets read "到2025年达到…": a target reached before its y
 on the newest figure is met, early. :func:`judge` applies that rule on top of the engine:
 
 * ``achieved`` by the engine → ``met_early`` when a figure before the target year already met
-  the target (``first_met`` is the first such year), else ``met_on_time``;
+  the target (``first_met`` is the first such year); ``met_later`` when no figure up to the
+  target year met it and the engine judged on a later year's figure (the target year's own is
+  not published: whether it was met in that year the evidence cannot say — never "on time");
+  else ``met_on_time``;
 * ``missed`` → ``missed``;
 * otherwise, for a level or index target: the newest published figure up to the target year
   (a part-year figure counts, and says so) meets the target → met, judged on that figure,
@@ -35,9 +38,12 @@ from ..evaluate.model import MetricResult, SeriesPoint, TargetResult
 from .common import FollowupError
 from .midterm import Inputs, verdict_point
 
-FinalVerdict = Literal["met_early", "met_on_time", "missed", "awaiting", "not_assessable"]
-FINAL_VERDICTS: tuple[FinalVerdict, ...] = ("met_early", "met_on_time", "missed", "awaiting",
-                                            "not_assessable")
+FinalVerdict = Literal["met_early", "met_on_time", "met_later", "missed", "awaiting",
+                       "not_assessable"]
+FINAL_VERDICTS: tuple[FinalVerdict, ...] = ("met_early", "met_on_time", "met_later", "missed",
+                                            "awaiting", "not_assessable")
+#: the verdicts that count a target as met
+MET: tuple[FinalVerdict, ...] = ("met_early", "met_on_time", "met_later")
 #: the first year of the path each indicator's table and chart show (the plan's base year)
 PATH_FROM = 2015
 
@@ -116,8 +122,11 @@ def judge(m: MetricResult, tr: TargetResult) -> FinalTarget:
         pts = verdict_point(tr)
         first = first_met(tr) if tr.measure != "growth" else None
         early = first is not None and first < tr.target_year
-        return FinalTarget(m, tr, "met_early" if early else "met_on_time",
-                           pts[-1] if pts else None, first or tr.verdict_year, None)
+        later = first is None and tr.verdict_year is not None and \
+            tr.verdict_year > tr.target_year
+        verdict: FinalVerdict = "met_early" if early else "met_later" if later else "met_on_time"
+        return FinalTarget(m, tr, verdict, pts[-1] if pts else None,
+                           first or tr.verdict_year, None)
     if tr.verdict == "missed":
         pts = verdict_point(tr)
         return FinalTarget(m, tr, "missed", pts[-1] if pts else None, None, None)

@@ -177,6 +177,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # the final evaluation
     "final_verdict.met_early": ("提前实现", "Met early"),
     "final_verdict.met_on_time": ("按期实现", "Met on time"),
+    "final_verdict.met_later": ("目标年后数据显示达到", "Met on a later year's figure"),
     "final_verdict.missed": ("未实现", "Missed"),
     "final_verdict.awaiting": ("待数据公布", "Awaiting publication"),
     "final_verdict.not_assessable": ("无法评估", "Not assessable"),
@@ -196,25 +197,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "doc.final_rule": (
         "判断规则：目标年度数据已公布的，以该数据判断；尚未公布的，如目标年度及以前最新公布的数据"
-        "已达到目标，即判为已实现；首次达到目标的年份早于目标年度的为“提前实现”。年均增速目标须有"
+        "已达到目标，即判为已实现；首次达到目标的年份早于目标年度的为“提前实现”；目标年度数据未公布、"
+        "仅以后年份数据显示达到的，单列为“目标年后数据显示达到”，不判为按期实现。年均增速目标须有"
         "规划期内各年数据，不作提前判断。",
         "Rule: where the target year's figure is published, it decides; where it is not, a "
         "target that the newest figure up to the target year already meets is met. A target "
-        "first met before its year is met early. An average-growth target needs every year of "
-        "its period and is never met early.",
+        "first met before its year is met early; one whose target-year figure is not published "
+        "and that only a later year's figure shows met is counted apart, never as on time. An "
+        "average-growth target needs every year of its period and is never met early.",
     ),
     "doc.final_overview_text": (
         "《{title}》{year}年共有{n}项量化目标：已实现{met}项（其中提前实现{met_early}项、按期实现"
-        "{met_on_time}项），未实现{missed}项，待数据公布{awaiting}项，无法评估{not_assessable}项。",
+        "{met_on_time}项、目标年后数据显示达到{met_later}项），未实现{missed}项，待数据公布{awaiting}项，"
+        "无法评估{not_assessable}项。",
         "{title} has {n} quantitative targets for {year}: {met} met ({met_early} early, "
-        "{met_on_time} on time), {missed} missed, {awaiting} awaiting publication, "
-        "{not_assessable} not assessable.",
+        "{met_on_time} on time, {met_later} on a later year's figure), {missed} missed, "
+        "{awaiting} awaiting publication, {not_assessable} not assessable.",
     ),
     "doc.final_history_text": (
-        "{year}年目标（历史）：已实现{met}项（其中提前实现{met_early}项），未实现{missed}项，"
-        "待数据公布{awaiting}项，无法评估{not_assessable}项。",
-        "The {year} targets (history): {met} met ({met_early} early), {missed} missed, "
-        "{awaiting} awaiting publication, {not_assessable} not assessable.",
+        "{year}年目标（历史）：已实现{met}项（其中提前实现{met_early}项、目标年后数据显示达到"
+        "{met_later}项），未实现{missed}项，待数据公布{awaiting}项，无法评估{not_assessable}项。",
+        "The {year} targets (history): {met} met ({met_early} early, {met_later} on a later "
+        "year's figure), {missed} missed, {awaiting} awaiting publication, {not_assessable} not "
+        "assessable.",
     ),
     "doc.final_summary": ("{year}年目标终期评估结论汇总", "Summary of final verdicts, {year}"),
     "doc.final_year": ("{year}年目标完成情况", "The {year} targets"),

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..followup.final import (
     FINAL_VERDICTS,
+    MET,
     PATH_FROM,
     FinalEvaluation,
     FinalTarget,
@@ -32,8 +33,6 @@ from ..i18n import Lang, code_label, t
 from . import fmt
 from .midterm import notes_section, target_text, value_text
 from .official import Figure, OfficialDocument, Para, Section, Sources, Table, sources_line
-
-_MET = ("met_early", "met_on_time")
 
 
 def verdict_label(f: FinalTarget, lang: Lang) -> str:
@@ -84,7 +83,7 @@ def _overview(fe: FinalEvaluation, lang: Lang) -> Section:
     rows.append(_counts_row(t("doc.total", lang), total))
     header = [t("doc.col.group", lang), t("doc.col.targets", lang),
               *(code_label("final_verdict", v, lang) for v in FINAL_VERDICTS)]
-    met = total["met_early"] + total["met_on_time"]
+    met = sum(total[v] for v in MET)
     blocks: list[Any] = [
         Para(t("doc.final_overview_text", lang, title=plan.title.get(lang), year=year,
                n=sum(total.values()), met=met, **total)),
@@ -96,7 +95,7 @@ def _overview(fe: FinalEvaluation, lang: Lang) -> Section:
     for earlier in fe.years[:-1]:
         c = fe.counts(earlier)
         blocks.append(Para(t("doc.final_history_text", lang, year=earlier,
-                             met=c["met_early"] + c["met_on_time"], **c)))
+                             met=sum(c[v] for v in MET), **c)))
     blocks.append(Para(t("doc.final_rule", lang), style="note"))
     return Section(t("doc.overview", lang), blocks)
 
@@ -104,8 +103,8 @@ def _overview(fe: FinalEvaluation, lang: Lang) -> Section:
 #: relative column widths: the English verdict labels and headers need wider columns
 _YEAR_WIDTHS: dict[Lang, list[float]] = {"zh": [0.5, 3.0, 1.6, 1.9, 1.0, 1.1, 1.4, 0.8],
                                          "en": [0.65, 2.2, 1.4, 1.6, 0.8, 1.65, 1.35, 1.0]}
-_SUMMARY_WIDTHS: dict[Lang, list[float]] = {"zh": [2.2, 1, 1.2, 1.2, 1, 1.3, 1.2],
-                                            "en": [1.9, 1.0, 1.1, 1.1, 1.0, 1.55, 1.5]}
+_SUMMARY_WIDTHS: dict[Lang, list[float]] = {"zh": [2.0, 1, 1.1, 1.1, 1.5, 1, 1.3, 1.2],
+                                            "en": [1.7, 0.9, 1.0, 1.0, 1.3, 0.9, 1.45, 1.4]}
 
 
 def year_table(items: Sequence[FinalTarget], year: int, lang: Lang, caption: str) -> Table:
@@ -137,9 +136,9 @@ def verdict_line(f: FinalTarget, lang: Lang, sources: Sources) -> Para:
             fact += t("doc.fact_part_year", lang)
     else:
         fact = t("doc.fact_none", lang)
-    if f.verdict in _MET and f.first_met is not None and f.first_met < tr.target_year:
+    if f.verdict in MET and f.first_met is not None and f.first_met < tr.target_year:
         fact += t("doc.fact_first_met", lang, year=f.first_met)
-    if f.verdict in ("awaiting", *_MET) and tr.verdict not in ("achieved", "missed"):
+    if f.verdict in ("awaiting", *MET) and tr.verdict not in ("achieved", "missed"):
         fact += (t("doc.fact_expected", lang, year=tr.target_year, day=fmt.day(f.expected, lang))
                  if f.expected else t("doc.fact_expected_unknown", lang, year=tr.target_year))
     text = t("doc.verdict_line", lang, target=target_text(tr, lang), fact=fact,
