@@ -184,5 +184,7 @@ def test_the_chinese_bulletin_writes_units_in_words(bundled: tuple[Inputs, objec
     inp, store = bundled
     lines = _document_text(build_bulletin(inp, store, period=2024, lang="zh"))
     assert english_runs(lines, _sources(inp)) == []
-    assert not any("pct_of_us" in line for line in lines)
-    assert any("%（美国=100）" in line for line in lines)
+    assert not any(code in line for line in lines
+                   for code in ("pct_of_us", "m3/10k_yuan", "100m_t"))
+    assert any("立方米／万元" in line for line in lines)
+    assert any("亿吨" in line for line in lines)
