@@ -44,6 +44,9 @@ class Observation:
     #: when the figure counts as known for an as-of view: the store sets its publication date
     #: for a bundled figure; ``None`` means from ``vintage_at``
     known_at: datetime | None = None
+    #: set by :meth:`mic2025.store.Store.history` on the row that withdrew the figure (a new
+    #: bundled release no longer carrying it); the latest view never holds such a row
+    withdrawn: bool = False
 
     def __post_init__(self) -> None:
         if self.citation.empty and self.source:

@@ -185,8 +185,11 @@ def load_bundled(store: Store, plan: Plan, path: str | Path | None = None) -> Im
     """Import the evidence shipped with mic2025 (``data/evidence/national.csv``).
 
     Kind ``bundled``, keyed by the file's sha256: loading it again changes nothing, and a
-    new release's corrected figures arrive as a new vintage of revisions. ``path`` replaces
-    the bundled file (for tests and for a packager's own evidence).
+    new release's corrected figures arrive as a new vintage of revisions. A new release
+    supersedes the earlier one: what it no longer carries (a figure dropped, or re-keyed
+    under its publication) is withdrawn in the same vintage, unless the latest figure of
+    that key is a user's (:meth:`mic2025.store.Store.import_observations`, ``supersede``).
+    ``path`` replaces the bundled file (for tests and for a packager's own evidence).
     """
     if path is None:
         resource = resources.files("mic2025").joinpath(*BUNDLED)
@@ -207,7 +210,7 @@ def load_bundled(store: Store, plan: Plan, path: str | Path | None = None) -> Im
     observations = parse_bytes(data, name, plan, suffix=".csv")
     return store.import_observations(observations, source_name=name, sha256=sha256,
                                      kind="bundled", actor="mic2025",
-                                     note="evidence bundled with mic2025")
+                                     note="evidence bundled with mic2025", supersede=True)
 
 
 def _already_imported(store: Store, sha256: str, name: str, kind: str) -> ImportResult | None:

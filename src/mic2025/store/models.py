@@ -8,7 +8,8 @@ Two tables, both append-only:
 ``observation``
     one row per figure as received, under the vintage it arrived in. A revision is a new
     row with the same key under a later vintage; no row is ever updated or deleted, so the
-    store can always say what it knew at any past moment.
+    store can always say what it knew at any past moment. A new bundled release withdraws
+    what it no longer carries by a row of its own too (``withdrawn``; migration 0009).
 
 Both tables refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) in the database itself,
 through the triggers of migration 0005, for every client and not only mic2025's own code.
@@ -24,6 +25,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -36,6 +38,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,6 +121,8 @@ class VintageRow(Base):
     rows_new: Mapped[int] = mapped_column(Integer, nullable=False)
     rows_revised: Mapped[int] = mapped_column(Integer, nullable=False)
     rows_unchanged: Mapped[int] = mapped_column(Integer, nullable=False)
+    rows_withdrawn: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                server_default="0")
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     actor: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
@@ -158,3 +163,7 @@ class ObservationRow(Base):
     lower: Mapped[float | None] = mapped_column(Double, nullable=True)
     upper: Mapped[float | None] = mapped_column(Double, nullable=True)
     vintage_id: Mapped[int] = mapped_column(ForeignKey("vintage.id"), nullable=False)
+    # a withdrawal (migration 0009): the key's figure leaves the latest view from this row's
+    # vintage on; the row repeats the figure withdrawn
+    withdrawn: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                            server_default=false())

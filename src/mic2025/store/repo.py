@@ -20,6 +20,18 @@ and every row of another kind, from its vintage. :data:`publication_column` name
 and :func:`_known_by` is the one condition that says what was known; each observation read
 carries the instant in ``Observation.known_at``.
 
+Withdrawals
+-----------
+A bundled release is the whole of the evidence mic2025 ships: a new one (imported with
+``supersede=True``, as :func:`mic2025.ingest.load_bundled` does) *withdraws* every key whose
+latest row came from a bundled vintage and which the new release no longer carries — a figure
+dropped, or one re-keyed because its citation now names its publication. A withdrawal is one
+more row of the key under the new vintage, a copy of the figure with ``withdrawn`` set; the
+latest view leaves out a key whose latest row is a withdrawal, so nothing is updated or
+deleted. A withdrawal counts as known from its vintage (never from the publication date it
+repeats): an as-of view from before the new release still shows the figure. A figure
+imported, approved or estimated is never withdrawn, nor a key whose latest row is one.
+
 "Latest" is the highest row id. Writers are serialised (see :mod:`mic2025.store.db`) and a
 vintage is never stamped earlier than the one before it, so id order is time order.
 """
@@ -93,6 +105,8 @@ class Vintage:
     rows_unchanged: int
     note: str
     actor: str
+    #: keys an earlier bundled release carried and this one withdrew (see the module docstring)
+    rows_withdrawn: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,11 +128,13 @@ class ImportResult:
     vintage: int | None = None
     created_at: datetime | None = None
     already_imported: bool = False
+    #: keys an earlier bundled release carried and this one withdrew (``supersede=True``)
+    rows_withdrawn: int = 0
 
     @property
     def unchanged(self) -> bool:
         """True when the import wrote nothing."""
-        return self.rows_new + self.rows_revised == 0
+        return self.rows_new + self.rows_revised + self.rows_withdrawn == 0
 
     def summary(self) -> str:
         """One line for a person: what was stored, or why nothing was."""
@@ -127,6 +143,9 @@ class ImportResult:
                     "nothing changed")
         counts = (f"{self.rows_total} rows: {self.rows_new} new, {self.rows_revised} revised, "
                   f"{self.rows_unchanged} unchanged")
+        if self.rows_withdrawn:
+            counts += (f"; {self.rows_withdrawn} withdrawn: earlier bundled figures this "
+                       "release no longer carries")
         if self.unchanged:
             return (f"{self.source_name}: every row is already in the store ({counts}); "
                     "nothing changed")
@@ -144,8 +163,9 @@ def _published_on(row: ObservationRow) -> date | None:
 
 def _known_by(as_of: datetime) -> ColumnElement[bool]:
     """The rows known at ``as_of``: a bundled figure from its publication day, any other row
-    (and a bundled one without a date) from its vintage's creation."""
-    dated = and_(VintageRow.kind == "bundled", publication_column.is_not(None))
+    (a bundled one without a date, a withdrawal) from its vintage's creation."""
+    dated = and_(VintageRow.kind == "bundled", publication_column.is_not(None),
+                 ObservationRow.withdrawn.is_(False))
     return or_(and_(dated, publication_column <= as_of.astimezone(UTC).date()),
                and_(not_(dated), VintageRow.created_at <= as_of))
 
@@ -153,7 +173,7 @@ def _known_by(as_of: datetime) -> ColumnElement[bool]:
 def _known_at(row: ObservationRow, kind: str) -> datetime | None:
     """The instant ``row`` counts as known from, when that is not its vintage's creation."""
     published = _published_on(row)
-    if kind != "bundled" or published is None:
+    if kind != "bundled" or published is None or row.withdrawn:
         return None
     return datetime.combine(published, time.min, tzinfo=UTC)
 
@@ -222,6 +242,7 @@ class Store(FollowupRecords):
         note: str = "",
         now: datetime | None = None,
         connection: Connection | None = None,
+        supersede: bool = False,
     ) -> ImportResult:
         """Store a batch of observations as one vintage, in one transaction.
 
@@ -238,9 +259,16 @@ class Store(FollowupRecords):
         ``connection``, when given, is a writer transaction the caller opened with
         :func:`mic2025.store.db.begin_write`: the vintage joins it and commits or rolls back
         with the caller's own rows (an approval and its audit entry, say).
+
+        ``supersede`` (kind ``bundled`` only) says the batch is a whole bundled release: every
+        key whose latest row came from a bundled vintage and that the batch does not carry is
+        withdrawn in the same vintage (``rows_withdrawn``; see the module docstring).
         """
         if kind not in VINTAGE_KINDS:
             raise StoreError(f"vintage kind {kind!r} is not one of {', '.join(VINTAGE_KINDS)}")
+        if supersede and kind != "bundled":
+            raise StoreError(f"only a bundled release supersedes earlier figures; this import "
+                             f"is of kind {kind!r}")
         if sha256 is not None and not _SHA256.match(sha256):
             raise StoreError(f"sha256 {sha256!r} is not 64 lower-case hex digits")
         if now is not None and now.tzinfo is None:
@@ -250,17 +278,19 @@ class Store(FollowupRecords):
             if connection is not None:
                 with Session(bind=connection) as session:
                     return self._import(session, obs, source_name=source_name, sha256=sha256,
-                                        kind=kind, actor=actor, note=note, now=now)
+                                        kind=kind, actor=actor, note=note, now=now,
+                                        supersede=supersede)
             with begin_write(self.engine) as conn, Session(bind=conn) as session:
                 return self._import(session, obs, source_name=source_name, sha256=sha256,
-                                    kind=kind, actor=actor, note=note, now=now)
+                                    kind=kind, actor=actor, note=note, now=now,
+                                    supersede=supersede)
         except SQLAlchemyError as exc:
             raise StoreError(f"{source_name}: the store refused the import, nothing was written: "
                              f"{getattr(exc, 'orig', exc)}") from None
 
     def _import(self, session: Session, obs: Sequence[Observation], *, source_name: str,
                 sha256: str | None, kind: str, actor: str, note: str,
-                now: datetime | None) -> ImportResult:
+                now: datetime | None, supersede: bool) -> ImportResult:
         total = len(obs)
         if sha256 is not None:
             earlier = session.scalars(select(VintageRow).where(VintageRow.sha256 == sha256)).first()
@@ -278,24 +308,26 @@ class Store(FollowupRecords):
             elif not known.same_content(o):
                 revised.append(o)
         unchanged = total - len(new) - len(revised)
-        if not new and not revised:
+        withdrawn = self._bundled_missing(session, {o.key for o in obs}) if supersede else []
+        if not new and not revised and not withdrawn:
             return ImportResult(source_name, sha256, kind, total, 0, 0, unchanged)
 
         stamp = self._stamp(session, now)
         vintage = VintageRow(
             created_at=stamp, kind=kind, source_name=source_name, sha256=sha256,
             rows_total=total, rows_new=len(new), rows_revised=len(revised),
-            rows_unchanged=unchanged, note=note, actor=actor,
+            rows_unchanged=unchanged, rows_withdrawn=len(withdrawn), note=note, actor=actor,
         )
         session.add(vintage)
         session.flush()
         rows = [_row_values(o, vintage.id) for o in (*new, *revised)]
+        rows += [_row_values(o, vintage.id, withdrawn=True) for o in withdrawn]
         # Core executemany: every dict has the same keys, so one batched INSERT (the ORM's
         # bulk path would split the batch wherever a different column is None)
         session.connection().execute(insert(_OBSERVATION_TABLE), rows)
         session.flush()
         return ImportResult(source_name, sha256, kind, total, len(new), len(revised), unchanged,
-                            vintage=vintage.id, created_at=stamp)
+                            vintage=vintage.id, created_at=stamp, rows_withdrawn=len(withdrawn))
 
     def _stamp(self, session: Session, now: datetime | None) -> datetime:
         last = session.scalar(select(func.max(VintageRow.created_at)))
@@ -325,6 +357,14 @@ class Store(FollowupRecords):
                 if o.key in wanted:
                     out[o.key] = o
         return out
+
+    def _bundled_missing(self, session: Session, carried: set[Key]) -> list[Observation]:
+        """The latest figures that came from a bundled vintage and whose key is not in
+        ``carried``: what a new bundled release withdraws. Keys whose latest row is a user's,
+        an approval's or an estimate's are not among them, however they began."""
+        query = _latest_query(None, where=[]).where(VintageRow.kind == "bundled")
+        found = (_observation(row, at, kind) for row, at, kind in session.execute(query))
+        return [o for o in found if o.key not in carried]
 
     # ------------------------------------------------------------------ reading
 
@@ -362,7 +402,8 @@ class Store(FollowupRecords):
             return [_observation(row, at, kind) for row, at, kind in session.execute(query)]
 
     def history(self, key: Key) -> list[Observation]:
-        """Every stored row of one key (``Observation.key``), oldest first."""
+        """Every stored row of one key (``Observation.key``), oldest first, withdrawals
+        (``Observation.withdrawn``) included."""
         indicator, area, sector, period, scope, source = key
         query = (
             select(ObservationRow, VintageRow.created_at, VintageRow.kind)
@@ -440,7 +481,8 @@ def export_row(o: Observation) -> dict[str, Any]:
 
 def _latest_query(as_of: datetime | None, *, where: Sequence[ColumnElement[bool]]
                   ) -> Select[ObservationRow, datetime, str]:
-    """Rows that are the latest of their key among the rows known at ``as_of``."""
+    """Rows that are the latest of their key among the rows known at ``as_of``, leaving out a
+    key whose latest row is a withdrawal."""
     newest = (
         select(func.max(ObservationRow.id).label("id"))
         .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
@@ -457,6 +499,7 @@ def _latest_query(as_of: datetime | None, *, where: Sequence[ColumnElement[bool]
         select(ObservationRow, VintageRow.created_at, VintageRow.kind)
         .join(latest, latest.c.id == ObservationRow.id)
         .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
+        .where(ObservationRow.withdrawn.is_(False))
     )
 
 
@@ -481,7 +524,7 @@ def _check_batch(obs: Sequence[Observation]) -> None:
                 raise StoreError(f"observation {i} ({o.key}): {name} is empty")
 
 
-def _row_values(o: Observation, vintage_id: int) -> dict[str, Any]:
+def _row_values(o: Observation, vintage_id: int, *, withdrawn: bool = False) -> dict[str, Any]:
     return {
         "indicator": o.indicator, "area": o.area, "sector": o.sector,
         "period": o.period.code, "period_kind": o.period.kind, "year": o.period.year,
@@ -490,7 +533,7 @@ def _row_values(o: Observation, vintage_id: int) -> dict[str, Any]:
         "flags": ";".join(sorted(o.flags)), "note": o.note, "quote": o.quote,
         "lower": None if o.lower is None else float(o.lower),
         "upper": None if o.upper is None else float(o.upper),
-        "vintage_id": vintage_id,
+        "vintage_id": vintage_id, "withdrawn": withdrawn,
     }
 
 
@@ -516,12 +559,13 @@ def _observation(row: ObservationRow, vintage_at: datetime, kind: str) -> Observ
         vintage=row.vintage_id,
         vintage_at=vintage_at,
         known_at=_known_at(row, kind),
+        withdrawn=row.withdrawn,
     )
 
 
 def _vintage(v: VintageRow) -> Vintage:
     return Vintage(v.id, v.created_at, v.kind, v.source_name, v.sha256, v.rows_total, v.rows_new,
-                   v.rows_revised, v.rows_unchanged, v.note, v.actor)
+                   v.rows_revised, v.rows_unchanged, v.note, v.actor, v.rows_withdrawn)
 
 
 def open_store(url: str | None = None, *, migrate: bool = True) -> Store:

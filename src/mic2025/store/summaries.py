@@ -21,10 +21,11 @@ def latest_vintage(engine: Engine, as_of: datetime | None = None) -> int:
 
 
 def arrivals(engine: Engine, area: str) -> dict[str, datetime]:
-    """For each indicator, when its newest figure of ``area`` arrived."""
+    """For each indicator, when its newest figure of ``area`` arrived (a withdrawal by a new
+    bundled release is no figure arriving)."""
     query = (select(ObservationRow.indicator, func.max(VintageRow.created_at))
              .join(VintageRow, VintageRow.id == ObservationRow.vintage_id)
-             .where(ObservationRow.area == area)
+             .where(ObservationRow.area == area, ObservationRow.withdrawn.is_(False))
              .group_by(ObservationRow.indicator))
     with engine.connect() as conn:
         return {ind: _aware(at) for ind, at in conn.execute(query) if at is not None}
