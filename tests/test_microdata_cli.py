@@ -198,3 +198,21 @@ def test_estimate_on_an_engine_not_installed_says_how(generated: Path,
                                        str(generated / "sample.parquet"), "--engine", "spark"])
     assert result.exit_code == 2
     assert "pip install 'mic2025[spark]'" in result.stderr
+
+
+def test_estimate_reports_strata_with_one_respondent(generated: Path) -> None:
+    from mic2025.microdata.design import read_design, replicates_path
+
+    design = read_design(replicates_path(generated / "sample.parquet"))
+    assert design.singletons > 0  # the synthetic sample has some after non-response
+    result = CliRunner().invoke(main, ["microdata", "estimate",
+                                       str(generated / "sample.parquet"), "--by", "province",
+                                       "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (f"{design.singletons} strata with one respondent, {design.collapsed} collapsed"
+            in doc["estimator"])
+    assert f"strata with one respondent: {design.singletons}" in result.stderr
+    cells = doc["estimates"]
+    assert sum(c["collapsed"] for c in cells) > 0
+    assert all({"df", "strata", "collapsed", "singletons", "interval"} <= set(c) for c in cells)

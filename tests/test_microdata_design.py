@@ -61,7 +61,8 @@ def test_layout_round_trip(sample: pa.Table, tmp_path: Path) -> None:
                         sample_metadata=sample.schema.metadata)
     assert path.name == "sample_replicates.parquet"
     table = pq.read_table(path)
-    assert table.column_names == ["enterprise_id", "year", "stratum", "lambda", "scale", "r"]
+    assert table.column_names == ["enterprise_id", "year", "stratum", "lambda", "scale",
+                                  "vstratum", "role", "r"]
     assert table.schema.field("r").type == pa.binary(40)
     meta = table.schema.metadata
     assert meta[b"mic2025.synthetic"] == b"true"

@@ -48,8 +48,11 @@ def test_replicate_weights_structure() -> None:
     # without fpc, a 2-unit stratum puts its whole weight on one unit: 2w or 0
     plain = rao_wu_weights(stratum, weights, 50, seed=2).weights[:, stratum == 0]
     assert set(np.unique(plain / weights[stratum == 0])) <= {0.0, 2.0}
+    # a one-unit stratum is resampled with its neighbour; with no neighbour it keeps its weight
     single = rao_wu_weights(np.array([0, 1, 1]), np.ones(3), 10)
-    assert single.singletons == 1 and (single.weights[:, 0] == 1).all()
+    assert single.singletons == 1 and len(np.unique(single.weights[:, 0])) > 1
+    lone = rao_wu_weights(np.array(["2020|a", "2021|b", "2021|b"]), np.ones(3), 10)
+    assert lone.singletons == 1 and (lone.weights[:, 0] == 1).all()
 
 
 def test_bootstrap_variance_of_a_total_matches_the_textbook_formula() -> None:
@@ -116,3 +119,102 @@ def test_95_percent_intervals_cover_about_95_percent() -> None:
     for k in FORMULAS:  # the bootstrap SE tracks the SD of the estimator across samples
         ratio = np.sqrt(np.mean(np.square(ses[k]))) / np.std(estimates[k])
         assert 0.75 < ratio < 1.25, (k, ratio)
+
+
+# --------------------------------------------------------------------------- small strata
+
+
+def _small_sample() -> pa.Table:
+    """Two provinces' worth of strata in one year; stratum 110000|b has one respondent."""
+    rng = np.random.default_rng(8)
+    strata = ["110000|a"] * 6 + ["110000|b"] + ["120000|a"] * 5
+    area = [s[:6] for s in strata]
+    n = len(strata)
+    size = {"110000|a": 60, "110000|b": 20, "120000|a": 50}
+    count = {s: strata.count(s) for s in size}
+    return pa.table({
+        "enterprise_id": [f"e{i}" for i in range(n)], "year": [2020] * n, "area": area,
+        "stratum": strata, "stratum_size": [size[s] for s in strata],
+        "design_weight": [size[s] / count[s] for s in strata],
+        "revenue": rng.lognormal(18, 0.5, n), "rd_expenditure": rng.lognormal(14, 1.0, n),
+        "digital_design_tools": [1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1],
+    })
+
+
+def test_a_stratum_with_one_respondent_is_collapsed_and_counted() -> None:
+    table = _small_sample()
+    lone = table.filter(pa.compute.equal(table.column("stratum"), "110000|b"))
+    # the lone unit's stratum alone: it used to add no variance at all
+    only = bootstrap(lone, {"total": "sum(revenue)"}, by=(), replicates=50, seed=1)
+    row = only.to_pylist()[0]
+    assert row["singletons"] == 1 and row["collapsed"] == 0 and not row["se_estimable"]
+    assert row["ci_low"] is None and row["df"] == 0
+    # with the rest of the sample it joins 110000|a (the longest shared label prefix)
+    result = bootstrap(table, {"total": "sum(revenue)"}, by=("province",), replicates=200,
+                       seed=1).to_pylist()
+    beijing = next(r for r in result if r["province"] == "110000")
+    assert beijing["collapsed"] == 1 and beijing["singletons"] == 0
+    assert beijing["strata"] == 1 and beijing["df"] == 6  # 7 units in one variance stratum
+    from mic2025.microdata.design import COLLAPSED, rao_wu_draw
+
+    labels = np.array([f"2020|{s}" for s in table.column("stratum").to_pylist()])
+    drawn = rao_wu_draw(labels, 20, stratum_size=np.asarray(table.column("stratum_size")))
+    assert drawn.singletons == 1 and drawn.collapsed == 1
+    assert drawn.role[6] == COLLAPSED and drawn.vstratum[6] == drawn.vstratum[0]
+    assert drawn.lam[6] > 0 and len(np.unique(drawn.r[6])) > 1
+
+
+def test_intervals_use_the_design_degrees_of_freedom() -> None:
+    from mic2025.microdata.distributions import t_ppf
+
+    table = _small_sample()
+    result = bootstrap(table, {"total": "sum(revenue)"}, by=("province",), replicates=200,
+                       seed=2).to_pylist()
+    for row in result:
+        # strata are nested in provinces: df = respondents − variance strata
+        assert row["df"] == row["n_units"] - row["strata"]
+        half = (row["ci_high"] - row["ci_low"]) / 2
+        assert half == pytest.approx(float(t_ppf(0.975, row["df"])) * row["se"], rel=1e-9)
+        assert row["interval"] == "t"
+
+
+def test_share_intervals_stay_between_0_and_100_and_ratios_above_0() -> None:
+    table = _small_sample()
+    formulas = {"digital": "count_if(digital_design_tools > 0) / count() * 100",
+                "rd": "sum(rd_expenditure) / sum(revenue) * 100"}
+    result = bootstrap(table, formulas, by=("province",), replicates=200, seed=3).to_pylist()
+    shares = [r for r in result if r["indicator"] == "digital"]
+    assert all(r["interval"] == "Korn-Graubard" for r in shares)
+    # 4 of 5 units with tools in 120000: the normal interval ran past 100
+    tianjin = next(r for r in shares if r["province"] == "120000")
+    assert tianjin["estimate"] + 1.96 * tianjin["se"] > 100
+    for r in shares:
+        assert 0 <= r["ci_low"] <= r["estimate"] <= r["ci_high"] <= 100
+    for r in result:
+        if r["indicator"] == "rd":
+            assert r["interval"] == "log-t" and 0 < r["ci_low"] < r["estimate"] < r["ci_high"]
+            assert r["ci_low"] * r["ci_high"] == pytest.approx(r["estimate"] ** 2, rel=1e-9)
+
+
+def test_a_share_at_0_still_has_an_interval() -> None:
+    table = _small_sample()
+    table = table.set_column(table.schema.get_field_index("digital_design_tools"),
+                             "digital_design_tools", pa.array([0] * table.num_rows))
+    row = bootstrap(table, {"d": "count_if(digital_design_tools > 0) / count() * 100"},
+                    by=(), replicates=100, seed=4).to_pylist()[0]
+    assert row["estimate"] == 0 and row["se"] == 0 and row["ci_low"] == 0
+    assert 10 < row["ci_high"] < 100  # Korn–Graubard at the effective n (12 units, df 9)
+
+
+def test_quantiles_match_closed_forms() -> None:
+    from mic2025.microdata.distributions import beta_ppf, t_ppf
+
+    p = 0.975
+    assert t_ppf(p, 1.0) == pytest.approx(np.tan(np.pi * (p - 0.5)), rel=1e-12)
+    assert t_ppf(p, 2.0) == pytest.approx((2 * p - 1) / np.sqrt(2 * p * (1 - p)), rel=1e-12)
+    assert t_ppf(p, [3, 10, 30]) == pytest.approx([3.182446305, 2.228138852, 2.042272456],
+                                                  rel=1e-9)
+    assert t_ppf(p, np.inf) == pytest.approx(1.959963985, rel=1e-9)
+    for b in (1.0, 7.5, 200.0):  # Beta(1, b): 1 − (1 − q)^(1/b)
+        assert beta_ppf(0.3, 1.0, b) == pytest.approx(1 - 0.7 ** (1 / b), rel=1e-10)
+        assert beta_ppf(0.3, b, 1.0) == pytest.approx(0.3 ** (1 / b), rel=1e-10)

@@ -370,6 +370,8 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
         if adjusted:
             estimator += (f"; weights adjusted for non-response within year × stratum "
                           f"(column {responding!r})")
+        if weighted and replicates and local:
+            estimator += _small_strata_note(source, path, design)
         sha = file_sha256(path) if local else "0" * 64
         provenance = Provenance(path, sha, synthetic, bool(weighted), estimator,
                                 replicates if weighted else None, level, seed,
@@ -386,6 +388,28 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
         if published.skipped:
             click.echo(f"{len(published.skipped)} cells not stored (suppressed or empty)",
                        err=True)
+
+
+def _small_strata_note(source: Any, path: str, design: Any) -> str:
+    """What the variance did with strata of one respondent, for the output's estimator note
+    (and stderr)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..microdata.design import COLLAPSE_RULE, small_strata
+
+    if design is not None:
+        lone, collapsed = design.singletons, design.collapsed
+    else:
+        units = source if isinstance(source, pa.Table) else pq.read_table(path)
+        lone, collapsed = small_strata(units)
+    note = (f"; design degrees of freedom (respondents − strata) for t intervals; {lone} "
+            f"strata with one respondent, {collapsed} collapsed ({COLLAPSE_RULE})")
+    if lone > collapsed:
+        note += f", {lone - collapsed} with no neighbour: their cells have no SE"
+    click.echo(f"strata with one respondent: {lone}, collapsed with a neighbour for the "
+               f"variance: {collapsed}", err=True)
+    return note
 
 
 def _stored_design(path: str, choice: str, replicates: int | None, seed: int | None) -> Any:
@@ -485,13 +509,12 @@ def _table_text(cells: pa.Table, by: Sequence[str], provenance: Any) -> str:
 
     title = "SYNTHETIC DATA — estimates" if provenance.synthetic else "Estimates"
     table = Table(title=f"{title} ({provenance.path})")
-    for name in [*by, "indicator", "estimate", "se", "ci_low", "ci_high", "n_units", "reason"]:
+    numbers = ("estimate", "se", "ci_low", "ci_high", "df", "n_units")
+    for name in [*by, "indicator", *numbers, "reason"]:
         table.add_column(name, justify="left" if name in ("indicator", "reason") else "right")
     for row in cells.to_pylist():
         table.add_row(*[_fmt(row[k]) for k in by], row["indicator"],
-                      *[_fmt(row[k]) for k in ("estimate", "se", "ci_low", "ci_high",
-                                               "n_units")],
-                      row["reason"] or "")
+                      *[_fmt(row.get(k)) for k in numbers], row["reason"] or "")
     with open(os.devnull, "w", encoding="utf-8") as sink:
         console = Console(width=160, record=True, file=sink)
         console.print(table)

@@ -14,9 +14,26 @@ replacement; r_hi is how often unit i was drawn. Unit i's weight in replicate b 
 
     w*_b = w·(1 − λ_h) + w·λ_h·(n_h/m_h)·r_b,   λ_h = sqrt(m_h (1 − f_h) / (n_h − 1)),
 
-with f_h = n_h/N_h when the sample has ``stratum_size`` (``fpc``), else 0; a one-unit
-stratum keeps its weight (λ_h = 0) and is counted in :attr:`ReplicateDesign.singletons`.
-Strata are ``year|stratum`` (a sample drawn year by year). The multiplicities do not depend
+with f_h = n_h/N_h when the sample has ``stratum_size`` (``fpc``), else 0. Strata are
+``year|stratum`` (a sample drawn year by year).
+
+Strata with one unit. A stratum left with a single respondent cannot be resampled; kept
+apart it would add no variance at all and its cells would look exact. Such a stratum
+(unless it is a take-all stratum of one, N_h = 1, which has no sampling error) is collapsed
+for variance estimation with a neighbour (:func:`collapse_strata`): among the strata of the
+same year that have at least two units and are not take-all, the one whose label shares the
+longest prefix with it (with the generator's labels ``<province>|<size class>``: another
+size class of the same province), ties going to the next label in sort order, else the
+previous one. Several singletons may join the same neighbour. A collapsed stratum has
+n = Σ n_h and N = Σ N_h over its parts. When a year has no such neighbour its singletons
+are collapsed with one another (two or more), and a singleton left alone keeps its weight
+(λ = 0) and flags every cell it touches. Counts: :attr:`ReplicateDesign.singletons` (strata
+with one unit), :attr:`~ReplicateDesign.collapsed` (of those, collapsed); per unit,
+:attr:`~ReplicateDesign.vstratum` (variance stratum) and :attr:`~ReplicateDesign.role`
+(:data:`VARIABLE`, :data:`CERTAIN`, :data:`SINGLETON`, :data:`COLLAPSED`). Collapsing
+overstates the variance a little (the strata's means differ), the usual price (Wolter 2007,
+*Introduction to Variance Estimation*, §2.5; Rust & Kalton 1987, *J. Official Statistics*
+3, 69–73). The multiplicities do not depend
 on w, so the design holds r, λ_h and n_h/m_h, and the estimator supplies w — the design
 weight, or the weight after non-response adjustment — and reconstructs the replicate weights
 exactly, with the same floating-point operations as an on-the-fly draw: the same seed over
@@ -37,6 +54,9 @@ column              type                       meaning
 ``stratum``         string                     the sample's stratum label (within the year)
 ``lambda``          float64                    λ_h of the unit's stratum
 ``scale``           float64                    n_h/m_h of the unit's stratum
+``vstratum``        int32                      the unit's variance stratum (after collapsing)
+``role``            int8                       0 variable, 1 take-all, 2 lone singleton,
+                                               3 collapsed singleton
 ``r``               fixed_size_binary(R·k)     the unit's R multiplicities, replicate 1
                                                first, as k-byte little-endian signed
                                                integers (k = 1, int8, unless some r > 127)
@@ -44,10 +64,11 @@ column              type                       meaning
 
 Schema metadata: ``mic2025.kind`` = ``replicate design``, ``mic2025.replicates.format``,
 ``…method``, ``…replicates`` (R), ``…seed``, ``…fpc``, ``…dtype`` (``int8``/``int16``),
-``…units``, ``…singletons``, ``…responding`` (the column whose true rows are the units, or
-empty), ``…fingerprint`` and ``…fingerprint_of``, plus the sample's ``mic2025.synthetic``
-label when it has one. Storage: about R bytes per unit (200 replicates × 330,000 units: 72 MB;
-``r`` is stored uncompressed, as every estimate reads it whole, the rest Snappy-compressed).
+``…units``, ``…singletons``, ``…collapsed``, ``…responding`` (the column whose true rows are
+the units, or empty), ``…fingerprint`` and ``…fingerprint_of``, plus the sample's
+``mic2025.synthetic`` label when it has one. Storage: about R bytes per unit (200 replicates
+× 330,000 units: 72 MB; ``r`` is stored uncompressed, as every estimate reads it whole, the
+rest Snappy-compressed).
 
 Belonging. ``fingerprint`` is the sha256 of the units' ``enterprise_id``, ``year``,
 ``stratum`` and ``stratum_size`` in row order: the format name and the number of units, then
@@ -74,12 +95,20 @@ import pyarrow.parquet as pq
 from .engine import EngineError
 from .schema import PARQUET_COMPRESSION
 
-FORMAT = "mic2025.replicates/1"
+FORMAT = "mic2025.replicates/2"
 METHOD = "Rao-Wu rescaling bootstrap, m_h = n_h - 1 (Rao & Wu 1988; Rao, Wu & Yue 1992)"
 SUFFIX = "_replicates.parquet"
 FINGERPRINT_OF = ("sha256 of the units' enterprise_id, stratum (UTF-8 lengths then bytes), "
                   "year, stratum_size (int64, -1 if missing), in row order")
 _PREFIX = "mic2025.replicates."
+
+#: the neighbour rule, as outputs state it
+COLLAPSE_RULE = ("a stratum with one respondent is collapsed for variance estimation with the "
+                 "stratum of the same year sharing the longest label prefix (at least two "
+                 "respondents, not take-all; ties: the next label, else the previous)")
+
+#: a unit's role in the variance (:attr:`ReplicateDesign.role`)
+VARIABLE, CERTAIN, SINGLETON, COLLAPSED = 0, 1, 2, 3
 
 
 class DesignMismatch(EngineError):
@@ -99,6 +128,17 @@ class ReplicateDesign:
     singletons: int
     fingerprint: str = ""
     source: str = ""
+    vstratum: np.ndarray | None = None
+    role: np.ndarray | None = None
+    collapsed: int = 0
+
+    def __post_init__(self) -> None:
+        # a design made by hand (tests) treats every unit as its own variable stratum's
+        if self.vstratum is None:
+            object.__setattr__(self, "vstratum", np.zeros(self.units, dtype=np.int32))
+        if self.role is None:
+            object.__setattr__(self, "role", np.where(self.lam > 0, VARIABLE, CERTAIN
+                                                      ).astype(np.int8))
 
     @property
     def replicates(self) -> int:
@@ -115,7 +155,8 @@ class ReplicateDesign:
         if not 1 <= replicates <= self.replicates:
             raise EngineError(f"the design has {self.replicates} replicates, not {replicates}")
         return ReplicateDesign(self.r[:, :replicates], self.lam, self.scale, self.seed,
-                               self.fpc, self.singletons, self.fingerprint, self.source)
+                               self.fpc, self.singletons, self.fingerprint, self.source,
+                               self.vstratum, self.role, self.collapsed)
 
     def parts(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """a, b with unit i's weight in replicate b equal to a_i + b_i·r[i, b]."""
@@ -137,6 +178,55 @@ class ReplicateDesign:
             "sample, or estimate without it (--replicate-weights none draws on the fly).")
 
 
+def collapse_strata(labels: np.ndarray, n_h: np.ndarray, big_n: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The variance stratum of each stratum and its role (see "Strata with one unit" in the
+    module docstring). ``labels`` are the strata's ``year|stratum`` labels (sorted, distinct),
+    ``n_h`` their units, ``big_n`` their N_h or None. Returns (target, role): ``target[j]`` is
+    the stratum whose variance stratum j joins (j itself when it stays apart)."""
+    count = len(labels)
+    target = np.arange(count)
+    role = np.full(count, VARIABLE, dtype=np.int8)
+    take_all = np.zeros(count, dtype=bool) if big_n is None else n_h >= big_n
+    role[take_all] = CERTAIN
+    lone = (n_h == 1) & ~take_all
+    if not lone.any():
+        return target, role
+    text = [str(x) for x in labels]
+    year = [t.split("|", 1)[0] if "|" in t else "" for t in text]
+    eligible = (n_h >= 2) & ~take_all
+    by_year: dict[str, list[int]] = {}
+    for e in np.flatnonzero(eligible).tolist():
+        by_year.setdefault(year[e], []).append(e)
+    orphans: dict[str, list[int]] = {}
+    for j in np.flatnonzero(lone).tolist():
+        candidates = by_year.get(year[j], [])
+        if not candidates:
+            orphans.setdefault(year[j], []).append(j)
+            continue
+
+        def shared(k: int, j: int = j) -> int:
+            same = 0
+            for x, y in zip(text[j], text[k], strict=False):
+                if x != y:
+                    break
+                same += 1
+            return same
+
+        best = max(shared(k) for k in candidates)
+        tied = [k for k in candidates if shared(k) == best]
+        after = [k for k in tied if k > j]
+        target[j] = after[0] if after else tied[-1]
+        role[j] = COLLAPSED
+    for members in orphans.values():  # no neighbour in the year: the singletons together
+        if len(members) >= 2:
+            target[members] = members[0]
+            role[members] = COLLAPSED
+        else:
+            role[members] = SINGLETON
+    return target, role
+
+
 def rao_wu_draw(
     stratum: np.ndarray,
     replicates: int,
@@ -147,12 +237,19 @@ def rao_wu_draw(
     """Draw the Rao–Wu multiplicities of every unit, vectorised over all replicates.
 
     ``stratum`` labels each unit's stratum (units in the order the draws are made);
-    ``stratum_size`` (N_h per unit) turns on the finite-population correction. Returns a
+    ``stratum_size`` (N_h per unit) turns on the finite-population correction. Strata with
+    one unit are collapsed with a neighbour first (:func:`collapse_strata`). Returns a
     design without a fingerprint (see :func:`draw_design` for one that has it).
     """
     rng = np.random.default_rng(seed)
-    _, h = np.unique(np.asarray(stratum), return_inverse=True)
-    h = h.ravel()
+    labels, h0 = np.unique(np.asarray(stratum), return_inverse=True)
+    h0 = h0.ravel()
+    n0 = np.bincount(h0, minlength=len(labels))
+    big_n0 = (None if stratum_size is None else
+              np.bincount(h0, np.asarray(stratum_size, dtype=np.float64)) / np.maximum(n0, 1))
+    target, role0 = collapse_strata(labels, n0, big_n0)
+    _, merged = np.unique(target, return_inverse=True)
+    h = merged.ravel()[h0]  # the variance stratum of every unit
     n = len(h)
     n_h = np.bincount(h)
     order = np.argsort(h, kind="stable")
@@ -171,15 +268,34 @@ def rao_wu_draw(
     dtype = np.int8 if counted.size == 0 or counted.max() <= 127 else np.int16
     r = np.empty((n, replicates), dtype=dtype)
     r[order] = counted.astype(dtype).reshape(n, replicates)  # back to the caller's order
-    if stratum_size is None:
+    if big_n0 is None:
         f_h = np.zeros(len(n_h))
-    else:
-        big_n = np.bincount(h, np.asarray(stratum_size, dtype=np.float64)) / n_h
-        f_h = np.clip(n_h / big_n, 0.0, 1.0)
+    else:  # a collapsed stratum's N is the sum of its parts' N_h
+        f_h = np.clip(n_h / np.bincount(merged.ravel(), big_n0), 0.0, 1.0)
     lam = np.where(n_h > 1, np.sqrt(m_h * (1.0 - f_h) / np.maximum(n_h - 1, 1)), 0.0)
     scale = np.where(m_h > 0, n_h / np.maximum(m_h, 1), 0.0)
+    single = (n0 == 1) & (role0 != CERTAIN)
     return ReplicateDesign(r, lam[h], scale[h], seed, stratum_size is not None,
-                           int((n_h == 1).sum()))
+                           int(single.sum()), vstratum=h.astype(np.int32),
+                           role=role0[h0], collapsed=int((role0 == COLLAPSED).sum()))
+
+
+def small_strata(units: pa.Table, *, fpc: bool = True) -> tuple[int, int]:
+    """(strata with one respondent, of which collapsed) among ``units`` (rows with ``year``,
+    ``stratum`` and optionally ``stratum_size``), by the rule of :func:`collapse_strata`."""
+    label = pc.binary_join_element_wise(
+        pc.cast(pc.cast(units.column("year"), pa.int64()), pa.string()),
+        units.column("stratum").cast(pa.string()), "|")
+    sizes = (units.column("stratum_size") if fpc and "stratum_size" in units.column_names
+             else None)
+    labels, h = np.unique(np.asarray(label.to_numpy(zero_copy_only=False), dtype=str),
+                          return_inverse=True)
+    n_h = np.bincount(h.ravel(), minlength=len(labels))
+    big_n = (None if sizes is None else np.bincount(h.ravel(), np.asarray(
+        sizes.to_numpy(zero_copy_only=False), dtype=np.float64)) / np.maximum(n_h, 1))
+    _, role = collapse_strata(labels, n_h, big_n)
+    lone = (n_h == 1) & (role != CERTAIN)
+    return int(lone.sum()), int((role == COLLAPSED).sum())
 
 
 def fingerprint(enterprise_id: pa.Array | pa.ChunkedArray, year: pa.Array | pa.ChunkedArray,
@@ -239,7 +355,8 @@ def draw_design(units: pa.Table, replicates: int = 200, *, seed: int = 0,
                         stratum_size=None if not use_fpc or sizes is None else
                         np.asarray(sizes.to_numpy(zero_copy_only=False), dtype=np.float64))
     return ReplicateDesign(drawn.r, drawn.lam, drawn.scale, seed, use_fpc, drawn.singletons,
-                           fingerprint(units.column("enterprise_id"), year, stratum, sizes))
+                           fingerprint(units.column("enterprise_id"), year, stratum, sizes),
+                           vstratum=drawn.vstratum, role=drawn.role, collapsed=drawn.collapsed)
 
 
 def replicate_design(sample: pa.Table, replicates: int = 200, *, seed: int = 0,
@@ -271,6 +388,8 @@ def write_design(design: ReplicateDesign, units: pa.Table, path: str | Path, *,
         "stratum": units.column("stratum").cast(pa.string()),
         "lambda": pa.array(design.lam, pa.float64()),
         "scale": pa.array(design.scale, pa.float64()),
+        "vstratum": pa.array(design.vstratum, pa.int32()),
+        "role": pa.array(design.role, pa.int8()),
         "r": pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), design.units,
                                                   [None, pa.py_buffer(data.tobytes())]),
     })
@@ -279,7 +398,8 @@ def write_design(design: ReplicateDesign, units: pa.Table, path: str | Path, *,
         "format": FORMAT, "method": METHOD, "replicates": str(design.replicates),
         "seed": str(design.seed), "fpc": json.dumps(design.fpc),
         "dtype": np.dtype(design.r.dtype).name, "units": str(design.units),
-        "singletons": str(design.singletons), "responding": responding or "",
+        "singletons": str(design.singletons), "collapsed": str(design.collapsed),
+        "responding": responding or "",
         "fingerprint": design.fingerprint, "fingerprint_of": FINGERPRINT_OF,
         "weights": "w*_b = w*(1 - lambda) + w*lambda*scale*r_b, w the estimator's weight",
     }
@@ -298,11 +418,17 @@ def write_design(design: ReplicateDesign, units: pa.Table, path: str | Path, *,
 
 def read_design(path: str | Path) -> ReplicateDesign:
     """A design written by :func:`write_design`; an error names what is wrong with the file."""
-    table = pq.read_table(path, columns=["lambda", "scale", "r"])
-    meta = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-    if meta.get(_PREFIX + "format") != FORMAT:
+    meta = {k.decode(): v.decode() for k, v in (pq.read_schema(path).metadata or {}).items()}
+    found = meta.get(_PREFIX + "format")
+    if found == "mic2025.replicates/1":
+        raise EngineError(f"{path} is a replicate design of format {found}, made before strata "
+                          "with one respondent were collapsed for variance estimation; make it "
+                          "again (mic2025 microdata replicates SAMPLE) or estimate with "
+                          "--replicate-weights none")
+    if found != FORMAT:
         raise EngineError(f"{path} is not a replicate design of format {FORMAT} "
-                          f"(found {meta.get(_PREFIX + 'format')!r})")
+                          f"(found {found!r})")
+    table = pq.read_table(path, columns=["lambda", "scale", "vstratum", "role", "r"])
     replicates = int(meta[_PREFIX + "replicates"])
     dtype = np.dtype(meta[_PREFIX + "dtype"]).newbyteorder("<")
     column = table.column("r").combine_chunks()
@@ -314,4 +440,6 @@ def read_design(path: str | Path) -> ReplicateDesign:
                            table.column("scale").to_numpy(), int(meta[_PREFIX + "seed"]),
                            json.loads(meta[_PREFIX + "fpc"]),
                            int(meta[_PREFIX + "singletons"]),
-                           meta[_PREFIX + "fingerprint"], str(path))
+                           meta[_PREFIX + "fingerprint"], str(path),
+                           table.column("vstratum").to_numpy(), table.column("role").to_numpy(),
+                           int(meta[_PREFIX + "collapsed"]))

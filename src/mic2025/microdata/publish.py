@@ -90,7 +90,8 @@ class Provenance:
         if self.replicates:
             parts.append(f"variance by Rao–Wu rescaling bootstrap (Rao & Wu 1988; Rao, Wu & "
                          f"Yue 1992), {self.replicates} replicates, seed {self.seed}, "
-                         f"{self.level:.0%} normal interval")
+                         f"{self.level:.0%} interval with the design's degrees of freedom (t; "
+                         f"Korn–Graubard for shares, log scale for positive ratios)")
         elif not self.weighted:
             parts.append("all units of the file aggregated, no sampling error")
         if self.suppression:

@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, parse, to_sql
 from ..plan import Plan
@@ -39,7 +38,7 @@ from .design import ReplicateDesign, fingerprint, rao_wu_draw
 from .engine import EngineError, chosen_formulas, group_sql
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
-from .variance import summarise
+from .variance import cell_design, group_ids, interval_kind, summarise
 
 #: units per matrix product (a chunk of int8 multiplicities widened to float64: 6.5 MB)
 CHUNK = 4096
@@ -89,26 +88,6 @@ def _row_sql(agg: Aggregate) -> str:
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
     """A fetched DOUBLE column as float64 with NaN for NULL."""
     return np.asarray(column.to_numpy(), dtype=np.float64)
-
-
-def group_ids(keys: Sequence[pa.ChunkedArray], n: int
-              ) -> tuple[np.ndarray, list[tuple[object, ...]]]:
-    """Group number of every unit and the groups' keys, numbered in the order SQL's
-    ``ORDER BY`` sorts them (ascending, missing values last), as the grouped query does."""
-    if not keys:
-        return np.zeros(n, dtype=np.int64), [()]
-    code = np.zeros(n, dtype=np.int64)
-    for column in keys:
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        values = encoded.dictionary.to_pylist()
-        rank = np.empty(len(values) + 1, dtype=np.int64)
-        rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
-        rank[-1] = len(values)  # a missing key sorts last
-        index = np.asarray(encoded.indices.fill_null(len(values)).to_numpy(), dtype=np.int64)
-        code = code * (len(values) + 1) + rank[index]
-    _, first, gid = np.unique(code, return_index=True, return_inverse=True)
-    labels = [column.take(pa.array(first)).to_pylist() for column in keys]
-    return gid.ravel().astype(np.int64), list(zip(*labels, strict=True))
 
 
 def replicate_totals(values: np.ndarray, gid: np.ndarray, n_groups: int, weights: np.ndarray,
@@ -281,4 +260,6 @@ def bootstrap_matrix(
     for k, ident in enumerate(chosen):
         result[:, :, k] = _group_value(trees[ident], by_agg)
     n_units = np.bincount(gid, minlength=n_groups)
-    return summarise(groups, by, list(chosen), result[0], result[1:], n_units, level)
+    return summarise(groups, by, list(chosen), result[0], result[1:], n_units, level,
+                     cells=cell_design(gid, n_groups, design),
+                     kinds=[interval_kind(trees[i]) for i in chosen])

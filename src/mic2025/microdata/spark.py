@@ -45,9 +45,9 @@ import pyarrow as pa
 
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
-from .engine import EngineError, build_query, chosen_formulas
+from .engine import EngineError, build_query, chosen_formulas, group_sql
 from .schema import FIELD_NAMES
-from .variance import summarise_long, units_table
+from .variance import cells_by_key, interval_kind, summarise_long, units_table
 
 if TYPE_CHECKING:  # pyspark is optional at import time: the DuckDB engine never needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -233,10 +233,12 @@ def bootstrap(
             raise EngineError(f"the bootstrap needs a {needed!r} column in the sample")
     use_fpc = fpc and "stratum_size" in present
     year_sql = "year" if "year" in present else "NULL"
+    keys = group_sql(by, "spark")
     selected = df.selectExpr(
         ROW_INDEX, f"concat(CAST({year_sql} AS STRING), '|', CAST(stratum AS STRING)) AS h",
         f"CAST(`{weight_column}` AS DOUBLE) AS w",
         ("CAST(stratum_size AS DOUBLE)" if use_fpc else "CAST(NULL AS DOUBLE)") + " AS big_n",
+        *[f"{sql} AS `__k_{name}`" for name, sql in keys],
     ).orderBy(ROW_INDEX)
     design_cols = _to_arrow(selected)
     rows = design_cols.column(ROW_INDEX).to_numpy()
@@ -257,6 +259,7 @@ def bootstrap(
             "CAST(stratum AS STRING) AS s", f"{size} AS n").orderBy(ROW_INDEX))
         design.check(fingerprint(keys.column("i"), keys.column("y"), keys.column("s"),
                                  keys.column("n") if size != "NULL" else None), keys.num_rows)
+    cells = cells_by_key([design_cols.column(f"__k_{name}") for name, _ in keys], design)
     units = units_table(rows, base, design)
     # one array per unit: slot 0 is the full sample, slot b the multiplicity in replicate b
     slots = np.concatenate([np.zeros((design.units, 1), dtype=np.int16),
@@ -278,4 +281,5 @@ def bootstrap(
     finally:
         spark.catalog.dropTempView(sample_view)
         spark.catalog.dropTempView(units_view)
-    return summarise_long(result, list(chosen), list(by), level)
+    return summarise_long(result, list(chosen), list(by), level, cells,
+                          [interval_kind(chosen[i]) for i in chosen])

@@ -26,15 +26,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..formula import Aggregate, BinaryOp, Expr, Number, parse
 from ..plan import Plan
-from .design import ReplicateDesign, fingerprint, rao_wu_draw
-from .engine import EngineError, build_query, chosen_formulas
+from .design import (
+    CERTAIN,
+    COLLAPSED,
+    SINGLETON,
+    VARIABLE,
+    ReplicateDesign,
+    fingerprint,
+    rao_wu_draw,
+)
+from .distributions import beta_ppf, t_ppf
+from .engine import EngineError, build_query, chosen_formulas, group_sql
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
 
@@ -153,15 +163,21 @@ def bootstrap(
     size_sql = "stratum_size" if use_fpc else "NULL"
     # strata are nested in years when the sample is drawn year by year
     year_sql = "year" if "year" in present else "NULL"
+    keys = group_sql(by, "duckdb")
+    key_sql = "".join(f', {sql} AS "__k_{name}"' for name, sql in keys)
     design_cols = con.sql(f"SELECT {ROW_COLUMN}, CAST({year_sql} AS VARCHAR) || '|' || "
-                          f"CAST(stratum AS VARCHAR), {weight_column}, {size_sql} "
-                          f"FROM {from_sql} ORDER BY {ROW_COLUMN}").fetchnumpy()
-    columns = [design_cols[k] for k in design_cols]
+                          f"CAST(stratum AS VARCHAR) AS __h, {weight_column} AS __w, "
+                          f"{size_sql} AS __n{key_sql} "
+                          f"FROM {from_sql} ORDER BY {ROW_COLUMN}").to_arrow_table()
     if design is None:
-        design = rao_wu_draw(np.asarray(columns[1], dtype=str), replicates, seed=seed,
-                             stratum_size=np.asarray(columns[3], dtype=np.float64)
-                             if use_fpc else None)
-    units = units_table(columns[0], columns[2], design)
+        design = rao_wu_draw(np.asarray(design_cols.column("__h").to_pylist(), dtype=str),
+                             replicates, seed=seed,
+                             stratum_size=np.asarray(design_cols.column("__n").to_numpy(
+                                 zero_copy_only=False), dtype=np.float64) if use_fpc else None)
+    cells = cells_by_key([design_cols.column(f"__k_{name}") for name, _ in keys], design)
+    units = units_table(design_cols.column(ROW_COLUMN).to_numpy(),
+                        np.asarray(design_cols.column("__w").to_numpy(zero_copy_only=False),
+                                   dtype=np.float64), design)
     replicates = design.replicates
     n = units.num_rows
     long = pa.table({  # unit-major, as the design holds the multiplicities
@@ -187,13 +203,116 @@ def bootstrap(
     finally:
         con.unregister(reps_name)
         con.unregister(units_name)
-    return summarise_long(result, list(chosen), list(by), level)
+    return summarise_long(result, list(chosen), list(by), level, cells,
+                          [interval_kind(chosen[i]) for i in chosen])
 
 
-def summarise_long(result: pa.Table, indicators: list[str], by: list[str], level: float
-                   ) -> pa.Table:
+def group_ids(keys: Sequence[pa.ChunkedArray], n: int
+              ) -> tuple[np.ndarray, list[tuple[object, ...]]]:
+    """Group number of every unit and the groups' keys, numbered in the order SQL's
+    ``ORDER BY`` sorts them (ascending, missing values last), as the grouped query does."""
+    if not keys:
+        return np.zeros(n, dtype=np.int64), [()]
+    code = np.zeros(n, dtype=np.int64)
+    for column in keys:
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        values = encoded.dictionary.to_pylist()
+        rank = np.empty(len(values) + 1, dtype=np.int64)
+        rank[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(values))
+        rank[-1] = len(values)  # a missing key sorts last
+        index = np.asarray(encoded.indices.fill_null(len(values)).to_numpy(), dtype=np.int64)
+        code = code * (len(values) + 1) + rank[index]
+    _, first, gid = np.unique(code, return_index=True, return_inverse=True)
+    labels = [column.take(pa.array(first)).to_pylist() for column in keys]
+    return gid.ravel().astype(np.int64), list(zip(*labels, strict=True))
+
+
+def interval_kind(formula: str | Expr) -> tuple[str, float]:
+    """How a formula's interval is formed, from its shape: ``("share", k)`` for a share of
+    units ``count_if(c) / count() · k`` or of a total ``sum(x where c) / sum(x) · k`` (its
+    value lies in [0, k]; Korn–Graubard interval), ``("ratio", 1)`` for any other quotient of
+    aggregates (log scale while the estimate is positive), ``("plain", 1)`` otherwise."""
+    tree = parse(formula) if isinstance(formula, str) else formula
+    factor = 1.0
+    while isinstance(tree, BinaryOp) and tree.op in ("*", "/") and isinstance(
+            tree.right, Number) and tree.right.value > 0:
+        factor = factor * tree.right.value if tree.op == "*" else factor / tree.right.value
+        tree = tree.left
+    while isinstance(tree, BinaryOp) and tree.op == "*" and isinstance(
+            tree.left, Number) and tree.left.value > 0:
+        factor *= tree.left.value
+        tree = tree.right
+    if isinstance(tree, BinaryOp) and tree.op == "/":
+        num, den = tree.left, tree.right
+        if isinstance(num, Aggregate) and isinstance(den, Aggregate):
+            if num.func == "count_if" and den.func == "count":
+                return "share", factor
+            if (num.func == "sum" and den.func == "sum" and den.where is None
+                    and num.where is not None and num.arg == den.arg):
+                return "share", factor
+            return "ratio", 1.0
+    return "plain", 1.0
+
+
+@dataclass(frozen=True)
+class CellDesign:
+    """What the design says about each group's variance (arrays, one entry per group).
+
+    ``strata``: variance strata (after collapsing) with units in the group that add
+    variance; ``df``: the design degrees of freedom Σ (n_h − 1) over those strata, n_h the
+    stratum's respondents (Korn & Graubard 1999, *Analysis of Health Surveys*, §5.2: the
+    strata a domain touches); ``collapsed``: strata with one respondent collapsed with a
+    neighbour that have a unit in the group; ``singletons``: strata with one respondent left
+    alone (no neighbour), whose variance is missing; ``certain``: units of take-all strata
+    (no sampling error); ``variable``: the other units."""
+
+    strata: np.ndarray
+    df: np.ndarray
+    collapsed: np.ndarray
+    singletons: np.ndarray
+    certain: np.ndarray
+    variable: np.ndarray
+
+
+def cell_design(gid: np.ndarray, n_groups: int, design: ReplicateDesign) -> CellDesign:
+    """:class:`CellDesign` of every group, from each unit's group number (units in the
+    design's order)."""
+    assert design.vstratum is not None and design.role is not None
+    gid = np.asarray(gid, dtype=np.int64)
+    vs = design.vstratum.astype(np.int64)
+    role = design.role
+    varies = (role == VARIABLE) | (role == COLLAPSED)
+    n_vs = np.bincount(vs, minlength=int(vs.max()) + 1 if vs.size else 0)
+    pairs = np.unique(gid[varies] * (len(n_vs) + 1) + vs[varies])
+    pg, pv = pairs // (len(n_vs) + 1), pairs % (len(n_vs) + 1)
+
+    def per_group(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(gid[mask], minlength=n_groups).astype(np.int64)
+
+    return CellDesign(
+        strata=np.bincount(pg, minlength=n_groups).astype(np.int64),
+        df=np.bincount(pg, n_vs[pv] - 1, minlength=n_groups).astype(np.int64),
+        collapsed=per_group(role == COLLAPSED), singletons=per_group(role == SINGLETON),
+        certain=per_group(role == CERTAIN), variable=per_group(varies))
+
+
+def cells_by_key(keys: Sequence[pa.ChunkedArray | pa.Array], design: ReplicateDesign
+                 ) -> dict[tuple[object, ...], tuple[int, ...]]:
+    """:func:`cell_design` keyed by the groups' key tuples, for a route whose groups come
+    from SQL (``keys``: the group-key columns of the units, in the design's order)."""
+    chunked = [k if isinstance(k, pa.ChunkedArray) else pa.chunked_array([k]) for k in keys]
+    gid, groups = group_ids(chunked, design.units)
+    cells = cell_design(gid, len(groups), design)
+    fields = (cells.strata, cells.df, cells.collapsed, cells.singletons, cells.certain,
+              cells.variable)
+    return {g: tuple(int(f[i]) for f in fields) for i, g in enumerate(groups)}
+
+
+def summarise_long(result: pa.Table, indicators: list[str], by: list[str], level: float,
+                   cells: Mapping[tuple[object, ...], tuple[int, ...]] | None = None,
+                   kinds: Sequence[tuple[str, float]] | None = None) -> pa.Table:
     """Turn the long result of a replicate query (``__rep`` 0 = full sample, on any engine)
-    into the rows of :func:`summarise`."""
+    into the rows of :func:`summarise`; ``cells`` from :func:`cells_by_key`."""
     rep = result.column("__rep").to_numpy().astype(np.int64)
     keys = [result.column(k).to_pylist() for k in by]
     group_of: dict[tuple[object, ...], int] = {}
@@ -209,20 +328,84 @@ def summarise_long(result: pa.Table, indicators: list[str], by: list[str], level
         column = np.asarray(result.column(ind).to_numpy(zero_copy_only=False), dtype=np.float64)
         estimate[gid[full], k] = column[full]
         values[rep[~full] - 1, gid[~full], k] = column[~full]
-    return summarise(list(group_of), by, indicators, estimate, values, n_units, level)
+    design = None
+    if cells is not None:
+        rows = np.array([cells[g] for g in group_of], dtype=np.int64).reshape(-1, 6)
+        design = CellDesign(*(rows[:, i] for i in range(6)))
+    return summarise(list(group_of), by, indicators, estimate, values, n_units, level,
+                     cells=design, kinds=kinds)
+
+
+def _intervals(est: np.ndarray, se: np.ndarray, df: np.ndarray, n: np.ndarray,
+               kind: str, bound: float, level: float) -> tuple[np.ndarray, np.ndarray, str]:
+    """Lower and upper limits of one indicator's cells, and the method's name.
+
+    ``df`` < 1 marks a cell whose SE cannot be estimated (no interval); ``inf`` a cell with
+    no sampling error (the interval is the estimate)."""
+    low, high = np.full(est.shape, np.nan), np.full(est.shape, np.nan)
+    ok = ~np.isnan(est) & ~np.isnan(se) & (df >= 1)
+    exact = ok & np.isinf(df)
+    low[exact], high[exact] = est[exact], est[exact]
+    ok &= ~exact
+    if not ok.any():
+        return low, high, {"share": "Korn-Graubard", "ratio": "log-t"}.get(kind, "t")
+    t = np.ones(est.shape)
+    t[ok] = t_ppf(0.5 + level / 2, df[ok])
+    if kind == "share":
+        # Korn & Graubard (1998), *Survey Methodology* 24, 193–201: a Clopper–Pearson
+        # interval at the effective sample size p(1 − p)/v, capped at the units and scaled
+        # by (t_{n−1}/t_df)² for the design's degrees of freedom
+        p = np.clip(est[ok] / bound, 0.0, 1.0)
+        v = (se[ok] / bound) ** 2
+        units = n[ok].astype(np.float64)
+        inner = (p > 0) & (p < 1) & (v > 0)
+        n_eff = units.copy()
+        n_eff[inner] = np.minimum(units[inner], p[inner] * (1 - p[inner]) / v[inner])
+        t_n = np.ones(units.shape)
+        several = units > 1
+        t_n[several] = t_ppf(0.5 + level / 2, units[several] - 1)
+        n_eff = np.where(several, n_eff * (t_n / t[ok]) ** 2, n_eff)
+        n_eff = np.maximum(n_eff, 1e-9)
+        x = p * n_eff
+        alpha = 1 - level
+        lo = np.zeros(p.shape)
+        hi = np.ones(p.shape)
+        some = x > 0
+        lo[some] = beta_ppf(alpha / 2, x[some], n_eff[some] - x[some] + 1)
+        most = x < n_eff
+        hi[most] = beta_ppf(1 - alpha / 2, x[most] + 1, n_eff[most] - x[most])
+        low[ok], high[ok] = np.minimum(lo, p) * bound, np.maximum(hi, p) * bound
+        return low, high, "Korn-Graubard"
+    sym = ok.copy()
+    if kind == "ratio":  # a positive ratio: symmetric on the log scale, never below 0
+        pos = ok & (est > 0)
+        with np.errstate(all="ignore"):
+            spread = np.exp(t[pos] * se[pos] / est[pos])
+        low[pos], high[pos] = est[pos] / spread, est[pos] * spread
+        sym &= ~pos
+    low[sym], high[sym] = est[sym] - t[sym] * se[sym], est[sym] + t[sym] * se[sym]
+    return low, high, "log-t" if kind == "ratio" else "t"
 
 
 def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicators: Sequence[str],
               estimate: np.ndarray, values: np.ndarray, n_units: np.ndarray,
-              level: float) -> pa.Table:
+              level: float, *, cells: CellDesign | None = None,
+              kinds: Sequence[tuple[str, float]] | None = None) -> pa.Table:
     """One row per group and indicator from full-sample estimates (groups × indicators) and
     replicate estimates (replicates × groups × indicators); NaN is a missing value.
 
-    v = Σ_r (θ*_r − θ̄*)² / (R − 1) over the replicates with a value; the interval is
-    θ̂ ± z·SE. Columns: the keys, ``indicator``, ``estimate``, ``se``, ``ci_low``,
-    ``ci_high``, ``replicates`` (how many gave a value) and ``n_units`` (sample rows).
+    v = Σ_r (θ*_r − θ̄*)² / (R − 1) over the replicates with a value. Intervals use the t
+    quantile with the cell's design degrees of freedom (``cells``, :class:`CellDesign`;
+    without it, R − 1, the replicate rule); their shape follows ``kinds``
+    (:func:`interval_kind`): Korn–Graubard for shares (inside [0, k]), log scale for
+    positive ratios, symmetric otherwise. A cell touching a stratum with one respondent that
+    had no neighbour, or with df < 1 while some units add variance, has no SE
+    (``se_estimable`` false, no interval); a cell of take-all units only has SE 0 and the
+    estimate as its interval. Columns: the keys, ``indicator``, ``estimate``, ``se``,
+    ``ci_low``, ``ci_high``, ``interval`` (the method), ``df``, ``se_estimable``,
+    ``replicates`` (how many gave a value), ``n_units`` (sample rows), ``strata``,
+    ``collapsed``, ``singletons`` (see :class:`CellDesign`).
     """
-    z = NormalDist().inv_cdf(0.5 + level / 2)
     missing = np.isnan(values)
     if not missing.any():  # the usual case: one pass for the mean, one for the deviations
         count = np.full(values.shape[1:], values.shape[0], dtype=np.int64)
@@ -234,10 +417,30 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
         mean = np.where(ok, values, 0.0).sum(axis=0) / np.maximum(count, 1)
         dev = (np.where(ok, values - mean, 0.0) ** 2).sum(axis=0)
         se = np.where(count > 1, np.sqrt(dev / np.maximum(count - 1, 1)), np.nan)
-    n_ind = len(indicators)
-    est = np.asarray(estimate, dtype=np.float64).reshape(len(groups), n_ind).T.ravel()
-    err = se.reshape(len(groups), n_ind).T.ravel()  # rows: indicator by indicator, then group
-    both = ~np.isnan(est + err)
+    n_groups, n_ind = len(groups), len(indicators)
+    n_units = np.asarray(n_units, dtype=np.int64)
+    if cells is None:  # no design information: the replicate rule, R − 1
+        zeros = np.zeros(n_groups, dtype=np.int64)
+        cells = CellDesign(zeros, np.full(n_groups, max(values.shape[0] - 1, 0)), zeros, zeros,
+                           zeros, n_units)
+    df = cells.df.astype(np.float64)
+    df[cells.variable == 0] = np.inf  # take-all units only: no sampling error
+    df[cells.singletons > 0] = 0.0  # a lone singleton's variance is missing
+    kinds = list(kinds) if kinds is not None else [("plain", 1.0)] * n_ind
+    est_cols, se_cols, low_cols, high_cols, how_cols = [], [], [], [], []
+    for k in range(n_ind):
+        est = np.asarray(estimate, dtype=np.float64).reshape(n_groups, n_ind)[:, k]
+        err = se.reshape(n_groups, n_ind)[:, k]
+        low, high, how = _intervals(est, err, df, n_units, *kinds[k], level)
+        est_cols.append(est)
+        se_cols.append(err)
+        low_cols.append(low)
+        high_cols.append(high)
+        how_cols.append(how)
+    est, err = np.concatenate(est_cols), np.concatenate(se_cols)
+    low, high = np.concatenate(low_cols), np.concatenate(high_cols)
+    df_all = np.tile(df, n_ind)
+    estimable = ~np.isnan(err) & (df_all >= 1)
 
     def floats(x: np.ndarray, keep: np.ndarray) -> pa.Array:
         return pa.array(np.where(keep, x, 0.0), pa.float64(), mask=~keep)
@@ -245,11 +448,18 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
     out: dict[str, pa.Array | list[object]] = {
         name: [key[i] for key in groups] * n_ind for i, name in enumerate(by)}
     out["indicator"] = pa.array(np.repeat(np.asarray(list(indicators), dtype=object),
-                                          len(groups)), pa.string())
+                                          n_groups), pa.string())
     out["estimate"] = floats(est, ~np.isnan(est))
     out["se"] = floats(err, ~np.isnan(err))
-    out["ci_low"] = floats(est - z * err, both)
-    out["ci_high"] = floats(est + z * err, both)
-    out["replicates"] = pa.array(count.reshape(len(groups), n_ind).T.ravel().astype(np.int64))
-    out["n_units"] = pa.array(np.tile(np.asarray(n_units, dtype=np.int64), n_ind))
+    out["ci_low"] = floats(low, ~np.isnan(low))
+    out["ci_high"] = floats(high, ~np.isnan(high))
+    out["interval"] = pa.array(np.repeat(np.asarray(how_cols, dtype=object), n_groups),
+                               pa.string())
+    finite = np.isfinite(df_all)
+    out["df"] = pa.array(np.where(finite, df_all, 0).astype(np.int64), mask=~finite)
+    out["se_estimable"] = pa.array(estimable)
+    out["replicates"] = pa.array(count.reshape(n_groups, n_ind).T.ravel().astype(np.int64))
+    out["n_units"] = pa.array(np.tile(n_units, n_ind))
+    for name in ("strata", "collapsed", "singletons"):
+        out[name] = pa.array(np.tile(getattr(cells, name).astype(np.int64), n_ind))
     return pa.table(out)
