@@ -89,7 +89,7 @@ def test_suppression_reports_every_cell_with_its_reason() -> None:
     out = suppress(_estimates()).to_pylist()
     assert len(out) == 6  # nothing dropped
     ok, noisy, both, zero, empty, small = out
-    assert not ok["suppressed"] and ok["reason"] is None
+    assert not ok["suppressed"] and ok["reason"] == "published: n=40 ≥ 3; CV 10% ≤ 30%"
     assert ok["estimate"] == 10.0 and ok["cv"] == pytest.approx(0.1)
     assert noisy["suppressed"] and noisy["reason"] == "CV 50% > 30%"
     assert noisy["estimate"] is None and noisy["se"] is None and noisy["ci_low"] is None
@@ -97,7 +97,9 @@ def test_suppression_reports_every_cell_with_its_reason() -> None:
     assert both["reason"] == "fewer than 3 units (n=2); CV 50% > 30%"
     assert zero["suppressed"] and zero["cv"] is None  # an estimate of 0 with an SE: CV ∞
     assert empty["suppressed"] and empty["reason"] == "fewer than 3 units (n=0)"
-    assert small["suppressed"] and small["reason"] == "fewer than 3 units (n=2)"
+    assert small["suppressed"] and small["reason"] == ("fewer than 3 units (n=2); SE not "
+                                                       "estimable (no replicate gave a value)")
+    assert small["rule"] == "min_units,se_not_estimable" and ok["rule"] is None
 
 
 def test_suppression_rule_parameters() -> None:
@@ -105,7 +107,10 @@ def test_suppression_rule_parameters() -> None:
     assert [r["suppressed"] for r in lenient] == [False, False, False, False, True, False]
     strict = suppress(_estimates(), SuppressionRule(min_units=50, max_cv=0.05))
     assert all(strict.column("suppressed").to_pylist())
-    assert SuppressionRule().describe() == "suppressed when fewer than 3 units or CV > 30%"
+    assert SuppressionRule().describe() == (
+        "suppressed when fewer than 3 units, top 2 above 85% of a total, p% rule with p = 10% "
+        "or SE not estimable or CV > 30%; secondary suppression protects every confidential "
+        "cell in its margins")
 
 
 def test_long_form_of_a_census() -> None:
@@ -118,3 +123,113 @@ def test_long_form_of_a_census() -> None:
     assert long.schema.field("year").type == pa.int32()
     assert np.all(np.isnan(np.asarray(long.column("se").to_numpy(zero_copy_only=False),
                                       dtype=float)))
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+def _returns() -> pa.Table:
+    """Census returns of three provinces; in 120000 one enterprise has nearly all the R&D."""
+    area = ["110000"] * 5 + ["120000"] * 5 + ["130000"] * 4
+    rd = [10.0, 12.0, 9.0, 11.0, 8.0, 1000.0, 5.0, 4.0, 3.0, 6.0, 20.0, 18.0, 19.0, 21.0]
+    return pa.table({"year": [2020] * len(area), "area": area, "rd_expenditure": rd,
+                     "revenue": [1000.0] * len(area)})
+
+
+FORMULA = {"rd": "sum(rd_expenditure) / sum(revenue) * 100"}
+
+
+def _suppressed(rule: SuppressionRule, by: tuple[str, ...] = ("year", "province"),
+                table: pa.Table | None = None) -> dict[object, dict[str, object]]:
+    from mic2025.microdata.backends import backend
+
+    source = _returns() if table is None else table
+    engine = backend("duckdb")
+    cells = long_estimates(engine.compute(source, FORMULA, by=by), list(by))
+    conc = engine.concentration(source, FORMULA, by=by, top=rule.dominance[0]
+                                if rule.dominance else 2)
+    out = suppress(cells, rule, concentration=conc, by=by).to_pylist()
+    return {r[by[-1]]: r for r in out}
+
+
+def test_dominance_suppresses_a_cell_one_enterprise_dominates() -> None:
+    cells = _suppressed(SuppressionRule(max_cv=None, secondary=False))
+    tianjin = cells["120000"]
+    assert tianjin["suppressed"] and tianjin["rule"] == "dominance,p_percent"
+    assert "top 2 hold 99% > 85% of sum(rd_expenditure)" in tianjin["reason"]
+    assert tianjin["estimate"] is None
+    beijing = cells["110000"]
+    assert not beijing["suppressed"]
+    assert beijing["reason"] == "published: n=5 ≥ 3; top 2 46% ≤ 85%; p% margin 225% ≥ 10%"
+
+
+def test_p_percent_rule_on_its_own() -> None:
+    table = _returns()
+    rd = table.column("rd_expenditure").to_pylist()
+    rd[10:14] = [100.0, 60.0, 30.0, 5.0]  # rest 35 = 35% of 100: passes p = 10%, not p = 40%
+    table = table.set_column(2, "rd_expenditure", pa.array(rd))
+    loose = _suppressed(SuppressionRule(max_cv=None, dominance=None, secondary=False),
+                        table=table)
+    assert not loose["130000"]["suppressed"]
+    strict = _suppressed(SuppressionRule(max_cv=None, dominance=None, p_percent=0.4,
+                                         secondary=False), table=table)
+    assert strict["130000"]["rule"] == "p_percent"
+    assert "p% rule: the rest of sum(rd_expenditure) is 35% < 40%" in strict["130000"]["reason"]
+
+
+def test_secondary_suppression_leaves_no_cell_recoverable_from_its_margin() -> None:
+    cells = _suppressed(SuppressionRule(max_cv=None))
+    assert cells["120000"]["rule"] == "dominance,p_percent"
+    # 130000 has the fewest units among the published cells of the line: it goes too
+    assert cells["130000"]["rule"] == "secondary"
+    assert cells["130000"]["reason"] == ("secondary: protects province 120000 in the province "
+                                         "margin")
+    assert not cells["110000"]["suppressed"]
+    # the national cell: the giant still holds most of it; a lone cell has no line
+    national = _suppressed(SuppressionRule(max_cv=None), by=("year",))
+    assert national[2020]["rule"] == "dominance"
+
+
+def test_secondary_suppression_in_two_dimensions() -> None:
+    rng = np.random.default_rng(3)
+    n = 120
+    table = pa.table({"year": [2020] * n,
+                      "area": [["110000", "120000", "130000"][i % 3] for i in range(n)],
+                      "division": [["13", "14", "15", "16"][(i // 3) % 4] for i in range(n)],
+                      "rd_expenditure": rng.uniform(5, 10, n), "revenue": [1e3] * n})
+    rd = table.column("rd_expenditure").to_pylist()
+    rd[0] = 1e6  # province 110000 × division 13 is dominated
+    table = table.set_column(3, "rd_expenditure", pa.array(rd))
+    by = ("year", "province", "division")
+    rows = list(_suppressed(SuppressionRule(max_cv=None), by=by, table=table).values())
+    from mic2025.microdata.backends import backend
+
+    engine = backend("duckdb")
+    cells = suppress(long_estimates(engine.compute(table, FORMULA, by=by), list(by)),
+                     SuppressionRule(max_cv=None),
+                     concentration=engine.concentration(table, FORMULA, by=by),
+                     by=by).to_pylist()
+    assert rows and sum(c["rule"] == "dominance,p_percent" for c in cells) == 1
+    for fixed, free in (("province", "division"), ("division", "province")):
+        for value in {c[fixed] for c in cells}:
+            line = [c for c in cells if c[fixed] == value]
+            hidden = [c for c in line if c["suppressed"]]
+            assert len(hidden) != 1, (fixed, value, free, hidden)
+    assert sum(c["rule"] == "secondary" for c in cells) >= 3  # a 2×2 block at least
+
+
+def test_cv_only_where_the_se_is_estimable() -> None:
+    table = pa.table({
+        "year": [2019, 2019, 2019], "indicator": ["a", "b", "c"],
+        "estimate": [0.8, 0.0, 5.0], "se": [0.0, 0.0, 0.0],
+        "ci_low": [0.8, 0.0, 5.0], "ci_high": [0.8, 0.0, 5.0], "df": [2, 2, None],
+        "se_estimable": [False, False, True], "n_units": [3, 3, 4],
+    })
+    single, zero, census = suppress(table, SuppressionRule(secondary=False)).to_pylist()
+    # SE 0 from sampled units is not CV 0 (Tibet 2019: 3 units, zero-width intervals)
+    assert single["suppressed"] and single["rule"] == "se_not_estimable" and single["cv"] is None
+    assert single["reason"] == ("SE not estimable (0 from sampled units: the replicates "
+                                "never varied)")
+    assert zero["suppressed"] and zero["rule"] == "se_not_estimable"  # 0 in [0, 0]
+    # take-all units only: no sampling error, CV 0 is true
+    assert not census["suppressed"] and census["cv"] == 0.0

@@ -394,3 +394,34 @@ def test_small_strata_are_handled_alike(bootstrapper: Backend) -> None:
         for k in ("estimate", "se", "ci_low", "ci_high"):
             assert _value(g[k]) == pytest.approx(_value(w[k]), rel=REL, abs=1e-12,
                                                  nan_ok=True), (k, g, w)
+
+
+def test_concentration_is_the_same_on_every_engine(engine: Backend, files: tuple[Path, Path],
+                                                   formulas: dict[str, str]) -> None:
+    """The largest contributions behind the dominance and p% rules, weighted and not."""
+    by = ("year", "province")
+    for weighted in (False, True):
+        want = DuckDBBackend().concentration(files[1], formulas, by=by, weighted=weighted,
+                                             top=3)
+        got = engine.concentration(files[1], formulas, by=by, weighted=weighted, top=3)
+        assert got.column_names == want.column_names
+        key = ["indicator", "total_of", *by]
+        want_rows = sorted(want.to_pylist(), key=lambda r: [str(r[k]) for k in key])
+        got_rows = sorted(got.to_pylist(), key=lambda r: [str(r[k]) for k in key])
+        assert len(got_rows) == len(want_rows) > 0
+        for g, w in zip(got_rows, want_rows, strict=True):
+            assert [g[k] for k in (*key, "units")] == [w[k] for k in (*key, "units")]
+            for k in ("total", "top1", "top2", "top3"):
+                assert _value(g[k]) == pytest.approx(_value(w[k]), rel=REL, nan_ok=True)
+    cols = _columns(files[1])
+    rows = (cols["year"] == 2019) & (cols["province"] == cols["province"][0])
+    values = np.sort(np.abs(cols["rd_expenditure"][rows][~np.isnan(
+        cols["rd_expenditure"][rows])]))[::-1]
+    cell = next(r for r in want_rows if r["year"] == 2019 and r["province"] ==
+                cols["province"][0] and r["total_of"] == "sum(rd_expenditure)")
+    assert cell["units"] == values.size  # weighted=True: |w·x|; the reference is unweighted
+    plain = DuckDBBackend().concentration(files[1], {"rd": "sum(rd_expenditure)"}, by=by)
+    cell = next(r for r in plain.to_pylist() if r["year"] == 2019 and r["province"] ==
+                cols["province"][0])
+    assert cell["top1"] == pytest.approx(values[0]) and cell["top2"] == pytest.approx(values[1])
+    assert cell["total"] == pytest.approx(values.sum())

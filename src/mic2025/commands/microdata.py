@@ -291,6 +291,15 @@ def validate(path: str, limit: int) -> None:
               help="Suppress a cell resting on fewer units.")
 @click.option("--max-cv", default=0.30, show_default=True, type=click.FloatRange(0),
               help="Suppress a cell whose coefficient of variation is larger.")
+@click.option("--dominance", "dominance_text", default="2,85", show_default=True,
+              metavar="N,K|none", help="Dominance rule: suppress a cell whose N largest "
+              "contributions hold more than K% of one of its totals.")
+@click.option("--p-percent", default=10.0, show_default=True, type=click.FloatRange(0, 100),
+              help="p% rule: suppress a cell when the rest of a total is below P% of its "
+              "largest contribution (0: off).")
+@click.option("--secondary/--no-secondary", default=True, show_default=True,
+              help="Suppress complementary cells so that no confidential cell can be "
+              "recovered from a margin.")
 @click.option("--responding", default="responding", show_default=True,
               help="Non-response flag column; when the sample has it, weights are adjusted "
               "within strata.")
@@ -307,7 +316,8 @@ def validate(path: str, limit: int) -> None:
 @fail_cleanly(unreadable=_unreadable)
 def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
              replicates: int | None, replicate_weights: str, level: float, seed: int | None,
-             min_units: int, max_cv: float, responding: str,
+             min_units: int, max_cv: float, dominance_text: str, p_percent: float,
+             secondary: bool, responding: str,
              fmt: str, out_file: str | None, store: bool, db: str | None,
              plan_file: str | None) -> None:
     """Estimate every plan indicator with a formula, per year (and --by groups)."""
@@ -324,6 +334,7 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
     if fmt == "parquet" and not out_file:
         raise click.UsageError("--format parquet needs --out FILE")
     by = _group_keys(by_text)
+    dominance = _dominance(dominance_text)
     runner = backend(engine)  # before any work: an engine not installed here is refused now
     plan = load_plan(plan_file)
     formulas = plan_formulas(plan)
@@ -362,8 +373,14 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
         estimates = _estimate(source, formulas, by, runner, bool(weighted), replicates, level,
                               seed, design)
         bar.update(task, advance=1, description="suppress")
-        rule = SuppressionRule(min_units, max_cv if weighted and replicates else None)
-        cells = suppress(estimates, rule)
+        rule = SuppressionRule(min_units, max_cv if weighted and replicates else None,
+                               dominance, p_percent / 100 if p_percent else None, secondary)
+        concentration = None
+        if dominance is not None or rule.p_percent is not None:
+            concentration = runner.concentration(source, formulas, by=by,
+                                                 weighted=bool(weighted),
+                                                 top=dominance[0] if dominance else 2)
+        cells = suppress(estimates, rule, concentration=concentration, by=by)
         bar.update(task, advance=1, description="output")
         estimator = ("Horvitz–Thompson weighted sums: ratio estimator for ratios of sums, "
                      "Hájek mean for means" if weighted else "unweighted sums over all units")
@@ -388,6 +405,22 @@ def estimate(path: str, engine: str, by_text: str, weighted: bool | None,
         if published.skipped:
             click.echo(f"{len(published.skipped)} cells not stored (suppressed or empty)",
                        err=True)
+
+
+def _dominance(text: str) -> tuple[int, float] | None:
+    """``--dominance N,K`` (K in percent) or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        n_text, k_text = text.split(",")
+        n, k = int(n_text), float(k_text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not N,K (e.g. 2,85) or none",
+                                 param_hint="--dominance") from None
+    if n < 1 or not 0 < k < 100:
+        raise click.BadParameter(f"{text!r}: N must be at least 1 and K between 0 and 100",
+                                 param_hint="--dominance")
+    return n, k / 100
 
 
 def _small_strata_note(source: Any, path: str, design: Any) -> str:

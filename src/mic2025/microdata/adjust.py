@@ -15,13 +15,19 @@ Non-response (:func:`adjust_for_nonresponse`)
     bootstrap then treats the respondents as the sample drawn in each stratum, the usual
     approximation when the replicates do not repeat the adjustment.
 
-Suppression (:func:`suppress`)
-    A cell (group × indicator) is not published when it rests on fewer than ``min_units``
-    units — a confidentiality rule: two enterprises could each work out the other's figure —
-    or when its coefficient of variation SE/|estimate| exceeds ``max_cv`` — a quality rule,
-    as statistical offices mark estimates "too unreliable to be published" (Statistics
-    Canada uses CV > 33.3%; 30% is a common choice). Suppressed cells stay in the table
-    with ``suppressed`` true and a ``reason``; their estimate, SE and interval are blanked.
+Suppression (:func:`suppress`, :class:`SuppressionRule`)
+    Confidentiality: a cell (group × indicator) is not published when it rests on fewer
+    than ``min_units`` units (two enterprises could each work out the other's figure), when
+    the n largest contributions hold more than k of one of its totals (dominance), or when
+    the rest of a total is below p% of its largest contribution (p% rule; see
+    :mod:`.disclosure`); complementary cells are suppressed so that none of these can be
+    recovered from a margin. Quality: a cell whose SE cannot be estimated (a stratum with
+    one respondent and no neighbour, df < 1, or an SE of 0 from sampled units) or whose
+    coefficient of variation SE/|estimate| exceeds ``max_cv`` — statistical offices mark
+    such estimates "too unreliable to be published" (Statistics Canada uses CV > 33.3%;
+    30% is a common choice); the CV is computed only where the SE is estimable and the
+    estimate is not 0. Suppressed cells stay in the table with ``suppressed`` true, the
+    ``rule`` and a ``reason``; published cells say in ``reason`` why they passed.
 """
 
 from __future__ import annotations
@@ -93,45 +99,127 @@ def adjust_for_nonresponse(
 
 @dataclass(frozen=True)
 class SuppressionRule:
-    """When a cell is not published: fewer than ``min_units`` units, or CV above ``max_cv``.
+    """When a cell is not published (see :func:`suppress`).
 
-    Defaults: 3 units (the usual confidentiality threshold) and a CV of 0.30. ``max_cv=None``
-    turns the quality rule off (a census has no sampling error to measure).
+    Confidentiality: fewer than ``min_units`` units (default 3); the ``dominance`` (n, k)
+    rule — the n largest contributions above k of a total (default (2, 0.85)); the p% rule
+    — total − top1 − top2 < ``p_percent``·top1 (default 0.10); ``None`` turns a rule off.
+    Quality: the SE cannot be estimated, or CV = SE/|estimate| above ``max_cv`` (default
+    0.30; ``None`` turns both quality rules off — a census has no sampling error).
+    ``secondary``: suppress complementary cells so that no confidential cell can be
+    recovered from a margin (default on).
     """
 
     min_units: int = 3
     max_cv: float | None = 0.30
+    dominance: tuple[int, float] | None = (2, 0.85)
+    p_percent: float | None = 0.10
+    secondary: bool = True
 
     def describe(self) -> str:
-        cv = "" if self.max_cv is None else f" or CV > {self.max_cv:.0%}"
-        return f"suppressed when fewer than {self.min_units} units{cv}"
+        parts = [f"fewer than {self.min_units} units"]
+        if self.dominance is not None:
+            n, k = self.dominance
+            parts.append(f"top {n} above {k:.0%} of a total")
+        if self.p_percent is not None:
+            parts.append(f"p% rule with p = {self.p_percent:.0%}")
+        if self.max_cv is not None:
+            parts.append(f"SE not estimable or CV > {self.max_cv:.0%}")
+        text = "suppressed when " + ", ".join(parts[:-1]) + (" or " if len(parts) > 1
+                                                             else "") + parts[-1]
+        if self.secondary:
+            text += "; secondary suppression protects every confidential cell in its margins"
+        return text
 
 
-def suppress(estimates: pa.Table, rule: SuppressionRule | None = None) -> pa.Table:
-    """Apply ``rule`` to a table of estimates (one row per group and indicator).
+#: rules whose suppressions protect a respondent (a margin must not give them away)
+CONFIDENTIAL = ("min_units", "dominance", "p_percent", "secondary")
 
-    Needs ``estimate`` and ``n_units``; uses ``se`` when present. Adds ``cv``, ``suppressed``
-    and ``reason`` and blanks the estimate, SE and interval of suppressed cells. Nothing is
-    dropped: every cell is still there to be reported.
+
+def suppress(estimates: pa.Table, rule: SuppressionRule | None = None, *,
+             concentration: pa.Table | None = None, by: Sequence[str] = ()) -> pa.Table:
+    """Apply ``rule`` to a table of estimates (one row per group and indicator, keys ``by``).
+
+    Needs ``estimate`` and ``n_units``; uses ``se``, ``df`` and ``se_estimable`` when
+    present, and ``concentration`` (:meth:`.backends.Backend.concentration` of the same
+    groups) for the dominance and p% rules. Adds ``cv`` (only where the SE is estimable
+    and the estimate is not 0), ``suppressed``, ``rule`` (the rules that suppressed the cell,
+    comma-separated: ``min_units``, ``dominance``, ``p_percent``, ``se_not_estimable``,
+    ``cv``, ``secondary``) and ``reason`` — for a suppressed cell why, for a published one
+    why it passed each rule — and blanks the estimate, SE and interval of suppressed cells.
+    Nothing is dropped.
+
+    Secondary suppression: for every indicator and year, the cells that differ in one
+    other key only (all provinces of a year; all divisions of a province) add up to a margin
+    that is, or may be, published elsewhere. When such a line holds a confidential
+    suppression and only one unpublished cell, its published cell with the fewest units is
+    suppressed too, until no line gives a cell away. (Shares and ratios are not sums, but
+    their numerators and denominators are; the rule assumes the worst.)
     """
+    from .disclosure import sensitivity
+
     rule = rule or SuppressionRule()
     rows = estimates.to_pylist()
+    n_top = rule.dominance[0] if rule.dominance is not None else 2
+    sens = (sensitivity(concentration, by, n_top) if concentration is not None else {})
     cvs: list[float | None] = []
-    flags: list[bool] = []
-    reasons: list[str | None] = []
+    rules: list[list[str]] = []
+    why: list[list[str]] = []
+    passed: list[list[str]] = []
     for row in rows:
         est, se, n = row["estimate"], row.get("se"), int(row["n_units"])
-        cv = None
-        if est is not None and se is not None:
-            cv = se / abs(est) if est != 0 else (0.0 if se == 0 else float("inf"))
-        why = []
+        hit: list[str] = []
+        text: list[str] = []
+        ok: list[str] = []
         if n < rule.min_units:
-            why.append(f"fewer than {rule.min_units} units (n={n})")
-        if rule.max_cv is not None and cv is not None and cv > rule.max_cv:
-            why.append(f"CV {cv:.0%} > {rule.max_cv:.0%}")
-        cvs.append(None if cv is None or cv == float("inf") else cv)
-        flags.append(bool(why))
-        reasons.append("; ".join(why) or None)
+            hit.append("min_units")
+            text.append(f"fewer than {rule.min_units} units (n={n})")
+        else:
+            ok.append(f"n={n} ≥ {rule.min_units}")
+        cell = sens.get((*[row[k] for k in by], row["indicator"]))
+        if cell is not None and rule.dominance is not None:
+            top, k = rule.dominance
+            if cell.top_share > k:
+                hit.append("dominance")
+                text.append(f"top {top} hold {cell.top_share:.0%} > {k:.0%} of "
+                            f"{cell.total_of}")
+            else:
+                ok.append(f"top {top} {cell.top_share:.0%} ≤ {k:.0%}")
+        if cell is not None and rule.p_percent is not None:
+            if cell.p_margin < rule.p_percent:
+                hit.append("p_percent")
+                text.append(f"p% rule: the rest of {cell.total_of} is "
+                            f"{max(cell.p_margin, 0):.0%} < {rule.p_percent:.0%} of its "
+                            "largest contribution")
+            elif cell.p_margin != float("inf"):
+                ok.append(f"p% margin {cell.p_margin:.0%} ≥ {rule.p_percent:.0%}")
+        cv = None
+        estimable = bool(row.get("se_estimable", se is not None))
+        if est is not None and se is not None and estimable and est != 0:
+            cv = se / abs(est)
+        if rule.max_cv is not None and est is not None and "se" in row:
+            if not estimable or se is None:
+                hit.append("se_not_estimable")
+                text.append(_no_se(row))
+            elif cv is None:
+                hit.append("cv")
+                text.append("CV undefined (estimate 0)")
+            elif cv > rule.max_cv:
+                hit.append("cv")
+                text.append(f"CV {cv:.0%} > {rule.max_cv:.0%}")
+            else:
+                df = row.get("df")
+                ok.append(f"CV {cv:.0%} ≤ {rule.max_cv:.0%}"
+                          + ("" if df is None else f" (df {df})"))
+        cvs.append(cv)
+        rules.append(hit)
+        why.append(text)
+        passed.append(ok)
+    if rule.secondary:
+        _secondary(rows, by, rules, why)
+    flags = [bool(h) for h in rules]
+    reasons = ["; ".join(w) if h else "published: " + "; ".join(o)
+               for h, w, o in zip(rules, why, passed, strict=True)]
     mask = pa.array(flags, pa.bool_())
     out = estimates
     for name in ("estimate", "se", "ci_low", "ci_high"):
@@ -142,7 +230,49 @@ def suppress(estimates: pa.Table, rule: SuppressionRule | None = None) -> pa.Tab
                                                       column))
     return (out.append_column("cv", pa.array(cvs, pa.float64()))
             .append_column("suppressed", mask)
+            .append_column("rule", pa.array([",".join(h) or None for h in rules], pa.string()))
             .append_column("reason", pa.array(reasons, pa.string())))
+
+
+def _no_se(row: dict[str, object]) -> str:
+    if row.get("singletons"):
+        return "SE not estimable (a stratum with one respondent and no neighbour)"
+    if row.get("se") is None:
+        return "SE not estimable (no replicate gave a value)"
+    if row.get("se") == 0:
+        return "SE not estimable (0 from sampled units: the replicates never varied)"
+    return f"SE not estimable (df {row.get('df')} < 1)"
+
+
+def _secondary(rows: list[dict[str, object]], by: Sequence[str], rules: list[list[str]],
+               why: list[list[str]]) -> None:
+    """Complementary suppressions (see :func:`suppress`), in place."""
+    free = [k for k in by if k != "year"]
+    if not free:
+        return
+    lines: dict[tuple[object, ...], list[int]] = {}
+    for i, row in enumerate(rows):
+        for k in free:
+            fixed = tuple((x, row[x]) for x in by if x != k)
+            lines.setdefault((k, row["indicator"], *fixed), []).append(i)
+    changed = True
+    while changed:
+        changed = False
+        for line, members in lines.items():
+            k = str(line[0])
+            if len(members) < 2:
+                continue
+            hidden = [i for i in members if rules[i]]
+            if len(hidden) != 1 or not any(r in CONFIDENTIAL for r in rules[hidden[0]]):
+                continue
+            shown = [i for i in members if not rules[i] and rows[i]["estimate"] is not None]
+            if not shown:
+                continue
+            pick = min(shown, key=lambda i: (int(str(rows[i]["n_units"])), i))
+            protected = rows[hidden[0]]
+            rules[pick].append("secondary")
+            why[pick].append(f"secondary: protects {k} {protected[k]} in the {k} margin")
+            changed = True
 
 
 def long_estimates(wide: pa.Table, by: Sequence[str]) -> pa.Table:

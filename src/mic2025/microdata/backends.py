@@ -1,11 +1,13 @@
 """The microdata engines behind one interface: :class:`Backend` and the registry :data:`BACKENDS`.
 
-An engine does two things with enterprise returns: every indicator formula per group
-(:meth:`Backend.compute`) and Rao–Wu bootstrap estimates with standard errors and intervals
-(:meth:`Backend.bootstrap`). Every engine returns the same pyarrow tables — the same columns,
-types, rows and order, numbers equal to 1e-9 — so the command line (``--engine``), the
-benchmark and the shared test suite (``tests/test_microdata_backends.py``) pick one by name
-with :func:`backend` and never ask which one they have.
+An engine does three things with enterprise returns: every indicator formula per group
+(:meth:`Backend.compute`), Rao–Wu bootstrap estimates with standard errors and intervals
+(:meth:`Backend.bootstrap`), and the largest contributions to every total that the
+disclosure rules judge (:meth:`Backend.concentration`). Every engine returns the same
+pyarrow tables — the same columns, types, rows and order, numbers equal to 1e-9 — so the
+command line (``--engine``), the benchmark and the shared test suite
+(``tests/test_microdata_backends.py``) pick one by name with :func:`backend` and never ask
+which one they have.
 
 * ``duckdb`` (:class:`DuckDBBackend`) — in process: :func:`.engine.compute`, and the bootstrap
   by matrix products (:func:`.replicates.bootstrap_matrix`) or, with ``route="join"``, by
@@ -90,6 +92,22 @@ class Backend(ABC):
         (see :func:`.variance.bootstrap`); with ``design`` the stored replicate weights."""
 
 
+    @abstractmethod
+    def concentration(
+        self,
+        source: Any,
+        formulas: Plan | Mapping[str, str],
+        *,
+        by: Sequence[str] = ("year",),
+        weighted: bool = False,
+        weight_column: str = "design_weight",
+        top: int = 2,
+    ) -> pa.Table:
+        """The largest contributions to every ``sum`` of every formula, per group: the keys,
+        ``indicator``, ``total_of``, ``total``, ``top1`` … ``top{top}``, ``units`` (see
+        :mod:`.disclosure`); what the dominance and p% rules judge."""
+
+
 class DuckDBBackend(Backend):
     """DuckDB, in process. ``con``: the connection to run on (default: a cursor of mic2025's
     own in-memory database per call); ``route``: the bootstrap by ``matrix`` products (the
@@ -125,6 +143,14 @@ class DuckDBBackend(Backend):
             from .replicates import bootstrap_matrix as run
         return run(source, formulas, by=by, replicates=replicates, level=level, fpc=fpc,
                    seed=seed, weight_column=weight_column, con=self.con, design=design)
+
+    def concentration(self, source: Any, formulas: Plan | Mapping[str, str], *,
+                      by: Sequence[str] = ("year",), weighted: bool = False,
+                      weight_column: str = "design_weight", top: int = 2) -> pa.Table:
+        from .disclosure import concentration
+
+        return concentration(source, formulas, by=by, weighted=weighted,
+                             weight_column=weight_column, top=top, con=self.con)
 
 
 class SparkBackend(Backend):
@@ -179,6 +205,14 @@ class SparkBackend(Backend):
         return bootstrap(source, formulas, by=by, replicates=replicates, level=level, fpc=fpc,
                          seed=seed, weight_column=weight_column, spark=self.session,
                          design=design)
+
+    def concentration(self, source: Any, formulas: Plan | Mapping[str, str], *,
+                      by: Sequence[str] = ("year",), weighted: bool = False,
+                      weight_column: str = "design_weight", top: int = 2) -> pa.Table:
+        from .spark import concentration
+
+        return concentration(source, formulas, by=by, weighted=weighted,
+                             weight_column=weight_column, top=top, spark=self.session)
 
 
 #: every engine by name, the default first

@@ -283,3 +283,38 @@ def bootstrap(
         spark.catalog.dropTempView(units_view)
     return summarise_long(result, list(chosen), list(by), level, cells,
                           [interval_kind(chosen[i]) for i in chosen])
+
+
+def concentration(
+    source: Source,
+    formulas: Plan | Mapping[str, str],
+    *,
+    by: Sequence[str] = ("year",),
+    weighted: bool = False,
+    weight_column: str = "design_weight",
+    top: int = 2,
+    spark: SparkSession | None = None,
+) -> pa.Table:
+    """The largest contributions to every total, in Spark SQL (see
+    :func:`.disclosure.concentration`)."""
+    from ..formula import parse
+    from .disclosure import by_indicator, concentration_query
+
+    spark = spark or spark_session()
+    chosen = chosen_formulas(formulas)
+    df = read(source, spark)
+    present = set(df.columns)
+    if weighted and weight_column not in present:
+        raise EngineError(f"weighted=True but the source has no {weight_column!r} column")
+    fields = [f for f in FIELD_NAMES if f in present]
+    for text in chosen.values():
+        parse(text, fields)
+    view = _view(df, "mic2025_src")
+    try:
+        query, sums = concentration_query(chosen, f"`{view}`", by=by, weighted=weighted,
+                                          weight_column=weight_column, dialect="spark",
+                                          top=top)
+        rows = _to_arrow(spark.sql(query)) if query else None
+    finally:
+        spark.catalog.dropTempView(view)
+    return by_indicator(rows, sums, chosen, by, top)

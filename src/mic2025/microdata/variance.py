@@ -399,8 +399,9 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
     without it, R − 1, the replicate rule); their shape follows ``kinds``
     (:func:`interval_kind`): Korn–Graubard for shares (inside [0, k]), log scale for
     positive ratios, symmetric otherwise. A cell touching a stratum with one respondent that
-    had no neighbour, or with df < 1 while some units add variance, has no SE
-    (``se_estimable`` false, no interval); a cell of take-all units only has SE 0 and the
+    had no neighbour, or with df < 1 while some units add variance, has no SE (no interval),
+    and one whose sampled units give an SE of exactly 0 has none that can be trusted
+    (``se_estimable`` false in both cases); a cell of take-all units only has SE 0 and the
     estimate as its interval. Columns: the keys, ``indicator``, ``estimate``, ``se``,
     ``ci_low``, ``ci_high``, ``interval`` (the method), ``df``, ``se_estimable``,
     ``replicates`` (how many gave a value), ``n_units`` (sample rows), ``strata``,
@@ -440,7 +441,9 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
     est, err = np.concatenate(est_cols), np.concatenate(se_cols)
     low, high = np.concatenate(low_cols), np.concatenate(high_cols)
     df_all = np.tile(df, n_ind)
-    estimable = ~np.isnan(err) & (df_all >= 1)
+    # an SE of exactly 0 from units that were sampled (not take-all) means the replicates
+    # never varied — one unit, or every unit alike — not that the estimate is exact
+    estimable = ~np.isnan(err) & (df_all >= 1) & ((err > 0) | np.isinf(df_all))
 
     def floats(x: np.ndarray, keep: np.ndarray) -> pa.Array:
         return pa.array(np.where(keep, x, 0.0), pa.float64(), mask=~keep)
