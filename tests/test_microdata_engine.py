@@ -62,3 +62,35 @@ def test_one_query_in_any_dialect(plan_formulas_: dict[str, str]) -> None:
     assert "CAST(area AS VARCHAR)" in duck and "STRING" not in duck
     pg = build_query(plan_formulas_, "ent", by=("division",), dialect="postgres")
     assert "DOUBLE PRECISION" in pg and "GROUP BY ALL" not in pg
+
+
+def test_item_rules_rewrite_formulas_and_keep_their_shape() -> None:
+    from mic2025.microdata.items import readable, with_item_rule
+    from mic2025.microdata.variance import interval_kind
+
+    ratio = "sum(rd_expenditure) / sum(revenue) * 100"
+    assert with_item_rule(ratio) == ("sum(rd_expenditure + 0 * revenue) / "
+                                     "sum(revenue + 0 * rd_expenditure) * 100")
+    assert with_item_rule(ratio, "available_cases") == ratio
+    share = "count_if(digital_design_tools > 0) / count() * 100"
+    assert with_item_rule(share) == ("count_if(digital_design_tools > 0) / "
+                                     "count_if(0 * digital_design_tools == 0) * 100")
+    assert interval_kind(with_item_rule(share)) == ("share", 100.0)
+    large = "sum(revenue where employees >= 1000) / sum(revenue) * 100"
+    assert interval_kind(with_item_rule(large)) == ("share", 100.0)
+    assert readable("sum(revenue + 0 * employees)") == "sum(revenue)"
+    with pytest.raises(ValueError, match="unknown item non-response rule 'impute'"):
+        with_item_rule(ratio, "impute")
+
+
+def test_the_plan_declares_the_rule_of_every_formula() -> None:
+    from pydantic import ValidationError
+
+    from mic2025.plan import Definition
+
+    plan = load_plan()
+    declared = [m.definition for m in plan.metrics()
+                if m.definition is not None and m.definition.formula]
+    assert declared and all(d.missing == "complete_cases" for d in declared)
+    with pytest.raises(ValidationError, match="missing"):
+        Definition(kind="ratio_of_sums", text={"zh": "x", "en": "x"}, missing="imputed")

@@ -181,6 +181,10 @@ class Definition(Model):
     footnote: int | None = None
     sample: Text | None = None
     formula: str | None = None
+    #: item non-response in ``formula`` (see mic2025.microdata.items): complete cases
+    #: (a unit missing any of the formula's fields is left out of all of it) or available
+    #: cases (each aggregate skips its own missing values)
+    missing: Literal["complete_cases", "available_cases"] = "complete_cases"
 
 
 class Due(Model):

@@ -32,6 +32,7 @@ import pyarrow as pa
 from ..formula import DIALECTS, Aggregate, Dialect, parse, to_sql, to_text
 from ..plan import Plan
 from .engine import EngineError, chosen_formulas, group_sql
+from .items import readable
 from .schema import FIELD_NAMES
 from .sources import Source, columns_of, own_connection, source_sql
 
@@ -130,7 +131,7 @@ def by_indicator(rows: pa.Table | None, sums: list[Aggregate], formulas: Mapping
                 for k in by:
                     columns[k].append(row[f"__k_{k}"])
                 columns["indicator"].append(ident)
-                columns["total_of"].append(to_text(sums[row["__agg"]]))
+                columns["total_of"].append(readable(to_text(sums[row["__agg"]])))
                 columns["total"].append(row["__total"])
                 for i in range(1, top + 1):
                     columns[f"top{i}"].append(row[f"__top{i}"])

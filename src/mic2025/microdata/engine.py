@@ -39,11 +39,16 @@ GROUP_KEYS: dict[str, str] = {
 
 
 def plan_formulas(plan: Plan) -> dict[str, str]:
-    """``{metric id: formula}`` for every indicator, project metric and series with a formula."""
+    """``{metric id: formula}`` for every indicator, project metric and series with a formula,
+    each under the item non-response rule its definition declares (``missing``; see
+    :mod:`.items`): what every engine computes for the plan."""
+    from .items import with_item_rule
+
     out: dict[str, str] = {}
     for metric in (*plan.metrics(), *plan.series):
         if metric.definition is not None and metric.definition.formula:
-            out[metric.id] = metric.definition.formula
+            out[metric.id] = with_item_rule(metric.definition.formula,
+                                            metric.definition.missing)
     return out
 
 

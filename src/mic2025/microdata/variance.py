@@ -45,6 +45,7 @@ from .design import (
 )
 from .distributions import beta_ppf, t_ppf
 from .engine import EngineError, build_query, chosen_formulas, group_sql
+from .items import original
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
 
@@ -230,8 +231,9 @@ def group_ids(keys: Sequence[pa.ChunkedArray], n: int
 def interval_kind(formula: str | Expr) -> tuple[str, float]:
     """How a formula's interval is formed, from its shape: ``("share", k)`` for a share of
     units ``count_if(c) / count() · k`` or of a total ``sum(x where c) / sum(x) · k`` (its
-    value lies in [0, k]; Korn–Graubard interval), ``("ratio", 1)`` for any other quotient of
-    aggregates (log scale while the estimate is positive), ``("plain", 1)`` otherwise."""
+    value lies in [0, k]; Korn–Graubard interval; also after the complete-case rewrite),
+    ``("ratio", 1)`` for any other quotient of aggregates (log scale while the estimate is
+    positive), ``("plain", 1)`` otherwise."""
     tree = parse(formula) if isinstance(formula, str) else formula
     factor = 1.0
     while isinstance(tree, BinaryOp) and tree.op in ("*", "/") and isinstance(
@@ -245,6 +247,8 @@ def interval_kind(formula: str | Expr) -> tuple[str, float]:
     if isinstance(tree, BinaryOp) and tree.op == "/":
         num, den = tree.left, tree.right
         if isinstance(num, Aggregate) and isinstance(den, Aggregate):
+            # the complete-case rewrite (:mod:`.items`) keeps the shape of the plan's formula
+            num, den = original(num), original(den)
             if num.func == "count_if" and den.func == "count":
                 return "share", factor
             if (num.func == "sum" and den.func == "sum" and den.where is None
