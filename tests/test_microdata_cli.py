@@ -242,3 +242,38 @@ def test_estimate_says_why_each_cell_passed_or_not(generated: Path) -> None:
     bad = CliRunner().invoke(main, ["microdata", "estimate", str(generated / "sample.parquet"),
                                     "--dominance", "2"])
     assert bad.exit_code == 2 and "--dominance" in bad.output
+
+
+def test_sample_redraws_from_a_population(generated: Path, tmp_path: Path) -> None:
+    population = str(generated / "population.parquet")
+    again = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "4",
+                                      "--sample", "400", "--out", str(tmp_path / "s4")])
+    assert again.exit_code == 0, again.output
+    assert "SYNTHETIC" in again.stdout and "SYNTHETIC DATA" in again.stderr
+    # the seed generate used gives generate's own sample and replicate weights
+    mine = pq.read_table(tmp_path / "s4" / "sample.parquet")
+    theirs = pq.read_table(generated / "sample.parquet")
+    assert mine.equals(theirs)
+    from mic2025.microdata.design import read_design
+
+    a = read_design(tmp_path / "s4" / "sample_replicates.parquet")
+    b = read_design(generated / "sample_replicates.parquet")
+    assert a.fingerprint == b.fingerprint and (a.r == b.r).all()
+    other = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
+                                      "--sample", "300", "--replicates", "20",
+                                      "--out", str(tmp_path / "s9")])
+    assert other.exit_code == 0, other.output
+    drawn = pq.read_table(tmp_path / "s9" / "sample.parquet")
+    assert drawn.schema.metadata[b"mic2025.synthetic"] == b"true"
+    assert "responding" in drawn.column_names
+    assert set(drawn.column("enterprise_id").to_pylist()) != \
+        set(theirs.column("enterprise_id").to_pylist())
+    estimated = CliRunner().invoke(main, ["microdata", "estimate",
+                                          str(tmp_path / "s9" / "sample.parquet"),
+                                          "--format", "json"])
+    assert estimated.exit_code == 0, estimated.output
+    assert json.loads(estimated.stdout)["replicates"] == 20
+    # a sample is not a population
+    refused = CliRunner().invoke(main, ["microdata", "sample", str(generated / "sample.parquet"),
+                                        "--out", str(tmp_path / "x")])
+    assert refused.exit_code == 2 and "not a population" in refused.output

@@ -4,6 +4,7 @@
 
     mic2025 microdata generate --out data/ --enterprises 20000 --years 2015-2025 --sample 3000
                                --replicates 200
+    mic2025 microdata sample data/population.parquet --seed 7 --out data/sample7
     mic2025 microdata validate data/sample.parquet
     mic2025 microdata replicates data/sample.parquet --replicates 200 --seed 3
     mic2025 microdata estimate data/sample.parquet --by province --replicates 200 --store
@@ -157,13 +158,9 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
              nonresponse: bool, replicates: int, targets_from: str,
              plan_file: str | None) -> None:
     """Write a SYNTHETIC population and a stratified sample (not real enterprises)."""
-    from ..microdata.design import design_units, replicate_design, replicates_path, write_design
-    from ..microdata.generate import (
-        draw_sample,
-        generate_population,
-        simulate_nonresponse,
-        write_parquet,
-    )
+    from ..microdata.coverage import draw
+    from ..microdata.design import design_units, replicates_path, write_design
+    from ..microdata.generate import generate_population, write_parquet
 
     years = _years(years_text)
     out = Path(out_dir)
@@ -179,19 +176,16 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
         path = write_parquet(pop, out / "population.parquet",
                              on_row_group=lambda: bar.advance(write))
         if sample_size:
-            task = bar.add_task("sample", total=1)
-            sample = draw_sample(pop, sample_size, seed=seed + 1)
-            if nonresponse:
-                sample = simulate_nonresponse(sample, seed=seed + 2)
+            task = bar.add_task("sample and replicate weights", total=1)
+            sample, drawn = draw(pop, sample_size, seed, nonresponse=nonresponse,
+                                 replicates=replicates)
             write_parquet(sample, out / "sample.parquet")
             bar.advance(task)
-            if replicates:
-                task = bar.add_task("replicate weights", total=1)
-                design = replicate_design(sample, replicates, seed=seed + 3)
+            if drawn is not None:
+                design = drawn
                 reps_path = write_design(design, design_units(sample),
                                          replicates_path(out / "sample.parquet"),
                                          sample_metadata=sample.schema.metadata)
-                bar.advance(task)
     click.echo(f"{path}: {pop.num_rows} rows ({enterprises} enterprises × {len(years)} years)"
                " — SYNTHETIC")
     if sample_size:
@@ -201,6 +195,56 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
             click.echo(f"{reps_path}: {replicates} Rao–Wu replicate weights for "
                        f"{design.units} {'responding ' if nonresponse else ''}units "
                        f"(seed {seed + 3}) — SYNTHETIC")
+
+
+# ---------------------------------------------------------------------------- sample
+
+
+@microdata.command("sample")
+@click.argument("population", type=click.Path(exists=True, dir_okay=False))
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed: the sample is drawn with seed + 1, non-response with seed + 2, the "
+              "replicate weights with seed + 3 (as generate does).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for sample.parquet and sample_replicates.parquet.")
+@click.option("--sample", "sample_size", default=30_000, show_default=True,
+              type=click.IntRange(1), help="Sample size per year.")
+@click.option("--nonresponse/--full-response", default=True, show_default=True,
+              help="Add a 'responding' column (smaller firms respond less).")
+@click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
+              help="Rao–Wu replicate weights stored with the sample (0: none).")
+@fail_cleanly(unreadable=_unreadable)
+def sample_command(population: str, seed: int, out_dir: str, sample_size: int,
+                   nonresponse: bool, replicates: int) -> None:
+    """Draw a new SYNTHETIC stratified sample from an existing synthetic population."""
+    import pyarrow.parquet as pq
+
+    from ..microdata.coverage import draw
+    from ..microdata.design import design_units, replicates_path, write_design
+    from ..microdata.generate import GenerationError, is_synthetic, write_parquet
+
+    if not is_synthetic(population):
+        raise GenerationError(f"{population} is not labelled synthetic: `microdata sample` "
+                              "draws simulation samples from a population made by "
+                              "`mic2025 microdata generate`")
+    table = pq.read_table(population)
+    kind = (table.schema.metadata or {}).get(b"mic2025.kind", b"").decode()
+    if kind != "population":
+        raise GenerationError(f"{population} is a synthetic {kind or 'table'}, not a "
+                              "population: pass the population.parquet that generate wrote")
+    click.echo(SYNTHETIC_BANNER, err=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sample, design = draw(table, sample_size, seed, nonresponse=nonresponse,
+                          replicates=replicates)
+    path = write_parquet(sample, out / "sample.parquet")
+    click.echo(f"{path}: {sample.num_rows} rows ({sample_size} per year asked, seed "
+               f"{seed + 1}) — SYNTHETIC")
+    if design is not None:
+        reps = write_design(design, design_units(sample), replicates_path(path),
+                            sample_metadata=sample.schema.metadata)
+        click.echo(f"{reps}: {design.replicates} Rao–Wu replicate weights for {design.units} "
+                   f"{'responding ' if nonresponse else ''}units (seed {seed + 3}) — SYNTHETIC")
 
 
 # ---------------------------------------------------------------------------- replicates
