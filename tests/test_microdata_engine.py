@@ -94,3 +94,28 @@ def test_the_plan_declares_the_rule_of_every_formula() -> None:
     assert declared and all(d.missing == "complete_cases" for d in declared)
     with pytest.raises(ValidationError, match="missing"):
         Definition(kind="ratio_of_sums", text={"zh": "x", "en": "x"}, missing="imputed")
+
+
+def test_complete_case_terms_cost_nothing_on_complete_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mic2025.microdata.items import known_complete, with_item_rule, without_needless_terms
+
+    returns = pa.table({"year": [2020] * 4, "area": ["110101"] * 4,
+                      "rd_expenditure": [1.0, None, 3.0, 4.0],
+                      "revenue": [10.0, 20.0, 30.0, 40.0],
+                      "digital_design_tools": [1, 0, 2, 0]})
+    pq.write_table(returns, tmp_path / "t.parquet")
+    assert known_complete(tmp_path / "t.parquet") == known_complete(returns) == {
+        "year", "area", "revenue", "digital_design_tools"}
+    formulas = {"rd": with_item_rule("sum(rd_expenditure) / sum(revenue) * 100"),
+                "tools": with_item_rule("count_if(digital_design_tools > 0) / count() * 100")}
+    lean = without_needless_terms(formulas, returns)
+    # revenue is never missing: only R&D's presence still matters
+    assert lean == {"rd": "sum(rd_expenditure) / sum(revenue + 0 * rd_expenditure) * 100",
+                    "tools": "count_if(digital_design_tools > 0) / count() * 100"}
+    full = compute(duckdb.sql("SELECT * FROM returns"), formulas, by=()).to_pylist()[0]
+    assert compute(returns, formulas, by=()).to_pylist()[0] == full  # the lean query
+    assert full["rd"] == pytest.approx(100 * 8.0 / 80.0)  # the unit without R&D left out
+    assert full["tools"] == 50.0

@@ -100,7 +100,7 @@ def concentration(
     """The concentration rows of :func:`concentration_query` on DuckDB, with ``indicator``
     and ``total_of`` (the sum's text) for every formula that reads the sum."""
     con, source = own_connection(con, source)
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     from_sql = source_sql(con, source)
     present = columns_of(con, from_sql)
     if weighted and weight_column not in present:

@@ -52,13 +52,17 @@ def plan_formulas(plan: Plan) -> dict[str, str]:
     return out
 
 
-def chosen_formulas(formulas: Plan | Mapping[str, str]) -> dict[str, str]:
+def chosen_formulas(formulas: Plan | Mapping[str, str], source: object = None
+                    ) -> dict[str, str]:
     """The formulas an engine is asked for: a plan's (:func:`plan_formulas`) or the mapping's;
-    none is refused."""
+    none is refused. With ``source``, complete-case terms of fields that cannot be missing
+    there are dropped (:func:`.items.without_needless_terms`; the numbers do not change)."""
+    from .items import without_needless_terms
+
     chosen = plan_formulas(formulas) if isinstance(formulas, Plan) else dict(formulas)
     if not chosen:
         raise EngineError("no formulas to compute")
-    return chosen
+    return chosen if source is None else without_needless_terms(chosen, source)
 
 
 def _checked(formulas: Mapping[str, str], fields: Sequence[str]) -> dict[str, str]:
@@ -131,7 +135,7 @@ def compute(
     read fields of :mod:`.schema` that the source has.
     """
     con, source = own_connection(con, source)
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     from_sql = source_sql(con, source)
     present = columns_of(con, from_sql)
     if weighted and weight_column not in present:

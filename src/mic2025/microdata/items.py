@@ -30,6 +30,7 @@ directly keeps SQL's available-case semantics.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ..formula import (
     Aggregate,
@@ -129,3 +130,83 @@ def original(agg: Aggregate) -> Aggregate:
         assert isinstance(arg, BoolOp | BinaryOp)
         arg = arg.left
     return Aggregate(agg.func, arg, agg.where)
+
+
+def known_complete(source: object) -> frozenset[str]:
+    """Columns that certainly have no missing value, known without reading the data: a
+    pyarrow table's null counts, or a local Parquet file's statistics (every row group's
+    null count 0). Anything else (a query, a remote path, a Spark DataFrame): none."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(source, pa.Table):
+        return frozenset(n for n, c in zip(source.column_names, source.columns, strict=True)
+                         if c.null_count == 0)
+    if not isinstance(source, str | Path) or not Path(source).is_file():
+        return frozenset()
+    try:
+        meta = pq.ParquetFile(source).metadata
+    except (OSError, pa.ArrowException):
+        return frozenset()  # the engine reports what is wrong with the file
+    complete = set()
+    for j in range(meta.num_columns):
+        stats = [meta.row_group(i).column(j).statistics for i in range(meta.num_row_groups)]
+        if all(st is not None and st.has_null_count and st.null_count == 0 for st in stats):
+            complete.add(meta.schema.column(j).path)
+    return frozenset(complete)
+
+
+def _drop(e: Expr, complete: frozenset[str]) -> Expr | None:
+    """A chain 0·f₁ + 0·f₂ … without the fields in ``complete`` (None when none is left)."""
+    if isinstance(e, BinaryOp) and e.op == "+":
+        left, right = _drop(e.left, complete), _drop(e.right, complete)
+        if left is None or right is None:
+            return left if right is None else right
+        return BinaryOp("+", left, right)
+    assert isinstance(e, BinaryOp) and isinstance(e.right, FieldRef)
+    return None if e.right.name in complete else e
+
+
+def _simplified(agg: Aggregate, complete: frozenset[str]) -> Aggregate:
+    arg = agg.arg
+    if agg.func == "count_if" and is_presence(arg):
+        assert isinstance(arg, Compare)
+        left = _drop(arg.left, complete)
+        return (Aggregate("count") if left is None
+                else Aggregate("count_if", Compare("==", left, Number(0.0))))
+    if (agg.func == "count_if" and isinstance(arg, BoolOp) and arg.op == "and"
+            and is_presence(arg.right)):
+        assert isinstance(arg.right, Compare)
+        left = _drop(arg.right.left, complete)
+        return Aggregate("count_if", arg.left if left is None else BoolOp(
+            "and", arg.left, Compare("==", left, Number(0.0))))
+    if isinstance(arg, BinaryOp) and arg.op == "+" and _zeros(arg.right):
+        rest = _drop(arg.right, complete)
+        return Aggregate(agg.func, arg.left if rest is None else BinaryOp("+", arg.left, rest),
+                         agg.where)
+    return agg
+
+
+def _walk_aggregates(tree: Expr, complete: frozenset[str]) -> Expr:
+    if isinstance(tree, Aggregate):
+        return _simplified(tree, complete)
+    if isinstance(tree, Negate):
+        return Negate(_walk_aggregates(tree.operand, complete))
+    if isinstance(tree, BinaryOp):
+        return BinaryOp(tree.op, _walk_aggregates(tree.left, complete),
+                        _walk_aggregates(tree.right, complete))
+    return tree
+
+
+def without_needless_terms(formulas: dict[str, str], source: object) -> dict[str, str]:
+    """The formulas with the complete-case terms of fields that cannot be missing in
+    ``source`` removed (:func:`known_complete`): the same numbers — x + 0·f is x for a
+    present f — without the arithmetic, so the rewrite costs nothing on complete data."""
+    complete = known_complete(source)
+    if not complete:
+        return formulas
+    out = {}
+    for ident, text in formulas.items():
+        out[ident] = (to_text(_walk_aggregates(parse(text), complete))
+                      if "0 * " in text else text)
+    return out

@@ -149,7 +149,7 @@ def bootstrap_matrix(
     design's, and a design made for other units is refused
     (:class:`~.design.DesignMismatch`)."""
     con, source = own_connection(con, source)
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     from_sql = source_sql(con, source, row_numbers=True)
     present = columns_of(con, from_sql)
     for needed in ("stratum", weight_column):

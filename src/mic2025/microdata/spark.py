@@ -170,7 +170,7 @@ def compute(
 ) -> pa.Table:
     """Every formula per group of ``by`` in one Spark SQL query (see :func:`.engine.compute`)."""
     spark = spark or spark_session()
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     df = read(source, spark)
     present = set(df.columns)
     if weighted and weight_column not in present:
@@ -225,7 +225,7 @@ def bootstrap(
     units is refused.
     """
     spark = spark or spark_session()
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     df = _with_row_numbers(source, spark)
     present = set(df.columns)
     for needed in ("stratum", weight_column):
@@ -301,7 +301,7 @@ def concentration(
     from .disclosure import by_indicator, concentration_query
 
     spark = spark or spark_session()
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     df = read(source, spark)
     present = set(df.columns)
     if weighted and weight_column not in present:

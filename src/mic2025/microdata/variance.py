@@ -152,7 +152,7 @@ def bootstrap(
     (how many gave a value).
     """
     con, source = own_connection(con, source)
-    chosen = chosen_formulas(formulas)
+    chosen = chosen_formulas(formulas, source)
     from_sql = source_sql(con, source, row_numbers=True)
     present = columns_of(con, from_sql)
     for needed in ("stratum", weight_column):
