@@ -218,3 +218,17 @@ def test_quantiles_match_closed_forms() -> None:
     for b in (1.0, 7.5, 200.0):  # Beta(1, b): 1 − (1 − q)^(1/b)
         assert beta_ppf(0.3, 1.0, b) == pytest.approx(1 - 0.7 ** (1 / b), rel=1e-10)
         assert beta_ppf(0.3, b, 1.0) == pytest.approx(0.3 ** (1 / b), rel=1e-10)
+
+
+def test_large_beta_quantiles_by_cornish_fisher(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mic2025.microdata import distributions
+
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(1001, 3000, 50), rng.uniform(1001, 3000, 50)
+    q = np.where(rng.random(50) < 0.5, 0.025, 0.975)
+    fast = distributions.beta_ppf(q, a, b)
+    monkeypatch.setattr(distributions, "LARGE", np.inf)
+    exact = distributions.beta_ppf(q, a, b)
+    assert np.allclose(distributions.betainc(a, b, exact), q, atol=1e-12)
+    sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    assert np.max(np.abs(fast - exact) / sd) < 5e-4
