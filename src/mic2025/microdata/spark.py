@@ -254,11 +254,11 @@ def bootstrap(
                 raise EngineError(f"stored replicate weights need a {needed!r} column in "
                                   "the sample, to check that they belong to it")
         size = "CAST(stratum_size AS BIGINT)" if "stratum_size" in present else "NULL"
-        keys = _to_arrow(df.selectExpr(
+        ids = _to_arrow(df.selectExpr(
             ROW_INDEX, "CAST(enterprise_id AS STRING) AS i", "CAST(year AS BIGINT) AS y",
             "CAST(stratum AS STRING) AS s", f"{size} AS n").orderBy(ROW_INDEX))
-        design.check(fingerprint(keys.column("i"), keys.column("y"), keys.column("s"),
-                                 keys.column("n") if size != "NULL" else None), keys.num_rows)
+        design.check(fingerprint(ids.column("i"), ids.column("y"), ids.column("s"),
+                                 ids.column("n") if size != "NULL" else None), ids.num_rows)
     cells = cells_by_key([design_cols.column(f"__k_{name}") for name, _ in keys], design)
     units = units_table(rows, base, design)
     # one array per unit: slot 0 is the full sample, slot b the multiplicity in replicate b
