@@ -160,7 +160,8 @@ def test_dominance_suppresses_a_cell_one_enterprise_dominates() -> None:
     assert tianjin["estimate"] is None
     beijing = cells["110000"]
     assert not beijing["suppressed"]
-    assert beijing["reason"] == "published: n=5 ≥ 3; top 2 46% ≤ 85%; p% margin 225% ≥ 10%"
+    assert beijing["reason"] == ("published: n=5 ≥ 3; top 2 46% ≤ 85%; p% margin 225% ≥ 10%; "
+                                 "census (no sampling error)")
 
 
 def test_p_percent_rule_on_its_own() -> None:
@@ -233,3 +234,10 @@ def test_cv_only_where_the_se_is_estimable() -> None:
     assert zero["suppressed"] and zero["rule"] == "se_not_estimable"  # 0 in [0, 0]
     # take-all units only: no sampling error, CV 0 is true
     assert not census["suppressed"] and census["cv"] == 0.0
+
+
+def test_a_census_is_not_judged_on_sampling_error() -> None:
+    wide = pa.table({"year": pa.array([2020], pa.int32()), "n_units": [5], "x": [1.0]})
+    cell = suppress(long_estimates(wide, ["year"])).to_pylist()[0]
+    assert not cell["suppressed"] and cell["cv"] is None
+    assert cell["reason"] == "published: n=5 ≥ 3; census (no sampling error)"

@@ -197,7 +197,11 @@ def suppress(estimates: pa.Table, rule: SuppressionRule | None = None, *,
         estimable = bool(row.get("se_estimable", se is not None))
         if est is not None and se is not None and estimable and est != 0:
             cv = se / abs(est)
-        if rule.max_cv is not None and est is not None and "se" in row:
+        # a census (long_estimates: replicates empty) has no sampling error to judge
+        census = "replicates" in row and row["replicates"] is None
+        if census and est is not None:
+            ok.append("census (no sampling error)")
+        elif rule.max_cv is not None and est is not None and "se" in row:
             if not estimable or se is None:
                 hit.append("se_not_estimable")
                 text.append(_no_se(row))
