@@ -347,3 +347,10 @@ def test_postgres_dialect_agrees_with_numpy(weighted: bool) -> None:
             got = math.nan if row[0] is None else float(row[0])
             want = evaluate(text, data, weights if weighted else None)
             assert _close(got, want), (text, got, want)
+
+
+def test_aggregates_of_lists_a_formulas_aggregates_left_to_right() -> None:
+    from mic2025.formula import aggregates_of
+
+    got = aggregates_of("(sum(a) - max(b)) / -count() * 100 + sum(a)")
+    assert [to_text(a) for a in got] == ["sum(a)", "max(b)", "count()", "sum(a)"]

@@ -209,6 +209,12 @@ def fields_of(expr: Expr | str) -> list[str]:
     return list(seen)
 
 
+def aggregates_of(expr: Expr | str) -> list[Aggregate]:
+    """The aggregates of a formula (they never nest), left to right, repeats kept."""
+    tree = parse(expr) if isinstance(expr, str) else expr
+    return [node for node in _walk(tree) if isinstance(node, Aggregate)]
+
+
 # --------------------------------------------------------------------------- tokens
 
 

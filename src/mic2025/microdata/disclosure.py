@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from ..formula import DIALECTS, Aggregate, Dialect, parse, to_sql, to_text
+from ..formula import DIALECTS, Aggregate, Dialect, aggregates_of, parse, to_sql, to_text
 from ..plan import Plan
 from .engine import EngineError, chosen_formulas, group_sql
 from .items import readable
@@ -39,9 +39,8 @@ from .sources import Source, columns_of, own_connection, source_sql
 
 def sum_aggregates(formula: str) -> list[Aggregate]:
     """The ``sum`` aggregates of a formula, left to right, without repeats."""
-    from .replicates import _aggregates
 
-    return list(dict.fromkeys(a for a in _aggregates(parse(formula)) if a.func == "sum"))
+    return list(dict.fromkeys(a for a in aggregates_of(formula) if a.func == "sum"))
 
 
 def concentration_query(

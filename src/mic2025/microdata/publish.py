@@ -3,8 +3,9 @@
 :func:`to_observations` turns a table of estimates (the long form of
 :func:`~mic2025.microdata.variance.bootstrap`, or :func:`~mic2025.microdata.adjust.long_estimates`
 of a census, optionally through :func:`~mic2025.microdata.adjust.suppress`) into
-:class:`~mic2025.observation.Observation` rows; :func:`store_estimates` imports them as one
-vintage of kind ``estimate``. The vintage's sha256 is that of the estimation run (the file's
+:class:`~mic2025.observation.Observation` rows;
+:func:`mic2025.services.imports.store_estimates` imports them as one vintage of kind
+``estimate``. The vintage's sha256 is that of the estimation run (the file's
 sha256 with every setting, :meth:`Provenance.batch_sha256`): the same file estimated the
 same way is stored once, the same file estimated another way is a new batch.
 

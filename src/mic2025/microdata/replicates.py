@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, parse, to_sql
+from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, aggregates_of, parse, to_sql
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
 from .engine import EngineError, chosen_formulas, group_sql
@@ -42,17 +42,6 @@ from .variance import cell_design, group_ids, interval_kind, summarise
 
 #: units per matrix product (a chunk of int8 multiplicities widened to float64: 6.5 MB)
 CHUNK = 4096
-
-
-def _aggregates(tree: Expr) -> list[Aggregate]:
-    """The aggregates of a formula (they never nest), left to right."""
-    if isinstance(tree, Aggregate):
-        return [tree]
-    if isinstance(tree, Negate):
-        return _aggregates(tree.operand)
-    if isinstance(tree, BinaryOp):
-        return _aggregates(tree.left) + _aggregates(tree.right)
-    return []
 
 
 def _group_value(tree: Expr, totals: Mapping[Aggregate, np.ndarray]) -> np.ndarray:
@@ -157,7 +146,7 @@ def bootstrap_matrix(
             raise EngineError(f"the bootstrap needs a {needed!r} column in the sample")
     fields = [f for f in FIELD_NAMES if f in present]
     trees = {ident: parse(text, fields) for ident, text in chosen.items()}
-    aggs = list(dict.fromkeys(a for t in trees.values() for a in _aggregates(t)))
+    aggs = list(dict.fromkeys(a for t in trees.values() for a in aggregates_of(t)))
     use_fpc = fpc and "stratum_size" in present
     year_sql = "year" if "year" in present else "NULL"
     keys = group_sql(by, "duckdb") if by else []
