@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from mic2025.services import accounts, submissions
+from mic2025.store import submissions as submission_rows
 from mic2025.store.platform import AuditRow
 from test_web_support import (
     ENTERPRISE,
@@ -34,12 +35,15 @@ from test_web_support import (
 )
 
 ROLES = ("admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator",
-         "body_editor", "public")
+         "body_editor", "national_approver", "public")
 ACCOUNT = {"admin": "admin", "analyst": "analyst", "prov_editor": "gd-editor",
            "prov_approver": "gd-approver", "enterprise": "firm", "evaluator": "evaluator",
-           "body_editor": "miit-editor"}
+           "body_editor": "miit-editor", "national_approver": "national"}
 ADMIN = accounts.Actor(id=None, username="matrix-setup", via="system",
                        grants=(accounts.Grant("admin"),))
+#: approves what ADMIN uploaded and submitted (nobody approves their own submission)
+APPROVER = accounts.Actor(id=None, username="matrix-approver", via="system",
+                          grants=(accounts.Grant("admin"),))
 
 #: endpoint → the roles allowed in their own scope and in another's ("own", "other")
 EXPECTED: dict[str, dict[str, set[str]]] = {
@@ -48,6 +52,15 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "approve": {"own": {"admin", "prov_approver"}, "other": {"admin"}},
     "return": {"own": {"admin", "prov_approver"}, "other": {"admin"}},
     "bulk_approve": {"own": {"admin", "prov_approver"}, "other": {"admin"}},
+    # the second approval level: national acceptance of a province-approved submission, or
+    # its return to the province
+    "accept": {"own": {"admin", "national_approver"}, "other": {"admin", "national_approver"}},
+    "return_endorsed": {"own": {"admin", "national_approver"},
+                        "other": {"admin", "national_approver"}},
+    # a comment on one figure: whoever may act on the submission (its editors, its approvers)
+    "comment": {"own": {"admin", "prov_editor", "prov_approver", "enterprise",
+                        "national_approver"},
+                "other": {"admin", "national_approver"}},
     "unlock": {"own": {"admin"}, "other": {"admin"}},
     "deadline": {"own": {"admin"}, "other": {"admin"}},
     "review": {"own": {"admin", "evaluator"}, "other": {"admin", "evaluator"}},
@@ -65,7 +78,7 @@ ROUND = "matrix"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, dict[str, str]]]:
     path: Path = tmp_path_factory.mktemp("authz") / "store.sqlite"
-    app = make_app(f"sqlite:///{path}")
+    app = make_app(f"sqlite:///{path}", approval_levels=None)  # the default: two levels
     tokens = add_users(app)
     app.state.platform.followup.create_round(ADMIN, ROUND, as_of=datetime.now(UTC))
     try:
@@ -85,10 +98,11 @@ def _submission(app: FastAPI, area: str, enterprise: str, state: str, year: int)
     p = app.state.platform
     s = submissions.upload(p.engine, p.plan, ADMIN, area=area, year=year, filename="f.csv",
                            data=good_file(area, year), enterprise=enterprise)
-    if state in ("submitted", "approved"):
+    if state in ("submitted", "endorsed", "approved"):
         submissions.submit(p.engine, ADMIN, s.id)
-    if state == "approved":
-        submissions.approve(p.engine, p.store, p.plan, ADMIN, s.id)
+    if state in ("endorsed", "approved"):
+        submissions.approve(p.engine, p.store, p.plan, APPROVER, s.id,
+                            levels=2 if state == "endorsed" else 1)
     return s.id
 
 
@@ -101,16 +115,19 @@ def _audit_count(app: FastAPI) -> int:
         return conn.scalar(select(func.count()).select_from(AuditRow)) or 0
 
 
-_years = iter(range(1950, 2100))
+#: years per area: each case's resources are told apart by their area and year
+_years: dict[str, Iterator[int]] = {}
 _serial = itertools.count(1)
 #: the endpoints whose resources are told apart by their year (the others by a serial)
-_BY_YEAR = {"upload", "submit", "approve", "return", "bulk_approve", "unlock", "deadline"}
+_BY_YEAR = {"upload", "submit", "approve", "return", "bulk_approve", "unlock", "deadline",
+            "accept", "return_endorsed", "comment"}
 
 
 def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
           ) -> tuple[Callable[[Any, dict[str, str]], Any], Callable[[], bool]]:
     """(the request, a check that the write took effect) for one endpoint and resource."""
-    year = next(_years) if endpoint in _BY_YEAR else 10_000 + next(_serial)
+    years = _years.setdefault(area, iter(range(1950, 2100)))
+    year = next(years) if endpoint in _BY_YEAR else 10_000 + next(_serial)
     if endpoint == "upload":
         def call(c: Any, h: dict[str, str]) -> Any:
             return c.post("/api/submissions", headers=h,
@@ -118,28 +135,48 @@ def _case(endpoint: str, app: FastAPI, area: str, enterprise: str
                           files={"file": ("f.csv", good_file(area, year), "text/csv")})
 
         def took() -> bool:
-            return bool(submissions.list_for(app.state.platform.engine, ADMIN, year=year))
+            return any(s.enterprise == enterprise for s in submissions.list_for(
+                app.state.platform.engine, ADMIN, year=year, area=area))
         return call, took
-    if endpoint in ("submit", "approve", "return", "bulk_approve", "unlock"):
-        before = {"submit": "draft", "unlock": "approved"}.get(endpoint, "submitted")
-        after = {"submit": "submitted", "approve": "approved", "bulk_approve": "approved",
-                 "return": "returned", "unlock": "returned"}[endpoint]
+    if endpoint in ("submit", "approve", "return", "bulk_approve", "unlock", "accept",
+                    "return_endorsed"):
+        before = {"submit": "draft", "unlock": "approved", "accept": "endorsed",
+                  "return_endorsed": "endorsed"}.get(endpoint, "submitted")
+        # two approval levels: the province's approval endorses, the national one approves
+        after = {"submit": "submitted", "approve": "endorsed", "bulk_approve": "endorsed",
+                 "return": "returned", "unlock": "returned", "accept": "approved",
+                 "return_endorsed": "returned"}[endpoint]
         sid = _submission(app, area, enterprise, before, year)
+        step = "return" if endpoint == "return_endorsed" else endpoint
 
         def call(c: Any, h: dict[str, str]) -> Any:
             if endpoint == "bulk_approve":
                 return c.post("/api/submissions/bulk-approve", headers=h, json={"ids": [sid]})
-            body = {"comment": "matrix"} if endpoint in ("return", "unlock", "approve") else None
-            return c.post(f"/api/submissions/{sid}/{endpoint}", headers=h, json=body)
+            body = {"comment": "matrix"} if step in ("return", "unlock", "approve",
+                                                     "accept") else None
+            return c.post(f"/api/submissions/{sid}/{step}", headers=h, json=body)
 
         return call, lambda: _status(app, sid) == after
+    if endpoint == "comment":
+        sid = _submission(app, area, enterprise, "submitted", year)
+        p = app.state.platform
+        figure = submissions.check_upload(good_file(area, year), "f.csv", p.plan,
+                                          area).observations[0]
+
+        def call(c: Any, h: dict[str, str]) -> Any:
+            return c.post(f"/api/submissions/{sid}/comments", headers=h,
+                          json={"notes": {submissions.note_key(figure): "matrix comment"}})
+
+        def took() -> bool:
+            return bool(submission_rows.notes(p.engine, sid))
+        return call, took
     if endpoint == "deadline":
         def call(c: Any, h: dict[str, str]) -> Any:
             return c.post("/api/deadlines", headers=h,
                           json={"year": year, "due": f"{year}-12-31", "area": area})
 
         def took() -> bool:
-            return any(line.due is not None for line in
+            return any(line.area == area and line.due is not None for line in
                        submissions.board(app.state.platform.engine, ADMIN, year))
         return call, took
     if endpoint == "review":

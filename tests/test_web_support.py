@@ -45,16 +45,23 @@ USERS = {
     "evaluator": "evaluator",
     "miit-editor": "body_editor:miit",
     "ndrc-editor": "body_editor:ndrc",
+    "national": "national_approver",
 }
 
 
-def make_app(url: str, followup_dir: Path | None = None, plan_file: str | None = None
-             ) -> FastAPI:
-    """The app; its follow-up records go to a fresh folder (PostgreSQL has no file beside)."""
+def make_app(url: str, followup_dir: Path | None = None, plan_file: str | None = None,
+             approval_levels: int | None = 1) -> FastAPI:
+    """The app; its follow-up records go to a fresh folder (PostgreSQL has no file beside).
+
+    The tests' apps approve in one level (the province's approval is final), the workflow
+    most test modules drive; ``approval_levels=None`` gives the platform's default (province
+    approval, then national acceptance), which tests/test_web_review.py drives.
+    """
     import tempfile
 
     folder = followup_dir or Path(tempfile.mkdtemp(prefix="mic2025-followup-"))
-    return create_app(url, secret="test-secret", followup_dir=str(folder), plan_file=plan_file)
+    return create_app(url, secret="test-secret", followup_dir=str(folder), plan_file=plan_file,
+                      approval_levels=approval_levels)
 
 
 def client(app: FastAPI, *, https: bool = False) -> TestClient:

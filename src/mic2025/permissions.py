@@ -44,6 +44,8 @@ Action = Literal[
     "submission:upload",   # create a submission, or replace the file of an open one
     "submission:submit",
     "submission:approve",  # approve (and so lock); bulk approval is many approvals
+    "submission:accept",   # national acceptance of a province-approved submission (the
+                           # second approval level), or its return
     "submission:return",   # send back with a comment
     "submission:unlock",   # reopen an approved submission, with a reason
     "template:download",
@@ -65,7 +67,7 @@ ACTIONS: tuple[Action, ...] = Action.__args__  # type: ignore[attr-defined]
 
 Scope = Literal["all", "area", "area_own", "enterprise", "self", "body"]
 Role = Literal["admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator",
-               "body_editor"]
+               "body_editor", "national_approver"]
 
 _EVERY_USER: dict[Action, Scope] = {"published:read": "all", "token:manage": "self"}
 
@@ -98,6 +100,11 @@ RULES: dict[Role, dict[Action, Scope]] = {
     },
     "body_editor": {
         **_EVERY_USER, "followup:read": "all", "milestone:update": "body",
+    },
+    "national_approver": {
+        **_EVERY_USER,
+        "submission:read": "all", "submission:accept": "all", "board:read": "all",
+        "followup:read": "all",
     },
 }
 

@@ -292,6 +292,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
      "示例 第三方评估员 / Demo third-party evaluator"),
     ("demo-miit-editor", "demo-miit-editor-pass", "body_editor:miit",
      "示例 工业和信息化部督查填报员 / Demo MIIT supervision editor"),
+    ("demo-national-approver", "demo-national-approver-pass", "national_approver",
+     "示例 国家级验收员 / Demo national approver"),
 )
 
 

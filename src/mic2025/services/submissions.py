@@ -5,14 +5,18 @@ reads the validation report at once (the same checks as ``mic2025 import``: ever
 with its sheet, row and column), fixes and uploads again, and submits. A province running
 its own mic2025 platform may upload that platform's SDMX-CSV export instead, read by the
 same step as ``mic2025 import`` and held to the same rules. An approver of that
-province approves — the figures become a vintage of observations, in the same transaction
-as the approval and its audit entry — or returns it with a comment. Approval locks the
-submission; an administrator may unlock it with a reason (the stored vintage stays: the
-store is append-only, and a corrected file arrives as a new vintage of revisions).
+province approves it, or returns it with a comment and reasons on single figures. With
+two approval levels (the default) the national level then accepts it (or returns it); the
+final level's decision stores the figures as a vintage of observations, in the same
+transaction as the decision and its audit entry. Nobody decides on a submission they
+uploaded or submitted, at any level. Approval locks the submission; an administrator may
+unlock it with a reason (the stored vintage stays: the store is append-only, and a
+corrected file arrives as a new vintage of revisions).
 
-States: ``draft`` → ``submitted`` → ``approved`` (locked) or ``returned`` → (new upload)
-``draft`` … One submission per (kind, area, enterprise, year) is open at a time; after
-approval a new upload opens a new one (a revision).
+States: ``draft`` → ``submitted`` → (two levels: ``endorsed`` →) ``approved`` (locked), or
+``returned`` from ``submitted`` or ``endorsed`` → (new upload) ``draft`` … One submission
+per (kind, area, enterprise, year) is open at a time; after approval a new upload opens a
+new one (a revision).
 
 Every function checks :func:`~mic2025.permissions.require` itself, inside its
 transaction, so no caller — route, command or script — can skip the check. The records are
@@ -23,11 +27,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
+
+from sqlalchemy import Connection
 
 from .. import reference
 from ..citation import GRADES
@@ -76,6 +83,25 @@ class WorkflowError(Mic2025Error):
 
 class UploadTooLarge(WorkflowError):
     """The uploaded file is larger than :data:`MAX_UPLOAD_BYTES` (answered 413)."""
+
+
+class OwnSubmission(Forbidden):
+    """A decision on a submission its own uploader, submitter or province approver may not
+    take, whatever grants they hold (HTTP 403)."""
+
+
+#: the approval levels a platform may run: 1, the province's approval is final and stores
+#: the figures (the workflow before 0009); 2, the province approves (``endorsed``) and the
+#: national level accepts, which stores them
+APPROVAL_LEVELS = (1, 2)
+DEFAULT_APPROVAL_LEVELS = 2
+#: the states in which a submission awaits a decision and its file cannot change
+AWAITING = ("submitted", "endorsed")
+#: the actions that let a person comment on the figures of a submission
+COMMENTING: tuple[Action, ...] = ("submission:upload", "submission:approve",
+                                  "submission:return", "submission:accept")
+#: the longest note on one figure, in characters
+MAX_NOTE = 2000
 
 
 def page(s: Submission, offset: int = 0, limit: int = PROBLEM_PAGE) -> dict[str, Any]:
@@ -344,7 +370,7 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
         updated_at=stamp)
     with begin_write(engine) as conn:
         current = rows.open_one(conn, kind=kind, area=area, enterprise=enterprise, year=year)
-        if current is not None and current.status == "submitted":
+        if current is not None and current.status in AWAITING:
             raise WorkflowError(f"submission {current.id} for {area} {year} is awaiting "
                                 "approval; it can be changed only after it is returned")
         if current is None:
@@ -383,12 +409,22 @@ def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") ->
 
 def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id: int, *,
             comment: str = "", ip: str = "",
-            after_commit: Callable[[ImportResult], Any] | None = None) -> Submission:
-    """Approve and lock; a province's figures become one vintage, in the same transaction.
+            after_commit: Callable[[ImportResult], Any] | None = None,
+            levels: int = DEFAULT_APPROVAL_LEVELS,
+            notes: Mapping[str, str] | None = None) -> Submission:
+    """The province's approval. With one level it is final: approve and lock, and a
+    province's figures become one vintage in the same transaction. With two (the default)
+    the submission becomes ``endorsed`` and awaits national acceptance (:func:`accept`),
+    which stores the figures.
+
+    Nobody approves a submission they uploaded or submitted (:class:`OwnSubmission`),
+    whatever grants they hold. ``notes`` are comments on single figures (figure key →
+    text, see :func:`note_key`), stored with the approval.
 
     ``after_commit`` is called with the import's result once the vintage has committed (the
     platform runs the early-warning rules there); it never undoes the approval.
     """
+    _levels(levels)
     result: ImportResult | None = None
     with begin_write(engine) as conn:
         s = rows.load(conn, submission_id)
@@ -396,39 +432,184 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
         if s.status != "submitted":
             raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
                                 "approved")
-        vintage_id = None
-        if s.kind == "province":
-            checked = check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
-            if checked.problem_count:  # the plan changed since upload: refuse, not store
-                raise WorkflowError(f"submission {s.id} no longer validates against the plan "
-                                    f"({checked.problem_count:,} problem(s)); return it")
-            result = store.import_observations(
-                checked.observations, source_name=f"submission {s.id}: {s.filename}",
-                sha256=None, kind="import", actor=actor.username,
-                note=f"{s.area} {s.year}, submitted by {s.submitted_by}, approved by "
-                     f"{actor.username}", connection=conn)
-            vintage_id = result.vintage
+        _not_own(conn, actor, s)
+        final = levels == 1
+        result = _store_figures(conn, store, plan, actor, s, final=final,
+                                how=f"approved by {actor.username}")
         stamp = datetime.now(UTC)
-        after = rows.change(conn, s.id, status="approved", decided_by=actor.username,
-                            decided_at=stamp, updated_at=stamp, comment=comment,
-                            vintage_id=vintage_id)
+        after = rows.change(conn, s.id, status="approved" if final else "endorsed",
+                            decided_by=actor.username, decided_at=stamp, updated_at=stamp,
+                            comment=comment, vintage_id=None if result is None else result.vintage)
+        written = _write_notes(conn, plan, s, notes, "comment", actor, stamp)
         record(conn, actor, "submission.approve", "submission", str(s.id),
-               before=s.snapshot(), after=after.snapshot(), comment=comment, ip=ip)
+               before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip)
     if after_commit is not None and result is not None and not result.unchanged:
         after_commit(result)
     return after
 
 
+def accept(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id: int, *,
+           comment: str = "", ip: str = "",
+           after_commit: Callable[[ImportResult], Any] | None = None,
+           notes: Mapping[str, str] | None = None) -> Submission:
+    """National acceptance of an ``endorsed`` submission (the second approval level): it is
+    approved and locked, and a province's figures become one vintage, in one transaction.
+
+    Neither whoever uploaded or submitted it nor the province's approver may accept it.
+    """
+    result: ImportResult | None = None
+    with begin_write(engine) as conn:
+        s = rows.load(conn, submission_id)
+        _check(actor, "submission:accept", s.resource)
+        if s.status != "endorsed":
+            raise WorkflowError(f"submission {s.id} is {s.status}; only one approved by its "
+                                "province awaits national acceptance")
+        _not_own(conn, actor, s, approver=s.decided_by)
+        result = _store_figures(conn, store, plan, actor, s, final=True,
+                                how=f"approved by {s.decided_by}, accepted by "
+                                    f"{actor.username}")
+        stamp = datetime.now(UTC)
+        after = rows.change(conn, s.id, status="approved", decided_by=actor.username,
+                            decided_at=stamp, updated_at=stamp, comment=comment,
+                            vintage_id=None if result is None else result.vintage)
+        written = _write_notes(conn, plan, s, notes, "comment", actor, stamp)
+        record(conn, actor, "submission.accept", "submission", str(s.id),
+               before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip)
+    if after_commit is not None and result is not None and not result.unchanged:
+        after_commit(result)
+    return after
+
+
+def people_of(engine: Engine, s: Submission) -> set[str]:
+    """Who may not take the next decision on ``s``: whoever uploaded or submitted it, and,
+    once it is endorsed, the province's approver."""
+    with engine.connect() as conn:
+        found = rows.contributors(conn, s)
+    return found | ({s.decided_by} if s.status == "endorsed" and s.decided_by else set())
+
+
+def _levels(levels: int) -> None:
+    if levels not in APPROVAL_LEVELS:
+        raise WorkflowError(f"approval levels must be 1 (the province's approval is final) or "
+                            f"2 (province approval, then national acceptance); got {levels}")
+
+
+def _not_own(conn: Connection, actor: Actor, s: Submission, *, approver: str = "") -> None:
+    """Refuse a decision on one's own submission (four eyes at every level)."""
+    if actor.username in rows.contributors(conn, s):
+        raise OwnSubmission(f"{actor.username} uploaded or submitted submission {s.id}; "
+                            "nobody approves their own submission, at any level")
+    if approver and actor.username == approver:
+        raise OwnSubmission(f"{actor.username} approved submission {s.id} for the province; "
+                            "its national acceptance needs another person")
+
+
+def _store_figures(conn: Connection, store: Store, plan: Plan, actor: Actor, s: Submission, *,
+                   final: bool, how: str) -> ImportResult | None:
+    """Check a province's file again; when ``final``, store its figures as one vintage."""
+    if s.kind != "province":
+        return None  # enterprise returns are kept, never turned into observations
+    checked = check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
+    if checked.problem_count:  # the plan changed since upload: refuse, not store
+        raise WorkflowError(f"submission {s.id} no longer validates against the plan "
+                            f"({checked.problem_count:,} problem(s)); return it")
+    if not final:
+        return None
+    return store.import_observations(
+        checked.observations, source_name=f"submission {s.id}: {s.filename}",
+        sha256=None, kind="import", actor=actor.username,
+        note=f"{s.area} {s.year}, submitted by {s.submitted_by}, {how}", connection=conn)
+
+
+def note_key(o: Observation) -> str:
+    """The key a note on a figure is kept under: the figure's key, as a JSON array."""
+    return json.dumps(list(o.key), ensure_ascii=False)
+
+
+def note_label(key: str) -> str:
+    """A figure key as the audit log shows it: indicator, area, period, scope and sector."""
+    try:
+        indicator, area, sector, period, scope, _source = json.loads(key)
+    except (ValueError, TypeError):
+        return key
+    return " ".join(str(p) for p in (indicator, area, period, scope, sector) if p)
+
+
+def _write_notes(conn: Connection, plan: Plan, s: Submission,
+                 texts: Mapping[str, str] | None, kind: str, actor: Actor,
+                 stamp: datetime) -> dict[str, Any]:
+    """Store notes on figures of ``s``; what the audit entry records of them."""
+    clean = {k: v.strip() for k, v in (texts or {}).items() if v and v.strip()}
+    if not clean:
+        return {}
+    for key, text in clean.items():
+        if len(text) > MAX_NOTE:
+            raise WorkflowError(f"the note on {note_label(key)} has {len(text):,} characters; "
+                                f"a note holds at most {MAX_NOTE:,}")
+    known = {note_key(o) for o in check_upload(rows.content_in(conn, s.id), s.filename,
+                                               plan, s.area).observations}
+    unknown = [k for k in clean if k not in known]
+    if unknown:
+        raise WorkflowError(f"submission {s.id} has no figure {note_label(unknown[0])}; "
+                            "a note belongs to one of its figures")
+    rows.add_notes(conn, s.id, clean, kind=kind, author=actor.username, at=stamp,
+                   status=s.status)
+    return {"reasons" if kind == "reason" else "notes":
+            {note_label(k): v for k, v in clean.items()}}
+
+
 def return_(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
-            ip: str = "") -> Submission:
-    """Send a submitted file back to its province with a comment (required)."""
-    if not comment.strip():
-        raise WorkflowError("say why the submission is returned (a comment is required)")
-    stamp = datetime.now(UTC)
-    return _transition(engine, actor, submission_id, action="submission:return",
-                       needs="submitted",
-                       refusal="only a submitted one can be returned", comment=comment, ip=ip,
-                       decided_by=actor.username, decided_at=stamp, updated_at=stamp)
+            ip: str = "", reasons: Mapping[str, str] | None = None,
+            plan: Plan | None = None) -> Submission:
+    """Send a submission awaiting a decision back to its province, with a comment or reasons
+    on single figures (figure key → reason; at least one of them is required).
+
+    A ``submitted`` one is returned by the province's approver (``submission:return``), an
+    ``endorsed`` one at the national level (``submission:accept``). The editor reads the
+    reasons beside the figures on the submission's page. ``plan`` is needed for reasons (to
+    check they name figures of the file).
+    """
+    given = {k: v for k, v in (reasons or {}).items() if v and v.strip()}
+    if not comment.strip() and not given:
+        raise WorkflowError("say why the submission is returned (a comment, or a reason on "
+                            "a figure, is required)")
+    if given and plan is None:
+        raise WorkflowError("reasons on figures need the plan to find the figures")
+    with begin_write(engine) as conn:
+        s = rows.load(conn, submission_id)
+        level: Action = "submission:accept" if s.status == "endorsed" else "submission:return"
+        _check(actor, level, s.resource)
+        if s.status not in AWAITING:
+            raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
+                                "returned")
+        stamp = datetime.now(UTC)
+        after = rows.change(conn, s.id, status="returned", comment=comment.strip(),
+                            decided_by=actor.username, decided_at=stamp, updated_at=stamp)
+        written = (_write_notes(conn, plan, s, given, "reason", actor, stamp)
+                   if plan is not None else {})
+        record(conn, actor, "submission.return", "submission", str(s.id),
+               before=s.snapshot(), after=after.snapshot() | written, comment=comment.strip(),
+               ip=ip)
+    return after
+
+
+def comment(engine: Engine, plan: Plan, actor: Actor, submission_id: int,
+            notes: Mapping[str, str], *, ip: str = "") -> Submission:
+    """Comments on single figures, by anyone who may act on the submission now (its editors,
+    its approvers); a locked (approved) submission takes none."""
+    with begin_write(engine) as conn:
+        s = rows.load(conn, submission_id)
+        if not any(allowed(actor, a, s.resource) for a in COMMENTING):
+            _check(actor, "submission:approve", s.resource)  # raises, naming the action
+        if s.status == "approved":
+            raise WorkflowError(f"submission {s.id} is approved and locked; it takes no "
+                                "comments")
+        written = _write_notes(conn, plan, s, notes, "comment", actor, datetime.now(UTC))
+        if not written:
+            raise WorkflowError("write a comment on at least one figure")
+        record(conn, actor, "submission.comment", "submission", str(s.id), before=None,
+               after=written, ip=ip)
+    return s
 
 
 def unlock(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
@@ -465,15 +646,25 @@ class BulkOutcome:
 
 def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Sequence[int], *,
                  comment: str = "", ip: str = "",
-                 after_commit: Callable[[ImportResult], Any] | None = None
-                 ) -> list[BulkOutcome]:
-    """Approve each submission on its own (one transaction each); report every outcome."""
+                 after_commit: Callable[[ImportResult], Any] | None = None,
+                 levels: int = DEFAULT_APPROVAL_LEVELS) -> list[BulkOutcome]:
+    """Take each submission one level on (one transaction each): approve a submitted one,
+    accept an endorsed one; report every outcome."""
     out = []
     for sid in dict.fromkeys(ids):
         try:
-            s = approve(engine, store, plan, actor, sid, comment=comment, ip=ip,
-                        after_commit=after_commit)
-            out.append(BulkOutcome(sid, True, f"approved (vintage {s.vintage_id})"))
+            current = rows.get(engine, sid)
+            if current.status == "endorsed" and allowed(actor, "submission:read",
+                                                        current.resource):
+                s = accept(engine, store, plan, actor, sid, comment=comment, ip=ip,
+                           after_commit=after_commit)
+                message = f"accepted (vintage {s.vintage_id})"
+            else:
+                s = approve(engine, store, plan, actor, sid, comment=comment, ip=ip,
+                            after_commit=after_commit, levels=levels)
+                message = (f"approved (vintage {s.vintage_id})" if s.status == "approved"
+                           else "approved by the province; awaiting national acceptance")
+            out.append(BulkOutcome(sid, True, message))
         except (Forbidden, WorkflowError, NotFound) as exc:
             out.append(BulkOutcome(sid, False, str(exc)))
     return out

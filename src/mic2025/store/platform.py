@@ -41,9 +41,14 @@ ROLES = (
     "enterprise",       # enterprise submitter: its own enterprise's returns only
     "evaluator",        # third-party evaluator: reads everything, writes only evaluations
     "body_editor",      # an editor of a responsible body: its supervision milestones (0003)
+    "national_approver",  # national acceptance of province-approved submissions (0009)
 )
-#: the states of a submission; ``approved`` is locked
-SUBMISSION_STATES = ("draft", "submitted", "returned", "approved")
+#: the states of a submission; ``approved`` is locked. ``endorsed`` (0009): approved by the
+#: province, awaiting national acceptance (two approval levels)
+SUBMISSION_STATES = ("draft", "submitted", "endorsed", "returned", "approved")
+#: what a note on one figure of a submission is: a reviewer's or editor's comment, or a
+#: reason the submission was returned
+NOTE_KINDS = ("comment", "reason")
 SUBMISSION_KINDS = ("province", "enterprise")
 
 
@@ -193,3 +198,27 @@ class DeadlineRow(Base):
     due: Mapped[date] = mapped_column(Date, nullable=False)
     set_by: Mapped[str] = mapped_column(String(64), nullable=False)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class SubmissionNoteRow(Base):
+    """A note on one figure of a submission (migration 0009), never changed once written.
+
+    ``row_key`` is the figure's key (:attr:`mic2025.observation.Observation.key` as a JSON
+    array), so a note stays with its figure when a returned file is uploaded again fixed.
+    """
+
+    __tablename__ = "submission_note"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {_in(NOTE_KINDS)}", name="kind"),
+        Index("ix_submission_note_submission_id", "submission_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), nullable=False)
+    row_key: Mapped[str] = mapped_column(Text, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    author: Mapped[str] = mapped_column(String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: the submission's state when the note was written (a reason: the state it left)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)

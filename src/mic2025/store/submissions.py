@@ -21,7 +21,8 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from ..errors import Mic2025Error
 from ..permissions import Resource
-from .platform import DeadlineRow, SubmissionRow
+from .audit import AuditEntry
+from .platform import AuditRow, DeadlineRow, SubmissionNoteRow, SubmissionRow
 
 
 class NotFound(Mic2025Error):
@@ -168,6 +169,64 @@ def change(conn: Connection, submission_id: int, **values: Any) -> Submission:
     """Set columns of a submission; returns it as stored now."""
     conn.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id).values(**values))
     return load(conn, submission_id)
+
+
+# ------------------------------------------------------------------------------ notes, trace
+
+
+class Note(BaseModel):
+    """A note on one figure of a submission: a comment, or a reason it was returned."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+    id: int
+    row_key: str
+    kind: str
+    text: str
+    author: str
+    at: datetime
+    #: the submission's state when the note was written
+    status: str
+
+
+def add_notes(conn: Connection, submission_id: int, texts: dict[str, str], *, kind: str,
+              author: str, at: datetime, status: str) -> None:
+    """One note per figure key of ``texts`` (blank texts are left out)."""
+    values = [dict(submission_id=submission_id, row_key=key, kind=kind, text=text,
+                   author=author, at=at, status=status)
+              for key, text in texts.items() if text.strip()]
+    if values:
+        conn.execute(insert(SubmissionNoteRow), values)
+
+
+def notes(engine: Engine, submission_id: int) -> list[Note]:
+    """The submission's notes, oldest first."""
+    query = (select(SubmissionNoteRow).where(SubmissionNoteRow.submission_id == submission_id)
+             .order_by(SubmissionNoteRow.id))
+    with engine.connect() as conn:
+        return [Note.model_validate(r) for r in conn.execute(query)]
+
+
+#: the audit actions by which a person puts figures into a submission or sends them on
+CONTRIBUTING = ("submission.upload", "submission.submit")
+
+
+def contributors(conn: Connection, s: SubmissionSummary) -> set[str]:
+    """Everyone who uploaded a file into the submission or submitted it, ever (its audit
+    entries), read in the caller's transaction."""
+    found = conn.scalars(select(AuditRow.actor).where(
+        AuditRow.resource == "submission", AuditRow.resource_id == str(s.id),
+        AuditRow.action.in_(CONTRIBUTING)))
+    return {*found, s.created_by, s.submitted_by} - {""}
+
+
+def history(engine: Engine, submission_id: int) -> list[AuditEntry]:
+    """The submission's audit entries, oldest first: its trace."""
+    query = (select(AuditRow).where(AuditRow.resource == "submission",
+                                    AuditRow.resource_id == str(submission_id))
+             .order_by(AuditRow.id))
+    with engine.connect() as conn:
+        return [AuditEntry.model_validate(r) for r in conn.execute(query)]
 
 
 # ------------------------------------------------------------------------------ deadlines

@@ -42,7 +42,8 @@ log = logging.getLogger("mic2025.web")
 
 def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | None = None,
                plan_file: str | None = None, settings: Settings | None = None,
-               followup_dir: str | None = None) -> FastAPI:
+               followup_dir: str | None = None,
+               approval_levels: int | None = None) -> FastAPI:
     """The ASGI app on the store at ``db_url`` (default: ``MIC2025_DB`` or the user's file).
 
     Opens (and migrates) the store, loads the bundled evidence once, and with ``demo``
@@ -52,7 +53,8 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     """
     check_assets()
     settings = settings or Settings.from_env(db_url, demo=demo, secret=secret,
-                                             plan_file=plan_file, followup_dir=followup_dir)
+                                             plan_file=plan_file, followup_dir=followup_dir,
+                                             approval_levels=approval_levels)
     plan = load_plan(settings.plan_file)
     store = open_store(settings.db_url)
     load_bundled(store, plan)

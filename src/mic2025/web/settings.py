@@ -21,6 +21,10 @@ setting                 from                        meaning
                                                     6 MiB: an upload of at most 5 MiB and its
                                                     form); a larger one is answered 413 before
                                                     it is read
+``approval_levels``     ``MIC2025_APPROVAL_LEVELS``  ``2`` (default): the province approves,
+                                                    then the national level accepts, which
+                                                    stores the figures; ``1``: the province's
+                                                    approval is final
 ======================  ==========================  ==========================================
 """
 
@@ -37,6 +41,9 @@ from ..errors import Mic2025Error
 ENV_SECRET = "MIC2025_SECRET"
 ENV_SECRET_FILE = "MIC2025_SECRET_FILE"
 ENV_MAX_BODY = "MIC2025_MAX_BODY_BYTES"
+ENV_APPROVAL_LEVELS = "MIC2025_APPROVAL_LEVELS"
+#: as :data:`mic2025.services.submissions.DEFAULT_APPROVAL_LEVELS` (province, then national)
+DEFAULT_APPROVAL_LEVELS = 2
 #: room for the largest upload (``submissions.MAX_UPLOAD_BYTES``, 5 MiB) and its form fields
 DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024
 
@@ -91,17 +98,30 @@ class Settings:
     plan_file: str | None = None
     followup_dir: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    approval_levels: int = DEFAULT_APPROVAL_LEVELS
 
     @classmethod
     def from_env(cls, db_url: str | None = None, *, demo: bool = False,
                  secret: str | None = None, plan_file: str | None = None,
-                 followup_dir: str | None = None) -> Settings:
+                 followup_dir: str | None = None,
+                 approval_levels: int | None = None) -> Settings:
         flag = os.environ.get("MIC2025_SECURE_COOKIES", "").strip()
         secure = None if flag == "" else flag == "1"
         key = secret or shared_secret() or secrets.token_urlsafe(32)
         return cls(db_url=db_url, secret=key, demo=demo, secure_cookies=secure,
                    plan_file=plan_file, followup_dir=followup_dir,
-                   max_body_bytes=_max_body_bytes())
+                   max_body_bytes=_max_body_bytes(),
+                   approval_levels=_approval_levels(approval_levels))
+
+
+def _approval_levels(given: int | None) -> int:
+    text = os.environ.get(ENV_APPROVAL_LEVELS, "").strip() if given is None else str(given)
+    if not text:
+        return DEFAULT_APPROVAL_LEVELS
+    if text not in ("1", "2"):
+        raise SettingsError(f"{ENV_APPROVAL_LEVELS}={text!r}: give 1 (the province's approval "
+                            "is final) or 2 (province approval, then national acceptance)")
+    return int(text)
 
 
 def _max_body_bytes() -> int:

@@ -43,7 +43,7 @@ def audit_page(request: Request, who: Annotated[str, Query(max_length=64)] = "",
                          limit=PAGE, before_id=before)
     return render(request, "audit.html.j2", title=t("nav.audit", lang_of(request)), rows=rows,
                   who=who, action=action, since=since, older=rows[-1].id if len(rows) == PAGE
-                  else None)
+                  else None, changes=lambda e: audit.changes(e, lang_of(request)))
 
 
 @router.get("/admin/users", response_class=HTMLResponse)

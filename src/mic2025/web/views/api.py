@@ -16,14 +16,14 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from ... import reference
-from ...citation import Citation
+from ...citation import Citation, cite
 from ...errors import StoreError, UnknownCodeError
 from ...evaluate.methods import METHODS
 from ...evaluate.model import Evaluation
 from ...observation import Observation
 from ...permissions import Actor, Resource, may_at_all
 from ...plan import Metric
-from ...services import accounts, submissions
+from ...services import accounts, review, submissions
 from ...services import followup as thirdparty
 from ...store.audit import AuditEntry
 from ...store.platform import SUBMISSION_STATES
@@ -33,7 +33,7 @@ from ...store.submissions import ReportProblem, SubmissionSummary
 from .. import audit, exports, sdmx
 from ..data import Platform
 from ..downloads import attachment
-from ..rendering import require
+from ..rendering import lang_of, require
 from ..security import client_ip, current_actor
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -119,6 +119,70 @@ class SubmissionOut(SubmissionSummary):
 
 class CommentIn(BaseModel):
     comment: str = Field("", max_length=2000)
+
+
+#: a note on one figure, keyed by the figure's key (``key`` of ``/figures``)
+NoteText = Annotated[str, Field(max_length=2000)]
+
+
+class DecisionIn(CommentIn):
+    """A decision's comment, and notes on single figures: comments with an approval or an
+    acceptance, the reasons with a return."""
+
+    notes: dict[str, NoteText] = Field(default_factory=dict, max_length=5000)
+
+
+class NotesIn(BaseModel):
+    notes: dict[str, NoteText] = Field(min_length=1, max_length=5000)
+
+
+class NoteOut(BaseModel):
+    kind: str
+    text: str
+    author: str
+    at: datetime
+    status: str
+
+
+class FigureOut(BaseModel):
+    """One figure of a submission beside what the store knew before it."""
+
+    key: str
+    indicator: str
+    area: str
+    sector: str
+    period: str
+    value: float
+    unit: str
+    scope: str
+    flags: list[str]
+    citation: str
+    previous: float | None
+    previous_unit: str | None
+    change: float | None
+    previous_year: float | None
+    change_year: float | None
+    checks: list[str]
+    notes: list[NoteOut]
+
+
+class ChangeOut(BaseModel):
+    field: str
+    before: str
+    after: str
+
+
+class StepOut(BaseModel):
+    """One step of a submission's trace (an audit entry), its changes made readable."""
+
+    id: int
+    at: datetime
+    actor: str
+    via: str
+    action: str
+    step: str
+    comment: str
+    changes: list[ChangeOut]
 
 
 class BulkIn(BaseModel):
@@ -468,21 +532,84 @@ def post_submit(request: Request, actor: ActorDep, submission_id: SubmissionId) 
                                        ip=client_ip(request)))
 
 
-@router.post("/submissions/{submission_id}/approve", response_model=SubmissionOut)
+def _levels(request: Request) -> int:
+    return int(request.app.state.settings.approval_levels)
+
+
+@router.post("/submissions/{submission_id}/approve", response_model=SubmissionOut,
+             summary="The province's approval (final with one approval level)")
 def post_approve(request: Request, actor: ActorDep, submission_id: SubmissionId,
-                 body: CommentIn | None = None) -> SubmissionOut:
+                 body: DecisionIn | None = None) -> SubmissionOut:
     p = platform_of(request)
     return _sub_out(submissions.approve(p.engine, p.store, p.plan, actor, submission_id,
                                         comment=body.comment if body else "",
                                         ip=client_ip(request),
-                                        after_commit=p.after_approval))
+                                        after_commit=p.after_approval, levels=_levels(request),
+                                        notes=body.notes if body else None))
 
 
-@router.post("/submissions/{submission_id}/return", response_model=SubmissionOut)
+@router.post("/submissions/{submission_id}/accept", response_model=SubmissionOut,
+             summary="National acceptance of a province-approved submission; stores it")
+def post_accept(request: Request, actor: ActorDep, submission_id: SubmissionId,
+                body: DecisionIn | None = None) -> SubmissionOut:
+    p = platform_of(request)
+    return _sub_out(submissions.accept(p.engine, p.store, p.plan, actor, submission_id,
+                                       comment=body.comment if body else "",
+                                       ip=client_ip(request), after_commit=p.after_approval,
+                                       notes=body.notes if body else None))
+
+
+@router.post("/submissions/{submission_id}/return", response_model=SubmissionOut,
+             summary="Return, with a comment and/or reasons on figures (notes)")
 def post_return(request: Request, actor: ActorDep, submission_id: SubmissionId,
-                body: CommentIn) -> SubmissionOut:
-    return _sub_out(submissions.return_(platform_of(request).engine, actor, submission_id,
-                                        comment=body.comment, ip=client_ip(request)))
+                body: DecisionIn) -> SubmissionOut:
+    p = platform_of(request)
+    return _sub_out(submissions.return_(p.engine, actor, submission_id, comment=body.comment,
+                                        ip=client_ip(request), reasons=body.notes,
+                                        plan=p.plan))
+
+
+@router.post("/submissions/{submission_id}/comments", response_model=SubmissionOut,
+             summary="Comments on figures of a submission (figure key → text)")
+def post_comments(request: Request, actor: ActorDep, submission_id: SubmissionId,
+                  body: NotesIn) -> SubmissionOut:
+    p = platform_of(request)
+    return _sub_out(submissions.comment(p.engine, p.plan, actor, submission_id, body.notes,
+                                        ip=client_ip(request)))
+
+
+@router.get("/submissions/{submission_id}/figures", response_model=list[FigureOut],
+            summary="A submission's figures against the previous vintage and year")
+def get_figures(request: Request, actor: ActorDep, submission_id: SubmissionId,
+                offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+                limit: Annotated[int, Query(ge=1, le=1000)] = review.FIGURE_PAGE
+                ) -> list[FigureOut]:
+    p = platform_of(request)
+    lang = lang_of(request)
+    seen = review.review(p.engine, p.store, p.plan, actor, submission_id, offset=offset,
+                         limit=limit)
+    return [FigureOut(
+        key=f.key, indicator=o.indicator, area=o.area, sector=o.sector, period=o.period.code,
+        value=o.value, unit=o.unit, scope=o.scope, flags=sorted(o.flags),
+        citation=cite(o.citation, lang).text,
+        previous=f.previous.value if f.previous else None,
+        previous_unit=f.previous.unit if f.previous else None, change=f.change,
+        previous_year=f.previous_year.value if f.previous_year else None,
+        change_year=f.change_year, checks=list(f.checks),
+        notes=[NoteOut.model_validate(n.model_dump()) for n in f.notes])
+        for f in seen.figures for o in (f.observation,)]
+
+
+@router.get("/submissions/{submission_id}/history", response_model=list[StepOut],
+            summary="A submission's trace: every step, who, when and what changed")
+def get_history(request: Request, actor: ActorDep, submission_id: SubmissionId
+                ) -> list[StepOut]:
+    lang = lang_of(request)
+    return [StepOut(id=e.id, at=e.at, actor=e.actor, via=e.via, action=e.action,
+                    step=audit.step_label(e.action, lang), comment=e.comment,
+                    changes=[ChangeOut(field=c.field, before=c.before, after=c.after)
+                             for c in audit.changes(e, lang)])
+            for e in review.history(platform_of(request).engine, actor, submission_id)]
 
 
 @router.post("/submissions/{submission_id}/unlock", response_model=SubmissionOut)
@@ -496,11 +623,11 @@ def post_unlock(request: Request, actor: ActorDep, submission_id: SubmissionId,
              summary="Approve many submissions; each one succeeds or fails on its own")
 def post_bulk_approve(request: Request, actor: ActorDep, body: BulkIn) -> list[BulkOut]:
     p = platform_of(request)
-    if not may_at_all(actor, "submission:approve"):
+    if not (may_at_all(actor, "submission:approve") or may_at_all(actor, "submission:accept")):
         require(actor, "submission:approve")
     outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, body.ids,
                                         comment=body.comment, ip=client_ip(request),
-                                        after_commit=p.after_approval)
+                                        after_commit=p.after_approval, levels=_levels(request))
     return [BulkOut(id=o.id, ok=o.ok, message=o.message) for o in outcomes]
 
 

@@ -11,10 +11,12 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ... import reference
+from ...citation import cite
 from ...i18n import t
 from ...permissions import Actor, Resource, allowed, may_at_all
-from ...services import accounts, submissions
+from ...services import accounts, review, submissions
 from ...services import followup as thirdparty
+from .. import audit
 from ..data import Platform, provinces, today
 from ..downloads import attachment
 from ..rendering import lang_of, render, require, see_other
@@ -173,26 +175,56 @@ def set_deadline(request: Request, year: Annotated[int, Form(ge=1949, le=2100)],
 def bulk_approve(request: Request, ids: Annotated[list[int], Form()],
                  comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     actor = resolve_actor(request)
-    if not may_at_all(actor, "submission:approve"):
+    if not (may_at_all(actor, "submission:approve") or may_at_all(actor, "submission:accept")):
         require(actor, "submission:approve")
     p = _platform(request)
     outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, ids, comment=comment,
-                                        ip=client_ip(request), after_commit=p.after_approval)
+                                        ip=client_ip(request), after_commit=p.after_approval,
+                                        levels=_levels(request))
     return render(request, "bulk.html.j2", title=t("bulk_approve", lang_of(request)),
                   outcomes=outcomes)
 
 
 @router.get("/submissions/{submission_id}", response_class=HTMLResponse)
 def submission_page(request: Request, submission_id: RowId,
-                    page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> HTMLResponse:
+                    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+                    figures: Annotated[int, Query(ge=1, le=10_000)] = 1) -> HTMLResponse:
     actor = resolve_actor(request)
-    s = submissions.get(_platform(request).engine, actor, submission_id)
-    size = submissions.PROBLEM_PAGE
-    pages = max(1, -(-len(s.problems) // size))
+    p = _platform(request)
+    lang = lang_of(request)
+    size = review.FIGURE_PAGE
+    seen = review.review(p.engine, p.store, p.plan, actor, submission_id,
+                         offset=(figures - 1) * size, limit=size)
+    s = seen.submission
+    psize = submissions.PROBLEM_PAGE
+    pages = max(1, -(-len(s.problems) // psize))
     page = min(page, pages)
+    trace = [(e, audit.step_label(e.action, lang), audit.changes(e, lang))
+             for e in review.history(p.engine, actor, submission_id)]
     return render(request, "submission.html.j2", title=f"#{s.id} {_area_label(s.area, 'zh')}",
-                  s=s, area_name=_area_label, page=page, pages=pages, first=(page - 1) * size,
-                  shown=s.problems[(page - 1) * size:page * size])
+                  s=s, area_name=_area_label, page=page, pages=pages, first=(page - 1) * psize,
+                  shown=s.problems[(page - 1) * psize:page * psize], review=seen,
+                  figure_page=figures, figure_pages=max(1, -(-seen.total // size)),
+                  metric_name=lambda code: _metric_name(p, code, lang),
+                  cite=lambda o: cite(o.citation, lang), trace=trace,
+                  own=actor.username in submissions.people_of(p.engine, s),
+                  levels=_levels(request), may_comment=_may_comment(actor, s))
+
+
+def _levels(request: Request) -> int:
+    return int(request.app.state.settings.approval_levels)
+
+
+def _may_comment(actor: Actor, s: submissions.Submission) -> bool:
+    return s.status != "approved" and any(allowed(actor, a, s.resource)
+                                          for a in submissions.COMMENTING)
+
+
+def _metric_name(p: Platform, code: str, lang: str) -> str:
+    try:
+        return p.plan.metric(code).name.get(lang)
+    except KeyError:  # a series the plan no longer names: its code is all there is
+        return code
 
 
 @router.get("/submissions/{submission_id}/file")
@@ -206,17 +238,30 @@ def submission_file(request: Request, submission_id: RowId) -> Response:
 @router.post("/submissions/{submission_id}/{step}")
 def submission_step(request: Request, submission_id: RowId,
                     step: Annotated[str, Path(max_length=16)],
-                    comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
+                    comment: Annotated[str, Form(max_length=2000)] = "",
+                    row_key: Annotated[list[str] | None, Form()] = None,
+                    row_note: Annotated[list[str] | None, Form()] = None) -> Response:
     actor = resolve_actor(request)
     p = _platform(request)
     ip = client_ip(request)
+    keys, texts = row_key or [], row_note or []
+    if len(keys) != len(texts):
+        raise HTTPException(400, "every row_key needs its row_note")
+    notes = {k: v for k, v in zip(keys, texts, strict=True) if v.strip()}
     if step == "submit":
         submissions.submit(p.engine, actor, submission_id, ip=ip)
     elif step == "approve":
         submissions.approve(p.engine, p.store, p.plan, actor, submission_id, comment=comment,
-                            ip=ip, after_commit=p.after_approval)
+                            ip=ip, after_commit=p.after_approval, levels=_levels(request),
+                            notes=notes)
+    elif step == "accept":
+        submissions.accept(p.engine, p.store, p.plan, actor, submission_id, comment=comment,
+                           ip=ip, after_commit=p.after_approval, notes=notes)
     elif step == "return":
-        submissions.return_(p.engine, actor, submission_id, comment=comment, ip=ip)
+        submissions.return_(p.engine, actor, submission_id, comment=comment, ip=ip,
+                            reasons=notes, plan=p.plan)
+    elif step == "comment":
+        submissions.comment(p.engine, p.plan, actor, submission_id, notes, ip=ip)
     elif step == "unlock":
         submissions.unlock(p.engine, actor, submission_id, comment=comment, ip=ip)
     else:
