@@ -137,7 +137,7 @@ def test_upload_fix_submit_approve_and_see_the_dashboard_change(
     # the approver approves
     log_in("gd-approver")
     page.goto(submission_url)
-    page.fill("form[action$='/approve'] input[name=comment]", "核对无误")
+    page.fill("#review-form input[name=comment]", "核对无误")
     page.click("#approve-btn")
     page.wait_for_selector("#status.state-approved")
     page.screenshot(path=str(ARTIFACTS / "3-approved.png"), full_page=True)
