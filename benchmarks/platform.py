@@ -229,7 +229,9 @@ def main() -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="mic2025-bench-"))
     url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
-    app = create_app(url, secret="benchmark", followup_dir=str(folder / "followup"))
+    # one approval level: each province's approval stores its figures, the workflow measured
+    app = create_app(url, secret="benchmark", followup_dir=str(folder / "followup"),
+                     approval_levels=1)
     engine = app.state.platform.engine
     provinces = [c.code for c in reference.areas().values()
                  if c.level == "province" and c.code[:2] not in ("71", "81", "82")]

@@ -21,11 +21,11 @@ setting                 from                        meaning
                                                     6 MiB: an upload of at most 5 MiB and its
                                                     form); a larger one is answered 413 before
                                                     it is read
-``approval_levels``     ``MIC2025_APPROVAL_LEVELS``  ``2`` (default): the province approves,
-                                                    then the national level accepts, which
-                                                    stores the figures; ``1``: the province's
-                                                    approval is final
 ======================  ==========================  ==========================================
+
+``approval_levels`` (``MIC2025_APPROVAL_LEVELS``): ``2`` (default), the province approves and
+then the national level accepts, which stores the figures; ``1``, the province's approval is
+final. Any other value is refused at start.
 """
 
 from __future__ import annotations
