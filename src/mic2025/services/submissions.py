@@ -34,8 +34,6 @@ from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import Connection
-
 from .. import reference
 from ..citation import GRADES
 from ..errors import Mic2025Error, Problem
@@ -51,7 +49,7 @@ from ..plan import Plan, Text
 from ..store import submissions as rows
 from ..store.audit import record
 from ..store.db import StoreEngine as Engine
-from ..store.db import begin_write
+from ..store.db import Writer, begin_write
 from ..store.repo import ImportResult, Store
 from ..store.submissions import NotFound, Submission, SubmissionSummary
 
@@ -494,7 +492,7 @@ def _levels(levels: int) -> None:
                             f"2 (province approval, then national acceptance); got {levels}")
 
 
-def _not_own(conn: Connection, actor: Actor, s: Submission, *, approver: str = "") -> None:
+def _not_own(conn: Writer, actor: Actor, s: Submission, *, approver: str = "") -> None:
     """Refuse a decision on one's own submission (four eyes at every level)."""
     if actor.username in rows.contributors(conn, s):
         raise OwnSubmission(f"{actor.username} uploaded or submitted submission {s.id}; "
@@ -504,7 +502,7 @@ def _not_own(conn: Connection, actor: Actor, s: Submission, *, approver: str = "
                             "its national acceptance needs another person")
 
 
-def _store_figures(conn: Connection, store: Store, plan: Plan, actor: Actor, s: Submission, *,
+def _store_figures(conn: Writer, store: Store, plan: Plan, actor: Actor, s: Submission, *,
                    final: bool, how: str) -> ImportResult | None:
     """Check a province's file again; when ``final``, store its figures as one vintage."""
     if s.kind != "province":
@@ -535,7 +533,7 @@ def note_label(key: str) -> str:
     return " ".join(str(p) for p in (indicator, area, period, scope, sector) if p)
 
 
-def _write_notes(conn: Connection, plan: Plan, s: Submission,
+def _write_notes(conn: Writer, plan: Plan, s: Submission,
                  texts: Mapping[str, str] | None, kind: str, actor: Actor,
                  stamp: datetime) -> dict[str, Any]:
     """Store notes on figures of ``s``; what the audit entry records of them."""

@@ -41,9 +41,9 @@ ROLES = (
     "enterprise",       # enterprise submitter: its own enterprise's returns only
     "evaluator",        # third-party evaluator: reads everything, writes only evaluations
     "body_editor",      # an editor of a responsible body: its supervision milestones (0003)
-    "national_approver",  # national acceptance of province-approved submissions (0009)
+    "national_approver",  # national acceptance of province-approved submissions (0010)
 )
-#: the states of a submission; ``approved`` is locked. ``endorsed`` (0009): approved by the
+#: the states of a submission; ``approved`` is locked. ``endorsed`` (0010): approved by the
 #: province, awaiting national acceptance (two approval levels)
 SUBMISSION_STATES = ("draft", "submitted", "endorsed", "returned", "approved")
 #: what a note on one figure of a submission is: a reviewer's or editor's comment, or a
@@ -201,7 +201,7 @@ class DeadlineRow(Base):
 
 
 class SubmissionNoteRow(Base):
-    """A note on one figure of a submission (migration 0009), never changed once written.
+    """A note on one figure of a submission (migration 0010), never changed once written.
 
     ``row_key`` is the figure's key (:attr:`mic2025.observation.Observation.key` as a JSON
     array), so a note stays with its figure when a returned file is uploaded again fixed.
