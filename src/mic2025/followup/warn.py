@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..evaluate.engine import evaluate
 from ..evaluate.methods import DEFAULT_METHOD
@@ -99,8 +99,17 @@ class BehindPace(_Rule):
 class LowProbability(_Rule):
     kind: Literal["low_probability"]
     threshold: float = Field(default=0.3, gt=0, lt=1)
+    #: below this probability the warning is ``serious`` whatever ``severity`` says
+    serious_below: float | None = Field(default=None, gt=0, lt=1)
     metrics: tuple[str, ...] = ()
     owners: dict[str, Text] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _serious_line(self) -> LowProbability:
+        if self.serious_below is not None and self.serious_below >= self.threshold:
+            raise ValueError(f"serious_below ({self.serious_below:g}) must be below "
+                             f"threshold ({self.threshold:g})")
+        return self
 
 
 class ProvinceDivergence(_Rule):
@@ -117,8 +126,17 @@ class BelowThreshold(_Rule):
     kind: Literal["below_threshold"]
     series: str
     threshold: float
+    #: below this value the warning is ``serious`` whatever ``severity`` says
+    serious_below: float | None = None
     sectors: tuple[str, ...] = ()
     include_total: bool = True
+
+    @model_validator(mode="after")
+    def _serious_line(self) -> BelowThreshold:
+        if self.serious_below is not None and self.serious_below >= self.threshold:
+            raise ValueError(f"serious_below ({self.serious_below:g}) must be below "
+                             f"threshold ({self.threshold:g})")
+        return self
 
 
 class Falling(_Rule):
@@ -410,8 +428,9 @@ def low_probability(rule: LowProbability, ev: Evaluation) -> list[EarlyWarning]:
             p, limit = pr.probability, rule.threshold
             out.append(EarlyWarning(
                 key=f"{rule.id}|{mr.metric}|{tr.target_year}|{ev.area}", rule=rule.id,
-                kind=rule.kind, severity=rule.severity, subject=mr.metric, subject_name=mr.name,
-                area=ev.area, period=str(tr.target_year),
+                kind=rule.kind, severity=graded(rule.severity, p, rule.serious_below),
+                subject=mr.metric, subject_name=mr.name, area=ev.area,
+                period=str(tr.target_year),
                 owner=rule.owners.get(mr.metric, rule.owner),
                 message=Text(
                     zh=f"{mr.name.zh}：按当前趋势，实现{tr.target_year}年目标的概率为{p:.0%}，"
@@ -422,6 +441,23 @@ def low_probability(rule: LowProbability, ev: Evaluation) -> list[EarlyWarning]:
                          "target": tr.target_value, "target_year": str(tr.target_year)},
                 synthetic=any("synthetic" in s.flags for s in tr.series)))
     return out
+
+
+#: the levels from the least to the most urgent (what the pages sort and colour by)
+SEVERITIES: tuple[Severity, ...] = ("notice", "warning", "serious")
+
+
+def graded(severity: Severity, value: float, serious_below: float | None) -> Severity:
+    """The rule's ``severity``, raised to ``serious`` when ``value`` is under the rule's
+    ``serious_below`` line."""
+    if serious_below is not None and value < serious_below:
+        return "serious"
+    return severity
+
+
+def by_urgency(warnings: Iterable[EarlyWarning]) -> list[EarlyWarning]:
+    """The most urgent first (serious, warning, notice); within a level, as evaluated."""
+    return sorted(warnings, key=lambda w: -SEVERITIES.index(w.severity))
 
 
 def early_warnings(plan: Plan, ev: Evaluation,
@@ -557,7 +593,8 @@ def below_threshold(rule: BelowThreshold, plan: Plan,
         sname = _sector_name(industry, sector)
         out.append(EarlyWarning(
             key=f"{rule.id}|{rule.series}|{area}|{sector}", rule=rule.id, kind=rule.kind,
-            severity=rule.severity, subject=rule.series, subject_name=rule.name, area=area,
+            severity=graded(rule.severity, o.value, rule.serious_below),
+            subject=rule.series, subject_name=rule.name, area=area,
             sector=sector, period=o.period.code, owner=rule.owner,
             message=Text(zh=f"{sname.zh}{o.period.code}为{o.value:.4g}，低于预警线{rule.threshold:g}。",
                          en=f"{sname.en}: {o.value:.4g} in {o.period.code}, below the warning "

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from . import composite, documents, platform, report
+from . import composite, documents, platform, reading, report
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -33,6 +33,7 @@ AREAS: dict[str, dict[str, tuple[str, str]]] = {
     "platform": platform.STRINGS,
     "documents": documents.STRINGS,
     "composite": composite.STRINGS,
+    "reading": reading.STRINGS,
 }
 
 

@@ -55,6 +55,15 @@ def area(code: str) -> Code:
         raise UnknownCodeError(f"unknown GB/T 2260 area code {code!r}") from None
 
 
+def area_label(code: str, lang: str) -> str:
+    """The area's name in ``lang`` (全国 for ``000000``); a code outside the list as itself,
+    so a page never fails on a figure of an area the bundled list lacks."""
+    try:
+        return area(code).name(lang)
+    except UnknownCodeError:
+        return code
+
+
 def industry(code: str) -> Code:
     c = str(code).strip().upper()
     if c.startswith("C") and c[1:].isdigit():  # "C36" written with its section letter

@@ -4,11 +4,13 @@ stored. One indexed query each."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import Engine, func, select
 
 from .models import ObservationRow, VintageRow
+from .platform import DeadlineRow, SubmissionRow
 
 
 def latest_vintage(engine: Engine, as_of: datetime | None = None) -> int:
@@ -43,3 +45,66 @@ def stored_units(engine: Engine) -> list[str]:
 
 def _aware(dt: datetime) -> datetime:
     return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
+class VintageLine(NamedTuple):
+    """A vintage as the leader's page lists it: when, what, and how many rows it brought."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    source_name: str
+    rows_new: int
+    rows_revised: int
+
+
+def recent_vintages(engine: Engine, n: int = 2) -> list[VintageLine]:
+    """The ``n`` latest vintages, newest first."""
+    query = (select(VintageRow.id, VintageRow.created_at, VintageRow.kind,
+                    VintageRow.source_name, VintageRow.rows_new, VintageRow.rows_revised)
+             .order_by(VintageRow.id.desc()).limit(n))
+    with engine.connect() as conn:
+        return [VintageLine(r.id, _aware(r.created_at), r.kind, r.source_name, r.rows_new,
+                            r.rows_revised) for r in conn.execute(query)]
+
+
+def figures_by_area_year(engine: Engine) -> dict[str, dict[int, int]]:
+    """Per area and year, how many indicators the store holds a figure of (one query)."""
+    query = (select(ObservationRow.area, ObservationRow.year,
+                    func.count(ObservationRow.indicator.distinct()))
+             .group_by(ObservationRow.area, ObservationRow.year))
+    out: dict[str, dict[int, int]] = {}
+    with engine.connect() as conn:
+        for area, year, n in conn.execute(query):
+            out.setdefault(area, {})[int(year)] = int(n)
+    return out
+
+
+def upcoming_deadlines(engine: Engine, today: date, n: int = 5) -> list[tuple[int, str, date]]:
+    """The next ``n`` reporting deadlines due on or after ``today``: (year, area, due), the
+    area blank for a deadline of every province."""
+    query = (select(DeadlineRow.year, DeadlineRow.area, DeadlineRow.due)
+             .where(DeadlineRow.due >= today).order_by(DeadlineRow.due, DeadlineRow.area)
+             .limit(n))
+    with engine.connect() as conn:
+        return [(int(r.year), r.area, r.due) for r in conn.execute(query)]
+
+
+def submission_states(engine: Engine, year: int) -> dict[str, str]:
+    """Each area's latest provincial submission state for ``year`` (one query; a submit or a
+    return writes no vintage, so callers must not cache this per vintage)."""
+    query = (select(SubmissionRow.area, SubmissionRow.status)
+             .where(SubmissionRow.year == year, SubmissionRow.kind == "province")
+             .order_by(SubmissionRow.id.desc()))
+    out: dict[str, str] = {}
+    with engine.connect() as conn:
+        for area, status in conn.execute(query):
+            out.setdefault(area, status)
+    return out
+
+
+def year_deadlines(engine: Engine, year: int) -> dict[str, date]:
+    """The year's deadlines by area (``""``: every province)."""
+    with engine.connect() as conn:
+        return {r.area: r.due for r in conn.execute(
+            select(DeadlineRow.area, DeadlineRow.due).where(DeadlineRow.year == year))}

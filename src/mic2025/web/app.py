@@ -35,7 +35,7 @@ from .middleware import Guard
 from .rendering import environment, error_response, lang_of
 from .security import CsrfFailed, csrf_protect
 from .settings import Settings
-from .views import admin, api, followup_views, pages, reporting, workflow
+from .views import admin, api, followup_views, pages, reading, reporting, workflow
 
 log = logging.getLogger("mic2025.web")
 
@@ -88,6 +88,7 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     app.include_router(followup_views.api_router)
     app.include_router(followup_views.router)
     app.include_router(pages.router)
+    app.include_router(reading.router)
     app.include_router(reporting.router)
     app.include_router(workflow.router)
     app.include_router(admin.router)

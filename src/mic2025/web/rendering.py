@@ -65,6 +65,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         "lang": lang,
         "t": lambda key, **kw: i18n.t(key, lang, **kw),
         "code_label": lambda group, code: code_label(group, code, lang),
+        "area_label": lambda code: reference.area_label(code, lang),
         "fmt": fmt,
         "actor": actor,
         "may": lambda action: may_at_all(actor, action),

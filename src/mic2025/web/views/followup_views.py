@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.final import FINAL_VERDICTS
-from ...followup.warn import EarlyWarning, Owner
+from ...followup.warn import EarlyWarning, Owner, by_urgency
 from ...i18n import t
 from ...permissions import Actor, Resource
 from ...store import EvaluationRound
@@ -84,8 +84,10 @@ def warnings_page(request: Request,
     every = fu.warnings()
     shown = filter_warnings(every, indicator=indicator, province=province, owner=owner)
     lang = lang_of(request)
-    return render(request, "warnings.html.j2", title=t("nav.warnings", lang), warnings=shown,
-                  total=len(every), indicators=sorted({w.subject for w in every}),
+    names = {w.subject: w.subject_name for w in every}
+    return render(request, "warnings.html.j2", title=t("nav.warnings", lang),
+                  warnings=by_urgency(shown), total=len(every),
+                  indicators=sorted(names.items(), key=lambda kv: kv[1].get(lang)),
                   provinces=sorted({w.area for w in every}),
                   owners=sorted({w.owner.get(lang) for w in every}),
                   chosen={"indicator": indicator or "", "province": province or "",

@@ -25,7 +25,7 @@ from ...report.html import verdict_counts
 from ...report.series import position
 from ...services.followup import RATINGS, list_reviews
 from .. import charts
-from ..data import Platform, area_name, map_name, provinces
+from ..data import Platform, area_name, map_name
 from ..rendering import lang_of, render
 from ..security import resolve_actor
 
@@ -151,14 +151,6 @@ def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
             "left_out": left_out, "map_option": map_option,
             "bar_option": bar_option, "sources": sources, "alternatives": alternatives,
             "area_name": ev.area_name}
-
-
-@router.get("/provinces", response_class=HTMLResponse)
-def province_list(request: Request) -> HTMLResponse:
-    from ...i18n import t
-
-    return render(request, "provinces.html.j2", provinces=provinces(),
-                  title=t("nav.provinces", lang_of(request)))
 
 
 @router.get("/provinces/{code}", response_class=HTMLResponse)
