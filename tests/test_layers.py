@@ -25,6 +25,7 @@ WRITERS = {
                  "close_session", "insert_token", "revoke_token"},
     "submissions": {"insert_submission", "change", "put_deadline"},
     "reviews": {"insert_review"},
+    "notices": {"insert_notice", "mark_read", "claim_email"},
     "db": {"begin_write", "take_write_lock"},
 }
 #: the store's methods that write figures or append follow-up records

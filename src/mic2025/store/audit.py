@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from ..permissions import Actor
+from . import notices
 from .db import take_write_lock
 from .platform import AuditRow
 
@@ -78,6 +79,9 @@ def record(conn: Connection, actor: Actor, action: str, resource: str, resource_
     }
     values["entry_hash"] = link(GENESIS if last is None else last.entry_hash, values)
     conn.execute(insert(AuditRow).values(**values))
+    # the step's notices (an inbox per account) commit with the step and its entry
+    notices.from_audit(conn, actor=values["actor"], action=action, resource=resource,
+                       resource_id=values["resource_id"], comment=comment, at=at)
 
 
 @dataclass(frozen=True)

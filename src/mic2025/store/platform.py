@@ -222,3 +222,25 @@ class SubmissionNoteRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     #: the submission's state when the note was written (a reason: the state it left)
     status: Mapped[str] = mapped_column(String(12), nullable=False)
+
+
+class NoticeRow(Base):
+    """One notice to one account (migration 0011): ``kind`` and ``params`` (JSON) are turned
+    into words in the reader's language when shown (:mod:`mic2025.store.notices`)."""
+
+    __tablename__ = "notice"
+    __table_args__ = (
+        UniqueConstraint("username", "key"),
+        Index("ix_notice_username_id", "username", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    key: Mapped[str] = mapped_column(String(200), nullable=False)
+    params: Mapped[str] = mapped_column(Text, nullable=False)
+    link: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

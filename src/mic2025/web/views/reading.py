@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ...i18n import t
-from ...permissions import Resource
+from ...permissions import Actor, Resource
+from ...services import notices
 from .. import reading
 from ..data import Platform
-from ..rendering import lang_of, render, require
-from ..security import resolve_actor
+from ..rendering import lang_of, render, require, see_other
+from ..security import current_actor, resolve_actor
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,3 +44,22 @@ def province_list(request: Request,
     return render(request, "provinces.html.j2", lines=lines, shown=shown, year=chosen,
                   map_option=reading.status_map(lines, lang),
                   title=t("nav.provinces", lang))
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, actor: Annotated[Actor, Depends(current_actor)]) -> HTMLResponse:
+    engine = _platform(request).engine
+    # a deadline's reminders are written when someone looks (and by ``mic2025 notices``)
+    notices.remind(engine)
+    lang = lang_of(request)
+    found = notices.inbox(engine, actor)
+    return render(request, "inbox.html.j2", title=t("nav.inbox", lang),
+                  notices=[(n, notices.words(n, lang)) for n in found],
+                  unread=sum(not n.read for n in found))
+
+
+@router.post("/inbox/read")
+def inbox_read(request: Request,
+               actor: Annotated[Actor, Depends(current_actor)]) -> RedirectResponse:
+    notices.mark_all_read(_platform(request).engine, actor)
+    return see_other("/inbox")

@@ -1,0 +1,121 @@
+"""Notices through the real app (SQLite and PostgreSQL): a submission's steps tell the people
+concerned, reminders before deadlines, the inbox, and the e-mail of notices."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from fastapi import FastAPI
+
+from mic2025.services import notices
+from test_followup_warn import loopback_smtp
+from test_web_support import app, bearer, client, csrf_of, log_in, tokens, upload
+
+__all__ = ["app", "tokens"]  # fixtures
+
+
+def _items(page: str) -> list[str]:
+    box = page[page.index('id="inbox"'):page.index("</ul>", page.index('id="inbox"'))]
+    return [re.sub(r"<[^>]+>", "", li).strip()
+            for li in re.findall(r"<li[^>]*>(.*?)</li>", box, re.S)]
+
+
+def _submitted(app: FastAPI, tokens: dict[str, str]) -> int:
+    c = client(app)
+    sid = int(upload(c, tokens["gd-editor"]).json()["id"])
+    assert c.post(f"/api/submissions/{sid}/submit",
+                  headers=bearer(tokens["gd-editor"])).status_code == 200
+    return sid
+
+
+def test_a_submission_tells_its_approvers_and_a_return_tells_its_editor(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    sid = _submitted(app, tokens)
+    c = client(app)
+    log_in(c, "gd-approver")
+    items = _items(c.get("/inbox").text)
+    assert len(items) == 1
+    assert f"广东省2024年报送（第{sid}号）已由gd-editor提交，等待审核" in items[0]
+    r = c.post(f"/api/submissions/{sid}/return", headers=bearer(tokens["gd-approver"]),
+               json={"comment": "研发投入强度口径不对"})
+    assert r.status_code == 200, r.text
+
+    editor = client(app)
+    log_in(editor, "gd-editor")
+    page = editor.get("/inbox").text
+    items = _items(page)
+    assert len(items) == 1 and "unread" in page
+    assert f"广东省2024年报送（第{sid}号）已被gd-approver退回：研发投入强度口径不对" in items[0]
+    english = _items(editor.get("/inbox?lang=en").text)
+    assert f"Guangdong 2024 submission #{sid} was returned by gd-approver" in english[0]
+    # the approver who returned it is not told of its own step; Beijing hears nothing
+    assert len(_items(c.get("/inbox").text)) == 1
+    other = client(app)
+    log_in(other, "bj-editor")
+    assert _items(other.get("/inbox").text) == ["没有消息。"]
+
+
+def test_an_approval_tells_the_editor_and_reading_marks_the_inbox(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    sid = _submitted(app, tokens)
+    c = client(app)
+    assert c.post(f"/api/submissions/{sid}/approve", headers=bearer(tokens["gd-approver"]),
+                  json={}).status_code == 200
+    log_in(c, "gd-editor")
+    page = c.get("/inbox").text
+    assert any(f"（第{sid}号）已被gd-approver批准" in i for i in _items(page))
+    assert 'class="notice-approved unread"' in page
+    r = c.post("/inbox/read", data={"csrf_token": csrf_of(page)})
+    assert r.status_code == 303
+    page = c.get("/inbox").text
+    assert "unread" not in page and any("批准" in i for i in _items(page))
+
+
+def test_the_inbox_belongs_to_an_account(app: FastAPI) -> None:
+    r = client(app).get("/inbox")
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_a_reminder_goes_to_the_editors_before_a_deadline_once(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    c = client(app)
+    today = datetime.now(UTC).date()
+    due = today + timedelta(days=5)
+    assert c.post("/api/deadlines", headers=bearer(tokens["admin"]),
+                  json={"year": 2024, "due": due.isoformat()}).status_code == 204
+    engine = app.state.platform.engine
+    # far off: nothing; within seven days: one reminder to each editor of a province
+    assert notices.remind(engine, today - timedelta(days=10)) == 0
+    assert notices.remind(engine, today) == 2  # gd-editor and bj-editor
+    assert notices.remind(engine, today) == 0
+    log_in(c, "gd-editor")
+    items = _items(c.get("/inbox").text)
+    assert len(items) == 1
+    assert f"广东省2024年数据报送将于{due.year}年{due.month}月{due.day}日截止" not in items[0]
+    assert f"广东省2024年数据报送将于{due.isoformat()}截止（还有5天），尚未提交" in items[0]
+    # the day before, a second reminder; a province that submitted gets none
+    _submitted(app, tokens)
+    assert notices.remind(engine, due - timedelta(days=1)) == 1  # Beijing only
+
+
+def test_notices_are_emailed_to_the_provinces_entry_where_smtp_is_configured(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    sid = _submitted(app, tokens)
+    engine = app.state.platform.engine
+    owners = app.state.platform.followup.owners
+    assert notices.send(engine, owners, url="") == notices.Sent(0, 0)
+    with loopback_smtp() as (port, got):
+        sent = notices.send(engine, owners, url=f"smtp://127.0.0.1:{port}?from=p@example.org")
+        assert sent == notices.Sent(1, 1)
+        msg = got.inbox["warnings.440000@example.org"][0]
+        assert f"第{sid}号" in msg.get_content()
+        again = notices.send(engine, owners, url=f"smtp://127.0.0.1:{port}?from=p@example.org")
+        assert again == notices.Sent(0, 0) and len(got.messages) == 1
+
+
+def test_remind_refuses_negative_days(app: FastAPI) -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="0 or more"):
+        notices.remind(app.state.platform.engine, date(2025, 1, 1), days=(-1,))
