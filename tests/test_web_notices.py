@@ -119,3 +119,28 @@ def test_remind_refuses_negative_days(app: FastAPI) -> None:
 
     with pytest.raises(ValueError, match="0 or more"):
         notices.remind(app.state.platform.engine, date(2025, 1, 1), days=(-1,))
+
+
+def test_the_notices_command_writes_the_reminders_due(tmp_path: object) -> None:
+    from click.testing import CliRunner
+
+    from mic2025.cli import main
+    from mic2025.permissions import Actor
+    from mic2025.services import accounts, submissions
+    from mic2025.store import open_store
+
+    db = f"sqlite:///{tmp_path}/n.sqlite"
+    store = open_store(db)
+    try:
+        system = Actor(id=None, username="setup", via="system")
+        accounts.create_user(store.engine, system, "sc-editor", "correct horse battery",
+                             [accounts.parse_grant("prov_editor:510000")])
+        submissions.set_deadline(store.engine, system, 2024,
+                                 datetime.now(UTC).date() + timedelta(days=3))
+    finally:
+        store.close()
+    r = CliRunner().invoke(main, ["notices", "--db", db, "--no-email"])
+    assert r.exit_code == 0, r.output
+    assert "reminders written: 1" in r.output
+    r = CliRunner().invoke(main, ["notices", "--db", db, "--days", "1", "--no-email"])
+    assert r.exit_code == 0 and "reminders written: 0" in r.output
