@@ -1,4 +1,4 @@
-"""Notices: each account's inbox (migration 0010).
+"""Notices: each account's inbox (migration 0011).
 
 A notice is written in the same transaction as the step it reports: :func:`from_audit` is
 called by :func:`mic2025.store.audit.record` for every audit entry, and turns the entries of

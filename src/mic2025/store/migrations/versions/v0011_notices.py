@@ -6,12 +6,8 @@ awaiting approval; a reporting deadline near), and whether it was read and e-mai
 unique, so a reminder computed twice is stored once. Reading sets ``read_at``; the mail
 step sets ``emailed_at``. Nothing else is ever changed.
 
-Numbering: 0009 is left to the store-withdrawal migration written at the same time on
-another branch. Whichever branch merges second must point the later revision's
-``down_revision`` at the other's (one head); if 0009 never lands, this one follows 0008.
-
-Revision ID: 0010
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -19,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision: str | None = "0008"
+revision = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | None = None
 depends_on: str | None = None
 
