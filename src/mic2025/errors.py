@@ -38,6 +38,12 @@ class Problem:
     message: str
     sheet: str | None = None
     value: str | None = None
+    #: the message's key in the ``ingest.`` texts of :mod:`mic2025.i18n` and its arguments,
+    #: so that the platform can say it in the reader's language with indicator names
+    #: (:mod:`mic2025.ingest.messages`); ``message`` stays the English text the command
+    #: line prints. ``args`` may carry ``indicator``, the row's code, without a key.
+    key: str | None = None
+    args: tuple[tuple[str, str], ...] = ()
 
     def location(self) -> str:
         parts = [self.source]

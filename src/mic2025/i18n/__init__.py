@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Literal
 
-from . import composite, documents, platform, reading, report
+from . import composite, documents, intake, platform, reading, report
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -34,6 +34,7 @@ AREAS: dict[str, dict[str, tuple[str, str]]] = {
     "documents": documents.STRINGS,
     "composite": composite.STRINGS,
     "reading": reading.STRINGS,
+    "intake": intake.STRINGS,
 }
 
 

@@ -49,7 +49,17 @@ from ..observation import FLAGS
 
 
 class CleanError(ValueError):
-    """A cell cannot be read as what its column holds; the message says what was expected."""
+    """A cell cannot be read as what its column holds; the message says what was expected.
+
+    ``key`` and ``params`` name the message among the ``ingest.`` texts of
+    :mod:`mic2025.i18n`, so that the platform can give it in the reader's language; a
+    message without a key is shown as written.
+    """
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = {k: str(v) for k, v in params.items()}
 
 
 class MissingValue(CleanError):
@@ -137,7 +147,7 @@ def parse_number(cell: object, unit: str | None) -> float:
     :class:`CleanError` for anything else that is not a plain number.
     """
     if cell is None:
-        raise MissingValue("the value is empty")
+        raise MissingValue("the value is empty", "ingest.value_missing")
     _check_sheet_cell(cell)
     if isinstance(cell, bool):
         raise CleanError("TRUE/FALSE is not a number")
@@ -154,14 +164,15 @@ def parse_number(cell: object, unit: str | None) -> float:
         raise CleanError(f"a {type(cell).__name__} is not a number")
     text = to_ascii(cell)
     if text.lower() in MISSING:
-        raise MissingValue(f"the value is missing ({cell.strip() or 'empty'})")
+        raise MissingValue(f"the value is missing ({cell.strip() or 'empty'})",
+                           "ingest.value_missing")
     lowered = text.lower()
     for word in QUALIFIERS:
         if word in lowered:
             raise CleanError(
                 f"{word!r} qualifies the number instead of stating it; write the plain number and "
                 "say how it is uncertain: flag 'estimate' for 约/左右/余/多, or a bound in "
-                "lower/upper for 超过/以上/不足"
+                "lower/upper for 超过/以上/不足", "ingest.value_qualified", word=word
             )
     scale = Decimal(1)
     match = _SUFFIX.match(text)
@@ -218,7 +229,7 @@ def _decimal(text: str) -> Decimal:
                          "write the number with a decimal point (1234.5)")
     if not _NUMBER.match(text):
         raise CleanError("not a number; expected a plain number such as 1234.5, -3, 12.5% "
-                         "or 3.2亿元")
+                         "or 3.2亿元", "ingest.value_not_number")
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - _NUMBER admits only what Decimal reads
@@ -273,7 +284,7 @@ def parse_year(cell: object) -> int:
     """A calendar year from 1949 to 2100 (``2017``, ``2017.0``, ``２０１７``, ``2017年``)."""
     _check_sheet_cell(cell)
     if cell is None or (isinstance(cell, str) and not cell.strip()):
-        raise CleanError("the year is empty")
+        raise CleanError("the year is empty", "ingest.year_missing")
     if isinstance(cell, bool):
         raise CleanError("TRUE/FALSE is not a year")
     if isinstance(cell, float) and cell.is_integer():
@@ -283,12 +294,13 @@ def parse_year(cell: object) -> int:
     elif isinstance(cell, str):
         text = to_ascii(cell).removesuffix("年").strip()
         if not re.fullmatch(r"[0-9]{4}", text):
-            raise CleanError("not a year; expected four digits such as 2017")
+            raise CleanError("not a year; expected four digits such as 2017", "ingest.year_bad")
         number = int(text)
     else:
-        raise CleanError("not a year; expected four digits such as 2017")
+        raise CleanError("not a year; expected four digits such as 2017", "ingest.year_bad")
     if not 1949 <= number <= 2100:
-        raise CleanError(f"year {number} is outside 1949–2100")
+        raise CleanError(f"year {number} is outside 1949–2100", "ingest.year_range",
+                         year=number)
     return number
 
 
@@ -302,14 +314,14 @@ def parse_date(cell: object) -> date | None:
     if isinstance(cell, date):
         return cell
     if not isinstance(cell, str):
-        raise CleanError("not a date; expected a date such as 2021-02-28")
+        raise CleanError("not a date; expected a date such as 2021-02-28", "ingest.date_bad")
     text = to_ascii(cell)
     if not text:
         return None
     m = re.fullmatch(r"(\d{4})(?:[-/.]|年)(\d{1,2})(?:[-/.]|月)(\d{1,2})日?", text, re.ASCII) or \
         re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text, re.ASCII)
     if not m:
-        raise CleanError("not a date; expected a date such as 2021-02-28")
+        raise CleanError("not a date; expected a date such as 2021-02-28", "ingest.date_bad")
     try:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError as exc:

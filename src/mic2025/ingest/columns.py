@@ -54,8 +54,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "source_date": ("来源日期",),
 }
 
-_LOOKUP = {name: name for name in (*LONG_COLUMNS, *LEGACY)} | {
-    alias: name for name, aliases in ALIASES.items() for alias in aliases
+#: columns a file may carry for its reader and that the import passes over: the platform's
+#: template writes each indicator's name and its unit in words beside the codes
+INFORMATIONAL: dict[str, tuple[str, ...]] = {
+    "indicator_name": ("指标名称",),
+    "unit_name": ("单位说明", "单位名称"),
+}
+
+_LOOKUP = {name: name for name in (*LONG_COLUMNS, *LEGACY, *INFORMATIONAL)} | {
+    alias: name for name, aliases in (*ALIASES.items(), *INFORMATIONAL.items())
+    for alias in aliases
 }
 
 

@@ -6,12 +6,14 @@ value at all are passed over — they carry nothing to lose.
 
 CSV
     UTF-8, with or without a byte-order mark; UTF-16 when the file starts with a UTF-16
-    byte-order mark (Excel's "Unicode text"). Any other encoding is read only when named
-    (``encoding="gb18030"``): a file that is not UTF-8 is refused with the line of the
-    first bad byte, and the message says when the file reads as GB18030 (what Excel on a
-    Chinese-language Windows writes), rather than guessing an encoding and storing garbled
-    text. The delimiter — comma, semicolon or tab — is the one that makes most of row 1
-    into known column names (in SDMX-CSV, the character after the first header).
+    byte-order mark (Excel's "Unicode text"); any encoding when named (``encoding="gbk"``).
+    A file that is not UTF-8 and names no encoding is read in the legacy encoding it
+    reads as (:func:`legacy_encoding`: GB18030, which covers GBK and GB2312 — what Excel
+    on a Chinese-language Windows writes — or Big5), and the table says what was assumed
+    (``Table.encoding``) so that the reader is told; one that reads as neither is refused
+    with the line of the first bad byte. The delimiter — comma, semicolon or tab — is the
+    one that makes most of row 1 into known column names (in SDMX-CSV, the character after
+    the first header).
 Excel (.xlsx, .xlsm)
     Every sheet is read; a sheet with no content is passed over, a sheet with content must
     have the header in row 1 (or the import is refused, naming the sheet), unless the
@@ -50,6 +52,8 @@ class Table:
     sheet: str | None
     header: list[object]
     rows: list[tuple[int, list[object]]] = field(default_factory=list)
+    #: the legacy encoding a CSV was read in because it was not UTF-8 and named none
+    encoding: str | None = None
 
 
 def read_table(
@@ -123,8 +127,50 @@ def _blank(cell: object) -> bool:
 # ---------------------------------------------------------------------------- CSV
 
 
-def decode(data: bytes, source: str, encoding: str | None) -> tuple[str | None, list[Problem]]:
-    """The file's text, or a problem saying where the first undecodable byte is."""
+#: the share of a GB18030 reading's Chinese characters that must be common simplified ones
+#: (GB2312) for the file to be taken as GB18030 rather than Big5: Big5 bytes read as GB18030
+#: give mostly rare characters of GBK's extension, since half of Big5's second bytes fall
+#: outside GB2312's range
+GB_COMMON_SHARE = 0.8
+
+
+def legacy_encoding(data: bytes) -> str | None:
+    """The legacy Chinese encoding a file that is not UTF-8 reads as, or ``None``.
+
+    ``"gb18030"`` when the bytes read as GB18030 and its Chinese characters are mostly
+    GB2312's common ones; else ``"big5"`` when they read as Big5; else ``"gb18030"`` when
+    they read as that at all; ``None`` for bytes that read as neither.
+    """
+    readings: dict[str, str] = {}
+    for name in ("gb18030", "big5"):
+        try:
+            readings[name] = data.decode(name)
+        except UnicodeDecodeError:
+            continue
+    gb = readings.get("gb18030")
+    if gb is not None:
+        chinese = [c for c in gb if ord(c) > 0x7F]
+        common = sum(1 for c in chinese if _in_gb2312(c))
+        if not chinese or common >= GB_COMMON_SHARE * len(chinese) or "big5" not in readings:
+            return "gb18030"
+    return "big5" if "big5" in readings else None
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def decode(data: bytes, source: str, encoding: str | None,
+           assumed: list[str] | None = None) -> tuple[str | None, list[Problem]]:
+    """The file's text, or a problem saying where the first undecodable byte is.
+
+    Without ``encoding``, a file that is not UTF-8 is read in its :func:`legacy_encoding`,
+    whose name is appended to ``assumed``.
+    """
     if encoding is None:
         bom16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
         encoding = "utf-16" if bom16 else "utf-8-sig"
@@ -133,16 +179,15 @@ def decode(data: bytes, source: str, encoding: str | None) -> tuple[str | None, 
     except LookupError:
         return None, [Problem(source, None, None, f"unknown text encoding {encoding!r}")]
     except UnicodeDecodeError as exc:
+        if encoding == "utf-8-sig":
+            legacy = legacy_encoding(data)
+            if legacy is not None:
+                if assumed is not None:
+                    assumed.append(legacy)
+                return data.decode(legacy), []
         line = data[: exc.start].count(b"\n") + 1
         bad = data[exc.start: exc.start + 4]
-        hint = ""
-        if encoding == "utf-8-sig":
-            try:
-                data.decode("gb18030")
-                hint = (" It reads as GB18030 (Excel on a Chinese-language Windows saves CSV so):"
-                        " save it as 'CSV UTF-8', or import it with encoding gb18030.")
-            except UnicodeDecodeError:
-                hint = " Save it as 'CSV UTF-8'."
+        hint = " Save it as 'CSV UTF-8'." if encoding == "utf-8-sig" else ""
         shown = "UTF-8" if encoding == "utf-8-sig" else encoding
         return None, [Problem(
             source, None, None,
@@ -195,7 +240,8 @@ def _lines(text: str) -> Iterable[str]:
 def read_csv(data: bytes, source: str, *, encoding: str | None = None,
              limits: Limits = DEFAULT_LIMITS) -> tuple[list[Table], list[Problem]]:
     """A CSV's one table; malformed quoting is a problem, not a silently merged row."""
-    text, problems = decode(data, source, encoding)
+    assumed: list[str] = []
+    text, problems = decode(data, source, encoding, assumed)
     if text is None:
         return [], problems
     if not text or text.isspace():  # (strip() would copy the whole text)
@@ -211,7 +257,7 @@ def read_csv(data: bytes, source: str, *, encoding: str | None = None,
             if stop is not None:
                 return [], [stop]
             if table is None:
-                table = Table(source, None, list(record))
+                table = Table(source, None, list(record), encoding=next(iter(assumed), None))
             elif any(cell.strip() for cell in record):
                 table.rows.append((number, list(record)))
     except csv.Error as exc:

@@ -148,7 +148,8 @@ def _duplicates(keys: Mapping[Key, list[RawRow]], problems: ProblemLog) -> None:
                 raw.source, raw.row, None,
                 f"duplicate key ({shown}): also in {others}. A file gives one figure per key; "
                 "a revision goes in a later file, a second source gets its own source name",
-                sheet=raw.sheet,
+                sheet=raw.sheet, key="ingest.duplicate",
+                args=(("indicator", key[0]), ("period", key[3]), ("others", others)),
             ))
 
 
@@ -189,21 +190,28 @@ class _RowCheck:
         self.failures = 0
         self.problems: list[Problem] = []
 
-    def bad(self, column: str, message: str, *, show: bool = True) -> None:
+    def bad(self, column: str, message: str, *, show: bool = True, key: str | None = None,
+            **args: object) -> None:
+        """Record a problem of ``column``; ``key`` and ``args`` say it in other languages
+        (see :mod:`.messages`), and the row's indicator, when known, goes with every one."""
         self.failures += 1
         if not self.keep:
             return
         raw = self.raw
+        code = raw.cells.get("indicator")
+        named = {"indicator": code.strip()} if isinstance(code, str) and \
+            code.strip() in self.series else {}
         self.problems.append(Problem(
             raw.source, raw.row, raw.names.get(column, column), message, sheet=raw.sheet,
-            value=_show(raw.cells.get(column)) if show else None,
+            value=_show(raw.cells.get(column)) if show else None, key=key,
+            args=tuple((k, str(v)) for k, v in (named | args).items()),
         ))
 
     def read(self, column: str, reader: Any, *args: Any) -> Any:
         try:
             return reader(self.raw.cells.get(column), *args)
         except CleanError as exc:
-            self.bad(column, str(exc))
+            self.bad(column, str(exc), key=exc.key, **exc.params)
             return FAILED
 
     def run(self) -> tuple[Observation | None, Key | None]:
@@ -251,7 +259,8 @@ class _RowCheck:
         if isinstance(fields["retrieved_from"], str) and fields["retrieved_from"] and \
                 not is_url(fields["retrieved_from"]):
             self.bad("retrieved_from", "not a web address: retrieved_from is the URL (http:// "
-                     "or https://) of the copy read; a printed publication goes in publication")
+                     "or https://) of the copy read; a printed publication goes in publication",
+                     key="ingest.url_bad")
             fields["retrieved_from"] = FAILED
         fields["publication_date"] = self.read("publication_date", parse_date)
         fields["grade"] = self.read("grade", parse_grade)
@@ -284,7 +293,7 @@ class _RowCheck:
         if citation.empty:
             self.bad("publication", "required: name the figure's primary publication "
                      "(publisher and publication) or the copy read (retrieved_from, a URL)",
-                     show=False)
+                     show=False, key="ingest.publication_required")
             return FAILED
         if len(citation.key()) > LIMITS["source"]:
             column = "publication" if citation.names_publication else "retrieved_from"
@@ -310,14 +319,16 @@ class _RowCheck:
         if code is FAILED:
             return FAILED, None
         if not code:
-            self.bad("indicator", "required: the id of a plan metric or catalogue series")
+            self.bad("indicator", "required: the id of a plan metric or catalogue series",
+                     key="ingest.indicator_required")
             return FAILED, None
         metric = self.series.get(code)
         if metric is None:
             near = self.context.near(code)
             hint = f"; did you mean {' or '.join(near)}?" if near else ""
             self.bad("indicator", "unknown indicator: not a metric of the plan nor a series of "
-                     f"the catalogue{hint}")
+                     f"the catalogue{hint}", key="ingest.indicator_unknown", code=code,
+                     near=",".join(near))
             return FAILED, None
         return code, metric
 
@@ -326,7 +337,8 @@ class _RowCheck:
         if code is FAILED:
             return FAILED
         if not code:
-            self.bad("area", "required: a GB/T 2260 code such as 000000 (全国) or 110000 (北京市)")
+            self.bad("area", "required: a GB/T 2260 code such as 000000 (全国) or 110000 (北京市)",
+                     key="ingest.area_required")
             return FAILED
         if code.isdigit() and not code.strip("0"):
             code = reference.NATIONAL  # a spreadsheet shows 000000 as 0
@@ -338,7 +350,7 @@ class _RowCheck:
             if code in (known.name_zh, known.name_en) or code.lower() == known.name_en.lower():
                 return known.code
         self.bad("area", "unknown area; expected a GB/T 2260 code such as 000000 (全国) or "
-                 "110000 (北京市), or a province's name")
+                 "110000 (北京市), or a province's name", key="ingest.area_unknown")
         return FAILED
 
     def sector(self) -> Any:
@@ -383,12 +395,13 @@ class _RowCheck:
         if text is FAILED:
             return FAILED
         if not text:
-            self.bad("unit", "required: the unit of the value (%, pp, count, 万元, 亿元, …)")
+            self.bad("unit", "required: the unit of the value (%, pp, count, 万元, 亿元, …)",
+                     key="ingest.unit_required")
             return FAILED
         try:
             code = units.normalise(text)
         except ValueError as exc:
-            self.bad("unit", str(exc))
+            self.bad("unit", str(exc), key="ingest.unit_unknown")
             return FAILED
         if len(code) > LIMITS["unit"]:
             self.bad("unit", f"a unit code is at most {LIMITS['unit']} characters")
@@ -397,7 +410,8 @@ class _RowCheck:
             accepted = metric_units(metric)
             if code not in accepted and not any(units.convertible(code, a) for a in accepted):
                 self.bad("unit", f"unit {code!r} does not fit {metric.id}, which is measured in "
-                         f"{' or '.join(accepted)} (or a unit convertible to it)")
+                         f"{' or '.join(accepted)} (or a unit convertible to it)",
+                         key="ingest.unit_mismatch", unit=code, accepted=",".join(accepted))
                 return FAILED
         return code
 
@@ -406,9 +420,9 @@ class _RowCheck:
             return parse_number(self.raw.cells.get("value"), _unit_or_none(unit))
         except MissingValue as exc:
             self.bad("value", f"{exc}; a long-format file lists published figures: delete the "
-                     "row, or give the figure with flag 'estimate'")
+                     "row, or give the figure with flag 'estimate'", key="ingest.value_missing")
         except CleanError as exc:
-            self.bad("value", str(exc))
+            self.bad("value", str(exc), key=exc.key, **exc.params)
         return FAILED
 
     def bounds(self, value: Any, lower: Any, upper: Any) -> None:
@@ -436,7 +450,8 @@ class _RowCheck:
             span = f"{lo_text} to {hi_text}"
             in_canon = "" if unit == canon else f" (= {converted:g} {canon})"
             self.bad("value", f"{value:g} {unit}{in_canon} is impossible for {metric.id}, whose "
-                     f"values lie between {span} {canon}")
+                     f"values lie between {span} {canon}", key="ingest.out_of_range",
+                     number=f"{value:g}", unit=unit, low=lo_text, high=hi_text, canon=canon)
 
     def text(self, column: str, *, required: bool = False) -> Any:
         text = self.read(column, clean_text)

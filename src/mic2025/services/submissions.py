@@ -35,17 +35,19 @@ from pathlib import PurePath
 from typing import Any
 
 from .. import reference
+from ..catalogue import known_series
 from ..citation import GRADES
 from ..errors import Mic2025Error, Problem
 from ..i18n import Lang
 from ..ingest.columns import resolve_header
 from ..ingest.limits import MIB, Limits, ProblemLog
 from ..ingest.load import is_sdmx, table_rows
+from ..ingest.messages import localise
 from ..ingest.readers import EXCEL_SUFFIXES, Table, check_workbook, read_table
 from ..ingest.validate import metric_units, validated_rows
 from ..observation import FLAGS, Observation
 from ..permissions import Action, Actor, Forbidden, Resource, allowed, require
-from ..plan import Plan, Text
+from ..plan import Metric, Plan, Text
 from ..store import submissions as rows
 from ..store.audit import record
 from ..store.db import StoreEngine as Engine
@@ -57,15 +59,19 @@ __all__ = ["Forbidden", "NotFound", "Submission", "SubmissionSummary"]
 
 DATA_SHEET = "数据"
 GUIDE_SHEET = "说明"
-#: the template's columns: (header as written, long-format column)
+#: the template's sheet with one filled row, labelled an example and never read on upload
+EXAMPLE_SHEET = "示例 example"
+#: the template's columns: (header as written, long-format column); the indicator's name
+#: and the unit in words are for the reader and passed over on import
 TEMPLATE_COLUMNS = (
-    ("指标", "indicator"), ("地区", "area"), ("年份", "year"), ("数值", "value"),
-    ("单位", "unit"), ("口径", "scope"), ("发布机构", "publisher"), ("出版物", "publication"),
-    ("发布日期", "publication_date"), ("位置", "locator"), ("转引自", "retrieved_from"),
-    ("来源等级", "grade"), ("标记", "flags"), ("备注", "note"),
+    ("指标", "indicator"), ("指标名称", "indicator_name"), ("地区", "area"), ("年份", "year"),
+    ("数值", "value"), ("单位", "unit"), ("单位说明", "unit_name"), ("口径", "scope"),
+    ("发布机构", "publisher"), ("出版物", "publication"), ("发布日期", "publication_date"),
+    ("位置", "locator"), ("转引自", "retrieved_from"), ("来源等级", "grade"), ("标记", "flags"),
+    ("备注", "note"),
 )
 #: columns the template fills in; a row with nothing else is an indicator not reported
-_PREFILLED = {"indicator", "area", "year", "unit"}
+_PREFILLED = {"indicator", "indicator_name", "area", "year", "unit", "unit_name"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 #: what one upload may hold: a province's return is tens to thousands of rows; the first
 #: 1,000 problems are kept in its report and the others counted
@@ -122,18 +128,35 @@ def template_filename(area: str, year: int, enterprise: str = "") -> str:
     return f"mic2025-{who}-{year}.xlsx"
 
 
+def template_rows(plan: Plan, year: int) -> list[tuple[Metric, int]]:
+    """The (indicator, year) rows the template and the entry form ask for, in order.
+
+    Each indicator of the plan for ``year``, then each for the plan's base year (when it
+    is earlier): without base-year figures a province's progress cannot be judged, so the
+    template asks for them too; a row left empty is simply not reported.
+    """
+    rows = [(ind, year) for ind in plan.indicators]
+    if plan.base_year < year:
+        rows += [(ind, plan.base_year) for ind in plan.indicators]
+    return rows
+
+
 def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") -> bytes:
     """The Excel template of one area (or enterprise) and year, generated from the plan.
 
-    Sheet 数据 has one row per main indicator with its code, the area, the year and the
-    unit filled in, and in-sheet data validation: indicator codes from the list in sheet
-    说明, the area fixed, whole-number years, numbers inside the indicator's range, units
-    from those the indicator accepts, and flags from the known ones.
+    Sheet 数据 has one row per indicator and year (:func:`template_rows`) with its code,
+    name, the area, the year and the unit (as a code and in words) filled in, and in-sheet
+    data validation: indicator codes from the list in sheet 说明, the area fixed,
+    whole-number years, numbers inside the indicator's range, units from those the
+    indicator accepts, and flags from the known ones. Sheet 示例 holds one filled row,
+    labelled an example; it is never read on upload.
     """
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
+
+    from ..ingest.messages import unit_words
 
     code = reference.area(area)
     wb = Workbook()
@@ -143,17 +166,20 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
     guide = wb.create_sheet(GUIDE_SHEET)
     header_font = Font(bold=True)
     fill = PatternFill("solid", fgColor="FFF2CC")
+    base_fill = PatternFill("solid", fgColor="E2EFDA")
     ws.append([h for h, _ in TEMPLATE_COLUMNS])
     for cell in ws[1]:
         cell.font = header_font
     indicators = list(plan.indicators)
-    guide.append(["指标代码 code", "指标名称", "Indicator", "单位 unit", "可用单位 units",
-                  "取值范围 range", "定义 definition"])
+    guide.append(["指标代码 code", "指标名称", "Indicator", "单位 unit", "单位说明",
+                  "Unit in words", "可用单位 units", "取值范围 range", "定义 definition"])
     for cell in guide[1]:
         cell.font = header_font
     for ind in indicators:
         lo, hi = ind.value_range
-        guide.append([ind.id, ind.name.zh, ind.name.en, ind.unit, ", ".join(metric_units(ind)),
+        guide.append([ind.id, ind.name.zh, ind.name.en, ind.unit, unit_words(ind.unit, "zh"),
+                      unit_words(ind.unit, "en"),
+                      ", ".join(f"{u}（{unit_words(u, 'zh')}）" for u in metric_units(ind)),
                       f"{'' if lo is None else lo} – {'' if hi is None else hi}",
                       ind.definition.text.zh])
     last = len(indicators) + 1
@@ -178,42 +204,49 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
                                 error="转载等级 / grade of the copy: " + ", ".join(GRADES))
     for dv in (ind_list, area_list, year_rule, flag_list, grade_list):
         ws.add_data_validation(dv)
-    for r, ind in enumerate(indicators, start=2):
-        values = {"indicator": ind.id, "area": code.code, "year": year, "unit": ind.unit}
+    unit_rules: dict[str, DataValidation] = {}
+    number_rules: dict[str, DataValidation] = {}
+    rows = template_rows(plan, year)
+    for r, (ind, row_year) in enumerate(rows, start=2):
+        values = {"indicator": ind.id, "indicator_name": ind.name.zh, "area": code.code,
+                  "year": row_year, "unit": ind.unit, "unit_name": unit_words(ind.unit, "zh")}
         for name, value in values.items():
             ws.cell(row=r, column=col[name] + 1, value=value)
         ws.cell(row=r, column=col["area"] + 1).number_format = "@"
         ws.cell(row=r, column=col["indicator"] + 1).comment = Comment(
             f"{ind.name.zh}\n{ind.name.en}", "mic2025")
         for name in ("value", "publisher", "publication", "publication_date"):
-            ws.cell(row=r, column=col[name] + 1).fill = fill
-        unit_rule = DataValidation(type="list", formula1='"' + ",".join(metric_units(ind)) + '"',
-                                   showErrorMessage=True, error="单位不可用 / unit not accepted")
-        ws.add_data_validation(unit_rule)
-        unit_rule.add(f"{letter('unit')}{r}")
-        lo, hi = ind.value_range
-        if lo is not None or hi is not None:
-            number = DataValidation(
-                type="decimal", operator="between",
-                formula1=str(-1e15 if lo is None else lo), formula2=str(1e15 if hi is None else hi),
-                showErrorMessage=True,
-                error=f"数值应在 {lo} 至 {hi} 之间 / a number from {lo} to {hi}")
-        else:
-            number = DataValidation(type="decimal", operator="between", formula1="-1E+15",
-                                    formula2="1E+15", showErrorMessage=True,
-                                    error="请填数字 / a number")
-        ws.add_data_validation(number)
-        number.add(f"{letter('value')}{r}")
-    end = max(last, 200)
+            ws.cell(row=r, column=col[name] + 1).fill = fill if row_year == year else base_fill
+        if ind.id not in unit_rules:  # one rule per indicator, over its rows of both years
+            unit_rules[ind.id] = DataValidation(
+                type="list", formula1='"' + ",".join(metric_units(ind)) + '"',
+                showErrorMessage=True, error="单位不可用 / unit not accepted")
+            lo, hi = ind.value_range
+            if lo is not None or hi is not None:
+                number_rules[ind.id] = DataValidation(
+                    type="decimal", operator="between",
+                    formula1=str(-1e15 if lo is None else lo),
+                    formula2=str(1e15 if hi is None else hi), showErrorMessage=True,
+                    error=f"数值应在 {lo} 至 {hi} 之间 / a number from {lo} to {hi}")
+            else:
+                number_rules[ind.id] = DataValidation(
+                    type="decimal", operator="between", formula1="-1E+15", formula2="1E+15",
+                    showErrorMessage=True, error="请填数字 / a number")
+            ws.add_data_validation(unit_rules[ind.id])
+            ws.add_data_validation(number_rules[ind.id])
+        unit_rules[ind.id].add(f"{letter('unit')}{r}")
+        number_rules[ind.id].add(f"{letter('value')}{r}")
+    end = max(len(rows) + 1, 200)
     ind_list.add(f"{letter('indicator')}2:{letter('indicator')}{end}")
     area_list.add(f"{letter('area')}2:{letter('area')}{end}")
     year_rule.add(f"{letter('year')}2:{letter('year')}{end}")
     flag_list.add(f"{letter('flags')}2:{letter('flags')}{end}")
     grade_list.add(f"{letter('grade')}2:{letter('grade')}{end}")
-    for name, width in (("indicator", 34), ("publisher", 18), ("publication", 30),
-                        ("retrieved_from", 30), ("note", 30), ("scope", 18)):
+    for name, width in (("indicator", 30), ("indicator_name", 40), ("unit_name", 18),
+                        ("publisher", 18), ("publication", 30), ("retrieved_from", 30),
+                        ("note", 30), ("scope", 18)):
         ws.column_dimensions[letter(name)].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = "C2"
     guide.column_dimensions["A"].width = 34
     guide.column_dimensions["B"].width = 28
     guide.column_dimensions["C"].width = 40
@@ -222,9 +255,36 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
                   + (f", enterprise {enterprise}" if enterprise else "")])
     guide.append(["未填数值的行视为本期未报送，不会被校验。 Rows left without a value are not "
                   "reported this round and are not checked."])
+    guide.append([f"黄色行为 {year} 年数值；绿色行为基期 {plan.base_year} 年数值，"
+                  "省内尚无基期数据时请一并填报。 "
+                  f"Yellow rows are {year}; green rows are the base year {plan.base_year}: "
+                  "give them when the province has no base-year figures yet."])
+    guide.append([f"“{EXAMPLE_SHEET}”表是填好的示例行，上传时不会读取。 Sheet "
+                  f"'{EXAMPLE_SHEET}' is a filled example row; it is never read on upload."])
+    _example_sheet(wb.create_sheet(EXAMPLE_SHEET), plan, code, year, header_font)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _example_sheet(ws: Any, plan: Plan, code: reference.Code, year: int, font: Any) -> None:
+    from ..ingest.messages import unit_words
+
+    ws.append(["示例 EXAMPLE — 仅供参考，不会导入 / for reference only, never imported"])
+    ws["A1"].font = font
+    ws.append([h for h, _ in TEMPLATE_COLUMNS])
+    ind = plan.indicators[0]
+    lo, hi = ind.value_range
+    value = ind.baseline.get(max(ind.baseline)) if ind.baseline else \
+        (lo if lo is not None else 0.0) + (1.0 if hi is None else (hi - (lo or 0.0)) / 10)
+    filled: dict[str, object] = {
+        "indicator": ind.id, "indicator_name": ind.name.zh, "area": code.code, "year": year,
+        "value": value, "unit": ind.unit, "unit_name": unit_words(ind.unit, "zh"),
+        "publisher": f"{code.name_zh}统计局（示例）",
+        "publication": f"《{code.name_zh}统计年鉴{year + 1}》（示例）",
+        "publication_date": f"{year + 1}-09-30", "locator": "表 12-3（示例）",
+        "note": "示例 example"}
+    ws.append([filled.get(name, "") for _, name in TEMPLATE_COLUMNS])
 
 
 # ------------------------------------------------------------------------------ checking
@@ -239,6 +299,8 @@ class Checked:
     skipped: int
     #: every problem found
     problem_count: int
+    #: what was assumed in reading the file (a legacy encoding); not problems
+    notes: tuple[Problem, ...] = ()
 
 
 def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
@@ -260,6 +322,11 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
     problems.extend(found)
     raws = []
     skipped = 0
+    notes = tuple(
+        Problem(source, None, None, f"the file is not UTF-8 text; it was read as "
+                f"{tb.encoding.upper()}", key="ingest.encoding_assumed",
+                args=(("encoding", tb.encoding),))
+        for tb in tables if tb.encoding)
     for table in tables:
         if not is_sdmx(table):  # an SDMX row is a whole observation: none is "not reported"
             table, dropped = _drop_unreported(table)
@@ -268,7 +335,8 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
         raws.extend(rows)
     if not problems and not raws:
         problems.add(Problem(source, None, None, "no figures: every row is empty; fill in "
-                             "the 数值 (value) and 出版物 (publication) of what you report"))
+                             "the 数值 (value) and 出版物 (publication) of what you report",
+                             key="ingest.no_figures"))
     good = validated_rows(raws, plan, problems)
     for raw, o in good:
         if o.area[:2] != area[:2] or o.area == reference.NATIONAL:
@@ -276,10 +344,12 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
                                  f"this submission is for {area} "
                                  f"({reference.area(area).name_zh}); a figure for "
                                  "another area belongs in that area's submission",
-                                 sheet=raw.sheet, value=o.area))
+                                 sheet=raw.sheet, value=o.area, key="ingest.other_area",
+                                 args=(("indicator", o.indicator), ("area", area),
+                                       ("other", o.area))))
     kept = sorted(problems.kept, key=lambda p: (p.sheet or "", p.row or 0))
     return Checked([o for _, o in good] if not problems else [], kept, len(raws), skipped,
-                   problems.total)
+                   problems.total, notes)
 
 
 def _data_sheets(data: bytes, limits: Limits) -> list[str] | None:
@@ -294,7 +364,7 @@ def _data_sheets(data: bytes, limits: Limits) -> list[str] | None:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
         return None  # read_table reports the unreadable workbook
     try:
-        names = [n for n in wb.sheetnames if n != GUIDE_SHEET]
+        names = [n for n in wb.sheetnames if n not in (GUIDE_SHEET, EXAMPLE_SHEET)]
     finally:
         wb.close()
     return names or None
@@ -316,9 +386,15 @@ def _filled(cell: object) -> bool:
     return cell is not None and not (isinstance(cell, str) and not cell.strip())
 
 
-def problem_dicts(problems: Sequence[Problem]) -> list[dict[str, Any]]:
+def problem_dicts(problems: Sequence[Problem], plan: Plan | None = None, *,
+                  level: str = "error") -> list[dict[str, Any]]:
+    """Problems as a report keeps them; with the plan, each says itself in both languages
+    naming indicators by name (:func:`mic2025.ingest.messages.localise`)."""
+    series = known_series(plan) if plan is not None else {}
     return [{"sheet": p.sheet, "row": p.row, "column": p.column, "value": p.value,
-             "message": p.message} for p in problems]
+             "message": p.message, "level": level,
+             "messages": localise(p, series) if plan is not None else {}}
+            for p in problems]
 
 
 # ------------------------------------------------------------------------------ workflow
@@ -364,7 +440,9 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
     values = rows.file_values(
         filename=PurePath(filename).name[:200] or "upload",
         sha256=hashlib.sha256(data).hexdigest(), data=data, rows=checked.rows,
-        problem_count=checked.problem_count, problems=problem_dicts(checked.problems),
+        problem_count=checked.problem_count,
+        problems=problem_dicts(checked.problems, plan)
+        + problem_dicts(checked.notes, plan, level="note"),
         updated_at=stamp)
     with begin_write(engine) as conn:
         current = rows.open_one(conn, kind=kind, area=area, enterprise=enterprise, year=year)

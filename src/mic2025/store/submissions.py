@@ -37,6 +37,15 @@ class ReportProblem(BaseModel):
     column: str | None = None
     value: str | None = None
     message: str
+    #: the message in each language, indicators named (``{"zh": …, "en": …}``); empty in a
+    #: report written before the messages were translated
+    messages: dict[str, str] = Field(default_factory=dict)
+    #: ``error`` (a problem, counted) or ``note`` (what was assumed, such as the encoding)
+    level: str = "error"
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` when the report has it, else as written."""
+        return self.messages.get(lang) or self.message
 
 
 class SubmissionSummary(BaseModel):
@@ -84,6 +93,8 @@ class Submission(SubmissionSummary):
     """A submission with the problems its report keeps (the first ones found)."""
 
     problems: list[ReportProblem] = Field(default_factory=list)
+    #: what was assumed in reading the file (a legacy encoding), not counted as problems
+    notes: list[ReportProblem] = Field(default_factory=list)
 
 
 def _fields(row: Any) -> dict[str, Any]:
@@ -101,7 +112,10 @@ def load(conn: Connection, submission_id: int) -> Submission:
     row = conn.execute(select(SubmissionRow).where(SubmissionRow.id == submission_id)).first()
     if row is None:
         raise NotFound(f"no submission {submission_id}")
-    return Submission(**_fields(row), problems=json.loads(row.report))
+    report = json.loads(row.report)
+    return Submission(**_fields(row),
+                      problems=[p for p in report if p.get("level", "error") != "note"],
+                      notes=[p for p in report if p.get("level") == "note"])
 
 
 def get(engine: Engine, submission_id: int) -> Submission:
