@@ -191,7 +191,7 @@ class _RowCheck:
         self.problems: list[Problem] = []
 
     def bad(self, column: str, message: str, *, show: bool = True, key: str | None = None,
-            **args: object) -> None:
+            params: Mapping[str, str] | None = None, **args: str) -> None:
         """Record a problem of ``column``; ``key`` and ``args`` say it in other languages
         (see :mod:`.messages`), and the row's indicator, when known, goes with every one."""
         self.failures += 1
@@ -204,14 +204,14 @@ class _RowCheck:
         self.problems.append(Problem(
             raw.source, raw.row, raw.names.get(column, column), message, sheet=raw.sheet,
             value=_show(raw.cells.get(column)) if show else None, key=key,
-            args=tuple((k, str(v)) for k, v in (named | args).items()),
+            args=tuple((k, str(v)) for k, v in (named | dict(params or {}) | args).items()),
         ))
 
     def read(self, column: str, reader: Any, *args: Any) -> Any:
         try:
             return reader(self.raw.cells.get(column), *args)
         except CleanError as exc:
-            self.bad(column, str(exc), key=exc.key, **exc.params)
+            self.bad(column, str(exc), key=exc.key, params=exc.params)
             return FAILED
 
     def run(self) -> tuple[Observation | None, Key | None]:
@@ -422,7 +422,7 @@ class _RowCheck:
             self.bad("value", f"{exc}; a long-format file lists published figures: delete the "
                      "row, or give the figure with flag 'estimate'", key="ingest.value_missing")
         except CleanError as exc:
-            self.bad("value", str(exc), key=exc.key, **exc.params)
+            self.bad("value", str(exc), key=exc.key, params=exc.params)
         return FAILED
 
     def bounds(self, value: Any, lower: Any, upper: Any) -> None:

@@ -135,7 +135,7 @@ def template_rows(plan: Plan, year: int) -> list[tuple[Metric, int]]:
     is earlier): without base-year figures a province's progress cannot be judged, so the
     template asks for them too; a row left empty is simply not reported.
     """
-    rows = [(ind, year) for ind in plan.indicators]
+    rows: list[tuple[Metric, int]] = [(ind, year) for ind in plan.indicators]
     if plan.base_year < year:
         rows += [(ind, plan.base_year) for ind in plan.indicators]
     return rows
@@ -207,35 +207,35 @@ def build_template(plan: Plan, area: str, year: int, *, enterprise: str = "") ->
     unit_rules: dict[str, DataValidation] = {}
     number_rules: dict[str, DataValidation] = {}
     rows = template_rows(plan, year)
-    for r, (ind, row_year) in enumerate(rows, start=2):
-        values = {"indicator": ind.id, "indicator_name": ind.name.zh, "area": code.code,
-                  "year": row_year, "unit": ind.unit, "unit_name": unit_words(ind.unit, "zh")}
+    for r, (metric, row_year) in enumerate(rows, start=2):
+        values = {"indicator": metric.id, "indicator_name": metric.name.zh, "area": code.code,
+                  "year": row_year, "unit": metric.unit, "unit_name": unit_words(metric.unit, "zh")}
         for name, value in values.items():
             ws.cell(row=r, column=col[name] + 1, value=value)
         ws.cell(row=r, column=col["area"] + 1).number_format = "@"
         ws.cell(row=r, column=col["indicator"] + 1).comment = Comment(
-            f"{ind.name.zh}\n{ind.name.en}", "mic2025")
+            f"{metric.name.zh}\n{metric.name.en}", "mic2025")
         for name in ("value", "publisher", "publication", "publication_date"):
             ws.cell(row=r, column=col[name] + 1).fill = fill if row_year == year else base_fill
-        if ind.id not in unit_rules:  # one rule per indicator, over its rows of both years
-            unit_rules[ind.id] = DataValidation(
-                type="list", formula1='"' + ",".join(metric_units(ind)) + '"',
+        if metric.id not in unit_rules:  # one rule per indicator, over its rows of both years
+            unit_rules[metric.id] = DataValidation(
+                type="list", formula1='"' + ",".join(metric_units(metric)) + '"',
                 showErrorMessage=True, error="单位不可用 / unit not accepted")
-            lo, hi = ind.value_range
+            lo, hi = metric.value_range
             if lo is not None or hi is not None:
-                number_rules[ind.id] = DataValidation(
+                number_rules[metric.id] = DataValidation(
                     type="decimal", operator="between",
                     formula1=str(-1e15 if lo is None else lo),
                     formula2=str(1e15 if hi is None else hi), showErrorMessage=True,
                     error=f"数值应在 {lo} 至 {hi} 之间 / a number from {lo} to {hi}")
             else:
-                number_rules[ind.id] = DataValidation(
+                number_rules[metric.id] = DataValidation(
                     type="decimal", operator="between", formula1="-1E+15", formula2="1E+15",
                     showErrorMessage=True, error="请填数字 / a number")
-            ws.add_data_validation(unit_rules[ind.id])
-            ws.add_data_validation(number_rules[ind.id])
-        unit_rules[ind.id].add(f"{letter('unit')}{r}")
-        number_rules[ind.id].add(f"{letter('value')}{r}")
+            ws.add_data_validation(unit_rules[metric.id])
+            ws.add_data_validation(number_rules[metric.id])
+        unit_rules[metric.id].add(f"{letter('unit')}{r}")
+        number_rules[metric.id].add(f"{letter('value')}{r}")
     end = max(len(rows) + 1, 200)
     ind_list.add(f"{letter('indicator')}2:{letter('indicator')}{end}")
     area_list.add(f"{letter('area')}2:{letter('area')}{end}")

@@ -35,7 +35,7 @@ from .middleware import Guard
 from .rendering import environment, error_response, lang_of
 from .security import CsrfFailed, csrf_protect
 from .settings import Settings
-from .views import admin, api, followup_views, pages, reading, reporting, workflow
+from .views import admin, api, entry, followup_views, pages, reading, reporting, workflow
 
 log = logging.getLogger("mic2025.web")
 
@@ -84,12 +84,14 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)
 
+    app.include_router(entry.api_router)  # before api's /submissions/{id} routes
     app.include_router(api.router)
     app.include_router(followup_views.api_router)
     app.include_router(followup_views.router)
     app.include_router(pages.router)
     app.include_router(reading.router)
     app.include_router(reporting.router)
+    app.include_router(entry.router)  # before workflow's /submissions/{id}
     app.include_router(workflow.router)
     app.include_router(admin.router)
 

@@ -112,6 +112,8 @@ class SubmissionOut(SubmissionSummary):
     """
 
     problems: list[ReportProblem]
+    #: what was assumed in reading the file (a legacy encoding), not problems
+    notes: list[ReportProblem] = Field(default_factory=list)
     problems_listed: int
     problems_offset: int
     problems_limit: int
