@@ -23,6 +23,7 @@ import hostile_files as hostile
 from mic2025.errors import ImportRejected, Problem
 from mic2025.ingest import check_file, load_bundled, problems_csv
 from mic2025.ingest.limits import DEFAULT_LIMITS, Limits
+from mic2025.ingest.readers import legacy_encoding, read_table
 from mic2025.permissions import SYSTEM
 from mic2025.services.imports import import_file, import_rows
 from mic2025.store import Store, open_store
@@ -281,14 +282,32 @@ def test_single_cell_problems(tmp_path: Path, cells: dict[str, object], column: 
     assert message in problems[0].message
 
 
-def test_non_utf8_bytes_are_refused_with_the_line_and_a_hint(store: Store, tmp_path: Path
-                                                             ) -> None:
+def test_a_legacy_chinese_csv_is_read_in_the_encoding_it_reads_as(store: Store,
+                                                                   tmp_path: Path) -> None:
     path = write_csv(tmp_path / "gbk.csv", [row(source="国家统计局")], encoding="gb18030")
-    (problem,) = rejected(import_file, store, SYSTEM, path, PLAN)
-    assert "line 2" in problem.message and "GB18030" in problem.message
-    assert store.counts()["vintages"] == 0
-    import_file(store, SYSTEM, path, PLAN, encoding="gb18030")
+    import_file(store, SYSTEM, path, PLAN)
     assert [o.source for o in store.observations()] == ["国家统计局"]
+    # traditional Chinese saved as Big5 is told from GB18030, which would read it garbled
+    big5 = write_csv(tmp_path / "big5.csv", [row(source="經濟部統計處", year=2021)],
+                     encoding="big5")
+    assert legacy_encoding(big5.read_bytes()) == "big5"
+    assert legacy_encoding(path.read_bytes()) == "gb18030"
+    (o,) = check_file(big5, PLAN)
+    assert o.source == "經濟部統計處"
+    tables, _ = read_table(big5.read_bytes(), "big5.csv", ".csv")
+    assert tables[0].encoding == "big5"
+    # a named encoding is still used as named, and UTF-8 assumes nothing
+    utf8 = write_csv(tmp_path / "utf8.csv", [row(source="国家统计局")])
+    assert read_table(utf8.read_bytes(), "utf8.csv", ".csv")[0][0].encoding is None
+    (named,) = check_file(path, PLAN, encoding="gb18030")
+    assert named.source == "国家统计局"
+
+
+def test_bytes_in_no_known_encoding_are_refused_with_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "junk.csv"
+    path.write_bytes(HEADER_LINE.encode() + b"\nrd_intensity,000000,2020,\x80\xff\x80\n")
+    (problem,) = rejected(check_file, path, PLAN)
+    assert "line 2" in problem.message and "not UTF-8" in problem.message
 
 
 def test_garbage_bytes_are_refused(tmp_path: Path) -> None:

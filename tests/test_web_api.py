@@ -307,26 +307,42 @@ def test_template_has_codes_and_validation_and_round_trips(
     from openpyxl import load_workbook
 
     c = client(app)
+    plan = app.state.platform.plan
     r = c.get("/api/templates/440000/2024", headers=bearer(tokens["gd-editor"]))
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
     ws = wb["数据"]
-    assert [cell.value for cell in ws[1]][:4] == ["指标", "地区", "年份", "数值"]
-    codes = [ws.cell(row=i, column=1).value for i in range(2, ws.max_row + 1)]
-    assert codes[0] == "rd_intensity" and len(codes) == len(app.state.platform.plan.indicators)
-    assert {ws.cell(row=i, column=2).value for i in range(2, ws.max_row + 1)} == {"440000"}
+    header = [cell.value for cell in ws[1]]
+    assert header[:5] == ["指标", "指标名称", "地区", "年份", "数值"]
+    col = {h: header.index(h) + 1 for h in header}
+    rows = [{h: ws.cell(row=i, column=col[h]).value for h in header}
+            for i in range(2, ws.max_row + 1)]
+    # each indicator for the year, then for the base year, named and with its unit in words
+    assert [(r["指标"], r["年份"]) for r in rows] == \
+        [(i.id, 2024) for i in plan.indicators] + [(i.id, plan.base_year) for i in plan.indicators]
+    assert rows[0]["指标名称"] == plan.indicators[0].name.zh
+    units = {r["指标"]: (r["单位"], r["单位说明"]) for r in rows}
+    assert units["rd_intensity"] == ("%", "%")
+    assert units["patents_per_100m_revenue"] == ("count/100m_yuan", "件／亿元")
+    assert {r["地区"] for r in rows} == {"440000"}
     kinds = {dv.type for dv in ws.data_validations.dataValidation}
     assert {"list", "whole", "decimal"} <= kinds
+    # a filled example, labelled, in a sheet of its own that the upload never reads
+    example = wb["示例 example"]
+    assert "示例" in example["A1"].value
+    assert example.cell(row=3, column=col["数值"]).value is not None
     # another province's template is not the Guangdong editor's to take
     assert c.get("/api/templates/110000/2024",
                  headers=bearer(tokens["gd-editor"])).status_code == 403
     # fill two values and upload: the unfilled rows are "not reported", not errors
-    ws.cell(row=2, column=4, value=2.2)
-    ws.cell(row=2, column=7, value="广东省统计局")
+    ws.cell(row=2, column=col["数值"], value=2.2)
+    ws.cell(row=2, column=col["发布机构"], value="广东省统计局")
+    ws.cell(row=2 + len(plan.indicators), column=col["数值"], value=1.76)
+    ws.cell(row=2 + len(plan.indicators), column=col["出版物"], value="广东统计年鉴2016")
     out = io.BytesIO()
     wb.save(out)
     body = upload(c, tokens["gd-editor"], data=out.getvalue(), name="gd.xlsx").json()
-    assert body["problems"] == [] and body["rows"] == 1
+    assert body["problems"] == [] and body["rows"] == 2
 
 
 def test_reviews_only_by_evaluators_and_audited(app: FastAPI, tokens: dict[str, str]) -> None:

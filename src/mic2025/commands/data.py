@@ -31,7 +31,9 @@ from .common import (
 @click.option("--note", default="", help="A note recorded with the vintage.")
 @click.option("--check", is_flag=True, help="Validate only: report problems, store nothing.")
 @click.option(
-    "--encoding", default=None, help="Text encoding of a CSV that is not UTF-8 (gb18030)."
+    "--encoding", default=None,
+    help="Text encoding of a CSV that is not UTF-8 (gbk); without it, a CSV that is not "
+    "UTF-8 is read as GB18030 or Big5, whichever it reads as, and a line says so."
 )
 @click.option("--sheet", "sheets", multiple=True, help="Import only this sheet (repeatable).")
 @click.option(
@@ -74,6 +76,12 @@ def import_(
         raise click.UsageError("--actor is gone: the import acts as an account, named before "
                                "the command — `mic2025 --as USER import FILE` (a store with "
                                "no account at all needs none)")
+    if encoding is None:
+        encoding = _legacy_encoding(Path(file))
+        if encoding is not None:
+            click.echo(f"{file}: not UTF-8 text; read as {encoding.upper()} (what Excel on a "
+                       f"{_LEGACY_SYSTEMS[encoding]} Windows saves CSV in); name another "
+                       "with --encoding if any text reads wrongly")
     try:
         if check:
             obs = check_file(
@@ -106,6 +114,32 @@ def import_(
     except Mic2025Error as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+
+
+_LEGACY_SYSTEMS = {"gb18030": "Chinese-language", "big5": "traditional-Chinese"}
+
+
+def _legacy_encoding(path: Path) -> str | None:
+    """The legacy encoding a CSV that is not UTF-8 is read in, or ``None`` (UTF-8 or UTF-16,
+    not a CSV, or too big to read: the import itself then says what is wrong)."""
+    from ..ingest.limits import DEFAULT_LIMITS
+    from ..ingest.readers import CSV_SUFFIXES, legacy_encoding
+
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        return None
+    try:
+        if not path.is_file() or path.stat().st_size > DEFAULT_LIMITS.max_file_bytes:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return legacy_encoding(data)
+    return None
 
 
 @click.group()
