@@ -17,18 +17,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
+import test_web_support
 from mic2025.services.imports import import_rows
 from mic2025.services.submissions import check_upload
-from test_web_support import (
-    SYSTEM,
-    app,  # noqa: F401  (fixture)
-    bearer,
-    client,
-    csrf_of,
-    log_in,
-    tokens,  # noqa: F401  (fixture)
-    upload,
-)
+from test_web_support import SYSTEM, bearer, client, csrf_of, log_in, upload
+
+# the platform fixtures, one app per backend (SQLite and PostgreSQL)
+app = test_web_support.app
+tokens = test_web_support.tokens
 
 AREA = "440000"
 YEAR = 2024
@@ -107,7 +103,8 @@ def test_a_draft_is_saved_shown_at_the_cell_in_the_readers_language_and_resumed(
     html = _form_page(c).text
     assert _cell_errors(html, "row-digital_design_tools-2024") == [
         "数字化研发设计工具普及率：120% 超出可能范围（0–100）"]
-    assert _cell_errors(html, "row-broadband_penetration-2015")[0].startswith("宽带普及率：不是数字")
+    (not_a_number,) = _cell_errors(html, "row-broadband_penetration-2015")
+    assert not_a_number.startswith("宽带普及率：不是数字")
     assert _cell_errors(html, "row-rd_intensity-2024") == []
     assert 'name="digital_design_tools.2024.value" value="120"' in html  # resumed
     assert 'name="rd_intensity.2024.value" value="2.6"' in html
@@ -205,7 +202,8 @@ def test_json_rows_are_checked_as_an_upload_and_refused_whole(
     body = bad.json()
     assert body["problem_count"] == 2
     found = {(p["row"], p["column"]): p for p in body["problems"]}
-    assert found[(2, "value")]["messages"]["zh"] == "数字化研发设计工具普及率：120% 超出可能范围（0–100）"
+    assert found[(2, "value")]["messages"]["zh"] == \
+        "数字化研发设计工具普及率：120% 超出可能范围（0–100）"
     assert "北京市" in found[(3, "area")]["messages"]["zh"]
     assert c.get("/api/submissions", headers=token).json() == []  # nothing kept
     # wrong types, unknown columns, no rows, a bad year: refused before any check
