@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .i18n import Lang, code_label, t
+
 _MONEY = {"yuan": 1.0, "10k_yuan": 1e4, "100m_yuan": 1e8}
 
 _ALIASES = {
@@ -116,3 +118,41 @@ def convert(value: float, src: str, dst: str) -> float:
     if a is not None and b is not None and convertible(src, dst):
         return value * a.sign * b.sign
     raise ValueError(f"cannot convert {src!r} to {dst!r}")
+
+
+# --------------------------------------------------------------------------- in words
+
+
+def change_kind(change: Change) -> str:
+    """How a change unit reads: ``points`` (percentage points), ``decline`` or ``change``."""
+    return "points" if change.points else ("decline" if change.sign < 0 else "change")
+
+
+def change_against(change: Change, lang: Lang) -> str:
+    """What a change is measured against, in words: 上年 / the previous year, or 2015年."""
+    if change.yoy:
+        return t("unit_words.against_previous", lang)
+    return t("unit_words.against_year", lang, year=change.base_year)
+
+
+def words(unit: str, lang: Lang) -> str:
+    """A unit code in words, for the report, the platform and the import's messages.
+
+    The label table's entry when it has one; else a change unit in words (``decline%vs:2015``:
+    比2015年下降% / % decline on 2015); else a rate ``a/b`` from the words for ``a`` and ``b``
+    (a count per b: "per b" in English); else the code itself.
+    """
+    label = code_label("unit", unit, lang)
+    if label != unit:
+        return label
+    found = change(unit)
+    if found is not None:
+        return t(f"unit_words.label_{change_kind(found)}", lang,
+                 against=change_against(found, lang))
+    if "/" in unit:
+        top, bottom = unit.split("/", 1)
+        per = words(bottom, lang)
+        if top == "count":
+            return t("unit_words.count_rate", lang, per=per)
+        return t("unit_words.rate", lang, top=words(top, lang), per=per)
+    return label

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .. import reference
+from .. import reference, units
 from ..errors import Problem, UnknownCodeError
 from ..i18n import LANGS, Lang, has, t
 from ..plan import Metric
@@ -40,8 +40,7 @@ def localise(problem: Problem, series: Mapping[str, Metric]) -> dict[str, str]:
 
 
 def unit_words(unit: str, lang: Lang) -> str:
-    from ..report.fmt import unit_label  # the report's words for units (a lazy import: the
-    return unit_label(unit, lang)        # report stack is not needed to read a file)
+    return units.words(unit, lang)
 
 
 def _area(code: str, lang: Lang) -> str:

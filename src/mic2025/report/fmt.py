@@ -52,19 +52,10 @@ def computed(value: float | None) -> str:
     return number(value, 2 if abs(value) < 1000 else 0)
 
 
-def _against(change: units.Change, lang: Lang) -> str:
-    if change.yoy:
-        return t("unit_words.against_previous", lang)
-    return t("unit_words.against_year", lang, year=change.base_year)
-
-
-def _change_kind(change: units.Change) -> str:
-    return "points" if change.points else ("decline" if change.sign < 0 else "change")
-
-
 def _change(text: str, change: units.Change, lang: Lang) -> str:
     """A number in a change unit, in words: 比2015年下降15.9% / 15.9% decline on 2015."""
-    return t(f"unit_words.{_change_kind(change)}", lang, text=text, against=_against(change, lang))
+    return t(f"unit_words.{units.change_kind(change)}", lang, text=text,
+             against=units.change_against(change, lang))
 
 
 def with_unit(text: str, unit: str, lang: Lang) -> str:
@@ -101,26 +92,8 @@ def level_percent(level: float) -> str:
     return f"{number(level * 100 if level <= 1 else level, 1)}%"
 
 
-def unit_label(unit: str, lang: Lang) -> str:
-    """A unit code (:mod:`mic2025.units`) in words.
-
-    The label table's entry when it has one; else a change unit in words (``decline%vs:2015``:
-    比2015年下降% / % decline on 2015); else a rate ``a/b`` from the words for ``a`` and ``b``
-    (a count per b: "per b" in English); else the code itself.
-    """
-    label = code_label("unit", unit, lang)
-    if label != unit:
-        return label
-    change = units.change(unit)
-    if change is not None:
-        return t(f"unit_words.label_{_change_kind(change)}", lang, against=_against(change, lang))
-    if "/" in unit:
-        top, bottom = unit.split("/", 1)
-        per = unit_label(bottom, lang)
-        if top == "count":
-            return t("unit_words.count_rate", lang, per=per)
-        return t("unit_words.rate", lang, top=unit_label(top, lang), per=per)
-    return label
+#: a unit code in words (:func:`mic2025.units.words`): the report's and the platform's name
+unit_label = units.words
 
 
 def plan_source(document: object, lang: Lang) -> str:

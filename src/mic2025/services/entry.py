@@ -175,7 +175,7 @@ def _read_back(data: bytes, filename: str, plan: Plan, area: str
     """A draft's file as the form's cells: by (indicator, year), the cells entered; by
     (sheet, row), which form row a line of the file is; and how many rows fit no form row."""
     suffix = PurePath(filename).suffix
-    sheets = workflow._data_sheets(data, workflow.UPLOAD_LIMITS) \
+    sheets = workflow.data_sheets(data, workflow.UPLOAD_LIMITS) \
         if suffix.lower() in EXCEL_SUFFIXES else None
     tables, _ = read_table(data, filename, suffix, sheets=sheets,
                            limits=workflow.UPLOAD_LIMITS)
@@ -184,7 +184,7 @@ def _read_back(data: bytes, filename: str, plan: Plan, area: str
     other = 0
     indicators = {m.id for m in plan.indicators}
     for table in tables:
-        table, _dropped = workflow._drop_unreported(table)
+        table, _dropped = workflow.drop_unreported(table)
         for raw in table_rows(table, plan)[0]:
             code = str(raw.cells.get("indicator") or "").strip()
             try:

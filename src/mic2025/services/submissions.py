@@ -316,7 +316,7 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
     """
     source = PurePath(filename).name or "upload"
     suffix = PurePath(source).suffix
-    sheets = _data_sheets(data, limits) if suffix.lower() in EXCEL_SUFFIXES else None
+    sheets = data_sheets(data, limits) if suffix.lower() in EXCEL_SUFFIXES else None
     tables, found = read_table(data, source, suffix, sheets=sheets, limits=limits)
     problems = ProblemLog(limits.max_problems)
     problems.extend(found)
@@ -329,7 +329,7 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
         for tb in tables if tb.encoding)
     for table in tables:
         if not is_sdmx(table):  # an SDMX row is a whole observation: none is "not reported"
-            table, dropped = _drop_unreported(table)
+            table, dropped = drop_unreported(table)
             skipped += dropped
         rows, _ = table_rows(table, plan, problems)
         raws.extend(rows)
@@ -352,7 +352,10 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
                    problems.total, notes)
 
 
-def _data_sheets(data: bytes, limits: Limits) -> list[str] | None:
+def data_sheets(data: bytes, limits: Limits) -> list[str] | None:
+    """The sheets of an uploaded workbook that hold figures (not the guide or the example),
+    or ``None`` for a CSV or a workbook the reader will refuse — shared by the upload and the
+    entry form, which read a saved draft back the same way."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -370,7 +373,9 @@ def _data_sheets(data: bytes, limits: Limits) -> list[str] | None:
     return names or None
 
 
-def _drop_unreported(table: Table) -> tuple[Table, int]:
+def drop_unreported(table: Table) -> tuple[Table, int]:
+    """The table without the template's rows that were left empty (only the prefilled
+    columns filled), and how many were dropped."""
     used = {i for _, cells in table.rows for i, c in enumerate(cells) if _filled(c)}
     found, _ = resolve_header(table.header, used, source=table.source, sheet=table.sheet)
     if "value" not in found:
