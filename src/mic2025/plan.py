@@ -380,12 +380,94 @@ class Indicator(Metric):
     definition: Definition
 
 
-class Milestone(Model):
-    """A qualitative commitment with a date, tracked by evidence rather than a number."""
+CommitmentKind = Literal["numeric_target", "dated_deliverable", "standing_mechanism",
+                         "context_goal"]
+SubjectKind = Literal["task", "project", "sector", "measure", "follow_up", "strategy"]
+_JUDGED_BY = re.compile(r"^(metric:[a-z][a-z0-9_]*|evidence:[a-z][a-z0-9_]*|supervision|none)$")
+
+
+class _Checkable(Model):
+    """What every checkable commitment says besides its text: how it is judged and by whom.
+
+    ``judged_by`` is ``metric:<id>`` (a metric's target of the due year, judged by the
+    evaluation), ``evidence:<fact id>`` (a dated public fact in the bundled evidence facts,
+    :mod:`mic2025.facts`), ``supervision`` (status updates only) or ``none``. ``owner`` is a
+    body id of the owner directory (``plans/owners_<plan>.yaml``); ``owner_basis`` says whether
+    the seed itself or a public implementation document names it. ``context`` lists context
+    series (the bundled catalogue) shown beside a context goal; they are never scored.
+    """
+
+    kind: CommitmentKind = "dated_deliverable"
+    owner: str | None = None
+    owner_basis: Literal["seed", "document"] | None = None
+    sector: str | None = None
+    judged_by: str = "none"
+    context: tuple[str, ...] = ()
+    note: Text | None = None
+
+    @model_validator(mode="after")
+    def _judged(self) -> _Checkable:
+        problems: list[tuple[tuple[Any, ...], str]] = []
+        if not _JUDGED_BY.match(self.judged_by):
+            problems.append((("judged_by",), f"judged_by {self.judged_by!r} must be "
+                             "metric:<id>, evidence:<fact id>, supervision or none"))
+        if self.kind == "context_goal" and self.judged_by != "none":
+            problems.append((("judged_by",), "a context goal is never scored: judged_by must be "
+                             f"none, not {self.judged_by!r}"))
+        if (self.owner is None) != (self.owner_basis is None):
+            problems.append((("owner_basis",), "owner and owner_basis go together: name the "
+                             "body and whether the seed or a public document names it"))
+        if problems:
+            raise LocatedError(problems)
+        return self
+
+
+class Milestone(_Checkable):
+    """A project's dated commitment (专栏1–5), judged from evidence where the plan says how."""
 
     id: str
     year: int
     text: Text
+
+
+class Commitment(_Checkable):
+    """A checkable commitment of the seed that is not a metric's target: a task's dated
+    deliverable, a standing mechanism of the supporting measures, a key sector's aim, a step
+    of the three-step strategy (a context goal, never scored). ``subject`` names what it
+    belongs to (``task:<id>``, ``sector:<id>``, ``measure:<id>``, ``follow_up:<id>``,
+    ``project:<id>`` or ``strategy``); ``due`` is the year the seed gives, if any."""
+
+    id: str
+    subject: str
+    text: Text
+    due: int | None = Field(default=None, ge=2015, le=2100)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not _ID.match(v):
+            raise ValueError(f"id {v!r} must be lower_snake_case ascii")
+        return v
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    """One checkable commitment of a plan in one shape, whatever part of the plan holds it:
+    a metric's target (kind ``numeric_target``), a project milestone or a ``commitments``
+    entry (see :meth:`Plan.all_commitments`)."""
+
+    id: str
+    kind: str
+    text: Text
+    due: int | None
+    subject: str
+    subject_name: Text
+    judged_by: str
+    sector: str | None = None
+    owner: str | None = None
+    owner_basis: str | None = None
+    context: tuple[str, ...] = ()
+    note: Text | None = None
 
 
 class Project(Model):
@@ -487,6 +569,7 @@ class Plan(Model):
     measures: tuple[Item, ...] = ()
     series: tuple[Metric, ...] = ()
     follow_up: tuple[Item, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
     adjustments: tuple[Adjustment, ...] = ()
     note: Text | None = None
 
@@ -551,6 +634,7 @@ class Plan(Model):
                     )
         problems.extend(self._adjustment_problems())
         problems.extend(self._bound_problems(located))
+        problems.extend(self._commitment_problems())
         if problems:
             raise LocatedError(problems)
         return self
@@ -608,6 +692,84 @@ class Plan(Model):
                                  f"{year} target of {metric_id!r} is {target.value:g}",
                                  Hint(involves=((*where[metric_id], "targets", t, "value"),))))
         return problems
+
+    def _subjects(self) -> dict[str, Text]:
+        names: dict[str, Text] = {"strategy": Text(zh="“三步走”战略目标",
+                                                   en="The three-step strategy")}
+        for kind, entries in (("task", self.tasks), ("project", self.projects),
+                              ("sector", self.sectors), ("measure", self.measures),
+                              ("follow_up", self.follow_up)):
+            for e in entries:
+                names[f"{kind}:{e.id}"] = e.name
+        return names
+
+    def _commitment_problems(self) -> list[tuple[tuple[Any, ...], str, Hint]]:
+        """A commitment names a known subject, sector and metric target, and its id is unique
+        among all commitments (targets' derived ids included)."""
+        problems: list[tuple[tuple[Any, ...], str, Hint]] = []
+        subjects = self._subjects()
+        sectors = {s.id for s in self.sectors}
+        metrics = {m.id: m for m in self.metrics()}
+        seen = {f"{m.id}_{t.year}" for m in self.metrics() for t in m.targets}
+        checked: list[tuple[tuple[Any, ...], str, _Checkable, int | None]] = [
+            *((("projects", p, "milestones", j), ms.id, ms, ms.year)
+              for p, proj in enumerate(self.projects) for j, ms in enumerate(proj.milestones)),
+            *((("commitments", i), c.id, c, c.due) for i, c in enumerate(self.commitments)),
+        ]
+        for loc, cid, c, due in checked:
+            if cid in seen:
+                problems.append(((*loc, "id"), f"commitment id {cid!r} is used twice (a "
+                                 "metric's target is the commitment <metric>_<year>)", Hint()))
+            seen.add(cid)
+            if isinstance(c, Commitment) and c.subject not in subjects:
+                problems.append(((*loc, "subject"), f"commitment {cid!r} names unknown subject "
+                                 f"{c.subject!r} (task:<id>, project:<id>, sector:<id>, "
+                                 "measure:<id>, follow_up:<id> or strategy)", Hint()))
+            if c.sector is not None and c.sector not in sectors:
+                problems.append(((*loc, "sector"), f"commitment {cid!r} names unknown sector "
+                                 f"{c.sector!r}", Hint()))
+            if c.judged_by.startswith("metric:"):
+                mid = c.judged_by.split(":", 1)[1]
+                metric = metrics.get(mid)
+                if metric is None:
+                    problems.append(((*loc, "judged_by"), f"commitment {cid!r} is judged by "
+                                     f"unknown metric {mid!r}", Hint(refers=("metric", mid))))
+                elif due is None or metric.target(due) is None:
+                    problems.append(((*loc, "judged_by"), f"commitment {cid!r} is judged by "
+                                     f"metric {mid!r}, which has no target for {due}",
+                                     Hint(refers=("target", mid, due))))
+        return problems
+
+    def all_commitments(self) -> list[CommitmentView]:
+        """Every checkable commitment of the plan: each metric's targets (indicators, then
+        projects), each project's milestones, then the ``commitments`` list."""
+        out: list[CommitmentView] = []
+        subjects = self._subjects()
+        for m in self.indicators:
+            for t in m.targets:
+                out.append(CommitmentView(
+                    f"{m.id}_{t.year}", "numeric_target", Text(zh=f"{m.name.zh}:{t.text.zh}",
+                                                               en=f"{m.name.en}: {t.text.en}"),
+                    t.year, "indicators", Text(zh="2020年和2025年制造业主要指标",
+                                               en="Main manufacturing indicators for 2020 "
+                                                  "and 2025"),
+                    f"metric:{m.id}"))
+        for p in self.projects:
+            for pm in p.metrics:
+                for t in pm.targets:
+                    out.append(CommitmentView(
+                        f"{pm.id}_{t.year}", "numeric_target", t.text, t.year,
+                        f"project:{p.id}", p.name, f"metric:{pm.id}"))
+            for ms in p.milestones:
+                out.append(CommitmentView(ms.id, ms.kind, ms.text, ms.year, f"project:{p.id}",
+                                          p.name, ms.judged_by, ms.sector, ms.owner,
+                                          ms.owner_basis, ms.context, ms.note))
+        for c in self.commitments:
+            out.append(CommitmentView(c.id, c.kind, c.text, c.due, c.subject,
+                                      subjects.get(c.subject, Text(zh=c.subject, en=c.subject)),
+                                      c.judged_by, c.sector, c.owner, c.owner_basis, c.context,
+                                      c.note))
+        return out
 
     def metrics(self) -> Iterator[Metric]:
         """Every metric with targets: the indicators first, then each project's metrics."""
@@ -906,7 +1068,7 @@ _KINDS = {
     "metrics": "metric", "milestones": "milestone", "tasks": "task", "items": "item",
     "sectors": "sector", "fields": "field", "goal_areas": "goal area", "measures": "measure",
     "series": "series", "follow_up": "follow-up item", "adjustments": "adjustment",
-    "breaks": "series break",
+    "breaks": "series break", "commitments": "commitment",
 }
 
 
