@@ -144,3 +144,46 @@ def test_cli_supervision(tmp_path: Path) -> None:
     assert "quality plan issued" in r.output
     r = run.invoke(main, ["supervision", "status", "--db", db, "--owner", "nobody"])
     assert r.exit_code == 2
+
+
+def test_a_milestone_tied_to_a_metric_takes_its_status_from_the_evidence(tmp_path: Path) -> None:
+    # the evaluation marks the 2020 innovation-centre target achieved (17 centres): the
+    # milestone shows met with that figure, is not overdue, and shows no internal id as title
+    db = f"sqlite:///{tmp_path / 'e.sqlite'}"
+    r = CliRunner().invoke(main, ["supervision", "status", "--db", db, "--on", "2026-01-15",
+                                  "--format", "json"])
+    assert r.exit_code == 0, r.output
+    items = {d["id"]: d for d in json.loads(r.output)}
+    box1 = items["box1_innovation_centres_2020"]
+    assert box1["evidence_status"] == "met"
+    assert box1["overdue"] is False and box1["rag"] == "green"
+    (fig,) = box1["figures"]
+    assert fig["verdict"] == "achieved" and fig["latest_value"] >= 15
+    assert box1["subject_name"]["zh"] == "制造业创新中心(工业技术研究基地)建设工程"
+    # a milestone without evidence and past its date stays overdue and red
+    assert items["m_sme"]["evidence_status"] == "no_evidence"
+    assert items["m_sme"]["overdue"] is True and items["m_sme"]["rag"] == "red"
+    # a milestone tied to a dated fact shows the fact, with its publication
+    talent = items["m_talent"]
+    assert talent["evidence_status"] == "met" and talent["overdue"] is False
+    assert talent["facts"][0]["publication"]["zh"].startswith("《制造业人才发展规划指南》")
+
+
+def test_a_report_that_contradicts_the_evidence_is_shown_and_flagged(store: Store) -> None:
+    from mic2025.evaluate.engine import evaluate
+    from mic2025.ingest.load import load_bundled
+
+    plan = load_plan()
+    load_bundled(store, plan)
+    ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
+    seed = sv.load_supervision(plan=plan)
+    update_milestone(store, who("MIIT"), seed, sv.bundled_path(), "box1_innovation_centres_2020",
+                     status="delayed", comment="we think it slipped")
+    (s,) = [x for x in sv.states(seed, sv.read_updates(store), on=date(2026, 1, 15),
+                                 evaluation=ev) if x.milestone.id == "box1_innovation_centres_2020"]
+    assert s.status == "delayed" and s.evidence_status == "met"
+    assert s.disagreement and s.rag == "green"
+    rows = {r["owner"]: r for r in sv.stocktake(seed, sv.states(
+        seed, sv.read_updates(store), on=date(2026, 1, 15), evaluation=ev))}
+    assert rows["miit"]["green"] >= 1 and rows["miit"]["disagreements"] == [
+        "box1_innovation_centres_2020"]

@@ -391,7 +391,7 @@ def _states(db: str | None, plan_file: str | None, seed_file: str | None,
         ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
         updates = sv.read_updates(store)
     day = _date(on, "--on")
-    return seed, sv.states(seed, updates, on=day, evaluation=ev)
+    return seed, sv.states(seed, updates, on=day, evaluation=ev, plan=plan)
 
 
 def _print_states(seed: Any, items: list[Any], fmt: str, lang: str) -> None:

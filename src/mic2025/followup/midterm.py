@@ -60,7 +60,7 @@ def gather(plan: Plan, store: Any, *, as_of: datetime | None = None, method: str
         seed = None
     updates = supervision.read_updates(store) if seed else []
     states = supervision.states(seed, updates, on=ev.evaluated_on, evaluation=ev,
-                                as_of=as_of) if seed else []
+                                as_of=as_of, plan=plan) if seed else []
     vintages = [v for v in store.vintages() if as_of is None or aware(v.created_at) <= as_of]
     return Inputs(plan, ev, proposals, warnings, seed, states, vintages, as_of)
 

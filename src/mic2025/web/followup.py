@@ -112,7 +112,8 @@ class FollowUp:
         seed = self._need_seed()
         updates = supervision.read_updates(self.store)
         ev = self.platform.evaluation(self.platform.plan.area)
-        return supervision.states(seed, updates, on=today(), evaluation=ev)
+        return supervision.states(seed, updates, on=today(), evaluation=ev,
+                                 plan=self.platform.plan)
 
     def history(self, item: str) -> list[supervision.Update]:
         """Every update of one milestone, oldest first."""

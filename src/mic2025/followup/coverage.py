@@ -1,0 +1,176 @@
+"""Coverage: every checkable commitment of the plan, how it is judged and where it stands.
+
+A commitment (:meth:`mic2025.plan.Plan.all_commitments`) is judged from
+
+* ``metric:<id>`` — the evaluation's verdict on that metric's target of the due year:
+  achieved → ``met`` (``met_late`` when only a later year's figure reaches it), missed →
+  ``missed``, pending (the figure is not due yet) → ``pending``, a target year still ahead
+  with figures → ``open``, no figure → ``no_evidence``;
+* ``evidence:<fact id>`` — a dated public fact (:mod:`mic2025.facts`): done by the end of the
+  due year → ``met``, later → ``met_late``, a standing mechanism without a due year →
+  ``in_place``; a fact the bundle does not hold → ``no_evidence``;
+* ``supervision`` — the latest status update of the supervision items of the same subject
+  (``completed``, ``in_progress``…); ``not_reported`` when nobody has reported;
+* ``none`` — a context goal (``context``, never scored) or a commitment nobody can check.
+
+``judged_from`` says what decided the status: ``evidence`` (a figure or a fact),
+``supervision`` (an update) or ``none``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..evaluate.model import Evaluation, TargetResult
+from ..facts import Fact
+from ..plan import CommitmentView, Plan
+
+if TYPE_CHECKING:
+    from .supervision import ItemState
+
+JudgedFrom = Literal["evidence", "supervision", "none"]
+#: statuses that come from evidence, in the order the pages list them
+EVIDENCE_STATUSES = ("met", "met_late", "missed", "pending", "open", "in_place", "no_evidence")
+RAG = Literal["green", "amber", "red", "grey"]
+
+
+@dataclass
+class Judged:
+    """One commitment with its status, what decided it and what it rests on."""
+
+    commitment: CommitmentView
+    status: str
+    judged_from: JudgedFrom
+    rag: str
+    figure: dict[str, Any] | None = None
+    fact: Fact | None = None
+    reported: str | None = None
+    supervision_items: list[str] = field(default_factory=list)
+
+
+def target_status(tr: TargetResult) -> str:
+    """A metric target's evidence status from the evaluation's verdict."""
+    if tr.verdict == "achieved":
+        late = tr.verdict_year is not None and tr.verdict_year > tr.target_year
+        return "met_late" if late else "met"
+    if tr.verdict == "missed":
+        return "missed"
+    if tr.verdict == "pending":
+        return "pending"
+    if tr.verdict == "open":
+        return "no_evidence" if tr.assessment.latest_year is None else "open"
+    return "no_evidence"
+
+
+def fact_status(fact: Fact | None, due: int | None) -> str:
+    if fact is None:
+        return "no_evidence"
+    if due is None:
+        return "in_place"
+    return "met" if fact.date.year <= due else "met_late"
+
+
+def figure_of(tr: TargetResult) -> dict[str, Any]:
+    """What a page shows of the figure a status rests on."""
+    obs = [p for p in tr.series if p.source != "plan"]
+    a = tr.assessment
+    return {"metric": tr.metric, "target_year": tr.target_year, "verdict": tr.verdict,
+            "status": a.status, "latest_year": a.latest_year, "latest_value": a.latest_value,
+            "target": tr.target_value, "source": obs[-1].source if obs else None}
+
+
+def rag_of(status: str, *, overdue: bool = False, progress: str | None = None) -> str:
+    """Red, amber or green for an evidence or reported status (grey: not scored / unknown)."""
+    if status in ("met", "in_place", "completed"):
+        return "green"
+    if status == "open":
+        return {"off_track": "red", "needs_acceleration": "amber"}.get(progress or "", "green")
+    if status in ("missed", "delayed") or overdue:
+        return "red"
+    if status in ("met_late", "pending", "in_progress", "not_started"):
+        return "amber"
+    return "grey"
+
+
+def _targets(evaluation: Evaluation | None) -> dict[tuple[str, int], TargetResult]:
+    if evaluation is None:
+        return {}
+    return {(mr.metric, tr.target_year): tr for mr in evaluation.results for tr in mr.targets}
+
+
+def judge(plan: Plan, evaluation: Evaluation | None, facts: dict[str, Fact],
+          supervision: Sequence[ItemState] = (), *, on: date | None = None) -> list[Judged]:
+    """Every commitment of ``plan`` judged on ``on`` (default today)."""
+    today = on or date.today()
+    targets = _targets(evaluation)
+    by_subject: dict[str, list[ItemState]] = {}
+    for s in supervision:
+        by_subject.setdefault(f"{s.milestone.subject.kind}:{s.milestone.subject.id}",
+                              []).append(s)
+    out = []
+    for c in plan.all_commitments():
+        kind, _, ref = c.judged_by.partition(":")
+        overdue = c.due is not None and date(c.due, 12, 31) < today
+        if c.kind == "context_goal":
+            out.append(Judged(c, "context", "none", "grey"))
+        elif kind == "metric":
+            tr = targets.get((ref, c.due or 0))
+            st = target_status(tr) if tr is not None else "no_evidence"
+            out.append(Judged(c, st, "none" if st == "no_evidence" else "evidence",
+                              rag_of(st, overdue=overdue and st == "no_evidence",
+                                     progress=tr.assessment.status if tr else None),
+                              figure=figure_of(tr) if tr is not None else None))
+        elif kind == "evidence":
+            fact = facts.get(ref)
+            st = fact_status(fact, c.due)
+            out.append(Judged(c, st, "none" if fact is None else "evidence",
+                              rag_of(st, overdue=overdue and fact is None), fact=fact))
+        elif kind == "supervision":
+            mine = by_subject.get(c.subject, [])
+            same = [s for s in mine if c.due is not None and s.milestone.due.year == c.due]
+            picked = (same or mine)[:1]
+            reported = picked[0].status if picked else "not_reported"
+            out.append(Judged(c, reported,
+                              "supervision" if reported != "not_reported" else "none",
+                              rag_of(reported, overdue=bool(picked) and picked[0].overdue),
+                              reported=reported,
+                              supervision_items=[s.milestone.id for s in picked]))
+        else:
+            out.append(Judged(c, "no_evidence", "none", rag_of("no_evidence", overdue=overdue)))
+    return out
+
+
+def totals(rows: Sequence[Judged]) -> dict[str, Any]:
+    """Counts for the summary: the checkable commitments (context goals excluded), how many
+    are judged at all, from evidence, from supervision, and how many have no evidence."""
+    checkable = [r for r in rows if r.commitment.kind != "context_goal"]
+    n = len(checkable)
+    evidence = sum(1 for r in checkable if r.judged_from == "evidence")
+    supervised = sum(1 for r in checkable if r.judged_from == "supervision")
+    return {
+        "commitments": len(rows), "checkable": n, "context_goals": len(rows) - n,
+        "judged": evidence + supervised, "with_evidence": evidence,
+        "from_supervision": supervised, "without": n - evidence - supervised,
+        "share_with_evidence": round(evidence / n, 3) if n else 0.0,
+        "by_kind": dict(Counter(r.commitment.kind for r in rows)),
+        "by_status": dict(Counter(r.status for r in rows)),
+    }
+
+
+def record(r: Judged) -> dict[str, Any]:
+    """One commitment as the JSON of ``mic2025 coverage --format json``."""
+    c = r.commitment
+    return {
+        "id": c.id, "kind": c.kind, "sector": c.sector, "judged_from": r.judged_from,
+        "status": r.status, "rag": r.rag, "judged_by": c.judged_by, "due": c.due,
+        "text": c.text.model_dump(), "subject": c.subject,
+        "subject_name": c.subject_name.model_dump(), "owner": c.owner,
+        "owner_basis": c.owner_basis, "figure": r.figure,
+        "fact": r.fact.model_dump(mode="json") if r.fact else None,
+        "supervision_items": r.supervision_items, "context": list(c.context),
+        "scored": c.kind != "context_goal",
+    }
