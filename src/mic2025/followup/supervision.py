@@ -15,8 +15,9 @@ missed, pending, open or no evidence. Evidence is shown beside the reported stat
 silently replaced by it: a report that contradicts it is flagged (``disagreement``), and the
 red/amber/green of an item follows the evidence when there is any. ``overdue``: due date
 passed, not ``completed``, and no evidence that it was met (or is pending publication).
-``at risk``: not completed and either ``delayed``, or due within ``horizon_days`` without any reported progress, or a linked metric's target of the due year
-is judged ``off_track`` or ``needs_acceleration`` by the evaluation.
+``at risk``: not completed and either ``delayed``, or due within ``horizon_days`` without
+any reported progress, or a linked metric's target of the due year is judged ``off_track`` or
+``needs_acceleration`` by the evaluation.
 """
 
 from __future__ import annotations
