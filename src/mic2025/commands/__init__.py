@@ -31,4 +31,5 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("mic2025.commands.followup", "supervision"),
     ("mic2025.commands.followup", "thirdparty"),
     ("mic2025.commands.notices", "notices_cmd"),
+    ("mic2025.commands.coverage", "coverage"),
 )

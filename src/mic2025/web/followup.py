@@ -24,7 +24,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..followup import final, midterm, supervision, thirdparty, warn
+from ..facts import load_facts
+from ..followup import coverage, final, midterm, supervision, thirdparty, warn
 from ..followup.common import FollowupError
 from ..permissions import Actor
 from ..report import final as final_document
@@ -114,6 +115,13 @@ class FollowUp:
         ev = self.platform.evaluation(self.platform.plan.area)
         return supervision.states(seed, updates, on=today(), evaluation=ev,
                                  plan=self.platform.plan)
+
+    def coverage(self) -> list[coverage.Judged]:
+        """Every commitment of the plan judged on today's evidence and reports."""
+        plan = self.platform.plan
+        ev = self.platform.evaluation(plan.area)
+        states = self.states() if self.seed is not None else []
+        return coverage.judge(plan, ev, load_facts(), states, on=today())
 
     def history(self, item: str) -> list[supervision.Update]:
         """Every update of one milestone, oldest first."""

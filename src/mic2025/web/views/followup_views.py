@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from ...followup import coverage as cov
 from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.final import FINAL_VERDICTS
@@ -227,6 +228,30 @@ def supervision_form(request: Request, item: ItemId,
                         evidence=[evidence.strip()] if evidence.strip() else [],
                         ip=client_ip(request))
     return see_other(f"/followup/supervision#m-{item}")
+
+
+# ------------------------------------------------------------------------------ coverage
+
+
+@api_router.get("/coverage", summary="Every commitment of the plan: how it is judged, status")
+def get_coverage(request: Request, actor: ActorDep) -> dict[str, Any]:
+    _read(actor)
+    rows = _fu(request).coverage()
+    return {"totals": cov.totals(rows), "commitments": [cov.record(r) for r in rows]}
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request) -> HTMLResponse:
+    actor = resolve_actor(request)
+    _read(actor)
+    fu = _fu(request)
+    rows = fu.coverage()
+    tot = cov.totals(rows)
+    lang = lang_of(request)
+    bodies = {b.id: b.name.get(lang) for b in (fu.seed.bodies if fu.seed else ())}
+    return render(request, "coverage.html.j2", title=t("cov.title", lang),
+                  rows=rows, totals=tot, share=f"{tot['share_with_evidence']:.0%}",
+                  owner_name=lambda body: bodies.get(body, body))
 
 
 # ------------------------------------------------------------------------------ third party

@@ -1,0 +1,93 @@
+"""Coverage: `mic2025 coverage` (table and JSON) and the platform's coverage page, on SQLite
+and PostgreSQL; every commitment listed with how it is judged and its status."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from fastapi import FastAPI
+
+from mic2025.cli import main
+from mic2025.plan import load_plan
+from test_web_support import app, bearer, client, log_in, tokens  # noqa: F401
+
+RECORD_KEYS = {"id", "kind", "sector", "judged_from", "status"}
+KINDS = {"numeric_target", "dated_deliverable", "standing_mechanism", "context_goal"}
+STATUSES = {"met", "met_late", "missed", "pending", "open", "in_place", "no_evidence",
+            "context", "not_reported", "not_started", "in_progress", "completed", "delayed"}
+
+
+def _coverage(tmp_path: Path, *args: str) -> list[dict[str, object]]:
+    r = CliRunner().invoke(main, ["coverage", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}",
+                                  "--on", "2026-01-15", *args], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output) if "json" in args else [{"text": r.output}]
+
+
+def test_coverage_json_gives_one_record_per_commitment(tmp_path: Path) -> None:
+    records = _coverage(tmp_path, "--format", "json")
+    plan = load_plan()
+    assert [r["id"] for r in records] == [c.id for c in plan.all_commitments()]
+    for r in records:
+        assert set(r) >= RECORD_KEYS
+        assert r["kind"] in KINDS and r["status"] in STATUSES
+        assert r["judged_from"] in ("evidence", "supervision", "none")
+    by_id = {r["id"]: r for r in records}
+    # the evaluation marks the 2020 innovation-centre target achieved: met, from evidence
+    assert (by_id["innovation_centres_2020"]["status"],
+            by_id["innovation_centres_2020"]["judged_from"]) == ("met", "evidence")
+    roadmap = by_id["key_fields_roadmap"]
+    assert roadmap["judged_from"] == "evidence" and roadmap["status"] == "in_place"
+    assert roadmap["fact"]["publication_date"] == "2015-09-29"  # type: ignore[index]
+    # no public record found: stays "no evidence", named
+    award = by_id["national_industrial_design_award"]
+    assert (award["judged_from"], award["status"]) == ("none", "no_evidence")
+    # the three-step strategy is context, never scored
+    step = by_id["step_one_2025"]
+    assert step["status"] == "context" and step["scored"] is False
+    assert "mpi_china" in step["context"]  # type: ignore[operator]
+    assert by_id["sector_aim_new_materials"]["sector"] == "new_materials"
+
+
+def test_coverage_table_reports_the_share_judged_from_evidence(tmp_path: Path) -> None:
+    records = _coverage(tmp_path, "--format", "json")
+    text = str(_coverage(tmp_path, "--lang", "en")[0]["text"])
+    checkable = [r for r in records if r["kind"] != "context_goal"]
+    with_evidence = sum(1 for r in checkable if r["judged_from"] == "evidence")
+    assert (f"{len(checkable)} checkable commitments: {with_evidence} judged from evidence"
+            in text)
+    assert "innovation_centres_2020" in text
+
+
+def test_the_coverage_page_lists_every_commitment(app: FastAPI,  # noqa: F811
+                                                  tokens: dict[str, str]) -> None:  # noqa: F811
+    c = client(app)
+    log_in(c, "analyst")
+    page = c.get("/coverage?lang=en")
+    assert page.status_code == 200, page.text
+    plan = load_plan()
+    for com in plan.all_commitments():
+        assert f'id="c-{com.id}"' in page.text
+    assert "checkable commitments" in page.text and "not scored" in page.text
+    # names, not internal ids, for what a commitment belongs to
+    assert "Raise the innovation capability of Chinese manufacturing" in page.text
+    assert "task:innovation_capability" not in page.text
+    data = c.get("/api/coverage", headers=bearer(tokens["analyst"])).json()
+    assert data["totals"]["checkable"] == sum(
+        1 for x in plan.all_commitments() if x.kind != "context_goal")
+    (centres,) = [r for r in data["commitments"] if r["id"] == "innovation_centres_2020"]
+    assert centres["status"] == "met"
+
+
+def test_the_supervision_page_shows_names_and_the_evidence(app: FastAPI,  # noqa: F811
+                                                           tokens: dict[str, str]  # noqa: F811
+                                                           ) -> None:
+    c = client(app)
+    log_in(c, "analyst")
+    page = c.get("/followup/supervision?lang=en")
+    assert page.status_code == 200
+    assert '<div class="parent">task1_innovation_network</div>' not in page.text
+    row = page.text.split('id="m-box1_innovation_centres_2020"')[1].split("</tr>")[0]
+    assert "Evidence: met" in row and "green" in row
