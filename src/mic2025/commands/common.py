@@ -134,13 +134,15 @@ def parse_as_of(value: str | None) -> datetime | None:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
 
 
-def parse_date(value: str | None) -> date | None:
+def parse_date(value: str | None, hint: str | None = None) -> date | None:
+    """A ``YYYY-MM-DD`` option's date; ``hint`` names the option in the error."""
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)",
+                                 param_hint=hint) from None
 
 
 @contextmanager

@@ -26,10 +26,9 @@ def coverage(db: str | None, plan_file: str | None, on: str | None, fmt: str,
     from ..followup import coverage as cov
     from ..followup import supervision as sv
     from ..i18n import code_label, pick, t
-    from .common import session
-    from .followup import _date
+    from .common import parse_date, session
 
-    day = _date(on, "--on")
+    day = parse_date(on, "--on")
     with session(db, plan_file) as (store, plan):
         ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
         try:

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 import click
 
 from ..evaluate import default_method
-from .common import db_option, fail_cleanly, plan_option
+from .common import db_option, fail_cleanly, parse_date, plan_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,15 +75,6 @@ def _as_of(value: str | None) -> datetime | None:
     from .common import parse_as_of
 
     return parse_as_of(value)
-
-
-def _date(value: str | None, hint: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from None
 
 
 def _area_name(plan: Any) -> Any:
@@ -132,14 +123,14 @@ def midterm(db: str | None, plan_file: str | None, year: int, as_of: str | None,
     from ..report.midterm import build_midterm, write_documents
 
     with _session(db, plan_file) as (store, plan):
-        over = period_over_error(plan.target_years, year, _date(on, "--on") or date.today(),
+        over = period_over_error(plan.target_years, year, parse_date(on, "--on") or date.today(),
                                  "mid-term evaluation")
         if over is not None:
             raise over
         if year not in {t.year for m in plan.metrics() for t in m.targets}:
             raise click.BadParameter(f"the plan has no target for {year}", param_hint="--year")
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
-                     evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
+                     evaluated_on=parse_date(on, "--on"), area_name=_area_name(plan))
     for lang in langs or ("zh", "en"):
         doc = build_midterm(inp, year=year, lang=lang, seq=seq, max_charts=charts)  # type: ignore[arg-type]
         for p in write_documents(doc, Path(out_dir), f"midterm-{year}", formats or ("docx", "pdf")):
@@ -174,7 +165,7 @@ def final(db: str | None, plan_file: str | None, out_dir: str, as_of: str | None
 
     with _session(db, plan_file) as (store, plan):
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
-                     evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
+                     evaluated_on=parse_date(on, "--on"), area_name=_area_name(plan))
     fe = build(inp)
     for language in (("zh", "en") if lang == "both" else (lang,)):
         doc = build_final(fe, lang=language, seq=seq, max_charts=charts)
@@ -203,7 +194,7 @@ def bulletin(db: str | None, plan_file: str | None, period: int, as_of: str | No
 
     with _session(db, plan_file) as (store, plan):
         inp = gather(plan, store, as_of=_as_of(as_of), method=method,
-                     evaluated_on=_date(on, "--on"), area_name=_area_name(plan))
+                     evaluated_on=parse_date(on, "--on"), area_name=_area_name(plan))
         docs = [build_bulletin(inp, store, period=period, lang=lang, seq=seq,  # type: ignore[arg-type]
                                since=_as_of(since)) for lang in (langs or ("zh", "en"))]
     for doc in docs:
@@ -240,7 +231,7 @@ def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_o
     from ..i18n import code_label
 
     with _session(db, plan_file) as (store, plan):
-        day = _date(on, "--on") or date.today()
+        day = parse_date(on, "--on") or date.today()
         over = period_over_error(plan.target_years, year or max(plan.target_years), day,
                                  "target adjustment")
         if over is not None:
@@ -316,7 +307,7 @@ def adjust_record(from_file: str, out_file: str, reason: str, decided_by: str,
 
     ps, sha = read_proposals(Path(from_file))
     out = record(ps, out=Path(out_file), reason=reason, decided_by=decided_by,
-                 decided_on=_date(decided_on, "--decided-on"), version=version,
+                 decided_on=parse_date(decided_on, "--decided-on"), version=version,
                  metrics=metrics or None, parent=parent, proposals_sha256=sha)
     click.echo(f"new plan version written: {out}")
 
@@ -390,7 +381,7 @@ def _states(db: str | None, plan_file: str | None, seed_file: str | None,
         seed = sv.load_supervision(seed_file, plan)
         ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
         updates = sv.read_updates(store)
-    day = _date(on, "--on")
+    day = parse_date(on, "--on")
     return seed, sv.states(seed, updates, on=day, evaluation=ev, plan=plan)
 
 

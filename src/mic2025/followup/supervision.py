@@ -10,7 +10,7 @@ recorded with each update.
 
 Status of a milestone: its latest update, else the seed's ``status``. A milestone tied to
 metrics (their targets of the due year) or to evidence facts also has an ``evidence_status``
-read from the evaluation and the facts (:mod:`mic2025.followup.coverage`): met, met late,
+read from the evaluation and the facts (:mod:`mic2025.followup.evidence_status`): met, met late,
 missed, pending, open or no evidence. Evidence is shown beside the reported status and never
 silently replaced by it: a report that contradicts it is flagged (``disagreement``), and the
 red/amber/green of an item follows the evidence when there is any. ``overdue``: due date
@@ -37,7 +37,7 @@ from ..facts import Fact, load_facts
 from ..plan import Plan, Text
 from ..store.followup import SUPERVISION_STATUSES, SupervisionUpdate
 from .common import FollowupError, Model, load_yaml_model
-from .coverage import fact_status, figure_of, rag_of, target_status
+from .evidence_status import fact_status, figure_of, rag_of, target_status
 
 if TYPE_CHECKING:
     from ..store.repo import Store
