@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from store_fixtures import StoreTemplates
+from mic2025.store import Store, open_store
+from store_fixtures import BACKENDS, StoreTemplates, fresh_url
 
 SERVICE_MARKERS = ("postgres", "browser", "spark")
 REPO = Path(__file__).resolve().parents[1]
@@ -81,3 +82,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("spark") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+
+# a fresh, migrated, empty store per test on each backend (a module with its own ``store``
+# fixture, e.g. one holding the bundled evidence, overrides these)
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = open_store(store_url)
+    try:
+        yield s
+    finally:
+        s.close()

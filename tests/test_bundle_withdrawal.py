@@ -8,7 +8,6 @@ and, with MIC2025_TEST_PG_URL, on PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from mic2025.observation import Observation
 from mic2025.permissions import SYSTEM
 from mic2025.services.imports import import_file
 from mic2025.store import ImportResult, Store, open_store
-from store_fixtures import BACKENDS, CITED_HEADER, fresh_url, small_plan, write_csv
+from store_fixtures import CITED_HEADER, small_plan, write_csv
 
 PLAN = small_plan()
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -36,21 +35,6 @@ SPAM = "https://spam.example/copy.html"
 COPY = "https://copy.example/rd.html"
 NBS = Citation(publisher="测试统计局", publication="《测试公报（合成）》",
                retrieved_from=COPY, grade="other_copy")
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_url(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def figure(year: int, value: float, citation: Citation, indicator: str = "rd_intensity",

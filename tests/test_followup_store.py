@@ -7,7 +7,6 @@ Every test that takes ``store`` or ``store_url`` runs on SQLite and, with
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,27 +19,11 @@ from mic2025.errors import StoreError
 from mic2025.followup import thirdparty as tp
 from mic2025.store import EvaluationRound, Store, open_store
 from mic2025.store.db import alembic_config, begin_write
-from store_fixtures import BACKENDS, fresh_url
 from test_web_support import add_users, bearer, client, make_app
 
 T0 = datetime(2021, 3, 1, 8, 0, tzinfo=UTC)
 SEED = {"seed_version": "2026-11-26", "seed_sha256": "a" * 64}
 TABLES = ("supervision_update", "thirdparty_round", "thirdparty_score")
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_url(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def a_round(round_id: str = "r1", document: str = '{"id": "r1"}') -> EvaluationRound:

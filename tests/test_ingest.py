@@ -12,7 +12,6 @@ import sys
 import textwrap
 import time
 import tracemalloc
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,9 +27,7 @@ from mic2025.permissions import SYSTEM
 from mic2025.services.imports import import_file, import_rows
 from mic2025.store import Store, open_store
 from store_fixtures import (
-    BACKENDS,
     CITED_HEADER,
-    fresh_url,
     row,
     small_plan,
     write_csv,
@@ -39,21 +36,6 @@ from store_fixtures import (
 PLAN = small_plan()
 HEADER_LINE = hostile.LONG_HEADER
 TESTS = Path(__file__).resolve().parent
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_url(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def rejected(call: object, *args: object, **kwargs: object) -> list[Problem]:

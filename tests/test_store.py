@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -31,25 +30,9 @@ from mic2025.store import (
     open_store,
 )
 from mic2025.store.db import alembic_config
-from store_fixtures import BACKENDS, fresh_url
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 T1 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    with fresh_url(request.param, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def obs(value: float = 2.4, **kw: object) -> Observation:

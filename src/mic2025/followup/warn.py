@@ -44,7 +44,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import smtplib
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -53,7 +52,6 @@ from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -65,9 +63,10 @@ from ..i18n import DEFAULT, pick, t
 from ..observation import Observation
 from ..plan import Plan, Text
 from ..reference import NATIONAL
+from . import mail
 from .common import FollowupError, Model, load_yaml_model
+from .mail import ENV_SMTP
 
-ENV_SMTP = "MIC2025_SMTP_URL"
 ENV_OWNERS = "MIC2025_OWNERS_FILE"
 Severity = Literal["notice", "warning", "serious"]
 
@@ -682,26 +681,19 @@ def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *,
     read as ``cc=`` since owners are routed) get a copy. Returns the number of messages
     sent; 0 (and nothing sent) when there is nothing to send or no URL.
     """
-    url = url or os.environ.get(ENV_SMTP, "").strip()
-    if not warnings or not url:
+    if not warnings:
         return 0
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps"):
-        raise FollowupError(f"{ENV_SMTP}: scheme must be smtp or smtps, not {parts.scheme!r}")
-    if not parts.hostname:
-        raise FollowupError(f"{ENV_SMTP}: needs a host")
-    query = parse_qs(parts.query)
-    sender = query.get("from", ["mic2025@localhost"])[0]
-    copy = [a.strip() for k in ("cc", "to") for v in query.get(k, []) for a in v.split(",")
-            if a.strip()]
+    to = mail.server(url)
+    if to is None:
+        return 0
     directory = owners if owners is not None else load_owners()
     language = pick(lang) or DEFAULT
     messages = []
     for owner, ws in directory.route(warnings):
-        cc = list(dict.fromkeys([*owner.cc, *directory.copy_to, *copy]))
+        cc = list(dict.fromkeys([*owner.cc, *directory.copy_to, *to.copy]))
         cc = [a for a in cc if a not in owner.to]
         msg = EmailMessage()
-        msg["From"] = sender
+        msg["From"] = to.sender
         msg["To"] = ", ".join(owner.to)
         if cc:
             msg["Cc"] = ", ".join(cc)
@@ -709,21 +701,7 @@ def notify(warnings: Sequence[EarlyWarning], url: str | None = None, *,
         msg["Subject"] = t("email.subject", language, name=name, n=len(ws))
         msg.set_content(format_warnings(ws, lang))
         messages.append((msg, [*owner.to, *cc]))
-    if not messages:
-        return 0
-    port = parts.port or (465 if parts.scheme == "smtps" else 25)
-    smtp_cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-    try:
-        with smtp_cls(parts.hostname, port, timeout=timeout) as smtp:
-            if query.get("starttls", ["0"])[0] in ("1", "true", "yes"):
-                smtp.starttls()
-            if parts.username:
-                smtp.login(unquote(parts.username), unquote(parts.password or ""))
-            for msg, rcpt in messages:
-                smtp.send_message(msg, to_addrs=rcpt)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise FollowupError(f"warnings not sent: the SMTP server {parts.hostname}:{port} "
-                            f"refused or did not answer ({exc})") from None
+    mail.send(to, messages, timeout=timeout, what="warnings")
     return len(messages)
 
 

@@ -11,18 +11,15 @@ both, for a scheduler; the inbox page runs :func:`remind` when it is opened.
 from __future__ import annotations
 
 import logging
-import os
-import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import reference
-from ..followup.common import FollowupError
-from ..followup.warn import ENV_SMTP, OwnerDirectory
+from ..followup import mail
+from ..followup.warn import OwnerDirectory
 from ..i18n import Lang, t
 from ..permissions import Actor, Forbidden
 from ..store import notices as rows
@@ -118,13 +115,9 @@ def send(engine: Engine, owners: OwnerDirectory, url: str | None = None,
     entry of that province (``to`` and ``cc``, and the directory's ``copy``). Without
     ``url`` (default ``$MIC2025_SMTP_URL``) nothing is sent and nothing is marked. A notice
     whose province has no entry is marked without a message (there is no one to write to)."""
-    url = url or os.environ.get(ENV_SMTP, "").strip()
-    if not url:
+    to = mail.server(url)
+    if to is None:
         return Sent(0, 0)
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise FollowupError(f"{ENV_SMTP}: give smtp://host[:port]?from=ADDR or smtps://…")
-    sender = parse_qs(parts.query).get("from", ["mic2025@localhost"])[0]
     by_area: dict[str, list[tuple[int, str]]] = {}
     stamp = datetime.now(UTC)
     # claimed before sending, so two servers never send one notice twice; a failed send
@@ -142,26 +135,14 @@ def send(engine: Engine, owners: OwnerDirectory, url: str | None = None,
         if owner is None:
             continue
         msg = EmailMessage()
-        msg["From"] = sender
+        msg["From"] = to.sender
         msg["To"] = ", ".join(owner.to)
-        cc = [a for a in dict.fromkeys([*owner.cc, *owners.copy_to]) if a not in owner.to]
+        cc = [a for a in dict.fromkeys([*owner.cc, *owners.copy_to, *to.copy])
+              if a not in owner.to]
         if cc:
             msg["Cc"] = ", ".join(cc)
         msg["Subject"] = t("notice.email_subject", lang, n=len(lines))
         msg.set_content("\n".join(f"- {text}" for _, text in lines) + "\n")
         messages.append((msg, [*owner.to, *cc]))
-    if messages:
-        port = parts.port or (465 if parts.scheme == "smtps" else 25)
-        smtp_cls = smtplib.SMTP_SSL if parts.scheme == "smtps" else smtplib.SMTP
-        try:
-            with smtp_cls(parts.hostname, port, timeout=timeout) as smtp:
-                if parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes"):
-                    smtp.starttls()
-                if parts.username:
-                    smtp.login(unquote(parts.username), unquote(parts.password or ""))
-                for msg, rcpt in messages:
-                    smtp.send_message(msg, to_addrs=rcpt)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise FollowupError(f"notices not e-mailed: the SMTP server {parts.hostname}:"
-                                f"{port} refused or did not answer ({exc})") from None
+    mail.send(to, messages, timeout=timeout, what="notices")
     return Sent(len(messages), sum(len(v) for v in by_area.values()))
