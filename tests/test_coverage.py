@@ -4,6 +4,7 @@ and PostgreSQL; every commitment listed with how it is judged and its status."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -91,3 +92,26 @@ def test_the_supervision_page_shows_names_and_the_evidence(app: FastAPI,  # noqa
     assert '<div class="parent">task1_innovation_network</div>' not in page.text
     row = page.text.split('id="m-box1_innovation_centres_2020"')[1].split("</tr>")[0]
     assert "Evidence: met" in row and "green" in row
+
+
+def test_a_key_sectors_aim_shows_its_indicators_trajectory_never_a_score(tmp_path: Path) -> None:
+    """Issue #13: each of the ten sectors has two to four indicators in the plan; its aim (a
+    context goal) lists their first and latest published figures, and a gap by name."""
+    from mic2025.followup.coverage import judge
+    from mic2025.ingest.load import load_bundled
+    from mic2025.store import open_store
+
+    plan = load_plan()
+    aims = [c for c in plan.all_commitments() if c.id.startswith("sector_aim_")]
+    assert len(aims) == 10 and all(2 <= len(c.context) <= 4 for c in aims)
+    assert {s for c in aims for s in c.context} <= {m.id for m in plan.series}
+    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
+        load_bundled(store, plan)
+        rows = judge(plan, None, {}, on=date(2026, 12, 1),
+                     observations=store.observations(area=plan.area))
+    nev = next(r for r in rows if r.commitment.id == "sector_aim_energy_saving_new_energy_vehicles")
+    assert (nev.status, nev.judged_from, nev.rag) == ("context", "none", "grey")
+    production = next(x for x in nev.trajectory if x["series"] == "nev_production")
+    assert production["first"] == [2015, 34.0471] and production["latest"] == [2024, 1288.8]
+    power = next(r for r in rows if r.commitment.id == "sector_aim_power_equipment")
+    assert all(x["years"] == 0 and x["latest"] is None for x in power.trajectory)

@@ -30,14 +30,15 @@ def coverage(db: str | None, plan_file: str | None, on: str | None, fmt: str,
 
     day = parse_date(on, "--on")
     with session(db, plan_file) as (store, plan):
-        ev = evaluate(plan, store.observations(area=plan.area), area=plan.area)
+        figures = store.observations(area=plan.area)
+        ev = evaluate(plan, figures, area=plan.area)
         try:
             seed = sv.load_supervision(plan=plan)
         except Exception:  # a plan without a supervision file: nothing is judged by reports
             seed = None
         states = (sv.states(seed, sv.read_updates(store), on=day, evaluation=ev, plan=plan)
                   if seed else [])
-    rows = cov.judge(plan, ev, load_facts(), states, on=day)
+    rows = cov.judge(plan, ev, load_facts(), states, on=day, observations=figures)
     tot = cov.totals(rows)
     if fmt == "json":
         click.echo(json.dumps([cov.record(r) for r in rows], ensure_ascii=False, indent=2))

@@ -22,17 +22,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..evaluate.model import Evaluation, TargetResult
 from ..facts import Fact
+from ..observation import Observation
 from ..plan import CommitmentView, Plan
 from .evidence_status import fact_status, figure_of, rag_of, target_status
 
 if TYPE_CHECKING:
     from .supervision import ItemState
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 JudgedFrom = Literal["evidence", "supervision", "none"]
 
 
@@ -48,6 +50,9 @@ class Judged:
     fact: Fact | None = None
     reported: str | None = None
     supervision_items: list[str] = field(default_factory=list)
+    #: a context goal's series (its ``context``), each with its first and latest figure:
+    #: the trajectory shown beside the aim, never scored
+    trajectory: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _targets(evaluation: Evaluation | None) -> dict[tuple[str, int], TargetResult]:
@@ -57,8 +62,10 @@ def _targets(evaluation: Evaluation | None) -> dict[tuple[str, int], TargetResul
 
 
 def judge(plan: Plan, evaluation: Evaluation | None, facts: dict[str, Fact],
-          supervision: Sequence[ItemState] = (), *, on: date | None = None) -> list[Judged]:
-    """Every commitment of ``plan`` judged on ``on`` (default today)."""
+          supervision: Sequence[ItemState] = (), *, on: date | None = None,
+          observations: Sequence[Observation] = ()) -> list[Judged]:
+    """Every commitment of ``plan`` judged on ``on`` (default today); ``observations`` (the
+    plan area's figures) give each context goal the trajectory of its context series."""
     today = on or date.today()
     targets = _targets(evaluation)
     by_subject: dict[str, list[ItemState]] = {}
@@ -70,7 +77,8 @@ def judge(plan: Plan, evaluation: Evaluation | None, facts: dict[str, Fact],
         kind, _, ref = c.judged_by.partition(":")
         overdue = c.due is not None and date(c.due, 12, 31) < today
         if c.kind == "context_goal":
-            out.append(Judged(c, "context", "none", "grey"))
+            out.append(Judged(c, "context", "none", "grey",
+                              trajectory=trajectory(plan, c.context, observations)))
         elif kind == "metric":
             tr = targets.get((ref, c.due or 0))
             st = target_status(tr) if tr is not None else "no_evidence"
@@ -95,6 +103,31 @@ def judge(plan: Plan, evaluation: Evaluation | None, facts: dict[str, Fact],
                               supervision_items=[s.milestone.id for s in picked]))
         else:
             out.append(Judged(c, "no_evidence", "none", rag_of("no_evidence", overdue=overdue)))
+    return out
+
+
+def trajectory(plan: Plan, series: Sequence[str],
+               observations: Sequence[Observation]) -> list[dict[str, Any]]:
+    """Each series with its name, unit, first and latest full-year (or year-end) figure and
+    how many years are published — what a context goal shows, never a verdict. A series with
+    no figure is listed with ``years`` 0: a gap, named."""
+    from ..catalogue import known_series
+
+    known = known_series(plan)
+    out = []
+    for sid in series:
+        m = known.get(sid)
+        by_year: dict[int, float] = {}
+        for o in sorted((o for o in observations if o.indicator == sid),
+                        key=lambda o: (o.period.end, o.known_at or o.vintage_at or _EPOCH)):
+            by_year[o.period.end.year] = o.value  # the latest figure of each year
+        years = sorted(by_year)
+        out.append({
+            "series": sid, "name": m.name.model_dump() if m else {"zh": sid, "en": sid},
+            "unit": m.unit if m else None, "years": len(years),
+            "first": [years[0], by_year[years[0]]] if years else None,
+            "latest": [years[-1], by_year[years[-1]]] if years else None,
+        })
     return out
 
 
@@ -126,5 +159,6 @@ def record(r: Judged) -> dict[str, Any]:
         "owner_basis": c.owner_basis, "figure": r.figure,
         "fact": r.fact.model_dump(mode="json") if r.fact else None,
         "supervision_items": r.supervision_items, "context": list(c.context),
+        "trajectory": r.trajectory,
         "scored": c.kind != "context_goal",
     }

@@ -398,6 +398,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cov.judged_by": ("判断依据", "Judged by"),
     "cov.status": ("状态", "Status"),
     "cov.not_scored": ("不评分", "not scored"),
+    "cov.no_figure": ("尚无公开数据（数据缺口）", "no published figure yet (a gap)"),
     "cov.no_owner": ("原文未指明", "not named in the seed"),
     "rag.red": ("红", "red"),
     "rag.amber": ("黄", "amber"),

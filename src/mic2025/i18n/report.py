@@ -343,6 +343,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unit.m3/10k_yuan": ("立方米／万元", "m³ per 10k yuan"),
     "unit.count/100m_yuan": ("件／亿元", "per 100m yuan"),
     "unit.100m_t": ("亿吨", "100m t"),
+    # the key sectors' indicators (the plan's series)
+    "unit.10k_units": ("万台（辆、套）", "10k units"),
+    "unit.100m_units": ("亿块", "100m units"),
+    "unit.10k_dwt": ("万载重吨", "10k dwt"),
+    "unit.10k_km": ("万公里", "10k km"),
+    "unit.robots/10k_employees": ("台／万名员工", "robots per 10k employees"),
+    "unit.10k_kw": ("万千瓦", "10k kW"),
+    "unit.100m_usd": ("亿美元", "USD 100m"),
     "unit.yuan/person": ("元／人", "yuan per person"),
     "unit.pct_of_us": ("%（美国=100）", "% of the US level"),
     # note codes of assessments (mic2025.evaluate.methods.NOTE_CODES)

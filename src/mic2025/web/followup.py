@@ -121,7 +121,8 @@ class FollowUp:
         plan = self.platform.plan
         ev = self.platform.evaluation(plan.area)
         states = self.states() if self.seed is not None else []
-        return coverage.judge(plan, ev, load_facts(), states, on=today())
+        return coverage.judge(plan, ev, load_facts(), states, on=today(),
+                              observations=self.store.observations(area=plan.area))
 
     def history(self, item: str) -> list[supervision.Update]:
         """Every update of one milestone, oldest first."""
