@@ -112,6 +112,6 @@ def test_a_key_sectors_aim_shows_its_indicators_trajectory_never_a_score(tmp_pat
     nev = next(r for r in rows if r.commitment.id == "sector_aim_energy_saving_new_energy_vehicles")
     assert (nev.status, nev.judged_from, nev.rag) == ("context", "none", "grey")
     production = next(x for x in nev.trajectory if x["series"] == "nev_production")
-    assert production["first"] == [2015, 34.0471] and production["latest"] == [2024, 1288.8]
+    assert production["first"] == [2016, 51.7] and production["latest"] == [2023, 958.7]
     power = next(r for r in rows if r.commitment.id == "sector_aim_power_equipment")
     assert all(x["years"] == 0 and x["latest"] is None for x in power.trajectory)
