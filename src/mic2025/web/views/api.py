@@ -8,6 +8,7 @@ token — of an account whose role allows the action on that resource.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -30,7 +31,7 @@ from ...store.platform import SUBMISSION_STATES
 from ...store.repo import as_of_instant
 from ...store.reviews import Review
 from ...store.submissions import ReportProblem, SubmissionSummary
-from .. import audit, exports, sdmx
+from .. import audit, etag, exports, sdmx
 from ..data import Platform
 from ..downloads import attachment
 from ..rendering import lang_of, require
@@ -389,10 +390,18 @@ def list_observations(
     vintage: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     format: Format = "json",
 ) -> Response:
-    rows = select_observations(platform_of(request), indicator=indicator, area=area,
-                               sector=sector, period=period, year=year, as_of=as_of,
-                               vintage=vintage)
-    return observations_response(rows, format, "mic2025-observations")
+    p = platform_of(request)
+
+    def make() -> Response:
+        rows = select_observations(p, indicator=indicator, area=area, sector=sector,
+                                   period=period, year=year, as_of=as_of, vintage=vintage)
+        return observations_response(rows, format, "mic2025-observations")
+
+    if as_of is not None:  # a past state: neither cached nor tagged (as_of is unbounded)
+        return make()
+    key = ("api_observations", tuple(indicator or ()), area, sector, period, year, vintage,
+           format)
+    return cached_answer(request, p, key, make)
 
 
 @router.get("/export/sdmx-csv", summary="Observations as SDMX-CSV (same filters)")
@@ -440,11 +449,38 @@ def get_evaluation(
     method: Annotated[str | None, Query(max_length=20,
                                         description="default: the registry's default")] = None,
     as_of: Annotated[str | None, Query(max_length=40)] = None,
-) -> Evaluation:
+) -> Evaluation | Response:
     if method and method not in METHODS:
         raise HTTPException(422, f"unknown method {method!r}; methods: {', '.join(METHODS)}")
-    return platform_of(request).evaluation(area_param("area", area), method or None,
-                                           parse_as_of(as_of))
+    p = platform_of(request)
+    if as_of is not None:
+        return p.evaluation(area_param("area", area), method or None, parse_as_of(as_of))
+
+    def make() -> Response:
+        ev = p.evaluation(area_param("area", area), method or None)
+        return Response(ev.model_dump_json(by_alias=True), media_type="application/json")
+
+    return cached_answer(request, p, ("api_evaluation", area, method), make)
+
+
+def cached_answer(request: Request, p: Platform, key: tuple[object, ...],
+                  make: Callable[[], Response]) -> Response:
+    """A read answer made once per store vintage (and day) and query, tagged: ``304`` when the
+    reader has it already (:mod:`mic2025.web.etag`). The serialised body is what is kept, so
+    a repeated read neither evaluates nor serialises again."""
+    state = p.state_key()
+    tag, unchanged = etag.not_modified(request, p, page=False, state=state)
+    if unchanged is not None:
+        return unchanged
+
+    def freeze() -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        made = make()
+        return bytes(made.body), [(k, v) for k, v in made.raw_headers if k != b"content-length"]
+
+    body, headers = p.cached((*key, *state), freeze)
+    answer = Response(body)
+    answer.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
+    return etag.stamp(answer, tag, page=False)
 
 
 # ------------------------------------------------------------------------------ submissions

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from ... import reference
 from ...evaluate.measures import PLAN_SOURCE
@@ -24,7 +24,7 @@ from ...report import fmt
 from ...report.html import verdict_counts
 from ...report.series import position
 from ...services.followup import RATINGS, list_reviews
-from .. import charts
+from .. import charts, etag
 from ..data import Platform, area_name, map_name
 from ..rendering import lang_of, render
 from ..security import resolve_actor
@@ -85,35 +85,43 @@ def newest_observed(targets: list[TargetResult]) -> tuple[SeriesPoint | None, st
 
 
 @router.get("/", response_class=HTMLResponse)
-def overview(request: Request) -> HTMLResponse:
+def overview(request: Request) -> Response:
     p = _platform(request)
+    tag, unchanged = etag.not_modified(request, p, page=True)
+    if unchanged is not None:
+        return unchanged
     lang = lang_of(request)
     ev = p.evaluation()
     rows = _rows(p, ev.area, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})
     rules = p.followup.rules if p.followup is not None else None
     warnings = p.cached(("early", *p.state_key()), lambda: early_warnings(p.plan, ev, rules))
-    return render(request, "overview.html.j2", evaluation=ev, rows=rows, years=years,
-                  title=ev.plan_title.get(lang), area=ev.area,
-                  verdict_counts=verdict_counts(ev), early_warnings=warnings)
+    return etag.stamp(render(request, "overview.html.j2", evaluation=ev, rows=rows,
+                             years=years, title=ev.plan_title.get(lang), area=ev.area,
+                             verdict_counts=verdict_counts(ev), early_warnings=warnings),
+                      tag, page=True)
 
 
 @router.get("/indicators/{metric_id}", response_class=HTMLResponse)
-def indicator(request: Request, metric_id: str) -> HTMLResponse:
+def indicator(request: Request, metric_id: str) -> Response:
     p = _platform(request)
     lang = lang_of(request)
     try:
         metric = p.plan.metric(metric_id)
     except KeyError:
         raise HTTPException(404, f"no metric {metric_id!r} in the plan") from None
+    tag, unchanged = etag.not_modified(request, p, page=True)
+    if unchanged is not None:
+        return unchanged
     view = p.cached(("indicator", metric_id, lang, *p.state_key()),
                     lambda: _indicator_view(p, metric, lang))
     actor = resolve_actor(request)
     review_list = (list_reviews(p.store, metric=metric_id)
                    if allowed(actor, "followup:read", Resource("followup")) else [])
-    return render(request, "indicator.html.j2", metric=metric, **view, reviews=review_list,
+    page = render(request, "indicator.html.j2", metric=metric, **view, reviews=review_list,
                   project=p.plan.project_of(metric_id), title=metric.name.get(lang),
                   ratings=RATINGS)
+    return etag.stamp(page, tag, page=True)
 
 
 def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
