@@ -8,13 +8,22 @@ exactly once (one vintage each, with exactly its rows) and none was lost.
 
     .venv/bin/python benchmarks/platform.py [--clients 200] [--rounds 3] [--db URL]
                                             [--server inprocess|subprocess] [--workers 2]
+                                            [--cpu-requests 1000]
 
 ``--server inprocess`` (the default) runs the server in a thread of this process, so the
 clients and the server share one interpreter. ``--server subprocess`` starts
-``mic2025 serve --workers N`` (default 2) as a child process with a shared secret file, and
-this process only runs the clients: the latency measured is then not the clients competing
-with the server for one interpreter. The child is stopped by its PID at the end (SIGTERM,
-then SIGKILL of its own process group if it has not exited within 30 s).
+the app of ``mic2025 serve --workers N`` (default 2; uvicorn's workers, each building the
+app from the environment as ``serve`` does, plus the bare endpoint) as a child process with
+a shared secret, and this process only runs the clients: the latency measured is then not
+the clients competing with the server for one interpreter. The child is stopped by its PID
+at the end (SIGTERM, then SIGKILL of its own process group if it has not exited within 30 s).
+
+In the same run, on the same server, a bare endpoint (``/bench/bare``: a fixed text, mounted
+only in the benchmark's app, behind the same middleware) is read as often as the usual page
+mix, and the server's CPU per request is printed for both, with their ratio, and for the
+page mix read again with the entity tags the first reads got (``304``). The server's CPU is
+the process's minus this thread's (the clients' loop) in process, and the child's process
+group's from ``/proc`` as a subprocess; the ratio is printed, never asserted.
 
 Everything listens on 127.0.0.1 only; loops are bounded; the store is a temporary SQLite
 file unless ``--db`` names another (a PostgreSQL URL runs the same benchmark there).
@@ -44,9 +53,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
 
 from mic2025 import reference
 from mic2025.permissions import Actor
@@ -55,6 +67,7 @@ from mic2025.web.app import create_app
 
 SYSTEM = Actor(id=None, username="benchmark", via="system")
 RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
+BARE = "/bench/bare"
 READ_PATHS = ("/", "/indicators/rd_intensity", "/api/observations?indicator=rd_intensity",
               "/api/evaluations?area=000000", "/api/indicators")
 
@@ -154,6 +167,86 @@ async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str
     return reads, workflow, accepted, failures, elapsed
 
 
+def with_bare(app: FastAPI) -> FastAPI:
+    """``app`` with :data:`BARE`: the least a request through the same middleware costs."""
+    app.add_api_route(BARE, lambda: PlainTextResponse("ok"), include_in_schema=False)
+    return app
+
+
+def worker_app() -> FastAPI:
+    """A child server's worker: the app ``mic2025 serve --workers N`` builds, and the bare
+    endpoint (a uvicorn factory, imported by name in each worker process)."""
+    from mic2025.web.app import create_app_from_env
+
+    return with_bare(create_app_from_env())
+
+
+def _group_cpu(pgid: int) -> float:
+    """Seconds of CPU used so far by the processes of group ``pgid`` that are still running."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[2]) == pgid:  # after the name: state, ppid, pgrp, …, utime (11), stime
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+async def _cpu_phase(base: str, paths: tuple[str, ...], requests: int, server_cpu: Any,
+                     tags: dict[str, str] | None = None) -> tuple[float, list[str]]:
+    """(server CPU seconds per request, failures) over ``requests`` reads of ``paths`` by
+    eight clients at a time; with ``tags``, each read sends its path's entity tag."""
+    failures: list[str] = []
+    queue = [paths[i % len(paths)] for i in range(requests)]
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        while queue:
+            path = queue.pop()
+            headers = {"If-None-Match": tags[path]} if tags and path in tags else {}
+            r = await client.get(path, headers=headers)
+            if r.status_code not in (200, 304):
+                failures.append(f"GET {path}: {r.status_code}")
+            elif tags is not None and r.status_code == 200 and "etag" in r.headers:
+                tags[path] = r.headers["etag"]
+
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        await client_loop_once(client, paths)  # connections open, caches warm
+        start = server_cpu()
+        await asyncio.gather(*(client_loop(client) for _ in range(8)))
+        used = server_cpu() - start
+    return used / max(1, requests), failures
+
+
+async def client_loop_once(client: httpx.AsyncClient, paths: tuple[str, ...]) -> None:
+    for path in paths:
+        await client.get(path)
+
+
+async def _cpu(base: str, requests: int, server_cpu: Any) -> tuple[dict[str, float], list[str]]:
+    bare, failures = await _cpu_phase(base, (BARE,), requests, server_cpu)
+    mix, more = await _cpu_phase(base, READ_PATHS, requests, server_cpu)
+    tags: dict[str, str] = {}
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        for path in READ_PATHS:
+            tag = (await client.get(path)).headers.get("etag")
+            if tag:
+                tags[path] = tag
+    revalidated, most = await _cpu_phase(base, READ_PATHS, requests, server_cpu, tags)
+    return ({"bare": bare, "mix": mix, "revalidated": revalidated},
+            failures + more + most)
+
+
+def _in_process_cpu() -> Any:
+    """The server's CPU in this process: all threads' but this one's (the clients' loop)."""
+    return lambda: time.process_time() - time.thread_time()
+
+
 @contextmanager
 def _in_process(app: object) -> Iterator[str]:
     """The server in a thread of this process."""
@@ -176,19 +269,28 @@ def _in_process(app: object) -> Iterator[str]:
 
 
 @contextmanager
-def _subprocess(url: str, folder: Path, workers: int) -> Iterator[str]:
-    """``mic2025 serve --workers N`` as a child process; stopped by its PID at the end."""
+def _subprocess(url: str, folder: Path, workers: int, pid: list[int]) -> Iterator[str]:
+    """The app of ``mic2025 serve --workers N`` as a child process (its PID put in ``pid``);
+    stopped by its PID at the end."""
     port = _free_port()
     log = (folder / "server.log").open("wb")
-    cmd = [sys.executable, "-c", "import sys; from mic2025.cli import main; sys.exit(main())",
-           "serve", "--host", "127.0.0.1", "--port", str(port), "--db", url,
-           "--workers", str(workers), "--secret-file", str(folder / "secret"),
-           "--followup-dir", str(folder / "followup"), "--log-level", "warning"]
-    env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET",
+    # the store is migrated and loaded by this process's create_app already, as ``serve``
+    # does before starting its workers; this file is imported by each worker under the name
+    # ``mic2025_bench`` (its own name would shadow the standard library's ``platform``)
+    (folder / "mic2025_bench.py").write_text(Path(__file__).read_text())
+    cmd = [sys.executable, "-c",
+           "import uvicorn; uvicorn.run('mic2025_bench:worker_app', factory=True, "
+           f"workers={workers}, host='127.0.0.1', port={port}, log_level='warning')"]
+    env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET_FILE",
                                                             "MIC2025_SMTP_URL")}
+    # one approval level, as the in-process app: each approval writes the vintage checked
+    env.update(MIC2025_DB=url, MIC2025_FOLLOWUP_DIR=str(folder / "followup"),
+               MIC2025_SECRET="benchmark", MIC2025_APPROVAL_LEVELS="1",
+               PYTHONPATH=os.pathsep.join([str(folder), *sys.path]))
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
     print(f"server: pid {proc.pid}, {workers} workers, log {folder / 'server.log'}")
+    pid.append(proc.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -225,13 +327,15 @@ def main() -> int:
                         help="server in this process (a thread) or `mic2025 serve` as a child")
     parser.add_argument("--workers", type=int, default=2,
                         help="worker processes of the child server (--server subprocess)")
+    parser.add_argument("--cpu-requests", type=int, default=1000,
+                        help="reads of the bare endpoint, and of the page mix, timed for CPU")
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="mic2025-bench-"))
     url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
     # one approval level: each province's approval stores its figures, the workflow measured
-    app = create_app(url, secret="benchmark", followup_dir=str(folder / "followup"),
-                     approval_levels=1)
+    app = with_bare(create_app(url, secret="benchmark", followup_dir=str(folder / "followup"),
+                               approval_levels=1))
     engine = app.state.platform.engine
     provinces = [c.code for c in reference.areas().values()
                  if c.level == "province" and c.code[:2] not in ("71", "81", "82")]
@@ -247,12 +351,16 @@ def main() -> int:
     vintages_before = app.state.platform.store.counts()
 
     year = 2024
+    child: list[int] = []
     serving = _in_process(app) if args.server == "inprocess" else \
-        _subprocess(url, folder, args.workers)
+        _subprocess(url, folder, args.workers, child)
     try:
         with serving as base:
             reads, workflow, accepted, failures, elapsed = asyncio.run(
                 _run(base, args.clients, args.rounds, tokens, year))
+            server_cpu = _in_process_cpu() if not child else (lambda: _group_cpu(child[0]))
+            cpu, cpu_failures = asyncio.run(_cpu(base, args.cpu_requests, server_cpu))
+            failures += cpu_failures
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -270,6 +378,13 @@ def main() -> int:
     if reads:
         print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms; "
               f"{len(RETRIED)} read(s) sent again after a closed keep-alive connection")
+
+    bare = cpu["bare"]
+    print(f"server CPU per request ({args.cpu_requests} reads each, 8 at a time): "
+          f"bare {bare * 1000:.3f} ms; page mix {cpu['mix'] * 1000:.3f} ms "
+          f"(ratio {cpu['mix'] / bare if bare else float('nan'):.2f}); page mix revalidated "
+          f"with its ETags {cpu['revalidated'] * 1000:.3f} ms "
+          f"(ratio {cpu['revalidated'] / bare if bare else float('nan'):.2f})")
 
     # exactly once, none lost: every accepted submission has one vintage with its two rows
     store = app.state.platform.store
