@@ -53,6 +53,18 @@ ItemKind = Literal["indicator", "task"]
 _ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+class RoundClosed(FollowupError):
+    """A score for a closed round: the platform names who closed it and when, in its
+    language, from these attributes."""
+
+    def __init__(self, message: str, *, round_id: str, closed_at: datetime,
+                 closed_by: str) -> None:
+        super().__init__(message)
+        self.round_id = round_id
+        self.closed_at = closed_at
+        self.closed_by = closed_by
+
+
 class Scale(Model):
     min: int
     max: int

@@ -423,6 +423,42 @@ STRINGS: dict[str, tuple[str, str]] = {
     "score_add": ("提交评分", "Submit a score"),
     "your_scores": ("您已提交 {n} 项评分（同一项再次提交将取代原评分）。",
                     "You have {n} score(s) in this round (a new score replaces yours)."),
+    "round.open": ("开启评价轮次", "Open a round"),
+    "round.open_intro": (
+        "新一轮冻结在所填日期的数据版本上（该日 UTC 日终，或带时区的时刻）：评估员看到并据以评分"
+        "的是当时的数值和结论，此后入库的数据不改变它。",
+        "A new round is frozen on the data vintage of the date given (the end of that UTC day, "
+        "or a time-zoned instant): evaluators see and score the figures and verdicts of then; "
+        "data stored later does not change them."),
+    "round.id": ("轮次编号（字母、数字、. _ -）", "Round id (letters, digits, . _ -)"),
+    "round.name": ("名称", "Name"),
+    "round.as_of": ("数据版本截至", "Data vintage as of"),
+    "round.as_of_needed": ("开启评价轮次需要填写数据版本截至日期。",
+                           "A round needs the date of its data vintage (as of)."),
+    "round.state": ("状态", "Status"),
+    "round.state_open": ("进行中", "open"),
+    "round.state_closed": ("已关闭", "closed"),
+    "round.frozen": ("冻结的数据版本：数值与结论", "The frozen vintage: figures and verdicts"),
+    "round.frozen_intro": (
+        "以下是本轮开启时冻结的评估（数据截至 {as_of}，{method} 方法），不是按当前数据重新评估的"
+        "结果。",
+        "The evaluation as this round froze it (data as of {as_of}, method {method}), not a "
+        "re-evaluation on today's data."),
+    "round.tasks": ("战略任务（无冻结数值，按评分细则评分）",
+                    "Strategic tasks (no frozen figures; scored against the rubric)"),
+    "round.history": ("评分记录", "Score record"),
+    "round.evaluator": ("评估员", "Evaluator"),
+    "round.when": ("时间", "When"),
+    "round.superseded": ("已被同一评估员的新评分取代", "replaced by the evaluator's later score"),
+    "round.close": ("关闭本轮", "Close the round"),
+    "round.close_intro": ("关闭后本轮不再接受评分；已有评分和冻结的数据版本保持不变。",
+                          "Once closed the round takes no more scores; its scores and frozen "
+                          "vintage stay as they are."),
+    "round.closed_note": ("本轮已于 {at} 由 {by} 关闭，不再接受评分。",
+                          "This round was closed by {by} at {at}; it takes no more scores."),
+    "round.closed_refused": ("评价轮次 {round} 已于 {at} 由 {by} 关闭，不再接受评分；评分未保存。",
+                             "Round {round} was closed by {by} at {at} and takes no more "
+                             "scores; the score was not saved."),
     "midterm_title": ("{year}年目标中期评估", "Mid-term evaluation of the {year} targets"),
     "midterm_intro": (
         "当年各项目标的评估结论；下载的 Word 和 PDF 文件按当前数据版本生成。",

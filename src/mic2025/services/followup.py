@@ -4,7 +4,8 @@ round or outside any: since migration 0007 the platform's reviews are records of
 third-party evaluation system).
 
 Each checks :func:`~mic2025.permissions.require` — ``milestone:update`` within the
-milestone's responsible body, ``round:create``, ``score:write`` (scores and reviews) — and
+milestone's responsible body, ``round:create`` (opening and closing a round), ``score:write``
+(scores and reviews) — and
 writes the record with its audit entry in one writer transaction. Who reports, creates,
 scores or reviews is the actor: an account of the platform, or the account a command acts
 as (``mic2025 --as USER``).
@@ -26,7 +27,7 @@ from ..permissions import Actor, Resource, require
 from ..plan import Plan
 from ..store.audit import record
 from ..store.db import begin_write
-from ..store.followup import Score, SupervisionUpdate
+from ..store.followup import EvaluationRound, RoundClosedError, Score, SupervisionUpdate
 from ..store.repo import Store
 from ..store.reviews import Review, insert_review, reviews
 from .submissions import WorkflowError
@@ -95,9 +96,29 @@ def add_score(store: Store, actor: Actor, round_id: str, *, item: str, criterion
                                    connection=conn)
             record(conn, actor, "score.create", "round", round_id, before=None,
                    after=s.model_dump(mode="json"), comment=comment, ip=ip)
+    except RoundClosedError as exc:
+        raise tp.RoundClosed(str(exc), round_id=exc.round_id, closed_at=exc.closed_at,
+                             closed_by=exc.closed_by) from None
     except StoreError as exc:
         raise FollowupError(str(exc)) from None
     return s
+
+
+def close_round(store: Store, actor: Actor, round_id: str, *, comment: str = "",
+                ip: str = "") -> EvaluationRound:
+    """Close a round, by ``actor`` (``round:create``, as opening it): it then takes no score,
+    its scores and frozen document stay as they are; audited."""
+    require(actor, "round:create", Resource("round"))
+    try:
+        with begin_write(store.engine) as conn:
+            rec = store.close_round(round_id, by=actor.username, comment=comment,
+                                    connection=conn)
+            record(conn, actor, "round.close", "round", round_id, before={"closed": False},
+                   after={"closed": True, "closed_at": rec.closed_at.isoformat()
+                          if rec.closed_at else None}, comment=comment, ip=ip)
+    except StoreError as exc:
+        raise FollowupError(str(exc)) from None
+    return rec
 
 
 #: ratings a review may give: the evaluation statuses, or none

@@ -17,8 +17,11 @@ record and its audit entry commit together, and a backup of the database holds t
     one row per score given in a round (it references the round). A later score of the same
     evaluator, item and criterion supersedes an earlier one when the scores are read; both
     rows stay.
+``thirdparty_round_close``
+    one row per closed round (migration 0012): who closed it, when, and why. The round's own
+    row is never updated, so its close is a record of its own; a closed round takes no score.
 
-All three are append-only: nothing here updates or deletes a row, and migration 0004 installs
+All four are append-only: nothing here updates or deletes a row, and migration 0004 installs
 triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL), as for the audit log.
 Records are read in time order (``at``, then id). Writes take the store's writer lock
 (:func:`mic2025.store.db.begin_write`); a write may instead join a writer transaction the
@@ -136,6 +139,28 @@ class RoundRow(Base):
     legacy_digest: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
 
+class RoundCloseRow(Base):
+    __tablename__ = "thirdparty_round_close"
+
+    round_id: Mapped[str] = mapped_column(ForeignKey("thirdparty_round.id"), primary_key=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    closed_by: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["created_by"]),
+                                           nullable=False)
+    comment: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RoundClosedError(StoreError):
+    """A score for a round that has been closed (refused inside the writer lock, so that a
+    close committed a moment earlier cannot be slipped past)."""
+
+    def __init__(self, round_id: str, closed_at: datetime, closed_by: str) -> None:
+        super().__init__(f"round {round_id!r} was closed by {closed_by} at "
+                         f"{closed_at.isoformat(timespec='seconds')}; it takes no more scores")
+        self.round_id = round_id
+        self.closed_at = closed_at
+        self.closed_by = closed_by
+
+
 class ScoreRow(Base):
     __tablename__ = "thirdparty_score"
     __table_args__ = (
@@ -194,6 +219,8 @@ class EvaluationRound(BaseModel):
     The one model of a round: the store returns it and the API lists it. Its JSON leaves the
     document out and counts its ``items`` instead; ``recorded_at`` (when the row was written)
     is the store's own and is left out of the equality, as for :class:`SupervisionUpdate`.
+    ``closed_at``, ``closed_by`` and ``close_comment`` come from the round's close record
+    (``None`` while the round is open); the frozen document never changes.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -209,6 +236,13 @@ class EvaluationRound(BaseModel):
     rubric_sha256: str
     document: str = Field(exclude=True, repr=False)
     recorded_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_comment: str | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -297,6 +331,26 @@ class FollowupRecords:
             assert stored is not None
             return stored
 
+    def close_round(self, round_id: str, *, by: str, comment: str = "",
+                    connection: Connection | None = None) -> EvaluationRound:
+        """Close a stored round (it then takes no score); a round closes once."""
+        what = f"close of round {round_id!r}"
+        _nonempty(what, closed_by=by)
+        _limit(what, "created_by", by)
+        with self._writer(connection, what) as conn:
+            if not conn.execute(select(RoundRow.id).where(RoundRow.id == round_id)).first():
+                raise StoreError(f"no round {round_id!r} in the store")
+            done = conn.execute(select(RoundCloseRow)
+                                .where(RoundCloseRow.round_id == round_id)).first()
+            if done is not None:
+                raise StoreError(f"round {round_id!r} was already closed by {done.closed_by} "
+                                 f"at {done.closed_at.isoformat(timespec='seconds')}")
+            conn.execute(insert(RoundCloseRow).values(
+                round_id=round_id, closed_at=_now(conn), closed_by=by, comment=comment))
+            stored = self._round(conn, round_id)
+            assert stored is not None
+            return stored
+
     def append_score(
         self, *, round: str, evaluator: str, item: str, criterion: str, score: int,
         comment: str = "", at: datetime | None = None, connection: Connection | None = None,
@@ -308,6 +362,10 @@ class FollowupRecords:
         with self._writer(connection, f"score in round {round!r}") as conn:
             if not conn.execute(select(RoundRow.id).where(RoundRow.id == round)).first():
                 raise StoreError(f"no round {round!r} in the store")
+            done = conn.execute(select(RoundCloseRow)
+                                .where(RoundCloseRow.round_id == round)).first()
+            if done is not None:
+                raise RoundClosedError(round, done.closed_at, done.closed_by)
             return self._read_score(conn, _insert_score(conn, **values))
 
     # ------------------------------------------------------------------ reading
@@ -373,11 +431,16 @@ class FollowupRecords:
         row = conn.execute(select(RoundRow).where(RoundRow.id == round_id)).first()
         if row is None:
             return None
+        close = conn.execute(select(RoundCloseRow)
+                             .where(RoundCloseRow.round_id == round_id)).first()
         rnd = EvaluationRound(
             id=row.id, title=row.title, created_at=row.created_at, created_by=row.created_by,
             as_of=row.as_of, plan=row.plan, plan_version=row.plan_version, method=row.method,
             rubric_sha256=row.rubric_sha256, document=row.document,
-            recorded_at=row.recorded_at)
+            recorded_at=row.recorded_at,
+            closed_at=close.closed_at if close else None,
+            closed_by=close.closed_by if close else None,
+            close_comment=close.comment if close else None)
         if rnd.document_sha256 != row.document_sha256:
             raise StoreError(f"round {round_id!r}: the stored document does not match its "
                              f"sha256 ({row.document_sha256}); it has been altered")

@@ -156,6 +156,10 @@ class FollowUp:
         return writes.create_round(p.store, p.plan, actor, round_id, as_of=as_of, title=title,
                                    ip=ip)
 
+    def close_round(self, actor: Actor, round_id: str, *, comment: str = "",
+                    ip: str = "") -> EvaluationRound:
+        return writes.close_round(self.store, actor, round_id, comment=comment, ip=ip)
+
     def score(self, actor: Actor, round_id: str, *, item: str, criterion: str, score: int,
               comment: str = "", ip: str = "") -> thirdparty.Score:
         return writes.add_score(self.store, actor, round_id, item=item, criterion=criterion,

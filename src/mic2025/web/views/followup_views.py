@@ -2,7 +2,8 @@
 
 Reading needs ``followup:read`` (every signed-in role but enterprise submitters). Writing:
 a milestone's status update — the national administrator and the owning body's editors
-(``milestone:update``); a score — evaluators (``score:write``); a round — administrators.
+(``milestone:update``); a score — evaluators (``score:write``); opening and closing a round —
+accounts allowed ``round:create`` (administrators), on the page as through the API.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from ...followup import supervision as sv
 from ...followup import thirdparty as tp
 from ...followup.final import FINAL_VERDICTS
 from ...followup.warn import EarlyWarning, Owner, by_urgency
-from ...i18n import t
+from ...i18n import Lang, t
 from ...permissions import Actor, Resource
+from ...report.fmt import moment
 from ...store import EvaluationRound
 from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
-from ..rendering import lang_of, render, require, see_other
+from ..rendering import error_response, lang_of, render, require, see_other
 from ..security import client_ip, current_actor, resolve_actor
 from .api import area_param, indicator_param, parse_as_of
 
@@ -287,6 +289,18 @@ def post_round(request: Request, actor: ActorDep, body: RoundIn) -> EvaluationRo
     return _fu(request).round_record(rnd.id)
 
 
+class CloseIn(BaseModel):
+    comment: str = Field("", max_length=4000)
+
+
+@api_router.post("/thirdparty/rounds/{round_id}/close", response_model=EvaluationRound,
+                 summary="Close a round: it takes no more scores (administrators)")
+def post_close(request: Request, actor: ActorDep, round_id: RoundId,
+               body: CloseIn) -> EvaluationRound:
+    return _fu(request).close_round(actor, round_id, comment=body.comment,
+                                    ip=client_ip(request))
+
+
 @api_router.get("/thirdparty/rounds/{round_id}/results", response_model=tp.Results,
                 summary="Krippendorff's alpha per criterion, scores and disagreements")
 def get_results(request: Request, actor: ActorDep, round_id: RoundId,
@@ -298,15 +312,51 @@ def get_results(request: Request, actor: ActorDep, round_id: RoundId,
 @api_router.post("/thirdparty/rounds/{round_id}/scores", response_model=tp.Score,
                  status_code=201, summary="Score an item on a criterion (evaluators)")
 def post_score(request: Request, actor: ActorDep, round_id: RoundId, body: ScoreIn) -> tp.Score:
-    return _fu(request).score(actor, round_id, item=body.item, criterion=body.criterion,
-                              score=body.score, comment=body.comment, ip=client_ip(request))
+    try:
+        return _fu(request).score(actor, round_id, item=body.item, criterion=body.criterion,
+                                  score=body.score, comment=body.comment,
+                                  ip=client_ip(request))
+    except tp.RoundClosed as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+def _closed_message(exc: tp.RoundClosed, lang: Lang) -> str:
+    return t("round.closed_refused", lang, round=exc.round_id, by=exc.closed_by,
+             at=moment(exc.closed_at, lang))
 
 
 @router.get("/followup/thirdparty", response_class=HTMLResponse)
 def rounds_page(request: Request) -> HTMLResponse:
     _read(resolve_actor(request))
     return render(request, "rounds.html.j2", title=t("nav.thirdparty", lang_of(request)),
-                  rounds=_fu(request).rounds())
+                  rounds=_fu(request).round_records())
+
+
+@router.post("/followup/thirdparty")
+def round_form(request: Request,
+               id: Annotated[str, Form(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")],
+               as_of: Annotated[str, Form(max_length=40)],
+               title: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Open a round from the page: the same service call as ``POST /api/thirdparty/rounds``."""
+    actor = resolve_actor(request)
+    when = parse_as_of(as_of)
+    if when is None:
+        raise HTTPException(422, t("round.as_of_needed", lang_of(request)))
+    _fu(request).create_round(actor, id, as_of=when, title=title.strip(),
+                              ip=client_ip(request))
+    return see_other(f"/followup/thirdparty/{id}")
+
+
+def frozen_rows(rnd: tp.Round) -> list[dict[str, Any]]:
+    """One row per target of each indicator as the round froze it: what the evaluators score
+    against, never a re-evaluation on today's data."""
+    names = {i.id: i.name for i in rnd.items}
+    rows = []
+    for mr in rnd.evaluation.results:
+        for tg in sorted(mr.targets, key=lambda x: x.target_year):
+            rows.append({"id": mr.metric, "name": names.get(mr.metric, mr.name),
+                         "unit": mr.unit, "target": tg})
+    return rows
 
 
 @router.get("/followup/thirdparty/{round_id}", response_class=HTMLResponse)
@@ -315,11 +365,18 @@ def round_page(request: Request, round_id: RoundId,
     actor = resolve_actor(request)
     _read(actor)
     fu = _fu(request)
+    rec = fu.round_record(round_id)
     rnd = tp.load_round(fu.store, round_id)
     res = tp.results(fu.store, round_id, threshold=threshold)
-    mine = {(s.item, s.criterion): s.score for s in tp.read_scores(fu.store, round_id)
-            if s.evaluator == actor.username}
-    return render(request, "round.html.j2", title=rnd.title, rnd=rnd, res=res, mine=mine)
+    every = fu.store.scores(round_id)
+    in_effect = {s.id for s in tp.read_scores(fu.store, round_id)}
+    mine = {(s.item, s.criterion): s.score for s in every
+            if s.evaluator == actor.username and s.id in in_effect}
+    names = {i.id: i.name for i in rnd.items}
+    return render(request, "round.html.j2", title=rnd.title, rnd=rnd, rec=rec, res=res,
+                  mine=mine, frozen=frozen_rows(rnd), tasks=[i for i in rnd.items
+                                                              if i.kind == "task"],
+                  history=list(reversed(every)), in_effect=in_effect, names=names)
 
 
 @router.post("/followup/thirdparty/{round_id}/scores")
@@ -329,9 +386,20 @@ def score_form(request: Request, round_id: RoundId,
                score: Annotated[int, Form(ge=-1000, le=1000)],
                comment: Annotated[str, Form(max_length=4000)] = "") -> Response:
     actor = resolve_actor(request)
-    _fu(request).score(actor, round_id, item=item, criterion=criterion, score=score,
-                       comment=comment, ip=client_ip(request))
+    try:
+        _fu(request).score(actor, round_id, item=item, criterion=criterion, score=score,
+                           comment=comment, ip=client_ip(request))
+    except tp.RoundClosed as exc:
+        return error_response(request, 409, "conflict", _closed_message(exc, lang_of(request)))
     return see_other(f"/followup/thirdparty/{round_id}#score")
+
+
+@router.post("/followup/thirdparty/{round_id}/close")
+def close_form(request: Request, round_id: RoundId,
+               comment: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    actor = resolve_actor(request)
+    _fu(request).close_round(actor, round_id, comment=comment.strip(), ip=client_ip(request))
+    return see_other(f"/followup/thirdparty/{round_id}")
 
 
 # ------------------------------------------------------------------------------ mid-term
