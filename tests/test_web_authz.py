@@ -67,10 +67,10 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "user_create": {"own": {"admin"}, "other": {"admin"}},
     "user_disable": {"own": {"admin"}, "other": {"admin"}},
     # follow-up: a milestone's status — the administrator and the owning body's editors;
-    # a score — evaluators (who write nothing else); a round — the administrator
+    # a score — evaluators; a round — the administrator and the evaluators (issue #13)
     "milestone_update": {"own": {"admin", "body_editor"}, "other": {"admin"}},
     "score": {"own": {"admin", "evaluator"}, "other": {"admin", "evaluator"}},
-    "round_create": {"own": {"admin"}, "other": {"admin"}},
+    "round_create": {"own": {"admin", "evaluator"}, "other": {"admin", "evaluator"}},
 }
 ROUND = "matrix"
 

@@ -67,7 +67,10 @@ def test_an_administrator_opens_a_round_with_the_form_and_others_may_not(
     assert c.post("/followup/thirdparty", data=form).status_code == 403
     assert app.state.platform.store.round_ids() == []
 
-    for who in ("evaluator", "analyst"):
+    # the third-party evaluator may open rounds too (issue #13); the analyst may not
+    evaluator, _ = _signed_in(app, "evaluator")
+    assert 'action="/followup/thirdparty"' in evaluator.get("/followup/thirdparty").text
+    for who in ("analyst",):
         other, other_token = _signed_in(app, who)
         assert 'action="/followup/thirdparty"' not in \
             other.get("/followup/thirdparty").text
@@ -159,12 +162,15 @@ def test_a_closed_round_refuses_new_scores_with_a_clear_message(
     _open(app, "2024-12-31")
     ev, ev_token = _signed_in(app, "evaluator")
     assert _score_form(ev, ev_token, 3).status_code == 303
-    # an evaluator may not close the round: closing is the round's opener's (round:create)
-    assert 'action="/followup/thirdparty/r-web/close"' not in ev.get(
+    # an analyst may not close the round (round:create: administrators and evaluators)
+    an, an_token = _signed_in(app, "analyst")
+    assert 'action="/followup/thirdparty/r-web/close"' not in an.get(
         f"/followup/thirdparty/{ROUND_ID}").text
-    r = ev.post(f"/followup/thirdparty/{ROUND_ID}/close",
-                data={"csrf_token": ev_token})
+    r = an.post(f"/followup/thirdparty/{ROUND_ID}/close",
+                data={"csrf_token": an_token})
     assert r.status_code == 403
+    assert 'action="/followup/thirdparty/r-web/close"' in ev.get(
+        f"/followup/thirdparty/{ROUND_ID}").text
     assert app.state.platform.store.round(ROUND_ID).closed_at is None
 
     c, token = _signed_in(app, "admin")

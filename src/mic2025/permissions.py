@@ -93,10 +93,10 @@ RULES: dict[Role, dict[Action, Scope]] = {
         "submission:read": "enterprise", "submission:upload": "enterprise",
         "submission:submit": "enterprise", "template:download": "enterprise",
     },
-    "evaluator": {
+    "evaluator": {  # the third-party evaluator opens, scores and closes its rounds
         **_EVERY_USER,
         "submission:read": "all", "board:read": "all", "followup:read": "all",
-        "score:write": "all",
+        "score:write": "all", "round:create": "all",
     },
     "body_editor": {
         **_EVERY_USER, "followup:read": "all", "milestone:update": "body",
