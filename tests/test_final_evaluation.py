@@ -122,6 +122,7 @@ def _pdf_text(path: Path) -> str:
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(str(path)).pages))
 
 
+@pytest.mark.slow  # four documents of about 30 pages each, PDF and Word
 def test_cli_final_writes_word_and_pdf_in_both_languages(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     out = tmp_path / "final"

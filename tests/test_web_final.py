@@ -6,6 +6,7 @@ import io
 import re
 from datetime import date
 
+import pytest
 from fastapi import FastAPI
 
 from test_web_support import app, bearer, client, log_in, tokens
@@ -13,6 +14,7 @@ from test_web_support import app, bearer, client, log_in, tokens
 __all__ = ["app", "tokens"]
 
 
+@pytest.mark.slow  # four documents of about 30 pages each, PDF and Word
 def test_the_final_evaluation_page_and_its_documents(app: FastAPI,
                                                      tokens: dict[str, str]) -> None:
     import docx
