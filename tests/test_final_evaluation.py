@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -79,10 +78,8 @@ def test_the_2025_targets_met_on_the_latest_figures_count_as_met(inputs: Inputs,
 
 def test_the_expected_date_comes_from_the_engine_or_shows_a_dash(
         final: FinalEvaluation) -> None:
-    due = date(2026, 9, 30)
-    assert expected_date(SimpleNamespace(due_date=due, assessment=None)) == due  # type: ignore[arg-type]
-    assert expected_date(SimpleNamespace(assessment=SimpleNamespace(due_date=due))) == due  # type: ignore[arg-type]
     awaiting = next(f for f in final.of_year(2025) if f.verdict == "awaiting")
+    assert expected_date(awaiting.target) == awaiting.target.due_date == awaiting.expected
     d = awaiting.expected
     assert d is not None  # every metric with targets declares its release, so its due date
     assert expected_cell(awaiting, "zh") == f"{d.year}年{d.month}月{d.day}日"

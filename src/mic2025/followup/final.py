@@ -44,8 +44,6 @@ FINAL_VERDICTS: tuple[FinalVerdict, ...] = ("met_early", "met_on_time", "met_lat
                                             "awaiting", "not_assessable")
 #: the verdicts that count a target as met
 MET: tuple[FinalVerdict, ...] = ("met_early", "met_on_time", "met_later")
-#: the first year of the path each indicator's table and chart show (the plan's base year)
-PATH_FROM = 2015
 
 
 @dataclass(frozen=True)
@@ -86,15 +84,17 @@ class FinalEvaluation:
     def years(self) -> list[int]:
         return sorted({f.year for f in self.targets})
 
+    @property
+    def first_year(self) -> int:
+        """The first year of the path each indicator's table and chart show: the plan's
+        base year."""
+        return self.inputs.plan.base_year
+
 
 def expected_date(tr: TargetResult) -> date | None:
     """When the target year's figure is expected: the engine's ``due_date`` of the target
-    (publication lag of the indicator), or ``None`` where the engine does not give one."""
-    for holder in (tr, tr.assessment):
-        due = getattr(holder, "due_date", None)
-        if isinstance(due, date):
-            return due
-    return None
+    (the indicator's declared publication lag), ``None`` where the plan declares none."""
+    return tr.due_date
 
 
 def _published(tr: TargetResult) -> list[SeriesPoint]:
@@ -187,6 +187,6 @@ def path_point(tr: TargetResult, year: int) -> SeriesPoint | None:
     return chosen[-1] if chosen else None
 
 
-__all__ = ["FINAL_VERDICTS", "PATH_FROM", "FinalEvaluation", "FinalTarget", "FinalVerdict",
+__all__ = ["FINAL_VERDICTS", "FinalEvaluation", "FinalTarget", "FinalVerdict",
            "build", "expected_date", "first_met", "judge", "path_point", "period_over",
            "period_over_error"]

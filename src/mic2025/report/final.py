@@ -7,8 +7,8 @@
 二、 the last target year's targets — indicators and projects (figure judged on, first year
     met, verdict, expected publication date, source), then one verdict line per target;
 三、 each earlier target year (history), in the same table;
-四、 the whole path of each main indicator from 2015 to the last target year — table and chart
-    (with the target labels);
+四、 the whole path of each main indicator from the plan's base year to the last target year —
+    table and chart (with the target labels);
 五、 what the evidence cannot judge — every target not assessable, named, with why;
 六、 notes — data vintage, method, plan version, typesetting.
 
@@ -24,7 +24,6 @@ from typing import Any
 from ..followup.final import (
     FINAL_VERDICTS,
     MET,
-    PATH_FROM,
     FinalEvaluation,
     FinalTarget,
     path_point,
@@ -167,7 +166,7 @@ def _year_section(fe: FinalEvaluation, year: int, lang: Lang) -> Section:
 def _path_section(fe: FinalEvaluation, lang: Lang, max_charts: int) -> Section:
     from .svg import metric_charts
 
-    years = list(range(PATH_FROM, fe.last_year + 1))
+    years = list(range(fe.first_year, fe.last_year + 1))
     subs: list[Any] = []
     charts = 0
     for m in fe.inputs.evaluation.results:
@@ -202,7 +201,7 @@ def _path_section(fe: FinalEvaluation, lang: Lang, max_charts: int) -> Section:
                 charts += 1
                 blocks.append(Figure(svgs[0], m.name.get(lang), sources=[]))
         subs.append(Section(m.name.get(lang), blocks))
-    return Section(t("doc.final_paths", lang, first=PATH_FROM, last=fe.last_year), subs)
+    return Section(t("doc.final_paths", lang, first=fe.first_year, last=fe.last_year), subs)
 
 
 def _unjudged_section(fe: FinalEvaluation, lang: Lang) -> Section:
@@ -236,7 +235,7 @@ def build_final(fe: FinalEvaluation, *, lang: Lang, seq: int = 1, max_charts: in
     years = t("list_sep", lang).join(str(y) for y in fe.years)
     lead = Para(t("doc.final_lead", lang, doc_no=doc_no, title=plan.title.get(lang),
                   as_of=fmt.moment(ev.as_of, lang), last=fe.last_year, years=years,
-                  first=PATH_FROM))
+                  first=fe.first_year))
     sections = [
         _overview(fe, lang),
         *(_year_section(fe, y, lang) for y in reversed(fe.years)),
