@@ -161,6 +161,12 @@ def test_nobody_approves_their_own_submission_at_any_level(app: FastAPI,
     assert log_in(c, "gd-both").status_code == 303
     page = c.get(f"/submissions/{sid}").text
     assert 'id="approve-btn"' not in page and 'id="own-submission"' in page
+    # a form posted anyway is refused, said in the page's language (the API keeps English)
+    for lang, said in (("zh", "任何层级都不能审批自己的报送"),
+                       ("en", "nobody approves their own submission")):
+        refused = c.post(f"/submissions/{sid}/approve?lang={lang}",
+                         data={"csrf_token": csrf_of(page), "comment": ""})
+        assert refused.status_code == 403 and said in refused.text, lang
     # another approver endorses it; neither the uploader nor that approver may accept it,
     # whatever national grant they hold
     assert _step(c, both["gd-judge"], sid, "approve").json()["status"] == "endorsed"

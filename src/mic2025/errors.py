@@ -11,7 +11,20 @@ from dataclasses import dataclass
 
 
 class Mic2025Error(Exception):
-    """Base class of every error mic2025 raises deliberately."""
+    """Base class of every error mic2025 raises deliberately.
+
+    ``str(error)`` is the English text the command line and the API print. An error raised
+    with :meth:`saying` also names a translation key of :mod:`mic2025.i18n` and its
+    parameters, so a page says it in the reader's language.
+    """
+
+    key: str | None = None
+    params: dict[str, object] = {}  # noqa: RUF012 - replaced per instance by saying()
+
+    def saying(self, key: str, **params: object) -> Mic2025Error:
+        """This error, also said by ``key`` of the translation table with ``params``."""
+        self.key, self.params = key, dict(params)
+        return self
 
 
 class PlanError(Mic2025Error):

@@ -288,6 +288,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "not_found": ("未找到", "Not found"),
     "conflict": ("无法执行", "Cannot do that now"),
     "bad_request": ("请求有误", "Bad request"),
+    "error.own_submission": (
+        "{user}上传或提交了第{id}号报送，任何层级都不能审批自己的报送。",
+        "{user} uploaded or submitted submission {id}; nobody approves their own submission, "
+        "at any level.",
+    ),
+    "error.own_endorsement": (
+        "{user}已在省级审批第{id}号报送，国家验收须由另一人进行。",
+        "{user} approved submission {id} for the province; its national acceptance needs "
+        "another person.",
+    ),
     "csrf_failed": (
         "表单已过期或来源不明，请刷新页面后重试。",
         "The form has expired or did not come from this site; reload the page and try again.",

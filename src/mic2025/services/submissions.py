@@ -579,10 +579,12 @@ def _not_own(conn: Writer, actor: Actor, s: Submission, *, approver: str = "") -
     """Refuse a decision on one's own submission (four eyes at every level)."""
     if actor.username in rows.contributors(conn, s):
         raise OwnSubmission(f"{actor.username} uploaded or submitted submission {s.id}; "
-                            "nobody approves their own submission, at any level")
+                            "nobody approves their own submission, at any level"
+                            ).saying("error.own_submission", user=actor.username, id=s.id)
     if approver and actor.username == approver:
         raise OwnSubmission(f"{actor.username} approved submission {s.id} for the province; "
-                            "its national acceptance needs another person")
+                            "its national acceptance needs another person"
+                            ).saying("error.own_endorsement", user=actor.username, id=s.id)
 
 
 def _store_figures(conn: Writer, store: Store, plan: Plan, actor: Actor, s: Submission, *,

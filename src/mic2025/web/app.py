@@ -130,31 +130,31 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return error_response(request, 403, "forbidden", str(exc))
+        return error_response(request, 403, "forbidden", exc)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
-        return error_response(request, 404, "not_found", str(exc))
+        return error_response(request, 404, "not_found", exc)
 
     @app.exception_handler(UnknownCodeError)
     async def _unknown(request: Request, exc: UnknownCodeError) -> Response:
-        return error_response(request, 404, "not_found", str(exc))
+        return error_response(request, 404, "not_found", exc)
 
     @app.exception_handler(UploadTooLarge)
     async def _too_large(request: Request, exc: UploadTooLarge) -> Response:
-        return error_response(request, 413, "too_large", str(exc))
+        return error_response(request, 413, "too_large", exc)
 
     @app.exception_handler(WorkflowError)
     async def _conflict(request: Request, exc: WorkflowError) -> Response:
-        return error_response(request, 409, "conflict", str(exc))
+        return error_response(request, 409, "conflict", exc)
 
     @app.exception_handler(FollowupError)
     async def _followup(request: Request, exc: FollowupError) -> Response:
-        return error_response(request, 422, "bad_request", str(exc))
+        return error_response(request, 422, "bad_request", exc)
 
     @app.exception_handler(accounts.AccountError)
     async def _account(request: Request, exc: accounts.AccountError) -> Response:
-        return error_response(request, 400, "bad_request", str(exc))
+        return error_response(request, 400, "bad_request", exc)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

@@ -101,12 +101,17 @@ def wants_json(request: Request) -> bool:
         "accept", "")
 
 
-def error_response(request: Request, status: int, title_key: str, message: str,
+def error_response(request: Request, status: int, title_key: str, message: str | Exception,
                    headers: dict[str, str] | None = None) -> Response:
     """An error as JSON (API, or asked for) or as a page; an anonymous GET that needs an
-    account goes to the log-in page instead."""
+    account goes to the log-in page instead. An error raised with a translation key
+    (:meth:`mic2025.errors.Mic2025Error.saying`) is said in the page's language; the API keeps
+    the English text, which clients may match."""
     if wants_json(request):
-        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+        return JSONResponse({"detail": str(message)}, status_code=status, headers=headers)
+    key = getattr(message, "key", None)
+    if key is not None:
+        message = i18n.t(key, lang_of(request), **getattr(message, "params", {}))
     actor = getattr(request.state, "actor", None)
     anonymous = actor is None or actor.anonymous
     if status in (401, 403) and anonymous and title_key != "csrf" and request.method == "GET":
@@ -114,4 +119,4 @@ def error_response(request: Request, status: int, title_key: str, message: str,
     return render(request, "error.html.j2", status_code=status,
                   title=i18n.t(title_key if title_key != "csrf" else "forbidden",
                                lang_of(request)),
-                  message=message)
+                  message=str(message))
