@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from fastapi import FastAPI
 
@@ -115,3 +116,21 @@ def test_a_key_sectors_aim_shows_its_indicators_trajectory_never_a_score(tmp_pat
     assert production["first"] == [2016, 51.7] and production["latest"] == [2023, 958.7]
     power = next(r for r in rows if r.commitment.id == "sector_aim_power_equipment")
     assert all(x["years"] == 0 and x["latest"] is None for x in power.trajectory)
+
+
+def test_a_bundled_supervision_file_that_does_not_read_is_an_error_not_silence(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A broken file used to be swallowed as "no supervision file": every report-judged
+    # commitment then silently lost its status. Only a plan with no file goes without.
+    from mic2025.followup import supervision as sv
+    broken = tmp_path / "supervision_mic2025.yaml"
+    broken.write_text("schema_version: 1\nitems: [{id: x}]\n", encoding="utf-8")
+    monkeypatch.setattr(sv, "bundled_path", lambda plan_id="mic2025": broken)
+    r = CliRunner().invoke(main, ["coverage", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}"])
+    assert r.exit_code == 2, r.output
+    assert "supervision_mic2025.yaml" in r.output
+    monkeypatch.setattr(sv, "bundled_path", lambda plan_id="mic2025": tmp_path / "none.yaml")
+    r = CliRunner().invoke(main, ["coverage", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}",
+                                  "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert not [x for x in json.loads(r.output) if x["judged_from"] == "supervision"]

@@ -32,10 +32,7 @@ def coverage(db: str | None, plan_file: str | None, on: str | None, fmt: str,
     with session(db, plan_file) as (store, plan):
         figures = store.observations(area=plan.area)
         ev = evaluate(plan, figures, area=plan.area)
-        try:
-            seed = sv.load_supervision(plan=plan)
-        except Exception:  # a plan without a supervision file: nothing is judged by reports
-            seed = None
+        seed = sv.bundled_supervision(plan)
         states = (sv.states(seed, sv.read_updates(store), on=day, evaluation=ev, plan=plan)
                   if seed else [])
     rows = cov.judge(plan, ev, load_facts(), states, on=day, observations=figures)

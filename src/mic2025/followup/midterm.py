@@ -54,10 +54,8 @@ def gather(plan: Plan, store: Any, *, as_of: datetime | None = None, method: str
     proposals = adjust.propose(plan, obs, year=later, method=method, evaluation=ev,
                                evaluated_on=evaluated_on, as_of=as_of)
     warnings = warn.evaluate_rules(plan, store, as_of=as_of, evaluation=ev, observations=obs)
-    try:
-        seed: supervision.SupervisionFile | None = supervision.load_supervision(plan=plan)
-    except Exception:  # a plan without a supervision file still gets its evaluation
-        seed = None
+    # a plan without a supervision file still gets its evaluation
+    seed = supervision.bundled_supervision(plan)
     updates = supervision.read_updates(store) if seed else []
     states = supervision.states(seed, updates, on=ev.evaluated_on, evaluation=ev,
                                 as_of=as_of, plan=plan) if seed else []

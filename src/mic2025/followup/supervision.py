@@ -165,6 +165,14 @@ def load_supervision(path: str | Path | None = None, plan: Plan | None = None) -
     return load_yaml_model(p, SupervisionFile, "supervision", context={"plan": plan})
 
 
+def bundled_supervision(plan: Plan) -> SupervisionFile | None:
+    """The supervision file bundled for ``plan``, or None when the plan has none (a regional
+    plan, say): then nothing is judged by reports. A bundled file that does not read is an
+    error, never taken for a missing one."""
+    p = bundled_path(plan.id)
+    return load_supervision(p, plan) if p.is_file() else None
+
+
 def seed_sha256(path: Path) -> str:
     """The sha256 of the seed file, recorded with every update made against it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
