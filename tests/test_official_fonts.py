@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fastapi import FastAPI
 
+from mic2025 import i18n
 from mic2025.cli import main
 from mic2025.report.official import (
     FONT_DIR_ENV,
@@ -23,6 +25,9 @@ from mic2025.report.official import (
     Section,
     font_files,
 )
+from test_web_support import app, bearer, client, tokens
+
+__all__ = ["app", "tokens"]
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -145,3 +150,20 @@ def test_target_labels_are_visible_when_the_chart_is_rendered() -> None:
     counts = _label_pixels(svg)
     assert len(counts) == 2, svg
     assert all(n > 20 for n in counts), counts
+
+
+def test_a_platform_without_the_fonts_says_so_instead_of_failing(
+        app: FastAPI, tokens: dict[str, str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    monkeypatch.setenv(FONT_DIR_ENV, str(empty))
+    c = client(app)
+    analyst = bearer(tokens["analyst"])
+    r = c.get("/api/final/document.pdf?lang=en", headers=analyst)
+    assert r.status_code == 503, r.text  # the installation's fault, said; was a bare 500
+    assert "pylopdf-fonts-zh-cn" in r.json()["detail"]
+    with pytest.raises(FontsMissing) as exc:
+        font_files()
+    said = i18n.t(exc.value.key, "zh", **exc.value.params)  # what a page shows
+    assert "中文字体" in said and "pylopdf-fonts-zh-cn" in said

@@ -73,6 +73,13 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
     except Mic2025Error as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    from ..report.official import FontsMissing, font_files
+
+    try:
+        font_files()
+    except FontsMissing as exc:  # the platform still serves; its document downloads cannot
+        click.echo(f"warning: the Word and PDF documents cannot be made on this server "
+                   f"(their downloads answer 503): {exc}", err=True)
     if demo:
         from ..services.accounts import DEMO_ACCOUNTS
 

@@ -308,6 +308,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "The server failed to answer this request; the error is logged. "
                           "Please try again later."),
     "too_large": ("请求过大", "Request too large"),
+    "unavailable": ("暂时无法提供", "Not available"),
+    "fonts_missing": ("服务器未安装正式文件所用的中文字体({files}),无法生成文件。请联系管理员安装 "
+                      "{package}。",
+                      "The server lacks the Chinese fonts of the official documents ({files}), "
+                      "so no document can be made. Ask the administrator to install {package}."),
     "too_large_text": ("请求内容超过 {limit} 字节的上限。",
                        "The request body is larger than the limit of {limit} bytes."),
     "role.admin": ("全国管理员", "National administrator"),

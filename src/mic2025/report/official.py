@@ -170,7 +170,8 @@ def font_files() -> dict[str, Path]:
             f"the Chinese fonts of the official documents are missing ({', '.join(missing)}; "
             f"looked in {where}). Install the pinned font package: pip install "
             f"'{FONT_PACKAGE}' (`make install` does), or set {FONT_DIR_ENV} to a folder "
-            f"holding {' and '.join(FONT_FILES.values())}. No document was written.")
+            f"holding {' and '.join(FONT_FILES.values())}. No document was written.").saying(
+                "fonts_missing", files=", ".join(missing), package=FONT_PACKAGE)
     return files
 
 

@@ -25,6 +25,7 @@ from ..followup.common import followup_dir as followup_folder
 from ..ingest.load import load_bundled
 from ..permissions import Forbidden
 from ..plan import load_plan
+from ..report.official import FontsMissing
 from ..services import accounts
 from ..services.submissions import NotFound, UploadTooLarge, WorkflowError
 from ..store import open_store
@@ -151,6 +152,12 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FollowupError)
     async def _followup(request: Request, exc: FollowupError) -> Response:
         return error_response(request, 422, "bad_request", exc)
+
+    @app.exception_handler(FontsMissing)
+    async def _fonts(request: Request, exc: FontsMissing) -> Response:
+        # the installation lacks what the document needs: the server's fault, not the reader's
+        log.error("official documents cannot be made: %s", exc)
+        return error_response(request, 503, "unavailable", exc)
 
     @app.exception_handler(accounts.AccountError)
     async def _account(request: Request, exc: accounts.AccountError) -> Response:
