@@ -134,3 +134,21 @@ def test_a_bundled_supervision_file_that_does_not_read_is_an_error_not_silence(
                                   "--format", "json"])
     assert r.exit_code == 0, r.output
     assert not [x for x in json.loads(r.output) if x["judged_from"] == "supervision"]
+
+
+def test_the_negative_list_mechanisms_are_in_place_from_dated_facts(tmp_path: Path) -> None:
+    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+    # market access: the national list of 25 December 2018; foreign investment: the law of
+    # 15 March 2019 (pre-establishment national treatment plus a negative list)
+    for cid, fact_id, published in (
+            ("negative_list_market_access", "market_access_negative_list_2018", "2018-12-27"),
+            ("foreign_investment_negative_list", "foreign_investment_law_2019", "2019-03-16")):
+        record = by_id[cid]
+        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
+        fact = record["fact"]
+        assert isinstance(fact, dict)
+        assert (fact["id"], fact["publication_date"], fact["grade"]) == (
+            fact_id, published, "official_media")
+    # a supporting measure searched for without a decent copy keeps its reported status
+    fund = by_id["sme_development_fund"]
+    assert (fund["judged_from"], fund["fact"]) == ("none", None)
