@@ -3,7 +3,10 @@ extensible by a regional plan; the bundled evidence facts they are judged from."
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -13,6 +16,10 @@ from mic2025.facts import load_facts, unknown_facts
 from mic2025.plan import load_plan
 
 OWNERS = Path(__file__).parent.parent / "src/mic2025/plans/owners_mic2025.yaml"
+DROPPED = Path(__file__).parent.parent / "src/mic2025/data/evidence/dropped.csv"
+#: why a copy site was rejected when the figures were re-sourced (dropped.csv's reasons); a
+#: site dropped only for an unattributed quote or a duplicate stays usable
+_FARM = re.compile(r"spam|SEO|mirror|farm|adult|gambling|garbled|pinyin|inject|stuffing", re.I)
 
 
 def _regional(tmp_path: Path, body: str) -> Path:
@@ -52,6 +59,23 @@ def test_every_fact_names_its_publication_and_the_copy_read() -> None:
         assert fact.publisher.zh and fact.publication.zh and fact.quote
         assert fact.retrieved_from.startswith("http")
         assert fact.publication_date >= fact.date
+
+
+def _farm_hosts() -> set[str]:
+    with DROPPED.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return {urlsplit(r["old_source"]).hostname or "" for r in rows if _FARM.search(r["reason"])}
+
+
+def test_no_fact_rests_on_a_copy_site_the_figures_dropped_as_spam_or_mirror() -> None:
+    """Issue #12 rejected SEO mirrors, content farms and adult or gambling sites for the
+    figures; a fact may not rest on one of them either (the first smart-manufacturing fact
+    did: handmsg.com)."""
+    farms = _farm_hosts()
+    assert "www.handmsg.com" in farms and "news.china.com" not in farms
+    on_farms = {f.id: f.retrieved_from for f in load_facts().values()
+                if urlsplit(f.retrieved_from).hostname in farms}
+    assert on_farms == {}
 
 
 @pytest.mark.parametrize(("entry", "message"), [
