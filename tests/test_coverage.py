@@ -53,6 +53,15 @@ def test_coverage_json_gives_one_record_per_commitment(tmp_path: Path) -> None:
     assert by_id["sector_aim_new_materials"]["sector"] == "new_materials"
 
 
+def test_figures_published_in_2026_judge_the_2025_targets(tmp_path: Path) -> None:
+    # MWR's 十四五 water figure (2026-01-20) chains on the 十三五 one: 60 x 0.75 = 45 <= 59
+    after = {r["id"]: r for r in _coverage(tmp_path, "--format", "json", "--on", "2026-12-06")}
+    water = after["water_intensity_reduction_2025"]
+    assert (water["judged_from"], water["status"]) == ("evidence", "met")
+    assert water["figure"]["latest_year"] == 2025  # type: ignore[index]
+    assert water["figure"]["latest_value"] == 45.0  # type: ignore[index]
+
+
 def test_coverage_table_reports_the_share_judged_from_evidence(tmp_path: Path) -> None:
     records = _coverage(tmp_path, "--format", "json")
     text = str(_coverage(tmp_path, "--lang", "en")[0]["text"])

@@ -412,6 +412,13 @@ def test_water_reductions() -> None:
     assert chained * 100 == pytest.approx(20.3, abs=0.2), "MWR single years chain to MIIT's 20.3"
 
 
+def test_water_2025_is_the_fourteenth_plan_decline_against_2020() -> None:
+    # MWR's preliminary 十四五 total: against 2020, never restated against 2015 in the file
+    (row,) = _find("water_intensity_reduction", 2025)
+    assert (_value(row), row["unit"], row["flags"]) == (25, "decline%vs:2020", "provisional")
+    assert row["publisher"] == "水利部" and row["publication_date"] == "2026-01-20"
+
+
 def test_green_manufacturing_counts() -> None:
     assert {_value(r) for r in _find("green_factories", 2021)} == {2783}
     assert {_value(r) for r in _find("green_parks", 2021)} == {223}
