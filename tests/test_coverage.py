@@ -186,3 +186,35 @@ def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(tmp_pa
     # no readable copy found: still the supervision items' word, named in the plan file
     for cid in ("smart_manufacturing_plan", "four_foundations_catalogue", "quality_blacklist"):
         assert by_id[cid]["judged_from"] != "evidence", cid
+    credit = by_id["manufacturing_credit_database"]
+    assert (credit["judged_from"], credit["fact"]) == ("none", None)
+
+
+def test_the_second_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
+    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+    # supporting measures and deliverables without a due year: in place, from the fact named
+    for cid, fact_id, published, grade in (
+            ("going_global_strategy", "capacity_cooperation_guideline_2015", "2015-05-16",
+             "official"),
+            ("charges_list", "enterprise_fee_list_system_2014", "2014-06-16", "other_copy"),
+            ("sme_development_fund", "sme_development_fund_decision_2015", "2015-09-01",
+             "official"),
+            ("vat_and_rd_cost_reform", "vat_reform_nationwide_2016", "2016-04-30", "official"),
+            ("financial_support_channels", "finance_for_manufacturing_guideline_2017",
+             "2017-03-28", "official_media"),
+            ("institutional_reform_review", "law_based_government_outline_2015", "2015-12-28",
+             "official")):
+        record = by_id[cid]
+        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
+        fact = record["fact"]
+        assert isinstance(fact, dict)
+        assert (fact["id"], fact["publication_date"], fact["grade"]) == (
+            fact_id, published, grade), cid
+    # a project milestone due in 2020, stated reached by the minister in October 2017: met
+    smart = by_id["smart_key_fields_level_raised"]
+    assert (smart["judged_from"], smart["status"], smart["due"]) == ("evidence", "met", 2020)
+    assert smart["fact"]["id"] == "smart_manufacturing_level_raised_2017"  # type: ignore[index]
+    # milestones with no statement that the outcome was reached stay without evidence
+    for cid in ("green_system_established", "foundation_dependence_eased",
+                "equipment_own_development"):
+        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
