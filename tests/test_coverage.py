@@ -159,8 +159,8 @@ def test_the_negative_list_mechanisms_are_in_place_from_dated_facts(tmp_path: Pa
         assert (fact["id"], fact["publication_date"], fact["grade"]) == (
             fact_id, published, "official_media")
     # a supporting measure searched for without a decent copy keeps its reported status
-    fund = by_id["sme_development_fund"]
-    assert (fund["judged_from"], fund["fact"]) == ("none", None)
+    credit = by_id["manufacturing_credit_database"]
+    assert (credit["judged_from"], credit["fact"]) == ("none", None)
 #: the strategic tasks' deliverables and mechanisms a dated public fact was found for (issue
 #: #13, item 1); none has a due year in the seed, so each reads "in place"
 STRATEGIC_FACTS = {
