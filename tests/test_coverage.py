@@ -174,6 +174,10 @@ STRATEGIC_FACTS = {
     "extended_producer_responsibility": ("extended_producer_responsibility_2016", "2016-12-25"),
     "overcapacity_monitoring": ("steel_restructuring_plan_2016", "2016-11-15"),
     "industry_layout_plans": ("petrochemical_layout_implementation_2015", "2015-05-18"),
+    # the second search pass
+    "smart_manufacturing_plan": ("smart_manufacturing_plan_2016", "2016-12-07"),
+    "product_quality_action_plan": ("manufacturing_quality_opinions_2019", "2019-09-16"),
+    "green_evaluation": ("green_manufacturing_list_2018", "2018-11-06"),
 }
 
 
@@ -183,9 +187,13 @@ def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(tmp_pa
         r = by_id[cid]
         assert (r["judged_from"], r["status"]) == ("evidence", "in_place"), cid
         assert r["fact"]["id"] == fact_id and r["fact"]["date"] == dated  # type: ignore[index]
-    # no readable copy found: still the supervision items' word, named in the plan file
-    for cid in ("smart_manufacturing_plan", "four_foundations_catalogue", "quality_blacklist"):
-        assert by_id[cid]["judged_from"] != "evidence", cid
+    # no readable copy found after two passes: still the supervision items' word, and the
+    # award the plan asks for has no evidence (the existing one predates the plan)
+    for cid in ("four_foundations_catalogue", "quality_blacklist", "product_accident_reporting",
+                "sme_ip_cost_policy", "industrial_cloud_pilots"):
+        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+    award = by_id["national_industrial_design_award"]
+    assert (award["judged_from"], award["status"], award["fact"]) == ("none", "no_evidence", None)
     credit = by_id["manufacturing_credit_database"]
     assert (credit["judged_from"], credit["fact"]) == ("none", None)
 
