@@ -4,13 +4,27 @@ concerned, reminders before deadlines, the inbox, and the e-mail of notices."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 
 from mic2025.services import notices
+from store_fixtures import BACKENDS, StoreTemplates
 from test_followup_warn import loopback_smtp
-from test_web_support import app, bearer, client, csrf_of, log_in, tokens, upload
+from test_web_support import (
+    add_users,
+    app,
+    bearer,
+    client,
+    csrf_of,
+    log_in,
+    make_app,
+    tokens,
+    upload,
+)
 
 __all__ = ["app", "tokens"]  # fixtures
 
@@ -115,8 +129,6 @@ def test_notices_are_emailed_to_the_provinces_entry_where_smtp_is_configured(
 
 
 def test_remind_refuses_negative_days(app: FastAPI) -> None:
-    import pytest
-
     with pytest.raises(ValueError, match="0 or more"):
         notices.remind(app.state.platform.engine, date(2025, 1, 1), days=(-1,))
 
@@ -144,3 +156,64 @@ def test_the_notices_command_writes_the_reminders_due(tmp_path: object) -> None:
     assert "reminders written: 1" in r.output
     r = CliRunner().invoke(main, ["notices", "--db", db, "--days", "1", "--no-email"])
     assert r.exit_code == 0 and "reminders written: 0" in r.output
+
+
+@pytest.fixture(params=BACKENDS)
+def two_level_app(request: pytest.FixtureRequest, tmp_path: Path,
+                  store_templates: StoreTemplates) -> Iterator[FastAPI]:
+    """The platform with its default two approval levels (province, then national)."""
+    with store_templates.copy(request.param, tmp_path) as url:
+        application = make_app(url, approval_levels=None)
+        try:
+            yield application
+        finally:
+            application.state.platform.store.close()
+
+
+def test_under_two_levels_the_province_endorses_and_the_nation_is_told_then_accepts(
+        two_level_app: FastAPI) -> None:
+    app = two_level_app
+    assert app.state.settings.approval_levels == 2
+    tokens = add_users(app)
+    sid = _submitted(app, tokens)
+    c = client(app)
+    r = c.post(f"/api/submissions/{sid}/approve", headers=bearer(tokens["gd-approver"]),
+               json={})
+    assert r.json()["status"] == "endorsed", r.text
+
+    editor = client(app)
+    log_in(editor, "gd-editor")
+    items = _items(editor.get("/inbox").text)
+    assert len(items) == 1
+    assert f"广东省2024年报送（第{sid}号）已由gd-approver省级审核通过，等待国家验收" in items[0]
+    assert "批准。" not in items[0]
+    english = _items(editor.get("/inbox?lang=en").text)
+    assert (f"Guangdong 2024 submission #{sid} was endorsed by gd-approver for the province "
+            "and awaits national acceptance") in english[0]
+
+    nation = client(app)
+    log_in(nation, "national")
+    page = nation.get("/inbox").text
+    items = _items(page)
+    assert len(items) == 1 and f'href="/submissions/{sid}"' in page
+    assert f"广东省2024年报送（第{sid}号）已由gd-approver省级审核通过，等待您验收" in items[0]
+
+    # the national e-mail goes to the directory's national entry (here its fallback, the
+    # leading group's office), the editor's to the province's entry
+    engine, owners = app.state.platform.engine, app.state.platform.followup.owners
+    with loopback_smtp() as (port, got):
+        sent = notices.send(engine, owners, url=f"smtp://127.0.0.1:{port}?from=p@example.org")
+        assert sent == notices.Sent(2, 3)  # submitted + endorsed to Guangdong, one national
+        national = got.inbox["leading-group-office@example.org"][0].get_content()
+        assert f"第{sid}号" in national and "等待您验收" in national
+        assert "warnings.440000@example.org" in got.inbox
+
+    r = c.post(f"/api/submissions/{sid}/accept", headers=bearer(tokens["national"]), json={})
+    assert r.json()["status"] == "approved", r.text
+    for name, reader in (("gd-editor", editor), ("gd-approver", client(app))):
+        if name == "gd-approver":
+            log_in(reader, name)
+        told = _items(reader.get("/inbox?lang=zh").text)
+        assert f"广东省2024年报送（第{sid}号）已被national验收。" in told[0], name
+    # the national approver is not told of its own acceptance
+    assert len(_items(nation.get("/inbox").text)) == 1

@@ -65,6 +65,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "{area} {year} submission #{id} was returned by {actor}: {comment}"),
     "notice.approved": ("{area}{year}年报送（第{id}号）已被{actor}批准。",
                         "{area} {year} submission #{id} was approved by {actor}."),
+    "notice.endorsed": ("{area}{year}年报送（第{id}号）已由{actor}省级审核通过，等待国家验收。",
+                        "{area} {year} submission #{id} was endorsed by {actor} for the "
+                        "province and awaits national acceptance."),
+    "notice.to_accept": (
+        "{area}{year}年报送（第{id}号）已由{actor}省级审核通过，等待您验收。",
+        "{area} {year} submission #{id} was endorsed by {actor} for the province and awaits "
+        "your national acceptance."),
     "notice.accepted": ("{area}{year}年报送（第{id}号）已被{actor}验收。",
                         "{area} {year} submission #{id} was accepted by {actor}."),
     "notice.submitted": ("{area}{year}年报送（第{id}号）已由{actor}提交，等待审核。",

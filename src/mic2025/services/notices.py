@@ -112,7 +112,9 @@ class Sent:
 def send(engine: Engine, owners: OwnerDirectory, url: str | None = None,
          lang: Lang = "zh", timeout: float = 10.0) -> Sent:
     """E-mail the notices not yet sent, one message per province, to the owner directory's
-    entry of that province (``to`` and ``cc``, and the directory's ``copy``). Without
+    entry of that province (``to`` and ``cc``, and the directory's ``copy``); the national
+    level's notices (a submission awaiting national acceptance) go in one message to the
+    directory's national entry, or its fallback when it has none. Without
     ``url`` (default ``$MIC2025_SMTP_URL``) nothing is sent and nothing is marked. A notice
     whose province has no entry is marked without a message (there is no one to write to)."""
     to = mail.server(url)
@@ -126,9 +128,15 @@ def send(engine: Engine, owners: OwnerDirectory, url: str | None = None,
         with begin_write(engine) as conn:
             if not rows.claim_email(conn, n.id, stamp):
                 continue  # another server took it
-        area = str(n.params.get("area", ""))
+        # a notice for the national level goes to the national entry, not the province's
+        area = reference.NATIONAL if n.kind in rows.NATIONAL_KINDS \
+            else str(n.params.get("area", ""))
         by_area.setdefault(area, []).append((n.id, words(n, lang)))
     entries = {o.area: o for o in owners.owners if o.area}
+    national = entries.get(reference.NATIONAL) or next(
+        (o for o in owners.owners if o.id == owners.fallback), None)
+    if national is not None:
+        entries[reference.NATIONAL] = national
     messages = []
     for area, lines in by_area.items():
         owner = entries.get(area)

@@ -8,9 +8,12 @@ deadlines are written by :func:`mic2025.services.notices.remind`.
 
 Who is told:
 
-* returned, approved, accepted, unlocked: whoever uploaded and whoever submitted it;
-* submitted: the province's approvers (``prov_approver`` of its area) and, for the level
-  above, nobody else — a national level's accounts read the board;
+* returned, approved, unlocked: whoever uploaded and whoever submitted it;
+* approved by the province under two levels (the submission is then ``endorsed``): its
+  editors are told it is endorsed and awaits national acceptance (``endorsed``), and the
+  national approvers (``national_approver``) that it awaits them (``to_accept``);
+* accepted at the national level: its editors and the province's approver who endorsed it;
+* submitted: the province's approvers (``prov_approver`` of its area);
 * never the person who took the step.
 
 A notice keeps its ``kind`` and ``params`` rather than words, so it is shown in the reader's
@@ -26,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from .platform import NoticeRow, RoleGrantRow, SubmissionRow, UserRow
+from .platform import AuditRow, NoticeRow, RoleGrantRow, SubmissionRow, UserRow
 
 #: audit actions on a submission that tell someone, and the notice's kind
 STEP_KINDS = {
@@ -36,6 +39,9 @@ STEP_KINDS = {
     "submission.unlock": "unlocked",
     "submission.submit": "submitted",
 }
+#: notices for the national level: e-mailed to the owner directory's national entry (or its
+#: fallback), not to the province's
+NATIONAL_KINDS = ("to_accept",)
 #: the notices an inbox page lists
 INBOX_LIMIT = 200
 
@@ -71,22 +77,49 @@ def from_audit(conn: Connection, *, actor: str, action: str, resource: str, reso
     if kind is None or resource != "submission":
         return 0
     sub = conn.execute(select(SubmissionRow.id, SubmissionRow.area, SubmissionRow.year,
-                              SubmissionRow.created_by, SubmissionRow.submitted_by)
+                              SubmissionRow.status, SubmissionRow.created_by,
+                              SubmissionRow.submitted_by)
                        .where(SubmissionRow.id == int(resource_id))).first()
     if sub is None:
         return 0
+    editors_of = [sub.created_by, sub.submitted_by]
+    told: dict[str, list[str]] = {}
     if kind == "submitted":
-        recipients = approvers(conn, sub.area)
+        told[kind] = approvers(conn, sub.area)
+    elif kind == "approved" and sub.status == "endorsed":  # the first of two levels
+        told["endorsed"] = editors_of
+        told["to_accept"] = national_approvers(conn)
+    elif kind == "accepted":
+        told[kind] = [*editors_of, *_endorsers(conn, sub.id)]
     else:
-        recipients = [sub.created_by, sub.submitted_by]
+        told[kind] = editors_of
     params = {"id": sub.id, "area": sub.area, "year": sub.year, "actor": actor,
               "comment": comment}
     key = f"{action}|{sub.id}|{at.isoformat()}"
-    told = 0
-    for name in dict.fromkeys(r for r in recipients if r and r != actor):
-        told += insert_notice(conn, username=name, kind=kind, key=key, params=params,
-                              link=f"/submissions/{sub.id}", at=at)
-    return told
+    written = 0
+    for what, recipients in told.items():
+        for name in dict.fromkeys(r for r in recipients if r and r != actor):
+            written += insert_notice(conn, username=name, kind=what, key=key, params=params,
+                                     link=f"/submissions/{sub.id}", at=at)
+    return written
+
+
+def _endorsers(conn: Connection, submission_id: int) -> list[str]:
+    """Who approved the submission for its province: the actors of its approval entries (the
+    row's ``decided_by`` is the national approver's by the time it is accepted)."""
+    return list(conn.scalars(
+        select(AuditRow.actor).where(AuditRow.action == "submission.approve",
+                                     AuditRow.resource == "submission",
+                                     AuditRow.resource_id == str(submission_id))
+        .order_by(AuditRow.id.desc()).limit(1)))
+
+
+def national_approvers(conn: Connection) -> list[str]:
+    """The enabled accounts that accept submissions at the national level."""
+    return list(conn.scalars(
+        select(UserRow.username).join(RoleGrantRow, RoleGrantRow.user_id == UserRow.id)
+        .where(RoleGrantRow.role == "national_approver", UserRow.disabled.is_(False))
+        .order_by(UserRow.username)))
 
 
 def approvers(conn: Connection, area: str) -> list[str]:
