@@ -129,3 +129,59 @@ def test_reviews_default_to_the_plans_area(plan_app: FastAPI, plan_case: PlanCas
     listed = c.get("/api/reviews", headers=bearer(tokens["evaluator"])).json()
     assert {(r["text"], r["area"]) for r in listed} == {("by the API", plan_case.area),
                                                         ("by the form", plan_case.area)}
+
+
+def _entry_options(html: str) -> list[str]:
+    form = html[html.index('id="entry-link"'):html.index("</form>", html.index('id="entry-link"'))]
+    return re.findall(r'<option value="(\d{6})"', form)
+
+
+def test_the_entry_form_offers_the_plans_own_area_and_its_sub_areas(
+        plan_app: FastAPI, plan_case: PlanCase) -> None:
+    from mic2025 import reference
+
+    plan = plan_app.state.platform.plan
+    editor = f"area-editor-{plan.area}"
+    add_users(plan_app, {"admin": "admin", editor: f"prov_editor:{plan.area}",
+                         "other-editor": f"prov_editor:{'110000'}"})
+    admin = client(plan_app)
+    log_in(admin, "admin")
+    offered = _entry_options(admin.get("/submissions").text)
+    # the plan's own area first (from the plan, whatever its code), then the areas below it
+    # that the region table holds: the provinces under the national plan, none under a
+    # province's (the table stops at provinces)
+    assert offered[0] == plan.area == plan_case.area
+    below = sorted(c.code for c in reference.areas().values()
+                   if c.level == "province" and c.code[:2] not in ("71", "81", "82"))
+    assert offered[1:] == (below if plan.area == reference.NATIONAL else [])
+    # the plan's area has its own form, asking the plan's indicators, for its editor
+    c = client(plan_app)
+    log_in(c, editor)
+    page = c.get("/submissions/entry", params={"area": plan.area, "year": 2024})
+    assert page.status_code == 200, page.text
+    assert f"{plan_case.name_zh}" in page.text
+    for ind in plan.indicators:
+        assert f'name="{ind.id}.2024.value"' in page.text
+    fields = {"rd_intensity.2024.value": "2.7", "rd_intensity.2024.unit": "%",
+              "rd_intensity.2024.publisher": "统计局",
+              "rd_intensity.2024.publication": "统计公报2025"}
+    saved = c.post("/submissions/entry", data={"csrf_token": csrf_of(page.text),
+                                               "area": plan.area, "year": "2024",
+                                               "action": "submit", **fields})
+    assert saved.status_code == 303, saved.text
+    sid = int(saved.headers["location"].rsplit("/", 1)[1])
+    s = c.get(f"/api/submissions/{sid}").json()
+    assert (s["area"], s["status"], s["rows"], s["problem_count"]) == (
+        plan.area, "submitted", 1, 0)
+    # an area outside the plan has no form here, whoever asks
+    outside = "000000" if plan.area != reference.NATIONAL else None
+    if outside is not None:
+        refused = admin.get("/submissions/entry", params={"area": outside, "year": 2024,
+                                                          "lang": "zh"})
+        assert refused.status_code == 409 and "全国" in refused.text
+        assert "000000" not in refused.text.split("<main", 1)[-1]
+    # a province's editor may not enter the plan's area, nor its editor another province
+    other = client(plan_app)
+    log_in(other, "other-editor")
+    assert other.get("/submissions/entry", params={"area": plan.area, "year": 2024}
+                     ).status_code in (403, 409)

@@ -186,7 +186,9 @@ def test_a_closed_round_refuses_new_scores_with_a_clear_message(
     # closed once: a second close is refused and not audited
     again = c.post(f"/followup/thirdparty/{ROUND_ID}/close",
                    data={"csrf_token": token})
-    assert again.status_code == 422 and "already closed" in again.text
+    # said in the page's language, naming who closed it (the English stays the API's)
+    assert again.status_code == 422 and f"评价轮次 {ROUND_ID} 已于" in again.text
+    assert "由 admin 关闭" in again.text and "already closed" not in again.text
     assert _audit(app, "round.close") == [("admin", ROUND_ID)]
 
     page = ev.get(f"/followup/thirdparty/{ROUND_ID}?lang=en").text

@@ -15,7 +15,9 @@ class Mic2025Error(Exception):
 
     ``str(error)`` is the English text the command line and the API print. An error raised
     with :meth:`saying` also names a translation key of :mod:`mic2025.i18n` and its
-    parameters, so a page says it in the reader's language.
+    parameters, so a page says it in the reader's language; a parameter that is a name
+    (an area, an indicator) is given as :class:`Words` (or the plan's ``Text``), both
+    languages, and the page picks its own.
     """
 
     key: str | None = None
@@ -25,6 +27,27 @@ class Mic2025Error(Exception):
         """This error, also said by ``key`` of the translation table with ``params``."""
         self.key, self.params = key, dict(params)
         return self
+
+
+@dataclass(frozen=True)
+class Words:
+    """A name in Chinese and English, as a parameter of a translated error."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.en
+
+
+def said(params: dict[str, object], lang: str) -> dict[str, object]:
+    """An error's parameters for ``lang``: each name (anything with ``zh`` and ``en``, as
+    :class:`Words` or the plan's ``Text``) in that language, the rest as given."""
+    return {k: getattr(v, lang) if hasattr(v, "zh") and hasattr(v, "en") else v
+            for k, v in params.items()}
 
 
 class PlanError(Mic2025Error):

@@ -17,7 +17,9 @@ Scopes
     anywhere.
 ``area``
     resources whose area lies in the grant's province (``440000`` covers ``440100``);
-    national resources (``000000``) lie in no province.
+    national resources (``000000``) lie in no province. A grant on the national area itself
+    (``prov_editor:000000``, the national figures' editor) covers the national resources
+    only, never a province's.
 ``area_own``
     as ``area``, but only the province's own figures, not an enterprise's return (a
     provincial editor uploads for the province, not in an enterprise's name).
@@ -35,8 +37,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import Mic2025Error
-from .reference import NATIONAL
+from .errors import Mic2025Error, Words
+from .i18n import t
+from .reference import NATIONAL, area_label
 
 Action = Literal[
     "published:read",      # plan, observations, evaluations, downloads, pages
@@ -173,6 +176,8 @@ def _in_province(province: str, area: str) -> bool:
 def _within(scope: Scope, grant: Grant, actor: Actor, resource: Resource) -> bool:
     if scope == "all":
         return True
+    if scope in ("area", "area_own") and grant.area == NATIONAL:
+        return resource.area == NATIONAL and not resource.enterprise
     if scope == "area":
         return _in_province(grant.area, resource.area)
     if scope == "area_own":
@@ -212,4 +217,21 @@ def require(actor: Actor, action: Action, resource: Resource = SITE) -> None:
                                      ("enterprise", resource.enterprise),
                                      ("body", resource.body)) if v]
     raise Forbidden(f"{actor.username} may not {action}"
-                    + (f" ({', '.join(where)})" if where else ""))
+                    + (f" ({', '.join(where)})" if where else "")).saying(
+        "error.forbidden", user=actor.username, action=_said(f"may.{action}"),
+        where=_place(resource))
+
+
+def _said(key: str, **params: object) -> Words:
+    return Words(t(key, "zh", **params), t(key, "en", **params))
+
+
+def _place(resource: Resource) -> Words:
+    """Where a refused action was aimed, by name: the area (全国 for the nation), or the
+    enterprise's code; nothing for a national resource without either."""
+    if resource.enterprise:
+        return _said("error.forbidden_enterprise", enterprise=resource.enterprise)
+    if resource.area:
+        return Words(t("error.forbidden_where", "zh", area=area_label(resource.area, "zh")),
+                     t("error.forbidden_where", "en", area=area_label(resource.area, "en")))
+    return Words("", "")

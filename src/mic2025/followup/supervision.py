@@ -131,7 +131,8 @@ class SupervisionFile(Model):
         for m in self.items:
             if m.id == item_id:
                 return m
-        raise FollowupError(f"no milestone {item_id!r}; see `mic2025 supervision status`")
+        raise FollowupError(f"no milestone {item_id!r}; see `mic2025 supervision status`"
+                            ).saying("error.no_milestone", item=item_id)
 
 
 #: one appended status update: the store's record (one model for store, library and API)

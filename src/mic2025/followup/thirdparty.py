@@ -111,7 +111,8 @@ class Rubric(Model):
             if c.id == cid:
                 return c
         raise FollowupError(f"criterion {cid!r} is not in the rubric "
-                            f"({', '.join(c.id for c in self.criteria)})")
+                            f"({', '.join(c.id for c in self.criteria)})").saying(
+            "error.criterion", criterion=cid)
 
 
 class RoundItem(BaseModel):
@@ -152,13 +153,15 @@ def freeze_round(store: Store, plan: Plan, *, round_id: str, as_of: datetime,
                  method: str = DEFAULT_METHOD) -> Round:
     """A new round: the plan evaluated on what ``store`` knew at ``as_of``; nothing written."""
     if not _ROUND_ID.match(round_id):
-        raise FollowupError(f"round id {round_id!r}: letters, digits, '.', '_' and '-' only")
+        raise FollowupError(f"round id {round_id!r}: letters, digits, '.', '_' and '-' only"
+                            ).saying("error.round_id", round=round_id)
     if as_of.tzinfo is None:
-        raise FollowupError("a round's as-of instant needs a time zone")
+        raise FollowupError("a round's as-of instant needs a time zone").saying("error.round_tz")
     if not created_by.strip():
-        raise FollowupError("a round needs --by (who creates it)")
+        raise FollowupError("a round needs --by (who creates it)").saying("error.round_by")
     if store.round(round_id) is not None:
-        raise FollowupError(f"round {round_id!r} already exists; rounds are never overwritten")
+        raise FollowupError(f"round {round_id!r} already exists; rounds are never overwritten"
+                            ).saying("error.round_exists", round=round_id)
     rubric, sha = load_rubric(rubric_path)
     ev = _evaluate(plan, store, as_of, method)
     items = [RoundItem(id=i.id, kind="indicator", name=i.name) for i in plan.indicators]
@@ -189,11 +192,12 @@ def load_round(store: Store, round_id: str) -> Round:
     try:
         rec = store.round(round_id)
     except StoreError as exc:
-        raise FollowupError(str(exc)) from None
+        raise FollowupError(str(exc)).saying("error.store_refused") from None
     if rec is None:
         known = store.round_ids()
         raise FollowupError(f"no round {round_id!r} in the store; known: "
-                            f"{', '.join(known) or 'none'}")
+                            f"{', '.join(known) or 'none'}").saying("error.no_round",
+                                                                    round=round_id)
     return Round.model_validate_json(rec.document)
 
 
@@ -211,17 +215,20 @@ def round_records(store: Store) -> list[EvaluationRound]:
 def check_score(rnd: Round, *, evaluator: str, item: str, criterion: str, score: int) -> None:
     """Refuse a score the round cannot take: unknown item or criterion, or off the scale."""
     if not evaluator.strip():
-        raise FollowupError("a score needs its evaluator")
+        raise FollowupError("a score needs its evaluator").saying("error.score_evaluator")
     it = next((i for i in rnd.items if i.id == item), None)
     if it is None:
         raise FollowupError(f"item {item!r} is not in round {rnd.id!r}; items are the "
-                            "plan's indicator and task ids")
+                            "plan's indicator and task ids").saying(
+            "error.score_item", item=item, round=rnd.id)
     crit = rnd.rubric.criterion(criterion)
     if it.kind not in crit.applies_to:
-        raise FollowupError(f"criterion {criterion!r} does not apply to a {it.kind}")
+        raise FollowupError(f"criterion {criterion!r} does not apply to a {it.kind}").saying(
+            "error.criterion_kind", criterion=criterion)
     s = rnd.rubric.scale
     if not s.min <= score <= s.max:
-        raise FollowupError(f"score {score} is outside the scale {s.min}..{s.max}")
+        raise FollowupError(f"score {score} is outside the scale {s.min}..{s.max}").saying(
+            "error.score_scale", score=score, min=s.min, max=s.max)
 
 
 def read_scores(store: Store, round_id: str) -> list[Score]:

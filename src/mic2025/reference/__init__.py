@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ..errors import UnknownCodeError
+from ..errors import UnknownCodeError, Words
 
 NATIONAL = "000000"
 
@@ -52,7 +52,8 @@ def area(code: str) -> Code:
     try:
         return areas()[c]
     except KeyError:
-        raise UnknownCodeError(f"unknown GB/T 2260 area code {code!r}") from None
+        raise UnknownCodeError(f"unknown GB/T 2260 area code {code!r}").saying(
+            "error.unknown_area", code=code) from None
 
 
 def area_label(code: str, lang: str) -> str:
@@ -62,6 +63,12 @@ def area_label(code: str, lang: str) -> str:
         return area(code).name(lang)
     except UnknownCodeError:
         return code
+
+
+def area_words(code: str) -> Words:
+    """The area's name in both languages (全国 / China (national) for ``000000``), for an
+    error said in the reader's language."""
+    return Words(area_label(code, "zh"), area_label(code, "en"))
 
 
 def industry(code: str) -> Code:

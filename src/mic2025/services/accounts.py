@@ -77,30 +77,39 @@ _BODY_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 def parse_grant(text: str) -> Grant:
     """``admin``, ``analyst``, ``evaluator``, ``prov_editor:440000``, ``enterprise:<code>``,
-    ``body_editor:miit`` (an editor of a responsible body named in the supervision file)."""
+    ``body_editor:miit`` (an editor of a responsible body named in the supervision file).
+
+    ``prov_editor:000000`` and ``prov_approver:000000`` enter and approve the national
+    figures (the national plan's own area), and nothing of a province."""
     role, _, scope = text.strip().partition(":")
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
+        raise AccountError(f"unknown role {role!r}; roles are {', '.join(ROLES)}").saying(
+            "error.unknown_role", role=role, roles=", ".join(ROLES))
     if role in ("prov_editor", "prov_approver"):
-        if scope not in areas() or scope == NATIONAL:
-            raise AccountError(f"{role} needs a province code, as in {role}:440000 "
-                               f"(got {scope or 'none'!r})")
+        if scope not in areas():
+            raise AccountError(f"{role} needs a province code, as in {role}:440000, or "
+                               f"{NATIONAL} for the national figures (got {scope or 'none'!r})"
+                               ).saying("error.role_needs_area", role=role)
         return Grant(role, area=scope)  # type: ignore[arg-type]
     if role == "enterprise":
         code, _, area = scope.partition("@")
         if not code or len(code) > 18:
             raise AccountError("enterprise needs its code, as in "
-                               "enterprise:91440300MA5XXXXXXX@440000 (code@province)")
+                               "enterprise:91440300MA5XXXXXXX@440000 (code@province)"
+                               ).saying("error.enterprise_code")
         if area and (area not in areas() or area == NATIONAL):
-            raise AccountError(f"enterprise scope names unknown province {area!r}")
+            raise AccountError(f"enterprise scope names unknown province {area!r}").saying(
+                "error.enterprise_area", code=area)
         return Grant("enterprise", area=area, enterprise=code)
     if role == "body_editor":
         if not _BODY_ID.match(scope):
             raise AccountError("body_editor needs the id of a responsible body, as in "
-                               f"body_editor:miit (got {scope or 'none'!r})")
+                               f"body_editor:miit (got {scope or 'none'!r})"
+                               ).saying("error.body_needs_id")
         return Grant("body_editor", body=scope)
     if scope:
-        raise AccountError(f"{role} is national and takes no scope (got {scope!r})")
+        raise AccountError(f"{role} is national and takes no scope (got {scope!r})").saying(
+            "error.national_role_scope", role=role)
     return Grant(role)  # type: ignore[arg-type]
 
 
@@ -118,11 +127,13 @@ def format_grant(grant: Grant) -> str:
 def _checked_new_user(username: str, password: str, grants: Sequence[Grant]) -> str:
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise AccountError("a username is 1–64 characters without spaces")
+        raise AccountError("a username is 1–64 characters without spaces").saying(
+            "error.username")
     if len(password) < 8:
-        raise AccountError("a password has at least 8 characters")
+        raise AccountError("a password has at least 8 characters").saying(
+            "error.password_short")
     if not grants:
-        raise AccountError("a user needs at least one role")
+        raise AccountError("a user needs at least one role").saying("error.needs_role")
     return username
 
 
@@ -154,7 +165,7 @@ def personal_actor(engine: StoreEngine) -> Actor:
     if rows.list_users(engine):
         raise AccountError("this store has accounts: name the one this command acts as, "
                            "with `mic2025 --as USER …` or MIC2025_ACTOR (see `mic2025 users "
-                           "list`)")
+                           "list`)").saying("error.act_as_account")
     return PERSONAL
 
 
@@ -167,7 +178,7 @@ def create_first_admin(engine: StoreEngine, by: Actor, username: str, password: 
     with begin_write(engine) as conn:
         if rows.user_count(conn):
             raise Forbidden("the store has accounts already: act as one that may manage users "
-                            "(mic2025 --as USER users add …)")
+                            "(mic2025 --as USER users add …)").saying("error.accounts_exist")
         user_id = rows.insert_user(conn, username=username, display_name=display_name,
                                    password_hash=hashed, demo=False, grants=[Grant("admin")])
         _audit_new_user(conn, by, username, display_name, False, [Grant("admin")], "")
@@ -249,7 +260,8 @@ def actor_for_token(engine: StoreEngine, token: str) -> Actor | None:
 def _may_manage_tokens_of(by: Actor, owner: str) -> None:
     if not (allowed(by, "token:manage", Resource("api_token", owner=owner))
             or allowed(by, "user:manage", Resource("user"))):
-        raise Forbidden(f"{by.username} may not manage the API tokens of {owner}")
+        raise Forbidden(f"{by.username} may not manage the API tokens of {owner}").saying(
+            "error.tokens_of_other", user=by.username, owner=owner)
 
 
 def create_token(engine: StoreEngine, by: Actor, owner: str, name: str, *, ip: str = "") -> str:
@@ -268,7 +280,7 @@ def create_token(engine: StoreEngine, by: Actor, owner: str, name: str, *, ip: s
 def revoke_token(engine: StoreEngine, by: Actor, token_id: int, *, ip: str = "") -> None:
     owner = token_owner(engine, token_id)
     if owner is None:
-        raise AccountError(f"no token {token_id}")
+        raise AccountError(f"no token {token_id}").saying("error.no_token", id=token_id)
     _may_manage_tokens_of(by, owner)
     with begin_write(engine) as conn:
         was = rows.revoke_token(conn, token_id)

@@ -10,7 +10,8 @@ resumed by reading the open submission's file back — one saved from the form o
 template alike. :func:`upload_rows` is the API's JSON rows, checked the same way; rows
 with any problem are refused whole (:class:`RowsRejected`) and nothing is kept.
 
-Province submissions only: an enterprise's return is still a file.
+An area's own submissions only (the plan's area or one below it): an enterprise's return
+is still a file.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from .. import reference
 from ..errors import Mic2025Error
 from ..ingest.clean import CleanError, parse_year
 from ..ingest.columns import canonical
@@ -53,6 +53,7 @@ class RowsRejected(Mic2025Error):
         self.problems = problems
         self.total = total
         super().__init__(f"{total:,} problem(s) in the rows; nothing was stored")
+        self.saying("error.rows_rejected", n=f"{total:,}")
 
 
 @dataclass
@@ -101,10 +102,6 @@ def _resource(area: str) -> Resource:
     return Resource("submission", area=area)
 
 
-def _check_area(area: str) -> None:
-    reference.area(area)  # UnknownCodeError for a code that does not exist
-    if area == reference.NATIONAL:
-        raise workflow.WorkflowError("the form is for a province, not for the national total")
 
 
 def open_submission(engine: Engine, actor: Actor, area: str, year: int) -> Submission | None:
@@ -117,8 +114,9 @@ def open_submission(engine: Engine, actor: Actor, area: str, year: int) -> Submi
 
 def form(engine: Engine, store: Store, plan: Plan, actor: Actor, *, area: str,
          year: int) -> Form:
-    """The entry form of a province and year, with its open draft filled in."""
-    _check_area(area)
+    """The entry form of an area the plan asks figures of (:func:`.submissions.plan_areas`:
+    its own area, then those below it) and a year, with its open draft filled in."""
+    workflow.check_area(plan, area)
     require(actor, "submission:upload", _resource(area))
     s = open_submission(engine, actor, area, year)
     entered: dict[tuple[str, int], dict[str, str]] = {}
@@ -251,7 +249,7 @@ def form_rows(plan: Plan, area: str, year: int,
 def save(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int,
          fields: Mapping[str, str], ip: str = "") -> Submission:
     """Keep the form's rows as the open draft of the area and year (see the module)."""
-    _check_area(area)
+    workflow.check_area(plan, area)
     require(actor, "submission:upload", _resource(area))
     data = entry_csv(form_rows(plan, area, year, fields))
     return workflow.upload(engine, plan, actor, area=area, year=year,
@@ -267,10 +265,11 @@ def upload_rows(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: in
     (:class:`RowsRejected`, each problem with its row — 1 for the first — and column, in
     both languages) and nothing is kept.
     """
-    reference.area(area)
+    workflow.check_area(plan, area)
     require(actor, "submission:upload", Resource("submission", area=area,
                                                  enterprise=enterprise))
     if len(rows) > MAX_JSON_ROWS:
+        # said by its own key (RowsRejected sets error.rows_rejected); API only
         raise RowsRejected([{"row": None, "column": None, "value": None,
                              "message": f"{len(rows):,} rows; one request carries at most "
                                         f"{MAX_JSON_ROWS:,}", "messages": {}}], 1)
@@ -285,6 +284,7 @@ def upload_rows(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: in
             p["column"] = canonical(p["column"]) or p["column"] if p["column"] else None
             p.pop("sheet", None)
             p.pop("level", None)
+        # said by its own key (RowsRejected sets error.rows_rejected); API only
         raise RowsRejected(found, checked.problem_count)
     return workflow.upload(engine, plan, actor, area=area, year=year, filename=name, data=data,
                            enterprise=enterprise, ip=ip)

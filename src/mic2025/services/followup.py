@@ -43,7 +43,9 @@ def update_milestone(store: Store, actor: Actor, seed: sv.SupervisionFile, seed_
     milestone = seed.item(item)
     require(actor, "milestone:update", Resource("milestone", body=milestone.owner))
     if status not in sv.STATUSES:
-        raise FollowupError(f"status {status!r} is not one of {', '.join(sv.STATUSES)}")
+        raise FollowupError(f"status {status!r} is not one of {', '.join(sv.STATUSES)}"
+                            ).saying("error.milestone_status", status=status,
+                                     statuses=", ".join(sv.STATUSES))
     sha = sv.seed_sha256(seed_path)
     try:
         with begin_write(store.engine) as conn:
@@ -57,7 +59,7 @@ def update_milestone(store: Store, actor: Actor, seed: sv.SupervisionFile, seed_
                    before={"status": before}, after=upd.model_dump(mode="json"),
                    comment=comment, ip=ip)
     except StoreError as exc:
-        raise FollowupError(str(exc)) from None
+        raise FollowupError(str(exc)).saying("error.store_refused") from None
     return upd
 
 
@@ -77,7 +79,9 @@ def create_round(store: Store, plan: Plan, actor: Actor, round_id: str, *, as_of
                    after={"id": rnd.id, "as_of": rnd.as_of.isoformat(),
                           "plan_version": rnd.plan_version}, ip=ip)
     except StoreError as exc:
-        raise FollowupError(str(exc)) from None
+        if store.round(round_id) is not None:  # another request stored it meanwhile
+            raise FollowupError(str(exc)).saying("error.round_exists", round=round_id) from None
+        raise FollowupError(str(exc)).saying("error.store_refused") from None
     return rnd
 
 
@@ -98,9 +102,11 @@ def add_score(store: Store, actor: Actor, round_id: str, *, item: str, criterion
                    after=s.model_dump(mode="json"), comment=comment, ip=ip)
     except RoundClosedError as exc:
         raise tp.RoundClosed(str(exc), round_id=exc.round_id, closed_at=exc.closed_at,
-                             closed_by=exc.closed_by) from None
+                             closed_by=exc.closed_by).saying(
+            "error.round_closed_score", round=exc.round_id, by=exc.closed_by,
+            at=_when(exc.closed_at)) from None
     except StoreError as exc:
-        raise FollowupError(str(exc)) from None
+        raise FollowupError(str(exc)).saying("error.store_refused") from None
     return s
 
 
@@ -117,8 +123,21 @@ def close_round(store: Store, actor: Actor, round_id: str, *, comment: str = "",
                    after={"closed": True, "closed_at": rec.closed_at.isoformat()
                           if rec.closed_at else None}, comment=comment, ip=ip)
     except StoreError as exc:
-        raise FollowupError(str(exc)) from None
+        # said by what the store holds: no such round, or closed before (by whom, when)
+        known = store.round(round_id)
+        if known is None:
+            raise FollowupError(str(exc)).saying("error.no_round", round=round_id) from None
+        if known.closed_at is not None:
+            raise FollowupError(str(exc)).saying(
+                "error.round_already_closed", round=round_id, by=known.closed_by,
+                at=_when(known.closed_at)) from None
+        raise FollowupError(str(exc)).saying("error.store_refused") from None
     return rec
+
+
+def _when(at: datetime | None) -> str:
+    """An instant as an error shows it: UTC, to the minute (the same in both languages)."""
+    return "" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 #: ratings a review may give: the evaluation statuses, or none
@@ -135,14 +154,18 @@ def add_review(store: Store, plan: Plan, actor: Actor, *, metric: str, area: str
     try:
         m = plan.metric(metric)
     except KeyError:
-        raise WorkflowError(f"no metric {metric!r} in the plan") from None
+        raise WorkflowError(f"no metric {metric!r} in the plan").saying(
+            "error.unknown_metric", metric=metric) from None
     reference.area(area)
     if target_year is not None and m.target(target_year) is None:
-        raise WorkflowError(f"{metric} has no target for {target_year}")
+        raise WorkflowError(f"{metric} has no target for {target_year}").saying(
+            "error.no_target", indicator=m.name, year=target_year)
     if rating not in RATINGS:
-        raise WorkflowError(f"rating {rating!r} is not one of {', '.join(r for r in RATINGS if r)}")
+        raise WorkflowError(f"rating {rating!r} is not one of "
+                            f"{', '.join(r for r in RATINGS if r)}").saying(
+            "error.rating", rating=rating, ratings=", ".join(r for r in RATINGS if r))
     if not text.strip():
-        raise WorkflowError("a review needs its text")
+        raise WorkflowError("a review needs its text").saying("error.review_text")
     if round is not None:
         tp.load_round(store, round)  # refuses an unknown round, naming the known ones
     with begin_write(store.engine) as conn:

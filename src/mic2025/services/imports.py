@@ -77,7 +77,7 @@ def store_observations(store: Store, actor: Actor, observations: Sequence[Observ
             # the personal-store actor (see personal_actor) stops being valid the moment
             # the store gets its first account, even if that happened after it was chosen
             raise Forbidden("the store has accounts now: act as one of them "
-                            "(mic2025 --as USER …)")
+                            "(mic2025 --as USER …)").saying("error.act_as_account")
         result = store.import_observations(observations, source_name=source_name,
                                            sha256=sha256, kind=kind, actor=actor.username,
                                            note=note, connection=conn)
@@ -99,6 +99,7 @@ def store_estimates(store: Store, actor: Actor, estimates: pa.Table, plan: Plan,
     require(actor, "data:import", RESOURCE)
     published = to_observations(estimates, plan, provenance, by)
     if not published.observations:
+        # command line only (mic2025 microdata publish): no page stores estimates
         raise PublishError("no estimate can be stored (every cell was suppressed or empty)")
     published.result = store_observations(
         store, actor, published.observations, source_name=Path(provenance.path).name,

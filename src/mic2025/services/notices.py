@@ -39,7 +39,8 @@ _HANDED_IN = ("submitted", "approved")
 
 def _signed_in(actor: Actor) -> None:
     if actor.anonymous:
-        raise Forbidden("an inbox belongs to an account: log in")
+        raise Forbidden("an inbox belongs to an account: log in").saying(
+            "error.inbox_needs_account")
 
 
 def inbox(engine: Engine, actor: Actor) -> list[Notice]:
@@ -63,6 +64,8 @@ def remind(engine: Engine, today: date | None = None,
     day = today or datetime.now(UTC).date()
     steps = sorted(days)
     if not steps or steps[0] < 0:
+        # not a Mic2025Error: a programming or command-line mistake (click checks --days),
+        # never a page's
         raise ValueError(f"reminder days must be 0 or more: {list(days)}")
     written = 0
     for year, area, due in summaries.upcoming_deadlines(engine, day, n=1_000):

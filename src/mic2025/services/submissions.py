@@ -37,8 +37,8 @@ from typing import Any
 from .. import reference
 from ..catalogue import known_series
 from ..citation import GRADES
-from ..errors import Mic2025Error, Problem
-from ..i18n import Lang
+from ..errors import Mic2025Error, Problem, Words
+from ..i18n import Lang, has, t
 from ..ingest.columns import resolve_header
 from ..ingest.limits import MIB, Limits, ProblemLog
 from ..ingest.load import is_sdmx, table_rows
@@ -118,6 +118,56 @@ def page(s: Submission, offset: int = 0, limit: int = PROBLEM_PAGE) -> dict[str,
 
 def _check(actor: Actor, action: Action, resource: Resource) -> None:
     require(actor, action, resource)
+
+
+def state(status: str) -> Words:
+    """A submission's state in words, both languages (for an error a page says)."""
+    return Words(t(f"state.{status}", "zh"), t(f"state.{status}", "en")) \
+        if has(f"state.{status}") else Words(status, status)
+
+
+def figure_words(plan: Plan | None, key: str) -> Words:
+    """A figure named as a page says it: indicator name, area name, period (not codes)."""
+    try:
+        indicator, area, _sector, period, _scope, _source = json.loads(key)
+    except (ValueError, TypeError):
+        return Words(key, key)
+    try:
+        name = plan.metric(indicator).name if plan is not None else None
+    except KeyError:
+        name = None
+    def one(lang: Lang) -> str:
+        what = name.get(lang) if name is not None else str(indicator)
+        return " ".join(p for p in (what, reference.area_label(str(area), lang), str(period))
+                        if p)
+    return Words(one("zh"), one("en"))
+
+
+#: areas with no provincial reporting round (Taiwan, Hong Kong, Macao)
+NO_ROUND = ("71", "81", "82")
+
+
+def plan_areas(plan: Plan) -> list[reference.Code]:
+    """The areas whose figures the plan asks for, in order: the plan's own area (its
+    ``area``: 全国 for the national plan, 广东省 for a province's), then the areas of the
+    region table below it — the provinces with a reporting round under the national plan;
+    under a province's plan none, as the bundled table stops at provinces."""
+    own = reference.area(plan.area)
+    below = [c for c in reference.areas().values()
+             if c.code != own.code and c.code[:2] not in NO_ROUND
+             and (c.level == "province" if own.code == reference.NATIONAL
+                  else c.code[:2] == own.code[:2])]
+    return [own, *below]
+
+
+def check_area(plan: Plan, area: str) -> None:
+    """Refuse an area the plan asks no figures of (:func:`plan_areas`), naming both."""
+    reference.area(area)  # UnknownCodeError for a code that does not exist
+    if area not in {c.code for c in plan_areas(plan)}:
+        raise WorkflowError(f"this platform's plan asks figures of {plan.area} and the areas "
+                            f"below it only, not of {area}").saying(
+            "error.area_outside_plan", area=reference.area_words(area),
+            plan_area=reference.area_words(plan.area))
 
 
 # ------------------------------------------------------------------------------ template
@@ -339,7 +389,10 @@ def check_upload(data: bytes, filename: str, plan: Plan, area: str, *,
                              key="ingest.no_figures"))
     good = validated_rows(raws, plan, problems)
     for raw, o in good:
-        if o.area[:2] != area[:2] or o.area == reference.NATIONAL:
+        # a province's submission holds its own and its cities' figures; the national one
+        # (the national plan's own area) the national figures only
+        if (o.area[:2] != area[:2] or o.area == reference.NATIONAL) if area != reference.NATIONAL \
+                else o.area != reference.NATIONAL:
             problems.add(Problem(source, raw.row, raw.names.get("area", "area"),
                                  f"this submission is for {area} "
                                  f"({reference.area(area).name_zh}); a figure for "
@@ -430,13 +483,11 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
     The file is kept whether or not it is valid, with its validation report; only a valid
     one can be submitted.
     """
-    reference.area(area)  # raises UnknownCodeError for a bad code
-    if area == reference.NATIONAL:
-        raise WorkflowError("submissions are for a province (or an enterprise in one), "
-                            "not for the national total")
+    check_area(plan, area)
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadTooLarge(f"the file is {len(data)} bytes; uploads are limited to "
-                            f"{MAX_UPLOAD_BYTES} bytes")
+                             f"{MAX_UPLOAD_BYTES} bytes").saying(
+            "error.too_large", size=f"{len(data):,}", limit=f"{MAX_UPLOAD_BYTES:,}")
     kind = "enterprise" if enterprise else "province"
     resource = Resource("submission", area=area, enterprise=enterprise)
     _check(actor, "submission:upload", resource)
@@ -453,7 +504,9 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
         current = rows.open_one(conn, kind=kind, area=area, enterprise=enterprise, year=year)
         if current is not None and current.status in AWAITING:
             raise WorkflowError(f"submission {current.id} for {area} {year} is awaiting "
-                                "approval; it can be changed only after it is returned")
+                                "approval; it can be changed only after it is returned"
+                                ).saying("error.awaiting", id=current.id,
+                                         area=reference.area_words(area), year=year)
         if current is None:
             sid = rows.insert_submission(conn, kind=kind, area=area, enterprise=enterprise,
                                          year=year, created_by=actor.username,
@@ -474,12 +527,15 @@ def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") ->
         _check(actor, "submission:submit", s.resource)
         if s.status not in ("draft", "returned"):
             raise WorkflowError(f"submission {s.id} is {s.status}; only a draft or a returned "
-                                "submission can be submitted")
+                                "submission can be submitted"
+                                ).saying("error.not_submittable", id=s.id, status=state(s.status))
         if s.problem_count:
             raise WorkflowError(f"submission {s.id} has {s.problem_count:,} problem(s); fix "
-                                "the file and upload it again before submitting")
+                                "the file and upload it again before submitting"
+                                ).saying("error.has_problems", id=s.id, n=f"{s.problem_count:,}")
         if s.status == "returned" and not s.rows:
-            raise WorkflowError(f"submission {s.id} holds no figures")
+            raise WorkflowError(f"submission {s.id} holds no figures").saying(
+                "error.no_figures", id=s.id)
         stamp = datetime.now(UTC)
         after = rows.change(conn, s.id, status="submitted", submitted_by=actor.username,
                             submitted_at=stamp, updated_at=stamp)
@@ -512,7 +568,8 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
         _check(actor, "submission:approve", s.resource)
         if s.status != "submitted":
             raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
-                                "approved")
+                                "approved").saying("error.not_approvable", id=s.id,
+                                                   status=state(s.status))
         _not_own(conn, actor, s)
         final = levels == 1
         result = _store_figures(conn, store, plan, actor, s, final=final,
@@ -544,7 +601,8 @@ def accept(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id
         _check(actor, "submission:accept", s.resource)
         if s.status != "endorsed":
             raise WorkflowError(f"submission {s.id} is {s.status}; only one approved by its "
-                                "province awaits national acceptance")
+                                "province awaits national acceptance"
+                                ).saying("error.not_endorsed", id=s.id, status=state(s.status))
         _not_own(conn, actor, s, approver=s.decided_by)
         result = _store_figures(conn, store, plan, actor, s, final=True,
                                 how=f"approved by {s.decided_by}, accepted by "
@@ -572,7 +630,8 @@ def people_of(engine: Engine, s: Submission) -> set[str]:
 def _levels(levels: int) -> None:
     if levels not in APPROVAL_LEVELS:
         raise WorkflowError(f"approval levels must be 1 (the province's approval is final) or "
-                            f"2 (province approval, then national acceptance); got {levels}")
+                            f"2 (province approval, then national acceptance); got {levels}"
+                            ).saying("error.levels", levels=levels)
 
 
 def _not_own(conn: Writer, actor: Actor, s: Submission, *, approver: str = "") -> None:
@@ -595,7 +654,8 @@ def _store_figures(conn: Writer, store: Store, plan: Plan, actor: Actor, s: Subm
     checked = check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
     if checked.problem_count:  # the plan changed since upload: refuse, not store
         raise WorkflowError(f"submission {s.id} no longer validates against the plan "
-                            f"({checked.problem_count:,} problem(s)); return it")
+                            f"({checked.problem_count:,} problem(s)); return it").saying(
+            "error.no_longer_valid", id=s.id, n=f"{checked.problem_count:,}")
     if not final:
         return None
     return store.import_observations(
@@ -628,13 +688,16 @@ def _write_notes(conn: Writer, plan: Plan, s: Submission,
     for key, text in clean.items():
         if len(text) > MAX_NOTE:
             raise WorkflowError(f"the note on {note_label(key)} has {len(text):,} characters; "
-                                f"a note holds at most {MAX_NOTE:,}")
+                                f"a note holds at most {MAX_NOTE:,}").saying(
+                "error.note_too_long", figure=figure_words(plan, key), n=f"{len(text):,}",
+                max=f"{MAX_NOTE:,}")
     known = {note_key(o) for o in check_upload(rows.content_in(conn, s.id), s.filename,
                                                plan, s.area).observations}
     unknown = [k for k in clean if k not in known]
     if unknown:
         raise WorkflowError(f"submission {s.id} has no figure {note_label(unknown[0])}; "
-                            "a note belongs to one of its figures")
+                            "a note belongs to one of its figures").saying(
+            "error.note_unknown_figure", id=s.id, figure=figure_words(plan, unknown[0]))
     rows.add_notes(conn, s.id, clean, kind=kind, author=actor.username, at=stamp,
                    status=s.status)
     return {"reasons" if kind == "reason" else "notes":
@@ -655,16 +718,18 @@ def return_(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
     given = {k: v for k, v in (reasons or {}).items() if v and v.strip()}
     if not comment.strip() and not given:
         raise WorkflowError("say why the submission is returned (a comment, or a reason on "
-                            "a figure, is required)")
+                            "a figure, is required)").saying("error.return_reason")
     if given and plan is None:
-        raise WorkflowError("reasons on figures need the plan to find the figures")
+        raise WorkflowError("reasons on figures need the plan to find the figures").saying(
+            "error.reasons_need_plan")
     with begin_write(engine) as conn:
         s = rows.load(conn, submission_id)
         level: Action = "submission:accept" if s.status == "endorsed" else "submission:return"
         _check(actor, level, s.resource)
         if s.status not in AWAITING:
             raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
-                                "returned")
+                                "returned").saying("error.not_returnable", id=s.id,
+                                                   status=state(s.status))
         stamp = datetime.now(UTC)
         after = rows.change(conn, s.id, status="returned", comment=comment.strip(),
                             decided_by=actor.username, decided_at=stamp, updated_at=stamp)
@@ -686,10 +751,11 @@ def comment(engine: Engine, plan: Plan, actor: Actor, submission_id: int,
             _check(actor, "submission:approve", s.resource)  # raises, naming the action
         if s.status == "approved":
             raise WorkflowError(f"submission {s.id} is approved and locked; it takes no "
-                                "comments")
+                                "comments").saying("error.locked_no_comment", id=s.id)
         written = _write_notes(conn, plan, s, notes, "comment", actor, datetime.now(UTC))
         if not written:
-            raise WorkflowError("write a comment on at least one figure")
+            raise WorkflowError("write a comment on at least one figure").saying(
+                "error.comment_empty")
         record(conn, actor, "submission.comment", "submission", str(s.id), before=None,
                after=written, ip=ip)
     return s
@@ -699,21 +765,25 @@ def unlock(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
            ip: str = "") -> Submission:
     """Reopen an approved submission (administrators), with the reason; it becomes returned."""
     if not comment.strip():
-        raise WorkflowError("say why the submission is unlocked (a reason is required)")
+        raise WorkflowError("say why the submission is unlocked (a reason is required)"
+                            ).saying("error.unlock_reason")
     return _transition(engine, actor, submission_id, action="submission:unlock",
                        needs="approved",
-                       refusal="only an approved one is locked", comment=comment, ip=ip,
+                       refusal="only an approved one is locked", refusal_key="error.not_locked",
+                       comment=comment, ip=ip,
                        updated_at=datetime.now(UTC))
 
 
 def _transition(engine: Engine, actor: Actor, submission_id: int, *, action: Action, needs: str,
-                refusal: str, comment: str, ip: str, **values: Any) -> Submission:
+                refusal: str, refusal_key: str, comment: str, ip: str, **values: Any
+                ) -> Submission:
     """Move a submission from status ``needs`` to returned, checked and audited in one go."""
     with begin_write(engine) as conn:
         s = rows.load(conn, submission_id)
         _check(actor, action, s.resource)
         if s.status != needs:
-            raise WorkflowError(f"submission {s.id} is {s.status}; {refusal}")
+            raise WorkflowError(f"submission {s.id} is {s.status}; {refusal}").saying(
+                refusal_key, id=s.id, status=state(s.status))
         after = rows.change(conn, s.id, status="returned", comment=comment.strip(), **values)
         record(conn, actor, action.replace(":", "."), "submission", str(s.id),
                before=s.snapshot(), after=after.snapshot(), comment=comment.strip(), ip=ip)
@@ -758,6 +828,9 @@ def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Se
 
 def set_deadline(engine: Engine, actor: Actor, year: int, due: date, *, area: str = "",
                  ip: str = "") -> None:
+    """Set when ``year``'s round is due (``area`` empty: every province without its own).
+    A day already past is kept, not refused: a round's deadline is recorded after the fact
+    too, and the board then shows who was late."""
     _check(actor, "deadline:set", Resource("deadline", area=area))
     if area:
         reference.area(area)

@@ -57,7 +57,8 @@ def now() -> datetime:
 def insert_user(conn: Connection, *, username: str, display_name: str, password_hash: str,
                 demo: bool, grants: Sequence[Grant]) -> int:
     if conn.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
-        raise AccountError(f"user {username!r} already exists")
+        raise AccountError(f"user {username!r} already exists").saying(
+            "error.user_exists", user=username)
     user_id = conn.execute(insert(UserRow).returning(UserRow.id).values(
         username=username, display_name=display_name, password_hash=password_hash,
         disabled=False, demo=demo, created_at=now(),
@@ -80,7 +81,7 @@ def set_user_disabled(conn: Connection, username: str, disabled: bool) -> dict[s
     row = conn.execute(select(UserRow.id, UserRow.disabled)
                        .where(UserRow.username == username)).first()
     if row is None:
-        raise AccountError(f"no user {username!r}")
+        raise AccountError(f"no user {username!r}").saying("error.no_user", user=username)
     conn.execute(update(UserRow).where(UserRow.id == row.id).values(disabled=disabled))
     after: dict[str, object] = {"disabled": disabled}
     if disabled:
@@ -126,9 +127,11 @@ def actor_by_name(engine: Engine, username: str, via: str = "cli") -> Actor:
     with engine.connect() as conn:
         user = conn.execute(select(UserRow).where(UserRow.username == username)).first()
         if user is None:
-            raise AccountError(f"no user {username!r}; see `mic2025 users list`")
+            raise AccountError(f"no user {username!r}; see `mic2025 users list`").saying(
+                "error.no_user", user=username)
         if user.disabled:
-            raise AccountError(f"user {username!r} is disabled")
+            raise AccountError(f"user {username!r} is disabled").saying(
+                "error.user_disabled", user=username)
         return _actor(conn, user, via)
 
 
@@ -231,7 +234,7 @@ def insert_token(conn: Connection, *, owner: str, name: str, token_digest: str,
                  prefix: str) -> int:
     user_id = conn.scalar(select(UserRow.id).where(UserRow.username == owner))
     if user_id is None:
-        raise AccountError(f"no user {owner!r}")
+        raise AccountError(f"no user {owner!r}").saying("error.no_user", user=owner)
     token_id = conn.execute(insert(ApiTokenRow).returning(ApiTokenRow.id).values(
         user_id=user_id, name=name, token_hash=token_digest, prefix=prefix,
         created_at=now(), revoked_at=None)).scalar_one()
@@ -242,7 +245,7 @@ def revoke_token(conn: Connection, token_id: int) -> bool:
     """Revoke a token; returns whether it was revoked already."""
     row = conn.execute(select(ApiTokenRow).where(ApiTokenRow.id == token_id)).first()
     if row is None:
-        raise AccountError(f"no token {token_id}")
+        raise AccountError(f"no token {token_id}").saying("error.no_token", id=token_id)
     conn.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(revoked_at=now()))
     return row.revoked_at is not None
 

@@ -108,10 +108,12 @@ _LISTED = [c for c in SubmissionRow.__table__.columns if c.name not in ("content
 
 def load(conn: Connection, submission_id: int) -> Submission:
     if not 1 <= submission_id <= 2_147_483_647:
-        raise NotFound(f"no submission {submission_id}")
+        raise NotFound(f"no submission {submission_id}").saying("error.no_submission",
+                                                                 id=submission_id)
     row = conn.execute(select(SubmissionRow).where(SubmissionRow.id == submission_id)).first()
     if row is None:
-        raise NotFound(f"no submission {submission_id}")
+        raise NotFound(f"no submission {submission_id}").saying("error.no_submission",
+                                                                 id=submission_id)
     report = json.loads(row.report)
     return Submission(**_fields(row),
                       problems=[p for p in report if p.get("level", "error") != "note"],

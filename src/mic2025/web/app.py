@@ -167,5 +167,6 @@ def _error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: HTTPException) -> Response:
         keys = {401: "forbidden", 403: "forbidden", 404: "not_found", 409: "conflict",
                 413: "too_large"}
+        said = exc if getattr(exc, "key", None) else str(exc.detail)  # a PageError has a key
         return error_response(request, exc.status_code, keys.get(exc.status_code, "bad_request"),
-                      str(exc.detail), headers=getattr(exc, "headers", None))
+                      said, headers=getattr(exc, "headers", None))

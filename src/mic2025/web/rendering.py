@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 import jinja2
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from .. import __version__, i18n, reference
+from .. import __version__, i18n, permissions, reference
+from ..errors import said
 from ..i18n import Lang, code_label
-from ..permissions import SITE, Actor, Forbidden, allowed, may_at_all
+from ..permissions import SITE, Actor, allowed, may_at_all
 from ..report import fmt
 from .assets import versions
 from .security import csrf_token, resolve_actor
@@ -86,9 +87,21 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
 
 def require(actor: Actor, action: Any, resource: Any = None) -> None:
-    """Raise Forbidden unless ``allowed``; the one guard the views use."""
-    if not allowed(actor, action, resource if resource is not None else SITE):
-        raise Forbidden(f"{actor.username} may not {action}")
+    """Raise Forbidden unless ``allowed``; the one guard the views use (the services'
+    refusal, said in the reader's language on a page)."""
+    permissions.require(actor, action, resource if resource is not None else SITE)
+
+
+class PageError(HTTPException):
+    """A view's refusal (an HTTP status) with the key of its translation: the API answers
+    the English ``detail``, a page says the key in the reader's language."""
+
+    def __init__(self, status: int, detail: str, key: str, **params: object) -> None:
+        super().__init__(status, detail)
+        self.key, self.params = key, dict(params)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 def see_other(path: str) -> RedirectResponse:
@@ -107,11 +120,14 @@ def error_response(request: Request, status: int, title_key: str, message: str |
     account goes to the log-in page instead. An error raised with a translation key
     (:meth:`mic2025.errors.Mic2025Error.saying`) is said in the page's language; the API keeps
     the English text, which clients may match."""
-    if wants_json(request):
-        return JSONResponse({"detail": str(message)}, status_code=status, headers=headers)
     key = getattr(message, "key", None)
+    if wants_json(request):
+        # the English text clients may match, and the key of its translation when it has one
+        body = {"detail": str(message)} | ({"key": key} if key is not None else {})
+        return JSONResponse(body, status_code=status, headers=headers)
     if key is not None:
-        message = i18n.t(key, lang_of(request), **getattr(message, "params", {}))
+        lang = lang_of(request)
+        message = i18n.t(key, lang, **said(getattr(message, "params", {}), lang))
     actor = getattr(request.state, "actor", None)
     anonymous = actor is None or actor.anonymous
     if status in (401, 403) and anonymous and title_key != "csrf" and request.method == "GET":

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -20,7 +20,7 @@ from ...ingest.columns import canonical
 from ...permissions import Actor, Resource, allowed
 from ...services import entry, submissions
 from ..data import Platform
-from ..rendering import lang_of, render, see_other
+from ..rendering import PageError, lang_of, render, see_other
 from ..security import client_ip, current_actor, resolve_actor
 from .api import SubmissionOut
 
@@ -70,7 +70,7 @@ async def entry_save(request: Request) -> Response:
     except ValueError:
         year = 0
     if not 1949 <= year <= 2100:
-        raise HTTPException(422, "year must be 1949–2100")
+        raise PageError(422, "year must be 1949–2100", "error.year_range")
     s = await run_in_threadpool(
         lambda: entry.save(p.engine, p.plan, actor, area=area, year=year, fields=fields,
                            ip=client_ip(request)))

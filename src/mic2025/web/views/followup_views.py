@@ -25,7 +25,7 @@ from ...report.fmt import moment
 from ...store import EvaluationRound
 from ..downloads import attachment
 from ..followup import MEDIA_TYPES, FollowUp
-from ..rendering import error_response, lang_of, render, require, see_other
+from ..rendering import PageError, error_response, lang_of, render, require, see_other
 from ..security import client_ip, current_actor, resolve_actor
 from .api import area_param, indicator_param, parse_as_of
 
@@ -341,7 +341,8 @@ def round_form(request: Request,
     actor = resolve_actor(request)
     when = parse_as_of(as_of)
     if when is None:
-        raise HTTPException(422, t("round.as_of_needed", lang_of(request)))
+        raise PageError(422, "a round needs its as_of (a date, or a time-zoned instant)",
+                        "round.as_of_needed")
     _fu(request).create_round(actor, id, as_of=when, title=title.strip(),
                               ip=client_ip(request))
     return see_other(f"/followup/thirdparty/{id}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ... import reference
@@ -26,7 +26,7 @@ from ...report.series import position
 from ...services.followup import RATINGS, list_reviews
 from .. import charts, etag
 from ..data import Platform, area_name, map_name
-from ..rendering import lang_of, render
+from ..rendering import PageError, lang_of, render
 from ..security import resolve_actor
 
 router = APIRouter(include_in_schema=False)
@@ -109,7 +109,8 @@ def indicator(request: Request, metric_id: str) -> Response:
     try:
         metric = p.plan.metric(metric_id)
     except KeyError:
-        raise HTTPException(404, f"no metric {metric_id!r} in the plan") from None
+        raise PageError(404, f"no metric {metric_id!r} in the plan", "error.unknown_metric",
+                        metric=metric_id) from None
     tag, unchanged = etag.not_modified(request, p, page=True)
     if unchanged is not None:
         return unchanged
@@ -166,7 +167,8 @@ def province(request: Request, code: str) -> HTMLResponse:
     lang = lang_of(request)
     c = reference.area(code)
     if c.level != "province":
-        raise HTTPException(404, f"{code} is not a province")
+        raise PageError(404, f"{code} is not a province", "error.not_a_province",
+                        area=reference.area_words(c.code))
     p = _platform(request)
     rows = _rows(p, c.code, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})

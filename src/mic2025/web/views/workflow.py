@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -17,9 +17,9 @@ from ...permissions import Actor, Resource, allowed, may_at_all
 from ...services import accounts, review, submissions
 from ...services import followup as thirdparty
 from .. import audit
-from ..data import Platform, provinces, today
+from ..data import Platform, today
 from ..downloads import attachment
-from ..rendering import lang_of, render, require, see_other
+from ..rendering import PageError, lang_of, render, require, see_other
 from ..security import SESSION_COOKIE, client_ip, resolve_actor, secure
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +101,8 @@ def submissions_page(request: Request,
     this_year = year or today().year - 1
     rows = submissions.list_for(p.engine, actor, year=year, area=area or None,
                                 status=status or None)
-    upload_areas = [c for c in provinces()
+    # the plan's own area first, then the areas below it (never a fixed list of provinces)
+    upload_areas = [c for c in submissions.plan_areas(p.plan)
                     if allowed(actor, "submission:upload", Resource("submission", area=c.code))]
     enterprise = _enterprise_of(actor)
     return render(request, "submissions.html.j2", title=t("nav.submissions", lang_of(request)),
@@ -125,7 +126,7 @@ def template(request: Request, area: Annotated[str, Query(max_length=12)],
     actor = resolve_actor(request)
     reference.area(area)
     if not 1949 <= year <= 2100:
-        raise HTTPException(422, "year must be 1949–2100")
+        raise PageError(422, "year must be 1949–2100", "error.year_range")
     require(actor, "template:download", Resource("template", area=area, enterprise=enterprise))
     data = submissions.build_template(_platform(request).plan, area, year, enterprise=enterprise)
     name = submissions.template_filename(area, year, enterprise)
@@ -246,7 +247,7 @@ def submission_step(request: Request, submission_id: RowId,
     ip = client_ip(request)
     keys, texts = row_key or [], row_note or []
     if len(keys) != len(texts):
-        raise HTTPException(400, "every row_key needs its row_note")
+        raise PageError(400, "every row_key needs its row_note", "error.row_notes")
     notes = {k: v for k, v in zip(keys, texts, strict=True) if v.strip()}
     if step == "submit":
         submissions.submit(p.engine, actor, submission_id, ip=ip)
@@ -265,7 +266,7 @@ def submission_step(request: Request, submission_id: RowId,
     elif step == "unlock":
         submissions.unlock(p.engine, actor, submission_id, comment=comment, ip=ip)
     else:
-        raise HTTPException(404, f"no step {step!r}")
+        raise PageError(404, f"no step {step!r}", "error.no_step", step=step)
     return see_other(f"/submissions/{submission_id}")
 
 
