@@ -152,8 +152,10 @@ def test_every_deliberate_error_of_the_services_names_a_translation_key() -> Non
     import importlib
 
     unsaid = []
-    for path in sorted(SERVICES.glob("*.py")):
-        module = importlib.import_module(f"mic2025.services.{path.stem}")
+    # the services, and the platform's follow-up desk whose refusals reach pages the same way
+    for path in [*sorted(SERVICES.glob("*.py")), SERVICES.parent / "web" / "followup.py"]:
+        module = importlib.import_module(
+            f"mic2025.{path.parent.name}.{path.stem}")
         lines = path.read_text(encoding="utf-8").splitlines()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Raise) or node.exc is None:
@@ -177,3 +179,15 @@ def test_every_deliberate_error_of_the_services_names_a_translation_key() -> Non
                                path.read_text(encoding="utf-8"), re.S))
     assert keys and all(i18n.has(k) and all(i18n.entry(k)) for k in keys), \
         sorted(k for k in keys if not i18n.has(k))
+
+
+def test_the_follow_up_desk_refuses_in_the_readers_language(app: FastAPI,
+                                                            tokens: dict[str, str]) -> None:
+    analyst = client(app)
+    log_in(analyst, "analyst")
+    _chinese(analyst.get("/followup/midterm", params={"year": 2019}),
+             "2019年不是本规划的目标年份", "2020, 2025")
+    r = analyst.get("/api/midterm/2019/document.docx", headers=bearer(tokens["analyst"]))
+    assert r.status_code == 422  # the API: English, with the key
+    assert r.json() == {"detail": "2019 is not a target year of the plan (2020, 2025)",
+                        "key": "error.not_target_year"}

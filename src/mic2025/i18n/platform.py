@@ -436,6 +436,15 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.row_notes": ("每条数据的意见须与该数据对应。", "Every row_key needs its row_note."),
     "error.no_step": ("报送没有“{step}”这一步骤。", "A submission has no step {step}."),
     "error.not_a_province": ("{area}不是省级地区。", "{area} is not a province."),
+    "error.no_supervision_file": ("本规划没有督查事项文件，无法记录督查进展。",
+                                  "This plan has no supervision file: no progress can be "
+                                  "recorded."),
+    "error.not_target_year": ("{year}年不是本规划的目标年份（目标年份：{years}）。",
+                              "{year} is not a target year of the plan ({years})."),
+    "error.doc_format": ("不支持“{format}”格式，可选：{formats}。",
+                         "Format {format} is not offered: one of {formats}."),
+    "error.doc_lang": ("不支持语言“{lang}”，可选：zh（中文）或 en（英文）。",
+                       "Language {lang} is not offered: zh (Chinese) or en (English)."),
     # what an action is, in words (a refusal names it)
     "may.published:read": ("阅读公开数据", "read the published figures"),
     "may.submission:read": ("查看报送", "read submissions"),

@@ -106,7 +106,9 @@ class FollowUp:
 
     def _need_seed(self) -> supervision.SupervisionFile:
         if self.seed is None:
-            raise FollowupError(f"the plan {self.platform.plan.id!r} has no supervision file")
+            raise FollowupError(
+                f"the plan {self.platform.plan.id!r} has no supervision file").saying(
+                    "error.no_supervision_file")
         return self.seed
 
     def states(self) -> list[supervision.ItemState]:
@@ -147,7 +149,8 @@ class FollowUp:
     def round_record(self, round_id: str) -> EvaluationRound:
         rec = self.store.round(round_id)
         if rec is None:
-            raise FollowupError(f"no round {round_id!r} in the store")
+            raise FollowupError(f"no round {round_id!r} in the store").saying(
+                "error.no_round", round=round_id)
         return rec
 
     def create_round(self, actor: Actor, round_id: str, *, as_of: datetime, title: str = "",
@@ -171,8 +174,9 @@ class FollowUp:
         """The year's verdicts, one row per target of that year."""
         p = self.platform
         if year not in p.plan.target_years:
-            raise FollowupError(f"{year} is not a target year of the plan "
-                                f"({', '.join(map(str, p.plan.target_years))})")
+            years = ", ".join(map(str, p.plan.target_years))
+            raise FollowupError(f"{year} is not a target year of the plan ({years})").saying(
+                "error.not_target_year", year=year, years=years)
         ev = p.evaluation(p.plan.area)
         rows = []
         for m, tr in midterm.metric_targets(ev, year):
@@ -183,9 +187,10 @@ class FollowUp:
     def midterm_document(self, year: int, lang: str, fmt: str) -> Path:
         """The mid-term document, generated on demand and kept per data vintage."""
         if fmt not in DOC_FORMATS:
-            raise FollowupError(f"format {fmt!r}: one of {', '.join(DOC_FORMATS)}")
+            raise FollowupError(f"format {fmt!r}: one of {', '.join(DOC_FORMATS)}").saying(
+                "error.doc_format", format=fmt, formats=", ".join(DOC_FORMATS))
         if lang not in ("zh", "en"):
-            raise FollowupError(f"language {lang!r}: zh or en")
+            raise FollowupError(f"language {lang!r}: zh or en").saying("error.doc_lang", lang=lang)
         self.midterm_rows(year)  # checks the year
         p = self.platform
         stamp = self.store.followup_counts()["supervision_updates"]  # rows are only added
@@ -221,9 +226,10 @@ class FollowUp:
         """The final evaluation, generated on demand and kept per data vintage; refused
         (:class:`FollowupError`) while the plan period runs."""
         if fmt not in DOC_FORMATS:
-            raise FollowupError(f"format {fmt!r}: one of {', '.join(DOC_FORMATS)}")
+            raise FollowupError(f"format {fmt!r}: one of {', '.join(DOC_FORMATS)}").saying(
+                "error.doc_format", format=fmt, formats=", ".join(DOC_FORMATS))
         if lang not in ("zh", "en"):
-            raise FollowupError(f"language {lang!r}: zh or en")
+            raise FollowupError(f"language {lang!r}: zh or en").saying("error.doc_lang", lang=lang)
         p = self.platform
         state = (p.plan.id, p.plan.version, p.latest_vintage(), today().isoformat())
         digest = hashlib.sha256(repr(state).encode()).hexdigest()[:16]
