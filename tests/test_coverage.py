@@ -189,8 +189,8 @@ def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(tmp_pa
         assert r["fact"]["id"] == fact_id and r["fact"]["date"] == dated  # type: ignore[index]
     # no readable copy found after two passes: still the supervision items' word, and the
     # award the plan asks for has no evidence (the existing one predates the plan)
-    for cid in ("four_foundations_catalogue", "quality_blacklist", "product_accident_reporting",
-                "sme_ip_cost_policy", "industrial_cloud_pilots"):
+    for cid in ("four_foundations_catalogue", "foundation_development_report",
+                "industrial_base_database", "technical_renovation_mechanism"):
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
     award = by_id["national_industrial_design_award"]
     assert (award["judged_from"], award["status"], award["fact"]) == ("none", "no_evidence", None)
@@ -225,4 +225,25 @@ def test_the_second_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
     # milestones with no statement that the outcome was reached stay without evidence
     for cid in ("green_system_established", "foundation_dependence_eased",
                 "equipment_own_development"):
+        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+
+
+def test_the_third_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
+    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+    for cid, fact_id, dated, grade in (
+            ("sme_ip_cost_policy", "patent_fee_reduction_2016", "2016-07-27", "other_copy"),
+            ("industrial_cloud_pilots", "industrial_internet_pilots_2017", "2017-11-27",
+             "official_media"),
+            ("product_accident_reporting", "consumer_product_recall_rules_2019", "2019-11-21",
+             "other_copy"),
+            ("quality_blacklist", "serious_violation_list_measures_2021", "2021-07-30",
+             "other_copy")):
+        record = by_id[cid]
+        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
+        fact = record["fact"]
+        assert isinstance(fact, dict)
+        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+    # a third search found no readable dated copy for these: still without a fact
+    for cid in ("outward_investment_platform", "inspection_third_party_mechanism",
+                "midterm_evaluation_mechanism", "regional_implementation_plans"):
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
