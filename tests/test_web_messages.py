@@ -191,3 +191,18 @@ def test_the_follow_up_desk_refuses_in_the_readers_language(app: FastAPI,
     assert r.status_code == 422  # the API: English, with the key
     assert r.json() == {"detail": "2019 is not a target year of the plan (2020, 2025)",
                         "key": "error.not_target_year"}
+
+
+def test_a_page_with_fields_that_do_not_validate_says_which_in_the_readers_language(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    analyst = client(app)
+    log_in(analyst, "analyst")
+    # was FastAPI's English JSON on a page: "Input should be a valid integer…"
+    _chinese(analyst.get("/followup/midterm", params={"year": "abc"}),
+             "请求中的参数有误", "“year”须为整数")
+    _chinese(analyst.get("/followup/midterm", params={"year": 1800}), "“year”不得小于 1949")
+    english = analyst.get("/followup/midterm", params={"year": "abc", "lang": "en"})
+    assert english.status_code == 422 and "year must be a whole number" in english.text
+    # the API keeps FastAPI's list, which clients parse
+    r = analyst.get("/api/midterm/abc/document.docx", headers=bearer(tokens["analyst"]))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "year"]

@@ -15,6 +15,8 @@ import logging
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
@@ -33,7 +35,7 @@ from .assets import STATIC, check_assets
 from .data import Platform
 from .followup import FollowUp
 from .middleware import Guard
-from .rendering import environment, error_response, lang_of
+from .rendering import environment, error_response, invalid_field, lang_of, wants_json
 from .security import CsrfFailed, csrf_protect
 from .settings import Settings
 from .views import admin, api, entry, followup_views, pages, reading, reporting, workflow
@@ -162,6 +164,17 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(accounts.AccountError)
     async def _account(request: Request, exc: accounts.AccountError) -> Response:
         return error_response(request, 400, "bad_request", exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # the API keeps FastAPI's list of problems, which clients parse; a page says each
+        # field's problem in the reader's language
+        if wants_json(request):
+            return await request_validation_exception_handler(request, exc)
+        lang = lang_of(request)
+        said = ("；" if lang == "zh" else "; ").join(invalid_field(e, lang) for e in exc.errors())
+        return error_response(request, 422, "bad_request",
+                              f"{i18n.t('error.fields_invalid', lang)} {said}")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

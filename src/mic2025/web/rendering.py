@@ -6,6 +6,7 @@ The views depend on this module and :mod:`.app` imports the views; nothing here 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -112,6 +113,25 @@ def see_other(path: str) -> RedirectResponse:
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or "application/json" in request.headers.get(
         "accept", "")
+
+
+#: pydantic's error types a page says in words (the rest: "the value is not valid")
+_INVALID = {"missing": "error.field_missing", "int_parsing": "error.field_int",
+            "int_type": "error.field_int", "float_parsing": "error.field_number",
+            "date_parsing": "error.field_date", "date_from_datetime_parsing": "error.field_date",
+            "greater_than_equal": "error.field_min", "less_than_equal": "error.field_max",
+            "literal_error": "error.field_choice", "string_pattern_mismatch": "error.field_value"}
+
+
+def invalid_field(error: Mapping[str, Any], lang: Lang) -> str:
+    """One problem of a request's fields (a FastAPI validation error) in ``lang``: the field
+    by its name in the form or query, what is wrong, and the bound or choices where known."""
+    loc = [str(x) for x in error.get("loc", ()) if x not in ("query", "body", "path", "form")]
+    field = ".".join(loc) or "?"
+    ctx = error.get("ctx") or {}
+    key = _INVALID.get(str(error.get("type")), "error.field_value")
+    bound = ctx.get("ge", ctx.get("le", ctx.get("expected", "")))
+    return i18n.t(key, lang, field=field, bound=bound)
 
 
 def error_response(request: Request, status: int, title_key: str, message: str | Exception,
