@@ -247,3 +247,24 @@ def test_the_third_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
     for cid in ("outward_investment_platform", "inspection_third_party_mechanism",
                 "midterm_evaluation_mechanism", "regional_implementation_plans"):
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+
+
+def test_the_fourth_pass_facts_judge_their_milestones(tmp_path: Path) -> None:
+    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+    # project milestones due in 2025 that the responsible ministry stated reached before then
+    for cid, fact_id, dated, grade in (
+            ("green_unit_consumption_world_level",
+             "steel_aluminium_unit_consumption_world_level_2021", "2021-12-03", "other_copy"),
+            ("equipment_world_leading", "innovation_leadership_emerging_2025", "2025-09-09",
+             "official_media")):
+        record = by_id[cid]
+        assert (record["judged_from"], record["status"], record["due"]) == (
+            "evidence", "met", 2025), cid
+        fact = record["fact"]
+        assert isinstance(fact, dict)
+        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+    # a fourth search found no statement of these outcomes on a decent copy
+    for cid in ("green_system_established", "green_heavy_chemicals_turning_point",
+                "equipment_market_share", "foundation_technology_services",
+                "smart_key_fields_fully_smart"):
+        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
