@@ -206,3 +206,24 @@ def test_a_page_with_fields_that_do_not_validate_says_which_in_the_readers_langu
     # the API keeps FastAPI's list, which clients parse
     r = analyst.get("/api/midterm/abc/document.docx", headers=bearer(tokens["analyst"]))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "year"]
+
+
+def test_the_bulk_approval_page_says_each_outcome_in_the_readers_language(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    api = client(app)
+    good = int(upload(api, tokens["gd-editor"], year=2022).json()["id"])
+    r = api.post(f"/api/submissions/{good}/submit", headers=bearer(tokens["gd-editor"]))
+    assert r.status_code == 200, r.text
+    draft = int(upload(api, tokens["gd-editor"], year=2021).json()["id"])
+    approver = client(app)
+    log_in(approver, "gd-approver")
+    token = csrf_of(approver.get("/submissions").text)
+    page = approver.post("/submissions/bulk-approve",
+                         data={"csrf_token": token, "ids": [good, draft]})
+    assert page.status_code == 200, page.text
+    items = [unescape(re.sub(r"<[^>]+>", "", li))
+             for li in re.findall(r"<li class=\"(?:ok|error)\">(.*?)</li>", page.text, re.S)]
+    assert len(items) == 2, items
+    assert items[0].startswith(f"#{good}") and "已批准" in items[0], items  # one level here
+    assert items[1].startswith(f"#{draft}") and "草稿" in items[1], items
+    assert not any(_ENGLISH.search(i) for i in items), items

@@ -436,6 +436,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.row_notes": ("每条数据的意见须与该数据对应。", "Every row_key needs its row_note."),
     "error.no_step": ("报送没有“{step}”这一步骤。", "A submission has no step {step}."),
     "error.not_a_province": ("{area}不是省级地区。", "{area} is not a province."),
+    "bulk.accepted": ("已验收（数据版本 {vintage}）", "accepted (vintage {vintage})"),
+    "bulk.approved": ("已批准（数据版本 {vintage}）", "approved (vintage {vintage})"),
+    "bulk.endorsed": ("省级审核已通过，等待国家验收", "approved by the province; awaiting "
+                      "national acceptance"),
     "error.fields_invalid": ("请求中的参数有误：", "The request's fields are not valid:"),
     "error.field_missing": ("缺少“{field}”", "{field} is missing"),
     "error.field_int": ("“{field}”须为整数", "{field} must be a whole number"),

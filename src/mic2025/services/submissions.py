@@ -29,7 +29,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
@@ -37,7 +37,7 @@ from typing import Any
 from .. import reference
 from ..catalogue import known_series
 from ..citation import GRADES
-from ..errors import Mic2025Error, Problem, Words
+from ..errors import Mic2025Error, Problem, Words, said
 from ..i18n import Lang, has, t
 from ..ingest.columns import resolve_header
 from ..ingest.limits import MIB, Limits, ProblemLog
@@ -792,9 +792,17 @@ def _transition(engine: Engine, actor: Actor, submission_id: int, *, action: Act
 
 @dataclass(frozen=True)
 class BulkOutcome:
+    """What became of one submission of a bulk approval: ``message`` in English (the API),
+    ``key`` and ``params`` for a page to say it in the reader's language."""
+
     id: int
     ok: bool
     message: str
+    key: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def said(self, lang: Lang) -> str:
+        return t(self.key, lang, **said(dict(self.params), lang)) if self.key else self.message
 
 
 def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Sequence[int], *,
@@ -811,15 +819,18 @@ def bulk_approve(engine: Engine, store: Store, plan: Plan, actor: Actor, ids: Se
                                                         current.resource):
                 s = accept(engine, store, plan, actor, sid, comment=comment, ip=ip,
                            after_commit=after_commit)
-                message = f"accepted (vintage {s.vintage_id})"
+                message, key = f"accepted (vintage {s.vintage_id})", "bulk.accepted"
             else:
                 s = approve(engine, store, plan, actor, sid, comment=comment, ip=ip,
                             after_commit=after_commit, levels=levels)
-                message = (f"approved (vintage {s.vintage_id})" if s.status == "approved"
-                           else "approved by the province; awaiting national acceptance")
-            out.append(BulkOutcome(sid, True, message))
+                message, key = ((f"approved (vintage {s.vintage_id})", "bulk.approved")
+                                if s.status == "approved" else
+                                ("approved by the province; awaiting national acceptance",
+                                 "bulk.endorsed"))
+            out.append(BulkOutcome(sid, True, message, key, {"vintage": s.vintage_id}))
         except (Forbidden, WorkflowError, NotFound) as exc:
-            out.append(BulkOutcome(sid, False, str(exc)))
+            out.append(BulkOutcome(sid, False, str(exc), getattr(exc, "key", None),
+                                   getattr(exc, "params", {})))
     return out
 
 
