@@ -4,18 +4,23 @@ tag and the answer. Counted calls, never timings."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import jinja2
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from mic2025.services import imports
+from mic2025.store import open_store
 from mic2025.web import data
-from test_web_support import SYSTEM, app, bearer, client, log_in, tokens, upload
+from test_web_support import SYSTEM, app, bearer, client, csrf_of, log_in, tokens, upload
 
 __all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
-PAGES = ("/", "/indicators/rd_intensity", "/?lang=en")
+PAGES = ("/", "/indicators/rd_intensity", "/?lang=en", "/provinces/440000")
 API = ("/api/evaluations", "/api/evaluations?area=440000",
        "/api/observations?indicator=rd_intensity", "/api/observations?area=110000&format=csv")
 _SECURITY = ("content-security-policy", "x-frame-options", "x-content-type-options")
@@ -140,3 +145,144 @@ def test_a_signed_in_reader_page_and_a_past_state_get_no_tag(
     # a failed validation is an error, not a tag
     bad = client(app).get("/api/observations", params={"area": "99"})
     assert bad.status_code in (400, 422) and "etag" not in bad.headers
+
+
+_PAGE_TEMPLATES = ("overview.html.j2", "indicator.html.j2", "province.html.j2")
+
+
+def _count_renders(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the page templates the app renders from now on (not those they
+    extend or import)."""
+    env = app.state.templates
+    rendered: list[str] = []
+    real = env.get_template
+
+    def counted(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name in _PAGE_TEMPLATES:
+            rendered.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "get_template", counted)
+    return rendered
+
+
+def test_a_public_page_is_rendered_once_per_vintage_and_language_for_every_reader(
+        app: FastAPI, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered = _count_renders(app, monkeypatch)
+    paths = ("/", "/indicators/rd_intensity", "/provinces/440000")
+    readers = [client(app) for _ in range(3)]  # three browsers, three CSRF cookies
+    for reader in readers:
+        for path in paths:
+            assert reader.get(path).status_code == 200, path
+        assert reader.get("/?lang=en").status_code == 200
+    assert sorted(rendered) == sorted(["overview.html.j2", "indicator.html.j2",
+                                       "province.html.j2", "overview.html.j2"])
+    before = {p: readers[0].get(p).text for p in paths[1:]}
+    assert all("2.37" not in text for text in before.values())
+
+    _approve(app, tokens, value=2.37)  # a new vintage: every page is made again, once
+    rendered.clear()
+    for reader in readers:
+        pages = {p: reader.get(p) for p in paths}
+        assert all(r.status_code == 200 for r in pages.values())
+        for path in paths[1:]:
+            assert "2.37" in pages[path].text and pages[path].text != before[path], path
+    assert sorted(rendered) == sorted(["overview.html.j2", "indicator.html.j2",
+                                       "province.html.j2"])
+
+
+def test_nothing_of_one_reader_reaches_another(app: FastAPI, tokens: dict[str, str]) -> None:
+    anonymous_zh, anonymous_en, signed = client(app), client(app), client(app)
+    assert log_in(signed, "analyst").status_code == 303
+    for _ in range(2):  # the second round reads what the first one left in the caches
+        for path in ("/", "/indicators/rd_intensity", "/provinces/440000"):
+            mine = signed.get(path)
+            assert mine.status_code == 200 and "etag" not in mine.headers, path
+            assert "analyst" in mine.text and 'action="/logout"' in mine.text, path
+            # the signed-in reader's own token, in their own log-out form
+            assert csrf_of(mine.text) == csrf_of(signed.get("/login").text), path
+            zh = anonymous_zh.get(path, params={"lang": "zh"})
+            en = anonymous_en.get(path, params={"lang": "en"})
+            for page, lang in ((zh, "zh"), (en, "en")):
+                assert page.status_code == 200 and "analyst" not in page.text, path
+                assert 'action="/logout"' not in page.text, path
+                assert f'<html lang="{lang}' in page.text, path
+                assert 'name="csrf_token"' not in page.text, path
+            assert zh.text != en.text, path
+
+
+def test_a_public_page_holding_the_reader_s_csrf_token_is_made_for_each_reader(
+        app: FastAPI) -> None:
+    # a page of the site does not show its reader's token to the public; if one did (say a
+    # form added to it), each reader must still get their own token, never another's
+    env: jinja2.Environment = app.state.templates
+    app.state.templates = env.overlay(loader=jinja2.ChoiceLoader([
+        jinja2.DictLoader({"province.html.j2": '{% extends "base.html.j2" %}{% block main %}'
+                                               '<form><input type="hidden" name="csrf_token" '
+                                               'value="{{ csrf }}"></form>{% endblock %}'}),
+        env.loader]))  # type: ignore[list-item]
+    first, second = client(app), client(app)
+    first.get("/")
+    second.get("/")
+    tokens_seen = []
+    for reader in (first, second, first):
+        page = reader.get("/provinces/440000")
+        assert page.status_code == 200
+        tokens_seen.append(csrf_of(page.text))
+    assert tokens_seen[0] == tokens_seen[2] != tokens_seen[1]
+    assert tokens_seen[0] == csrf_of(first.get("/login").text)
+    assert tokens_seen[1] == csrf_of(second.get("/login").text)
+
+
+@contextmanager
+def _statements(app: FastAPI) -> Iterator[list[str]]:
+    """The SQL statements the app's own engine runs meanwhile."""
+    engine = app.state.platform.engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_cached_read_asks_the_store_at_most_for_its_latest_vintage(app: FastAPI) -> None:
+    from test_web_support import client as new_client
+
+    reader = new_client(app)
+    paths = ("/", "/indicators/rd_intensity", "/provinces/440000", "/api/indicators",
+             "/api/evaluations?area=000000", "/api/observations?indicator=rd_intensity")
+    for path in paths:
+        assert reader.get(path).status_code == 200
+    with _statements(app) as seen:
+        for path in paths:
+            assert reader.get(path).status_code == 200
+    # SQLite: the latest vintage is asked on a connection of its own, and only after a
+    # commit; PostgreSQL: one indexed max(id) per read
+    sqlite = app.state.platform.engine.dialect.name == "sqlite"
+    assert len(seen) == (0 if sqlite else len(paths)), seen
+    assert all("max(" in s.lower() for s in seen), seen
+
+
+def test_a_vintage_written_by_another_process_is_read_next(app: FastAPI) -> None:
+    c = client(app)
+    paths = ("/api/observations?area=440000&indicator=rd_intensity", "/provinces/440000?lang=en")
+    tags = {p: c.get(p).headers["etag"] for p in paths}
+    # another worker of the same store: its own engine and connections
+    other = open_store(app.state.platform.engine.url.render_as_string(hide_password=False),
+                       migrate=False)
+    try:
+        row = {"indicator": "rd_intensity", "area": "440000", "year": "2025", "value": "2.61",
+               "unit": "%", "source": "省统计局"}
+        imports.import_rows(other, SYSTEM, [row], app.state.platform.plan,
+                            source_name="another worker")
+    finally:
+        other.close()
+    for path, tag in tags.items():
+        r = c.get(path, headers={"If-None-Match": tag})
+        assert r.status_code == 200 and r.headers["etag"] != tag, path
+        assert "2.61" in r.text, path

@@ -7,6 +7,7 @@ Without them the charts could not draw, so the app refuses to start and says wha
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from ..errors import Mic2025Error
@@ -42,5 +43,6 @@ def check_assets() -> None:
         )
 
 
+@cache  # the lock file is installed with the assets; every page footer names them
 def versions() -> dict[str, str]:
     return {name: version for name, version, _ in locked_files()}

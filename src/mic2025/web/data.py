@@ -2,13 +2,15 @@
 
 An evaluation depends on the plan (id and version), the area, the method, the day and the
 observations; the observations change only when a vintage is written, so every cache key
-carries the latest vintage id (one indexed ``max(id)`` query per request) and an approval
-is visible on the next request. The plan is loaded once, when the app is made.
+carries the latest vintage id and an approval is visible on the next request, in this
+process or another (:class:`VintageWatch` says how that id is read cheaply). The plan is
+loaded once, when the app is made.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -22,7 +24,8 @@ from ..evaluate.model import Evaluation
 from ..evaluate.provinces import LeftOut, ProvinceValue, province_measures
 from ..plan import Metric, Plan, Text
 from ..store import summaries
-from ..store.db import StoreEngine
+from ..store.db import StoreEngine, busy_seconds
+from ..store.models import VintageRow
 from ..store.repo import ImportResult, Store
 
 T = TypeVar("T")
@@ -70,25 +73,116 @@ class _Flight:
         self.error: BaseException | None = None
 
 
+class Cache:
+    """Values computed once per key, the least recently used dropped past ``size``.
+
+    Computing is *single-flight*: when many readers ask for the same missing key at once,
+    one computes and the others wait for its result instead of computing it again.
+    """
+
+    def __init__(self, size: int, computed: Counter[str]) -> None:
+        self._values: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self._inflight: dict[tuple[object, ...], _Flight] = {}
+        self._lock = threading.Lock()
+        self._size = size
+        self.computed = computed
+
+    def get(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` once per ``key``; concurrent callers of a missing key share one run."""
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return cast(T, self._values[key])
+            flight = self._inflight.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._inflight[key] = _Flight()
+        if not leader:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return cast(T, flight.value)
+        try:
+            value = compute()
+            self.computed[str(key[0])] += 1
+            flight.value = value
+            with self._lock:
+                self._values[key] = value
+                while len(self._values) > self._size:
+                    self._values.popitem(last=False)
+            return value
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+            flight.done.set()
+
+
+class VintageWatch:
+    """The latest vintage id, read on every request as cheaply as the store allows.
+
+    On a SQLite file a connection of its own asks ``PRAGMA data_version``, which changes
+    exactly when another connection (of this process or any other) has committed to the
+    file since the last time it was asked; only then is ``max(id)`` read again. Any commit
+    (a session, an audit entry) makes it look again, never a stale id. Elsewhere (PostgreSQL,
+    SQLite in memory) the indexed ``max(id)`` query is asked every time.
+    """
+
+    def __init__(self, engine: StoreEngine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._seen: tuple[int, int] | None = None  # (data_version, latest vintage)
+        self._conn: sqlite3.Connection | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:" \
+                and not database.startswith("file:"):
+            conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {round(busy_seconds() * 1000)}")
+            self._conn = conn
+
+    def latest(self) -> int:
+        if self._conn is None:
+            return summaries.latest_vintage(self.engine)
+        with self._lock:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if self._seen is not None and self._seen[0] == version:
+                return self._seen[1]
+            # read after the version: a commit in between is seen by the next request
+            row = self._conn.execute(
+                f"SELECT max(id) FROM {VintageRow.__tablename__}").fetchone()
+            self._seen = (version, row[0] or 0)
+            return self._seen[1]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
 class Platform:
     """The plan, the store and the caches, shared by every request.
 
     Everything derived from the observations (evaluations, the overview's rows, chart
     options, the freshness stamps, warnings) is cached under a key that carries the latest
-    vintage id: an approval writes a vintage, so the next request computes afresh. Computing
-    is *single-flight*: when many readers ask for the same missing key at once, one computes
-    and the others wait for its result instead of computing it again.
+    vintage id: an approval writes a vintage, so the next request computes afresh. The
+    answers made whole (a public page's HTML, an API answer's bytes) are kept apart in
+    :attr:`answers`: their keys carry the query, which a reader chooses, so a flood of
+    made-up queries can only push out other such answers, never the evaluations.
     """
 
-    def __init__(self, store: Store, plan: Plan, *, cache_size: int = 256) -> None:
+    def __init__(self, store: Store, plan: Plan, *, cache_size: int = 256,
+                 answer_cache_size: int = 256) -> None:
         self.store = store
         self.plan = plan
-        self._cache: OrderedDict[tuple[object, ...], Any] = OrderedDict()
-        self._inflight: dict[tuple[object, ...], _Flight] = {}
-        self._lock = threading.Lock()
-        self._size = cache_size
         #: how many times a cached value was computed (tests read it; never asserted on time)
         self.computed: Counter[str] = Counter()
+        self._values = Cache(cache_size, self.computed)
+        #: whole answers (bytes) by query and state (:func:`mic2025.web.etag.cached_page`)
+        self.answers = Cache(answer_cache_size, self.computed)
+        self.vintages = VintageWatch(store.engine)
         #: the follow-up service (:class:`mic2025.web.followup.FollowUp`), set by the app
         self.followup: Any = None
 
@@ -97,7 +191,7 @@ class Platform:
         return self.store.engine
 
     def latest_vintage(self) -> int:
-        return summaries.latest_vintage(self.store.engine)
+        return self.vintages.latest()
 
     def after_approval(self, result: ImportResult) -> None:
         """An approval wrote a vintage: run the early-warning hook (never fails the approval)."""
@@ -113,35 +207,7 @@ class Platform:
 
     def cached(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
         """``compute()`` once per ``key``; concurrent callers of a missing key share one run."""
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return cast(T, self._cache[key])
-            flight = self._inflight.get(key)
-            leader = flight is None
-            if flight is None:
-                flight = self._inflight[key] = _Flight()
-        if not leader:
-            flight.done.wait()
-            if flight.error is not None:
-                raise flight.error
-            return cast(T, flight.value)
-        try:
-            value = compute()
-            self.computed[str(key[0])] += 1
-            flight.value = value
-            with self._lock:
-                self._cache[key] = value
-                while len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
-            return value
-        except BaseException as exc:
-            flight.error = exc
-            raise
-        finally:
-            with self._lock:
-                self._inflight.pop(key, None)
-            flight.done.set()
+        return self._values.get(key, compute)
 
     def state_key(self, as_of: datetime | None = None) -> tuple[object, ...]:
         """What every derived value depends on: plan version, data vintage and day."""

@@ -14,11 +14,18 @@ follow-up reviews), which no vintage stamps, so it is always sent whole (and ``n
 
 Tags are weak (``W/``): two answers with one tag mean the same, which is what is promised (a
 page's relative times may differ by the minute).
+
+A public page is also kept whole (:func:`cached_page`): its HTML is made once per plan,
+vintage, day, language, path and query, and every anonymous reader who asks is sent those
+bytes. A public page shows nobody's own things (no name, no inbox, no CSRF token: its forms
+are the signed-in reader's), and a page found to hold the reader's CSRF token is not kept
+but made for each reader; a signed-in reader's page is always made for them.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -33,14 +40,23 @@ PAGE_CACHE_CONTROL = "private, no-cache"
 API_CACHE_CONTROL = "no-cache"
 
 
+def signed_in(request: Request) -> bool:
+    return SESSION_COOKIE in request.cookies or "authorization" in request.headers
+
+
+def query_of(request: Request) -> str:
+    """The query, its parameters in one order (``?a=1&b=2`` is ``?b=2&a=1``)."""
+    return "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
+
+
 def tag_of(request: Request, platform: Platform, *, page: bool,
            state: tuple[object, ...] | None = None) -> str | None:
     """The answer's entity tag, or None for one that gets none (a signed-in reader's page);
     ``state`` is :meth:`Platform.state_key` when the caller has read it already."""
-    if page and (SESSION_COOKIE in request.cookies or "authorization" in request.headers):
+    if page and signed_in(request):
         return None
     lang = getattr(request.state, "lang", "")
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
+    query = query_of(request)
     if state is None:
         state = platform.state_key()
     parts = [__version__, *map(str, state), str(lang), request.url.path, query]
@@ -77,6 +93,41 @@ def stamp(response: Response, tag: str | None, *, page: bool) -> Response:
     if tag is not None and response.status_code == 200:
         response.headers.update(_headers(tag, page))
     return response
+
+
+#: what is kept of a page: its body and headers, or None for one made for each reader
+_Kept = tuple[bytes, list[tuple[bytes, bytes]]] | None
+
+
+def cached_page(request: Request, platform: Platform, make: Callable[[], Response]) -> Response:
+    """The page ``make()`` renders, tagged; ``304`` when the reader has it already, and for
+    an anonymous reader made once per state, language, path and query (and kept whole)."""
+    state = platform.state_key()
+    tag, unchanged = not_modified(request, platform, page=True, state=state)
+    if unchanged is not None:
+        return unchanged
+    if tag is None:  # a signed-in reader: what the page shows depends on who they are
+        return make()
+    token = csrf_token(request).encode("ascii")
+    mine: list[Response] = []
+
+    def freeze() -> _Kept:
+        made = make()
+        mine.append(made)
+        body = bytes(made.body)
+        if made.status_code != 200 or token in body:
+            return None  # an answer of its own for each reader (never one reader's token)
+        return body, [(k, v) for k, v in made.raw_headers if k != b"content-length"]
+
+    lang = str(getattr(request.state, "lang", ""))
+    kept = platform.answers.get(("page", request.url.path, query_of(request), lang, *state),
+                                freeze)
+    if kept is None:
+        return stamp(mine[0] if mine else make(), tag, page=True)
+    body, headers = kept
+    answer = Response(body)
+    answer.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
+    return stamp(answer, tag, page=True)
 
 
 def _headers(tag: str, page: bool) -> dict[str, str]:

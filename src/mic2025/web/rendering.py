@@ -34,6 +34,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates are the installed package's: no stat per page
     )
     env.filters["number"] = fmt.number
     env.filters["moment"] = lambda dt, lang: fmt.moment(dt, lang)

@@ -264,9 +264,10 @@ def get_plan(request: Request) -> dict[str, Any]:
 
 @router.get("/indicators", response_model=list[MetricOut],
             summary="Every metric with targets: the indicators, then the projects' metrics")
-def list_indicators(request: Request) -> list[MetricOut]:
+def list_indicators(request: Request) -> Response:
     p = platform_of(request)
-    return [_metric_out(p, m) for m in p.plan.metrics()]
+    return cached_answer(request, p, ("api_indicators",), lambda: JSONResponse(
+        [_metric_out(p, m).model_dump(mode="json") for m in p.plan.metrics()]))
 
 
 @router.get("/indicators/{metric_id}", response_model=MetricOut)
@@ -477,7 +478,7 @@ def cached_answer(request: Request, p: Platform, key: tuple[object, ...],
         made = make()
         return bytes(made.body), [(k, v) for k, v in made.raw_headers if k != b"content-length"]
 
-    body, headers = p.cached((*key, *state), freeze)
+    body, headers = p.answers.get((*key, *state), freeze)
     answer = Response(body)
     answer.raw_headers = [*headers, (b"content-length", str(len(body)).encode())]
     return etag.stamp(answer, tag, page=False)

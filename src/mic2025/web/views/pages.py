@@ -87,19 +87,19 @@ def newest_observed(targets: list[TargetResult]) -> tuple[SeriesPoint | None, st
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> Response:
     p = _platform(request)
-    tag, unchanged = etag.not_modified(request, p, page=True)
-    if unchanged is not None:
-        return unchanged
+    return etag.cached_page(request, p, lambda: _overview(request, p))
+
+
+def _overview(request: Request, p: Platform) -> Response:
     lang = lang_of(request)
     ev = p.evaluation()
     rows = _rows(p, ev.area, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})
     rules = p.followup.rules if p.followup is not None else None
     warnings = p.cached(("early", *p.state_key()), lambda: early_warnings(p.plan, ev, rules))
-    return etag.stamp(render(request, "overview.html.j2", evaluation=ev, rows=rows,
-                             years=years, title=ev.plan_title.get(lang), area=ev.area,
-                             verdict_counts=verdict_counts(ev), early_warnings=warnings),
-                      tag, page=True)
+    return render(request, "overview.html.j2", evaluation=ev, rows=rows, years=years,
+                  title=ev.plan_title.get(lang), area=ev.area,
+                  verdict_counts=verdict_counts(ev), early_warnings=warnings)
 
 
 @router.get("/indicators/{metric_id}", response_class=HTMLResponse)
@@ -111,18 +111,19 @@ def indicator(request: Request, metric_id: str) -> Response:
     except KeyError:
         raise PageError(404, f"no metric {metric_id!r} in the plan", "error.unknown_metric",
                         metric=metric_id) from None
-    tag, unchanged = etag.not_modified(request, p, page=True)
-    if unchanged is not None:
-        return unchanged
+    return etag.cached_page(request, p, lambda: _indicator(request, p, metric, lang))
+
+
+def _indicator(request: Request, p: Platform, metric: Metric, lang: Lang) -> Response:
+    metric_id = metric.id
     view = p.cached(("indicator", metric_id, lang, *p.state_key()),
                     lambda: _indicator_view(p, metric, lang))
     actor = resolve_actor(request)
     review_list = (list_reviews(p.store, metric=metric_id)
                    if allowed(actor, "followup:read", Resource("followup")) else [])
-    page = render(request, "indicator.html.j2", metric=metric, **view, reviews=review_list,
+    return render(request, "indicator.html.j2", metric=metric, **view, reviews=review_list,
                   project=p.plan.project_of(metric_id), title=metric.name.get(lang),
                   ratings=RATINGS)
-    return etag.stamp(page, tag, page=True)
 
 
 def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
@@ -163,12 +164,16 @@ def _indicator_view(p: Platform, metric: Metric, lang: Lang) -> dict[str, Any]:
 
 
 @router.get("/provinces/{code}", response_class=HTMLResponse)
-def province(request: Request, code: str) -> HTMLResponse:
-    lang = lang_of(request)
+def province(request: Request, code: str) -> Response:
     c = reference.area(code)
     if c.level != "province":
         raise PageError(404, f"{code} is not a province", "error.not_a_province",
                         area=reference.area_words(c.code))
+    return etag.cached_page(request, _platform(request), lambda: _province(request, c))
+
+
+def _province(request: Request, c: reference.Code) -> Response:
+    lang = lang_of(request)
     p = _platform(request)
     rows = _rows(p, c.code, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})
