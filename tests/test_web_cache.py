@@ -286,3 +286,34 @@ def test_a_vintage_written_by_another_process_is_read_next(app: FastAPI) -> None
         r = c.get(path, headers={"If-None-Match": tag})
         assert r.status_code == 200 and r.headers["etag"] != tag, path
         assert "2.61" in r.text, path
+
+
+def test_a_province_s_approval_evaluates_that_province_again_and_no_other_area(
+        app: FastAPI, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluated: list[str] = []
+    real = data.evaluate
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        evaluated.append(kwargs["area"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(data, "evaluate", counted)
+    c = client(app)
+    paths = ("/", "/api/evaluations", "/provinces/440000", "/provinces/110000")
+    for path in paths:
+        assert c.get(path).status_code == 200
+    assert sorted(evaluated) == ["000000", "110000", "440000"]
+    evaluated.clear()
+    _approve(app, tokens, value=2.37)  # Guangdong's figures only
+    pages = {p: c.get(p) for p in paths}
+    assert "2.37" in pages["/provinces/440000"].text
+    assert evaluated == ["440000"]
+    # a national figure: the nation is judged again, and the overview shows it
+    evaluated.clear()
+    row = {"indicator": "rd_intensity", "area": "000000", "year": "2025", "value": "2.97",
+           "unit": "%", "source": "国家统计局"}
+    imports.import_rows(app.state.platform.store, SYSTEM, [row], app.state.platform.plan,
+                        source_name="national figure")
+    assert "2.97" in c.get("/api/evaluations").text
+    assert "2.97" in c.get("/?lang=en").text
+    assert evaluated == ["000000"]

@@ -38,6 +38,16 @@ def stored_indicators(engine: Engine) -> set[str]:
         return set(conn.scalars(select(ObservationRow.indicator).distinct()))
 
 
+def area_vintages(engine: Engine) -> dict[str, int]:
+    """For each area, the latest vintage that wrote a row of it (a figure, a revision or a
+    withdrawal: rows are only ever added, so an area's figures are as they were until this
+    changes)."""
+    query = select(ObservationRow.area, func.max(ObservationRow.vintage_id)).group_by(
+        ObservationRow.area)
+    with engine.connect() as conn:
+        return {area: vintage for area, vintage in conn.execute(query)}
+
+
 def stored_units(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         return sorted(u for (u,) in conn.execute(select(ObservationRow.unit).distinct()))

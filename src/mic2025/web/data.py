@@ -214,6 +214,16 @@ class Platform:
         vintage = self.latest_vintage() if as_of is None else ("as_of", as_of)
         return (self.plan.id, self.plan.version, vintage, today())
 
+    def area_state_key(self, area: str) -> tuple[object, ...]:
+        """What a value derived from ``area``'s figures alone depends on: as
+        :meth:`state_key`, with the latest vintage that wrote a figure of ``area`` in place
+        of the latest of all, so that one province's approval leaves the nation's evaluation
+        (and every other province's) as it was."""
+        plan_id, version, vintage, day = self.state_key()
+        written = self.cached(("area_vintages", plan_id, version, vintage, day),
+                              lambda: summaries.area_vintages(self.store.engine))
+        return (plan_id, version, ("area", written.get(area, 0)), day)
+
     def evaluation(self, area: str | None = None, method: str | None = None,
                    as_of: datetime | None = None) -> Evaluation:
         """The plan judged in ``area`` by ``method``: by default the plan's own area and the
@@ -225,7 +235,8 @@ class Platform:
             return evaluate(self.plan, observations, area=area, method=method, as_of=as_of,
                             area_name=area_name(area))
 
-        return self.cached(("evaluation", area, method, *self.state_key(as_of)), compute)
+        state = self.state_key(as_of) if as_of is not None else self.area_state_key(area)
+        return self.cached(("evaluation", area, method, *state), compute)
 
     def freshness(self, area: str | None = None) -> dict[str, datetime]:
         """For each indicator, when its newest figure of ``area`` (default: the plan's own)
@@ -235,7 +246,7 @@ class Platform:
         def compute() -> dict[str, datetime]:
             return summaries.arrivals(self.store.engine, code)
 
-        return self.cached(("freshness", code, *self.state_key()), compute)
+        return self.cached(("freshness", code, *self.area_state_key(code)), compute)
 
     def known_indicators(self) -> frozenset[str]:
         """The ids an indicator filter may name: the plan's metrics and series, the bundled

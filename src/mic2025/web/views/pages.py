@@ -47,8 +47,8 @@ class Row:
 
 
 def _rows(platform: Platform, area: str, lang: str) -> list[Row]:
-    """The status table's rows, computed once per area, language and data vintage."""
-    return platform.cached(("rows", area, lang, *platform.state_key()),
+    """The status table's rows, computed once per area, language and vintage of the area."""
+    return platform.cached(("rows", area, lang, *platform.area_state_key(area)),
                            lambda: _compute_rows(platform, area, lang))
 
 
