@@ -2,9 +2,10 @@
 
 ``CLIENTS`` simulated readers (default 200) fetch the overview, an indicator page and the
 API in a bounded loop while 31 provinces each upload, submit and get approved one file at
-the same time. The script prints p50/p99 latency and throughput for reads and for the
-workflow steps, then checks, from the database, that every accepted submission was stored
-exactly once (one vintage each, with exactly its rows) and none was lost.
+the same time. The script prints p50/p99 latency and throughput for reads, for the three
+workflow steps together and for the approval alone, then checks, from the database, that
+every accepted submission was stored exactly once (one vintage each, with exactly its rows)
+and none was lost.
 
     .venv/bin/python benchmarks/platform.py [--clients 200] [--rounds 3] [--db URL]
                                             [--server inprocess|subprocess] [--workers 2]
@@ -117,16 +118,17 @@ async def _reader(client: httpx.AsyncClient, rounds: int, out: list[float],
 
 async def _province(client: httpx.AsyncClient, area: str, year: int, editor: str,
                     approver: str, out: list[float], accepted: dict[str, int],
-                    failures: list[str]) -> None:
+                    failures: list[str], approvals: list[float]) -> None:
     try:
-        await _province_steps(client, area, year, editor, approver, out, accepted, failures)
+        await _province_steps(client, area, year, editor, approver, out, accepted, failures,
+                              approvals)
     except httpx.TransportError as exc:  # reported; a POST is never sent twice
         failures.append(f"{area}: {exc!r}")
 
 
 async def _province_steps(client: httpx.AsyncClient, area: str, year: int, editor: str,
                           approver: str, out: list[float], accepted: dict[str, int],
-                          failures: list[str]) -> None:
+                          failures: list[str], approvals: list[float]) -> None:
     start = time.perf_counter()
     r = await client.post("/api/submissions", headers={"Authorization": f"Bearer {editor}"},
                           data={"area": area, "year": str(year)},
@@ -140,8 +142,10 @@ async def _province_steps(client: httpx.AsyncClient, area: str, year: int, edito
     if r.status_code != 200:
         failures.append(f"submit {area}: {r.status_code}")
         return
+    asked = time.perf_counter()
     r = await client.post(f"/api/submissions/{sid}/approve",
                           headers={"Authorization": f"Bearer {approver}"}, json={})
+    approvals.append(time.perf_counter() - asked)
     out.append(time.perf_counter() - start)
     if r.status_code != 200:
         failures.append(f"approve {area}: {r.status_code} {r.text[:200]}")
@@ -150,7 +154,8 @@ async def _province_steps(client: httpx.AsyncClient, area: str, year: int, edito
 
 
 async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str, str]],
-               year: int) -> tuple[list[float], list[float], dict[str, int], list[str], float]:
+               year: int, approvals: list[float]
+               ) -> tuple[list[float], list[float], dict[str, int], list[str], float]:
     limits = httpx.Limits(max_connections=clients + 40, max_keepalive_connections=clients + 40)
     reads: list[float] = []
     workflow: list[float] = []
@@ -160,7 +165,7 @@ async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str
         start = time.perf_counter()
         await asyncio.gather(
             *(_reader(client, rounds, reads, failures) for _ in range(clients)),
-            *(_province(client, area, year, ed, ap, workflow, accepted, failures)
+            *(_province(client, area, year, ed, ap, workflow, accepted, failures, approvals)
               for area, (ed, ap) in tokens.items()),
         )
         elapsed = time.perf_counter() - start
@@ -352,12 +357,13 @@ def main() -> int:
 
     year = 2024
     child: list[int] = []
+    approvals: list[float] = []
     serving = _in_process(app) if args.server == "inprocess" else \
         _subprocess(url, folder, args.workers, child)
     try:
         with serving as base:
             reads, workflow, accepted, failures, elapsed = asyncio.run(
-                _run(base, args.clients, args.rounds, tokens, year))
+                _run(base, args.clients, args.rounds, tokens, year, approvals))
             server_cpu = _in_process_cpu() if not child else (lambda: _group_cpu(child[0]))
             cpu, cpu_failures = asyncio.run(_cpu(base, args.cpu_requests, server_cpu))
             failures += cpu_failures
@@ -375,6 +381,9 @@ def main() -> int:
     print(f"workflow: n={len(workflow)} (upload+submit+approve)  "
           f"p50={_percentile(workflow, 0.5) * 1000:.1f} ms  "
           f"p99={_percentile(workflow, 0.99) * 1000:.1f} ms")
+    print(f"approval: n={len(approvals)} (the approve request alone)  "
+          f"p50={_percentile(approvals, 0.5) * 1000:.1f} ms  "
+          f"p99={_percentile(approvals, 0.99) * 1000:.1f} ms")
     if reads:
         print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms; "
               f"{len(RETRIED)} read(s) sent again after a closed keep-alive connection")
