@@ -12,7 +12,7 @@ import csv
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from mic2025.plan import Plan
+from mic2025.store import Store
 
 PG_ENV = "MIC2025_TEST_PG_URL"
 
@@ -60,42 +61,63 @@ class StoreTemplates:
     test the same starting state as a fresh store after ``create_app`` at a fraction of
     the cost. Built by the same public calls the application makes (``open_store``,
     ``load_bundled``), so a new migration or a change of the bundle reaches it unasked.
+
+    A *variant* is that store with more written into it by ``fill`` (say the accounts most
+    web tests log in as), built once a session from a copy of the base and copied in turn;
+    what ``fill`` returned (their tokens) is kept beside it, as a test of it needs to know.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.built: dict[str, str] = {}
+        #: (backend, variant) → the template's file (SQLite) or database name (PostgreSQL)
+        self.built: dict[tuple[str, str], str] = {}
+        #: (backend, variant) → what the variant's ``fill`` returned
+        self.filled: dict[tuple[str, str], Any] = {}
 
-    def _build(self, backend: str) -> str:
+    def _build(self, backend: str, variant: str = "",
+               fill: Callable[[Store], Any] | None = None) -> str:
         from mic2025.ingest.load import load_bundled
         from mic2025.plan import load_plan
         from mic2025.store import open_store
 
-        if backend in self.built:
-            return self.built[backend]
+        key = (backend, variant)
+        if key in self.built:
+            return self.built[key]
+        if variant and fill is None:
+            raise LookupError(f"the {variant!r} template of {backend} is not built yet")
+        base = self._build(backend) if variant else None
+        suffix = f"-{variant}" if variant else ""
         if backend == "sqlite":
-            path = self.folder / "template.sqlite"
+            path = self.folder / f"template{suffix}.sqlite"
+            if base is not None:
+                shutil.copyfile(base, path)
             url = f"sqlite:///{path}"
         else:
-            base = _pg_base()
+            admin = _pg_base()
             name = f"mic2025_template_{uuid.uuid4().hex[:12]}"
-            _pg_admin(base, f'CREATE DATABASE "{name}"')
-            url = make_url(base).set(database=name).render_as_string(hide_password=False)
+            copied = f' TEMPLATE "{base}"' if base is not None else ""
+            _pg_admin(admin, f'CREATE DATABASE "{name}"{copied}')
+            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
         store = open_store(url)
         try:
-            load_bundled(store, load_plan(None))
+            if fill is None or not variant:
+                load_bundled(store, load_plan(None))
+            else:
+                self.filled[key] = fill(store)
             if backend == "sqlite":
                 with store.engine.connect() as conn:  # everything into the main file
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             store.close()
-        self.built[backend] = str(path) if backend == "sqlite" else name
-        return self.built[backend]
+        self.built[key] = str(path) if backend == "sqlite" else name
+        return self.built[key]
 
     @contextmanager
-    def copy(self, backend: str, tmp_path: Path) -> Iterator[str]:
-        """The URL of a copy of the template of ``backend``, removed again afterwards."""
-        template = self._build(backend)
+    def copy(self, backend: str, tmp_path: Path, variant: str = "",
+             fill: Callable[[Store], Any] | None = None) -> Iterator[str]:
+        """The URL of a copy of the template of ``backend`` (``variant``, made by ``fill`` the
+        first time), removed again afterwards."""
+        template = self._build(backend, variant, fill)
         if backend == "sqlite":
             target = tmp_path / "store.sqlite"
             shutil.copyfile(template, target)
@@ -105,9 +127,10 @@ class StoreTemplates:
             yield url
 
     def close(self) -> None:
-        name = self.built.pop("postgres", None)
-        if name is not None:
-            _pg_admin(_pg_base(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for (backend, _), name in list(self.built.items()):
+            if backend == "postgres":
+                _pg_admin(_pg_base(), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.built.clear()
 
 
 @contextmanager

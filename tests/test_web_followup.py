@@ -32,7 +32,8 @@ from test_web_support import (
     csrf_of,
     good_file,
     log_in,
-    make_app,
+    platform,
+    standard_tokens,
     upload,
 )
 
@@ -44,15 +45,10 @@ def mailbox() -> Iterator[tuple[int, Inboxes]]:
 
 
 @pytest.fixture
-def world(tmp_path: Path, store_templates: StoreTemplates
+def world(request: pytest.FixtureRequest, tmp_path: Path, store_templates: StoreTemplates
           ) -> Iterator[tuple[FastAPI, dict[str, str]]]:
-    with store_templates.copy("sqlite", tmp_path) as url:
-        app = make_app(url, followup_dir=tmp_path / "fu")
-        tokens = add_users(app)
-        try:
-            yield app, tokens
-        finally:
-            app.state.platform.store.close()
+    with platform(request, tmp_path, store_templates, "sqlite", users=True) as app:
+        yield app, standard_tokens(request)
 
 
 def _approve(app: FastAPI, tokens: dict[str, str], *, area: str = "440000", year: int = 2024,

@@ -29,6 +29,7 @@ from test_web_support import (
     csv_bytes,
     log_in,
     make_app,
+    platform,
     tokens,
     upload,
 )
@@ -40,12 +41,9 @@ __all__ = ["tokens"]
 def app(request: pytest.FixtureRequest, tmp_path: Path,
         store_templates: StoreTemplates) -> Iterator[FastAPI]:
     """The platform with its default approval levels (``approval_levels`` not given)."""
-    with store_templates.copy(request.param, tmp_path) as url:
-        application = make_app(url, approval_levels=None)
-        try:
-            yield application
-        finally:
-            application.state.platform.store.close()
+    with platform(request, tmp_path, store_templates, request.param,
+                  approval_levels=None) as application:
+        yield application
 
 
 def _rows(year: int, rd: float, *, broadband: float = 88.5, before: float | None = None

@@ -12,7 +12,8 @@ import io
 import re
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,9 @@ from fastapi import FastAPI
 
 from mic2025.permissions import Actor
 from mic2025.services import accounts
-from mic2025.web.app import create_app
+from mic2025.store import Store
+from mic2025.web.app import create_app, open_platform
+from mic2025.web.settings import Settings
 from store_fixtures import BACKENDS as BACKENDS_FOR_APPS
 from store_fixtures import StoreTemplates
 
@@ -71,7 +74,12 @@ def client(app: FastAPI, *, https: bool = False) -> TestClient:
 
 def add_users(app: FastAPI, users: dict[str, str] | None = None) -> dict[str, str]:
     """Create the users and return an API token for each."""
-    engine = app.state.platform.engine
+    return users_in(app.state.platform.store, users)
+
+
+def users_in(store: Store, users: dict[str, str] | None = None) -> dict[str, str]:
+    """Create the users (default :data:`USERS`) in ``store``; an API token for each."""
+    engine = store.engine
     tokens = {}
     for name, grant in (users or USERS).items():
         accounts.create_user(engine, SYSTEM, name, PASSWORD, [accounts.parse_grant(grant)])
@@ -143,6 +151,72 @@ def pg_or_sqlite_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
         yield url
 
 
+#: the apps of this worker, one per settings (the store and follow-up folder aside)
+_SHELLS: dict[Settings, FastAPI] = {}
+
+
+def shared_app(url: str, folder: Path, *, plan_file: str | None = None,
+               approval_levels: int | None = 1) -> FastAPI:
+    """The platform on the store at ``url``, in an app this worker may have built before.
+
+    ``create_app`` makes two things: the platform (store, plan, follow-up service, caches:
+    everything that holds data, :func:`~mic2025.web.app.open_platform`) and the ASGI app
+    around it (routes, middleware, page templates), which holds only the settings. The app is
+    the costly half — FastAPI works out every route's parameters on its first request and
+    Jinja compiles each page on first use, some 0.5 s an app — and nothing in it changes from
+    one test to the next. So an app is built once per worker for each settings (the store
+    and follow-up folder aside), and each test gets a new platform in it, opened by the
+    production code on the test's own copy of the store: its data, caches, warnings and
+    documents are the test's alone. A test that needs other settings than these (a demo
+    platform, say) builds its own with :func:`make_app`.
+    """
+    settings = Settings.from_env(url, secret="test-secret", plan_file=plan_file,
+                                 followup_dir=str(folder), approval_levels=approval_levels)
+    shape = replace(settings, db_url=None, followup_dir=None)
+    application = _SHELLS.get(shape)
+    if application is None:
+        application = _SHELLS[shape] = create_app(settings=settings)
+        return application
+    application.state.settings = settings
+    application.state.platform = open_platform(settings, application.state.platform.plan)
+    return application
+
+
+#: the variant of the store templates that holds the :data:`USERS`
+WITH_USERS = "users"
+#: where :func:`platform` leaves the tokens of the :data:`USERS` its store holds
+_TOKENS = pytest.StashKey[dict[str, str]]()
+
+
+@contextmanager
+def platform(request: pytest.FixtureRequest, tmp_path: Path, store_templates: StoreTemplates,
+             backend: str, *, users: bool | None = None, plan_file: str | None = None,
+             approval_levels: int | None = 1) -> Iterator[FastAPI]:
+    """The platform of a test (:func:`shared_app`) on a copy of the session's store template.
+
+    With ``users`` (by default: when the test asks for :func:`tokens`) the copy is of the
+    template that also holds the :data:`USERS`, made once a session by :func:`users_in`, and
+    :func:`standard_tokens` gives their tokens.
+    """
+    if users is None:
+        users = "tokens" in request.fixturenames
+    variant = WITH_USERS if users else ""
+    with store_templates.copy(backend, tmp_path, variant, users_in) as url:
+        if users:
+            request.node.stash[_TOKENS] = store_templates.filled[(backend, WITH_USERS)]
+        application = shared_app(url, tmp_path / "followup", plan_file=plan_file,
+                                 approval_levels=approval_levels)
+        try:
+            yield application
+        finally:
+            application.state.platform.store.close()
+
+
+def standard_tokens(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The tokens of the :data:`USERS` in the store :func:`platform` gave this test."""
+    return dict(request.node.stash[_TOKENS])
+
+
 @pytest.fixture(params=BACKENDS_FOR_APPS)
 def app(request: pytest.FixtureRequest, tmp_path: Path,
         store_templates: StoreTemplates) -> Iterator[FastAPI]:
@@ -151,17 +225,16 @@ def app(request: pytest.FixtureRequest, tmp_path: Path,
     The store is a copy of the session's template (migrated, bundled evidence loaded): the
     state ``create_app`` would reach on an empty database, without redoing it every test.
     """
-    with store_templates.copy(request.param, tmp_path) as url:
-        application = make_app(url)
-        try:
-            yield application
-        finally:
-            application.state.platform.store.close()
+    with platform(request, tmp_path, store_templates, request.param) as application:
+        yield application
 
 
 @pytest.fixture
-def tokens(app: FastAPI) -> dict[str, str]:
-    """API tokens of the standard users, by role name."""
+def tokens(app: FastAPI, request: pytest.FixtureRequest) -> dict[str, str]:
+    """API tokens of the standard users, by role name: made with the store when the ``app``
+    came from :func:`platform`, else made now."""
+    if _TOKENS in request.node.stash:
+        return standard_tokens(request)
     return add_users(app)
 
 
@@ -202,12 +275,9 @@ def plan_app(request: pytest.FixtureRequest, tmp_path: Path, store_templates: St
     reads the same under the regional plan (it only restates targets), which
     ``test_web_plan_area`` checks, so the template serves both.
     """
-    with store_templates.copy(request.param, tmp_path) as url:
-        application = make_app(url, plan_file=plan_case.plan_file)
-        try:
-            yield application
-        finally:
-            application.state.platform.store.close()
+    with platform(request, tmp_path, store_templates, request.param,
+                  plan_file=plan_case.plan_file) as application:
+        yield application
 
 
 def cli_accounts(db: str, users: dict[str, str]) -> None:

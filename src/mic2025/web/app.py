@@ -26,7 +26,7 @@ from ..followup.common import FollowupError
 from ..followup.common import followup_dir as followup_folder
 from ..ingest.load import load_bundled
 from ..permissions import Forbidden
-from ..plan import load_plan
+from ..plan import Plan, load_plan
 from ..report.official import FontsMissing
 from ..services import accounts
 from ..services.submissions import NotFound, UploadTooLarge, WorkflowError
@@ -58,17 +58,8 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     settings = settings or Settings.from_env(db_url, demo=demo, secret=secret,
                                              plan_file=plan_file, followup_dir=followup_dir,
                                              approval_levels=approval_levels)
-    plan = load_plan(settings.plan_file)
-    store = open_store(settings.db_url)
-    load_bundled(store, plan)
-    if settings.demo:
-        accounts.seed_demo(store.engine)
-    platform = Platform(store, plan)
-    # the follow-up records are in the store; the folder keeps generated documents
-    folder = Path(settings.followup_dir) if settings.followup_dir else \
-        followup_folder(store.url)
-    folder.mkdir(parents=True, exist_ok=True)
-    platform.followup = FollowUp(platform, folder)
+    platform = open_platform(settings, load_plan(settings.plan_file))
+    store = platform.store
 
     app = FastAPI(
         title="mic2025 — Made in China 2025 monitoring platform",
@@ -99,6 +90,31 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     app.include_router(admin.router)
 
     return app
+
+
+def open_platform(settings: Settings, plan: Plan) -> Platform:
+    """What the app serves, without the app: the store of ``settings`` opened (and migrated),
+    the bundled evidence loaded, with ``demo`` the example accounts seeded, the plan and the
+    follow-up service, and caches that start empty.
+
+    Everything that holds data lives here; the app around it (routes, middleware, templates)
+    holds only ``settings``.
+    """
+    store = open_store(settings.db_url)
+    try:
+        load_bundled(store, plan)
+        if settings.demo:
+            accounts.seed_demo(store.engine)
+        platform = Platform(store, plan)
+        # the follow-up records are in the store; the folder keeps generated documents
+        folder = Path(settings.followup_dir) if settings.followup_dir else \
+            followup_folder(store.url)
+        folder.mkdir(parents=True, exist_ok=True)
+        platform.followup = FollowUp(platform, folder)
+    except BaseException:
+        store.close()
+        raise
+    return platform
 
 
 #: environment variables by which ``mic2025 serve --workers N`` hands its options to workers
