@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, StoreTemplates, fresh_url
+from store_fixtures import BACKENDS, CHEAP_ARGON2, StoreTemplates, fresh_url
 
 SERVICE_MARKERS = ("postgres", "browser", "spark")
 REPO = Path(__file__).resolve().parents[1]
@@ -42,7 +42,7 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from mic2025.services import accounts
 
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    cheap = PasswordHasher(**CHEAP_ARGON2)
     monkeypatch.setattr(accounts, "PASSWORD_HASHER", cheap)
     # an unknown user's log-in is checked against this hash so that it costs what a known
     # user's does: with cheap hashes it must be cheap too (the throttling tests try hundreds)

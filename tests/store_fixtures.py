@@ -32,6 +32,9 @@ BACKENDS = [
     pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
 ]
 
+#: argon2id parameters small enough for a test suite (production's cost about 0.1 s a hash)
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
 #: the long format's header from before the citation fields (``source``, ``source_date``):
 #: files under it still import, so most import tests keep writing it
 HEADER = ["indicator", "area", "year", "period", "value", "unit", "scope", "sector", "flags",

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,16 +21,17 @@ from sqlalchemy import func, select
 from mic2025.services import accounts, submissions
 from mic2025.store import submissions as submission_rows
 from mic2025.store.platform import AuditRow
+from store_fixtures import StoreTemplates
 from test_web_support import (
     ENTERPRISE,
     OTHER_ENTERPRISE,
     PASSWORD,
     SYSTEM,
-    add_users,
     bearer,
     client,
     good_file,
-    make_app,
+    platform,
+    standard_tokens,
 )
 
 ROLES = ("admin", "analyst", "prov_editor", "prov_approver", "enterprise", "evaluator",
@@ -76,15 +76,14 @@ ROUND = "matrix"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, dict[str, str]]]:
-    path: Path = tmp_path_factory.mktemp("authz") / "store.sqlite"
-    app = make_app(f"sqlite:///{path}", approval_levels=None)  # the default: two levels
-    tokens = add_users(app)
-    app.state.platform.followup.create_round(ADMIN, ROUND, as_of=datetime.now(UTC))
-    try:
-        yield app, tokens
-    finally:
-        app.state.platform.store.close()
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+          store_templates: StoreTemplates) -> Iterator[tuple[FastAPI, dict[str, str]]]:
+    folder = tmp_path_factory.mktemp("authz")
+    # the default approval levels (two), and the standard users in the store
+    with platform(request, folder, store_templates, "sqlite", users=True,
+                  approval_levels=None) as app:
+        app.state.platform.followup.create_round(ADMIN, ROUND, as_of=datetime.now(UTC))
+        yield app, standard_tokens(request)
 
 
 def _target(role: str, scope: str) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from mic2025.store import Store
 from mic2025.web.app import create_app, open_platform
 from mic2025.web.settings import Settings
 from store_fixtures import BACKENDS as BACKENDS_FOR_APPS
-from store_fixtures import StoreTemplates
+from store_fixtures import CHEAP_ARGON2, StoreTemplates
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -85,6 +85,20 @@ def users_in(store: Store, users: dict[str, str] | None = None) -> dict[str, str
         accounts.create_user(engine, SYSTEM, name, PASSWORD, [accounts.parse_grant(grant)])
         tokens[name] = accounts.create_token(engine, SYSTEM, name, "tests")
     return tokens
+
+
+def _template_users(store: Store) -> dict[str, str]:
+    """:func:`users_in` for the store template: hashed with the cheap parameters whichever
+    fixture builds it first (a module's fixture runs before the autouse ``cheap_argon2``),
+    as a log-in must not find the hash needs rehashing, nor pay the production cost."""
+    from argon2 import PasswordHasher
+
+    hasher = accounts.PASSWORD_HASHER
+    accounts.PASSWORD_HASHER = PasswordHasher(**CHEAP_ARGON2)
+    try:
+        return users_in(store)
+    finally:
+        accounts.PASSWORD_HASHER = hasher
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -201,7 +215,7 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path, store_templates: St
     if users is None:
         users = "tokens" in request.fixturenames
     variant = WITH_USERS if users else ""
-    with store_templates.copy(backend, tmp_path, variant, users_in) as url:
+    with store_templates.copy(backend, tmp_path, variant, _template_users) as url:
         if users:
             request.node.stash[_TOKENS] = store_templates.filled[(backend, WITH_USERS)]
         application = shared_app(url, tmp_path / "followup", plan_file=plan_file,
