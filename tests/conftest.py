@@ -8,13 +8,14 @@ into a failure, so a missing service can never make the suite look green.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, CHEAP_ARGON2, StoreTemplates, fresh_url
+from store_fixtures import BACKENDS, CHEAP_ARGON2, MIGRATED, StoreTemplates, fresh_url
 
 SERVICE_MARKERS = ("postgres", "browser", "spark")
 REPO = Path(__file__).resolve().parents[1]
@@ -87,8 +88,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-# a fresh, migrated, empty store per test on each backend (a module with its own ``store``
-# fixture, e.g. one holding the bundled evidence, overrides these)
+# a fresh, migrated, empty store per test on each backend: on SQLite a copy of the session's
+# migrated template (a module with its own ``store`` fixture, e.g. one holding the bundled
+# evidence, overrides these)
 @pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with fresh_url(request.param, tmp_path) as url:
@@ -96,7 +98,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
+def store(store_url: str, store_templates: StoreTemplates) -> Iterator[Store]:
+    path = Path(store_url.removeprefix("sqlite:///"))
+    # a database not made yet (a module's ``store_url`` may have filled one) is the migrated
+    # template: the migrations ran once, there
+    if store_url.startswith("sqlite:///") and not path.exists():
+        shutil.copyfile(store_templates.sqlite_file(MIGRATED), path)
     s = open_store(store_url)
     try:
         yield s

@@ -55,6 +55,10 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+#: the variant of :class:`StoreTemplates` that holds no evidence: only the schema
+MIGRATED = "migrated"
+
+
 class StoreTemplates:
     """One migrated store holding the bundled evidence, per backend, copied for each test.
 
@@ -68,6 +72,7 @@ class StoreTemplates:
     A *variant* is that store with more written into it by ``fill`` (say the accounts most
     web tests log in as), built once a session from a copy of the base and copied in turn;
     what ``fill`` returned (their tokens) is kept beside it, as a test of it needs to know.
+    The variant :data:`MIGRATED` is the store as opening it makes it: migrated, and empty.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -86,9 +91,9 @@ class StoreTemplates:
         key = (backend, variant)
         if key in self.built:
             return self.built[key]
-        if variant and fill is None:
+        if variant not in ("", MIGRATED) and fill is None:
             raise LookupError(f"the {variant!r} template of {backend} is not built yet")
-        base = self._build(backend) if variant else None
+        base = self._build(backend) if variant and variant != MIGRATED else None
         suffix = f"-{variant}" if variant else ""
         if backend == "sqlite":
             path = self.folder / f"template{suffix}.sqlite"
@@ -103,9 +108,9 @@ class StoreTemplates:
             url = make_url(admin).set(database=name).render_as_string(hide_password=False)
         store = open_store(url)
         try:
-            if fill is None or not variant:
+            if not variant:
                 load_bundled(store, load_plan(None))
-            else:
+            elif fill is not None and variant != MIGRATED:
                 self.filled[key] = fill(store)
             if backend == "sqlite":
                 with store.engine.connect() as conn:  # everything into the main file
@@ -114,6 +119,10 @@ class StoreTemplates:
             store.close()
         self.built[key] = str(path) if backend == "sqlite" else name
         return self.built[key]
+
+    def sqlite_file(self, variant: str = "") -> str:
+        """The SQLite template's file (``variant`` one needs no ``fill``)."""
+        return self._build("sqlite", variant)
 
     @contextmanager
     def copy(self, backend: str, tmp_path: Path, variant: str = "",

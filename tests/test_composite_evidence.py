@@ -111,15 +111,6 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, plan: Plan) -> Ite
         yield url
 
 
-@pytest.fixture
-def store(store_url: str) -> Iterator[Store]:
-    s = open_store(store_url)
-    try:
-        yield s
-    finally:
-        s.close()
-
-
 def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")

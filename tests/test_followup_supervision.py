@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import get_args
@@ -19,23 +18,12 @@ from mic2025.permissions import Actor, Forbidden, Grant
 from mic2025.plan import load_plan
 from mic2025.services.followup import update_milestone
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, fresh_url
 from test_web_support import cli_accounts
 
 
 def who(name: str) -> Actor:
     """The installation itself, under a name (it may report on any milestone)."""
     return Actor(id=None, username=name, via="system")
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with fresh_url(request.param, tmp_path) as url:
-        s = open_store(url)
-        try:
-            yield s
-        finally:
-            s.close()
 
 
 def test_the_status_type_and_the_stores_check_agree() -> None:

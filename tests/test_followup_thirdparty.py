@@ -14,13 +14,12 @@ from mic2025.cli import main
 from mic2025.followup import thirdparty as tp
 from mic2025.followup.common import FollowupError
 from mic2025.followup.reliability import alpha, coincidences
-from mic2025.ingest.load import load_bundled
 from mic2025.permissions import SYSTEM, Actor
 from mic2025.plan import load_plan
 from mic2025.services.followup import add_score, create_round
 from mic2025.services.imports import import_rows
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, fresh_url
+from store_fixtures import BACKENDS, StoreTemplates
 from test_web_support import cli_accounts
 
 
@@ -85,11 +84,12 @@ def test_a_rubric_missing_an_anchor_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with fresh_url(request.param, tmp_path) as url:
+def store(request: pytest.FixtureRequest, tmp_path: Path,
+          store_templates: StoreTemplates) -> Iterator[Store]:
+    """A store holding the bundled evidence (a copy of the session's template)."""
+    with store_templates.copy(request.param, tmp_path) as url:
         s = open_store(url)
         try:
-            load_bundled(s, load_plan())
             yield s
         finally:
             s.close()

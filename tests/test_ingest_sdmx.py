@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -32,7 +32,7 @@ from mic2025.services.imports import import_file
 from mic2025.store import Store, open_store
 from mic2025.tabular import restore
 from mic2025.web import exports
-from store_fixtures import BACKENDS, fresh_url, small_plan
+from store_fixtures import small_plan
 
 PLAN = load_plan()
 SMALL = small_plan()
@@ -45,16 +45,6 @@ EXPORTED = ("indicator", "area", "period", "value", "unit", "scope", "sector", "
 HEADER_2 = ["STRUCTURE", "STRUCTURE_ID", "ACTION", "INDICATOR", "REF_AREA", "SECTOR", "SCOPE",
             "SOURCE", "TIME_PERIOD", "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS", "VINTAGE"]
 HEADER_1 = ["DATAFLOW", *HEADER_2[3:]]
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with fresh_url(request.param, tmp_path) as url:
-        s = open_store(url)
-        try:
-            yield s
-        finally:
-            s.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from mic2025.evaluate.model import TargetResult
 from mic2025.observation import Observation
 from mic2025.periods import year as annual
 from mic2025.plan import load_plan
-from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, HEADER, fresh_url
+from mic2025.store import Store
+from store_fixtures import HEADER
 
 # --------------------------------------------------------------------------- the plan
 
@@ -135,16 +134,6 @@ def test_a_published_figure_decides_whatever_the_date() -> None:
 
 
 # --------------------------------------------------------------------------- as of a date
-
-
-@pytest.fixture(params=BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with fresh_url(request.param, tmp_path) as url:
-        s = open_store(url)
-        try:
-            yield s
-        finally:
-            s.close()
 
 
 def _bundle(path: Path, rows: list[dict[str, str]]) -> Path:
