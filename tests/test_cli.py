@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -18,14 +19,19 @@ import hostile_files as hostile
 from mic2025.cli import main
 from mic2025.evaluate.model import AssessOutput, Evaluation
 from mic2025.plan import load_plan
+from store_fixtures import StoreTemplates
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "indicator,area,year,period,value,unit,scope,sector,flags,source,source_date,quote,note"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+def db(tmp_path: Path, store_templates: StoreTemplates) -> Iterator[str]:
+    """A store as the first command leaves it (migrated, the bundled evidence loaded): a copy
+    of the session's template. ``test_evaluate_json_covers_every_target_and_validates``
+    starts from no store at all."""
+    with store_templates.copy("sqlite", tmp_path) as url:
+        yield url
 
 
 def invoke(*args: str) -> Result:
@@ -72,7 +78,8 @@ def test_plan_validate_reports_file_line_and_field(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- evaluate
 
 
-def test_evaluate_json_covers_every_target_and_validates(db: str) -> None:
+def test_evaluate_json_covers_every_target_and_validates(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'new.sqlite'}"  # made (and filled) by the command
     r = invoke("evaluate", "--db", db, "--format", "json", "--on", "2026-11-26")
     assert r.exit_code == 0, r.output
     ev = Evaluation.model_validate_json(r.output)

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
 from mic2025.report.html import render_report
 from mic2025.store import open_store
+from store_fixtures import StoreTemplates
 from test_web_support import app, client
 
 __all__ = ["app"]  # the fixture, imported so that it applies here
@@ -42,8 +44,10 @@ def _gaps(db: str, *args: str) -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'gaps.sqlite'}"
+def db(tmp_path: Path, store_templates: StoreTemplates) -> Iterator[str]:
+    """A store as the first command leaves it: a copy of the session's template."""
+    with store_templates.copy("sqlite", tmp_path) as url:
+        yield url
 
 
 def test_gaps_lists_a_figure_from_the_day_after_its_due_date(db: str) -> None:
