@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, CHEAP_ARGON2, MIGRATED, StoreTemplates, fresh_url
+from store_fixtures import BACKENDS, MIGRATED, StoreTemplates, cheap_hasher, fresh_url
 
 SERVICE_MARKERS = ("postgres", "browser", "spark")
 REPO = Path(__file__).resolve().parents[1]
@@ -39,11 +39,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real argon2id for every account a test makes, with parameters small enough for a test
     suite (the production parameters cost about 0.1 s a hash)."""
-    from argon2 import PasswordHasher
-
     from mic2025.services import accounts
 
-    cheap = PasswordHasher(**CHEAP_ARGON2)
+    cheap = cheap_hasher()
     monkeypatch.setattr(accounts, "PASSWORD_HASHER", cheap)
     # an unknown user's log-in is checked against this hash so that it costs what a known
     # user's does: with cheap hashes it must be cheap too (the throttling tests try hundreds)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -32,8 +33,10 @@ BACKENDS = [
     pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
 ]
 
-#: argon2id parameters small enough for a test suite (production's cost about 0.1 s a hash)
-CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+def cheap_hasher() -> PasswordHasher:
+    """Real argon2id with parameters small enough for a test suite (the production
+    parameters cost about 0.1 s a hash)."""
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 #: the long format's header from before the citation fields (``source``, ``source_date``):
 #: files under it still import, so most import tests keep writing it

@@ -26,7 +26,7 @@ from mic2025.store import Store
 from mic2025.web.app import create_app, open_platform
 from mic2025.web.settings import Settings
 from store_fixtures import BACKENDS as BACKENDS_FOR_APPS
-from store_fixtures import CHEAP_ARGON2, StoreTemplates
+from store_fixtures import StoreTemplates, cheap_hasher
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -91,10 +91,8 @@ def _template_users(store: Store) -> dict[str, str]:
     """:func:`users_in` for the store template: hashed with the cheap parameters whichever
     fixture builds it first (a module's fixture runs before the autouse ``cheap_argon2``),
     as a log-in must not find the hash needs rehashing, nor pay the production cost."""
-    from argon2 import PasswordHasher
-
     hasher = accounts.PASSWORD_HASHER
-    accounts.PASSWORD_HASHER = PasswordHasher(**CHEAP_ARGON2)
+    accounts.PASSWORD_HASHER = cheap_hasher()
     try:
         return users_in(store)
     finally:
