@@ -214,13 +214,21 @@ def test_nothing_of_one_reader_reaches_another(app: FastAPI, tokens: dict[str, s
 def test_a_public_page_holding_the_reader_s_csrf_token_is_made_for_each_reader(
         app: FastAPI) -> None:
     # a page of the site does not show its reader's token to the public; if one did (say a
-    # form added to it), each reader must still get their own token, never another's
+    # form added to it), each reader must still get their own token, never another's. The
+    # templates are the app's, which later tests share: put back when this test ends
     env: jinja2.Environment = app.state.templates
     app.state.templates = env.overlay(loader=jinja2.ChoiceLoader([
         jinja2.DictLoader({"province.html.j2": '{% extends "base.html.j2" %}{% block main %}'
                                                '<form><input type="hidden" name="csrf_token" '
                                                'value="{{ csrf }}"></form>{% endblock %}'}),
         env.loader]))  # type: ignore[list-item]
+    try:
+        _each_reader_gets_their_own_token(app)
+    finally:
+        app.state.templates = env
+
+
+def _each_reader_gets_their_own_token(app: FastAPI) -> None:
     first, second = client(app), client(app)
     first.get("/")
     second.get("/")
