@@ -188,11 +188,11 @@ def test_the_platform_keeps_its_records_in_the_store(store_url: str, tmp_path: P
             assert [r.id for r in other.state.platform.followup.rounds()] == ["r2024"]
             assert other.state.platform.store.followup_counts()["scores"] == 1
         finally:
-            other.state.platform.store.close()
+            other.state.platform.close()
         assert not list((tmp_path / "fu").glob("*.jsonl"))
         assert not (tmp_path / "fu" / "rounds").exists()
     finally:
-        app.state.platform.store.close()
+        app.state.platform.close()
 
 
 def test_migration_0007_carries_the_platforms_reviews_into_the_thirdparty_records(

@@ -210,7 +210,7 @@ def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path
         assert response.status_code == 200
         exported = app.state.platform.store.observations(area="000000")
     finally:
-        app.state.platform.store.close()
+        app.state.platform.close()
     path = tmp_path / "province.sdmx.csv"
     path.write_bytes(response.content)
     with open_store(f"sqlite:///{tmp_path / 'national.sqlite'}") as national:

@@ -574,5 +574,5 @@ def test_demo_accounts_are_seeded_and_labelled(tmp_path: Path) -> None:
             "demo-admin", "demo-analyst", "demo-gd-editor", "demo-gd-approver",
             "demo-enterprise", "demo-evaluator"}
     finally:
-        app.state.platform.store.close()
+        app.state.platform.close()
 

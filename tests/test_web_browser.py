@@ -64,7 +64,7 @@ def _serve(url: str, tmp_path: Path, backend: str) -> Iterator[str]:
     finally:
         srv.should_exit = True
         thread.join()
-        app.state.platform.store.close()
+        app.state.platform.close()
 
 
 @pytest.fixture

@@ -193,7 +193,7 @@ def test_account_and_users_pages_render_for_every_demo_account(backend: str,
                     for other in ROLES:
                         assert i18n.t(f"role.{other}", "zh") in users.text, other
         finally:
-            demo.state.platform.store.close()
+            demo.state.platform.close()
 
 
 # ---------------------------------------------------------------------------- body limits

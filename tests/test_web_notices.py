@@ -167,7 +167,7 @@ def two_level_app(request: pytest.FixtureRequest, tmp_path: Path,
         try:
             yield application
         finally:
-            application.state.platform.store.close()
+            application.state.platform.close()
 
 
 def test_under_two_levels_the_province_endorses_and_the_nation_is_told_then_accepts(

@@ -122,7 +122,7 @@ def test_one_approval_level_keeps_the_provinces_approval_final(
             assert r.json()["status"] == "approved" and r.json()["vintage_id"], r.text
             assert _stored(one, 2024) == [2.4]
         finally:
-            one.state.platform.store.close()
+            one.state.platform.close()
 
 
 def test_the_levels_come_from_the_platform_config(monkeypatch: pytest.MonkeyPatch) -> None:

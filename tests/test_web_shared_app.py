@@ -30,7 +30,7 @@ def test_a_new_platform_in_the_shared_app_sees_nothing_of_the_one_before(
             assert 9.87 in [o["value"] for o in seen]
             assert before.computed["evaluation"] == 1
         finally:
-            before.store.close()
+            before.close()
     with store_templates.copy("sqlite", second) as url:
         again = shared_app(url, second / "followup")
         after = again.state.platform
@@ -45,7 +45,7 @@ def test_a_new_platform_in_the_shared_app_sees_nothing_of_the_one_before(
                 "indicator": "rd_intensity", "area": "440000"}).json()
             assert 9.87 not in [o["value"] for o in seen]
         finally:
-            after.store.close()
+            after.close()
 
 
 def test_other_settings_get_an_app_of_their_own(
@@ -59,6 +59,6 @@ def test_other_settings_get_an_app_of_their_own(
                 assert one.state.settings.approval_levels == 1
                 assert two.state.settings.approval_levels == 2
             finally:
-                two.state.platform.store.close()
+                two.state.platform.close()
         finally:
-            one.state.platform.store.close()
+            one.state.platform.close()

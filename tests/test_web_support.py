@@ -221,7 +221,7 @@ def platform(request: pytest.FixtureRequest, tmp_path: Path, store_templates: St
         try:
             yield application
         finally:
-            application.state.platform.store.close()
+            application.state.platform.close()
 
 
 def standard_tokens(request: pytest.FixtureRequest) -> dict[str, str]:

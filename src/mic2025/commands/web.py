@@ -96,7 +96,7 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
     # the store is migrated, the evidence loaded and the demo accounts seeded (above, once);
     # each worker builds its own app from the environment (mic2025.web.app.create_app_from_env)
     folder = str(app.state.platform.followup.folder)
-    store.close()
+    app.state.platform.close()
     os.environ["MIC2025_DB"] = store.engine.url.render_as_string(hide_password=False)
     os.environ["MIC2025_FOLLOWUP_DIR"] = folder
     if plan_file:

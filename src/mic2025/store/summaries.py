@@ -4,11 +4,14 @@ stored. One indexed query each."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine, func, select
 
+from .db import busy_seconds
 from .models import ObservationRow, VintageRow
 from .platform import DeadlineRow, SubmissionRow
 
@@ -118,3 +121,45 @@ def year_deadlines(engine: Engine, year: int) -> dict[str, date]:
     with engine.connect() as conn:
         return {r.area: r.due for r in conn.execute(
             select(DeadlineRow.area, DeadlineRow.due).where(DeadlineRow.year == year))}
+
+
+class VintageWatch:
+    """The latest vintage id, read on every request as cheaply as the store allows.
+
+    On a SQLite file a connection of its own asks ``PRAGMA data_version``, which changes
+    exactly when another connection (of this process or any other) has committed to the
+    file since the last time it was asked; only then is ``max(id)`` read again. Any commit
+    (a session, an audit entry) makes it look again, never a stale id. Elsewhere (PostgreSQL,
+    SQLite in memory) the indexed ``max(id)`` query is asked every time.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._seen: tuple[int, int] | None = None  # (data_version, latest vintage)
+        self._conn: sqlite3.Connection | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:" \
+                and not database.startswith("file:"):
+            conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {round(busy_seconds() * 1000)}")
+            self._conn = conn
+
+    def latest(self) -> int:
+        if self._conn is None:
+            return latest_vintage(self.engine)
+        with self._lock:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            if self._seen is not None and self._seen[0] == version:
+                return self._seen[1]
+            # read after the version: a commit in between is seen by the next request
+            row = self._conn.execute(
+                f"SELECT max(id) FROM {VintageRow.__tablename__}").fetchone()
+            self._seen = (version, row[0] or 0)
+            return self._seen[1]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

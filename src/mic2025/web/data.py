@@ -10,7 +10,6 @@ loaded once, when the app is made.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
@@ -24,9 +23,9 @@ from ..evaluate.model import Evaluation
 from ..evaluate.provinces import LeftOut, ProvinceValue, province_measures
 from ..plan import Metric, Plan, Text
 from ..store import summaries
-from ..store.db import StoreEngine, busy_seconds
-from ..store.models import VintageRow
+from ..store.db import StoreEngine
 from ..store.repo import ImportResult, Store
+from ..store.summaries import VintageWatch
 
 T = TypeVar("T")
 log = logging.getLogger("mic2025.web")
@@ -120,48 +119,6 @@ class Cache:
             flight.done.set()
 
 
-class VintageWatch:
-    """The latest vintage id, read on every request as cheaply as the store allows.
-
-    On a SQLite file a connection of its own asks ``PRAGMA data_version``, which changes
-    exactly when another connection (of this process or any other) has committed to the
-    file since the last time it was asked; only then is ``max(id)`` read again. Any commit
-    (a session, an audit entry) makes it look again, never a stale id. Elsewhere (PostgreSQL,
-    SQLite in memory) the indexed ``max(id)`` query is asked every time.
-    """
-
-    def __init__(self, engine: StoreEngine) -> None:
-        self.engine = engine
-        self._lock = threading.Lock()
-        self._seen: tuple[int, int] | None = None  # (data_version, latest vintage)
-        self._conn: sqlite3.Connection | None = None
-        database = engine.url.database
-        if engine.dialect.name == "sqlite" and database and database != ":memory:" \
-                and not database.startswith("file:"):
-            conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-            conn.execute(f"PRAGMA busy_timeout = {round(busy_seconds() * 1000)}")
-            self._conn = conn
-
-    def latest(self) -> int:
-        if self._conn is None:
-            return summaries.latest_vintage(self.engine)
-        with self._lock:
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            if self._seen is not None and self._seen[0] == version:
-                return self._seen[1]
-            # read after the version: a commit in between is seen by the next request
-            row = self._conn.execute(
-                f"SELECT max(id) FROM {VintageRow.__tablename__}").fetchone()
-            self._seen = (version, row[0] or 0)
-            return self._seen[1]
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-
 class Platform:
     """The plan, the store and the caches, shared by every request.
 
@@ -192,6 +149,11 @@ class Platform:
 
     def latest_vintage(self) -> int:
         return self.vintages.latest()
+
+    def close(self) -> None:
+        """Let go of the store: the vintage watch's connection and the engine's pool."""
+        self.vintages.close()
+        self.store.close()
 
     def after_approval(self, result: ImportResult) -> None:
         """An approval wrote a vintage: run the early-warning hook (never fails the approval)."""
