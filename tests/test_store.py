@@ -367,3 +367,35 @@ def test_the_models_and_the_migrations_describe_the_same_schema(store: Store) ->
     with store.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_opening_a_store_at_head_runs_no_upgrade_and_an_older_one_is_upgraded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from alembic import command
+
+    from mic2025.store import db
+
+    url = f"sqlite:///{tmp_path / 'head.sqlite'}"
+    open_store(url).close()  # created: migrated from nothing
+    real_upgrade = command.upgrade
+    ran: list[str] = []
+
+    def counted(cfg: object, revision: str) -> None:
+        ran.append(revision)
+        real_upgrade(cfg, revision)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db.command, "upgrade", counted)
+    with open_store(url) as again:  # at head: only its revision is asked
+        assert again.observations() == []
+    assert ran == []
+    older = f"sqlite:///{tmp_path / 'older.sqlite'}"  # a store left at the previous revision
+    engine = db.make_engine(older)
+    cfg = alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        real_upgrade(cfg, "0011")
+    engine.dispose()
+    with open_store(older) as s, s.engine.connect() as conn:  # upgraded on open
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == \
+            db.head_revision()
+    assert ran == ["head"]
