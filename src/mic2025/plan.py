@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
@@ -835,17 +835,32 @@ class Origin(NamedTuple):
     path: tuple[Any, ...]
 
 
-@dataclass
 class _Src:
     """The origins of one node of the plan data (most derived file first) and of its children.
 
     A scalar has the origin of the file whose value won; a mapping or list that two files both
     state has both origins; a merge key (an ``id``, a target ``year``) keeps the parent's
     origin first, since the child only restates it to say which entry it changes.
+
+    The children of a node read from a file are worked out when first asked for: a plan that
+    validates (the usual case, on every command) only asks for those a merge or a problem
+    needs, instead of walking its thousands of nodes.
     """
 
-    origins: tuple[Origin, ...] = ()
-    kids: dict[Any, _Src] = dc_field(default_factory=dict)
+    __slots__ = ("_kids", "_later", "origins")
+
+    def __init__(self, origins: tuple[Origin, ...] = (), kids: dict[Any, _Src] | None = None,
+                 *, later: Callable[[], dict[Any, _Src]] | None = None) -> None:
+        self.origins = origins
+        self._kids = kids if kids is not None or later is not None else {}
+        self._later = later
+
+    @property
+    def kids(self) -> dict[Any, _Src]:
+        if self._kids is None:
+            assert self._later is not None
+            self._kids, self._later = self._later(), None
+        return self._kids
 
     def kid(self, key: Any) -> _Src:
         return self.kids.get(key, _NOWHERE)
@@ -904,6 +919,11 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], _Src]:
 
 def _src_of(node: yaml.Node, file: Path, path: tuple[Any, ...]) -> _Src:
     """Origins of a composed YAML node: a mapping entry is at its key's line."""
+    return _Src((Origin(file, node.start_mark.line + 1, path),),
+                later=lambda: _kids_of(node, file, path))
+
+
+def _kids_of(node: yaml.Node, file: Path, path: tuple[Any, ...]) -> dict[Any, _Src]:
     kids: dict[Any, _Src] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -914,11 +934,16 @@ def _src_of(node: yaml.Node, file: Path, path: tuple[Any, ...]) -> _Src:
             )
             # integer keys (baseline years) come back as ints from the loaded data
             kk: Any = int(k) if isinstance(k, str) and k.isdigit() else k
-            sub = _src_of(value, file, (*path, kk))
-            kids[kk] = _Src((Origin(file, key.start_mark.line + 1, (*path, kk)),), sub.kids)
+            kids[kk] = _entry_src(key, value, file, (*path, kk))
     elif isinstance(node, yaml.SequenceNode):
         kids = {i: _src_of(child, file, (*path, i)) for i, child in enumerate(node.value)}
-    return _Src((Origin(file, node.start_mark.line + 1, path),), kids)
+    return kids
+
+
+def _entry_src(key: yaml.Node, value: yaml.Node, file: Path, path: tuple[Any, ...]) -> _Src:
+    """A mapping entry: at its key's line, with its value's children."""
+    return _Src((Origin(file, key.start_mark.line + 1, path),),
+                later=lambda: _kids_of(value, file, path))
 
 
 # --------------------------------------------------------------------------- reporting
@@ -1249,14 +1274,26 @@ def _entries(data: Any, scope: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
                 yield from _entries(x, sub)
 
 
+def _removes(value: Any) -> bool:
+    """Whether an entry of ``value`` (at any depth) says ``remove``."""
+    if isinstance(value, dict):
+        return any(_removes(v) for v in value.values())
+    if isinstance(value, list):
+        return any((isinstance(x, dict) and "remove" in x) or _removes(x) for x in value)
+    return False
+
+
 def _no_removals(
     value: Any, src: _Src, path: tuple[Any, ...], ctx: _Merge, why: str
 ) -> tuple[Any, _Src]:
     """Refuse every ``remove`` in ``value``, which inherits nothing, saying ``why``.
 
     Returns a copy of ``value`` without the refused entries (and their origins), so that the
-    problem is reported once rather than again as an unknown field.
+    problem is reported once rather than again as an unknown field; ``value`` itself when it
+    has none (the usual case: the plan was just read, nobody else holds it).
     """
+    if not path and not _removes(value):
+        return value, src
     if isinstance(value, dict):
         pairs = {k: _no_removals(v, src.kid(k), (*path, k), ctx, why) for k, v in value.items()}
         return ({k: v for k, (v, _) in pairs.items()},
