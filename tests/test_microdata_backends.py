@@ -388,8 +388,8 @@ def test_small_strata_are_handled_alike(bootstrapper: Backend) -> None:
     assert sum(r["collapsed"] for r in want) > 0  # the data do have such strata
     assert len(got) == len(want)
     for g, w in zip(got, want, strict=True):
-        for k in (*by, "indicator", "interval", "df", "se_estimable", "n_units", "strata",
-                  "collapsed", "singletons"):
+        for k in (*by, "indicator", "interval", "df", "design_df", "se_estimable", "n_units",
+                  "strata", "collapsed", "singletons"):
             assert g[k] == w[k], (k, g, w)
         for k in ("estimate", "se", "ci_low", "ci_high"):
             assert _value(g[k]) == pytest.approx(_value(w[k]), rel=REL, abs=1e-12,

@@ -172,10 +172,42 @@ def test_intervals_use_the_design_degrees_of_freedom() -> None:
                        seed=2).to_pylist()
     for row in result:
         # strata are nested in provinces: df = respondents − variance strata
-        assert row["df"] == row["n_units"] - row["strata"]
+        assert row["design_df"] == row["n_units"] - row["strata"]
+        assert 1 <= row["df"] <= row["design_df"]
         half = (row["ci_high"] - row["ci_low"]) / 2
         assert half == pytest.approx(float(t_ppf(0.975, row["df"])) * row["se"], rel=1e-9)
         assert row["interval"] == "t"
+
+
+def test_a_cell_whose_variance_rests_on_one_unit_gets_fewer_degrees_of_freedom() -> None:
+    """Twenty respondents in one stratum give 19 design df, but when one enterprise carries
+    almost all of the cell's variance the variance estimate is about as stable as one with
+    two or three df (Satterthwaite with the stratum's kurtosis): the t quantile widens."""
+    from mic2025.microdata.distributions import t_ppf
+
+    rng = np.random.default_rng(21)
+    n = 20
+    skewed = np.full(n, 1.0e8) * rng.uniform(0.95, 1.05, n)
+    skewed[7] = 5.0e10  # one dominant enterprise
+    even = rng.uniform(0.9e8, 1.1e8, n)
+    table = pa.table({
+        "enterprise_id": [f"e{i}" for i in range(2 * n)], "year": [2020] * (2 * n),
+        "area": ["110000"] * n + ["120000"] * n,
+        "stratum": ["110000|a"] * n + ["120000|a"] * n,
+        "stratum_size": [200] * (2 * n), "design_weight": [10.0] * (2 * n),
+        "revenue": np.concatenate([skewed, even]),
+    })
+    rows = {r["province"]: r for r in bootstrap(table, {"total": "sum(revenue)"},
+                                                 by=("province",), replicates=200,
+                                                 seed=6).to_pylist()}
+    beijing, tianjin = rows["110000"], rows["120000"]
+    assert beijing["n_units"] - beijing["strata"] == 19 == beijing["design_df"]
+    assert 1 <= beijing["df"] <= 3
+    half = (beijing["ci_high"] - beijing["ci_low"]) / 2
+    assert half == pytest.approx(float(t_ppf(0.975, beijing["df"])) * beijing["se"], rel=1e-9)
+    assert half > 1.5 * float(t_ppf(0.975, 19)) * beijing["se"]
+    # evenly spread values: the design df stand
+    assert tianjin["df"] == tianjin["design_df"] == 19
 
 
 def test_share_intervals_stay_between_0_and_100_and_ratios_above_0() -> None:

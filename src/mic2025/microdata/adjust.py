@@ -212,9 +212,10 @@ def suppress(estimates: pa.Table, rule: SuppressionRule | None = None, *,
                 hit.append("cv")
                 text.append(f"CV {cv:.0%} > {rule.max_cv:.0%}")
             else:
-                df = row.get("df")
-                ok.append(f"CV {cv:.0%} ≤ {rule.max_cv:.0%}"
-                          + ("" if df is None else f" (df {df})"))
+                df, design_df = row.get("df"), row.get("design_df")
+                shown = ("" if df is None else f" (df {df})" if design_df in (None, df)
+                         else f" (df {df}, design df {design_df})")
+                ok.append(f"CV {cv:.0%} ≤ {rule.max_cv:.0%}{shown}")
         cvs.append(cv)
         rules.append(hit)
         why.append(text)
@@ -245,7 +246,7 @@ def _no_se(row: dict[str, object]) -> str:
         return "SE not estimable (no replicate gave a value)"
     if row.get("se") == 0:
         return "SE not estimable (0 from sampled units: the replicates never varied)"
-    return f"SE not estimable (df {row.get('df')} < 1)"
+    return f"SE not estimable (design df {row.get('design_df', row.get('df'))} < 1)"
 
 
 def _secondary(rows: list[dict[str, object]], by: Sequence[str], rules: list[list[str]],

@@ -32,13 +32,21 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, aggregates_of, parse, to_sql
+from ..formula import Aggregate, BinaryOp, Expr, Negate, Number, aggregates_of, parse
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
 from .engine import EngineError, chosen_formulas, group_sql
 from .schema import FIELD_NAMES
 from .sources import ROW_COLUMN, Source, columns_of, own_connection, source_sql
-from .variance import cell_design, group_ids, interval_kind, summarise
+from .variance import (
+    cell_design,
+    effective_df,
+    group_ids,
+    interval_kind,
+    summarise,
+    unit_matrix,
+    unit_value_sql,
+)
 
 #: units per matrix product (a chunk of int8 multiplicities widened to float64: 6.5 MB)
 CHUNK = 4096
@@ -59,19 +67,6 @@ def _group_value(tree: Expr, totals: Mapping[Aggregate, np.ndarray]) -> np.ndarr
             return np.where(b == 0, np.nan, a / np.where(b == 0, 1.0, b))
         return a + b if tree.op == "+" else a - b if tree.op == "-" else a * b
 
-
-
-def _row_sql(agg: Aggregate) -> str:
-    """The value one unit contributes to an aggregate (its aggregate over a group of one)."""
-    if agg.func == "count":
-        return "CAST(1 AS DOUBLE)"
-    assert agg.arg is not None
-    if agg.func == "count_if":
-        return f"CASE WHEN {to_sql(agg.arg)} THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END"
-    value = f"CAST({to_sql(agg.arg)} AS DOUBLE)"
-    if agg.where is not None:
-        value = f"CASE WHEN {to_sql(agg.where)} THEN {value} END"
-    return value
 
 
 def _floats(column: pa.ChunkedArray) -> np.ndarray:
@@ -164,7 +159,7 @@ def bootstrap_matrix(
                    "CAST(stratum AS VARCHAR) AS __fs",
                    ("stratum_size" if "stratum_size" in present else "NULL") + " AS __fn"]
     select += [f'{sql} AS "{name}"' for name, sql in keys]
-    select += [f"{_row_sql(agg)} AS __v{j}" for j, agg in enumerate(aggs)]
+    select += [f"{unit_value_sql(agg)} AS __v{j}" for j, agg in enumerate(aggs)]
     # a projection keeps the scan order, which is row order; checked, sorted if not
     units = con.sql(f"SELECT {', '.join(select)} FROM {from_sql}").to_arrow_table()
     rows = units.column(ROW_COLUMN).to_numpy()
@@ -194,37 +189,21 @@ def bootstrap_matrix(
     gid, groups = group_ids([units.column(name) for name, _ in keys], n)
     n_groups = len(groups)
 
-    # one column per weighted total: sum/count/count_if → the value; mean → value and presence.
-    # Filled column by column into a column-major matrix (contiguous writes; the products
-    # below take either layout).
-    slot: dict[Aggregate, tuple[int, int | None]] = {}
+    # one column per weighted total (:func:`.variance.unit_matrix`): sum/count/count_if → the
+    # value; mean → value and presence; column-major (contiguous writes; the products below
+    # take either layout)
+    columns = [_floats(units.column(f"__v{j}")) for j in range(len(aggs))]
+    values, slot = unit_matrix(columns, aggs)
     extreme: dict[Aggregate, np.ndarray] = {}
     present_count: dict[Aggregate, np.ndarray] = {}  # sums only: none present is NULL
-    width = sum(2 if agg.func == "mean" else 0 if agg.func in ("min", "max") else 1
-                for agg in aggs)
-    values = np.empty((n, width), order="F")
-    filled = 0
-    for j, agg in enumerate(aggs):
-        v = _floats(units.column(f"__v{j}"))
+    for agg, v in zip(aggs, columns, strict=True):
         if agg.func in ("min", "max"):
             reduce = np.fmin if agg.func == "min" else np.fmax
             out = np.full(n_groups, np.nan)
             reduce.at(out, gid, v)
             extreme[agg] = out
-            continue
-        missing = np.isnan(v)
-        column = values[:, filled]
-        np.copyto(column, v)
-        np.copyto(column, 0.0, where=missing)
-        if agg.func == "sum":
-            present_count[agg] = np.bincount(gid[~missing], minlength=n_groups)
-        if agg.func == "mean":
-            np.logical_not(missing, out=values[:, filled + 1], casting="unsafe")
-            slot[agg] = (filled, filled + 1)
-            filled += 2
-        else:
-            slot[agg] = (filled, None)
-            filled += 1
+        elif agg.func == "sum":
+            present_count[agg] = np.bincount(gid[~np.isnan(v)], minlength=n_groups)
     totals = replicate_totals(values, gid, n_groups, weights, a, c, design.r)
     if checking is not None:
         design.check(checking.result(), n)
@@ -251,4 +230,6 @@ def bootstrap_matrix(
     n_units = np.bincount(gid, minlength=n_groups)
     return summarise(groups, by, list(chosen), result[0], result[1:], n_units, level,
                      cells=cell_design(gid, n_groups, design),
-                     kinds=[interval_kind(trees[i]) for i in chosen])
+                     kinds=[interval_kind(trees[i]) for i in chosen],
+                     effective=effective_df([trees[i] for i in chosen], values, slot, weights,
+                                            gid, n_groups, design))

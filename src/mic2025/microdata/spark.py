@@ -43,11 +43,20 @@ from typing import TYPE_CHECKING, TypeAlias
 import numpy as np
 import pyarrow as pa
 
+from ..formula import aggregates_of, parse
 from ..plan import Plan
 from .design import ReplicateDesign, fingerprint, rao_wu_draw
 from .engine import EngineError, build_query, chosen_formulas, group_sql
 from .schema import FIELD_NAMES
-from .variance import cells_by_key, interval_kind, summarise_long, units_table
+from .variance import (
+    cells_by_key,
+    effective_by_key,
+    interval_kind,
+    summarise_long,
+    unit_floats,
+    unit_value_sql,
+    units_table,
+)
 
 if TYPE_CHECKING:  # pyspark is optional at import time: the DuckDB engine never needs it
     from pyspark.sql import DataFrame, SparkSession
@@ -234,11 +243,15 @@ def bootstrap(
     use_fpc = fpc and "stratum_size" in present
     year_sql = "year" if "year" in present else "NULL"
     keys = group_sql(by, "spark")
+    fields = [f for f in FIELD_NAMES if f in present]
+    trees = [parse(chosen[i], fields) for i in chosen]
+    aggs = list(dict.fromkeys(a for t in trees for a in aggregates_of(t)))
     selected = df.selectExpr(
         ROW_INDEX, f"concat(CAST({year_sql} AS STRING), '|', CAST(stratum AS STRING)) AS h",
         f"CAST(`{weight_column}` AS DOUBLE) AS w",
         ("CAST(stratum_size AS DOUBLE)" if use_fpc else "CAST(NULL AS DOUBLE)") + " AS big_n",
         *[f"{sql} AS `__k_{name}`" for name, sql in keys],
+        *[f"{unit_value_sql(a, 'spark')} AS __v{j}" for j, a in enumerate(aggs)],
     ).orderBy(ROW_INDEX)
     design_cols = _to_arrow(selected)
     rows = design_cols.column(ROW_INDEX).to_numpy()
@@ -259,7 +272,11 @@ def bootstrap(
             "CAST(stratum AS STRING) AS s", f"{size} AS n").orderBy(ROW_INDEX))
         design.check(fingerprint(ids.column("i"), ids.column("y"), ids.column("s"),
                                  ids.column("n") if size != "NULL" else None), ids.num_rows)
-    cells = cells_by_key([design_cols.column(f"__k_{name}") for name, _ in keys], design)
+    key_columns = [design_cols.column(f"__k_{name}") for name, _ in keys]
+    cells = cells_by_key(key_columns, design)
+    effective = effective_by_key(key_columns, design, trees, aggs,
+                                 [unit_floats(design_cols.column(f"__v{j}"))
+                                  for j in range(len(aggs))], base)
     units = units_table(rows, base, design)
     # one array per unit: slot 0 is the full sample, slot b the multiplicity in replicate b
     slots = np.concatenate([np.zeros((design.units, 1), dtype=np.int16),
@@ -273,7 +290,6 @@ def bootstrap(
                   f"ELSE u.__a + u.__b * p.__cnt END AS __rw FROM `{sample_view}` AS s "
                   f"JOIN `{units_view}` AS u ON s.{ROW_INDEX} = u.__urow "
                   f"LATERAL VIEW posexplode(u.__r) p AS __rep, __cnt)")
-        fields = [f for f in FIELD_NAMES if f in present]
         query = build_query(chosen, joined, by=by, weighted=True, weight_column="__rw",
                             extra_keys=[("__rep", "__rep")], fields=[*fields, "__rw"],
                             dialect="spark")
@@ -282,7 +298,7 @@ def bootstrap(
         spark.catalog.dropTempView(sample_view)
         spark.catalog.dropTempView(units_view)
     return summarise_long(result, list(chosen), list(by), level, cells,
-                          [interval_kind(chosen[i]) for i in chosen])
+                          [interval_kind(chosen[i]) for i in chosen], effective)
 
 
 def concentration(
@@ -297,7 +313,6 @@ def concentration(
 ) -> pa.Table:
     """The largest contributions to every total, in Spark SQL (see
     :func:`.disclosure.concentration`)."""
-    from ..formula import parse
     from .disclosure import by_indicator, concentration_query
 
     spark = spark or spark_session()

@@ -32,7 +32,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..formula import Aggregate, BinaryOp, Expr, Number, parse
+from ..formula import (
+    Aggregate,
+    BinaryOp,
+    Dialect,
+    Expr,
+    Negate,
+    Number,
+    aggregates_of,
+    parse,
+    to_sql,
+)
 from ..plan import Plan
 from .design import (
     CERTAIN,
@@ -166,19 +176,27 @@ def bootstrap(
     year_sql = "year" if "year" in present else "NULL"
     keys = group_sql(by, "duckdb")
     key_sql = "".join(f', {sql} AS "__k_{name}"' for name, sql in keys)
+    fields = [f for f in FIELD_NAMES if f in present]
+    trees = [parse(chosen[i], fields) for i in chosen]
+    aggs = list(dict.fromkeys(a for t in trees for a in aggregates_of(t)))
+    value_sql = "".join(f", {unit_value_sql(a)} AS __v{j}" for j, a in enumerate(aggs))
     design_cols = con.sql(f"SELECT {ROW_COLUMN}, CAST({year_sql} AS VARCHAR) || '|' || "
                           f"CAST(stratum AS VARCHAR) AS __h, {weight_column} AS __w, "
-                          f"{size_sql} AS __n{key_sql} "
+                          f"{size_sql} AS __n{key_sql}{value_sql} "
                           f"FROM {from_sql} ORDER BY {ROW_COLUMN}").to_arrow_table()
     if design is None:
         design = rao_wu_draw(np.asarray(design_cols.column("__h").to_pylist(), dtype=str),
                              replicates, seed=seed,
                              stratum_size=np.asarray(design_cols.column("__n").to_numpy(
                                  zero_copy_only=False), dtype=np.float64) if use_fpc else None)
-    cells = cells_by_key([design_cols.column(f"__k_{name}") for name, _ in keys], design)
-    units = units_table(design_cols.column(ROW_COLUMN).to_numpy(),
-                        np.asarray(design_cols.column("__w").to_numpy(zero_copy_only=False),
-                                   dtype=np.float64), design)
+    key_columns = [design_cols.column(f"__k_{name}") for name, _ in keys]
+    cells = cells_by_key(key_columns, design)
+    base = np.asarray(design_cols.column("__w").to_numpy(zero_copy_only=False),
+                      dtype=np.float64)
+    effective = effective_by_key(key_columns, design, trees, aggs,
+                                 [unit_floats(design_cols.column(f"__v{j}"))
+                                  for j in range(len(aggs))], base)
+    units = units_table(design_cols.column(ROW_COLUMN).to_numpy(), base, design)
     replicates = design.replicates
     n = units.num_rows
     long = pa.table({  # unit-major, as the design holds the multiplicities
@@ -197,7 +215,6 @@ def bootstrap(
                   f"JOIN {units_name} AS u ON s.{ROW_COLUMN} = u.__urow "
                   f"JOIN (SELECT * FROM {reps_name} UNION ALL SELECT 0, __urow, 0 "
                   f"FROM {units_name}) AS r ON s.{ROW_COLUMN} = r.__rrow)")
-        fields = [f for f in FIELD_NAMES if f in present]
         query = build_query(chosen, joined, by=by, weighted=True, weight_column="__rw",
                             extra_keys=[("__rep", "__rep")], fields=[*fields, "__rw"])
         result = con.sql(query).to_arrow_table()
@@ -205,7 +222,12 @@ def bootstrap(
         con.unregister(reps_name)
         con.unregister(units_name)
     return summarise_long(result, list(chosen), list(by), level, cells,
-                          [interval_kind(chosen[i]) for i in chosen])
+                          [interval_kind(chosen[i]) for i in chosen], effective)
+
+
+def unit_floats(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A fetched DOUBLE column as float64 with NaN for NULL."""
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def group_ids(keys: Sequence[pa.ChunkedArray], n: int
@@ -256,6 +278,160 @@ def interval_kind(formula: str | Expr) -> tuple[str, float]:
                 return "share", factor
             return "ratio", 1.0
     return "plain", 1.0
+
+
+def unit_value_sql(agg: Aggregate, dialect: str | Dialect = "duckdb") -> str:
+    """The value one unit contributes to an aggregate (its aggregate over a group of one),
+    as a DOUBLE; NULL where the unit has no value."""
+    if agg.func == "count":
+        return "CAST(1 AS DOUBLE)"
+    assert agg.arg is not None
+    if agg.func == "count_if":
+        return (f"CASE WHEN {to_sql(agg.arg, dialect=dialect)} THEN CAST(1 AS DOUBLE) "
+                "ELSE CAST(0 AS DOUBLE) END")
+    value = f"CAST({to_sql(agg.arg, dialect=dialect)} AS DOUBLE)"
+    if agg.where is not None:
+        value = f"CASE WHEN {to_sql(agg.where, dialect=dialect)} THEN {value} END"
+    return value
+
+
+#: where each weighted total sits in a unit matrix: (column, presence column for a mean)
+Slots = dict[Aggregate, tuple[int, int | None]]
+
+
+def unit_matrix(columns: Sequence[np.ndarray], aggs: Sequence[Aggregate]
+                ) -> tuple[np.ndarray, Slots]:
+    """Per-unit values of every weighted total (units × width, column-major, no NaN) from
+    each aggregate's per-unit values (NaN for a missing value): sum/count/count_if → the
+    value (0 when missing); mean → the value and whether it is present; min/max → nothing
+    (they are not weighted totals)."""
+    n = len(columns[0]) if len(columns) else 0
+    width = sum(2 if a.func == "mean" else 0 if a.func in ("min", "max") else 1 for a in aggs)
+    values = np.empty((n, width), order="F")
+    slot: Slots = {}
+    filled = 0
+    for agg, v in zip(aggs, columns, strict=True):
+        if agg.func in ("min", "max"):
+            continue
+        missing = np.isnan(v)
+        column = values[:, filled]
+        np.copyto(column, v)
+        np.copyto(column, 0.0, where=missing)
+        if agg.func == "mean":
+            np.logical_not(missing, out=values[:, filled + 1], casting="unsafe")
+            slot[agg] = (filled, filled + 1)
+            filled += 2
+        else:
+            slot[agg] = (filled, None)
+            filled += 1
+    return values, slot
+
+
+def _gradient(tree: Expr, totals: np.ndarray, slot: Slots) -> np.ndarray:
+    """∂formula/∂total of every group (groups × width) at the groups' totals (forward
+    differentiation over the formula; min/max and undefined quotients contribute 0)."""
+    groups, width = totals.shape
+
+    def walk(node: Expr) -> tuple[np.ndarray, np.ndarray]:
+        if isinstance(node, Number):
+            return np.full(groups, float(node.value)), np.zeros((groups, width))
+        if isinstance(node, Aggregate):
+            grad = np.zeros((groups, width))
+            if node not in slot:  # min/max: not a weighted total
+                return np.full(groups, np.nan), grad
+            first, second = slot[node]
+            if second is None:
+                grad[:, first] = 1.0
+                return totals[:, first], grad
+            s, p = totals[:, first], totals[:, second]
+            with np.errstate(all="ignore"):
+                grad[:, first], grad[:, second] = 1.0 / p, -s / p**2
+                return s / p, grad
+        if isinstance(node, Negate):
+            value, grad = walk(node.operand)
+            return -value, -grad
+        assert isinstance(node, BinaryOp)
+        (x, gx), (y, gy) = walk(node.left), walk(node.right)
+        with np.errstate(all="ignore"):
+            if node.op == "+":
+                return x + y, gx + gy
+            if node.op == "-":
+                return x - y, gx - gy
+            if node.op == "*":
+                return x * y, gx * y[:, None] + gy * x[:, None]
+            return x / y, gx / y[:, None] - gy * (x / y**2)[:, None]
+
+    return np.nan_to_num(walk(tree)[1], nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def effective_df(trees: Sequence[Expr], values: np.ndarray, slot: Slots, weights: np.ndarray,
+                 gid: np.ndarray, n_groups: int, design: ReplicateDesign) -> np.ndarray:
+    """Effective degrees of freedom of every group's variance estimate (groups × formulas).
+
+    A cell's variance is a sum of independent stratum parts v_h, each a scaled sum of
+    squares of the units' linearised values u_i = w_i·∂θ/∂T·x_i (the formula differentiated
+    at the cell's totals). Satterthwaite's approximation gives the cell's df as
+    (Σ v_h)² / Σ v_h²/df_h (Cochran 1977, §5.4), and a stratum's sum of squares has
+    df_h = 2n_h·M2²/(n_h·M4 − M2²) when its values have kurtosis — 2/(2/(n−1) + κ/n),
+    n_h − 1 for normal data — estimated from the stratum's own moments M2, M4 and capped at
+    n_h − 1 (Valliant & Rust 2010, *J. Official Statistics* 26, 585–602, on how far below
+    the design df this falls in skewed populations). Units of the stratum outside the
+    cell count with u = 0, as in any domain estimate. With heavy-tailed enterprise data a
+    few units carry most of a small cell's variance, so its variance estimate is far less
+    stable than n − H df say, and its t quantile must be wider. A cell without such
+    strata, or whose parts are all 0, keeps its design df (:func:`cell_design`).
+    """
+    assert design.vstratum is not None and design.role is not None
+    gid = np.asarray(gid, dtype=np.int64)
+    vs = design.vstratum.astype(np.int64)
+    varies = (design.role == VARIABLE) | (design.role == COLLAPSED)
+    n_vs = np.bincount(vs, minlength=int(vs.max()) + 1 if vs.size else 0).astype(np.float64)
+    out = np.full((n_groups, len(trees)), np.nan)
+    if not varies.any() or values.shape[1] == 0:
+        return out
+    lam2 = np.zeros(len(n_vs))
+    np.maximum.at(lam2, vs[varies], design.lam[varies] ** 2)
+    pair_key = gid[varies] * len(n_vs) + vs[varies]
+    pairs, inverse = np.unique(pair_key, return_inverse=True)
+    pg, ph = pairs // len(n_vs), pairs % len(n_vs)
+    n_h = n_vs[ph]
+    outside = n_h - np.bincount(inverse, minlength=len(pairs))
+    several = n_h > 1
+    totals = np.zeros((n_groups, values.shape[1]))
+    for j in range(values.shape[1]):
+        totals[:, j] = np.bincount(gid, weights * values[:, j], minlength=n_groups)
+    w_v, g_v = weights[varies], gid[varies]
+    for k, tree in enumerate(trees):
+        grad = _gradient(tree, totals, slot)
+        u = w_v * np.einsum("ij,ij->i", values[varies], grad[g_v])
+        mean = np.bincount(inverse, u, minlength=len(pairs)) / n_h
+        e = u - mean[inverse]
+        m2 = np.bincount(inverse, e * e, minlength=len(pairs)) + outside * mean**2
+        m4 = np.bincount(inverse, (e * e) ** 2, minlength=len(pairs)) + outside * mean**4
+        part = np.where(several, lam2[ph] * n_h / np.maximum(n_h - 1, 1) * m2, 0.0)
+        spread = n_h * m4 - m2 * m2
+        with np.errstate(all="ignore"):
+            df_h = np.where(spread > 0, 2 * n_h * m2 * m2 / spread, n_h - 1)
+        df_h = np.clip(df_h, 1e-9, np.maximum(n_h - 1, 1e-9))
+        total = np.bincount(pg, part, minlength=n_groups)
+        squares = np.bincount(pg, part * part / df_h, minlength=n_groups)
+        with np.errstate(all="ignore"):
+            out[:, k] = np.where(squares > 0, total * total / squares, np.nan)
+    return out
+
+
+def effective_by_key(keys: Sequence[pa.ChunkedArray | pa.Array], design: ReplicateDesign,
+                     trees: Sequence[Expr], aggs: Sequence[Aggregate],
+                     columns: Sequence[np.ndarray], weights: np.ndarray
+                     ) -> dict[tuple[object, ...], np.ndarray]:
+    """:func:`effective_df` keyed by the groups' key tuples, for a route whose groups come
+    from SQL (``columns``: each aggregate's per-unit values, units in the design's order)."""
+    chunked = [k if isinstance(k, pa.ChunkedArray) else pa.chunked_array([k]) for k in keys]
+    gid, groups = group_ids(chunked, design.units)
+    values, slot = unit_matrix(columns, aggs)
+    eff = effective_df(trees, values, slot, np.asarray(weights, dtype=np.float64), gid,
+                       len(groups), design)
+    return {g: eff[i] for i, g in enumerate(groups)}
 
 
 @dataclass(frozen=True)
@@ -314,9 +490,12 @@ def cells_by_key(keys: Sequence[pa.ChunkedArray | pa.Array], design: ReplicateDe
 
 def summarise_long(result: pa.Table, indicators: list[str], by: list[str], level: float,
                    cells: Mapping[tuple[object, ...], tuple[int, ...]] | None = None,
-                   kinds: Sequence[tuple[str, float]] | None = None) -> pa.Table:
+                   kinds: Sequence[tuple[str, float]] | None = None,
+                   effective: Mapping[tuple[object, ...], np.ndarray] | None = None
+                   ) -> pa.Table:
     """Turn the long result of a replicate query (``__rep`` 0 = full sample, on any engine)
-    into the rows of :func:`summarise`; ``cells`` from :func:`cells_by_key`."""
+    into the rows of :func:`summarise`; ``cells`` from :func:`cells_by_key`, ``effective``
+    from :func:`effective_by_key`."""
     rep = result.column("__rep").to_numpy().astype(np.int64)
     keys = [result.column(k).to_pylist() for k in by]
     group_of: dict[tuple[object, ...], int] = {}
@@ -336,8 +515,12 @@ def summarise_long(result: pa.Table, indicators: list[str], by: list[str], level
     if cells is not None:
         rows = np.array([cells[g] for g in group_of], dtype=np.int64).reshape(-1, 6)
         design = CellDesign(*(rows[:, i] for i in range(6)))
+    eff = None
+    if effective is not None:
+        eff = np.array([effective[g] for g in group_of], dtype=np.float64).reshape(
+            len(group_of), len(indicators))
     return summarise(list(group_of), by, indicators, estimate, values, n_units, level,
-                     cells=design, kinds=kinds)
+                     cells=design, kinds=kinds, effective=eff)
 
 
 def _intervals(est: np.ndarray, se: np.ndarray, df: np.ndarray, n: np.ndarray,
@@ -394,20 +577,24 @@ def _intervals(est: np.ndarray, se: np.ndarray, df: np.ndarray, n: np.ndarray,
 def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicators: Sequence[str],
               estimate: np.ndarray, values: np.ndarray, n_units: np.ndarray,
               level: float, *, cells: CellDesign | None = None,
-              kinds: Sequence[tuple[str, float]] | None = None) -> pa.Table:
+              kinds: Sequence[tuple[str, float]] | None = None,
+              effective: np.ndarray | None = None) -> pa.Table:
     """One row per group and indicator from full-sample estimates (groups × indicators) and
     replicate estimates (replicates × groups × indicators); NaN is a missing value.
 
     v = Σ_r (θ*_r − θ̄*)² / (R − 1) over the replicates with a value. Intervals use the t
-    quantile with the cell's design degrees of freedom (``cells``, :class:`CellDesign`;
-    without it, R − 1, the replicate rule); their shape follows ``kinds``
+    quantile with the cell's degrees of freedom: the design df (``cells``,
+    :class:`CellDesign`; without it, R − 1, the replicate rule), lowered to the effective
+    df of the cell's variance estimate where ``effective`` (groups × indicators,
+    :func:`effective_df`) gives one — rounded down, at least 1; their shape follows ``kinds``
     (:func:`interval_kind`): Korn–Graubard for shares (inside [0, k]), log scale for
     positive ratios, symmetric otherwise. A cell touching a stratum with one respondent that
     had no neighbour, or with df < 1 while some units add variance, has no SE (no interval),
     and one whose sampled units give an SE of exactly 0 has none that can be trusted
     (``se_estimable`` false in both cases); a cell of take-all units only has SE 0 and the
     estimate as its interval. Columns: the keys, ``indicator``, ``estimate``, ``se``,
-    ``ci_low``, ``ci_high``, ``interval`` (the method), ``df``, ``se_estimable``,
+    ``ci_low``, ``ci_high``, ``interval`` (the method), ``df`` (what the interval used),
+    ``design_df`` (Σ (n_h − 1) over the cell's variance strata), ``se_estimable``,
     ``replicates`` (how many gave a value), ``n_units`` (sample rows), ``strata``,
     ``collapsed``, ``singletons`` (see :class:`CellDesign`).
     """
@@ -432,11 +619,18 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
     df[cells.variable == 0] = np.inf  # take-all units only: no sampling error
     df[cells.singletons > 0] = 0.0  # a lone singleton's variance is missing
     kinds = list(kinds) if kinds is not None else [("plain", 1.0)] * n_ind
-    est_cols, se_cols, low_cols, high_cols, how_cols = [], [], [], [], []
+    est_cols, se_cols, low_cols, high_cols, how_cols, df_cols = [], [], [], [], [], []
     for k in range(n_ind):
         est = np.asarray(estimate, dtype=np.float64).reshape(n_groups, n_ind)[:, k]
         err = se.reshape(n_groups, n_ind)[:, k]
-        low, high, how = _intervals(est, err, df, n_units, *kinds[k], level)
+        df_k = df.copy()
+        if effective is not None:
+            # never above the design df, never below 1 (a cell with df ≥ 1 keeps its interval)
+            eff = np.asarray(effective, dtype=np.float64).reshape(n_groups, n_ind)[:, k]
+            use = np.isfinite(df) & (df >= 1) & ~np.isnan(eff)
+            df_k[use] = np.clip(np.floor(eff[use] + 1e-9), 1.0, df[use])
+        low, high, how = _intervals(est, err, df_k, n_units, *kinds[k], level)
+        df_cols.append(df_k)
         est_cols.append(est)
         se_cols.append(err)
         low_cols.append(low)
@@ -462,8 +656,14 @@ def summarise(groups: Sequence[tuple[object, ...]], by: Sequence[str], indicator
     out["ci_high"] = floats(high, ~np.isnan(high))
     out["interval"] = pa.array(np.repeat(np.asarray(how_cols, dtype=object), n_groups),
                                pa.string())
-    finite = np.isfinite(df_all)
-    out["df"] = pa.array(np.where(finite, df_all, 0).astype(np.int64), mask=~finite)
+    used = np.concatenate(df_cols)
+
+    def whole(x: np.ndarray) -> pa.Array:
+        finite = np.isfinite(x)
+        return pa.array(np.where(finite, x, 0).astype(np.int64), mask=~finite)
+
+    out["df"] = whole(used)
+    out["design_df"] = whole(df_all)
     out["se_estimable"] = pa.array(estimable)
     out["replicates"] = pa.array(count.reshape(n_groups, n_ind).T.ravel().astype(np.int64))
     out["n_units"] = pa.array(np.tile(n_units, n_ind))
