@@ -241,3 +241,16 @@ def test_a_census_is_not_judged_on_sampling_error() -> None:
     cell = suppress(long_estimates(wide, ["year"])).to_pylist()[0]
     assert not cell["suppressed"] and cell["cv"] is None
     assert cell["reason"] == "published: n=5 ≥ 3; census (no sampling error)"
+
+
+def test_a_published_cell_names_the_df_its_interval_used() -> None:
+    """The interval's effective df and the design df both appear in the reason when they
+    differ, so a reader sees why an interval is wider than respondents − strata suggest."""
+    table = pa.table({
+        "year": [2019, 2019], "indicator": ["a", "b"], "estimate": [10.0, 10.0],
+        "se": [1.0, 1.0], "ci_low": [7.0, 7.9], "ci_high": [13.0, 12.1], "df": [3, 19],
+        "design_df": [19, 19], "se_estimable": [True, True], "n_units": [20, 20],
+    })
+    narrowed, plain = suppress(table, SuppressionRule(secondary=False)).to_pylist()
+    assert narrowed["reason"] == "published: n=20 ≥ 3; CV 10% ≤ 30% (df 3, design df 19)"
+    assert plain["reason"] == "published: n=20 ≥ 3; CV 10% ≤ 30% (df 19)"

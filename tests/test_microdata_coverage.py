@@ -1,11 +1,19 @@
 """Coverage study at a small size (slow): published intervals against census values.
 
-Measured once (population 6,000 × 2020, samples of 1,200 with non-response, 20 samples, 60
-replicates, the default suppression rules): national cells 93.9% (169 of 180); province
-cells ≤ 10 units 84.7%, 11–30 89.5%, 31–100 89.6%, > 100 92.6% — below the 93% goal in
-small cells, where skewed enterprise data make the estimate and its SE small together when
-a sample misses the few large contributors (the SEs match the spread of the estimates; the
-intervals are not wide enough in the tail). The full-size study is
+Measured (population 6,000 × 2020, samples of 1,200 with non-response, 20 samples, 60
+replicates, the default suppression rules; published cells the same both times):
+
+============  ======  =====  =====  ======  =====
+intervals     nation  ≤ 10   11–30  31–100  > 100
+============  ======  =====  =====  ======  =====
+design df     93.9%   84.7%  89.5%  89.6%   92.6%
+effective df  93.9%   89.5%  92.0%  91.7%   93.9%
+============  ======  =====  =====  ======  =====
+
+The effective df (Satterthwaite with each stratum's kurtosis, :func:`.variance.effective_df`)
+widen the t quantile where a few units carry a cell's variance; what remains below the 93%
+goal is skewness: a sample that misses a province's few dominant enterprises has a low
+estimate and a low SE together, and looks well-behaved. The full-size study is
 ``benchmarks/microdata_coverage.py``; its figures are in docs/microdata.md.
 """
 
@@ -33,8 +41,9 @@ def test_published_intervals_cover_the_census_values() -> None:
     for name, _ in SIZE_CLASSES:
         tally = result.by_class[name]
         assert tally.published >= 300, (name, tally)
-        # the goal is 0.93; this is the floor below which something is broken
-        assert tally.rate >= 0.80, (name, tally)
+        # the goal is 0.93; this is the floor below which something is broken (with the
+        # design df instead of the effective df the smallest cells fell to 0.847)
+        assert tally.rate >= 0.87, (name, tally)
     # suppression takes most of the smallest cells, none of the largest
     assert result.by_class["≤10"].suppressed > result.by_class["≤10"].published
     assert result.by_class[">100"].suppressed == 0
