@@ -119,3 +119,27 @@ def test_complete_case_terms_cost_nothing_on_complete_columns(tmp_path: Path) ->
     assert compute(returns, formulas, by=()).to_pylist()[0] == full  # the lean query
     assert full["rd"] == pytest.approx(100 * 8.0 / 80.0)  # the unit without R&D left out
     assert full["tools"] == 50.0
+
+
+def test_a_rewritten_file_is_read_afresh(tmp_path: Path) -> None:
+    """What the engine remembers about a file (its columns, which have no missing value,
+    the compiled query) belongs to one version of it: rewriting the file in place —
+    here with a missing R&D figure and a new column — changes the answer at once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from mic2025.microdata.items import with_item_rule
+
+    path = tmp_path / "returns.parquet"
+    formula = {"rd": with_item_rule("sum(rd_expenditure) / sum(revenue) * 100",
+                                    "complete_cases")}
+    pq.write_table(pa.table({"year": [2020, 2020], "revenue": [100.0, 300.0],
+                             "rd_expenditure": [1.0, 6.0]}), path)
+    first = compute(path, formula, by=()).to_pylist()[0]["rd"]
+    assert first == pytest.approx(7.0 / 400.0 * 100)
+    pq.write_table(pa.table({"year": [2020, 2020], "revenue": [100.0, 300.0],
+                             "rd_expenditure": [1.0, None],
+                             "employees": pa.array([5, 7], pa.int64())}), path)
+    again = compute(path, formula, by=()).to_pylist()[0]["rd"]
+    assert again == pytest.approx(1.0 / 100.0 * 100)  # complete cases: the second unit out
+    assert compute(path, {"e": "sum(employees)"}, by=()).to_pylist()[0]["e"] == 12

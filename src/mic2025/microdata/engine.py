@@ -18,12 +18,13 @@ through :class:`mic2025.microdata.backends.DuckDBBackend` (``backend("duckdb")``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
 
-from ..formula import DIALECTS, Dialect, FormulaError, parse, to_sql
+from ..formula import DIALECTS, Dialect, Expr, FormulaError, parse, to_sql
 from ..plan import Plan
 from .errors import EngineError
 from .schema import FIELD_NAMES
@@ -65,15 +66,14 @@ def chosen_formulas(formulas: Plan | Mapping[str, str], source: object = None
     return chosen if source is None else without_needless_terms(chosen, source)
 
 
-def _checked(formulas: Mapping[str, str], fields: Sequence[str]) -> dict[str, str]:
+def _checked(formulas: Mapping[str, str], fields: Sequence[str]) -> dict[str, Expr]:
     out = {}
     for ident, text in formulas.items():
         try:
-            parse(text, fields)
+            out[ident] = parse(text, fields)
         except FormulaError as exc:
             raise FormulaError(f"indicator {ident!r}: {exc.message}", exc.formula,
                                exc.col) from None
-        out[ident] = text
     return out
 
 
@@ -107,12 +107,22 @@ def build_query(
     per formula, named by its id.
     """
     d = DIALECTS[dialect] if isinstance(dialect, str) else dialect
-    checked = _checked(formulas, fields)
+    # the same request compiles to the same text: remembered (parsing and compiling nine
+    # formulas is a few ms of every estimate)
+    return _compiled(tuple(formulas.items()), from_sql, tuple(by), weighted, weight_column, d,
+                     tuple(extra_keys), tuple(fields))
+
+
+@functools.lru_cache(maxsize=128)
+def _compiled(formulas: tuple[tuple[str, str], ...], from_sql: str, by: tuple[str, ...],
+              weighted: bool, weight_column: str, d: Dialect,
+              extra_keys: tuple[tuple[str, str], ...], fields: tuple[str, ...]) -> str:
+    trees = _checked(dict(formulas), fields)
     keys = [*extra_keys, *group_sql(by, d)]
     select = [f"{sql} AS {d.ident(name)}" for name, sql in keys]
     select.append(f"COUNT(*) AS {d.ident('n_units')}")
-    select += [f"{to_sql(parse(text), dialect=d, weighted=weighted, weight_column=weight_column)}"
-               f" AS {d.ident(ident)}" for ident, text in checked.items()]
+    select += [f"{to_sql(tree, dialect=d, weighted=weighted, weight_column=weight_column)}"
+               f" AS {d.ident(ident)}" for ident, tree in trees.items()]
     query = f"SELECT {', '.join(select)} FROM {from_sql}"
     if keys:
         positions = ", ".join(str(i + 1) for i in range(len(keys)))
@@ -137,7 +147,7 @@ def compute(
     con, source = own_connection(con, source)
     chosen = chosen_formulas(formulas, source)
     from_sql = source_sql(con, source)
-    present = columns_of(con, from_sql)
+    present = columns_of(con, from_sql, source)
     if weighted and weight_column not in present:
         raise EngineError(f"weighted=True but the source has no {weight_column!r} column")
     fields = [f for f in FIELD_NAMES if f in present]

@@ -29,6 +29,7 @@ directly keeps SQL's available-case semantics.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from ..formula import (
     parse,
     to_text,
 )
+from .sources import file_stamp
 
 RULES = ("complete_cases", "available_cases")
 
@@ -137,15 +139,24 @@ def known_complete(source: object) -> frozenset[str]:
     pyarrow table's null counts, or a local Parquet file's statistics (every row group's
     null count 0). Anything else (a query, a remote path, a Spark DataFrame): none."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     if isinstance(source, pa.Table):
         return frozenset(n for n, c in zip(source.column_names, source.columns, strict=True)
                          if c.null_count == 0)
     if not isinstance(source, str | Path) or not Path(source).is_file():
         return frozenset()
+    stamp = file_stamp(source)
+    return frozenset() if stamp is None else _complete_in_file(stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _complete_in_file(stamp: tuple[str, int, int]) -> frozenset[str]:
+    """:func:`known_complete` of one version of a Parquet file (its footer is read once)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        meta = pq.ParquetFile(source).metadata
+        meta = pq.ParquetFile(stamp[0]).metadata
     except (OSError, pa.ArrowException):
         return frozenset()  # the engine reports what is wrong with the file
     complete = set()
