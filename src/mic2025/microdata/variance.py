@@ -391,30 +391,50 @@ def effective_df(trees: Sequence[Expr], values: np.ndarray, slot: Slots, weights
         return out
     lam2 = np.zeros(len(n_vs))
     np.maximum.at(lam2, vs[varies], design.lam[varies] ** 2)
-    pair_key = gid[varies] * len(n_vs) + vs[varies]
-    pairs, inverse = np.unique(pair_key, return_inverse=True)
+    # the varying units sorted by (group, variance stratum): each pair is one contiguous
+    # run, so every formula's sums over pairs are one reduceat over an (units × formulas)
+    # matrix
+    index = np.flatnonzero(varies)
+    pair_key = gid[index] * len(n_vs) + vs[index]
+    if pair_key.size and np.any(pair_key[1:] < pair_key[:-1]):
+        order = np.argsort(pair_key, kind="stable")
+        index, pair_key = index[order], pair_key[order]
+    starts = np.flatnonzero(np.concatenate([[True], pair_key[1:] != pair_key[:-1]]))
+    counts = np.diff(np.append(starts, len(pair_key)))
+    pairs = pair_key[starts]
     pg, ph = pairs // len(n_vs), pairs % len(n_vs)
     n_h = n_vs[ph]
-    outside = n_h - np.bincount(inverse, minlength=len(pairs))
-    several = n_h > 1
+    outside = n_h - counts
     totals = np.zeros((n_groups, values.shape[1]))
     for j in range(values.shape[1]):
         totals[:, j] = np.bincount(gid, weights * values[:, j], minlength=n_groups)
-    w_v, g_v = weights[varies], gid[varies]
-    for k, tree in enumerate(trees):
-        grad = _gradient(tree, totals, slot)
-        u = w_v * np.einsum("ij,ij->i", values[varies], grad[g_v])
-        mean = np.bincount(inverse, u, minlength=len(pairs)) / n_h
-        e = u - mean[inverse]
-        m2 = np.bincount(inverse, e * e, minlength=len(pairs)) + outside * mean**2
-        m4 = np.bincount(inverse, (e * e) ** 2, minlength=len(pairs)) + outside * mean**4
-        part = np.where(several, lam2[ph] * n_h / np.maximum(n_h - 1, 1) * m2, 0.0)
-        spread = n_h * m4 - m2 * m2
-        with np.errstate(all="ignore"):
-            df_h = np.where(spread > 0, 2 * n_h * m2 * m2 / spread, n_h - 1)
-        df_h = np.clip(df_h, 1e-9, np.maximum(n_h - 1, 1e-9))
-        total = np.bincount(pg, part, minlength=n_groups)
-        squares = np.bincount(pg, part * part / df_h, minlength=n_groups)
+    grads = np.stack([_gradient(tree, totals, slot) for tree in trees], axis=2)
+    sorted_values = np.empty((len(index), values.shape[1]), order="F")
+    for j in range(values.shape[1]):  # column by column: a row gather of a column-major matrix
+        np.take(values[:, j], index, out=sorted_values[:, j])  # is strided and slow
+    g_sorted = gid[index]
+    # u_i = w_i · Σ_j x_ij · ∂θ/∂T_j: one small matrix product per group
+    u = np.empty((len(index), len(trees)))
+    bounds = np.searchsorted(g_sorted, np.arange(n_groups + 1))
+    for g in np.flatnonzero(np.diff(bounds)):
+        lo, hi = bounds[g], bounds[g + 1]
+        np.matmul(sorted_values[lo:hi], grads[g], out=u[lo:hi])
+    u *= weights[index][:, None]
+    mean = np.add.reduceat(u, starts, axis=0) / n_h[:, None]
+    e2 = u - np.repeat(mean, counts, axis=0)
+    e2 *= e2
+    m2 = np.add.reduceat(e2, starts, axis=0) + outside[:, None] * mean**2
+    e2 *= e2
+    m4 = np.add.reduceat(e2, starts, axis=0) + outside[:, None] * mean**4
+    part = np.where((n_h > 1)[:, None],
+                    (lam2[ph] * n_h / np.maximum(n_h - 1, 1))[:, None] * m2, 0.0)
+    spread = n_h[:, None] * m4 - m2 * m2
+    with np.errstate(all="ignore"):
+        df_h = np.where(spread > 0, 2 * n_h[:, None] * m2 * m2 / spread, (n_h - 1)[:, None])
+    df_h = np.clip(df_h, 1e-9, np.maximum(n_h - 1, 1e-9)[:, None])
+    for k in range(len(trees)):
+        total = np.bincount(pg, part[:, k], minlength=n_groups)
+        squares = np.bincount(pg, part[:, k] ** 2 / df_h[:, k], minlength=n_groups)
         with np.errstate(all="ignore"):
             out[:, k] = np.where(squares > 0, total * total / squares, np.nan)
     return out
