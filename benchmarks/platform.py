@@ -68,6 +68,11 @@ from mic2025.web.app import create_app
 
 SYSTEM = Actor(id=None, username="benchmark", via="system")
 RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
+#: the server's own time of each read and approval (its ``Server-Timing``), in seconds
+SERVER_READS: list[float] = []
+SERVER_APPROVALS: list[float] = []
+#: the CPU seconds this process (the load generator) used during the load phase
+CLIENT_CPU: list[float] = []
 BARE = "/bench/bare"
 READ_PATHS = ("/", "/indicators/rd_intensity", "/api/observations?indicator=rd_intensity",
               "/api/evaluations?area=000000", "/api/indicators")
@@ -111,6 +116,9 @@ async def _reader(client: httpx.AsyncClient, rounds: int, out: list[float],
                     failures.append(f"GET {path}: {exc!r}")
                     continue
             out.append(time.perf_counter() - start)
+            took = _server_ms(r)
+            if took is not None:
+                SERVER_READS.append(took)
             if r.status_code != 200:
                 failures.append(f"GET {path}: {r.status_code}")
         del i
@@ -146,6 +154,9 @@ async def _province_steps(client: httpx.AsyncClient, area: str, year: int, edito
     r = await client.post(f"/api/submissions/{sid}/approve",
                           headers={"Authorization": f"Bearer {approver}"}, json={})
     approvals.append(time.perf_counter() - asked)
+    took = _server_ms(r)
+    if took is not None:
+        SERVER_APPROVALS.append(took)
     out.append(time.perf_counter() - start)
     if r.status_code != 200:
         failures.append(f"approve {area}: {r.status_code} {r.text[:200]}")
@@ -163,19 +174,53 @@ async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str
     failures: list[str] = []
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
         start = time.perf_counter()
+        CLIENT_CPU.append(time.process_time())
         await asyncio.gather(
             *(_reader(client, rounds, reads, failures) for _ in range(clients)),
             *(_province(client, area, year, ed, ap, workflow, accepted, failures, approvals)
               for area, (ed, ap) in tokens.items()),
         )
         elapsed = time.perf_counter() - start
+        CLIENT_CPU[-1] = time.process_time() - CLIENT_CPU[-1]
     return reads, workflow, accepted, failures, elapsed
 
 
 def with_bare(app: FastAPI) -> FastAPI:
-    """``app`` with :data:`BARE`: the least a request through the same middleware costs."""
+    """``app`` with :data:`BARE`: the least a request through the same middleware costs;
+    and every answer says in a ``Server-Timing`` header how long the app took with it (from
+    the request reaching the outermost middleware to the response's start), so that the
+    server's share of a latency can be told from the load generator's own on the same cores."""
     app.add_api_route(BARE, lambda: PlainTextResponse("ok"), include_in_schema=False)
+    app.add_middleware(_Timed)
     return app
+
+
+class _Timed:
+    """ASGI middleware of the benchmark's app only: ``Server-Timing: app;dur=<ms>``."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+
+        async def timed(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                ms = (time.perf_counter() - start) * 1000
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"server-timing", f"app;dur={ms:.1f}".encode())]}
+            await send(message)
+
+        await self.app(scope, receive, timed)
+
+
+def _server_ms(r: httpx.Response) -> float | None:
+    value = r.headers.get("server-timing", "")
+    _, _, dur = value.partition("dur=")
+    return float(dur) / 1000 if dur else None
 
 
 def worker_app() -> FastAPI:
@@ -384,6 +429,14 @@ def main() -> int:
     print(f"approval: n={len(approvals)} (the approve request alone)  "
           f"p50={_percentile(approvals, 0.5) * 1000:.1f} ms  "
           f"p99={_percentile(approvals, 0.99) * 1000:.1f} ms")
+    print(f"server's own time (Server-Timing): reads p50="
+          f"{_percentile(SERVER_READS, 0.5) * 1000:.1f} ms  "
+          f"p99={_percentile(SERVER_READS, 0.99) * 1000:.1f} ms; approvals p50="
+          f"{_percentile(SERVER_APPROVALS, 0.5) * 1000:.1f} ms  "
+          f"p99={_percentile(SERVER_APPROVALS, 0.99) * 1000:.1f} ms")
+    if CLIENT_CPU:
+        print(f"load generator (this process): {CLIENT_CPU[0]:.1f} s CPU in {elapsed:.1f} s "
+              f"({CLIENT_CPU[0] / elapsed:.0%} of a core) on the same {os.cpu_count()} cores")
     if reads:
         print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms; "
               f"{len(RETRIED)} read(s) sent again after a closed keep-alive connection")
