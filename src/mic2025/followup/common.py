@@ -86,11 +86,12 @@ def load_yaml_model(path: Path, model: type[M], what: str,
                             f"({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict):
         raise FollowupError(f"{path}:line 1: a {what} file must be a mapping of fields")
-    lines: dict[tuple[Any, ...], int] = {}
-    _index(node, (), lines)
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
+        # where each value was written: looked up only when there is a problem to place
+        lines: dict[tuple[Any, ...], int] = {}
+        _index(node, (), lines)
         problems = [_where(path, _loc(e), e["msg"], lines) for e in exc.errors()]
         raise FollowupError(f"{path}: the {what} file does not validate\n"
                             + "\n".join(f"  - {p}" for p in problems)) from None
