@@ -92,8 +92,8 @@ def test_a_new_vintage_changes_the_tag_and_shows_the_new_figure(
         assert "2.58" in r.text, path
 
 
-def test_the_evaluation_and_the_answers_are_made_once_for_repeated_reads(
-        app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The area of every evaluation the platform runs from now on, in order."""
     evaluated: list[str] = []
     real = data.evaluate
 
@@ -102,6 +102,12 @@ def test_the_evaluation_and_the_answers_are_made_once_for_repeated_reads(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(data, "evaluate", counted)
+    return evaluated
+
+
+def test_the_evaluation_and_the_answers_are_made_once_for_repeated_reads(
+        app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluated = _count_evaluations(monkeypatch)
     store = app.state.platform.store
     read: list[object] = []
     real_observations = store.observations
@@ -298,14 +304,7 @@ def test_a_vintage_written_by_another_process_is_read_next(app: FastAPI) -> None
 
 def test_a_province_s_approval_evaluates_that_province_again_and_no_other_area(
         app: FastAPI, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    evaluated: list[str] = []
-    real = data.evaluate
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        evaluated.append(kwargs["area"])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(data, "evaluate", counted)
+    evaluated = _count_evaluations(monkeypatch)
     c = client(app)
     paths = ("/", "/api/evaluations", "/provinces/440000", "/provinces/110000")
     for path in paths:
