@@ -396,3 +396,45 @@ def test_the_midterm_page_and_its_word_document(world: tuple[FastAPI, dict[str, 
     c.get("/api/midterm/2020/document.docx?lang=zh", headers=bearer(tokens["analyst"]))
     assert app.state.platform.computed["midterm"] == made
     assert datetime.now(UTC).year >= 2020
+
+
+def test_the_approval_is_answered_before_its_early_warnings_are_worked_out(
+        world: tuple[FastAPI, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    # whoever approves does not wait for the rules: the answer is sent, then the hook runs
+    import anyio
+
+    app, tokens = world
+    c = client(app)
+    sid = upload(c, tokens["gd-editor"], data=good_file()).json()["id"]
+    assert c.post(f"/api/submissions/{sid}/submit",
+                  headers=bearer(tokens["gd-editor"])).status_code == 200
+    events: list[str] = []
+    real = app.state.platform.followup.after_approval
+    monkeypatch.setattr(app.state.platform.followup, "after_approval",
+                        lambda result: (events.append("hook"), real(result))[1])
+    body = b"{}"
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": f"/api/submissions/{sid}/approve",
+             "raw_path": f"/api/submissions/{sid}/approve".encode(), "query_string": b"",
+             "root_path": "", "server": ("testserver", 80), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode()),
+                         (b"authorization", f"Bearer {tokens['gd-approver']}".encode())]}
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await anyio.sleep_forever()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            events.append(f"status {message['status']}")
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            events.append("answered")
+
+    anyio.run(app, scope, receive, send)
+    assert events == ["status 200", "answered", "hook"]
+    assert len(app.state.platform.followup.raised) == 1  # and the hook did run

@@ -15,7 +15,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .. import reference
 from ..evaluate.engine import chosen, evaluate
@@ -26,6 +26,9 @@ from ..store import summaries
 from ..store.db import StoreEngine
 from ..store.repo import ImportResult, Store
 from ..store.summaries import VintageWatch
+
+if TYPE_CHECKING:
+    from fastapi import BackgroundTasks
 
 T = TypeVar("T")
 log = logging.getLogger("mic2025.web")
@@ -154,6 +157,12 @@ class Platform:
         """Let go of the store: the vintage watch's connection and the engine's pool."""
         self.vintages.close()
         self.store.close()
+
+    def after_answer(self, background: BackgroundTasks) -> Callable[[ImportResult], None]:
+        """The approval hook for a request: :meth:`after_approval` run once the answer has been
+        sent (a background task of the response), so that whoever approves does not wait for
+        the early-warning rules; the next request of the same worker sees their warnings."""
+        return lambda result: background.add_task(self.after_approval, result)
 
     def after_approval(self, result: ImportResult) -> None:
         """An approval wrote a vintage: run the early-warning hook (never fails the approval)."""

@@ -12,7 +12,18 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -578,23 +589,25 @@ def _levels(request: Request) -> int:
 @router.post("/submissions/{submission_id}/approve", response_model=SubmissionOut,
              summary="The province's approval (final with one approval level)")
 def post_approve(request: Request, actor: ActorDep, submission_id: SubmissionId,
-                 body: DecisionIn | None = None) -> SubmissionOut:
+                 background: BackgroundTasks, body: DecisionIn | None = None) -> SubmissionOut:
     p = platform_of(request)
     return _sub_out(submissions.approve(p.engine, p.store, p.plan, actor, submission_id,
                                         comment=body.comment if body else "",
                                         ip=client_ip(request),
-                                        after_commit=p.after_approval, levels=_levels(request),
+                                        after_commit=p.after_answer(background),
+                                        levels=_levels(request),
                                         notes=body.notes if body else None))
 
 
 @router.post("/submissions/{submission_id}/accept", response_model=SubmissionOut,
              summary="National acceptance of a province-approved submission; stores it")
 def post_accept(request: Request, actor: ActorDep, submission_id: SubmissionId,
-                body: DecisionIn | None = None) -> SubmissionOut:
+                background: BackgroundTasks, body: DecisionIn | None = None) -> SubmissionOut:
     p = platform_of(request)
     return _sub_out(submissions.accept(p.engine, p.store, p.plan, actor, submission_id,
                                        comment=body.comment if body else "",
-                                       ip=client_ip(request), after_commit=p.after_approval,
+                                       ip=client_ip(request),
+                                       after_commit=p.after_answer(background),
                                        notes=body.notes if body else None))
 
 
@@ -660,13 +673,15 @@ def post_unlock(request: Request, actor: ActorDep, submission_id: SubmissionId,
 
 @router.post("/submissions/bulk-approve", response_model=list[BulkOut],
              summary="Approve many submissions; each one succeeds or fails on its own")
-def post_bulk_approve(request: Request, actor: ActorDep, body: BulkIn) -> list[BulkOut]:
+def post_bulk_approve(request: Request, actor: ActorDep, body: BulkIn,
+                      background: BackgroundTasks) -> list[BulkOut]:
     p = platform_of(request)
     if not (may_at_all(actor, "submission:approve") or may_at_all(actor, "submission:accept")):
         require(actor, "submission:approve")
     outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, body.ids,
                                         comment=body.comment, ip=client_ip(request),
-                                        after_commit=p.after_approval, levels=_levels(request))
+                                        after_commit=p.after_answer(background),
+                                        levels=_levels(request))
     return [BulkOut(id=o.id, ok=o.ok, message=o.message) for o in outcomes]
 
 

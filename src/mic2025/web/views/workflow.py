@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -174,13 +174,15 @@ def set_deadline(request: Request, year: Annotated[int, Form(ge=1949, le=2100)],
 
 @router.post("/submissions/bulk-approve")
 def bulk_approve(request: Request, ids: Annotated[list[int], Form()],
+                 background: BackgroundTasks,
                  comment: Annotated[str, Form(max_length=2000)] = "") -> Response:
     actor = resolve_actor(request)
     if not (may_at_all(actor, "submission:approve") or may_at_all(actor, "submission:accept")):
         require(actor, "submission:approve")
     p = _platform(request)
     outcomes = submissions.bulk_approve(p.engine, p.store, p.plan, actor, ids, comment=comment,
-                                        ip=client_ip(request), after_commit=p.after_approval,
+                                        ip=client_ip(request),
+                                        after_commit=p.after_answer(background),
                                         levels=_levels(request))
     return render(request, "bulk.html.j2", title=t("bulk_approve", lang_of(request)),
                   outcomes=outcomes)
@@ -239,6 +241,7 @@ def submission_file(request: Request, submission_id: RowId) -> Response:
 @router.post("/submissions/{submission_id}/{step}")
 def submission_step(request: Request, submission_id: RowId,
                     step: Annotated[str, Path(max_length=16)],
+                    background: BackgroundTasks,
                     comment: Annotated[str, Form(max_length=2000)] = "",
                     row_key: Annotated[list[str] | None, Form()] = None,
                     row_note: Annotated[list[str] | None, Form()] = None) -> Response:
@@ -253,11 +256,11 @@ def submission_step(request: Request, submission_id: RowId,
         submissions.submit(p.engine, actor, submission_id, ip=ip)
     elif step == "approve":
         submissions.approve(p.engine, p.store, p.plan, actor, submission_id, comment=comment,
-                            ip=ip, after_commit=p.after_approval, levels=_levels(request),
+                            ip=ip, after_commit=p.after_answer(background), levels=_levels(request),
                             notes=notes)
     elif step == "accept":
         submissions.accept(p.engine, p.store, p.plan, actor, submission_id, comment=comment,
-                           ip=ip, after_commit=p.after_approval, notes=notes)
+                           ip=ip, after_commit=p.after_answer(background), notes=notes)
     elif step == "return":
         submissions.return_(p.engine, actor, submission_id, comment=comment, ip=ip,
                             reasons=notes, plan=p.plan)
