@@ -461,3 +461,26 @@ def test_complete_cases_keep_a_share_among_units_with_the_item(engine: Backend,
         rd = cols["rd_expenditure"][cols["year"] == row["year"]]
         present = rd[~np.isnan(rd)]
         assert row["s"] == pytest.approx(100 * (present > 0).sum() / present.size, rel=REL)
+
+
+def test_intensity_indices_are_the_same_on_every_engine(bootstrapper: Backend) -> None:
+    """The index against 2015 and its interval (the 2015 variance included) from each
+    engine's bootstrap equal DuckDB's."""
+    from mic2025.microdata.publish import Provenance, to_observations
+
+    plan = load_plan()
+    ident = "energy_intensity_reduction"
+    sample = draw_sample(generate_population(800, years=[2015, 2016], seed=51), 200, seed=52)
+    formulas = {ident: plan_formulas(plan)[ident]}
+    prov = Provenance(path="s.pq", sha256="0" * 64, synthetic=True, weighted=True,
+                      estimator="ratio estimator", replicates=20, seed=5)
+
+    def index(engine: Backend) -> list[tuple[float, float | None, float | None]]:
+        estimates = engine.bootstrap(sample, formulas, by=("year",), replicates=20, seed=5)
+        observations = to_observations(estimates, plan, prov, ["year"]).observations
+        return [(o.value, o.lower, o.upper) for o in sorted(observations, key=lambda o: o.year)]
+
+    got, want = index(bootstrapper), index(DuckDBBackend())
+    assert len(got) == 2 and got[1][1] is not None
+    for g, w in zip(got, want, strict=True):
+        assert g == pytest.approx(w, rel=REL), bootstrapper.name

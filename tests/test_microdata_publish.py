@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pyarrow as pa
@@ -18,6 +19,7 @@ from mic2025.microdata.publish import (
     to_observations,
 )
 from mic2025.microdata.variance import bootstrap
+from mic2025.observation import Observation
 from mic2025.permissions import SYSTEM
 from mic2025.plan import Plan, load_plan
 from mic2025.services.imports import store_estimates
@@ -79,10 +81,89 @@ def test_intensities_are_stored_as_an_index_on_their_own_2015_level(
     assert energy[2015].value == pytest.approx(100.0, rel=1e-12)
     assert energy[2017].value == pytest.approx(
         100 * levels[2017]["estimate"] / levels[2015]["estimate"], rel=1e-12)
-    assert energy[2017].upper == pytest.approx(
-        100 * levels[2017]["ci_high"] / levels[2015]["estimate"], rel=1e-12)
+    # the 2015 level is an estimate too: the index's interval is wider than the scaled level's
+    assert energy[2017].upper > 100 * levels[2017]["ci_high"] / levels[2015]["estimate"]
+    assert energy[2017].lower < 100 * levels[2017]["ci_low"] / levels[2015]["estimate"]
+    assert energy[2015].upper == pytest.approx(
+        100 * levels[2015]["ci_high"] / levels[2015]["estimate"], rel=1e-12)
     assert all(o.unit == "index" for o in energy.values())
     assert "index 2015 = 100" in energy[2017].note
+    assert "base-year variance included" in energy[2017].note
+
+
+ENERGY = "energy_intensity_reduction"
+
+
+def _cells(base: dict[str, object], later: dict[str, object]) -> pa.Table:
+    """Two estimate rows of the energy intensity level: 2015 and 2017."""
+    rows = [{"year": 2015, "indicator": ENERGY, **base}, {"year": 2017, "indicator": ENERGY,
+                                                          **later}]
+    return pa.Table.from_pylist(rows)
+
+
+def _index_2017(table: pa.Table, plan: Plan, prov: Provenance) -> Observation:
+    published = to_observations(table, plan, prov, ["year"])
+    return next(o for o in published.observations if o.year == 2017)
+
+
+#: year 2017: level 0.8, SE 0.04 (CV 5%), 12 degrees of freedom, its log-t interval
+LATER: dict[str, object] = {"estimate": 0.8, "se": 0.04, "df": 12, "interval": "log-t",
+                            "se_estimable": True}
+SPREAD_T = math.exp(2.1788128296634177 * 0.05)  # t_{0.975, 12} · CV
+LATER |= {"ci_low": 0.8 / SPREAD_T, "ci_high": 0.8 * SPREAD_T}
+
+
+def test_an_index_includes_the_variance_of_an_estimated_base(plan: Plan,
+                                                             sample_file: Path) -> None:
+    prov = _provenance(sample_file)
+    # a base estimated with CV 20% on 9 degrees of freedom
+    base = {"estimate": 1.0, "se": 0.2, "df": 9, "interval": "log-t", "se_estimable": True,
+            "ci_low": 0.6, "ci_high": 1.6}
+    index = _index_2017(_cells(base, LATER), plan, prov)
+    assert index.value == pytest.approx(80.0, rel=1e-12)  # the point estimate is unchanged
+    assert index.upper is not None and index.lower is not None
+    old_low, old_high = 100 * LATER["ci_low"] / 1.0, 100 * LATER["ci_high"] / 1.0
+    assert index.lower < old_low and index.upper > old_high
+    # delta method on the log scale: √(0.05² + 0.2²), Welch–Satterthwaite df
+    # (0.05² + 0.2²)² / (0.05⁴/12 + 0.2⁴/9) = 10.13… → 10, t_{0.975, 10} = 2.228138851964938
+    cv2 = 0.05**2 + 0.2**2
+    assert math.floor(cv2**2 / (0.05**4 / 12 + 0.2**4 / 9)) == 10
+    spread = math.exp(2.228138851964938 * math.sqrt(cv2))
+    assert index.lower == pytest.approx(80.0 / spread, rel=1e-9)
+    assert index.upper == pytest.approx(80.0 * spread, rel=1e-9)
+    assert "base-year variance included" in index.note
+    # a symmetric level interval gives a symmetric index interval with the same SE
+    flat = _index_2017(_cells({**base, "interval": "t"}, {**LATER, "interval": "t"}), plan,
+                       prov)
+    assert flat.upper is not None and flat.lower is not None
+    assert flat.upper - 80.0 == pytest.approx(80.0 - flat.lower, rel=1e-12)
+    assert flat.upper - 80.0 == pytest.approx(2.228138851964938 * 80 * math.sqrt(cv2),
+                                              rel=1e-9)
+
+
+def test_an_exactly_known_base_keeps_the_scaled_interval(plan: Plan, sample_file: Path) -> None:
+    prov = _provenance(sample_file)
+    # take-all units in the base year: SE 0, no df (infinite), the estimate as its interval
+    exact = {"estimate": 1.25, "se": 0.0, "df": None, "interval": "log-t",
+             "se_estimable": True, "ci_low": 1.25, "ci_high": 1.25}
+    index = _index_2017(_cells(exact, LATER), plan, prov)
+    assert index.value == pytest.approx(64.0, rel=1e-12)
+    assert (index.lower, index.upper) == (100 * LATER["ci_low"] / 1.25,
+                                          100 * LATER["ci_high"] / 1.25)
+    # a census base year (no SE, no interval) likewise
+    census = {"estimate": 1.25, "se": None, "ci_low": None, "ci_high": None}
+    index = _index_2017(_cells(census, LATER), plan, prov)
+    assert (index.lower, index.upper) == (100 * LATER["ci_low"] / 1.25,
+                                          100 * LATER["ci_high"] / 1.25)
+
+
+def test_a_base_whose_variance_is_unknown_leaves_the_index_without_interval(
+        plan: Plan, sample_file: Path) -> None:
+    # one respondent in the base year: SE 0 that cannot be trusted
+    lone = {"estimate": 1.0, "se": 0.0, "df": 0, "interval": "log-t", "se_estimable": False,
+            "ci_low": None, "ci_high": None}
+    index = _index_2017(_cells(lone, LATER), plan, _provenance(sample_file))
+    assert index.value == pytest.approx(80.0) and index.lower is None and index.upper is None
 
 
 def test_index_without_the_base_year_is_refused(national: pa.Table, plan: Plan,

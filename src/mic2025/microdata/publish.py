@@ -25,6 +25,18 @@ index against a base year (2015 = 100) while their formula gives the intensity l
 are stored as that index, 100·level_t / level_base of the same group's own estimate, and the
 note says so. Without the base year in the data this is refused. Other kinds (growth rates,
 composite indices) cannot come from a formula over one year and are refused.
+
+The index's interval includes the base year's sampling variance (:func:`index_interval`).
+Every sample here is drawn year by year and its replicates within ``year|stratum``
+(:mod:`.design`), so the base year's and year t's estimates come from independent draws, even
+where one enterprise is sampled in both years: their covariance is zero and the delta method
+gives Var(I) ≈ I²·(CV_t² + CV_base²). The interval is formed as the level's is: on the log
+scale for a positive ratio (``log-t``), I·exp(±t·√(CV_t² + CV_base²)), symmetric otherwise,
+with the Welch–Satterthwaite combination of the two cells' degrees of freedom. A base with
+no sampling error (a census, or take-all units: SE 0 and the estimate as its interval) keeps
+the old rule, the year-t interval scaled by 100/level_base; a base whose SE cannot be
+estimated leaves the index without an interval. The base year's own cell is 100 by
+definition and keeps its level's interval scaled (the precision of the base itself).
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ from ..periods import year as year_period
 from ..plan import Metric, Plan
 from ..reference import NATIONAL
 from ..store import ImportResult
+from .distributions import t_ppf
 
 DIRECT_KINDS = ("ratio_of_sums", "mean_of_rates", "share_of_units")
 INDEX_KINDS = ("intensity_change",)
@@ -169,6 +182,7 @@ def to_observations(estimates: pa.Table, plan: Plan, provenance: Provenance,
     modes = {i: _mode(m) for i, m in metrics.items()}
     bases = {i: _base_year(m) for i, m in metrics.items() if modes[i] == "index"}
     base_value: dict[tuple[str, str, str], float | None] = {}
+    base_cell: dict[tuple[str, str, str], dict[str, object]] = {}
     for ind, base in bases.items():
         cells = [r for r in rows if r["indicator"] == ind and r["year"] == base]
         if not cells:
@@ -178,8 +192,9 @@ def to_observations(estimates: pa.Table, plan: Plan, provenance: Provenance,
                 f"the level; the data hold {years[0]}–{years[-1]} but not {base}, so the "
                 "index cannot be formed; include the base year in the microdata")
         for r in cells:
-            base_value[(ind, r.get("province") or NATIONAL, r.get("division") or "")] = \
-                r["estimate"]
+            key = (ind, r.get("province") or NATIONAL, r.get("division") or "")
+            base_value[key] = r["estimate"]
+            base_cell[key] = r
     published = Published([])
     for r in rows:
         ind, metric = r["indicator"], metrics[r["indicator"]]
@@ -203,13 +218,18 @@ def to_observations(estimates: pa.Table, plan: Plan, provenance: Provenance,
             if level0 is None or level0 == 0:
                 skip(f"no {bases[ind]} level to index against (suppressed, empty or zero)")
                 continue
-            # the base year's own cell is 100 by definition, not 100·x/x rounded
-            value = 100.0 if year == bases[ind] else 100.0 * value / level0
-            lower = None if lower is None else 100.0 * lower / level0
-            upper = None if upper is None else 100.0 * upper / level0
+            if year == bases[ind]:
+                # the base year's own cell is 100 by definition, not 100·x/x rounded
+                value = 100.0
+                lower = None if lower is None else 100.0 * lower / level0
+                upper = None if upper is None else 100.0 * upper / level0
+            else:
+                value, lower, upper = index_interval(r, base_cell[(ind, area, sector)],
+                                                     provenance.level)
+            rule = (f"; base-year variance included: Var(I) ≈ I²·(CV² + CV_{bases[ind]}²), "
+                    "the years being independent samples" if provenance.weighted else "")
             note = (f"index {bases[ind]} = 100 of the estimated level {metric.definition.formula}"
-                    f" (100·level/level_{bases[ind]} of the same group); the interval scales the"
-                    f" level's interval and treats the {bases[ind]} level as fixed; " + note
+                    f" (100·level/level_{bases[ind]} of the same group){rule}; " + note
                     if metric.definition else note)
         flags = {"estimate" if provenance.weighted else "derived"}
         if provenance.synthetic:
@@ -219,3 +239,47 @@ def to_observations(estimates: pa.Table, plan: Plan, provenance: Provenance,
             unit=unit, source=provenance.source, scope=provenance.scope,
             flags=frozenset(flags), note=note, lower=lower, upper=upper))
     return published
+
+
+def _number(row: dict[str, object], name: str) -> float | None:
+    value = row.get(name)
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
+def index_interval(cell: dict[str, object], base: dict[str, object], level: float
+                   ) -> tuple[float, float | None, float | None]:
+    """The index 100·L_t/L_base of one cell and its interval, the base's variance included.
+
+    ``cell`` and ``base`` are rows of the estimates (``estimate``, ``se``, ``ci_low``,
+    ``ci_high`` and, from a bootstrap, ``df``, ``interval`` and ``se_estimable``); the years
+    are independent samples (module docstring), so Var(I) ≈ I²·(CV_t² + CV_base²). A base
+    with no sampling error (SE 0 and not flagged inestimable, or no SE at all: a census)
+    scales the year-t interval by 100/L_base, the rule before; a base whose SE cannot be
+    estimated, or a year t without an SE, gives no interval.
+    """
+    level_t, level_b = _number(cell, "estimate"), _number(base, "estimate")
+    assert level_t is not None and level_b  # the caller skips empty and zero cells
+    index = 100.0 * level_t / level_b
+    low_t, high_t = _number(cell, "ci_low"), _number(cell, "ci_high")
+    se_b = _number(base, "se")
+    base_exact = base.get("se_estimable") is not False and not se_b
+    if base_exact and (se_b is not None or _number(base, "ci_low") is None):
+        return (index, None if low_t is None else 100.0 * low_t / level_b,
+                None if high_t is None else 100.0 * high_t / level_b)
+    se_t = _number(cell, "se")
+    if se_b is None or se_t is None or low_t is None or high_t is None or \
+            base.get("se_estimable") is False:
+        return index, None, None
+    # the delta method's two terms, (∂I/∂L_t)²·V_t and (∂I/∂L_b)²·V_b: I²·CV_t², I²·CV_b²
+    var_t, var_b = (100.0 * se_t / level_b) ** 2, (index * se_b / level_b) ** 2
+    df_t, df_b = _number(cell, "df"), _number(base, "df")
+    # Welch–Satterthwaite; a missing df (no design information) counts as infinite, as does
+    # that of a term without variance
+    parts = sum(v * v / d for v, d in ((var_t, df_t), (var_b, df_b)) if d and v)
+    df = max(math.floor((var_t + var_b) ** 2 / parts + 1e-9), 1) if parts else math.inf
+    t = float(t_ppf(0.5 + level / 2, df))
+    se_i = math.sqrt(var_t + var_b)
+    if cell.get("interval", "log-t") == "log-t" and index > 0:
+        spread = math.exp(t * se_i / index)  # √(CV_t² + CV_b²) on the log scale
+        return index, index / spread, index * spread
+    return index, index - t * se_i, index + t * se_i
