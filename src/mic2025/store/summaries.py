@@ -4,12 +4,14 @@ stored. One indexed query each."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.pool import PoolProxiedConnection
 
 from .db import busy_seconds
 from .models import ObservationRow, VintageRow
@@ -129,8 +131,11 @@ class VintageWatch:
     On a SQLite file a connection of its own asks ``PRAGMA data_version``, which changes
     exactly when another connection (of this process or any other) has committed to the
     file since the last time it was asked; only then is ``max(id)`` read again. Any commit
-    (a session, an audit entry) makes it look again, never a stale id. Elsewhere (PostgreSQL,
-    SQLite in memory) the indexed ``max(id)`` query is asked every time.
+    (a session, an audit entry) makes it look again, never a stale id. On PostgreSQL the
+    indexed ``max(id)`` query is asked every time, on a connection of its own in autocommit
+    (no pool checkout, no ping, no transaction); a connection that fails is let go and the
+    query asked through the pool, and the next request opens a new one. SQLite in memory
+    asks through the pool.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -138,6 +143,7 @@ class VintageWatch:
         self._lock = threading.Lock()
         self._seen: tuple[int, int] | None = None  # (data_version, latest vintage)
         self._conn: sqlite3.Connection | None = None
+        self._pg: PoolProxiedConnection | None = None  # PostgreSQL: see :meth:`latest`
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database and database != ":memory:" \
                 and not database.startswith("file:"):
@@ -147,6 +153,8 @@ class VintageWatch:
 
     def latest(self) -> int:
         if self._conn is None:
+            if self.engine.dialect.name == "postgresql":
+                return self._latest_postgres()
             return latest_vintage(self.engine)
         with self._lock:
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
@@ -158,8 +166,33 @@ class VintageWatch:
             self._seen = (version, row[0] or 0)
             return self._seen[1]
 
+    def _latest_postgres(self) -> int:
+        with self._lock:
+            try:
+                if self._pg is None:
+                    raw = self.engine.raw_connection()
+                    raw.driver_connection.autocommit = True  # type: ignore[union-attr]
+                    self._pg = raw
+                cursor = self._pg.cursor()
+                try:
+                    cursor.execute(f"SELECT max(id) FROM {VintageRow.__tablename__}")
+                    row = cursor.fetchone()
+                finally:
+                    cursor.close()
+                return int(row[0] or 0) if row else 0
+            except Exception:  # a dropped connection: let it go, ask through the pool
+                self._drop_postgres()
+        return latest_vintage(self.engine)
+
+    def _drop_postgres(self) -> None:
+        if self._pg is not None:
+            with contextlib.suppress(Exception):
+                self._pg.invalidate()
+            self._pg = None
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._drop_postgres()
