@@ -189,8 +189,7 @@ def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(tmp_pa
         assert r["fact"]["id"] == fact_id and r["fact"]["date"] == dated  # type: ignore[index]
     # no readable copy found after two passes: still the supervision items' word, and the
     # award the plan asks for has no evidence (the existing one predates the plan)
-    for cid in ("four_foundations_catalogue", "foundation_development_report",
-                "industrial_base_database", "technical_renovation_mechanism"):
+    for cid in ("industrial_base_database", "technical_renovation_mechanism"):
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
     award = by_id["national_industrial_design_award"]
     assert (award["judged_from"], award["status"], award["fact"]) == ("none", "no_evidence", None)
@@ -267,4 +266,27 @@ def test_the_fourth_pass_facts_judge_their_milestones(tmp_path: Path) -> None:
     for cid in ("green_system_established", "green_heavy_chemicals_turning_point",
                 "equipment_market_share", "foundation_technology_services",
                 "smart_key_fields_fully_smart"):
+        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+
+
+def test_the_foundation_pass_facts_judge_the_industrial_foundation_task(tmp_path: Path) -> None:
+    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+    # the 2016 catalogue is known only by its year (dated at the year's end); the annual
+    # report is read on a repost of People's Daily Online
+    for cid, fact_id, dated, grade in (
+            ("four_foundations_catalogue", "four_foundations_catalogue_2016", "2016-12-31",
+             "industry_body"),
+            ("foundation_development_report", "industrial_foundation_annual_report_2024",
+             "2024-12-10", "other_copy")):
+        record = by_id[cid]
+        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
+        fact = record["fact"]
+        assert isinstance(fact, dict)
+        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+    assert by_id["foundation_development_report"]["kind"] == "standing_mechanism"
+    # qualitative outcomes no public dated statement settles stay without a fact
+    for cid in ("foundation_dependence_eased", "foundation_processes_for_key_industries",
+                "foundation_processes_world_leading", "foundation_innovation_pattern",
+                "industrial_base_database", "equipment_foreign_dependence",
+                "equipment_supporting_capacity"):
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
