@@ -65,7 +65,20 @@ TOKEN_PREFIX = "m25_"
 #: replaced by tests with a cheaper hasher; argon2 parameters travel inside each hash, so
 #: hashes made with other parameters still verify
 PASSWORD_HASHER = PasswordHasher()
-_DUMMY_HASH = PASSWORD_HASHER.hash("not a password of anyone")
+#: per hasher, the hash an unknown user's log-in is checked against; made at the first such
+#: log-in rather than at import (a hash costs about 0.1 s, and most commands never log in)
+_DUMMY_HASHES: dict[tuple[object, ...], str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash by the current :data:`PASSWORD_HASHER`, so that a log-in as nobody costs what
+    one as a known user does."""
+    h = PASSWORD_HASHER
+    key = (h.time_cost, h.memory_cost, h.parallelism, h.hash_len, h.salt_len, h.type)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES.clear()  # a replaced hasher's is of no use any more
+        _DUMMY_HASHES[key] = PASSWORD_HASHER.hash("not a password of anyone")
+    return _DUMMY_HASHES[key]
 
 
 def digest(token: str) -> str:
@@ -222,7 +235,7 @@ def log_in(engine: StoreEngine, username: str, password: str, *, ip: str = "") -
     if attempt is None:
         return LoginResult(None, throttled=True)
     # verify against a dummy hash for unknown users, so timing does not reveal who exists
-    ok = _verify(attempt.password_hash or _DUMMY_HASH, password)
+    ok = _verify(attempt.password_hash or _dummy_hash(), password)
     if not ok or attempt.user_id is None or attempt.disabled:
         return LoginResult(None)
     token = secrets.token_urlsafe(32)
