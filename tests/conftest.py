@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -102,6 +102,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("spark") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def sqlite_copy(store_templates: StoreTemplates) -> Callable[..., str]:
+    """``sqlite_copy(path)``: the URL of a copy at ``path`` of the SQLite store holding the
+    bundled evidence — what the first command on a new store leaves behind —, or with
+    ``evidence=False`` of the migrated empty store. For tests whose subject is not the first
+    run: it costs a file copy instead of the migrations and the bundle's import."""
+
+    def copy(path: Path, *, evidence: bool = True) -> str:
+        shutil.copyfile(store_templates.sqlite_file("" if evidence else MIGRATED), path)
+        return f"sqlite:///{path}"
+
+    return copy
 
 
 # a fresh, migrated, empty store per test on each backend: on SQLite a copy of the session's

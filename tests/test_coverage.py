@@ -3,7 +3,9 @@ and PostgreSQL; every commitment listed with how it is judged and its status."""
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -21,15 +23,31 @@ STATUSES = {"met", "met_late", "missed", "pending", "open", "in_place", "no_evid
             "context", "not_reported", "not_started", "in_progress", "completed", "delayed"}
 
 
-def _coverage(tmp_path: Path, *args: str) -> list[dict[str, object]]:
-    r = CliRunner().invoke(main, ["coverage", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}",
-                                  "--on", "2026-01-15", *args], catch_exceptions=False)
-    assert r.exit_code == 0, r.output
-    return json.loads(r.output) if "json" in args else [{"text": r.output}]
+Coverage = Callable[..., list[dict[str, object]]]
 
 
-def test_coverage_json_gives_one_record_per_commitment(tmp_path: Path) -> None:
-    records = _coverage(tmp_path, "--format", "json")
+@pytest.fixture(scope="module")
+def coverage(tmp_path_factory: pytest.TempPathFactory,
+             sqlite_copy: Callable[..., str]) -> Coverage:
+    """``coverage(*args)``: ``mic2025 coverage --on 2026-01-15 *args`` on a store holding the
+    bundled evidence, its JSON records (or the text as one record); each answer once a module,
+    as the command only reads."""
+    db = sqlite_copy(tmp_path_factory.mktemp("coverage") / "c.sqlite")
+    answers: dict[tuple[str, ...], list[dict[str, object]]] = {}
+
+    def run(*args: str) -> list[dict[str, object]]:
+        if args not in answers:
+            r = CliRunner().invoke(main, ["coverage", "--db", db, "--on", "2026-01-15", *args],
+                                   catch_exceptions=False)
+            assert r.exit_code == 0, r.output
+            answers[args] = json.loads(r.output) if "json" in args else [{"text": r.output}]
+        return copy.deepcopy(answers[args])
+
+    return run
+
+
+def test_coverage_json_gives_one_record_per_commitment(coverage: Coverage) -> None:
+    records = coverage("--format", "json")
     plan = load_plan()
     assert [r["id"] for r in records] == [c.id for c in plan.all_commitments()]
     for r in records:
@@ -53,18 +71,18 @@ def test_coverage_json_gives_one_record_per_commitment(tmp_path: Path) -> None:
     assert by_id["sector_aim_new_materials"]["sector"] == "new_materials"
 
 
-def test_figures_published_in_2026_judge_the_2025_targets(tmp_path: Path) -> None:
+def test_figures_published_in_2026_judge_the_2025_targets(coverage: Coverage) -> None:
     # MWR's 十四五 water figure (2026-01-20) chains on the 十三五 one: 60 x 0.75 = 45 <= 59
-    after = {r["id"]: r for r in _coverage(tmp_path, "--format", "json", "--on", "2026-12-06")}
+    after = {r["id"]: r for r in coverage("--format", "json", "--on", "2026-12-06")}
     water = after["water_intensity_reduction_2025"]
     assert (water["judged_from"], water["status"]) == ("evidence", "met")
     assert water["figure"]["latest_year"] == 2025  # type: ignore[index]
     assert water["figure"]["latest_value"] == 45.0  # type: ignore[index]
 
 
-def test_coverage_table_reports_the_share_judged_from_evidence(tmp_path: Path) -> None:
-    records = _coverage(tmp_path, "--format", "json")
-    text = str(_coverage(tmp_path, "--lang", "en")[0]["text"])
+def test_coverage_table_reports_the_share_judged_from_evidence(coverage: Coverage) -> None:
+    records = coverage("--format", "json")
+    text = str(coverage("--lang", "en")[0]["text"])
     checkable = [r for r in records if r["kind"] != "context_goal"]
     with_evidence = sum(1 for r in checkable if r["judged_from"] == "evidence")
     assert (f"{len(checkable)} checkable commitments: {with_evidence} judged from evidence"
@@ -104,19 +122,18 @@ def test_the_supervision_page_shows_names_and_the_evidence(app: FastAPI,  # noqa
     assert "Evidence: met" in row and "green" in row
 
 
-def test_a_key_sectors_aim_shows_its_indicators_trajectory_never_a_score(tmp_path: Path) -> None:
+def test_a_key_sectors_aim_shows_its_indicators_trajectory_never_a_score(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     """Issue #13: each of the ten sectors has two to four indicators in the plan; its aim (a
     context goal) lists their first and latest published figures, and a gap by name."""
     from mic2025.followup.coverage import judge
-    from mic2025.ingest.load import load_bundled
     from mic2025.store import open_store
 
     plan = load_plan()
     aims = [c for c in plan.all_commitments() if c.id.startswith("sector_aim_")]
     assert len(aims) == 10 and all(2 <= len(c.context) <= 4 for c in aims)
     assert {s for c in aims for s in c.context} <= {m.id for m in plan.series}
-    with open_store(f"sqlite:///{tmp_path / 's.sqlite'}") as store:
-        load_bundled(store, plan)
+    with open_store(sqlite_copy(tmp_path / "s.sqlite")) as store:  # the bundled evidence
         rows = judge(plan, None, {}, on=date(2026, 12, 1),
                      observations=store.observations(area=plan.area))
     nev = next(r for r in rows if r.commitment.id == "sector_aim_energy_saving_new_energy_vehicles")
@@ -128,25 +145,25 @@ def test_a_key_sectors_aim_shows_its_indicators_trajectory_never_a_score(tmp_pat
 
 
 def test_a_bundled_supervision_file_that_does_not_read_is_an_error_not_silence(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_copy: Callable[..., str]) -> None:
     # A broken file used to be swallowed as "no supervision file": every report-judged
     # commitment then silently lost its status. Only a plan with no file goes without.
     from mic2025.followup import supervision as sv
     broken = tmp_path / "supervision_mic2025.yaml"
     broken.write_text("schema_version: 1\nitems: [{id: x}]\n", encoding="utf-8")
     monkeypatch.setattr(sv, "bundled_path", lambda plan_id="mic2025": broken)
-    r = CliRunner().invoke(main, ["coverage", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}"])
+    db = sqlite_copy(tmp_path / "c.sqlite")
+    r = CliRunner().invoke(main, ["coverage", "--db", db])
     assert r.exit_code == 2, r.output
     assert "supervision_mic2025.yaml" in r.output
     monkeypatch.setattr(sv, "bundled_path", lambda plan_id="mic2025": tmp_path / "none.yaml")
-    r = CliRunner().invoke(main, ["coverage", "--db", f"sqlite:///{tmp_path / 'c.sqlite'}",
-                                  "--format", "json"])
+    r = CliRunner().invoke(main, ["coverage", "--db", db, "--format", "json"])
     assert r.exit_code == 0, r.output
     assert not [x for x in json.loads(r.output) if x["judged_from"] == "supervision"]
 
 
-def test_the_negative_list_mechanisms_are_in_place_from_dated_facts(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_negative_list_mechanisms_are_in_place_from_dated_facts(coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     # market access: the national list of 25 December 2018; foreign investment: the law of
     # 15 March 2019 (pre-establishment national treatment plus a negative list)
     for cid, fact_id, published in (
@@ -181,8 +198,9 @@ STRATEGIC_FACTS = {
 }
 
 
-def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(
+        coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     for cid, (fact_id, dated) in STRATEGIC_FACTS.items():
         r = by_id[cid]
         assert (r["judged_from"], r["status"]) == ("evidence", "in_place"), cid
@@ -197,8 +215,8 @@ def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(tmp_pa
     assert (credit["judged_from"], credit["fact"]) == ("none", None)
 
 
-def test_the_second_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_second_pass_facts_judge_their_commitments(coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     # supporting measures and deliverables without a due year: in place, from the fact named
     for cid, fact_id, published, grade in (
             ("going_global_strategy", "capacity_cooperation_guideline_2015", "2015-05-16",
@@ -227,8 +245,8 @@ def test_the_second_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
 
 
-def test_the_third_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_third_pass_facts_judge_their_commitments(coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     for cid, fact_id, dated, grade in (
             ("sme_ip_cost_policy", "patent_fee_reduction_2016", "2016-07-27", "other_copy"),
             ("industrial_cloud_pilots", "industrial_internet_pilots_2017", "2017-11-27",
@@ -248,8 +266,8 @@ def test_the_third_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
 
 
-def test_the_fourth_pass_facts_judge_their_milestones(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_fourth_pass_facts_judge_their_milestones(coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     # project milestones due in 2025 that the responsible ministry stated reached before then
     for cid, fact_id, dated, grade in (
             ("green_unit_consumption_world_level",
@@ -269,8 +287,8 @@ def test_the_fourth_pass_facts_judge_their_milestones(tmp_path: Path) -> None:
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
 
 
-def test_the_foundation_pass_facts_judge_the_industrial_foundation_task(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_foundation_pass_facts_judge_the_industrial_foundation_task(coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     # the 2016 catalogue is known only by its year (dated at the year's end); the annual
     # report is read on a repost of People's Daily Online
     for cid, fact_id, dated, grade in (
@@ -292,8 +310,8 @@ def test_the_foundation_pass_facts_judge_the_industrial_foundation_task(tmp_path
         assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
 
 
-def test_the_sixth_pass_facts_judge_their_commitments(tmp_path: Path) -> None:
-    by_id = {r["id"]: r for r in _coverage(tmp_path, "--format", "json")}
+def test_the_sixth_pass_facts_judge_their_commitments(coverage: Coverage) -> None:
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
     # no due year in the seed: in place, from the fact named (both partial, said in the notes:
     # 21 of 31 provinces in April 2016; an interest subsidy renewed period by period)
     for cid, fact_id, dated, grade in (
