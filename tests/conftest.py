@@ -129,11 +129,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store(store_url: str, store_templates: StoreTemplates) -> Iterator[Store]:
-    path = Path(store_url.removeprefix("sqlite:///"))
     # a database not made yet (a module's ``store_url`` may have filled one) is the migrated
     # template: the migrations ran once, there
-    if store_url.startswith("sqlite:///") and not path.exists():
-        shutil.copyfile(store_templates.sqlite_file(MIGRATED), path)
+    store_templates.migrate_into(store_url)
     s = open_store(store_url)
     try:
         yield s

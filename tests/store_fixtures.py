@@ -123,6 +123,14 @@ class StoreTemplates:
         self.built[key] = str(path) if backend == "sqlite" else name
         return self.built[key]
 
+    def migrate_into(self, url: str) -> None:
+        """Make the SQLite database at ``url``, not made yet, a copy of the migrated empty
+        template: what opening it would make, without running the migrations again (any
+        other URL is left to ``open_store``)."""
+        path = Path(url.removeprefix("sqlite:///"))
+        if url.startswith("sqlite:///") and not path.exists():
+            shutil.copyfile(self.sqlite_file(MIGRATED), path)
+
     def sqlite_file(self, variant: str = "") -> str:
         """The SQLite template's file (``variant`` one needs no ``fill``)."""
         return self._build("sqlite", variant)

@@ -28,7 +28,7 @@ from mic2025.permissions import SYSTEM
 from mic2025.plan import Plan, load_plan
 from mic2025.services.imports import import_rows
 from mic2025.store import Store, open_store
-from store_fixtures import BACKENDS, fresh_url, row
+from store_fixtures import BACKENDS, StoreTemplates, fresh_url, row
 
 AREAS = ("110000", "310000", "320000", "440000", "510000")
 #: per area: R&D intensity (%), patents per 100m yuan, energy intensity decline since 2015 (%)
@@ -101,8 +101,10 @@ def plan() -> Plan:
 
 
 @pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path, plan: Plan) -> Iterator[str]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, plan: Plan,
+              store_templates: StoreTemplates) -> Iterator[str]:
     with fresh_url(request.param, tmp_path) as url:
+        store_templates.migrate_into(url)
         store = open_store(url)
         try:
             import_rows(store, SYSTEM, _rows(), plan, source_name="provinces.csv")

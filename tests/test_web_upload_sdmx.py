@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 
 from mic2025 import sdmx_codes
 from mic2025.observation import Observation
 from mic2025.permissions import SYSTEM
+from mic2025.plan import load_plan
 from mic2025.services.imports import import_rows
 from mic2025.services.submissions import check_upload
 from mic2025.store import open_store
@@ -55,17 +56,20 @@ GUANGDONG = [
      "source": "广东省统计局"},
 ]
 
+#: what :func:`guangdong` gives
+Export = tuple[list[Observation], str]
 
 
-
-def province_export(app: FastAPI, tmp_path: Path, rows: Sequence[dict[str, Any]] = GUANGDONG
-                    ) -> tuple[list[Observation], str]:
-    """The figures as another mic2025 platform stores them, and its SDMX-CSV export."""
-    plan = app.state.platform.plan
-    with open_store(f"sqlite:///{tmp_path / 'province.sqlite'}") as source:
-        import_rows(source, SYSTEM, rows, plan, source_name="guangdong.csv")
+@pytest.fixture(scope="module")
+def guangdong(tmp_path_factory: pytest.TempPathFactory,
+              sqlite_copy: Callable[..., str]) -> tuple[list[Observation], str]:
+    """The figures of :data:`GUANGDONG` as another mic2025 platform stores them (a store of
+    its own, with the national plan as the app's), and its SDMX-CSV export; once a module."""
+    db = sqlite_copy(tmp_path_factory.mktemp("province") / "province.sqlite", evidence=False)
+    with open_store(db) as source:
+        import_rows(source, SYSTEM, GUANGDONG, load_plan(), source_name="guangdong.csv")
         observations = source.observations()
-    assert len(observations) == len(rows)
+    assert len(observations) == len(GUANGDONG)
     return observations, exports.to_sdmx_csv(observations)
 
 
@@ -104,8 +108,8 @@ def assert_nothing_stored(app: FastAPI, token: str, body: dict[str, Any], before
 
 
 def test_a_provinces_sdmx_export_is_accepted_and_approved_into_the_store(
-        app: FastAPI, tokens: dict[str, str], tmp_path: Path) -> None:
-    originals, text = province_export(app, tmp_path)
+        app: FastAPI, tokens: dict[str, str], guangdong: Export) -> None:
+    originals, text = guangdong
     data = text.encode("utf-8")
     assert text.startswith("STRUCTURE,STRUCTURE_ID,ACTION,")
     c = client(app)
@@ -135,9 +139,9 @@ def test_a_provinces_sdmx_export_is_accepted_and_approved_into_the_store(
         (o.indicator, o.area, o.value) for o in originals}
 
 
-def test_sdmx_csv_1_0_is_accepted_too(app: FastAPI, tmp_path: Path) -> None:
+def test_sdmx_csv_1_0_is_accepted_too(app: FastAPI, guangdong: Export) -> None:
     plan = app.state.platform.plan
-    _, text = province_export(app, tmp_path)
+    _, text = guangdong
     rows = sdmx_rows(text)
     old = [{"DATAFLOW": r["STRUCTURE_ID"],
             **{k: v for k, v in r.items() if k not in ("STRUCTURE", "STRUCTURE_ID", "ACTION")}}
@@ -151,8 +155,8 @@ def test_sdmx_csv_1_0_is_accepted_too(app: FastAPI, tmp_path: Path) -> None:
 
 
 def test_sdmx_rows_for_another_province_are_refused_with_row_and_ref_area(
-        app: FastAPI, tokens: dict[str, str], tmp_path: Path) -> None:
-    _, text = province_export(app, tmp_path)
+        app: FastAPI, tokens: dict[str, str], guangdong: Export) -> None:
+    _, text = guangdong
     rows = sdmx_rows(text)
     rows[2]["REF_AREA"] = "110000"  # file row 4 (the header is row 1)
     before = app.state.platform.store.counts()
@@ -164,8 +168,8 @@ def test_sdmx_rows_for_another_province_are_refused_with_row_and_ref_area(
     assert_nothing_stored(app, tokens["gd-editor"], body, before)
 
 
-def test_national_rows_in_an_sdmx_export_are_refused(app: FastAPI, tmp_path: Path) -> None:
-    _, text = province_export(app, tmp_path)
+def test_national_rows_in_an_sdmx_export_are_refused(app: FastAPI, guangdong: Export) -> None:
+    _, text = guangdong
     rows = sdmx_rows(text)
     rows[0]["REF_AREA"] = "000000"
     checked = check_upload(sdmx_text(rows), "gd.csv", app.state.platform.plan, "440000")
@@ -174,8 +178,8 @@ def test_national_rows_in_an_sdmx_export_are_refused(app: FastAPI, tmp_path: Pat
 
 
 def test_a_foreign_dataflow_is_refused(
-        app: FastAPI, tokens: dict[str, str], tmp_path: Path) -> None:
-    _, text = province_export(app, tmp_path)
+        app: FastAPI, tokens: dict[str, str], guangdong: Export) -> None:
+    _, text = guangdong
     rows = sdmx_rows(text)
     for r in rows:
         r["STRUCTURE_ID"] = "ESTAT:NAMA_10_GDP(1.0)"
@@ -188,8 +192,8 @@ def test_a_foreign_dataflow_is_refused(
     assert_nothing_stored(app, tokens["gd-editor"], body, before)
 
 
-def test_a_foreign_dataflow_row_refuses_the_whole_file(app: FastAPI, tmp_path: Path) -> None:
-    _, text = province_export(app, tmp_path)
+def test_a_foreign_dataflow_row_refuses_the_whole_file(app: FastAPI, guangdong: Export) -> None:
+    _, text = guangdong
     rows = sdmx_rows(text)
     rows[1]["STRUCTURE_ID"] = "ESTAT:NAMA_10_GDP(1.0)"
     checked = check_upload(sdmx_text(rows), "gd.csv", app.state.platform.plan, "440000")
@@ -198,8 +202,8 @@ def test_a_foreign_dataflow_row_refuses_the_whole_file(app: FastAPI, tmp_path: P
 
 
 def test_a_delete_action_is_refused(
-        app: FastAPI, tokens: dict[str, str], tmp_path: Path) -> None:
-    _, text = province_export(app, tmp_path)
+        app: FastAPI, tokens: dict[str, str], guangdong: Export) -> None:
+    _, text = guangdong
     rows = sdmx_rows(text)
     rows[1]["ACTION"] = "D"
     before = app.state.platform.store.counts()
@@ -210,10 +214,10 @@ def test_a_delete_action_is_refused(
     assert_nothing_stored(app, tokens["gd-editor"], body, before)
 
 
-def test_sdmx_in_a_workbook_is_refused(app: FastAPI, tmp_path: Path) -> None:
+def test_sdmx_in_a_workbook_is_refused(app: FastAPI, guangdong: Export) -> None:
     from openpyxl import Workbook
 
-    _, text = province_export(app, tmp_path)
+    _, text = guangdong
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -229,8 +233,8 @@ def test_sdmx_in_a_workbook_is_refused(app: FastAPI, tmp_path: Path) -> None:
 
 
 def test_the_page_shows_the_problems_of_an_sdmx_upload(
-        app: FastAPI, tokens: dict[str, str], tmp_path: Path) -> None:
-    _, text = province_export(app, tmp_path)
+        app: FastAPI, tokens: dict[str, str], guangdong: Export) -> None:
+    _, text = guangdong
     rows = sdmx_rows(text)
     rows[0]["REF_AREA"] = "110000"
     c = client(app)
