@@ -3,10 +3,12 @@
     python benchmarks/microdata_coverage.py [--enterprises 500000] [--years 2015-2025]
                                             [--sample 30000] [--samples 200]
                                             [--replicates 200] [--seed 0]
+                                            [--certainty-cv auto|C | --no-certainty]
 
 One SYNTHETIC population (``generate_population`` with the illustrative targets) is the
 truth; ``--samples`` independent samples are drawn from it as ``mic2025 microdata sample``
-draws them (stratified, non-response, stored replicate weights; sample i with seed
+draws them (stratified with its certainty strata — ``--no-certainty`` for the design
+before them — non-response, stored replicate weights; sample i with seed
 ``seed + 10·i``, so ``mic2025 microdata sample population.parquet --seed S`` repeats any of
 them), each estimated and suppressed with the defaults of ``mic2025 microdata estimate``
 (:func:`mic2025.microdata.coverage.run`). Printed: the share of published cells whose
@@ -32,7 +34,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 def main() -> None:
     from mic2025.microdata.coverage import SIZE_CLASSES, run
     from mic2025.microdata.engine import plan_formulas
-    from mic2025.microdata.generate import generate_population
+    from mic2025.microdata.generate import CERTAINTY_CV, generate_population
     from mic2025.plan import load_plan
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -42,14 +44,20 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--replicates", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--certainty-cv", default=CERTAINTY_CV)
+    parser.add_argument("--no-certainty", action="store_true")
     args = parser.parse_args()
+    certainty_cv = (None if args.no_certainty else "auto" if args.certainty_cv == "auto"
+                    else float(args.certainty_cv))
     first, _, last = args.years.partition("-")
     years = range(int(first), int(last or first) + 1)
     started = time.perf_counter()
     pop = generate_population(args.enterprises, years=years, seed=args.seed)
     print(f"SYNTHETIC population: {args.enterprises} enterprises × {len(years)} years "
           f"({time.perf_counter() - started:.1f} s); {args.samples} samples of "
-          f"{args.sample} a year, {args.replicates} replicates each", flush=True)
+          f"{args.sample} a year, {args.replicates} replicates each, certainty strata "
+          f"{'none' if certainty_cv is None else f'at target CV {certainty_cv}'}",
+          flush=True)
 
     def progress(done: int) -> None:
         if done % max(1, args.samples // 20) == 0 or done == args.samples:
@@ -57,7 +65,8 @@ def main() -> None:
                   file=sys.stderr, flush=True)
 
     result = run(pop, plan_formulas(load_plan()), samples=args.samples, n=args.sample,
-                 seed=args.seed, replicates=args.replicates, progress=progress)
+                 seed=args.seed, replicates=args.replicates, certainty_cv=certainty_cv,
+                 progress=progress)
     print("\n".join(result.lines()))
     goals = [(f"province {name}", result.by_class.get(name)) for name, _ in SIZE_CLASSES]
     for label, tally in goals:

@@ -277,3 +277,37 @@ def test_sample_redraws_from_a_population(generated: Path, tmp_path: Path) -> No
     refused = CliRunner().invoke(main, ["microdata", "sample", str(generated / "sample.parquet"),
                                         "--out", str(tmp_path / "x")])
     assert refused.exit_code == 2 and "not a population" in refused.output
+
+
+def test_sample_records_its_certainty_design(generated: Path, tmp_path: Path) -> None:
+    population = str(generated / "population.parquet")
+    drawn = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
+                                      "--sample", "400", "--replicates", "0",
+                                      "--certainty-cv", "0.2", "--out", str(tmp_path / "c")])
+    assert drawn.exit_code == 0, drawn.output
+    assert "certainty strata:" in drawn.stdout and "target CV 0.2" in drawn.stdout
+    sample = pq.read_table(tmp_path / "c" / "sample.parquet")
+    meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
+    assert meta["enabled"] and meta["target_cv"] == 0.2 and meta["size_variable"] == "revenue"
+    assert set(meta["cutoffs"]) == {"2015", "2016", "2017"}
+    strata = sample.column("stratum").cast(pa.string()).to_pylist()
+    certain = [s for s in strata if s.endswith("|certain")]
+    assert len(certain) == sum(meta["units"].values()) > 0
+    # the default is on, at the documented target; --no-certainty draws the design before
+    default = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
+                                        "--sample", "400", "--replicates", "0",
+                                        "--out", str(tmp_path / "d")])
+    assert default.exit_code == 0, default.output
+    meta = json.loads(pq.read_schema(tmp_path / "d" / "sample.parquet")
+                      .metadata[b"mic2025.certainty"])
+    assert meta["enabled"] and meta["target_cv"] == "auto"
+    assert set(meta["cv"]) == {"2015", "2016", "2017"}
+    off = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
+                                    "--sample", "400", "--replicates", "0", "--no-certainty",
+                                    "--out", str(tmp_path / "e")])
+    assert off.exit_code == 0, off.output
+    assert "certainty strata: none" in off.stdout
+    plain = pq.read_table(tmp_path / "e" / "sample.parquet")
+    assert json.loads(plain.schema.metadata[b"mic2025.certainty"]) == {"enabled": False}
+    assert not any(s.endswith("|certain")
+                   for s in plain.column("stratum").cast(pa.string()).to_pylist())

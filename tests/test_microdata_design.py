@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from mic2025.cli import main
 from mic2025.microdata.adjust import adjust_for_nonresponse
 from mic2025.microdata.design import (
+    CERTAIN,
     DesignMismatch,
     ReplicateDesign,
     design_units,
@@ -199,3 +200,48 @@ def test_cli_replicates_makes_the_design_of_an_existing_sample(tmp_path: Path) -
     pq.write_table(pa.table({"year": [2020]}), bad)
     refused = CliRunner().invoke(main, ["microdata", "replicates", str(bad)])
     assert refused.exit_code == 3, refused.output
+
+
+def test_certainty_units_are_not_resampled(tmp_path: Path) -> None:
+    pop = generate_population(3_000, years=[2019, 2020], seed=51)
+    full = draw_sample(pop, 400, seed=52)
+    certain = np.char.endswith(np.asarray(full.column("stratum").cast(pa.string())
+                                          .to_pylist(), dtype=str), "|certain")
+    assert certain.sum() >= 20
+    assert (full.column("inclusion_probability").to_numpy()[certain] == 1.0).all()
+    design = replicate_design(full, 30, seed=8)
+    weights = full.column("design_weight").to_numpy()
+    a, c = design.parts(weights)
+    replicate = a[:, None] + c[:, None] * design.r
+    assert design.role is not None and (design.role[certain] == CERTAIN).all()
+    assert (design.lam[certain] == 0.0).all()
+    # every replicate gives a certainty unit its full-sample weight, 1
+    assert (replicate[certain] == 1.0).all()
+    assert (replicate[~certain].std(axis=1) > 0).any()
+    path = write_design(design, design_units(full), tmp_path / "full_replicates.parquet")
+    assert (read_design(path).role[certain] == CERTAIN).all()
+    # with non-response the respondents carry the stratum (weight N_h/n_r); a certainty
+    # stratum that responded whole is still not resampled, one with non-respondents varies
+    # only by its response: λ = sqrt(1 - n_r/N_h), the Rao–Wu fpc of the respondents
+    responded = adjust_for_nonresponse(simulate_nonresponse(full, seed=53))
+    design = replicate_design(simulate_nonresponse(full, seed=53), 30, seed=8)
+    strata = np.asarray(responded.column("stratum").cast(pa.string()).to_pylist(), dtype=str)
+    big_n = responded.column("stratum_size").to_numpy()
+    weight = responded.column("design_weight").to_numpy()
+    years = responded.column("year").to_numpy()
+    seen = {"whole": 0, "partly": 0}
+    for key in set(zip(years.tolist(), strata.tolist(), strict=True)):
+        if not key[1].endswith("|certain"):
+            continue
+        members = (years == key[0]) & (strata == key[1])
+        n_r, n_h = int(members.sum()), int(big_n[members][0])
+        assert np.allclose(weight[members], n_h / n_r, rtol=1e-12)
+        if n_r == n_h:
+            seen["whole"] += 1
+            assert (design.lam[members] == 0.0).all()
+            assert (design.role[members] == CERTAIN).all()
+        elif n_r >= 2 and (design.vstratum == design.vstratum[members][0]).sum() == n_r:
+            # (a stratum that took in a collapsed singleton has the pair's n and N instead)
+            seen["partly"] += 1
+            assert np.allclose(design.lam[members], np.sqrt(1 - n_r / n_h), rtol=1e-12)
+    assert seen["whole"] and seen["partly"]

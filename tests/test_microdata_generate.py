@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -13,9 +14,11 @@ import pytest
 from mic2025.formula import evaluate, fields_of, parse
 from mic2025.microdata.generate import (
     CALIBRATION,
+    CERTAINTY_CV,
     DEMO_TARGETS,
     GenerationError,
     allocate,
+    certainty_cutoff,
     draw_sample,
     generate_population,
     is_synthetic,
@@ -188,6 +191,79 @@ def test_allocation_rules() -> None:
     assert allocate(10_000, sizes, spreads, take_all).tolist() == sizes.tolist()
     with pytest.raises(GenerationError, match="cannot hold"):
         allocate(6, sizes, spreads, take_all)
+    # Neyman wants almost nothing in five strata: they are held at the minimum of two and
+    # the rest goes to the sixth (trimming the rounding instead left them at one unit)
+    skewed = allocate(20, np.array([100] * 5 + [10_000]), np.array([1e-6] * 5 + [1.0]),
+                      np.zeros(6, dtype=bool))
+    assert skewed.tolist() == [2, 2, 2, 2, 2, 10]
+    # a minimum per stratum
+    assert allocate(20, np.array([100] * 3), np.array([1.0, 1e-6, 1e-6]), np.zeros(3, bool),
+                    minimum=np.array([0, 5, 3])).tolist() == [12, 5, 3]
+
+
+def test_certainty_cutoff_computed_by_hand() -> None:
+    # Y = 102, c = 0.1, so (cY)² = 104.04.
+    # 1st pass, all ten units: m = 10.2, S² = (39.8² + 9.8² + 8·6.2²)/9 = 1987.6/9 = 220.84,
+    #   B = 10.2 + √(220.84 + 104.04/10) = 10.2 + 15.21 = 25.41: 50 moves.
+    # 2nd pass, 20 and eight 4s: m = 52/9 = 5.78, S² = (400 + 128 − 52²/9)/8 = 28.44,
+    #   B = 5.78 + √(28.44 + 104.04/9) = 5.78 + 6.32 = 12.10: 20 moves.
+    # 3rd pass, eight 4s: m = 4, S² = 0, B = 4 + √(104.04/8) = 7.606: nobody moves.
+    size = np.array([4, 50, 4, 4, 20, 4, 4, 4, 4, 4.0])
+    found = certainty_cutoff(size, 0.1)
+    assert found.boundary == pytest.approx(4 + np.sqrt(104.04 / 8), rel=1e-12)
+    assert found.certain.tolist() == [False, True, False, False, True] + [False] * 5
+    assert found.iterations == 3
+    # a unit of a take-all size class counts in Y but not in the take-some mean and variance:
+    # the passes start at the 2nd above, and the forced unit is not reported as moved
+    forced = size == 50
+    found = certainty_cutoff(size, 0.1, forced=forced)
+    assert found.boundary == pytest.approx(7.606244584, rel=1e-9)
+    assert found.certain.tolist() == [False] * 4 + [True] + [False] * 5
+    assert found.iterations == 2
+    # nothing to move: equal sizes stay take-some; a loose target moves nobody
+    assert not certainty_cutoff(np.full(5, 3.0), 0.01).certain.any()
+    assert not certainty_cutoff(size, 10.0).certain.any()
+    with pytest.raises(GenerationError, match="target CV must be positive"):
+        certainty_cutoff(size, 0.0)
+
+
+def test_certainty_units_are_taken_whole(pop: pa.Table) -> None:
+    sample = draw_sample(pop, 3_000, seed=4)
+    meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
+    assert meta["enabled"] and meta["target_cv"] == CERTAINTY_CV
+    assert meta["size_variable"] == "revenue" and "Hidiroglou (1986" in meta["rule"]
+    con = duckdb.connect()
+    con.register("s", sample)
+    con.register("p", pop)
+    certain = con.sql("SELECT year, substr(CAST(area AS VARCHAR), 1, 2) AS prov, "
+                      "CAST(size_class AS VARCHAR), revenue, CAST(stratum AS VARCHAR), "
+                      "design_weight, inclusion_probability, stratum_size "
+                      "FROM s WHERE CAST(stratum AS VARCHAR) LIKE '%|certain'").fetchall()
+    assert certain and sum(meta["units"].values()) == len(certain)
+    for year, prov, size, revenue, stratum, weight, pi, _ in certain:
+        assert (weight, pi) == (1.0, 1.0) and size != "large"
+        assert stratum == f"{prov}0000|{size}|certain"
+        assert revenue >= meta["cutoffs"][str(year)][prov]
+    # every unit of the population at or above its province's cut-off is in the sample
+    # (take-all classes aside), and no unit below it is in a certainty stratum
+    above = con.sql("SELECT year, substr(CAST(area AS VARCHAR), 1, 2), revenue, "
+                    "CAST(enterprise_id AS VARCHAR) FROM p "
+                    "WHERE CAST(size_class AS VARCHAR) <> 'large'").fetchall()
+    cutoffs = meta["cutoffs"]
+    expected = {(y, e) for y, prov, rev, e in above
+                if cutoffs[str(y)][prov] is not None and rev >= cutoffs[str(y)][prov]}
+    got = {(y, e) for y, e in con.sql("SELECT year, CAST(enterprise_id AS VARCHAR) FROM s "
+                                      "WHERE CAST(stratum AS VARCHAR) LIKE '%|certain'").fetchall()}
+    assert got == expected
+    sizes = con.sql("SELECT year, stratum, COUNT(*), MIN(stratum_size), MAX(stratum_size) "
+                    "FROM s WHERE CAST(stratum AS VARCHAR) LIKE '%|certain' GROUP BY ALL"
+                    ).fetchall()
+    assert all(n == lo == hi for *_, n, lo, hi in sizes)
+    # without it, the design before: no certainty strata, and the metadata says so
+    plain = draw_sample(pop, 3_000, seed=4, certainty_cv=None)
+    assert json.loads(plain.schema.metadata[b"mic2025.certainty"]) == {"enabled": False}
+    assert not any(s.endswith("|certain")
+                   for s in plain.column("stratum").cast(pa.string()).to_pylist())
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
@@ -146,6 +146,14 @@ def _calibration(targets_from: str, plan_file: str | None, years: list[int]
 @click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
               help="Rao–Wu bootstrap replicate weights made with the sample and stored as "
               "sample_replicates.parquet (seed: --seed + 3; 0: none).")
+@click.option("--certainty/--no-certainty", default=True, show_default=True,
+              help="Take each province's units at or above its revenue cut-off whole "
+              "(certainty strata, Hidiroglou 1986); the rule and the cut-offs are recorded "
+              "in the sample's mic2025.certainty metadata.")
+@click.option("--certainty-cv", default="auto", show_default=True, metavar="auto|C",
+              callback=lambda _ctx, _param, value: _target_cv(value),
+              help="Target CV of a province's revenue total that sets its cut-off: auto, the "
+              "smallest the sample size affords each year, or a number in (0, 1].")
 @click.option("--targets", "targets_from", default="published", show_default=True,
               type=click.Choice(["published", "illustrative", "none"]),
               help="National aggregates to calibrate to: the bundled published figures "
@@ -155,8 +163,9 @@ def _calibration(targets_from: str, plan_file: str | None, years: list[int]
 @plan_option
 @fail_cleanly(unreadable=_unreadable)
 def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, seed: int,
-             nonresponse: bool, replicates: int, targets_from: str,
-             plan_file: str | None) -> None:
+             nonresponse: bool, replicates: int, certainty: bool,
+             certainty_cv: float | Literal["auto"],
+             targets_from: str, plan_file: str | None) -> None:
     """Write a SYNTHETIC population and a stratified sample (not real enterprises)."""
     from ..microdata.coverage import draw
     from ..microdata.design import design_units, replicates_path, write_design
@@ -178,7 +187,8 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
         if sample_size:
             task = bar.add_task("sample and replicate weights", total=1)
             sample, drawn = draw(pop, sample_size, seed, nonresponse=nonresponse,
-                                 replicates=replicates)
+                                 replicates=replicates,
+                                 certainty_cv=certainty_cv if certainty else None)
             write_parquet(sample, out / "sample.parquet")
             bar.advance(task)
             if drawn is not None:
@@ -191,6 +201,7 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
     if sample_size:
         click.echo(f"{out / 'sample.parquet'}: {sample.num_rows} rows "
                    f"({sample_size} per year asked) — SYNTHETIC")
+        click.echo(_certainty_line(sample))
         if replicates:
             click.echo(f"{reps_path}: {replicates} Rao–Wu replicate weights for "
                        f"{design.units} {'responding ' if nonresponse else ''}units "
@@ -213,9 +224,18 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
               help="Add a 'responding' column (smaller firms respond less).")
 @click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
               help="Rao–Wu replicate weights stored with the sample (0: none).")
+@click.option("--certainty/--no-certainty", default=True, show_default=True,
+              help="Take each province's units at or above its revenue cut-off whole "
+              "(certainty strata, Hidiroglou 1986); the rule and the cut-offs are recorded "
+              "in the sample's mic2025.certainty metadata.")
+@click.option("--certainty-cv", default="auto", show_default=True, metavar="auto|C",
+              callback=lambda _ctx, _param, value: _target_cv(value),
+              help="Target CV of a province's revenue total that sets its cut-off: auto, the "
+              "smallest the sample size affords each year, or a number in (0, 1].")
 @fail_cleanly(unreadable=_unreadable)
 def sample_command(population: str, seed: int, out_dir: str, sample_size: int,
-                   nonresponse: bool, replicates: int) -> None:
+                   nonresponse: bool, replicates: int, certainty: bool,
+                   certainty_cv: float | Literal["auto"]) -> None:
     """Draw a new SYNTHETIC stratified sample from an existing synthetic population."""
     import pyarrow.parquet as pq
 
@@ -236,15 +256,45 @@ def sample_command(population: str, seed: int, out_dir: str, sample_size: int,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sample, design = draw(table, sample_size, seed, nonresponse=nonresponse,
-                          replicates=replicates)
+                          replicates=replicates,
+                          certainty_cv=certainty_cv if certainty else None)
     path = write_parquet(sample, out / "sample.parquet")
     click.echo(f"{path}: {sample.num_rows} rows ({sample_size} per year asked, seed "
                f"{seed + 1}) — SYNTHETIC")
+    click.echo(_certainty_line(sample))
     if design is not None:
         reps = write_design(design, design_units(sample), replicates_path(path),
                             sample_metadata=sample.schema.metadata)
         click.echo(f"{reps}: {design.replicates} Rao–Wu replicate weights for {design.units} "
                    f"{'responding ' if nonresponse else ''}units (seed {seed + 3}) — SYNTHETIC")
+
+
+def _target_cv(value: str) -> float | Literal["auto"]:
+    """``--certainty-cv``: ``auto`` or a number in (0, 1]."""
+    if value == "auto":
+        return "auto"
+    try:
+        cv = float(value)
+    except ValueError:
+        cv = math.nan
+    if not 0 < cv <= 1:
+        raise click.BadParameter(f"{value!r} is neither auto nor a number in (0, 1]",
+                                 param_hint="--certainty-cv")
+    return cv
+
+
+def _certainty_line(sample: pa.Table) -> str:
+    """What the sample's design took whole by the certainty rule, from its metadata."""
+    meta = json.loads((sample.schema.metadata or {}).get(b"mic2025.certainty", b"{}"))
+    if not meta.get("enabled"):
+        return "certainty strata: none (--no-certainty)"
+    units = meta.get("units", {})
+    cvs = list(meta.get("cv", {}).values())
+    target = (f"target CV auto: {min(cvs):.2%}–{max(cvs):.2%}" if meta["target_cv"] == "auto"
+              else f"target CV {meta['target_cv']:g}")
+    return (f"certainty strata: {sum(units.values())} units taken whole at or above their "
+            f"province's revenue cut-off ({target}; Hidiroglou 1986; "
+            f"{min(units.values(), default=0)}–{max(units.values(), default=0)} a year)")
 
 
 # ---------------------------------------------------------------------------- replicates

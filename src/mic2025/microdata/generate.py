@@ -30,11 +30,15 @@ Calibration
 
 Sample (:func:`draw_sample`)
     Stratified simple random sampling without replacement, each year drawn independently,
-    strata = province × size class; every ``large`` stratum is taken whole (take-all); the rest
-    of ``n`` is allocated by Neyman allocation on revenue (n_h ∝ N_h·S_h; Neyman 1934, *JRSS*
-    97, 558–625; Cochran 1977, *Sampling Techniques*, §5.5) or proportionally, with at least
+    strata = province × size class; every ``large`` stratum is taken whole (take-all). Each
+    province's other units at or above its revenue cut-off form certainty strata
+    (``<province>|<size class>|certain``, taken whole; :func:`certainty_cutoff`, Hidiroglou
+    1986, target CV ``certainty_cv``; ``None`` turns them off). The rest of ``n`` is
+    allocated by Neyman allocation on revenue (n_h ∝ N_h·S_h; Neyman 1934, *JRSS* 97,
+    558–625; Cochran 1977, *Sampling Techniques*, §5.5) or proportionally, with at least
     two units per stratum (so that the bootstrap can resample) and never more than N_h.
     ``inclusion_probability`` = n_h/N_h, ``design_weight`` = N_h/n_h, ``stratum_size`` = N_h.
+    The rule, its parameters and every cut-off are in the ``mic2025.certainty`` metadata.
     The replicate design (Rao–Wu bootstrap multiplicities) is made for the sample by
     :func:`mic2025.microdata.design.replicate_design` once non-response is known (it covers
     the respondents) and stored next to it; ``mic2025 microdata generate`` does both.
@@ -449,19 +453,23 @@ def is_synthetic(path: str | Path) -> bool:
 
 def allocate(n: int, sizes: np.ndarray, spreads: np.ndarray, take_all: np.ndarray, *,
              method: Literal["neyman", "proportional"] = "neyman",
-             minimum: int = 2) -> np.ndarray:
+             minimum: int | np.ndarray = 2) -> np.ndarray:
     """Stratum sample sizes summing to ``n`` (or to the population, if smaller).
 
     Take-all strata get N_h. The rest get n_h ∝ N_h·S_h (Neyman) or ∝ N_h (proportional),
-    at least ``min(minimum, N_h)`` and at most N_h; strata that hit the cap are fixed and the
-    remainder is reallocated among the others (Cochran 1977, §5.9). Rounding by largest
-    remainders keeps the total.
+    at least ``min(minimum, N_h)`` (a number, or one per stratum) and at most N_h; strata
+    whose share reaches N_h are taken whole, strata whose share falls below the minimum get
+    the minimum, and in both cases the remainder is allocated again among the others
+    (Cochran 1977, §5.9). Rounding by largest remainders keeps the total.
     """
     sizes = np.asarray(sizes, dtype=np.int64)
-    alloc = np.where(take_all, sizes, np.minimum(minimum, sizes))
+    floor_h = np.minimum(np.broadcast_to(np.asarray(minimum, dtype=np.int64), sizes.shape),
+                         sizes)
+    alloc = np.where(take_all, sizes, floor_h)
     if alloc.sum() > n:
-        raise GenerationError(f"a sample of {n} cannot hold the take-all strata and the minimum of "
-                         f"{minimum} per stratum ({int(alloc.sum())} units)")
+        shown = minimum if np.ndim(minimum) == 0 else "the given minimum"
+        raise GenerationError(f"a sample of {n} cannot hold the take-all strata and the "
+                              f"minimum of {shown} per stratum ({int(alloc.sum())} units)")
     fixed = take_all | (alloc >= sizes)
     score = sizes * (np.asarray(spreads, dtype=np.float64) if method == "neyman" else 1.0)
     score = np.where(score > 0, score, sizes.astype(np.float64) * 1e-9)
@@ -472,23 +480,176 @@ def allocate(n: int, sizes: np.ndarray, spreads: np.ndarray, take_all: np.ndarra
             break
         share = np.zeros(len(sizes))
         share[free] = left * score[free] / score[free].sum()
-        share = np.maximum(share, alloc)  # never below the minimum
         over = free & (share >= sizes)
         if over.any():  # capped strata are taken whole; allocate the rest again
             alloc[over] = sizes[over]
             fixed |= over
             continue
+        under = free & (share < floor_h)
+        if under.any():  # below the minimum: held at it; allocate the rest again
+            fixed |= under
+            continue
         base = np.floor(share).astype(np.int64)
         short = left - int(base[free].sum())
-        if short > 0:
-            order = np.argsort(-(share - base) * free)
-            base[order[:short]] += 1
-        elif short < 0:  # the minimums pushed us over: trim the largest allocations
-            order = np.argsort(-(base - alloc) * free)
-            base[order[:-short]] -= 1
+        order = np.argsort(-(share - base) * free, kind="stable")
+        base[order[:short]] += 1
         alloc[free] = base[free]
         break
     return alloc
+
+
+#: the certainty stratum's rule, as the sample's metadata states it
+CERTAINTY_RULE = (
+    "Hidiroglou (1986, The American Statistician 40(1), 27-31): within each year x province, "
+    "with the take-all size classes already taken whole, the take-some units' mean m and "
+    "variance S2 (divisor N'-1) give the boundary B = m + sqrt(S2 + (c*Y)^2 / N') (Y the "
+    "province's total of the size variable, N' the take-some units, c the target CV); units "
+    "at or above B join the take-all part and B is computed again, until no take-some unit "
+    "reaches it")
+#: how the sample is spread over provinces when the certainty rule is on
+CERTAINTY_ALLOCATION = (
+    "each province's take-some units get n' = N'^2 S2 / ((c*Y)^2 + N' S2) (the rule's "
+    "sample size for CV c of the province total), scaled so that the year's take-all and "
+    "take-some units make n; within the province Neyman (or proportional) allocation over "
+    "its size classes")
+#: the size variable of the frame the cut-off is computed on
+CERTAINTY_SIZE = "revenue"
+#: the default target CV: the smallest c whose design costs no more than n (per year)
+CERTAINTY_CV: Literal["auto"] = "auto"
+
+
+@dataclass(frozen=True)
+class Cutoff:
+    """What :func:`certainty_cutoff` found for one population: the boundary (None when fewer
+    than two take-some units are left), the units at or above it, the iterations and the
+    take-some sample size n′ that the target CV needs."""
+
+    boundary: float | None
+    certain: np.ndarray
+    iterations: int
+    take_some: float
+
+
+class _Tail:
+    """One population's take-some candidates, sorted once, for many target CVs."""
+
+    def __init__(self, size: np.ndarray, forced: np.ndarray) -> None:
+        self.total = float(size.sum())
+        self.rest = np.sort(size[~forced])[::-1]  # largest first
+        # suffix sums: the units left after moving the first t are rest[t:]
+        self.tail = np.concatenate([np.cumsum(self.rest[::-1])[::-1], [0.0]])
+        self.tail2 = np.concatenate([np.cumsum((self.rest**2)[::-1])[::-1], [0.0]])
+
+    def _moments(self, moved: int) -> tuple[int, float, float]:
+        left = len(self.rest) - moved
+        mean = self.tail[moved] / left
+        return left, mean, max((self.tail2[moved] - left * mean**2) / (left - 1), 0.0)
+
+    def cut(self, target_cv: float) -> tuple[int, float | None, int, float]:
+        """(units moved, boundary, iterations, n′) for ``target_cv``."""
+        moved, iterations, boundary = 0, 0, None
+        allowed = (target_cv * self.total) ** 2
+        while len(self.rest) - moved >= 2:
+            iterations += 1
+            left, mean, var = self._moments(moved)
+            boundary = mean + float(np.sqrt(var + allowed / left))
+            # the take-some part is sorted: the units at or above B are its first ones
+            reached = int(np.searchsorted(-self.rest[moved:], -boundary, side="right"))
+            if reached == 0:
+                return moved, boundary, iterations, left**2 * var / (allowed + left * var)
+            moved += reached
+        return moved, None, iterations, float(len(self.rest) - moved)
+
+
+def certainty_cutoff(size: np.ndarray, target_cv: float, *,
+                     forced: np.ndarray | None = None) -> Cutoff:
+    """The take-all boundary of Hidiroglou (1986) for one population of ``size`` values.
+
+    Units in ``forced`` are taken whole whatever their size (the take-all size classes):
+    they count in the total Y but not in the take-some mean and variance. A unit with
+    y ≥ B = m + sqrt(S² + (c·Y)²/N′) (m, S² the take-some units' mean and variance with
+    divisor N′ − 1, N′ their number, c = ``target_cv``) costs more sampled units in the
+    take-some part than taken whole: moving it lowers the sample size that CV c needs
+    (the take-some size n′ = N′²S²/((cY)² + N′S²) falls by more than one). The units at or
+    above B move and B is computed again from the units left; a moved unit stays moved, so
+    the iteration ends — when no take-some unit reaches the boundary of the units left,
+    which is the boundary returned. ``certain`` marks the units moved by the rule (not the
+    forced ones).
+    """
+    y = np.asarray(size, dtype=np.float64)
+    if not target_cv > 0:
+        raise GenerationError(f"the certainty stratum's target CV must be positive, not "
+                              f"{target_cv!r}")
+    fixed = np.zeros(len(y), dtype=bool) if forced is None else np.asarray(forced, bool)
+    tail = _Tail(y, fixed)
+    moved, boundary, iterations, take_some = tail.cut(target_cv)
+    certain = ~fixed & (y >= tail.rest[moved - 1]) if moved else np.zeros(len(y), bool)
+    return Cutoff(boundary, certain, iterations, take_some)
+
+
+def _design_cv(tails: list[_Tail], forced: int, n: int) -> float:
+    """The smallest target CV (to 0.1%) whose certainty design — the forced and moved units
+    plus every province's n′ — costs no more than ``n`` units."""
+
+    def cost(cv: float) -> float:
+        total = float(forced)
+        for tail in tails:
+            moved, _, _, take_some = tail.cut(cv)
+            total += moved + take_some
+        return total
+
+    low, high = 1e-4, 10.0
+    if cost(low) <= n:
+        return low
+    while high / low > 1.001:  # the cost falls as the target loosens
+        mid = float(np.sqrt(low * high))
+        low, high = (mid, high) if cost(mid) > n else (low, mid)
+    return high
+
+
+def _certainty(place: np.ndarray, size: np.ndarray, forced: np.ndarray,
+               target_cv: float | Literal["auto"] | None, n: int, years: np.ndarray,
+               provinces: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[str, object]]:
+    """Which units the certainty rule takes whole (one cut-off per ``place`` = year ×
+    province), each place's n′ (the rule's take-some sample size) and the design metadata
+    that records the rule, the target CV of each year and every cut-off."""
+    places = len(years) * len(provinces)
+    certain = np.zeros(len(size), dtype=np.int64)
+    need = np.zeros(places)
+    if target_cv is None:
+        return certain, need, {"enabled": False}
+    if target_cv != "auto" and not target_cv > 0:
+        raise GenerationError(f"the certainty stratum's target CV must be positive or 'auto', "
+                              f"not {target_cv!r}")
+    cutoffs: dict[str, dict[str, float | None]] = {}
+    units: dict[str, int] = {}
+    chosen_cv: dict[str, float] = {}
+    order = np.argsort(place, kind="stable")
+    bounds = np.searchsorted(place[order], np.arange(places + 1))
+    members = [order[bounds[p]:bounds[p + 1]] for p in range(places)]
+    for y, year in enumerate(years):
+        mine = [p for p in range(y * len(provinces), (y + 1) * len(provinces))
+                if len(members[p])]
+        tails = {p: _Tail(size[members[p]], forced[members[p]]) for p in mine}
+        cv = (_design_cv(list(tails.values()),
+                         sum(int(forced[members[p]].sum()) for p in mine), n)
+              if target_cv == "auto" else float(target_cv))
+        key = str(int(year))
+        chosen_cv[key] = cv
+        for p, tail in tails.items():
+            moved, boundary, _, take_some = tail.cut(cv)
+            if moved:
+                m = members[p]
+                certain[m] = ~forced[m] & (size[m] >= tail.rest[moved - 1])
+            need[p] = take_some
+            cutoffs.setdefault(key, {})[str(provinces[p % len(provinces)])] = (
+                None if boundary is None else float(boundary))
+            units[key] = units.get(key, 0) + moved
+    return certain, need, {
+        "enabled": True, "rule": CERTAINTY_RULE, "size_variable": CERTAINTY_SIZE,
+        "target_cv": target_cv, "cv": chosen_cv, "allocation": CERTAINTY_ALLOCATION,
+        "cutoffs": cutoffs, "units": units, "label": "<province>0000|<size class>|certain",
+        "weight": 1.0, "inclusion_probability": 1.0}
 
 
 def draw_sample(
@@ -499,36 +660,65 @@ def draw_sample(
     take_all: Iterable[str] = ("large",),
     minimum: int = 2,
     seed: int = 1,
+    certainty_cv: float | Literal["auto"] | None = CERTAINTY_CV,
 ) -> pa.Table:
     """A stratified SRSWOR sample of ``n`` per year from a population table (see module doc).
 
-    Strata are province × size class within each year. Returns the sampled rows with
-    ``stratum``, ``design_weight`` = N_h/n_h, ``inclusion_probability`` = n_h/N_h and
+    Strata are province × size class within each year, each split at the province's
+    certainty cut-off (target CV ``certainty_cv``, ``"auto"`` for the smallest that ``n``
+    affords; None: no certainty strata, one national allocation). Returns the sampled rows
+    with ``stratum``, ``design_weight`` = N_h/n_h, ``inclusion_probability`` = n_h/N_h and
     ``stratum_size`` = N_h filled in.
     """
     rng = np.random.default_rng(seed)
+    take_all = tuple(take_all)
     years, year_idx = np.unique(population.column("year").to_numpy(), return_inverse=True)
     province = pc.utf8_slice_codeunits(population.column("area").cast(pa.string()), 0, 2)
     provinces = pc.unique(province)
     prov_idx = pc.index_in(province, value_set=provinces).to_numpy()
     size_idx = pc.index_in(population.column("size_class").cast(pa.string()),
                            value_set=pa.array(SIZE_CLASSES)).to_numpy()
-    combined = (year_idx * len(provinces) + prov_idx) * len(SIZE_CLASSES) + size_idx
-    codes, stratum = np.unique(combined, return_inverse=True)
-    key_year = years[codes // (len(provinces) * len(SIZE_CLASSES))]
-    key_prov = np.asarray(provinces.to_pylist())[(codes // len(SIZE_CLASSES)) % len(provinces)]
-    key_size = np.asarray(SIZE_CLASSES)[codes % len(SIZE_CLASSES)]
     revenue = population.column("revenue").to_numpy()
+    place = year_idx * len(provinces) + prov_idx
+    certain, need, certainty = _certainty(
+        place, revenue, np.isin(size_idx, [SIZE_CLASSES.index(c) for c in take_all
+                                           if c in SIZE_CLASSES]),
+        certainty_cv, n, years, np.asarray(provinces.to_pylist()))
+    combined = (place * len(SIZE_CLASSES) + size_idx) * 2 + certain
+    codes, stratum = np.unique(combined, return_inverse=True)
+    key_place = codes // (2 * len(SIZE_CLASSES))
+    key_year = years[key_place // len(provinces)]
+    key_prov = np.asarray(provinces.to_pylist())[key_place % len(provinces)]
+    key_size = np.asarray(SIZE_CLASSES)[(codes // 2) % len(SIZE_CLASSES)]
+    key_certain = (codes % 2).astype(bool)
     sizes = np.bincount(stratum)
     mean = np.bincount(stratum, revenue) / sizes
     var = np.bincount(stratum, revenue**2) / sizes - mean**2
     spread = np.sqrt(np.maximum(var, 0.0))
-    big = np.isin(key_size, list(take_all))
-    keys = np.char.add(np.char.add(key_prov.astype(str), "0000|"), key_size)
+    big = np.isin(key_size, list(take_all)) | key_certain
+    keys = np.char.add(np.char.add(np.char.add(key_prov.astype(str), "0000|"), key_size),
+                       np.where(key_certain, "|certain", ""))
     alloc = np.zeros(len(keys), dtype=np.int64)
     for y in np.unique(key_year):  # one allocation per year (a few dozen strata each)
         m = key_year == y
-        alloc[m] = allocate(n, sizes[m], spread[m], big[m], method=allocation, minimum=minimum)
+        if not certainty["enabled"]:
+            alloc[m] = allocate(n, sizes[m], spread[m], big[m], method=allocation,
+                                minimum=minimum)
+            continue
+        # the take-some units of the year go to provinces as the rule needs them (n′), at
+        # least the minimum of each of their strata; then each province over its strata
+        at = np.unique(key_place[m])
+        fixed = np.array([sizes[m & big & (key_place == p)].sum() for p in at])
+        some = np.array([sizes[m & ~big & (key_place == p)].sum() for p in at])
+        least = np.array([np.minimum(minimum, sizes[m & ~big & (key_place == p)]).sum()
+                          for p in at])
+        budget = allocate(n - int(fixed.sum()), some, need[at] / np.maximum(some, 1),
+                          np.zeros(len(at), dtype=bool), method="neyman", minimum=least) \
+            if n >= fixed.sum() else fixed  # too small: allocate() below says so
+        for p, extra, whole in zip(at, budget, fixed, strict=True):
+            mp = m & (key_place == p)
+            alloc[mp] = allocate(int(whole + extra) if n >= fixed.sum() else n, sizes[mp],
+                                 spread[mp], big[mp], method=allocation, minimum=minimum)
     # random order within each stratum; keep the first n_h
     order = np.lexsort((rng.random(len(stratum)), stratum))
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
@@ -549,6 +739,7 @@ def draw_sample(
     return _label(sample, seed=seed, targets=json.loads(meta.get(b"mic2025.targets", b"{}")),
                   kind="sample", extra={"n": n, "allocation": allocation,
                                         "take_all": list(take_all), "minimum": minimum,
+                                        "certainty": certainty,
                                         "population_seed": meta.get(b"mic2025.seed", b"").decode(),
                                         **({"calibration": json.loads(
                                             meta[b"mic2025.calibration"])}
