@@ -282,7 +282,7 @@ def test_sample_redraws_from_a_population(generated: Path, tmp_path: Path) -> No
 def test_sample_records_its_certainty_design(generated: Path, tmp_path: Path) -> None:
     population = str(generated / "population.parquet")
     drawn = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
-                                      "--sample", "400", "--replicates", "0",
+                                      "--sample", "400", "--replicates", "0", "--certainty",
                                       "--certainty-cv", "0.2", "--out", str(tmp_path / "c")])
     assert drawn.exit_code == 0, drawn.output
     assert "certainty strata:" in drawn.stdout and "target CV 0.2" in drawn.stdout
@@ -293,17 +293,18 @@ def test_sample_records_its_certainty_design(generated: Path, tmp_path: Path) ->
     strata = sample.column("stratum").cast(pa.string()).to_pylist()
     certain = [s for s in strata if s.endswith("|certain")]
     assert len(certain) == sum(meta["units"].values()) > 0
-    # the default is on, at the documented target; --no-certainty draws the design before
+    # --certainty alone: the target CV the sample size affords, year by year
     default = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
-                                        "--sample", "400", "--replicates", "0",
+                                        "--sample", "400", "--replicates", "0", "--certainty",
                                         "--out", str(tmp_path / "d")])
     assert default.exit_code == 0, default.output
     meta = json.loads(pq.read_schema(tmp_path / "d" / "sample.parquet")
                       .metadata[b"mic2025.certainty"])
     assert meta["enabled"] and meta["target_cv"] == "auto"
     assert set(meta["cv"]) == {"2015", "2016", "2017"}
+    # off by default (and --no-certainty)
     off = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
-                                    "--sample", "400", "--replicates", "0", "--no-certainty",
+                                    "--sample", "400", "--replicates", "0",
                                     "--out", str(tmp_path / "e")])
     assert off.exit_code == 0, off.output
     assert "certainty strata: none" in off.stdout

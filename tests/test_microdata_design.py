@@ -204,7 +204,7 @@ def test_cli_replicates_makes_the_design_of_an_existing_sample(tmp_path: Path) -
 
 def test_certainty_units_are_not_resampled(tmp_path: Path) -> None:
     pop = generate_population(3_000, years=[2019, 2020], seed=51)
-    full = draw_sample(pop, 400, seed=52)
+    full = draw_sample(pop, 400, seed=52, certainty_cv="auto")
     certain = np.char.endswith(np.asarray(full.column("stratum").cast(pa.string())
                                           .to_pylist(), dtype=str), "|certain")
     assert certain.sum() >= 20

@@ -228,7 +228,7 @@ def test_certainty_cutoff_computed_by_hand() -> None:
 
 
 def test_certainty_units_are_taken_whole(pop: pa.Table) -> None:
-    sample = draw_sample(pop, 3_000, seed=4)
+    sample = draw_sample(pop, 3_000, seed=4, certainty_cv="auto")
     meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
     assert meta["enabled"] and meta["target_cv"] == CERTAINTY_CV
     assert meta["size_variable"] == "revenue" and "Hidiroglou (1986" in meta["rule"]
@@ -259,8 +259,8 @@ def test_certainty_units_are_taken_whole(pop: pa.Table) -> None:
                     "FROM s WHERE CAST(stratum AS VARCHAR) LIKE '%|certain' GROUP BY ALL"
                     ).fetchall()
     assert all(n == lo == hi for *_, n, lo, hi in sizes)
-    # without it, the design before: no certainty strata, and the metadata says so
-    plain = draw_sample(pop, 3_000, seed=4, certainty_cv=None)
+    # by default none: no certainty strata, and the metadata says so
+    plain = draw_sample(pop, 3_000, seed=4)
     assert json.loads(plain.schema.metadata[b"mic2025.certainty"]) == {"enabled": False}
     assert not any(s.endswith("|certain")
                    for s in plain.column("stratum").cast(pa.string()).to_pylist())

@@ -146,10 +146,11 @@ def _calibration(targets_from: str, plan_file: str | None, years: list[int]
 @click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
               help="Rao–Wu bootstrap replicate weights made with the sample and stored as "
               "sample_replicates.parquet (seed: --seed + 3; 0: none).")
-@click.option("--certainty/--no-certainty", default=True, show_default=True,
+@click.option("--certainty/--no-certainty", default=False, show_default=True,
               help="Take each province's units at or above its revenue cut-off whole "
-              "(certainty strata, Hidiroglou 1986); the rule and the cut-offs are recorded "
-              "in the sample's mic2025.certainty metadata.")
+              "(certainty strata, Hidiroglou 1986) and spread the rest over provinces by the "
+              "rule; recorded in the sample's mic2025.certainty metadata. Off by default: "
+              "it lowered the intervals' coverage (docs/microdata.md).")
 @click.option("--certainty-cv", default="auto", show_default=True, metavar="auto|C",
               callback=lambda _ctx, _param, value: _target_cv(value),
               help="Target CV of a province's revenue total that sets its cut-off: auto, the "
@@ -224,10 +225,11 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
               help="Add a 'responding' column (smaller firms respond less).")
 @click.option("--replicates", default=200, show_default=True, type=click.IntRange(0),
               help="Rao–Wu replicate weights stored with the sample (0: none).")
-@click.option("--certainty/--no-certainty", default=True, show_default=True,
+@click.option("--certainty/--no-certainty", default=False, show_default=True,
               help="Take each province's units at or above its revenue cut-off whole "
-              "(certainty strata, Hidiroglou 1986); the rule and the cut-offs are recorded "
-              "in the sample's mic2025.certainty metadata.")
+              "(certainty strata, Hidiroglou 1986) and spread the rest over provinces by the "
+              "rule; recorded in the sample's mic2025.certainty metadata. Off by default: "
+              "it lowered the intervals' coverage (docs/microdata.md).")
 @click.option("--certainty-cv", default="auto", show_default=True, metavar="auto|C",
               callback=lambda _ctx, _param, value: _target_cv(value),
               help="Target CV of a province's revenue total that sets its cut-off: auto, the "
@@ -287,7 +289,7 @@ def _certainty_line(sample: pa.Table) -> str:
     """What the sample's design took whole by the certainty rule, from its metadata."""
     meta = json.loads((sample.schema.metadata or {}).get(b"mic2025.certainty", b"{}"))
     if not meta.get("enabled"):
-        return "certainty strata: none (--no-certainty)"
+        return "certainty strata: none (--certainty to take large units whole)"
     units = meta.get("units", {})
     cvs = list(meta.get("cv", {}).values())
     target = (f"target CV auto: {min(cvs):.2%}–{max(cvs):.2%}" if meta["target_cv"] == "auto"

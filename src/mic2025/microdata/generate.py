@@ -33,7 +33,7 @@ Sample (:func:`draw_sample`)
     strata = province × size class; every ``large`` stratum is taken whole (take-all). Each
     province's other units at or above its revenue cut-off form certainty strata
     (``<province>|<size class>|certain``, taken whole; :func:`certainty_cutoff`, Hidiroglou
-    1986, target CV ``certainty_cv``; ``None`` turns them off). The rest of ``n`` is
+    1986, target CV ``certainty_cv``; off by default). The rest of ``n`` is
     allocated by Neyman allocation on revenue (n_h ∝ N_h·S_h; Neyman 1934, *JRSS* 97,
     558–625; Cochran 1977, *Sampling Techniques*, §5.5) or proportionally, with at least
     two units per stratum (so that the bootstrap can resample) and never more than N_h.
@@ -514,7 +514,9 @@ CERTAINTY_ALLOCATION = (
     "its size classes")
 #: the size variable of the frame the cut-off is computed on
 CERTAINTY_SIZE = "revenue"
-#: the default target CV: the smallest c whose design costs no more than n (per year)
+#: the target CV when certainty strata are asked for: the smallest c whose design costs no
+#: more than n (per year). They are off by default: see "Certainty strata" in
+#: docs/microdata.md for what they did to the intervals' coverage
 CERTAINTY_CV: Literal["auto"] = "auto"
 
 
@@ -660,13 +662,14 @@ def draw_sample(
     take_all: Iterable[str] = ("large",),
     minimum: int = 2,
     seed: int = 1,
-    certainty_cv: float | Literal["auto"] | None = CERTAINTY_CV,
+    certainty_cv: float | Literal["auto"] | None = None,
 ) -> pa.Table:
     """A stratified SRSWOR sample of ``n`` per year from a population table (see module doc).
 
     Strata are province × size class within each year, each split at the province's
-    certainty cut-off (target CV ``certainty_cv``, ``"auto"`` for the smallest that ``n``
-    affords; None: no certainty strata, one national allocation). Returns the sampled rows
+    certainty cut-off when ``certainty_cv`` is given (the target CV, or ``"auto"`` for the
+    smallest that ``n`` affords; None, the default: no certainty strata and one national
+    allocation). Returns the sampled rows
     with ``stratum``, ``design_weight`` = N_h/n_h, ``inclusion_probability`` = n_h/N_h and
     ``stratum_size`` = N_h filled in.
     """
