@@ -3,12 +3,20 @@
 Measured (population 6,000 × 2020, samples of 1,200 with non-response, 20 samples, 60
 replicates, the default suppression rules; published cells the same both times):
 
-============  ======  =====  =====  ======  =====
-intervals     nation  ≤ 10   11–30  31–100  > 100
-============  ======  =====  =====  ======  =====
-design df     93.9%   84.7%  89.5%  89.6%   92.6%
-effective df  93.9%   89.5%  92.0%  91.7%   93.9%
-============  ======  =====  =====  ======  =====
+=====================  ======  =====  =====  ======  =====
+intervals               nation  ≤ 10   11–30  31–100  > 100
+=====================  ======  =====  =====  ======  =====
+design df               93.9%   84.7%  89.5%  89.6%   92.6%
+effective df            93.9%   89.5%  92.0%  91.7%   93.9%
+minimum held (12-07)    92.2%   88.8%  91.1%  91.9%   93.5%
+with certainty strata   95.6%   92.8%  86.6%  92.7%   —
+=====================  ======  =====  =====  ======  =====
+
+"minimum held": the allocation keeps every take-some stratum at two units (it could leave
+one before), a different sample from the same seeds. "with certainty strata":
+``certainty_cv="auto"`` (Hidiroglou's take-all cut-off per province), which at this size
+takes most of each province whole — no province cell has more than 100 units, and cells
+of 11–30 fall below the floor below, which is why the option is off by default.
 
 The effective df (Satterthwaite with each stratum's kurtosis, :func:`.variance.effective_df`)
 widen the t quantile where a few units carry a cell's variance; what remains below the 93%

@@ -150,7 +150,8 @@ def _calibration(targets_from: str, plan_file: str | None, years: list[int]
               help="Take each province's units at or above its revenue cut-off whole "
               "(certainty strata, Hidiroglou 1986) and spread the rest over provinces by the "
               "rule; recorded in the sample's mic2025.certainty metadata. Off by default: "
-              "it lowered the intervals' coverage (docs/microdata.md).")
+              "it lowers small cells' coverage at large sampling fractions "
+              "(docs/microdata.md).")
 @click.option("--certainty-cv", default="auto", show_default=True, metavar="auto|C",
               callback=lambda _ctx, _param, value: _target_cv(value),
               help="Target CV of a province's revenue total that sets its cut-off: auto, the "
@@ -229,7 +230,8 @@ def generate(out_dir: str, enterprises: int, years_text: str, sample_size: int, 
               help="Take each province's units at or above its revenue cut-off whole "
               "(certainty strata, Hidiroglou 1986) and spread the rest over provinces by the "
               "rule; recorded in the sample's mic2025.certainty metadata. Off by default: "
-              "it lowered the intervals' coverage (docs/microdata.md).")
+              "it lowers small cells' coverage at large sampling fractions "
+              "(docs/microdata.md).")
 @click.option("--certainty-cv", default="auto", show_default=True, metavar="auto|C",
               callback=lambda _ctx, _param, value: _target_cv(value),
               help="Target CV of a province's revenue total that sets its cut-off: auto, the "
