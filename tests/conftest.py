@@ -23,15 +23,27 @@ REPO = Path(__file__).resolve().parents[1]
 
 # Python's cyclic garbage collector ran thousands of times a run and spent about a fifth of the
 # suite's time walking the same long-lived objects (modules, the collected tests, the parsed
-# plan). Rarer collections of the young generations, and everything alive after collection
-# moved out of the collector's sight (``pytest_collection_finish``), cut that to a few
-# percent; garbage is still collected, less often.
-gc.set_threshold(20_000, 50, 100)
+# plan) and the live objects of the test running. Here it runs between tests instead, every
+# GC_EVERY tests, over what was made since it last ran: what survived a run (the session's
+# templates, shared apps, caches) is moved out of its sight. What a test leaves in reference
+# cycles is still collected, a few tests later.
+GC_EVERY = 20
+_since_gc = 0
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()
+    gc.disable()
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    global _since_gc
+    _since_gc += 1
+    if _since_gc >= GC_EVERY:
+        _since_gc = 0
+        gc.collect()
+        gc.freeze()
 
 
 @pytest.hookimpl(hookwrapper=True)

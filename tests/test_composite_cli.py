@@ -142,11 +142,11 @@ def test_sensitivity_table_shows_progress_on_stderr_only() -> None:
 
 
 def test_demo_is_labelled_synthetic_everywhere(tmp_path: Path) -> None:
-    code, out, err = run("demo", "--enterprises", "20000")
+    code, out, err = run("demo", "--enterprises", "3000")
     assert code == 0 and "SYNTHETIC" in err
     rows = parse(out)
     assert len(rows) == 31 and all(r["synthetic"] == "true" for r in rows)
-    code, out, _ = run("demo", "--enterprises", "20000", "--format", "json")
+    code, out, _ = run("demo", "--enterprises", "3000", "--format", "json")
     doc = json.loads(out)
     assert doc["synthetic"] is True and "SYNTHETIC" in doc["label"]
     assert doc["index"].startswith("SYNTHETIC")
