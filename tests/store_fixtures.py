@@ -123,13 +123,15 @@ class StoreTemplates:
         self.built[key] = str(path) if backend == "sqlite" else name
         return self.built[key]
 
-    def migrate_into(self, url: str) -> None:
+    def migrate_into(self, url: str, *, evidence: bool = False) -> None:
         """Make the SQLite database at ``url``, not made yet, a copy of the migrated empty
-        template: what opening it would make, without running the migrations again (any
-        other URL is left to ``open_store``)."""
+        template: what opening it would make, without running the migrations again; with
+        ``evidence``, a copy of the store holding the bundled evidence: what the first
+        command or platform on it would leave (any other URL is left to ``open_store``)."""
         path = Path(url.removeprefix("sqlite:///"))
         if url.startswith("sqlite:///") and not path.exists():
-            shutil.copyfile(self.sqlite_file(MIGRATED), path)
+            path.parent.mkdir(parents=True, exist_ok=True)  # as open_store would make it
+            shutil.copyfile(self.sqlite_file("" if evidence else MIGRATED), path)
 
     def sqlite_file(self, variant: str = "") -> str:
         """The SQLite template's file (``variant`` one needs no ``fill``)."""

@@ -24,7 +24,7 @@ from mic2025.observation import Observation
 from mic2025.permissions import SYSTEM
 from mic2025.services.imports import import_file
 from mic2025.store import ImportResult, Store, open_store
-from store_fixtures import CITED_HEADER, small_plan, write_csv
+from store_fixtures import CITED_HEADER, StoreTemplates, small_plan, write_csv
 
 PLAN = small_plan()
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -217,7 +217,9 @@ def test_load_bundled_supersedes_the_earlier_release(store: Store, tmp_path: Pat
     assert [v.rows_withdrawn for v in store.vintages()] == [0, 0, 1]
 
 
-def test_data_vintages_shows_the_withdrawn_rows(store_url: str) -> None:
+def test_data_vintages_shows_the_withdrawn_rows(store_url: str,
+                                                store_templates: StoreTemplates) -> None:
+    store_templates.migrate_into(store_url)
     with open_store(store_url) as s:
         load(s, bundle_a(), "a", T0)
         load(s, bundle_b(), "b", T1)

@@ -19,6 +19,7 @@ from mic2025.errors import StoreError
 from mic2025.followup import thirdparty as tp
 from mic2025.store import EvaluationRound, Store, open_store
 from mic2025.store.db import alembic_config, begin_write
+from store_fixtures import StoreTemplates
 from test_web_support import add_users, bearer, client, make_app
 
 T0 = datetime(2021, 3, 1, 8, 0, tzinfo=UTC)
@@ -163,7 +164,9 @@ def test_migration_0004_goes_down_and_up_again(store_url: str) -> None:
 # ---------------------------------------------------------------------------- the platform
 
 
-def test_the_platform_keeps_its_records_in_the_store(store_url: str, tmp_path: Path) -> None:
+def test_the_platform_keeps_its_records_in_the_store(
+        store_url: str, tmp_path: Path, store_templates: StoreTemplates) -> None:
+    store_templates.migrate_into(store_url, evidence=True)  # as a first start leaves it
     app = make_app(store_url, followup_dir=tmp_path / "fu")
     try:
         tokens = add_users(app)

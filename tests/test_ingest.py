@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import tracemalloc
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -126,11 +127,12 @@ def test_a_revised_file_is_a_new_vintage_and_as_of_sees_the_old_figure(
     assert [o.value for o in store.observations(as_of=first.created_at)] == [2.4]
 
 
-def test_export_rows_import_back_to_the_same_observations(store: Store, tmp_path: Path) -> None:
+def test_export_rows_import_back_to_the_same_observations(
+        store: Store, tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     import_file(store, SYSTEM, write_csv(tmp_path / "good.csv", GOOD), PLAN)
     rows = [{k: v for k, v in r.items() if k not in ("vintage", "vintage_at")}
             for r in store.export_rows()]
-    with open_store(f"sqlite:///{tmp_path / 'copy.sqlite'}") as copy:
+    with open_store(sqlite_copy(tmp_path / "copy.sqlite", evidence=False)) as copy:
         import_rows(copy, SYSTEM, rows, PLAN, source_name="export")
         key = lambda o: o.key  # noqa: E731
         assert [(o.key, o.value, o.flags, o.lower, o.source_date, o.unit)

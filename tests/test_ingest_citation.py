@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -144,9 +145,11 @@ def _figures(tmp_path: Path) -> Path:
 
 
 def test_import_export_import_keeps_the_citation_through_the_command_line(
-        tmp_path: Path) -> None:
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     runner = CliRunner()
     first, second = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    sqlite_copy(first)  # as the first command leaves it
+    sqlite_copy(second, evidence=False)  # written below without a command: no bundle
     source = _figures(tmp_path)
     r = runner.invoke(main, ["import", str(source), "--db", f"sqlite:///{first}"],
                       catch_exceptions=False)

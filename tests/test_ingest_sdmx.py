@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -48,11 +48,10 @@ HEADER_1 = ["DATAFLOW", *HEADER_2[3:]]
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Observation], str]:
+def bundled(tmp_path_factory: pytest.TempPathFactory,
+            sqlite_copy: Callable[..., str]) -> tuple[list[Observation], str]:
     """The bundled evidence as a store holds it, and the platform's SDMX-CSV export of it."""
-    path = tmp_path_factory.mktemp("bundled") / "source.sqlite"
-    with open_store(f"sqlite:///{path}") as source:
-        load_bundled(source, PLAN)
+    with open_store(sqlite_copy(tmp_path_factory.mktemp("bundled") / "source.sqlite")) as source:
         observations = source.observations()
     return observations, exports.to_sdmx_csv(observations)
 
@@ -201,10 +200,11 @@ def test_text_and_numbers_come_back_exactly(tmp_path: Path) -> None:
     assert back.lower == 0.1 + 0.2 != 0.3 and back.upper != back.value  # not rounded
 
 
-def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path) -> None:
+def test_the_http_export_of_a_platform_imports_into_another_store(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     from test_web_support import client, make_app
 
-    app = make_app(f"sqlite:///{tmp_path / 'province.sqlite'}")
+    app = make_app(sqlite_copy(tmp_path / "province.sqlite"))  # as the platform leaves it
     try:
         response = client(app).get("/api/export/sdmx-csv", params={"area": "000000"})
         assert response.status_code == 200
@@ -213,14 +213,13 @@ def test_the_http_export_of_a_platform_imports_into_another_store(tmp_path: Path
         app.state.platform.close()
     path = tmp_path / "province.sdmx.csv"
     path.write_bytes(response.content)
-    with open_store(f"sqlite:///{tmp_path / 'national.sqlite'}") as national:
+    with open_store(sqlite_copy(tmp_path / "national.sqlite", evidence=False)) as national:
         import_file(national, SYSTEM, path, PLAN)
         got = {o.key: fields(o, EXPORTED) for o in national.observations()}
     assert got == {o.key: fields(o, EXPORTED) for o in exported}
     # a national store that already holds the province's figures (the bundled evidence,
     # loaded by its own vintage): nothing is revised, no vintage is written
-    with open_store(f"sqlite:///{tmp_path / 'holding.sqlite'}") as holding:
-        load_bundled(holding, PLAN)
+    with open_store(sqlite_copy(tmp_path / "holding.sqlite")) as holding:
         before = (holding.counts(), holding.vintages(), holding.observations())
         result = import_file(holding, SYSTEM, path, PLAN)
         assert result.unchanged and not result.already_imported
@@ -513,10 +512,11 @@ def test_sdmx_csv_saved_as_a_workbook_is_refused(store: Store, tmp_path: Path) -
     assert ".csv" in problem.message
 
 
-def test_the_cli_exits_3_and_writes_the_problems_with_sdmx_columns(tmp_path: Path) -> None:
+def test_the_cli_exits_3_and_writes_the_problems_with_sdmx_columns(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     path = write(tmp_path / "bad.csv", [sdmx_row(ACTION="D"), sdmx_row(
         TIME_PERIOD="2021", UNIT_MEASURE="PC")])
-    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    db = sqlite_copy(tmp_path / "cli.sqlite")  # as the first command leaves it
     problems_file = tmp_path / "problems.csv"
     r = CliRunner().invoke(main, ["import", str(path), "--db", db, "--problems",
                                   str(problems_file)])

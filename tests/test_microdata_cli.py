@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,9 @@ def test_estimate_census_table_and_parquet(generated: Path, tmp_path: Path) -> N
     assert by.exit_code == 2 and "cannot group by 'county'" in by.output
 
 
-def test_estimate_store_imports_one_vintage(generated: Path, tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+def test_estimate_store_imports_one_vintage(generated: Path, tmp_path: Path,
+                                            sqlite_copy: Callable[..., str]) -> None:
+    url = sqlite_copy(tmp_path / "store.sqlite", evidence=False)  # the command loads no bundle
     args = ["microdata", "estimate", str(generated / "sample.parquet"), "--by", "province",
             "--replicates", "10", "--store", "--db", url, "--format", "json",
             "--out", str(tmp_path / "e.json")]

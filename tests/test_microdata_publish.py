@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -208,11 +209,12 @@ def test_what_cannot_be_stored_is_refused(national: pa.Table, plan: Plan,
         to_observations(composite, plan, prov, ["year"])
 
 
-def test_store_estimates_writes_one_estimate_vintage(national: pa.Table, plan: Plan,
-                                                     sample_file: Path, tmp_path: Path) -> None:
+def test_store_estimates_writes_one_estimate_vintage(
+        national: pa.Table, plan: Plan, sample_file: Path, tmp_path: Path,
+        sqlite_copy: Callable[..., str]) -> None:
     prov = _provenance(sample_file)
     cells = suppress(national)
-    with open_store(f"sqlite:///{tmp_path / 'store.sqlite'}") as store:
+    with open_store(sqlite_copy(tmp_path / "store.sqlite", evidence=False)) as store:
         published = store_estimates(store, SYSTEM, cells, plan, prov, ["year"])
         assert published.result is not None and published.result.rows_new == \
             len(published.observations)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from mic2025.permissions import Actor
 from mic2025.store import EXPORT_COLUMNS, Store, audit, open_store
 from mic2025.store.db import begin_write
 from mic2025.tabular import FORMULA_START, cell, csv_text, neutralise, restore, xlsx_bytes
-from store_fixtures import BACKENDS, fresh_url
+from store_fixtures import BACKENDS, StoreTemplates, fresh_url
 from test_web_support import app, bearer, client, tokens  # noqa: F401
 
 #: the issue's examples, and the other starts a spreadsheet runs
@@ -147,7 +147,8 @@ def test_the_audit_export_defuses_every_text_column(app: FastAPI,  # noqa: F811
     assert {restore(r["comment"]) for r in rows} >= set(HOSTILE)
 
 
-def test_the_problems_csv_defuses_every_text_column(tmp_path: Path) -> None:
+def test_the_problems_csv_defuses_every_text_column(tmp_path: Path,
+                                                    sqlite_copy: Callable[..., str]) -> None:
     problems = [Problem(h, 2, h, h, sheet=h, value=h) for h in HOSTILE]
     assert_defused(problems_csv(problems), numeric={"row"})
     # and through the command line: a rejected import's --problems file
@@ -155,8 +156,8 @@ def test_the_problems_csv_defuses_every_text_column(tmp_path: Path) -> None:
     bad.write_text("indicator,area,year,value,unit,source\nrd_intensity,000000,2020,"
                    "=1+1,%,NBS\n", encoding="utf-8")
     written = tmp_path / "problems.csv"
-    r = CliRunner().invoke(main, ["import", str(bad), "--db", f"sqlite:///{tmp_path / 's.db'}",
-                                  "--problems", str(written)])
+    db = sqlite_copy(tmp_path / "s.db")  # as the first command leaves it
+    r = CliRunner().invoke(main, ["import", str(bad), "--db", db, "--problems", str(written)])
     assert r.exit_code == 3, r.output
     rows = assert_defused(written.read_bytes().decode("utf-8"), numeric={"row"})
     assert "'=1+1" in {r["value"] for r in rows}
@@ -175,9 +176,14 @@ def test_composite_tables_defuse_unit_names(tmp_path: Path) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def two_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def two_stores(request: pytest.FixtureRequest, tmp_path: Path,
+               store_templates: StoreTemplates) -> Iterator[tuple[str, str]]:
+    """The store written directly (migrated, empty) and the one the import command writes
+    into (as its first run leaves it); on SQLite, copies of the session's templates."""
     with fresh_url(request.param, tmp_path / "a") as a, fresh_url(request.param,
                                                                    tmp_path / "b") as b:
+        store_templates.migrate_into(a)
+        store_templates.migrate_into(b, evidence=True)
         yield a, b
 
 

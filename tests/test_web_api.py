@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -562,8 +563,10 @@ def test_missing_assets_name_the_script(tmp_path: Path, monkeypatch: pytest.Monk
         create_app(f"sqlite:///{tmp_path / 'x.sqlite'}", secret="s")
 
 
-def test_demo_accounts_are_seeded_and_labelled(tmp_path: Path) -> None:
-    app = create_app(f"sqlite:///{tmp_path / 'demo.sqlite'}", demo=True, secret="s")
+def test_demo_accounts_are_seeded_and_labelled(tmp_path: Path,
+                                               sqlite_copy: Callable[..., str]) -> None:
+    # the store as a platform's first start leaves it, but for the demo accounts
+    app = create_app(sqlite_copy(tmp_path / "demo.sqlite"), demo=True, secret="s")
     try:
         c = client(app)
         assert "演示模式" in c.get("/").text

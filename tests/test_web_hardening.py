@@ -20,7 +20,7 @@ from mic2025.services import accounts
 from mic2025.store.platform import ROLES
 from mic2025.web.app import create_app
 from mic2025.web.settings import Settings
-from store_fixtures import BACKENDS
+from store_fixtures import BACKENDS, StoreTemplates
 from test_web_support import (
     PASSWORD,
     SYSTEM,
@@ -172,11 +172,12 @@ def test_every_role_has_a_label_in_both_languages(lang: i18n.Lang) -> None:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_account_and_users_pages_render_for_every_demo_account(backend: str,
-                                                               tmp_path: Path) -> None:
+def test_account_and_users_pages_render_for_every_demo_account(
+        backend: str, tmp_path: Path, store_templates: StoreTemplates) -> None:
     from store_fixtures import fresh_url
 
     with fresh_url(backend, tmp_path) as url:
+        store_templates.migrate_into(url, evidence=True)  # as a first start leaves it
         demo = create_app(url, demo=True, secret="test-secret",
                           followup_dir=str(tmp_path / "followup"))
         try:
