@@ -5,6 +5,7 @@ the same audit entry, marked ``via`` ``cli``. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from click.testing import CliRunner
@@ -111,12 +112,13 @@ def test_an_import_acts_as_an_administrator_and_leaves_an_audit_entry(
     assert audit.verify(p.engine).intact
 
 
-def test_a_personal_store_imports_as_the_person_at_the_shell(tmp_path: Any) -> None:
+def test_a_personal_store_imports_as_the_person_at_the_shell(
+        tmp_path: Any, sqlite_copy: Callable[..., str]) -> None:
     """A store with no account at all (what `make run` makes) imports without `--as`,
     audited as `cli`; once it has an account, the same command must name one."""
     from mic2025.store import open_store
 
-    db = f"sqlite:///{tmp_path / 'own.sqlite'}"
+    db = sqlite_copy(tmp_path / "own.sqlite")  # as the first command leaves it
     f = tmp_path / "figures.csv"
     f.write_text(IMPORT_CSV, encoding="utf-8")
     run = CliRunner().invoke
@@ -134,7 +136,8 @@ def test_a_personal_store_imports_as_the_person_at_the_shell(tmp_path: Any) -> N
     assert run(main, ["--as", "ops", "import", str(g), "--db", db]).exit_code == 0
 
 
-def test_the_personal_actor_is_refused_once_the_store_has_an_account(tmp_path: Any) -> None:
+def test_the_personal_actor_is_refused_once_the_store_has_an_account(
+        tmp_path: Any, sqlite_copy: Callable[..., str]) -> None:
     """Chosen while the store had no account, the person at the shell is checked again inside
     the write: an account added meanwhile makes the import refused, nothing written."""
     import pytest
@@ -147,7 +150,7 @@ def test_the_personal_actor_is_refused_once_the_store_has_an_account(tmp_path: A
 
     f = tmp_path / "figures.csv"
     f.write_text(IMPORT_CSV, encoding="utf-8")
-    with open_store(f"sqlite:///{tmp_path / 'race.sqlite'}") as store:
+    with open_store(sqlite_copy(tmp_path / "race.sqlite", evidence=False)) as store:
         actor = personal_actor(store.engine)
         create_first_admin(store.engine, SYSTEM, "ops", "a long enough password")
         with pytest.raises(Forbidden, match="the store has accounts now"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import get_args
@@ -104,8 +105,8 @@ def test_updates_are_appended_and_decide_the_status(store: Store) -> None:
     assert len(sv.read_updates(store)) == 3  # refused updates leave nothing behind
 
 
-def test_cli_supervision(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+def test_cli_supervision(tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "s.sqlite")  # as the first command leaves it
     cli_accounts(db, {"root": "admin", "samr-editor": "body_editor:samr"})
     run = CliRunner()
     r = run.invoke(main, ["--as", "samr-editor", "supervision", "update",
@@ -134,10 +135,11 @@ def test_cli_supervision(tmp_path: Path) -> None:
     assert r.exit_code == 2
 
 
-def test_a_milestone_tied_to_a_metric_takes_its_status_from_the_evidence(tmp_path: Path) -> None:
+def test_a_milestone_tied_to_a_metric_takes_its_status_from_the_evidence(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     # the evaluation marks the 2020 innovation-centre target achieved (17 centres): the
     # milestone shows met with that figure, is not overdue, and shows no internal id as title
-    db = f"sqlite:///{tmp_path / 'e.sqlite'}"
+    db = sqlite_copy(tmp_path / "e.sqlite")
     r = CliRunner().invoke(main, ["supervision", "status", "--db", db, "--on", "2026-01-15",
                                   "--format", "json"])
     assert r.exit_code == 0, r.output

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -136,8 +136,8 @@ def test_a_round_is_frozen_scored_and_reproducible(store: Store) -> None:
     assert tp.load_round(store, "r2021").evaluation == rnd.evaluation
 
 
-def test_cli_round(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'c.sqlite'}"
+def test_cli_round(tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "c.sqlite")  # as the first command leaves it
     cli_accounts(db, {"root": "admin", "A": "evaluator", "B": "evaluator", "C": "evaluator"})
     run = CliRunner()
     r = run.invoke(main, ["--as", "root", "thirdparty", "round", "create", "r1", "--db", db,

@@ -8,6 +8,7 @@ what it assumed; the sample import file the user guide points to imports as it i
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -23,8 +24,9 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_import_reads_a_gb18030_csv_and_says_what_it_assumed(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'enc.sqlite'}"
+def test_import_reads_a_gb18030_csv_and_says_what_it_assumed(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "enc.sqlite")  # as the first command leaves it
     f = tmp_path / "gd.csv"
     f.write_bytes((HEADER + "\nrd_intensity,440000,2022,2.1,%,广东省统计局,广东统计年鉴2023\n"
                    ).encode("gb18030"))

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,15 +45,16 @@ def test_the_fonts_come_with_the_install() -> None:
     assert all(p.stat().st_size > 1_000_000 for p in files.values())
 
 
-def test_missing_fonts_fail_the_command_and_write_nothing(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_fonts_fail_the_command_and_write_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_copy: Callable[..., str]) -> None:
     empty = tmp_path / "no-fonts"
     empty.mkdir()
     monkeypatch.setenv(FONT_DIR_ENV, str(empty))
     with pytest.raises(FontsMissing, match=r"pylopdf-fonts-zh-cn==0\.1\.1"):
         font_files()
     out = tmp_path / "docs"
-    r = CliRunner().invoke(main, ["midterm", "--db", f"sqlite:///{tmp_path / 's.sqlite'}",
+    db = sqlite_copy(tmp_path / "s.sqlite")  # as the first command leaves it
+    r = CliRunner().invoke(main, ["midterm", "--db", db,
                                   "--year", "2020", "--out", str(out), "--lang", "zh",
                                   "--doc-format", "pdf", "--on", "2026-11-26"])
     assert r.exit_code == 2, r.output

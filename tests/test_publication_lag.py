@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -182,8 +183,9 @@ def _invoke(*args: str) -> str:
     return r.output
 
 
-def test_evaluate_as_of_shows_what_was_known_that_day(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+def test_evaluate_as_of_shows_what_was_known_that_day(tmp_path: Path,
+                                                     sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "cli.sqlite")  # as the first command leaves it
     ev = json.loads(_invoke("evaluate", "--db", db, "--as-of", "2021-12-31",
                             "--format", "json"))
     assert ev["evaluated_on"] == "2021-12-31"

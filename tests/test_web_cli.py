@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from mic2025.store import open_store
 from mic2025.web import audit
 
 
-def test_users_add_list_disable_and_token(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'users.sqlite'}"
+def test_users_add_list_disable_and_token(tmp_path: Path,
+                                          sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "users.sqlite", evidence=False)  # users load no bundle
     run = CliRunner().invoke
     # the first account of an empty store is its administrator, made without --as
     first = run(main, ["users", "add", "root", "--role", "admin", "--password",
@@ -40,8 +42,8 @@ def test_users_add_list_disable_and_token(tmp_path: Path) -> None:
 
 
 def test_a_writing_command_acts_as_a_named_account_with_its_rights(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = f"sqlite:///{tmp_path / 'as.sqlite'}"
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "as.sqlite", evidence=False)
     run = CliRunner().invoke
     assert run(main, ["users", "add", "root", "--role", "admin", "--password",
                       "root-password", "--db", db]).exit_code == 0
@@ -68,9 +70,11 @@ def test_a_writing_command_acts_as_a_named_account_with_its_rights(
     assert r.exit_code == 2 and "disabled" in r.output
 
 
-def test_the_first_account_is_an_administrator(tmp_path: Path) -> None:
+def test_the_first_account_is_an_administrator(tmp_path: Path,
+                                               sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "f.sqlite", evidence=False)  # a store with no account yet
     r = CliRunner().invoke(main, ["users", "add", "alice", "--role", "analyst", "--password",
-                                  "alice-password", "--db", f"sqlite:///{tmp_path / 'f.sqlite'}"])
+                                  "alice-password", "--db", db])
     assert r.exit_code == 2 and "--role admin" in r.output
 
 

@@ -4,7 +4,7 @@ concerned, reminders before deadlines, the inbox, and the e-mail of notices."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -133,7 +133,8 @@ def test_remind_refuses_negative_days(app: FastAPI) -> None:
         notices.remind(app.state.platform.engine, date(2025, 1, 1), days=(-1,))
 
 
-def test_the_notices_command_writes_the_reminders_due(tmp_path: object) -> None:
+def test_the_notices_command_writes_the_reminders_due(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     from click.testing import CliRunner
 
     from mic2025.cli import main
@@ -141,7 +142,7 @@ def test_the_notices_command_writes_the_reminders_due(tmp_path: object) -> None:
     from mic2025.services import accounts, submissions
     from mic2025.store import open_store
 
-    db = f"sqlite:///{tmp_path}/n.sqlite"
+    db = sqlite_copy(tmp_path / "n.sqlite", evidence=False)  # notices load no bundle
     store = open_store(db)
     try:
         system = Actor(id=None, username="setup", via="system")
