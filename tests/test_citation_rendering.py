@@ -8,6 +8,7 @@ publication is named before the URL of the copy, which comes as "转引自 / ret
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +17,6 @@ from fastapi import FastAPI
 from mic2025 import periods
 from mic2025.citation import Citation
 from mic2025.followup.midterm import gather
-from mic2025.ingest import load_bundled
 from mic2025.observation import Observation
 from mic2025.plan import load_plan
 from mic2025.report.docx import write_docx
@@ -69,13 +69,13 @@ def test_the_platforms_indicator_page_cites_the_publication_first(
         assert f'<span class="publication">{PRIMARY}</span>' in page
 
 
-def test_the_midterm_word_document_cites_the_publication_first(tmp_path: Path) -> None:
+def test_the_midterm_word_document_cites_the_publication_first(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
     from docx import Document
 
-    store = open_store(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    store = open_store(sqlite_copy(tmp_path / "store.sqlite"))  # the bundled evidence in it
     try:
         plan = load_plan()
-        load_bundled(store, plan)
         _store_with_the_figure(store, 2020)
         inputs = gather(plan, store, evaluated_on=date(2026, 11, 26))
     finally:

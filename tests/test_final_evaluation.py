@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -17,7 +17,6 @@ from mic2025.followup.adjust import propose
 from mic2025.followup.common import FollowupError
 from mic2025.followup.final import MET, FinalEvaluation, build, expected_date
 from mic2025.followup.midterm import Inputs, gather, verdict_counts
-from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
 from mic2025.report.final import expected_cell
 from mic2025.store import open_store
@@ -28,10 +27,11 @@ MET_2025 = {"rd_intensity", "quality_competitiveness_index", "broadband_penetrat
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inputs]:
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('final') / 'store.sqlite'}")
+def inputs(tmp_path_factory: pytest.TempPathFactory,
+           sqlite_copy: Callable[..., str]) -> Iterator[Inputs]:
+    # a store holding the bundled evidence, as the first command leaves it
+    store = open_store(sqlite_copy(tmp_path_factory.mktemp("final") / "store.sqlite"))
     plan = load_plan()
-    load_bundled(store, plan)
     yield gather(plan, store, evaluated_on=ON)
     store.close()
 
@@ -89,10 +89,10 @@ def test_the_expected_date_comes_from_the_engine_or_shows_a_dash(
     assert expected_cell(replace(awaiting, expected=None), "zh") == "—"
 
 
-def test_the_final_evaluation_waits_for_the_end_of_the_plan_period(tmp_path: Path) -> None:
-    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+def test_the_final_evaluation_waits_for_the_end_of_the_plan_period(
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    store = open_store(sqlite_copy(tmp_path / "s.sqlite"))  # the bundled evidence in it
     plan = load_plan()
-    load_bundled(store, plan)
     inp = gather(plan, store, evaluated_on=date(2025, 6, 30))
     store.close()
     with pytest.raises(FollowupError, match="mic2025 midterm --year 2025"):
@@ -165,8 +165,8 @@ def test_cli_final_writes_word_and_pdf_in_both_languages(tmp_path: Path) -> None
 
 
 def test_midterm_and_adjust_past_the_plan_period_point_to_the_final_evaluation(
-        tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+        tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "cli.sqlite")
     out = tmp_path / "docs"
     r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2025", "--out", str(out),
                                   "--on", ON.isoformat()])

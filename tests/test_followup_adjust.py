@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -17,16 +17,16 @@ from mic2025.errors import PlanError
 from mic2025.evaluate.engine import evaluate
 from mic2025.followup.adjust import propose, read_proposals, record, scenario
 from mic2025.followup.common import FollowupError, decimals_of, round_toward
-from mic2025.ingest.load import load_bundled
 from mic2025.observation import Observation
 from mic2025.plan import load_plan
 from mic2025.store import Store, open_store
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path_factory.mktemp('adj') / 'store.sqlite'}")
-    load_bundled(s, load_plan())
+def store(tmp_path_factory: pytest.TempPathFactory,
+          sqlite_copy: Callable[..., str]) -> Iterator[Store]:
+    # a store holding the bundled evidence, as the first command leaves it
+    s = open_store(sqlite_copy(tmp_path_factory.mktemp("adj") / "store.sqlite"))
     yield s
     s.close()
 
@@ -149,8 +149,8 @@ def test_an_adjustment_that_disagrees_with_its_target_is_refused(tmp_path: Path)
     assert "1.68" in str(err.value)
 
 
-def test_cli_propose_then_record(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+def test_cli_propose_then_record(tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "s.sqlite")
     r = CliRunner().invoke(main, ["adjust", "propose", "--db", db, "--format", "json", "--on",
                                   "2025-06-30"], catch_exceptions=False)
     assert r.exit_code == 0, r.output

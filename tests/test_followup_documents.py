@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +14,6 @@ from click.testing import CliRunner
 
 from mic2025.cli import main
 from mic2025.followup.midterm import Inputs, gather
-from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
 from mic2025.report.docx import write_docx
 from mic2025.report.midterm import build_midterm
@@ -37,10 +36,11 @@ HEADINGS_ZH = ["一、总体情况", "二、2020年目标完成情况", "（一�
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Inputs]:
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('doc') / 'store.sqlite'}")
+def inputs(tmp_path_factory: pytest.TempPathFactory,
+           sqlite_copy: Callable[..., str]) -> Iterator[Inputs]:
+    # a store holding the bundled evidence, as the first command leaves it
+    store = open_store(sqlite_copy(tmp_path_factory.mktemp("doc") / "store.sqlite"))
     plan = load_plan()
-    load_bundled(store, plan)
     yield gather(plan, store, evaluated_on=date(2026, 11, 26))
     store.close()
 
@@ -144,8 +144,8 @@ def test_pdf_embeds_the_cjk_font_and_carries_the_verdicts(inputs: Inputs, tmp_pa
         assert re.search(r"Noto-Serif-SC\s.*yes\s+yes", out)
 
 
-def test_cli_midterm_and_bulletin(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+def test_cli_midterm_and_bulletin(tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "cli.sqlite")
     out = tmp_path / "docs"
     r = CliRunner().invoke(main, ["midterm", "--db", db, "--year", "2020", "--out", str(out),
                                   "--lang", "en", "--doc-format", "docx", "--number", "3",

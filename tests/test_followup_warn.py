@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,6 @@ from mic2025.cli import main
 from mic2025.evaluate.engine import evaluate
 from mic2025.followup import warn
 from mic2025.followup.common import FollowupError
-from mic2025.ingest.load import load_bundled
 from mic2025.observation import Observation
 from mic2025.periods import quarter, year
 from mic2025.plan import load_plan
@@ -33,9 +32,10 @@ def obs(indicator: str, area: str, y: int, value: float, unit: str = "%",
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    s = open_store(f"sqlite:///{tmp_path_factory.mktemp('warn') / 'store.sqlite'}")
-    load_bundled(s, load_plan())
+def store(tmp_path_factory: pytest.TempPathFactory,
+          sqlite_copy: Callable[..., str]) -> Iterator[Store]:
+    # a store holding the bundled evidence, as the first command leaves it
+    s = open_store(sqlite_copy(tmp_path_factory.mktemp("warn") / "store.sqlite"))
     yield s
     s.close()
 
@@ -282,10 +282,10 @@ def test_notify_sends_through_a_local_smtp_server(smtp_server: tuple[int, Inboxe
 
 def test_the_import_hook_prints_and_mails_new_warnings(
         tmp_path: Path, smtp_server: tuple[int, Inboxes],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, sqlite_copy: Callable[..., str]) -> None:
     port, got = smtp_server
     monkeypatch.setenv(warn.ENV_SMTP, f"smtp://127.0.0.1:{port}?to=office@example.org")
-    db = f"sqlite:///{tmp_path / 'hook.sqlite'}"
+    db = sqlite_copy(tmp_path / "hook.sqlite")  # as the first command leaves it
     csv = tmp_path / "pass-rate.csv"
     csv.write_text(
         "indicator,area,year,period,value,unit,scope,sector,flags,source,source_date,quote,note\n"
@@ -302,8 +302,8 @@ def test_the_import_hook_prints_and_mails_new_warnings(
     assert "new warning" not in r.output
 
 
-def test_cli_warnings_json(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'w.sqlite'}"
+def test_cli_warnings_json(tmp_path: Path, sqlite_copy: Callable[..., str]) -> None:
+    db = sqlite_copy(tmp_path / "w.sqlite")
     r = CliRunner().invoke(main, ["warnings", "--db", db, "--format", "json"])
     assert r.exit_code == 0, r.output
     assert '"owner"' in r.output

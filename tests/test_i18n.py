@@ -5,7 +5,7 @@ without English left in them."""
 from __future__ import annotations
 
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import get_args
 
@@ -25,7 +25,6 @@ from mic2025.evaluate.model import (
 from mic2025.followup.adjust import Action, Evidence
 from mic2025.followup.midterm import Inputs, gather
 from mic2025.followup.warn import Severity
-from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
 from mic2025.report import labels
 from mic2025.report.bulletin import build_bulletin
@@ -135,10 +134,11 @@ def test_every_followup_code_has_a_label() -> None:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Inputs, object]]:
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('i18n') / 'store.sqlite'}")
+def bundled(tmp_path_factory: pytest.TempPathFactory,
+            sqlite_copy: Callable[..., str]) -> Iterator[tuple[Inputs, object]]:
+    # a store holding the bundled evidence, as the first command leaves it
+    store = open_store(sqlite_copy(tmp_path_factory.mktemp("i18n") / "store.sqlite"))
     plan = load_plan()
-    load_bundled(store, plan)
     yield gather(plan, store, evaluated_on=date(2026, 11, 26)), store
     store.close()
 

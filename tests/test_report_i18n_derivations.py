@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -285,10 +286,11 @@ def _readers_text(lines: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Evaluation, dict[str, str]]:
+def bundled(tmp_path_factory: pytest.TempPathFactory,
+            sqlite_copy: Callable[..., str]) -> tuple[Evaluation, dict[str, str]]:
     """The evaluation and both reports of the bundled figures, as `mic2025 run` writes them."""
     tmp = tmp_path_factory.mktemp("bundled")
-    db = f"sqlite:///{tmp / 'store.sqlite'}"
+    db = sqlite_copy(tmp / "store.sqlite")  # as the first command leaves it
     runner = CliRunner()
     r = runner.invoke(main, ["run", "--db", db, "--out", str(tmp / "rep")],
                       catch_exceptions=False)

@@ -25,7 +25,6 @@ from mic2025.errors import Mic2025Error
 from mic2025.evaluate.engine import evaluate
 from mic2025.evaluate.model import Evaluation
 from mic2025.followup import warn
-from mic2025.ingest.load import load_bundled
 from mic2025.plan import load_plan
 from mic2025.report.html import render_report
 from mic2025.store import open_store
@@ -157,11 +156,10 @@ def test_the_overview_opens_with_counts_by_verdict(app: FastAPI) -> None:
         assert n == sum(1 for m in ev.results for t in m.targets if t.verdict == code)
 
 
-def test_the_html_report_opens_with_counts_by_verdict(tmp_path: Path) -> None:
+def test_the_html_report_opens_with_counts_by_verdict(db: str) -> None:
     plan = load_plan()
-    store = open_store(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    store = open_store(db)
     try:
-        load_bundled(store, plan)
         ev = evaluate(plan, store.observations(area=plan.area), as_of=None,
                       evaluated_on=date(2026, 12, 1))
     finally:
@@ -177,11 +175,12 @@ def test_the_html_report_opens_with_counts_by_verdict(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- early warning
 
 
-def _bundled_evaluation(on: date, folder: Path) -> tuple[object, Evaluation, list[object]]:
+def _bundled_evaluation(on: date, db: str) -> tuple[object, Evaluation, list[object]]:
+    """The plan, its evaluation on ``on`` and the warnings it raises, over ``db`` (the
+    fixture's store: the bundled evidence)."""
     plan = load_plan()
-    store = open_store(f"sqlite:///{folder / 'w.sqlite'}")
+    store = open_store(db)
     try:
-        load_bundled(store, plan)
         obs = store.observations()
         ev = evaluate(plan, [o for o in obs if o.area == plan.area], evaluated_on=on)
         return plan, ev, list(warn.evaluate_rules(plan, store, evaluation=ev, observations=obs))
@@ -190,8 +189,8 @@ def _bundled_evaluation(on: date, folder: Path) -> tuple[object, Evaluation, lis
 
 
 @pytest.mark.parametrize("on", [date(2025, 6, 30), date(2026, 12, 1)])
-def test_energy_intensity_raises_an_early_warning(on: date, tmp_path: Path) -> None:
-    plan, ev, raised = _bundled_evaluation(on, tmp_path)
+def test_energy_intensity_raises_an_early_warning(on: date, db: str) -> None:
+    plan, ev, raised = _bundled_evaluation(on, db)
     energy = next(t for m in ev.results if m.metric == "energy_intensity_reduction"
                   for t in m.targets if t.target_year == 2025)
     assert energy.projection is not None and energy.projection.probability is not None
@@ -209,8 +208,8 @@ def test_energy_intensity_raises_an_early_warning(on: date, tmp_path: Path) -> N
     assert not any((w.subject, int(w.period)) in decided for w in early)
 
 
-def test_the_threshold_is_configurable(tmp_path: Path) -> None:
-    plan, ev, _ = _bundled_evaluation(date(2025, 6, 30), tmp_path)
+def test_the_threshold_is_configurable(tmp_path: Path, db: str) -> None:
+    plan, ev, _ = _bundled_evaluation(date(2025, 6, 30), db)
     path = tmp_path / "rules.yaml"
     path.write_text(
         "schema_version: 1\nrules:\n  - id: low\n    kind: low_probability\n"
