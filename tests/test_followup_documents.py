@@ -114,6 +114,9 @@ def test_docx_reads_back_headings_tables_and_fonts(inputs: Inputs, tmp_path: Pat
     assert len(d.inline_shapes) >= 1  # charts as PNG (CairoSVG)
 
 
+# WeasyPrint sets a document of eight pages and more and pypdf reads it back: about five
+# seconds; `make test` runs it, the quick subset keeps the PDF of tests/test_official_fonts.py
+@pytest.mark.slow
 def test_pdf_embeds_the_cjk_font_and_carries_the_verdicts(inputs: Inputs, tmp_path: Path) -> None:
     from pypdf import PdfReader
 
