@@ -4,6 +4,7 @@ tag and the answer. Counted calls, never timings."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -186,15 +187,50 @@ def test_a_public_page_is_rendered_once_per_vintage_and_language_for_every_reade
     before = {p: readers[0].get(p).text for p in paths[1:]}
     assert all("2.37" not in text for text in before.values())
 
-    _approve(app, tokens, value=2.37)  # a new vintage: every page is made again, once
+    # a new vintage of Guangdong's: the pages showing its figures are made again, once (the
+    # overview, of the nation's figures alone, is kept: see the test after the next)
+    _approve(app, tokens, value=2.37)
     rendered.clear()
     for reader in readers:
-        pages = {p: reader.get(p) for p in paths}
-        assert all(r.status_code == 200 for r in pages.values())
+        pages = {p: reader.get(p) for p in paths[1:]}
         for path in paths[1:]:
+            assert pages[path].status_code == 200, path
             assert "2.37" in pages[path].text and pages[path].text != before[path], path
-    assert sorted(rendered) == sorted(["overview.html.j2", "indicator.html.j2",
-                                       "province.html.j2"])
+    assert sorted(rendered) == ["indicator.html.j2", "province.html.j2"]
+
+
+def test_a_province_s_approval_keeps_the_answers_of_other_areas_and_their_tags(
+        app: FastAPI, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered = _count_renders(app, monkeypatch)
+    c = client(app)
+    kept = ("/", "/api/evaluations", "/api/evaluations?area=110000", "/provinces/110000",
+            "/api/indicators")
+    changed = ("/provinces/440000", "/api/evaluations?area=440000", "/indicators/rd_intensity",
+               "/api/observations?indicator=rd_intensity")
+    tags = {p: c.get(p).headers["etag"] for p in kept + changed}
+    rendered.clear()
+    _approve(app, tokens, value=2.37)  # Guangdong's figures only
+    for path in kept:
+        assert c.get(path, headers={"If-None-Match": tags[path]}).status_code == 304, path
+        whole = c.get(path)
+        assert whole.status_code == 200 and whole.headers["etag"] == tags[path], path
+    assert rendered == []  # the overview and Beijing's page were kept whole
+    for path in changed:
+        r = c.get(path, headers={"If-None-Match": tags[path]})
+        assert r.status_code == 200 and r.headers["etag"] != tags[path], path
+        assert "2.37" in r.text, path
+
+    # a national figure: the nation's answers change, the plan's indicator list does not
+    row = {"indicator": "rd_intensity", "area": "000000", "year": "2025", "value": "2.97",
+           "unit": "%", "source": "国家统计局"}
+    imports.import_rows(app.state.platform.store, SYSTEM, [row], app.state.platform.plan,
+                        source_name="national figure")
+    for path in ("/", "/api/evaluations"):
+        r = c.get(path, headers={"If-None-Match": tags[path]})
+        assert r.status_code == 200 and r.headers["etag"] != tags[path], path
+        assert "2.97" in r.text, path
+    assert c.get("/api/indicators",
+                 headers={"If-None-Match": tags["/api/indicators"]}).status_code == 304
 
 
 def test_nothing_of_one_reader_reaches_another(app: FastAPI, tokens: dict[str, str]) -> None:
@@ -322,3 +358,78 @@ def test_a_province_s_approval_evaluates_that_province_again_and_no_other_area(
     assert "2.97" in c.get("/api/evaluations").text
     assert "2.97" in c.get("/?lang=en").text
     assert evaluated == ["000000"]
+
+
+def test_a_read_asks_for_the_latest_vintage_once_and_the_next_read_again(
+        app: FastAPI, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    p = app.state.platform
+    asked: list[int] = []
+    real = p.vintages.latest
+
+    def latest() -> int:
+        asked.append(real())
+        return asked[-1]
+
+    monkeypatch.setattr(p.vintages, "latest", latest)
+    c = client(app)
+    # the first reads compute everything (tag, evaluation, rows, warnings, freshness), the
+    # second find it kept: each asks the store once, never once per part
+    for path in ("/", "/indicators/rd_intensity", "/provinces/440000", "/api/evaluations",
+                 "/api/observations?indicator=rd_intensity") * 2:
+        asked.clear()
+        assert c.get(path).status_code == 200, path
+        assert len(asked) == 1, (path, asked)
+    before = asked[0]
+    asked.clear()
+    assert c.get("/api/indicators").status_code == 200 and asked == []  # the plan's alone
+    _approve(app, tokens, value=2.37)
+    # the next read asks again, and sees the approval's vintage
+    asked.clear()
+    assert "2.37" in c.get("/provinces/440000").text and asked == [before + 1]
+
+
+def test_readers_arriving_while_the_vintage_is_read_share_the_next_read(
+        app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = app.state.platform.vintages
+    first_read, go_on = threading.Event(), threading.Event()
+    reads: list[int] = []
+    real = watch._read
+
+    def read() -> int:
+        answer = real()
+        reads.append(answer)
+        if len(reads) == 1:  # the first read has its answer; hold it in flight
+            first_read.set()
+            go_on.wait(30)
+        return answer
+
+    monkeypatch.setattr(watch, "_read", read)
+    answers: dict[str, int] = {}
+
+    def ask(name: str) -> None:
+        answers[name] = watch.latest()
+
+    first = threading.Thread(target=ask, args=("first",))
+    first.start()
+    assert first_read.wait(30)
+    before = reads[0]
+    # a vintage committed while the first read is in flight: whoever asks from now on must
+    # see it, so none of them may take the first read's answer
+    row = {"indicator": "rd_intensity", "area": "440000", "year": "2025", "value": "2.61",
+           "unit": "%", "source": "省统计局"}
+    imports.import_rows(app.state.platform.store, SYSTEM, [row], app.state.platform.plan,
+                        source_name="while reading")
+    crowd = [threading.Thread(target=ask, args=(f"reader {i}",)) for i in range(8)]
+    for t in crowd:
+        t.start()
+    for _ in range(3000):  # every reader waiting (a count, polled; never a timing)
+        if watch.waiting == 8:
+            break
+        threading.Event().wait(0.01)
+    assert watch.waiting == 8
+    go_on.set()
+    for t in (first, *crowd):
+        t.join(30)
+    assert answers.pop("first") == before
+    assert set(answers.values()) == {before + 1} and len(answers) == 8
+    assert reads == [before, before + 1]  # one read for the eight of them

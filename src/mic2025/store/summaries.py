@@ -136,11 +136,24 @@ class VintageWatch:
     (no pool checkout, no ping, no transaction); a connection that fails is let go and the
     query asked through the pool, and the next request opens a new one. SQLite in memory
     asks through the pool.
+
+    Reads are shared: a caller that finds a read in flight waits for the next one and takes
+    its answer along with every other caller waiting meanwhile, so a crowd of requests
+    costs two reads at a time, not one each in a queue (on one connection, each queued read
+    also waited for the interpreter between its round trip and letting the next one go).
+    The read in flight is never the answer of a caller that came after it started: that
+    read may have begun before a vintage the caller already knows of was committed.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = threading.Lock()
+        # the shared reads: how many have started and finished, and the last one's answer
+        self._turn = threading.Condition(threading.Lock())
+        self._started = self._finished = 0
+        self._answer = 0
+        #: how many callers are waiting for a read to start or finish (tests read it)
+        self.waiting = 0
         self._seen: tuple[int, int] | None = None  # (data_version, latest vintage)
         self._conn: sqlite3.Connection | None = None
         self._pg: PoolProxiedConnection | None = None  # PostgreSQL: see :meth:`latest`
@@ -152,6 +165,34 @@ class VintageWatch:
             self._conn = conn
 
     def latest(self) -> int:
+        """The latest vintage id, from a read that started after this call did."""
+        with self._turn:
+            wanted = self._started + 1  # the next read to start; the one in flight is older
+            while self._finished < wanted:
+                if self._started == self._finished:  # none in flight (or it failed): lead
+                    self._started += 1
+                    break
+                self.waiting += 1
+                try:
+                    self._turn.wait()
+                finally:
+                    self.waiting -= 1
+            else:
+                return self._answer
+        done = False
+        try:
+            answer = self._read()
+            done = True
+        finally:
+            with self._turn:
+                if done:
+                    self._finished, self._answer = self._started, answer
+                else:  # the waiting callers start a read of their own
+                    self._started = self._finished
+                self._turn.notify_all()
+        return answer
+
+    def _read(self) -> int:
         if self._conn is None:
             if self.engine.dialect.name == "postgresql":
                 return self._latest_postgres()

@@ -32,7 +32,7 @@ from ..services import accounts
 from ..services.submissions import NotFound, UploadTooLarge, WorkflowError
 from ..store import open_store
 from .assets import STATIC, check_assets
-from .data import Platform
+from .data import OneVintage, Platform
 from .followup import FollowUp
 from .middleware import Guard
 from .rendering import environment, error_response, invalid_field, lang_of, wants_json
@@ -74,6 +74,7 @@ def create_app(db_url: str | None = None, *, demo: bool = False, secret: str | N
     app.state.platform = platform
     app.state.templates = environment()
     app.state.demo = settings.demo or any(u.demo for u in accounts.list_users(store.engine))
+    app.add_middleware(OneVintage)
     app.add_middleware(Guard, max_body_bytes=settings.max_body_bytes, error_page=error_response)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _error_handlers(app)

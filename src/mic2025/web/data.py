@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -29,6 +30,7 @@ from ..store.summaries import VintageWatch
 
 if TYPE_CHECKING:
     from fastapi import BackgroundTasks
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 T = TypeVar("T")
 log = logging.getLogger("mic2025.web")
@@ -62,6 +64,36 @@ class ProvinceFigures:
     unit: str
     values: tuple[ProvinceValue, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
+
+
+#: the latest vintage each platform found for the read being answered (see :class:`OneVintage`)
+_READ_VINTAGE: ContextVar[dict[int, int] | None] = ContextVar("mic2025_read_vintage",
+                                                              default=None)
+
+
+class OneVintage:
+    """ASGI middleware: a ``GET`` or ``HEAD`` asks the store for its latest vintage once.
+
+    The parts of one page (its tag, the evaluation, the rows, the warnings) each name the
+    vintage in their cache keys; without this each asked the store again, up to five round
+    trips a read on PostgreSQL. The vintage is read when the first part needs it, after the
+    request arrived, so a reader still sees every vintage committed before it asked, and the
+    whole answer is of one vintage. Requests that write (an approval writes a vintage and
+    then runs its early-warning rules) are not held to the vintage they started with.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        token = _READ_VINTAGE.set({})
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _READ_VINTAGE.reset(token)
 
 
 class _Flight:
@@ -151,7 +183,15 @@ class Platform:
         return self.store.engine
 
     def latest_vintage(self) -> int:
-        return self.vintages.latest()
+        """The store's latest vintage id: read once per read request (:class:`OneVintage`),
+        on every call elsewhere."""
+        held = _READ_VINTAGE.get()
+        if held is None:
+            return self.vintages.latest()
+        vintage = held.get(id(self))
+        if vintage is None:
+            vintage = held[id(self)] = self.vintages.latest()
+        return vintage
 
     def close(self) -> None:
         """Let go of the store: the vintage watch's connection and the engine's pool."""

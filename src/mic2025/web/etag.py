@@ -99,10 +99,16 @@ def stamp(response: Response, tag: str | None, *, page: bool) -> Response:
 _Kept = tuple[bytes, list[tuple[bytes, bytes]]] | None
 
 
-def cached_page(request: Request, platform: Platform, make: Callable[[], Response]) -> Response:
+def cached_page(request: Request, platform: Platform, make: Callable[[], Response],
+                state: tuple[object, ...] | None = None) -> Response:
     """The page ``make()`` renders, tagged; ``304`` when the reader has it already, and for
-    an anonymous reader made once per state, language, path and query (and kept whole)."""
-    state = platform.state_key()
+    an anonymous reader made once per state, language, path and query (and kept whole).
+
+    ``state`` is what the page rests on (default :meth:`Platform.state_key`: every vintage);
+    a page of one area's figures passes :meth:`Platform.area_state_key`, so that it is kept,
+    and its tag stays, while other areas' figures arrive."""
+    if state is None:
+        state = platform.state_key()
     tag, unchanged = not_modified(request, platform, page=True, state=state)
     if unchanged is not None:
         return unchanged

@@ -277,8 +277,10 @@ def get_plan(request: Request) -> dict[str, Any]:
             summary="Every metric with targets: the indicators, then the projects' metrics")
 def list_indicators(request: Request) -> Response:
     p = platform_of(request)
+    # the plan's alone: no vintage changes it
     return cached_answer(request, p, ("api_indicators",), lambda: JSONResponse(
-        [_metric_out(p, m).model_dump(mode="json") for m in p.plan.metrics()]))
+        [_metric_out(p, m).model_dump(mode="json") for m in p.plan.metrics()]),
+        state=(p.plan.id, p.plan.version))
 
 
 @router.get("/indicators/{metric_id}", response_model=MetricOut)
@@ -468,19 +470,26 @@ def get_evaluation(
     if as_of is not None:
         return p.evaluation(area_param("area", area), method or None, parse_as_of(as_of))
 
+    code = area_param("area", area)
+
     def make() -> Response:
-        ev = p.evaluation(area_param("area", area), method or None)
+        ev = p.evaluation(code, method or None)
         return Response(ev.model_dump_json(by_alias=True), media_type="application/json")
 
-    return cached_answer(request, p, ("api_evaluation", area, method), make)
+    # one area's figures: kept (and its tag unchanged) while other areas' arrive
+    return cached_answer(request, p, ("api_evaluation", area, method), make,
+                         state=p.area_state_key(code or p.plan.area))
 
 
 def cached_answer(request: Request, p: Platform, key: tuple[object, ...],
-                  make: Callable[[], Response]) -> Response:
+                  make: Callable[[], Response],
+                  state: tuple[object, ...] | None = None) -> Response:
     """A read answer made once per store vintage (and day) and query, tagged: ``304`` when the
     reader has it already (:mod:`mic2025.web.etag`). The serialised body is what is kept, so
-    a repeated read neither evaluates nor serialises again."""
-    state = p.state_key()
+    a repeated read neither evaluates nor serialises again. ``state`` is what the answer
+    rests on, when that is less than every vintage (:func:`mic2025.web.etag.cached_page`)."""
+    if state is None:
+        state = p.state_key()
     tag, unchanged = etag.not_modified(request, p, page=False, state=state)
     if unchanged is not None:
         return unchanged

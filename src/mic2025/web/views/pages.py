@@ -87,7 +87,9 @@ def newest_observed(targets: list[TargetResult]) -> tuple[SeriesPoint | None, st
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> Response:
     p = _platform(request)
-    return etag.cached_page(request, p, lambda: _overview(request, p))
+    # the plan's own area's figures alone: another area's approval leaves the page as it was
+    return etag.cached_page(request, p, lambda: _overview(request, p),
+                            state=p.area_state_key(p.plan.area))
 
 
 def _overview(request: Request, p: Platform) -> Response:
@@ -96,7 +98,8 @@ def _overview(request: Request, p: Platform) -> Response:
     rows = _rows(p, ev.area, lang)
     years = sorted({t.target_year for r in rows for t in r.targets})
     rules = p.followup.rules if p.followup is not None else None
-    warnings = p.cached(("early", *p.state_key()), lambda: early_warnings(p.plan, ev, rules))
+    warnings = p.cached(("early", *p.area_state_key(ev.area)),
+                        lambda: early_warnings(p.plan, ev, rules))
     return render(request, "overview.html.j2", evaluation=ev, rows=rows, years=years,
                   title=ev.plan_title.get(lang), area=ev.area,
                   verdict_counts=verdict_counts(ev), early_warnings=warnings)
@@ -169,7 +172,9 @@ def province(request: Request, code: str) -> Response:
     if c.level != "province":
         raise PageError(404, f"{code} is not a province", "error.not_a_province",
                         area=reference.area_words(c.code))
-    return etag.cached_page(request, _platform(request), lambda: _province(request, c))
+    p = _platform(request)
+    return etag.cached_page(request, p, lambda: _province(request, c),
+                            state=p.area_state_key(c.code))
 
 
 def _province(request: Request, c: reference.Code) -> Response:
