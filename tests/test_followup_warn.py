@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from mic2025.observation import Observation
 from mic2025.periods import quarter, year
 from mic2025.plan import load_plan
 from mic2025.store import Store, open_store
+from store_fixtures import BACKENDS, StoreTemplates
 
 SYN = frozenset({"synthetic"})
 SRC = "synthetic test data"
@@ -330,3 +332,86 @@ def test_overcapacity_rule_reads_the_bundled_published_figures(store: Store) -> 
     assert all(isinstance(w.figures["source"], str)
                and w.figures["source"].startswith("国家统计局 ") for w in ws)
     assert not any(w.synthetic for w in ws)
+
+
+# ------------------------------------------------------------------ the rules a vintage touched
+
+_PROVINCES = ("110000", "120000", "130000", "310000", "320000", "330000", "370000", "440000",
+              "510000", "620000")
+#: the rules that read the evaluation of the plan's area: any national figure may change them
+_EVALUATION_RULES = ("behind_pace", "low_probability")
+#: vintages imported one after another; the rules each can change, and whether it raises any
+_VINTAGES: tuple[tuple[str, list[dict[str, object]], set[str]], ...] = (
+    ("provinces far apart", [
+        {"indicator": "rd_intensity", "area": area, "year": 2026,
+         "value": 0.3 if area == "620000" else 2.5 + i / 100, "unit": "%"}
+        for i, area in enumerate(_PROVINCES)], {"province_divergence"}),
+    ("a province figure no rule reads", [
+        {"indicator": "rd_intensity_gdp", "area": "440000", "year": 2024, "value": 3.1,
+         "unit": "%"}], set()),
+    ("the pass rate falls", [
+        {"indicator": "mfg_product_quality_pass_rate", "area": "000000", "year": 2025,
+         "value": 93.1, "unit": "%", "scope": "制造业"}],
+     {"quality_pass_rate_falling", *_EVALUATION_RULES}),
+    ("capacity use below the line", [
+        {"indicator": "capacity_utilisation", "area": "000000", "year": 2026,
+         "period": "2026-Q3", "value": 68.0, "unit": "%", "scope": "全国工业",
+         "sector": "C31"}],
+     {"overcapacity", *_EVALUATION_RULES}),
+    ("national figures far behind", [
+        {"indicator": "solid_waste_utilization", "area": "000000", "year": year,
+         "value": 40.0, "unit": "%"} for year in (2022, 2023, 2024)], set(_EVALUATION_RULES)),
+)
+
+
+@pytest.fixture(params=BACKENDS)
+def bundled_store(request: pytest.FixtureRequest, tmp_path: Path,
+                  store_templates: StoreTemplates) -> Iterator[Store]:
+    """A store of its own (a copy of the one holding the bundled evidence) on each backend."""
+    with store_templates.copy(request.param, tmp_path) as url:
+        s = open_store(url, migrate=False)
+        try:
+            yield s
+        finally:
+            s.close()
+
+
+def test_the_import_hook_runs_only_the_rules_a_vintage_touched_with_the_same_result(
+        bundled_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mic2025.permissions import Actor
+    from mic2025.services import imports
+
+    plan, rules = load_plan(), warn.load_rules()
+    actor = Actor(id=None, username="test", via="system")
+    read: list[dict[str, Any]] = []
+    real = bundled_store.observations
+
+    def observations(**kwargs: Any) -> Any:
+        read.append(kwargs)
+        return real(**kwargs)
+
+    monkeypatch.setattr(bundled_store, "observations", observations)
+    raised = []
+    for name, rows, touched in _VINTAGES:
+        cells = [{"source": "synthetic test data", "flags": "synthetic", **r} for r in rows]
+        result = imports.import_rows(bundled_store, actor, cells, plan, source_name=name)
+        assert result.written == {(str(r["indicator"]), str(r["area"])) for r in rows}, name
+        subset, indicators, evaluation = warn.touched_rules(rules, plan, result.written)
+        assert {r.id for r in subset.rules} == touched, name
+        read.clear()
+        fresh = warn.after_import(bundled_store, plan, result, echo=lambda _: None)
+        # only the touched rules' own figures were read, and the plan's area for the
+        # evaluation when a rule needs it; never every observation
+        assert all(kw.get("indicators") or kw.get("area") == plan.area for kw in read), name
+        assert all(set(kw["indicators"]) <= indicators for kw in read if kw.get("indicators"))
+        assert evaluation == any(kw.get("area") == plan.area for kw in read), name
+        # every rule on every observation, as before: the same new warnings
+        everything = warn.after_import(bundled_store, plan, replace(result, written=frozenset()),
+                                       echo=lambda _: None)
+        assert [w.model_dump() for w in fresh] == [w.model_dump() for w in everything], name
+        assert {w.rule for w in fresh} <= touched, name
+        raised.append({w.rule for w in fresh})
+    # the comparisons were of something: most vintages raised the warnings they aimed at
+    assert raised[0] == {"province_divergence"} and raised[1] == set()
+    assert raised[2] == {"quality_pass_rate_falling"} and raised[3] == {"overcapacity"}
+    assert raised[4] == set(_EVALUATION_RULES)

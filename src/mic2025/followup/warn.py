@@ -378,6 +378,45 @@ def evaluate_rules(plan: Plan, store: Any, rules: RuleSet | None = None, *,
     return out
 
 
+def touched_rules(rules: RuleSet, plan: Plan, written: Iterable[tuple[str, str]]
+                  ) -> tuple[RuleSet, frozenset[str], bool]:
+    """What a vintage that wrote rows of ``written`` ((indicator, area) pairs) can change: the
+    enabled rules whose inputs it wrote, the indicators whose observations those rules read,
+    and whether they read the evaluation of the plan's own area.
+
+    Each kind reads a part of the store only: ``behind_pace`` and ``low_probability`` the
+    evaluation of the plan's area (that area's figures alone), ``province_divergence`` its
+    metrics in every area, ``below_threshold`` its series in the plan's area, ``falling`` its
+    series in its area. A rule none of whose inputs the vintage wrote gives the same warnings
+    just before it and after it, so it cannot raise a new one.
+    """
+    pairs = set(written)
+    indicators = {indicator for indicator, _ in pairs}
+    areas = {area for _, area in pairs}
+    kept: list[Rule] = []
+    reads: set[str] = set()
+    evaluation = False
+    for rule in rules.rules:
+        if not rule.enabled:
+            continue
+        if isinstance(rule, BehindPace | LowProbability):
+            if plan.area in areas:
+                kept.append(rule)
+                evaluation = True
+        elif isinstance(rule, ProvinceDivergence):
+            if indicators & set(rule.metrics):
+                kept.append(rule)
+                reads |= set(rule.metrics)
+        elif isinstance(rule, BelowThreshold):
+            if (rule.series, plan.area) in pairs:
+                kept.append(rule)
+                reads.add(rule.series)
+        elif (rule.series, rule.area or plan.area) in pairs:  # falling
+            kept.append(rule)
+            reads.add(rule.series)
+    return rules.model_copy(update={"rules": tuple(kept)}), frozenset(reads), evaluation
+
+
 def behind_pace(rule: BehindPace, plan: Plan, ev: Evaluation) -> list[EarlyWarning]:
     out = []
     for mr in ev.results:
@@ -722,14 +761,22 @@ def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
 def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any] = print,
                  rules_path: str | Path | None = None,
                  warnings_at: Callable[[datetime | None], list[EarlyWarning]] | None = None,
-                 owners: OwnerDirectory | None = None,
+                 owners: OwnerDirectory | None = None, *, rules: RuleSet | None = None,
+                 evaluation_at: Callable[[datetime | None], Evaluation] | None = None,
                  ) -> list[EarlyWarning]:
     """The import hook: warnings raised by this import, printed and (if configured) e-mailed.
 
     Compares the rules' result on the store just before the import's vintage with the result
     now. Never fails the import (already committed): a problem is printed as a note.
-    ``warnings_at(as_of)`` (``None``: now) replaces :func:`evaluate_rules` with the caller's
-    own, cached, evaluation of the rules (the web platform's). ``owners`` is the owner
+
+    When the result says what the import wrote (``ImportResult.written``), only the rules it
+    can have changed are run (:func:`touched_rules`), on the observations of their indicators
+    alone, and the plan's area is evaluated only for a rule that reads it
+    (``evaluation_at(as_of)``, ``None``: now, gives the caller's cached evaluation; default
+    :func:`evaluate`): the same new warnings as running every rule on every observation.
+    Otherwise every rule runs, ``warnings_at(as_of)`` replacing :func:`evaluate_rules` with
+    the caller's own, cached, evaluation of the rules (the web platform's). ``rules`` are the
+    rules (default: read from ``rules_path``, else the bundled file). ``owners`` is the owner
     directory the e-mails are routed by (default: :func:`load_owners`).
     """
     if getattr(result, "unchanged", True) or getattr(result, "created_at", None) is None:
@@ -737,8 +784,12 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
     try:
         created = result.created_at
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
-        if warnings_at is None:
-            rules = load_rules(rules_path)
+        written = getattr(result, "written", None)
+        if written:
+            warnings_at = _touched_warnings(store, plan, rules or load_rules(rules_path),
+                                            written, evaluation_at)
+        elif warnings_at is None:
+            rules = rules or load_rules(rules_path)
 
             def warnings_at(as_of: datetime | None) -> list[EarlyWarning]:
                 return evaluate_rules(plan, store, rules, as_of=as_of)
@@ -759,6 +810,28 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
     except Exception as exc:  # the import has committed; a warning problem must not undo it
         echo(f"note: early-warning rules not evaluated: {exc}")
         return []
+
+
+def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[tuple[str, str]],
+                      evaluation_at: Callable[[datetime | None], Evaluation] | None
+                      ) -> Callable[[datetime | None], list[EarlyWarning]]:
+    """``warnings_at(as_of)`` of the rules a vintage writing ``written`` can change."""
+    subset, indicators, needs_evaluation = touched_rules(rules, plan, written)
+
+    def warnings_at(as_of: datetime | None) -> list[EarlyWarning]:
+        if not subset.rules:
+            return []
+        ev = None
+        if needs_evaluation:
+            ev = evaluation_at(as_of) if evaluation_at is not None else evaluate(
+                plan, store.observations(area=plan.area, as_of=as_of), area=plan.area,
+                as_of=as_of)
+        observations = store.observations(indicators=indicators, as_of=as_of) \
+            if indicators else []
+        return evaluate_rules(plan, store, subset, as_of=as_of, evaluation=ev,
+                              observations=observations)
+
+    return warnings_at
 
 
 def is_finite(v: float | None) -> bool:

@@ -130,6 +130,9 @@ class ImportResult:
     already_imported: bool = False
     #: keys an earlier bundled release carried and this one withdrew (``supersede=True``)
     rows_withdrawn: int = 0
+    #: the (indicator, area) pairs of the rows this import wrote (figures, revisions and
+    #: withdrawals); empty when it wrote none
+    written: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def unchanged(self) -> bool:
@@ -327,7 +330,9 @@ class Store(FollowupRecords):
         session.connection().execute(insert(_OBSERVATION_TABLE), rows)
         session.flush()
         return ImportResult(source_name, sha256, kind, total, len(new), len(revised), unchanged,
-                            vintage=vintage.id, created_at=stamp, rows_withdrawn=len(withdrawn))
+                            vintage=vintage.id, created_at=stamp, rows_withdrawn=len(withdrawn),
+                            written=frozenset((o.indicator, o.area)
+                                              for o in (*new, *revised, *withdrawn)))
 
     def _stamp(self, session: Session, now: datetime | None) -> datetime:
         last = session.scalar(select(func.max(VintageRow.created_at)))

@@ -96,9 +96,14 @@ class FollowUp:
 
     def after_approval(self, result: ImportResult) -> list[warn.EarlyWarning]:
         """The followup hook, where an approval has written a vintage."""
-        fresh = warn.after_import(self.platform.store, self.platform.plan, result,
-                                  echo=log.info, warnings_at=self.warnings,
-                                  owners=self.owners)
+        p = self.platform
+        # the rules the vintage can have changed, on their own indicators' figures (the
+        # warnings page evaluates every rule when it is read)
+        fresh = warn.after_import(p.store, p.plan, result, echo=log.info,
+                                  warnings_at=self.warnings, owners=self.owners,
+                                  rules=self.rules,
+                                  evaluation_at=lambda as_of: p.evaluation(p.plan.area,
+                                                                           as_of=as_of))
         self.raised.appendleft(Raised(datetime.now(UTC), result.vintage, tuple(fresh)))
         return fresh
 
