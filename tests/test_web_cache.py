@@ -433,3 +433,39 @@ def test_readers_arriving_while_the_vintage_is_read_share_the_next_read(
     assert answers.pop("first") == before
     assert set(answers.values()) == {before + 1} and len(answers) == 8
     assert reads == [before, before + 1]  # one read for the eight of them
+
+
+def test_a_warmed_worker_s_first_readers_find_the_templates_and_the_evaluation_made(
+        app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mic2025.web.rendering import environment
+
+    # the tests' apps share their templates, compiled by earlier tests: this one has its own,
+    # put back when it ends
+    shared = app.state.templates
+    app.state.templates = environment()
+    try:
+        _warmed(app, monkeypatch)
+    finally:
+        app.state.templates = shared
+
+
+def _warmed(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mic2025.web.app import warm
+
+    env: jinja2.Environment = app.state.templates
+    compiled: list[str | None] = []
+    real_compile = env.compile
+
+    def compile_(source: Any, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real_compile(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "compile", compile_)
+    assert warm(app) is app  # what `mic2025 serve` does in each worker before it serves
+    assert {"overview.html.j2", "indicator.html.j2", "base.html.j2"} <= set(compiled)
+    compiled.clear()
+    evaluated = _count_evaluations(monkeypatch)
+    c = client(app)
+    for path in ("/", "/indicators/rd_intensity", "/api/evaluations", "/?lang=en"):
+        assert c.get(path).status_code == 200, path
+    assert compiled == [] and evaluated == []

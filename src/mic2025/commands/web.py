@@ -53,7 +53,7 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
     import uvicorn
 
     from ..errors import Mic2025Error
-    from ..web.app import ENV_WORKER_PLAN, create_app
+    from ..web.app import ENV_WORKER_PLAN, create_app, warm
     from ..web.settings import ENV_SECRET, ENV_SECRET_FILE, secret_from_file
 
     secret = os.environ.get(ENV_SECRET, "").strip() or None
@@ -90,7 +90,7 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
     click.echo(f"mic2025 web on http://{host}:{port}/ (store {store.url}"
                f"{f', {workers} workers' if workers > 1 else ''})")
     if workers == 1:
-        uvicorn.run(app, host=host, port=port, proxy_headers=proxy_headers,
+        uvicorn.run(warm(app), host=host, port=port, proxy_headers=proxy_headers,
                     log_level=log_level)
         return
     # the store is migrated, the evidence loaded and the demo accounts seeded (above, once);
