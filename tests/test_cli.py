@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -192,23 +192,24 @@ def test_check_validates_without_storing(tmp_path: Path, db: str) -> None:
     assert ",440000," not in invoke("data", "export", "--db", db).output
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("bad.csv", hostile.bad_rows_csv(3000), "… and 14,800 more problems not listed"),
-    ("long-line.csv", hostile.long_first_line_csv(200), "longer than 131,072 characters"),
-    ("wide.csv", hostile.wide_header_csv(1_000_000), "at most 1,000 columns"),
-    ("bomb.xlsx", hostile.workbook(30 * 1024 * 1024, level=9), "likely zip bomb"),
-    ("liar.xlsx", hostile.understate_size(hostile.workbook(8 * 1024 * 1024),
-                                          "xl/sharedStrings.xml", 4096), "damaged"),
-    ("tiny.csv", (hostile.LONG_HEADER + "\nrd_intensity,440000,2022,1e-400,%,src\n").encode(),
-     "too small to store"),
-    ("huge.csv", (hostile.LONG_HEADER + "\nrd_intensity,440000,2022,1e400,%,src\n").encode(),
-     "too large to store"),
+# the files are made when a test runs, not when the tests are collected (in every worker)
+@pytest.mark.parametrize("name,make,message", [
+    ("bad.csv", lambda: hostile.bad_rows_csv(3000), "… and 14,800 more problems not listed"),
+    ("long-line.csv", lambda: hostile.long_first_line_csv(200), "longer than 131,072 characters"),
+    ("wide.csv", lambda: hostile.wide_header_csv(1_000_000), "at most 1,000 columns"),
+    ("bomb.xlsx", lambda: hostile.workbook(30 * 1024 * 1024, level=9), "likely zip bomb"),
+    ("liar.xlsx", lambda: hostile.understate_size(hostile.workbook(8 * 1024 * 1024),
+                                                  "xl/sharedStrings.xml", 4096), "damaged"),
+    ("tiny.csv", lambda: (hostile.LONG_HEADER + "\nrd_intensity,440000,2022,1e-400,%,src\n"
+                          ).encode(), "too small to store"),
+    ("huge.csv", lambda: (hostile.LONG_HEADER + "\nrd_intensity,440000,2022,1e400,%,src\n"
+                          ).encode(), "too large to store"),
 ], ids=["bad-rows", "long-first-line", "million-columns", "zip-bomb", "understated-size",
         "underflow", "overflow"])
 def test_hostile_files_are_rejected_with_exit_3_and_a_message(
-        tmp_path: Path, db: str, name: str, data: bytes, message: str) -> None:
+        tmp_path: Path, db: str, name: str, make: Callable[[], bytes], message: str) -> None:
     f = tmp_path / name
-    f.write_bytes(data)
+    f.write_bytes(make())
     problems = tmp_path / "problems.csv"
     before = invoke("data", "export", "--db", db, "--format", "json").output
     for extra in (["--check"], ["--db", db]):
