@@ -44,9 +44,11 @@ layers:
 
 ## unit: the fast subset (no PostgreSQL, browser, slow or Spark tests) on every core.
 ## Compiled modules and pytest's rewritten test modules are cached even where the shell sets
-## PYTHONDONTWRITEBYTECODE: without the cache every worker compiles every module again
+## PYTHONDONTWRITEBYTECODE: without the cache every worker compiles every module again.
+## Schemathesis's pytest plugin (about 0.7 s to import in each process) serves only the slow
+## API fuzzing test, which this subset leaves out.
 unit:
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist worksteal -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist worksteal -p no:schemathesis -m "not postgres and not browser and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache test-artifacts
