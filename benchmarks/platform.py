@@ -7,9 +7,16 @@ workflow steps together and for the approval alone, then checks, from the databa
 every accepted submission was stored exactly once (one vintage each, with exactly its rows)
 and none was lost.
 
-    .venv/bin/python benchmarks/platform.py [--clients 200] [--rounds 3] [--db URL]
-                                            [--server inprocess|subprocess] [--workers 2]
-                                            [--cpu-requests 1000]
+    .venv/bin/python benchmarks/platform.py [--clients 200] [--rounds 3 | --duration S]
+                                            [--db URL] [--server inprocess|subprocess]
+                                            [--workers 2] [--cpu-requests 1000]
+
+With ``--rounds N`` (the default, 3) each reader reads the page mix N times and each
+province makes one cycle (upload, submit, approve). With ``--duration S`` the readers read
+the mix again and again, and every province starts cycle after cycle, each a new submission
+of new figures, until S seconds have passed since the load began (a cycle or read already
+started is finished), so that reads and approvals overlap for the whole run. The platform
+runs with one approval level (the province's approval writes the vintage), in both modes.
 
 ``--server inprocess`` (the default) runs the server in a thread of this process, so the
 clients and the server share one interpreter. ``--server subprocess`` starts
@@ -85,11 +92,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _figures(area: str, year: int) -> bytes:
+def _figures(area: str, year: int, cycle: int = 0) -> bytes:
+    """A province's file; each cycle's figures differ a little, so that its approval is a
+    new file with new values (a vintage of its own), not a file already imported."""
     return (
         "indicator,area,year,value,unit,source\n"
-        f"rd_intensity,{area},{year},{1 + int(area[:2]) / 100:.2f},%,benchmark\n"
-        f"broadband_penetration,{area},{year},{50 + int(area[:2]) / 10:.1f},%,benchmark\n"
+        f"rd_intensity,{area},{year},{1 + int(area[:2]) / 100 + cycle / 10000:.4f},%,"
+        "benchmark\n"
+        f"broadband_penetration,{area},{year},{50 + int(area[:2]) / 10 + cycle / 1000:.3f},%,"
+        "benchmark\n"
     ).encode()
 
 
@@ -146,11 +157,20 @@ class _Connection:
         self.reader = self.writer = None
 
 
-async def _reader(base: str, rounds: int, out: list[float], failures: list[str]) -> None:
+def _going(done: int, rounds: int, deadline: float | None) -> bool:
+    """Whether a loop that has made ``done`` passes starts another: ``rounds`` passes, or
+    until ``deadline`` (a ``time.perf_counter()`` value) when there is one."""
+    return done < rounds if deadline is None else time.perf_counter() < deadline
+
+
+async def _reader(base: str, rounds: int, deadline: float | None, out: list[float],
+                  failures: list[str]) -> None:
     host, _, port = base.removeprefix("http://").partition(":")
     conn = _Connection(host, int(port))
+    i = 0
     try:
-        for i in range(rounds):
+        while _going(i, rounds, deadline):
+            i += 1
             for path in READ_PATHS:
                 start = time.perf_counter()
                 try:
@@ -171,37 +191,47 @@ async def _reader(base: str, rounds: int, out: list[float], failures: list[str])
                     SERVER_READS.append(took)
                 if status != 200:
                     failures.append(f"GET {path}: {status}")
-            del i
     finally:
         await conn.close()
 
 
 async def _province(client: httpx.AsyncClient, area: str, year: int, editor: str,
-                    approver: str, out: list[float], accepted: dict[str, int],
-                    failures: list[str], approvals: list[float]) -> None:
-    try:
-        await _province_steps(client, area, year, editor, approver, out, accepted, failures,
-                              approvals)
-    except httpx.TransportError as exc:  # reported; a POST is never sent twice
-        failures.append(f"{area}: {exc!r}")
+                    approver: str, deadline: float | None, out: list[float],
+                    accepted: list[tuple[str, int]], failures: list[str],
+                    approvals: list[float]) -> None:
+    """One cycle (``deadline`` None), or cycle after cycle until ``deadline``; a province
+    whose cycle failed stops there (the failure is reported)."""
+    cycle = 0
+    while _going(cycle, 1, deadline):
+        try:
+            ok = await _province_steps(client, area, year, cycle, editor, approver, out,
+                                       accepted, failures, approvals)
+        except httpx.TransportError as exc:  # reported; a POST is never sent twice
+            failures.append(f"{area} (cycle {cycle}): {exc!r}")
+            return
+        if not ok:
+            return
+        cycle += 1
 
 
-async def _province_steps(client: httpx.AsyncClient, area: str, year: int, editor: str,
-                          approver: str, out: list[float], accepted: dict[str, int],
-                          failures: list[str], approvals: list[float]) -> None:
+async def _province_steps(client: httpx.AsyncClient, area: str, year: int, cycle: int,
+                          editor: str, approver: str, out: list[float],
+                          accepted: list[tuple[str, int]], failures: list[str],
+                          approvals: list[float]) -> bool:
     start = time.perf_counter()
     r = await client.post("/api/submissions", headers={"Authorization": f"Bearer {editor}"},
                           data={"area": area, "year": str(year)},
-                          files={"file": (f"{area}.csv", _figures(area, year), "text/csv")})
+                          files={"file": (f"{area}.csv", _figures(area, year, cycle),
+                                          "text/csv")})
     if r.status_code != 201 or r.json()["problems"]:
-        failures.append(f"upload {area}: {r.status_code} {r.text[:200]}")
-        return
+        failures.append(f"upload {area} (cycle {cycle}): {r.status_code} {r.text[:200]}")
+        return False
     sid = r.json()["id"]
     r = await client.post(f"/api/submissions/{sid}/submit",
                           headers={"Authorization": f"Bearer {editor}"})
     if r.status_code != 200:
-        failures.append(f"submit {area}: {r.status_code}")
-        return
+        failures.append(f"submit {area} (cycle {cycle}): {r.status_code}")
+        return False
     asked = time.perf_counter()
     r = await client.post(f"/api/submissions/{sid}/approve",
                           headers={"Authorization": f"Bearer {approver}"}, json={})
@@ -211,25 +241,28 @@ async def _province_steps(client: httpx.AsyncClient, area: str, year: int, edito
         SERVER_APPROVALS.append(took)
     out.append(time.perf_counter() - start)
     if r.status_code != 200:
-        failures.append(f"approve {area}: {r.status_code} {r.text[:200]}")
-        return
-    accepted[area] = sid
+        failures.append(f"approve {area} (cycle {cycle}): {r.status_code} {r.text[:200]}")
+        return False
+    accepted.append((area, sid))
+    return True
 
 
-async def _run(base: str, clients: int, rounds: int, tokens: dict[str, tuple[str, str]],
-               year: int, approvals: list[float]
-               ) -> tuple[list[float], list[float], dict[str, int], list[str], float]:
+async def _run(base: str, clients: int, rounds: int, duration: float | None,
+               tokens: dict[str, tuple[str, str]], year: int, approvals: list[float]
+               ) -> tuple[list[float], list[float], list[tuple[str, int]], list[str], float]:
     limits = httpx.Limits(max_connections=clients + 40, max_keepalive_connections=clients + 40)
     reads: list[float] = []
     workflow: list[float] = []
-    accepted: dict[str, int] = {}
+    accepted: list[tuple[str, int]] = []
     failures: list[str] = []
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
         start = time.perf_counter()
+        deadline = None if duration is None else start + duration
         CLIENT_CPU.append(time.process_time())
         await asyncio.gather(
-            *(_reader(base, rounds, reads, failures) for _ in range(clients)),
-            *(_province(client, area, year, ed, ap, workflow, accepted, failures, approvals)
+            *(_reader(base, rounds, deadline, reads, failures) for _ in range(clients)),
+            *(_province(client, area, year, ed, ap, deadline, workflow, accepted,
+                        failures, approvals)
               for area, (ed, ap) in tokens.items()),
         )
         elapsed = time.perf_counter() - start
@@ -424,6 +457,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="read loops per client")
+    parser.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                        help="read, and cycle the provinces' upload/submit/approve, for this "
+                             "long instead of --rounds")
     parser.add_argument("--db", default=None, help="store URL (default: a temporary SQLite)")
     parser.add_argument("--server", choices=("inprocess", "subprocess"), default="inprocess",
                         help="server in this process (a thread) or `mic2025 serve` as a child")
@@ -432,6 +468,9 @@ def main() -> int:
     parser.add_argument("--cpu-requests", type=int, default=1000,
                         help="reads of the bare endpoint, and of the page mix, timed for CPU")
     args = parser.parse_args()
+    if args.duration is not None and not 0 < args.duration <= 3600:
+        parser.error(f"--duration must be more than 0 and at most 3600 seconds, "
+                     f"not {args.duration}")
 
     folder = Path(tempfile.mkdtemp(prefix="mic2025-bench-"))
     url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
@@ -460,7 +499,8 @@ def main() -> int:
     try:
         with serving as base:
             reads, workflow, accepted, failures, elapsed = asyncio.run(
-                _run(base, args.clients, args.rounds, tokens, year, approvals))
+                _run(base, args.clients, args.rounds, args.duration, tokens, year,
+                     approvals))
             server_cpu = _in_process_cpu() if not child else (lambda: _group_cpu(child[0]))
             cpu, cpu_failures = asyncio.run(_cpu(base, args.cpu_requests, server_cpu))
             failures += cpu_failures
@@ -470,8 +510,14 @@ def main() -> int:
 
     print(f"store: {app.state.platform.store.url}; server: {args.server}"
           + (f" ({args.workers} workers)" if args.server == "subprocess" else ""))
-    print(f"{args.clients} readers × {args.rounds} rounds × {len(READ_PATHS)} pages, "
-          f"{len(tokens)} provinces uploading at once; wall {elapsed:.2f} s")
+    if args.duration is None:
+        print(f"{args.clients} readers × {args.rounds} rounds × {len(READ_PATHS)} pages, "
+              f"{len(tokens)} provinces uploading at once; wall {elapsed:.2f} s")
+    else:
+        print(f"{args.clients} readers reading {len(READ_PATHS)} pages in turn, "
+              f"{len(tokens)} provinces cycling upload/submit/approve, for "
+              f"{args.duration:g} s; wall {elapsed:.2f} s; {len(accepted)} cycles "
+              f"({len(accepted) / elapsed:.2f} approvals/s)")
     print(f"reads:    n={len(reads)}  p50={_percentile(reads, 0.5) * 1000:.1f} ms  "
           f"p99={_percentile(reads, 0.99) * 1000:.1f} ms  "
           f"throughput={len(reads) / elapsed:.1f} req/s")
@@ -500,31 +546,45 @@ def main() -> int:
           f"with its ETags {cpu['revalidated'] * 1000:.3f} ms "
           f"(ratio {cpu['revalidated'] / bare if bare else float('nan'):.2f})")
 
-    # exactly once, none lost: every accepted submission has one vintage with its two rows
+    # exactly once, none lost: every accepted submission (of every cycle) has one vintage
+    # with its two rows; a key's history holds its rows of every vintage, the latest too
     store = app.state.platform.store
     problems = list(failures)
-    vintages = {v.source_name: v for v in store.vintages()}
-    for area, sid in sorted(accepted.items()):
-        named = [v for name, v in vintages.items() if name.startswith(f"submission {sid}:")]
+    by_sid: dict[int, list[int]] = {}
+    for v in store.vintages():
+        sid_text = v.source_name.removeprefix("submission ").partition(":")[0]
+        if v.source_name.startswith("submission ") and sid_text.isdigit():
+            by_sid.setdefault(int(sid_text), []).append(v.id)
+    rows_of: dict[int, int] = {}
+    for area in sorted({area for area, _ in accepted}):
+        for latest in store.observations(indicators=("rd_intensity", "broadband_penetration"),
+                                         area=area):
+            for o in store.history(latest.key):
+                rows_of[o.vintage] = rows_of.get(o.vintage, 0) + 1
+    for area, sid in accepted:
+        named = by_sid.get(sid, [])
         if len(named) != 1:
             problems.append(f"{area}: submission {sid} has {len(named)} vintages")
-            continue
-        rows = store.observations(area=area)
-        mine = [o for o in rows if o.vintage == named[0].id]
-        if len(mine) != 2:
-            problems.append(f"{area}: vintage {named[0].id} holds {len(mine)} rows, not 2")
+        elif rows_of.get(named[0], 0) != 2:
+            problems.append(f"{area}: vintage {named[0]} of submission {sid} holds "
+                            f"{rows_of.get(named[0], 0)} rows, not 2")
+    if len({sid for _, sid in accepted}) != len(accepted):
+        problems.append("a submission id was accepted twice")
     after = store.counts()
     new_vintages = after["vintages"] - vintages_before["vintages"]
     if new_vintages != len(accepted):
         problems.append(f"{new_vintages} new vintages for {len(accepted)} accepted submissions")
-    if len(accepted) != len(tokens):
-        problems.append(f"only {len(accepted)} of {len(tokens)} submissions were accepted")
+    done = {area for area, _ in accepted}
+    if done != set(tokens) or (args.duration is None and len(accepted) != len(tokens)):
+        problems.append(f"{len(done)} of {len(tokens)} provinces had a submission accepted "
+                        f"({len(accepted)} in all)")
     store.close()
     if problems:
         print("FAILED:\n  " + "\n  ".join(problems[:50]), file=sys.stderr)
         return 1
-    print(f"ok: {len(accepted)} submissions accepted, each stored exactly once "
-          f"({new_vintages} vintages, {2 * len(accepted)} rows); none lost")
+    print(f"ok: {len(accepted)} submissions of {len(tokens)} provinces accepted, each "
+          f"stored exactly once ({new_vintages} vintages, {2 * len(accepted)} rows); none "
+          f"lost; {len(RETRIED)} read(s) sent again")
     return 0
 
 
