@@ -33,6 +33,11 @@ page mix read again with the entity tags the first reads got (``304``). The serv
 the process's minus this thread's (the clients' loop) in process, and the child's process
 group's from ``/proc`` as a subprocess; the ratio is printed, never asserted.
 
+The approvals' server time is also printed in parts: waiting for the turn to write (this
+process's writer lock and the database's), inside the write transaction, and its commit;
+the benchmark's app times them by wrapping ``begin_write`` of ``mic2025.services.submissions``
+(in the benchmark's processes only) and sends them in the same ``Server-Timing`` header.
+
 Everything listens on 127.0.0.1 only; loops are bounded; the store is a temporary SQLite
 file unless ``--db`` names another (a PostgreSQL URL runs the same benchmark there).
 Latencies are printed, never asserted: they depend on the machine.
@@ -52,6 +57,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import signal
 import socket
 import statistics
@@ -79,6 +85,12 @@ RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
 #: the server's own time of each read and approval (its ``Server-Timing``), in seconds
 SERVER_READS: list[float] = []
 SERVER_APPROVALS: list[float] = []
+#: the approvals' ``Server-Timing`` parts (seconds): "wait" for the turn to write (this
+#: process's writer lock and the database's), "write" inside the transaction, "commit"
+APPROVAL_PARTS: dict[str, list[float]] = {"wait": [], "write": [], "commit": []}
+#: the parts of the current request's time, filled by :func:`_timed_write` (a dict set by
+#: :class:`_Timed`: the worker thread of a sync endpoint sees the same dict)
+_PARTS: contextvars.ContextVar[dict[str, float]] = contextvars.ContextVar("bench_parts")
 #: the CPU seconds this process (the load generator) used during the load phase
 CLIENT_CPU: list[float] = []
 BARE = "/bench/bare"
@@ -236,9 +248,14 @@ async def _province_steps(client: httpx.AsyncClient, area: str, year: int, cycle
     r = await client.post(f"/api/submissions/{sid}/approve",
                           headers={"Authorization": f"Bearer {approver}"}, json={})
     approvals.append(time.perf_counter() - asked)
-    took = _timing(r.headers.get("server-timing", ""))
+    timing = r.headers.get("server-timing", "")
+    took = _timing(timing)
     if took is not None:
         SERVER_APPROVALS.append(took)
+    for part, values in APPROVAL_PARTS.items():
+        spent = _timing(timing, part)
+        if spent is not None:
+            values.append(spent)
     out.append(time.perf_counter() - start)
     if r.status_code != 200:
         failures.append(f"approve {area} (cycle {cycle}): {r.status_code} {r.text[:200]}")
@@ -277,7 +294,37 @@ def with_bare(app: FastAPI) -> FastAPI:
     server's share of a latency can be told from the load generator's own on the same cores."""
     app.add_api_route(BARE, lambda: PlainTextResponse("ok"), include_in_schema=False)
     app.add_middleware(_Timed)
+    from mic2025.services import submissions
+
+    if submissions.begin_write is not _timed_write:  # the services' writes, timed in parts
+        global _begin_write
+        _begin_write = submissions.begin_write
+        submissions.begin_write = _timed_write
     return app
+
+
+_begin_write: Any = None
+
+
+@contextmanager
+def _timed_write(engine: Any) -> Iterator[Any]:
+    """The services' ``begin_write``, adding to the request's parts (benchmark only) the
+    time waiting to write, inside the transaction and committing."""
+    parts = _PARTS.get(None)
+    asked = time.perf_counter()
+    inside = done = asked
+    try:
+        with _begin_write(engine) as conn:
+            inside = time.perf_counter()
+            try:
+                yield conn
+            finally:
+                done = time.perf_counter()
+    finally:
+        if parts is not None:
+            for part, spent in (("wait", inside - asked), ("write", done - inside),
+                                ("commit", time.perf_counter() - done)):
+                parts[part] = parts.get(part, 0.0) + spent
 
 
 class _Timed:
@@ -291,21 +338,29 @@ class _Timed:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        parts: dict[str, float] = {}
+        _PARTS.set(parts)
 
         async def timed(message: Any) -> None:
             if message["type"] == "http.response.start":
                 ms = (time.perf_counter() - start) * 1000
+                value = ", ".join([f"app;dur={ms:.1f}", *(f"{name};dur={spent * 1000:.1f}"
+                                                          for name, spent in parts.items())])
                 message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"server-timing", f"app;dur={ms:.1f}".encode())]}
+                                                  (b"server-timing", value.encode())]}
             await send(message)
 
         await self.app(scope, receive, timed)
 
 
-def _timing(value: str) -> float | None:
-    """Seconds of a ``Server-Timing: app;dur=<ms>`` value (None when there is none)."""
-    _, _, dur = value.partition("dur=")
-    return float(dur) / 1000 if dur else None
+def _timing(value: str, name: str = "app") -> float | None:
+    """Seconds of the ``name`` part of a ``Server-Timing: app;dur=<ms>, …`` value (None when
+    there is none)."""
+    for part in value.split(","):
+        metric, _, dur = part.strip().partition(";dur=")
+        if metric == name and dur:
+            return float(dur) / 1000
+    return None
 
 
 def worker_app() -> FastAPI:
@@ -532,6 +587,11 @@ def main() -> int:
           f"p99={_percentile(SERVER_READS, 0.99) * 1000:.1f} ms; approvals p50="
           f"{_percentile(SERVER_APPROVALS, 0.5) * 1000:.1f} ms  "
           f"p99={_percentile(SERVER_APPROVALS, 0.99) * 1000:.1f} ms")
+    print("approvals' server time in parts: " + "; ".join(
+        f"{part} p50={_percentile(values, 0.5) * 1000:.1f} ms "
+        f"p99={_percentile(values, 0.99) * 1000:.1f} ms" for part, values in APPROVAL_PARTS.items())
+        + " (wait: for this process's writer lock and the database's; write: inside the "
+          "transaction; commit; the rest of the server's time is outside the write)")
     if CLIENT_CPU:
         print(f"load generator (this process): {CLIENT_CPU[0]:.1f} s CPU in {elapsed:.1f} s "
               f"({CLIENT_CPU[0] / elapsed:.0%} of a core) on the same {os.cpu_count()} cores")
