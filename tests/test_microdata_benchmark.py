@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+import benchmark_modules
 from mic2025.microdata.backends import backend
 from mic2025.microdata.engine import plan_formulas
 from mic2025.microdata.generate import generate_population, write_parquet
 from mic2025.plan import load_plan
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "microdata.py"
-
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("microdata_benchmark", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_modules.load("microdata")
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -13,16 +12,14 @@ from types import ModuleType
 
 import pytest
 
+import benchmark_modules
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "platform.py"
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("platform_benchmark", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return benchmark_modules.load("platform")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
