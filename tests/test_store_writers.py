@@ -5,6 +5,7 @@ writer's own lock, never by timings."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,23 +30,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[db.StoreE
             engine.dispose()
 
 
-class _Turn:
-    """The writers' lock of an engine, counting who has asked for it."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.asked = threading.Semaphore(0)
-
-    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        self.asked.release()
-        return self.lock.acquire(blocking, timeout)
-
-    def release(self) -> None:
-        self.lock.release()
+def _until_waiting(turns: db.WriterTurns, n: int) -> None:
+    """Return once ``n`` writers wait for their turn (a condition polled, not a timing)."""
+    for _ in range(60_000):
+        if turns.waiting == n:
+            return
+        time.sleep(0.001)
+    raise AssertionError(f"{turns.waiting} writer(s) waiting, never {n}")
 
 
 def test_a_writer_waiting_its_turn_holds_no_connection(engine: db.StoreEngine) -> None:
-    turn = db._WRITERS[engine] = _Turn()  # type: ignore[assignment]
+    turns = db.writer_turns(engine)
     first_in, first_may_go = threading.Event(), threading.Event()
     order: list[str] = []
 
@@ -66,8 +61,8 @@ def test_a_writer_waiting_its_turn_holds_no_connection(engine: db.StoreEngine) -
     assert first_in.wait(60)
     b = threading.Thread(target=second)
     b.start()
-    # both have asked for their turn: the second waits for it, before taking a connection
-    assert turn.asked.acquire(timeout=60) and turn.asked.acquire(timeout=60)
+    # the second waits for its turn, before taking a connection
+    _until_waiting(turns, 1)
     assert b.is_alive()
     assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]  # the first's only
     with engine.connect() as reader:  # and a reader gets one at once
@@ -101,3 +96,108 @@ def test_a_writer_that_waits_past_the_busy_timeout_is_refused_naming_it(
         t.join(60)
     with begin_write(engine) as conn:  # the turn is free again
         conn.execute(text("INSERT INTO written VALUES (3)"))
+
+
+def test_writers_get_their_turn_in_the_order_they_asked(engine: db.StoreEngine) -> None:
+    """First come, first served: five writers queued one after another behind a holder
+    write in that order (a plain lock lets them race, and some lose round after round)."""
+    turns = db.writer_turns(engine)
+    holding, go = threading.Event(), threading.Event()
+    order: list[int] = []
+
+    def hold() -> None:
+        with begin_write(engine):
+            holding.set()
+            go.wait(60)
+
+    def write(n: int) -> None:
+        with begin_write(engine) as conn:
+            conn.execute(text("INSERT INTO written VALUES (:n)"), {"n": n})
+            order.append(n)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(60)
+    writers = []
+    for n in range(1, 6):
+        t = threading.Thread(target=write, args=(n,))
+        t.start()
+        writers.append(t)
+        _until_waiting(turns, n)  # n-th in the queue before the next one asks
+    go.set()
+    for t in (holder, *writers):
+        t.join(60)
+    assert order == [1, 2, 3, 4, 5]
+    assert turns.waiting == 0
+    with engine.connect() as reader:
+        assert sorted(r[0] for r in reader.execute(text("SELECT n FROM written"))) \
+            == [1, 2, 3, 4, 5]
+
+
+def test_a_writer_that_gives_up_leaves_the_queue(engine: db.StoreEngine,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused writer is no longer queued: the turn goes to the one behind it."""
+    turns = db.writer_turns(engine)
+    holding, go = threading.Event(), threading.Event()
+    refused: list[str] = []
+
+    def hold() -> None:
+        with begin_write(engine):
+            holding.set()
+            go.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(60)
+    monkeypatch.setenv(db.ENV_BUSY, "0.05")
+    try:
+        with begin_write(engine):
+            pass
+    except StoreError as exc:
+        refused.append(str(exc))
+    assert refused and db.ENV_BUSY in refused[0]
+    assert turns.waiting == 0
+    monkeypatch.setenv(db.ENV_BUSY, "60")
+    got: list[bool] = []
+
+    def after() -> None:
+        with begin_write(engine) as conn:
+            conn.execute(text("INSERT INTO written VALUES (9)"))
+            got.append(True)
+
+    later = threading.Thread(target=after)
+    later.start()
+    _until_waiting(turns, 1)
+    go.set()
+    holder.join(60)
+    later.join(60)
+    assert got == [True] and turns.waiting == 0
+
+
+def test_turns_are_reentrant_and_only_their_holder_releases_them() -> None:
+    turns = db.WriterTurns()
+    assert turns.acquire(timeout=1) and turns.acquire(timeout=1)  # a write inside a write
+    other: list[bool] = []
+    t = threading.Thread(target=lambda: other.append(turns.acquire(timeout=0.01)))
+    t.start()
+    t.join(60)
+    assert other == [False] and turns.waiting == 0
+    errors: list[str] = []
+
+    def release_elsewhere() -> None:
+        try:
+            turns.release()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    t2 = threading.Thread(target=release_elsewhere)
+    t2.start()
+    t2.join(60)
+    assert errors and "not holding" in errors[0]
+    turns.release()
+    turns.release()
+    t3 = threading.Thread(target=lambda: other.append(turns.acquire(timeout=1)))
+    t3.start()
+    t3.join(60)
+    assert other == [False, True]
+

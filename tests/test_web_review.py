@@ -8,6 +8,8 @@ SQLite and on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 from mic2025.i18n import t
 from mic2025.permissions import Actor, Grant
 from mic2025.services import accounts, submissions
+from mic2025.store import submissions as submission_rows
 from mic2025.web.settings import Settings, SettingsError
 from store_fixtures import BACKENDS, StoreTemplates
 from test_web_support import (
@@ -190,6 +193,45 @@ def test_the_service_refuses_an_own_approval_whoever_calls_it(app: FastAPI) -> N
     with pytest.raises(submissions.OwnSubmission, match="nobody approves their own"):
         submissions.approve(p.engine, p.store, p.plan, me, s.id, levels=1)
     assert submissions.get(p.engine, me, s.id).status == "submitted"
+
+
+def test_a_decision_uses_what_it_read_before_its_turn_only_if_nothing_changed_since(
+        app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decision reads and checks the file before it waits for its turn to write; if the
+    submission changed meanwhile (here: its file, as another writer ahead in the queue
+    could), it reads it again in its turn and stores what is there now."""
+    p = app.state.platform
+    editor = Actor(id=None, username="ed", via="system",
+                   grants=(Grant("prov_editor", area="440000"),))
+    approver = Actor(id=None, username="ap", via="system",
+                     grants=(Grant("prov_approver", area="440000"),))
+    s = submissions.upload(p.engine, p.plan, editor, area="440000", year=2024,
+                           filename="f.csv", data=_rows(2024, 2.4))
+    submissions.submit(p.engine, editor, s.id)
+    real = submissions.begin_write
+    turns: list[int] = []
+
+    @contextmanager
+    def someone_ahead(engine: Any) -> Iterator[Any]:
+        if not turns:  # the writer ahead in the queue changes the file
+            with real(engine) as conn:
+                submission_rows.change(conn, s.id, content=_rows(2024, 3.3),
+                                       updated_at=datetime.now(UTC))
+        turns.append(1)
+        with real(engine) as conn:
+            yield conn
+
+    monkeypatch.setattr(submissions, "begin_write", someone_ahead)
+    done = submissions.approve(p.engine, p.store, p.plan, approver, s.id, levels=1)
+    assert done.status == "approved" and turns == [1]
+    assert _stored(app, 2024) == [3.3]  # what the file holds in the turn, not 2.4 read ahead
+    # unchanged, what was read ahead is what is stored
+    monkeypatch.setattr(submissions, "begin_write", real)
+    s2 = submissions.upload(p.engine, p.plan, editor, area="440000", year=2023,
+                            filename="g.csv", data=_rows(2023, 1.9))
+    submissions.submit(p.engine, editor, s2.id)
+    submissions.approve(p.engine, p.store, p.plan, approver, s2.id, levels=1)
+    assert _stored(app, 2023) == [1.9]
 
 
 def test_the_approver_reviews_every_figure_on_the_page_and_returns_it_with_reasons(

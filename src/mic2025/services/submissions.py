@@ -562,6 +562,7 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
     platform runs the early-warning rules there); it never undoes the approval.
     """
     _levels(levels)
+    ahead = _read_ahead(engine, plan, actor, "submission:approve", submission_id, "submitted")
     result: ImportResult | None = None
     with begin_write(engine) as conn:
         s = rows.load(conn, submission_id)
@@ -570,15 +571,16 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
             raise WorkflowError(f"submission {s.id} is {s.status}; only a submitted one can be "
                                 "approved").saying("error.not_approvable", id=s.id,
                                                    status=state(s.status))
-        _not_own(conn, actor, s)
+        read = _as_read(conn, plan, s, ahead)
+        _not_own(read, actor)
         final = levels == 1
-        result = _store_figures(conn, store, plan, actor, s, final=final,
+        result = _store_figures(conn, store, actor, read, final=final,
                                 how=f"approved by {actor.username}")
         stamp = datetime.now(UTC)
         after = rows.change(conn, s.id, status="approved" if final else "endorsed",
                             decided_by=actor.username, decided_at=stamp, updated_at=stamp,
                             comment=comment, vintage_id=None if result is None else result.vintage)
-        written = _write_notes(conn, plan, s, notes, "comment", actor, stamp)
+        written = _write_notes(conn, plan, s, notes, "comment", actor, stamp, read=read)
         record(conn, actor, "submission.approve", "submission", str(s.id),
                before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip)
     if after_commit is not None and result is not None and not result.unchanged:
@@ -595,6 +597,7 @@ def accept(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id
 
     Neither whoever uploaded or submitted it nor the province's approver may accept it.
     """
+    ahead = _read_ahead(engine, plan, actor, "submission:accept", submission_id, "endorsed")
     result: ImportResult | None = None
     with begin_write(engine) as conn:
         s = rows.load(conn, submission_id)
@@ -603,15 +606,16 @@ def accept(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id
             raise WorkflowError(f"submission {s.id} is {s.status}; only one approved by its "
                                 "province awaits national acceptance"
                                 ).saying("error.not_endorsed", id=s.id, status=state(s.status))
-        _not_own(conn, actor, s, approver=s.decided_by)
-        result = _store_figures(conn, store, plan, actor, s, final=True,
+        read = _as_read(conn, plan, s, ahead)
+        _not_own(read, actor, approver=s.decided_by)
+        result = _store_figures(conn, store, actor, read, final=True,
                                 how=f"approved by {s.decided_by}, accepted by "
                                     f"{actor.username}")
         stamp = datetime.now(UTC)
         after = rows.change(conn, s.id, status="approved", decided_by=actor.username,
                             decided_at=stamp, updated_at=stamp, comment=comment,
                             vintage_id=None if result is None else result.vintage)
-        written = _write_notes(conn, plan, s, notes, "comment", actor, stamp)
+        written = _write_notes(conn, plan, s, notes, "comment", actor, stamp, read=read)
         record(conn, actor, "submission.accept", "submission", str(s.id),
                before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip)
     if after_commit is not None and result is not None and not result.unchanged:
@@ -634,9 +638,56 @@ def _levels(levels: int) -> None:
                             ).saying("error.levels", levels=levels)
 
 
-def _not_own(conn: Writer, actor: Actor, s: Submission, *, approver: str = "") -> None:
+@dataclass(frozen=True)
+class _Read:
+    """What a decision needs to know of a submission besides its row: who contributed to it
+    and, for a province's return, its file checked again against the plan."""
+
+    submission: Submission
+    contributors: frozenset[str]
+    checked: Checked | None
+
+
+def _read_ahead(engine: Engine, plan: Plan, actor: Actor, action: Action, submission_id: int,
+                status: str) -> _Read | None:
+    """Read and check a submission before asking for the turn to write.
+
+    Checking the file again is most of a decision's work, and writers take the turn one at a
+    time: done inside the turn, it made every writer queued behind wait for it. The reading
+    is used inside the turn only if the submission's row is still what was read (any
+    upload, submission or decision since changes it: its status or time of change); else it
+    is done again there. None when there is nothing worth reading ahead: no such
+    submission, a state the decision refuses, or an actor it would refuse (the turn's own
+    checks then say why, as before).
+    """
+    with engine.connect() as conn:
+        try:
+            s = rows.load(conn, submission_id)
+        except NotFound:
+            return None
+        if s.status != status or not allowed(actor, action, s.resource):
+            return None
+        people = frozenset(rows.contributors(conn, s))
+        data = rows.content_in(conn, s.id) if s.kind == "province" else None
+    checked = None if data is None else check_upload(data, s.filename, plan, s.area)
+    return _Read(s, people, checked)
+
+
+def _as_read(conn: Writer, plan: Plan, s: Submission, ahead: _Read | None) -> _Read:
+    """The reading of ``s`` in the writer's transaction: the one made ahead while ``s`` is
+    unchanged since, else made now."""
+    if ahead is not None and ahead.submission == s:
+        return ahead
+    people = frozenset(rows.contributors(conn, s))
+    checked = (check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
+               if s.kind == "province" else None)
+    return _Read(s, people, checked)
+
+
+def _not_own(read: _Read, actor: Actor, *, approver: str = "") -> None:
     """Refuse a decision on one's own submission (four eyes at every level)."""
-    if actor.username in rows.contributors(conn, s):
+    s = read.submission
+    if actor.username in read.contributors:
         raise OwnSubmission(f"{actor.username} uploaded or submitted submission {s.id}; "
                             "nobody approves their own submission, at any level"
                             ).saying("error.own_submission", user=actor.username, id=s.id)
@@ -646,12 +697,13 @@ def _not_own(conn: Writer, actor: Actor, s: Submission, *, approver: str = "") -
                             ).saying("error.own_endorsement", user=actor.username, id=s.id)
 
 
-def _store_figures(conn: Writer, store: Store, plan: Plan, actor: Actor, s: Submission, *,
+def _store_figures(conn: Writer, store: Store, actor: Actor, read: _Read, *,
                    final: bool, how: str) -> ImportResult | None:
-    """Check a province's file again; when ``final``, store its figures as one vintage."""
-    if s.kind != "province":
+    """Refuse a province's file that no longer validates; when ``final``, store its figures
+    as one vintage."""
+    s, checked = read.submission, read.checked
+    if checked is None:
         return None  # enterprise returns are kept, never turned into observations
-    checked = check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
     if checked.problem_count:  # the plan changed since upload: refuse, not store
         raise WorkflowError(f"submission {s.id} no longer validates against the plan "
                             f"({checked.problem_count:,} problem(s)); return it").saying(
@@ -680,8 +732,9 @@ def note_label(key: str) -> str:
 
 def _write_notes(conn: Writer, plan: Plan, s: Submission,
                  texts: Mapping[str, str] | None, kind: str, actor: Actor,
-                 stamp: datetime) -> dict[str, Any]:
-    """Store notes on figures of ``s``; what the audit entry records of them."""
+                 stamp: datetime, *, read: _Read | None = None) -> dict[str, Any]:
+    """Store notes on figures of ``s``; what the audit entry records of them. ``read``: the
+    decision's reading of ``s``, whose checked file names its figures."""
     clean = {k: v.strip() for k, v in (texts or {}).items() if v and v.strip()}
     if not clean:
         return {}
@@ -691,8 +744,10 @@ def _write_notes(conn: Writer, plan: Plan, s: Submission,
                                 f"a note holds at most {MAX_NOTE:,}").saying(
                 "error.note_too_long", figure=figure_words(plan, key), n=f"{len(text):,}",
                 max=f"{MAX_NOTE:,}")
-    known = {note_key(o) for o in check_upload(rows.content_in(conn, s.id), s.filename,
-                                               plan, s.area).observations}
+    checked = read.checked if read is not None else None
+    if checked is None:
+        checked = check_upload(rows.content_in(conn, s.id), s.filename, plan, s.area)
+    known = {note_key(o) for o in checked.observations}
     unknown = [k for k in clean if k not in known]
     if unknown:
         raise WorkflowError(f"submission {s.id} has no figure {note_label(unknown[0])}; "

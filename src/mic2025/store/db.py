@@ -18,10 +18,10 @@ Writers are serialised: an import takes the database's write lock when its trans
 starts (``BEGIN IMMEDIATE`` on SQLite, a transaction-scoped advisory lock on PostgreSQL),
 so two imports at once cannot both read "the latest row" and both write a revision of it,
 and vintage ids increase in the order vintages were committed. Within one process the
-writers first queue on a lock of the engine's, before taking a connection: a writer waiting
-holds no connection of the pool (readers would otherwise wait for one behind it), and the
-next writer starts as soon as one commits, where SQLite's busy handler would poll for the
-database lock in sleeps of up to 100 ms.
+writers first queue for their turn (:class:`WriterTurns`, first come, first served) before
+taking a connection: a writer waiting holds no connection of the pool (readers would
+otherwise wait for one behind it), and the next writer starts as soon as one commits, where
+SQLite's busy handler would poll for the database lock in sleeps of up to 100 ms.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ import sqlite3
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -206,25 +207,84 @@ def take_write_lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 
 
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+class WriterTurns:
+    """The turns of one process's writers of an engine: first come, first served.
+
+    A writer that asks while another holds the turn queues behind those already waiting, and
+    the turn is handed to the longest waiting one when it is released; a plain lock's
+    waiters race for it instead, so under a steady queue some writers lose several rounds
+    in a row (that was the tail of the approvals' latency under sustained load). The same
+    thread may take the turn again while it holds it (a write inside a write). A writer
+    that gives up waiting leaves the queue.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: deque[tuple[int, threading.Event]] = deque()
+
+    @property
+    def waiting(self) -> int:
+        """How many writers are waiting for their turn."""
+        with self._mutex:
+            return len(self._queue)
+
+    def acquire(self, timeout: float) -> bool:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return True
+            if self._owner is None and not self._queue:
+                self._owner, self._depth = me, 1
+                return True
+            entry = (me, threading.Event())
+            self._queue.append(entry)
+        if entry[1].wait(timeout):
+            return True  # whoever released made this thread the owner
+        with self._mutex:
+            if entry[1].is_set():  # handed over between the timeout and now
+                return True
+            self._queue.remove(entry)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._owner != threading.get_ident():
+                raise RuntimeError("a writer's turn released by a thread not holding it")
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._queue:
+                self._owner, turn = self._queue.popleft()
+                self._depth = 1
+                turn.set()
+            else:
+                self._owner = None
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, WriterTurns] = weakref.WeakKeyDictionary()
 _WRITERS_LOCK = threading.Lock()
 
 
-def _writer_lock(engine: Engine) -> threading.RLock:
+def writer_turns(engine: Engine) -> WriterTurns:
+    """The queue of this process's writers of ``engine`` (made at its first writer)."""
     with _WRITERS_LOCK:
-        lock = _WRITERS.get(engine)
-        if lock is None:
-            lock = _WRITERS[engine] = threading.RLock()
-        return lock
+        turns = _WRITERS.get(engine)
+        if turns is None:
+            turns = _WRITERS[engine] = WriterTurns()
+        return turns
 
 
 @contextmanager
 def begin_write(engine: Engine) -> Iterator[Connection]:
     """A connection in a writer transaction: committed on success, rolled back on error.
 
-    Waits its turn among this process's writers for as long as a SQLite writer waits for
-    the database lock (:func:`busy_seconds`), then takes the database's own lock."""
-    lock = _writer_lock(engine)
+    Waits its turn among this process's writers (:class:`WriterTurns`, first come, first
+    served) for as long as a SQLite writer waits for the database lock
+    (:func:`busy_seconds`), then takes the database's own lock."""
+    lock = writer_turns(engine)
     if not lock.acquire(timeout=busy_seconds()):
         raise StoreError(f"the store is busy: another write of this process did not finish "
                          f"within {busy_seconds():g} s ({ENV_BUSY}); try again")
