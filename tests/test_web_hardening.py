@@ -350,6 +350,21 @@ def test_private_answers_are_not_stored_by_caches(app: FastAPI, tokens: dict[str
         assert r.status_code == 200 and r.headers["cache-control"] == "no-store", path
 
 
+def test_a_first_visit_gets_the_csrf_cookie_from_a_page_not_from_the_api(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    """An anonymous reader of the API gets no cookie, so its answers may be kept by caches;
+    a page still sets the cookie its forms need, and a form posted after it is accepted."""
+    c = client(app)
+    api = c.get("/api/indicators")
+    assert api.status_code == 200 and "set-cookie" not in api.headers
+    assert api.headers["cache-control"] == "no-cache" and "m25_csrf" not in c.cookies
+    assert "set-cookie" not in c.get("/static/app.css").headers
+    page = c.get("/login")
+    assert "m25_csrf=" in page.headers["set-cookie"] and "m25_csrf" in c.cookies
+    assert page.headers["cache-control"] == "no-store"
+    assert log_in(c, "analyst").status_code == 303  # the form's token checks out
+
+
 def test_head_answers_like_get_without_a_body(app: FastAPI) -> None:
     c = client(app)
     for path in ("/", "/login", "/indicators/rd_intensity", "/api/indicators"):

@@ -91,7 +91,8 @@ class Guard:
         if head:
             scope = {**scope, "method": "GET"}
         request = Request(scope)
-        fresh = None if request.cookies.get(CSRF_COOKIE) else new_cookie_value()
+        fresh = None if request.cookies.get(CSRF_COOKIE) or not _needs_csrf_cookie(request) \
+            else new_cookie_value()
         if fresh is not None:
             state["csrf_cookie"] = fresh
         asked = i18n.pick(request.query_params.get("lang"))
@@ -182,6 +183,14 @@ def _declared_length(request: Request) -> int:
 
 def _too_large(request: Request, limit: int) -> str:
     return i18n.t("too_large_text", _lang(request)).format(limit=limit)
+
+
+def _needs_csrf_cookie(request: Request) -> bool:
+    """Whether a first visit gets a CSRF cookie: the pages (their forms carry a token made
+    from it), not the API (written with a token in the Authorization header, or from a page
+    that set the cookie already) nor the static files. An anonymous API answer without a
+    Set-Cookie can be kept by caches, and costs no random token."""
+    return not request.url.path.startswith(("/api/", "/static/"))
 
 
 def _private(request: Request) -> bool:
