@@ -4,6 +4,7 @@ writer's own lock, never by timings."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -201,3 +202,74 @@ def test_turns_are_reentrant_and_only_their_holder_releases_them() -> None:
     t3.join(60)
     assert other == [False, True]
 
+
+
+fcntl = pytest.importorskip("fcntl")
+
+
+def _waiters_on(path: Path) -> int:
+    """Blocked ``flock`` requests on ``path`` (Linux's /proc/locks marks them with ``->``)."""
+    inode = os.stat(path).st_ino
+    return sum(1 for line in Path("/proc/locks").read_text().splitlines()
+               if "->" in line and "FLOCK" in line and line.split()[-3].endswith(f":{inode}"))
+
+
+def _held_by_another_process(tmp_path: Path) -> tuple[db.StoreEngine, Path, int]:
+    """A SQLite store and its writers' lock file, held as another process holds it (an open
+    file description of its own)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'two.sqlite'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE written (n INTEGER)"))
+    lock_file = tmp_path / "two.sqlite-writers.lock"
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return engine, lock_file, fd
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux's /proc/locks")
+def test_a_sqlite_writer_waits_for_another_process_and_goes_as_soon_as_it_is_done(
+        tmp_path: Path) -> None:
+    """Between processes the writer waits in the kernel's queue for the lock file (woken when
+    it is free), not in SQLite's busy handler (which polls in sleeps of up to 100 ms)."""
+    engine, lock_file, fd = _held_by_another_process(tmp_path)
+    done: list[int] = []
+
+    def write() -> None:
+        with begin_write(engine) as conn:
+            conn.execute(text("INSERT INTO written VALUES (1)"))
+        done.append(1)
+
+    t = threading.Thread(target=write)
+    t.start()
+    try:
+        for _ in range(60_000):  # a condition polled, not a timing
+            if _waiters_on(lock_file) == 1:
+                break
+            time.sleep(0.001)
+        assert _waiters_on(lock_file) == 1 and not done
+    finally:
+        os.close(fd)  # the other process's write is over
+    t.join(60)
+    assert done == [1]
+    with engine.connect() as reader:
+        assert reader.execute(text("SELECT count(*) FROM written")).scalar() == 1
+    engine.dispose()
+
+
+def test_a_sqlite_writer_that_waits_past_the_busy_timeout_for_another_process_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, _lock_file, fd = _held_by_another_process(tmp_path)
+    monkeypatch.setenv(db.ENV_BUSY, "0.05")
+    try:
+        with pytest.raises(StoreError, match=f"another process.*{db.ENV_BUSY}"), \
+                begin_write(engine):
+            pass
+    finally:
+        os.close(fd)
+    monkeypatch.setenv(db.ENV_BUSY, "60")
+    # the writer that gave up does not keep the lock when it arrives late
+    with begin_write(engine) as conn:
+        conn.execute(text("INSERT INTO written VALUES (2)"))
+    with engine.connect() as reader:
+        assert reader.execute(text("SELECT count(*) FROM written")).scalar() == 1
+    engine.dispose()

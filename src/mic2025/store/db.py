@@ -21,7 +21,9 @@ and vintage ids increase in the order vintages were committed. Within one proces
 writers first queue for their turn (:class:`WriterTurns`, first come, first served) before
 taking a connection: a writer waiting holds no connection of the pool (readers would
 otherwise wait for one behind it), and the next writer starts as soon as one commits, where
-SQLite's busy handler would poll for the database lock in sleeps of up to 100 ms.
+SQLite's busy handler would poll for the database lock in sleeps of up to 100 ms; on a
+SQLite file the processes' writers then queue on a lock file beside it
+(``<database>-writers.lock``), for the same reason between processes.
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
+
+try:  # the SQLite writers' turn between processes (POSIX); elsewhere SQLite's lock alone
+    import fcntl
+except ImportError:  # pragma: no cover - not a POSIX system
+    fcntl = None  # type: ignore[assignment]
 
 #: a connection in a writer transaction (:func:`begin_write`) and an engine, under the names
 #: the layers above the store use for them: they never import SQLAlchemy themselves
@@ -277,23 +284,93 @@ def writer_turns(engine: Engine) -> WriterTurns:
         return turns
 
 
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL and in-memory databases)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    name = engine.url.database or ""
+    if not name or name == ":memory:" or name.startswith("file:") \
+            or "mode=memory" in str(engine.url.query):
+        return None
+    return Path(name)
+
+
+def _between_processes(database: Path, timeout: float) -> int | None:
+    """Wait for the writers' turn among the processes writing ``database`` (a SQLite file):
+    an exclusive ``flock`` on ``<database>-writers.lock``. Returns the descriptor holding it
+    (closing it gives the turn up), or None where there is no such lock (not a POSIX
+    system, or a folder this process cannot create the file in: SQLite's lock alone then).
+
+    SQLite's own lock is no queue: a process waiting for it sleeps in its busy handler (up
+    to 100 ms at a time) while the process holding it starts its next write at once, so with
+    several workers one kept the turn round after round and the other's writers waited
+    several rounds. A process waiting for the ``flock`` is woken as soon as it is free. The
+    wait is bounded like SQLite's (:func:`busy_seconds`): it is made in a thread of its own,
+    which gives the lock back at once if it arrives after the writer has given up.
+    """
+    if fcntl is None:
+        return None
+    try:
+        fd = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        pass
+    except BaseException:
+        os.close(fd)
+        raise
+    mutex = threading.Lock()
+    got = threading.Event()
+    given_up = False
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        finally:
+            with mutex:
+                if given_up:
+                    os.close(fd)
+                else:
+                    got.set()
+
+    threading.Thread(target=wait, name="mic2025-writer-turn", daemon=True).start()
+    if got.wait(timeout):
+        return fd
+    with mutex:
+        if got.is_set():
+            return fd
+        given_up = True
+    raise StoreError(f"the store is busy: another process's write did not finish within "
+                     f"{timeout:g} s ({ENV_BUSY}); try again")
+
+
 @contextmanager
 def begin_write(engine: Engine) -> Iterator[Connection]:
     """A connection in a writer transaction: committed on success, rolled back on error.
 
     Waits its turn among this process's writers (:class:`WriterTurns`, first come, first
-    served) for as long as a SQLite writer waits for the database lock
-    (:func:`busy_seconds`), then takes the database's own lock."""
+    served), then, on a SQLite file, among the processes writing it
+    (:func:`_between_processes`), each for as long as a SQLite writer waits for the database
+    lock (:func:`busy_seconds`); then takes the database's own lock."""
     lock = writer_turns(engine)
     if not lock.acquire(timeout=busy_seconds()):
         raise StoreError(f"the store is busy: another write of this process did not finish "
                          f"within {busy_seconds():g} s ({ENV_BUSY}); try again")
     try:
-        with engine.connect() as conn:
-            conn.execution_options(**{WRITE: True})
-            with conn.begin():
-                take_write_lock(conn)
-                yield conn
+        database = _sqlite_file(engine)
+        held = None if database is None else _between_processes(database, busy_seconds())
+        try:
+            with engine.connect() as conn:
+                conn.execution_options(**{WRITE: True})
+                with conn.begin():
+                    take_write_lock(conn)
+                    yield conn
+        finally:
+            if held is not None:
+                os.close(held)
     finally:
         lock.release()
 
