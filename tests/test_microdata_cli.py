@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from mic2025.cli import main
 from mic2025.microdata.backends import BACKENDS, DuckDBBackend
 from mic2025.store import open_store
+from microdata_support import one_province
 
 
 @pytest.fixture(scope="module")
@@ -283,18 +284,34 @@ def test_sample_redraws_from_a_population(generated: Path, tmp_path: Path) -> No
 
 def test_sample_records_its_certainty_design(generated: Path, tmp_path: Path) -> None:
     population = str(generated / "population.parquet")
+    # 2,500 enterprises over 31 provinces: every province's cut would leave a take-some
+    # sample below Cochran's minimum, so nobody is taken whole, and the command says why
     drawn = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
                                       "--sample", "400", "--replicates", "0", "--certainty",
                                       "--certainty-cv", "0.2", "--out", str(tmp_path / "c")])
     assert drawn.exit_code == 0, drawn.output
-    assert "certainty strata:" in drawn.stdout and "target CV 0.2" in drawn.stdout
+    assert "certainty strata: 0 units" in drawn.stdout and "target CV 0.2" in drawn.stdout
+    assert "below Cochran's minimum" in drawn.stdout
     sample = pq.read_table(tmp_path / "c" / "sample.parquet")
     meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
     assert meta["enabled"] and meta["target_cv"] == 0.2 and meta["size_variable"] == "revenue"
-    assert set(meta["cutoffs"]) == {"2015", "2016", "2017"}
+    assert set(meta["cutoffs"]) == set(meta["declined"]) == {"2015", "2016", "2017"}
+    strata = sample.column("stratum").cast(pa.string()).to_pylist()
+    assert not any(s.endswith("|certain") for s in strata)
+    # the same enterprises in one province, at the target CV the sample size affords: the
+    # cut is kept (at 0.2 it would leave 23 take-some units where skewness asks for 500)
+    gathered = pq.read_table(population)
+    pq.write_table(one_province(gathered), tmp_path / "one.parquet")
+    drawn = CliRunner().invoke(main, ["microdata", "sample", str(tmp_path / "one.parquet"),
+                                      "--seed", "9", "--sample", "400", "--replicates", "0",
+                                      "--certainty", "--out", str(tmp_path / "c1")])
+    assert drawn.exit_code == 0, drawn.output
+    assert "Cochran" not in drawn.stdout
+    sample = pq.read_table(tmp_path / "c1" / "sample.parquet")
+    meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
     strata = sample.column("stratum").cast(pa.string()).to_pylist()
     certain = [s for s in strata if s.endswith("|certain")]
-    assert len(certain) == sum(meta["units"].values()) > 0
+    assert meta["declined"] == {} and len(certain) == sum(meta["units"].values()) > 0
     # --certainty alone: the target CV the sample size affords, year by year
     default = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
                                         "--sample", "400", "--replicates", "0", "--certainty",

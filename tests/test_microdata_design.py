@@ -27,6 +27,7 @@ from mic2025.microdata.engine import EngineError
 from mic2025.microdata.generate import draw_sample, generate_population, simulate_nonresponse
 from mic2025.microdata.replicates import bootstrap_matrix
 from mic2025.microdata.variance import bootstrap, rao_wu_weights
+from microdata_support import one_province
 
 FORMULAS = {
     "rd_intensity": "sum(rd_expenditure) / sum(revenue) * 100",
@@ -203,7 +204,8 @@ def test_cli_replicates_makes_the_design_of_an_existing_sample(tmp_path: Path) -
 
 
 def test_certainty_units_are_not_resampled(tmp_path: Path) -> None:
-    pop = generate_population(3_000, years=[2019, 2020], seed=51)
+    # in one province, so that the certainty rule keeps its cut (see microdata_support)
+    pop = one_province(generate_population(3_000, years=[2019, 2020], seed=51))
     full = draw_sample(pop, 400, seed=52, certainty_cv="auto")
     certain = np.char.endswith(np.asarray(full.column("stratum").cast(pa.string())
                                           .to_pylist(), dtype=str), "|certain")
@@ -223,8 +225,11 @@ def test_certainty_units_are_not_resampled(tmp_path: Path) -> None:
     # with non-response the respondents carry the stratum (weight N_h/n_r); a certainty
     # stratum that responded whole is still not resampled, one with non-respondents varies
     # only by its response: λ = sqrt(1 - n_r/N_h), the Rao–Wu fpc of the respondents
-    responded = adjust_for_nonresponse(simulate_nonresponse(full, seed=53))
-    design = replicate_design(simulate_nonresponse(full, seed=53), 30, seed=8)
+    # (small enterprises all respond here, so that the small certainty strata respond whole
+    # and the medium ones partly: certainty strata are large in a province this size)
+    responding = simulate_nonresponse(full, {"small": 1.0}, seed=53)
+    responded = adjust_for_nonresponse(responding)
+    design = replicate_design(responding, 30, seed=8)
     strata = np.asarray(responded.column("stratum").cast(pa.string()).to_pylist(), dtype=str)
     big_n = responded.column("stratum_size").to_numpy()
     weight = responded.column("design_weight").to_numpy()

@@ -19,6 +19,7 @@ from mic2025.microdata.generate import (
     GenerationError,
     allocate,
     certainty_cutoff,
+    cochran_minimum,
     draw_sample,
     generate_population,
     is_synthetic,
@@ -26,6 +27,7 @@ from mic2025.microdata.generate import (
     write_parquet,
 )
 from mic2025.microdata.schema import is_valid_uscc
+from microdata_support import one_province
 
 YEARS = range(2015, 2026)
 
@@ -227,7 +229,59 @@ def test_certainty_cutoff_computed_by_hand() -> None:
         certainty_cutoff(size, 0.0)
 
 
+def test_cochran_minimum_by_hand() -> None:
+    # 0, 0, 0, 0, 10: mean 2, deviations −2 (×4) and 8, m2 = (16 + 64)/5 = 16,
+    # m3 = (−32 + 512)/5 = 96, G1 = 96 / 16^1.5 = 1.5: 28 + 25·2.25 = 84.25
+    assert cochran_minimum(np.array([0, 0, 0, 0, 10.0])) == pytest.approx(84.25, rel=1e-12)
+    # the sign of the skew does not matter; a symmetric population needs the base 28
+    assert cochran_minimum(np.array([10, 10, 10, 10, 0.0])) == pytest.approx(84.25, rel=1e-12)
+    assert cochran_minimum(np.array([1, 2, 3, 4.0])) == pytest.approx(28.0, abs=1e-12)
+    # too few units or no spread: no skewness to speak of
+    assert cochran_minimum(np.array([5.0, 50.0])) == 28.0
+    assert cochran_minimum(np.full(6, 3.0)) == 28.0
+
+
+def test_certainty_cut_kept_only_where_the_take_some_sample_meets_cochrans_rule(
+        pop: pa.Table) -> None:
+    # 20,000 enterprises over 31 provinces, 3,000 a year: a province's take-some sample
+    # after its cut would be a few dozen units, below Cochran's minimum for what is left,
+    # so every cut is declined, nobody is taken whole and the sample is the one drawn
+    # without certainty strata
+    spread = draw_sample(pop, 3_000, seed=4, certainty_cv="auto")
+    meta = json.loads(spread.schema.metadata[b"mic2025.certainty"])
+    assert meta["enabled"] and sum(meta["units"].values()) == 0
+    assert "28 + 25*G1^2" in meta["take_some_rule"]
+    assert set(meta["declined"]) == {str(y) for y in YEARS}
+    for year, provinces in meta["declined"].items():
+        assert len(provinces) >= 25, year
+        assert all(d["take_some"] < d["cochran"] for d in provinces.values())
+        assert all(meta["cutoffs"][year][p] is None for p in provinces)
+    plain = draw_sample(pop, 3_000, seed=4, certainty_cv=None)
+    columns = ["enterprise_id", "year", "stratum", "design_weight", "stratum_size"]
+    assert spread.select(columns).cast(plain.select(columns).schema).equals(
+        plain.select(columns))
+    # the same enterprises in one province: its take-some part is large enough, the cut is
+    # kept every year, and the take-some sample it leaves meets Cochran's rule for the
+    # units below the cut-off
+    gathered = one_province(pop)
+    sample = draw_sample(gathered, 3_000, seed=4, certainty_cv="auto")
+    meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
+    assert meta["declined"] == {} and min(meta["units"].values()) > 500
+    con = duckdb.connect()
+    con.register("s", sample)
+    con.register("p", gathered)
+    for year in YEARS:
+        cutoff = meta["cutoffs"][str(year)]["11"]
+        below = con.sql("SELECT revenue FROM p WHERE year = ? AND revenue < ? AND "
+                        "CAST(size_class AS VARCHAR) <> 'large'",
+                        params=[year, cutoff]).fetchnumpy()["revenue"]
+        drawn = con.sql("SELECT COUNT(*) FROM s WHERE year = ? AND inclusion_probability < 1",
+                        params=[year]).fetchall()[0][0]
+        assert drawn >= cochran_minimum(below) > 28, year
+
+
 def test_certainty_units_are_taken_whole(pop: pa.Table) -> None:
+    pop = one_province(pop)  # cuts are kept in provinces of full-size scale only
     sample = draw_sample(pop, 3_000, seed=4, certainty_cv="auto")
     meta = json.loads(sample.schema.metadata[b"mic2025.certainty"])
     assert meta["enabled"] and meta["target_cv"] == CERTAINTY_CV

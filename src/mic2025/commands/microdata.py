@@ -297,9 +297,13 @@ def _certainty_line(sample: pa.Table) -> str:
     cvs = list(meta.get("cv", {}).values())
     target = (f"target CV auto: {min(cvs):.2%}–{max(cvs):.2%}" if meta["target_cv"] == "auto"
               else f"target CV {meta['target_cv']:g}")
+    declined = sum(len(d) for d in meta.get("declined", {}).values())
+    refused = (f"; {declined} province-years without one: the take-some sample left would be "
+               f"below Cochran's minimum" if declined else "")
     return (f"certainty strata: {sum(units.values())} units taken whole at or above their "
             f"province's revenue cut-off ({target}; Hidiroglou 1986; "
-            f"{min(units.values(), default=0)}–{max(units.values(), default=0)} a year)")
+            f"{min(units.values(), default=0)}–{max(units.values(), default=0)} a year"
+            f"{refused})")
 
 
 # ---------------------------------------------------------------------------- replicates

@@ -33,7 +33,8 @@ Sample (:func:`draw_sample`)
     strata = province × size class; every ``large`` stratum is taken whole (take-all). Each
     province's other units at or above its revenue cut-off form certainty strata
     (``<province>|<size class>|certain``, taken whole; :func:`certainty_cutoff`, Hidiroglou
-    1986, target CV ``certainty_cv``; off by default). The rest of ``n`` is
+    1986, target CV ``certainty_cv``) where the take-some sample left meets Cochran's rule
+    (:func:`cochran_minimum`); ``certainty_cv=None`` draws without. The rest of ``n`` is
     allocated by Neyman allocation on revenue (n_h ∝ N_h·S_h; Neyman 1934, *JRSS* 97,
     558–625; Cochran 1977, *Sampling Techniques*, §5.5) or proportionally, with at least
     two units per stratum (so that the bootstrap can resample) and never more than N_h.
@@ -511,12 +512,21 @@ CERTAINTY_ALLOCATION = (
     "each province's take-some units get n' = N'^2 S2 / ((c*Y)^2 + N' S2) (the rule's "
     "sample size for CV c of the province total), scaled so that the year's take-all and "
     "take-some units make n; within the province Neyman (or proportional) allocation over "
-    "its size classes")
+    "its size classes. A year in which no unit is taken whole is allocated as without "
+    "certainty strata (one national Neyman allocation)")
+#: when a province's cut is kept (the sample's metadata states it)
+CERTAINTY_TAKE_SOME = (
+    "a province's cut is kept only when the take-some sample it leaves, n', meets Cochran's "
+    "rule for the take-some units left, n' >= 28 + 25*G1^2 (G1 their skewness of the size "
+    "variable; Cochran 1977, 2.15; Sugden, Smith & Jones 2000, JRSS B 62, 787-793); "
+    "otherwise the province has no certainty stratum and its take-some need is that of all "
+    "its take-some units. With target CV auto, the design whose cost is compared with n is "
+    "the one after this rule")
 #: the size variable of the frame the cut-off is computed on
 CERTAINTY_SIZE = "revenue"
-#: the target CV when certainty strata are asked for: the smallest c whose design costs no
-#: more than n (per year). They are off by default: see "Certainty strata" in
-#: docs/microdata.md for what they did to the intervals' coverage
+#: the target CV of the certainty strata, on by default: the smallest c whose design costs
+#: no more than n (per year); see "Certainty strata" in docs/microdata.md for the coverage
+#: measured with and without them
 CERTAINTY_CV: Literal["auto"] = "auto"
 
 
@@ -562,6 +572,53 @@ class _Tail:
             moved += reached
         return moved, None, iterations, float(len(self.rest) - moved)
 
+    def design(self, target_cv: float
+               ) -> tuple[int, float | None, float, tuple[float, float] | None]:
+        """The province's part of the certainty design at ``target_cv``: (units moved,
+        boundary, n′, and for a declined cut its n′ and the minimum it failed). Hidiroglou's
+        cut is kept only when the take-some need n′ it leaves meets :func:`cochran_minimum`
+        for the take-some units left; otherwise nothing is moved and n′ is the need of the
+        whole take-some part at the same CV."""
+        moved, boundary, _, take_some = self.cut(target_cv)
+        if not moved:
+            return 0, boundary, take_some, None
+        least = cochran_minimum(self.rest[moved:])
+        if take_some >= least:
+            return moved, boundary, take_some, None
+        return 0, None, self.need(target_cv), (take_some, least)
+
+    def need(self, target_cv: float) -> float:
+        """n′ of the whole take-some part (nothing moved) for CV ``target_cv``."""
+        if len(self.rest) < 2:
+            return float(len(self.rest))
+        left, _, var = self._moments(0)
+        allowed = (target_cv * self.total) ** 2
+        return left**2 * var / (allowed + left * var)
+
+
+#: Cochran's rule in the form of Sugden, Smith & Jones (2000): an SRS of n from a population
+#: of skewness G1 gives a 95% interval for the mean close to its nominal coverage when
+#: n ≥ 28 + 25·G1²
+COCHRAN_BASE, COCHRAN_SKEW = 28.0, 25.0
+
+
+def cochran_minimum(size: np.ndarray) -> float:
+    """The smallest simple random sample of ``size``'s population whose mean has a 95%
+    interval of about its nominal coverage: 28 + 25·G1², G1 = m3/m2^1.5 the population's
+    skewness (central moments with divisor N; Cochran 1977, §2.15, gives 25·G1²; Sugden,
+    Smith & Jones 2000, *JRSS B* 62, 787–793, derive 28 + 25·G1² from the Edgeworth
+    expansion). A population of fewer than three units, or of equal units, has no
+    skewness to speak of; the base 28 is its minimum."""
+    y = np.asarray(size, dtype=np.float64)
+    if len(y) < 3:
+        return COCHRAN_BASE
+    d = y - y.mean()
+    m2 = float(np.mean(d * d))
+    if not m2 > 0:
+        return COCHRAN_BASE
+    g1 = float(np.mean(d**3)) / m2**1.5
+    return COCHRAN_BASE + COCHRAN_SKEW * g1 * g1
+
 
 def certainty_cutoff(size: np.ndarray, target_cv: float, *,
                      forced: np.ndarray | None = None) -> Cutoff:
@@ -596,7 +653,7 @@ def _design_cv(tails: list[_Tail], forced: int, n: int) -> float:
     def cost(cv: float) -> float:
         total = float(forced)
         for tail in tails:
-            moved, _, _, take_some = tail.cut(cv)
+            moved, _, take_some, _ = tail.design(cv)
             total += moved + take_some
         return total
 
@@ -626,6 +683,7 @@ def _certainty(place: np.ndarray, size: np.ndarray, forced: np.ndarray,
     cutoffs: dict[str, dict[str, float | None]] = {}
     units: dict[str, int] = {}
     chosen_cv: dict[str, float] = {}
+    declined: dict[str, dict[str, dict[str, float]]] = {}
     order = np.argsort(place, kind="stable")
     bounds = np.searchsorted(place[order], np.arange(places + 1))
     members = [order[bounds[p]:bounds[p + 1]] for p in range(places)]
@@ -639,17 +697,21 @@ def _certainty(place: np.ndarray, size: np.ndarray, forced: np.ndarray,
         key = str(int(year))
         chosen_cv[key] = cv
         for p, tail in tails.items():
-            moved, boundary, _, take_some = tail.cut(cv)
+            moved, boundary, take_some, failed = tail.design(cv)
             if moved:
                 m = members[p]
                 certain[m] = ~forced[m] & (size[m] >= tail.rest[moved - 1])
             need[p] = take_some
-            cutoffs.setdefault(key, {})[str(provinces[p % len(provinces)])] = (
-                None if boundary is None else float(boundary))
+            name = str(provinces[p % len(provinces)])
+            cutoffs.setdefault(key, {})[name] = None if boundary is None else float(boundary)
+            if failed is not None:
+                declined.setdefault(key, {})[name] = {"take_some": round(failed[0], 1),
+                                                      "cochran": round(failed[1], 1)}
             units[key] = units.get(key, 0) + moved
     return certain, need, {
         "enabled": True, "rule": CERTAINTY_RULE, "size_variable": CERTAINTY_SIZE,
         "target_cv": target_cv, "cv": chosen_cv, "allocation": CERTAINTY_ALLOCATION,
+        "take_some_rule": CERTAINTY_TAKE_SOME, "declined": declined,
         "cutoffs": cutoffs, "units": units, "label": "<province>0000|<size class>|certain",
         "weight": 1.0, "inclusion_probability": 1.0}
 
@@ -667,9 +729,10 @@ def draw_sample(
     """A stratified SRSWOR sample of ``n`` per year from a population table (see module doc).
 
     Strata are province × size class within each year, each split at the province's
-    certainty cut-off when ``certainty_cv`` is given (the target CV, or ``"auto"`` for the
-    smallest that ``n`` affords; None, the default: no certainty strata and one national
-    allocation). Returns the sampled rows
+    certainty cut-off where the take-some part it leaves meets Cochran's rule
+    (``certainty_cv``: the target CV, or ``"auto"``, the default, for the smallest that
+    ``n`` affords; None: no certainty strata and one national allocation). Returns the
+    sampled rows
     with ``stratum``, ``design_weight`` = N_h/n_h, ``inclusion_probability`` = n_h/N_h and
     ``stratum_size`` = N_h filled in.
     """
@@ -688,6 +751,7 @@ def draw_sample(
                                            if c in SIZE_CLASSES]),
         certainty_cv, n, years, np.asarray(provinces.to_pylist()))
     combined = (place * len(SIZE_CLASSES) + size_idx) * 2 + certain
+    taken = np.bincount(year_idx, weights=certain, minlength=len(years)) > 0
     codes, stratum = np.unique(combined, return_inverse=True)
     key_place = codes // (2 * len(SIZE_CLASSES))
     key_year = years[key_place // len(provinces)]
@@ -704,7 +768,9 @@ def draw_sample(
     alloc = np.zeros(len(keys), dtype=np.int64)
     for y in np.unique(key_year):  # one allocation per year (a few dozen strata each)
         m = key_year == y
-        if not certainty["enabled"]:
+        # a year in which the rule takes nobody whole (every cut declined) is the ordinary
+        # design: the allocation by n′ only serves to feed the take-some strata below a cut
+        if not taken[np.searchsorted(years, y)]:
             alloc[m] = allocate(n, sizes[m], spread[m], big[m], method=allocation,
                                 minimum=minimum)
             continue
