@@ -3,12 +3,13 @@
     python benchmarks/microdata_coverage.py [--enterprises 500000] [--years 2015-2025]
                                             [--sample 30000] [--samples 200]
                                             [--replicates 200] [--seed 0]
-                                            [--certainty [--certainty-cv auto|C]]
+                                            [--certainty/--no-certainty]
+                                            [--certainty-cv auto|C]
 
 One SYNTHETIC population (``generate_population`` with the illustrative targets) is the
 truth; ``--samples`` independent samples are drawn from it as ``mic2025 microdata sample``
-draws them (stratified — with certainty strata under ``--certainty`` — non-response, stored
-replicate weights; sample i with seed
+draws them (stratified — with certainty strata by default, ``--no-certainty`` for
+none — non-response, stored replicate weights; sample i with seed
 ``seed + 10·i``, so ``mic2025 microdata sample population.parquet --seed S`` repeats any of
 them), each estimated and suppressed with the defaults of ``mic2025 microdata estimate``
 (:func:`mic2025.microdata.coverage.run`). Printed: the share of published cells whose
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--replicates", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--certainty-cv", default=CERTAINTY_CV)
-    parser.add_argument("--certainty", action="store_true")
+    parser.add_argument("--certainty", action=argparse.BooleanOptionalAction, default=True)
     args = parser.parse_args()
     certainty_cv = (None if not args.certainty else "auto" if args.certainty_cv == "auto"
                     else float(args.certainty_cv))

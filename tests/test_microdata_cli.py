@@ -321,10 +321,17 @@ def test_sample_records_its_certainty_design(generated: Path, tmp_path: Path) ->
                       .metadata[b"mic2025.certainty"])
     assert meta["enabled"] and meta["target_cv"] == "auto"
     assert set(meta["cv"]) == {"2015", "2016", "2017"}
-    # off by default (and --no-certainty)
+    # on by default: the same sample as --certainty
+    on = CliRunner().invoke(main, ["microdata", "sample", str(tmp_path / "one.parquet"),
+                                   "--seed", "9", "--sample", "400", "--replicates", "0",
+                                   "--out", str(tmp_path / "f")])
+    assert on.exit_code == 0, on.output
+    assert "certainty strata: 0 units" not in on.stdout
+    assert pq.read_table(tmp_path / "f" / "sample.parquet").equals(sample)
+    # --no-certainty: none
     off = CliRunner().invoke(main, ["microdata", "sample", population, "--seed", "9",
                                     "--sample", "400", "--replicates", "0",
-                                    "--out", str(tmp_path / "e")])
+                                    "--no-certainty", "--out", str(tmp_path / "e")])
     assert off.exit_code == 0, off.output
     assert "certainty strata: none" in off.stdout
     plain = pq.read_table(tmp_path / "e" / "sample.parquet")

@@ -313,8 +313,10 @@ def test_certainty_units_are_taken_whole(pop: pa.Table) -> None:
                     "FROM s WHERE CAST(stratum AS VARCHAR) LIKE '%|certain' GROUP BY ALL"
                     ).fetchall()
     assert all(n == lo == hi for *_, n, lo, hi in sizes)
-    # by default none: no certainty strata, and the metadata says so
-    plain = draw_sample(pop, 3_000, seed=4)
+    # on by default
+    assert draw_sample(pop, 3_000, seed=4).equals(sample)
+    # None: no certainty strata, and the metadata says so
+    plain = draw_sample(pop, 3_000, seed=4, certainty_cv=None)
     assert json.loads(plain.schema.metadata[b"mic2025.certainty"]) == {"enabled": False}
     assert not any(s.endswith("|certain")
                    for s in plain.column("stratum").cast(pa.string()).to_pylist())

@@ -142,12 +142,11 @@ def _certainty_options(command: F) -> F:
         help="Target CV of a province's revenue total that sets its cut-off: auto, the "
         "smallest the sample size affords each year, or a number in (0, 1].")(command)
     return click.option(
-        "--certainty/--no-certainty", default=False, show_default=True,
+        "--certainty/--no-certainty", default=True, show_default=True,
         help="Take each province's units at or above its revenue cut-off whole "
-        "(certainty strata, Hidiroglou 1986) and spread the rest over provinces by the "
-        "rule; recorded in the sample's mic2025.certainty metadata. Off by default: "
-        "it lowers small cells' coverage at large sampling fractions "
-        "(docs/microdata.md).")(command)
+        "(certainty strata, Hidiroglou 1986) where the take-some sample left meets "
+        "Cochran's rule, and spread the rest over provinces by the rule; recorded in the "
+        "sample's mic2025.certainty metadata (docs/microdata.md).")(command)
 
 
 @microdata.command()
@@ -292,7 +291,7 @@ def _certainty_line(sample: pa.Table) -> str:
     """What the sample's design took whole by the certainty rule, from its metadata."""
     meta = json.loads((sample.schema.metadata or {}).get(b"mic2025.certainty", b"{}"))
     if not meta.get("enabled"):
-        return "certainty strata: none (--certainty to take large units whole)"
+        return "certainty strata: none (--no-certainty)"
     units = meta.get("units", {})
     cvs = list(meta.get("cv", {}).values())
     target = (f"target CV auto: {min(cvs):.2%}–{max(cvs):.2%}" if meta["target_cv"] == "auto"

@@ -26,7 +26,7 @@ import pyarrow as pa
 from .adjust import SuppressionRule, adjust_for_nonresponse, suppress
 from .backends import backend
 from .design import ReplicateDesign, replicate_design
-from .generate import draw_sample, simulate_nonresponse
+from .generate import CERTAINTY_CV, draw_sample, simulate_nonresponse
 
 #: cell-size classes (responding units in the cell), upper bounds inclusive
 SIZE_CLASSES: tuple[tuple[str, int], ...] = (("≤10", 10), ("11–30", 30), ("31–100", 100),
@@ -39,11 +39,11 @@ def size_class(n: int) -> str:
 
 def draw(population: pa.Table, n: int, seed: int, *, nonresponse: bool = True,
          replicates: int = 200,
-         certainty_cv: float | Literal["auto"] | None = None
+         certainty_cv: float | Literal["auto"] | None = CERTAINTY_CV
          ) -> tuple[pa.Table, ReplicateDesign | None]:
     """One sample as ``mic2025 microdata sample --seed seed`` draws it: the stratified sample
-    (seed + 1; certainty strata at target CV ``certainty_cv``, None — the default — for
-    none), non-response (seed + 2) and its replicate design (seed + 3) — the seeds
+    (seed + 1; certainty strata at target CV ``certainty_cv``, ``"auto"`` by default, None
+    for none), non-response (seed + 2) and its replicate design (seed + 3) — the seeds
     ``mic2025 microdata generate`` uses, so the same seed gives generate's sample."""
     sample = draw_sample(population, n, seed=seed + 1, certainty_cv=certainty_cv)
     if nonresponse:
@@ -108,10 +108,10 @@ def census(population: pa.Table, formulas: Mapping[str, str], by: Sequence[str]
 def run(population: pa.Table, formulas: Mapping[str, str], *, samples: int, n: int,
         seed: int = 0, replicates: int = 200, level: float = 0.95,
         rule: SuppressionRule | None = None, nonresponse: bool = True,
-        certainty_cv: float | Literal["auto"] | None = None,
+        certainty_cv: float | Literal["auto"] | None = CERTAINTY_CV,
         progress: Callable[[int], None] | None = None) -> Coverage:
     """The coverage study (see the module docstring); sample i uses seed ``seed + 10·i``,
-    drawn with certainty strata at ``certainty_cv`` (None: without)."""
+    drawn with certainty strata at ``certainty_cv`` (the default design; None: without)."""
     rule = rule or SuppressionRule()
     engine = backend("duckdb")
     levels = {("year",): census(population, formulas, ("year",)),

@@ -724,7 +724,7 @@ def draw_sample(
     take_all: Iterable[str] = ("large",),
     minimum: int = 2,
     seed: int = 1,
-    certainty_cv: float | Literal["auto"] | None = None,
+    certainty_cv: float | Literal["auto"] | None = CERTAINTY_CV,
 ) -> pa.Table:
     """A stratified SRSWOR sample of ``n`` per year from a population table (see module doc).
 
