@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -278,6 +279,18 @@ def test_certainty_cut_kept_only_where_the_take_some_sample_meets_cochrans_rule(
         drawn = con.sql("SELECT COUNT(*) FROM s WHERE year = ? AND inclusion_probability < 1",
                         params=[year]).fetchall()[0][0]
         assert drawn >= cochran_minimum(below) > 28, year
+
+
+def test_certainty_design_beyond_the_sample_size_is_refused(pop: pa.Table) -> None:
+    # three provinces, each able to hold its own certainty units in a sample of 1,500 but
+    # not all three together: refused, naming the year, instead of drawing 1,500 in each
+    three = one_province(pop.filter(pc.equal(pop.column("year"), 2020)), ("11", "31", "44"))
+    with pytest.raises(GenerationError, match=r"a sample of 1500 in 2020 cannot hold the "
+                       r"\d+ units taken whole .*target CV 0.01"):
+        draw_sample(three, 1_500, seed=4, certainty_cv=0.01)
+    # what the sample size affords is drawn, at its size
+    drawn = draw_sample(three, 1_500, seed=4, certainty_cv="auto")
+    assert drawn.num_rows == 1_500
 
 
 def test_certainty_units_are_taken_whole(pop: pa.Table) -> None:

@@ -781,13 +781,17 @@ def draw_sample(
         some = np.array([sizes[m & ~big & (key_place == p)].sum() for p in at])
         least = np.array([np.minimum(minimum, sizes[m & ~big & (key_place == p)]).sum()
                           for p in at])
+        if fixed.sum() > n:  # an explicit target CV can ask for more than n
+            raise GenerationError(
+                f"a sample of {n} in {int(y)} cannot hold the {int(fixed.sum())} units taken "
+                f"whole (take-all size classes and certainty strata at target CV "
+                f"{certainty['target_cv']}): loosen --certainty-cv or use auto")
         budget = allocate(n - int(fixed.sum()), some, need[at] / np.maximum(some, 1),
-                          np.zeros(len(at), dtype=bool), method="neyman", minimum=least) \
-            if n >= fixed.sum() else fixed  # too small: allocate() below says so
+                          np.zeros(len(at), dtype=bool), method="neyman", minimum=least)
         for p, extra, whole in zip(at, budget, fixed, strict=True):
             mp = m & (key_place == p)
-            alloc[mp] = allocate(int(whole + extra) if n >= fixed.sum() else n, sizes[mp],
-                                 spread[mp], big[mp], method=allocation, minimum=minimum)
+            alloc[mp] = allocate(int(whole + extra), sizes[mp], spread[mp], big[mp],
+                                 method=allocation, minimum=minimum)
     # random order within each stratum; keep the first n_h
     order = np.lexsort((rng.random(len(stratum)), stratum))
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
