@@ -56,6 +56,7 @@ sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import contextvars
 import signal
@@ -93,6 +94,10 @@ APPROVAL_PARTS: dict[str, list[float]] = {"wait": [], "write": [], "commit": []}
 _PARTS: contextvars.ContextVar[dict[str, float]] = contextvars.ContextVar("bench_parts")
 #: the CPU seconds this process (the load generator) used during the load phase
 CLIENT_CPU: list[float] = []
+#: which server process answered each read and each approval (its ``X-Bench-Worker``): how
+#: the server spread the connections over its workers, which sets who competes with whom
+READ_WORKERS: collections.Counter[str] = collections.Counter()
+APPROVAL_WORKERS: collections.Counter[str] = collections.Counter()
 BARE = "/bench/bare"
 READ_PATHS = ("/", "/indicators/rd_intensity", "/api/observations?indicator=rd_intensity",
               "/api/evaluations?area=000000", "/api/indicators")
@@ -198,6 +203,7 @@ async def _reader(base: str, rounds: int, deadline: float | None, out: list[floa
                         failures.append(f"GET {path}: {exc!r}")
                         continue
                 out.append(time.perf_counter() - start)
+                READ_WORKERS[headers.get("x-bench-worker", "?")] += 1
                 took = _timing(headers.get("server-timing", ""))
                 if took is not None:
                     SERVER_READS.append(took)
@@ -248,6 +254,7 @@ async def _province_steps(client: httpx.AsyncClient, area: str, year: int, cycle
     r = await client.post(f"/api/submissions/{sid}/approve",
                           headers={"Authorization": f"Bearer {approver}"}, json={})
     approvals.append(time.perf_counter() - asked)
+    APPROVAL_WORKERS[r.headers.get("x-bench-worker", "?")] += 1
     timing = r.headers.get("server-timing", "")
     took = _timing(timing)
     if took is not None:
@@ -327,6 +334,10 @@ def _timed_write(engine: Any) -> Iterator[Any]:
                 parts[part] = parts.get(part, 0.0) + spent
 
 
+#: this server process, as its answers name it (``X-Bench-Worker``)
+_WORKER = str(os.getpid()).encode()
+
+
 class _Timed:
     """ASGI middleware of the benchmark's app only: ``Server-Timing: app;dur=<ms>``."""
 
@@ -347,7 +358,8 @@ class _Timed:
                 value = ", ".join([f"app;dur={ms:.1f}", *(f"{name};dur={spent * 1000:.1f}"
                                                           for name, spent in parts.items())])
                 message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"server-timing", value.encode())]}
+                                                  (b"server-timing", value.encode()),
+                                                  (b"x-bench-worker", _WORKER)]}
             await send(message)
 
         await self.app(scope, receive, timed)
@@ -595,6 +607,11 @@ def main() -> int:
     if CLIENT_CPU:
         print(f"load generator (this process): {CLIENT_CPU[0]:.1f} s CPU in {elapsed:.1f} s "
               f"({CLIENT_CPU[0] / elapsed:.0%} of a core) on the same {os.cpu_count()} cores")
+    if len(READ_WORKERS) > 1 or len(APPROVAL_WORKERS) > 1:
+        print("served by worker (process id): reads "
+              + ", ".join(f"{w} {n}" for w, n in sorted(READ_WORKERS.items()))
+              + "; approvals " + ", ".join(f"{w} {n}"
+                                           for w, n in sorted(APPROVAL_WORKERS.items())))
     if reads:
         print(f"read latency mean {statistics.fmean(reads) * 1000:.1f} ms; "
               f"{len(RETRIED)} read(s) sent again after a closed keep-alive connection")
