@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,26 @@ def _until_waiting(turns: db.WriterTurns, n: int) -> None:
             return
         time.sleep(0.001)
     raise AssertionError(f"{turns.waiting} writer(s) waiting, never {n}")
+
+
+@contextmanager
+def _a_writer_holding_the_turn(engine: db.StoreEngine) -> Iterator[None]:
+    """A writer (in a thread of its own) holding the turn until the block ends."""
+    holding, go = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with begin_write(engine):
+            holding.set()
+            go.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(60)
+        yield
+    finally:
+        go.set()
+        holder.join(60)
 
 
 def test_a_writer_waiting_its_turn_holds_no_connection(engine: db.StoreEngine) -> None:
@@ -79,22 +100,9 @@ def test_a_writer_waiting_its_turn_holds_no_connection(engine: db.StoreEngine) -
 def test_a_writer_that_waits_past_the_busy_timeout_is_refused_naming_it(
         engine: db.StoreEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(db.ENV_BUSY, "0.05")
-    holding, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with begin_write(engine):
-            holding.set()
-            done.wait(60)
-
-    t = threading.Thread(target=hold)
-    t.start()
-    try:
-        assert holding.wait(60)
-        with pytest.raises(StoreError, match=db.ENV_BUSY), begin_write(engine):
-            pass
-    finally:
-        done.set()
-        t.join(60)
+    with _a_writer_holding_the_turn(engine), \
+            pytest.raises(StoreError, match=db.ENV_BUSY), begin_write(engine):
+        pass
     with begin_write(engine) as conn:  # the turn is free again
         conn.execute(text("INSERT INTO written VALUES (3)"))
 
@@ -103,30 +111,21 @@ def test_writers_get_their_turn_in_the_order_they_asked(engine: db.StoreEngine) 
     """First come, first served: five writers queued one after another behind a holder
     write in that order (a plain lock lets them race, and some lose round after round)."""
     turns = db.writer_turns(engine)
-    holding, go = threading.Event(), threading.Event()
     order: list[int] = []
-
-    def hold() -> None:
-        with begin_write(engine):
-            holding.set()
-            go.wait(60)
 
     def write(n: int) -> None:
         with begin_write(engine) as conn:
             conn.execute(text("INSERT INTO written VALUES (:n)"), {"n": n})
             order.append(n)
 
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(60)
     writers = []
-    for n in range(1, 6):
-        t = threading.Thread(target=write, args=(n,))
-        t.start()
-        writers.append(t)
-        _until_waiting(turns, n)  # n-th in the queue before the next one asks
-    go.set()
-    for t in (holder, *writers):
+    with _a_writer_holding_the_turn(engine):
+        for n in range(1, 6):
+            t = threading.Thread(target=write, args=(n,))
+            t.start()
+            writers.append(t)
+            _until_waiting(turns, n)  # n-th in the queue before the next one asks
+    for t in writers:
         t.join(60)
     assert order == [1, 2, 3, 4, 5]
     assert turns.waiting == 0
@@ -139,26 +138,6 @@ def test_a_writer_that_gives_up_leaves_the_queue(engine: db.StoreEngine,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A refused writer is no longer queued: the turn goes to the one behind it."""
     turns = db.writer_turns(engine)
-    holding, go = threading.Event(), threading.Event()
-    refused: list[str] = []
-
-    def hold() -> None:
-        with begin_write(engine):
-            holding.set()
-            go.wait(60)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(60)
-    monkeypatch.setenv(db.ENV_BUSY, "0.05")
-    try:
-        with begin_write(engine):
-            pass
-    except StoreError as exc:
-        refused.append(str(exc))
-    assert refused and db.ENV_BUSY in refused[0]
-    assert turns.waiting == 0
-    monkeypatch.setenv(db.ENV_BUSY, "60")
     got: list[bool] = []
 
     def after() -> None:
@@ -167,10 +146,14 @@ def test_a_writer_that_gives_up_leaves_the_queue(engine: db.StoreEngine,
             got.append(True)
 
     later = threading.Thread(target=after)
-    later.start()
-    _until_waiting(turns, 1)
-    go.set()
-    holder.join(60)
+    with _a_writer_holding_the_turn(engine):
+        monkeypatch.setenv(db.ENV_BUSY, "0.05")
+        with pytest.raises(StoreError, match=db.ENV_BUSY), begin_write(engine):
+            pass
+        assert turns.waiting == 0
+        monkeypatch.setenv(db.ENV_BUSY, "60")
+        later.start()
+        _until_waiting(turns, 1)
     later.join(60)
     assert got == [True] and turns.waiting == 0
 
