@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -162,6 +163,24 @@ def test_a_bundled_supervision_file_that_does_not_read_is_an_error_not_silence(
     assert not [x for x in json.loads(r.output) if x["judged_from"] == "supervision"]
 
 
+def _judged_by_fact(record: Mapping[str, Any], fact_id: str, dated: str, grade: str, *,
+                    status: str = "in_place", when: str = "date") -> None:
+    """``record`` is judged from evidence with ``status``, from the fact ``fact_id`` dated
+    ``dated`` (its ``when`` field: the event's date or its publication's) read on a copy of
+    ``grade``."""
+    cid = record["id"]
+    assert (record["judged_from"], record["status"]) == ("evidence", status), cid
+    fact = record["fact"]
+    assert isinstance(fact, dict)
+    assert (fact["id"], fact[when], fact["grade"]) == (fact_id, dated, grade), cid
+
+
+def _without_fact(by_id: Mapping[Any, Mapping[str, Any]], ids: tuple[str, ...]) -> None:
+    """Each of ``ids`` is judged from nothing and names no fact."""
+    for cid in ids:
+        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+
+
 def test_the_negative_list_mechanisms_are_in_place_from_dated_facts(coverage: Coverage) -> None:
     by_id = {r["id"]: r for r in coverage("--format", "json")}
     # market access: the national list of 25 December 2018; foreign investment: the law of
@@ -169,12 +188,8 @@ def test_the_negative_list_mechanisms_are_in_place_from_dated_facts(coverage: Co
     for cid, fact_id, published in (
             ("negative_list_market_access", "market_access_negative_list_2018", "2018-12-27"),
             ("foreign_investment_negative_list", "foreign_investment_law_2019", "2019-03-16")):
-        record = by_id[cid]
-        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
-        fact = record["fact"]
-        assert isinstance(fact, dict)
-        assert (fact["id"], fact["publication_date"], fact["grade"]) == (
-            fact_id, published, "official_media")
+        _judged_by_fact(by_id[cid], fact_id, published, "official_media",
+                        when="publication_date")
     # a supporting measure searched for without a decent copy keeps its reported status
     credit = by_id["manufacturing_credit_database"]
     assert (credit["judged_from"], credit["fact"]) == ("none", None)
@@ -207,8 +222,7 @@ def test_the_strategic_tasks_with_a_dated_fact_are_in_place_from_evidence(
         assert r["fact"]["id"] == fact_id and r["fact"]["date"] == dated  # type: ignore[index]
     # no readable copy found after two passes: still the supervision items' word, and the
     # award the plan asks for has no evidence (the existing one predates the plan)
-    for cid in ("industrial_base_database",):
-        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+    _without_fact(by_id, ("industrial_base_database",))
     award = by_id["national_industrial_design_award"]
     assert (award["judged_from"], award["status"], award["fact"]) == ("none", "no_evidence", None)
     credit = by_id["manufacturing_credit_database"]
@@ -229,20 +243,14 @@ def test_the_second_pass_facts_judge_their_commitments(coverage: Coverage) -> No
              "2017-03-28", "official_media"),
             ("institutional_reform_review", "law_based_government_outline_2015", "2015-12-28",
              "official")):
-        record = by_id[cid]
-        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
-        fact = record["fact"]
-        assert isinstance(fact, dict)
-        assert (fact["id"], fact["publication_date"], fact["grade"]) == (
-            fact_id, published, grade), cid
+        _judged_by_fact(by_id[cid], fact_id, published, grade, when="publication_date")
     # a project milestone due in 2020, stated reached by the minister in October 2017: met
     smart = by_id["smart_key_fields_level_raised"]
     assert (smart["judged_from"], smart["status"], smart["due"]) == ("evidence", "met", 2020)
     assert smart["fact"]["id"] == "smart_manufacturing_level_raised_2017"  # type: ignore[index]
     # milestones with no statement that the outcome was reached stay without evidence
-    for cid in ("green_system_established", "foundation_dependence_eased",
-                "equipment_own_development"):
-        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+    _without_fact(by_id, ("green_system_established", "foundation_dependence_eased",
+                "equipment_own_development"))
 
 
 def test_the_third_pass_facts_judge_their_commitments(coverage: Coverage) -> None:
@@ -255,15 +263,10 @@ def test_the_third_pass_facts_judge_their_commitments(coverage: Coverage) -> Non
              "other_copy"),
             ("quality_blacklist", "serious_violation_list_measures_2021", "2021-07-30",
              "other_copy")):
-        record = by_id[cid]
-        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
-        fact = record["fact"]
-        assert isinstance(fact, dict)
-        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+        _judged_by_fact(by_id[cid], fact_id, dated, grade)
     # a third search found no readable dated copy for these: still without a fact
-    for cid in ("outward_investment_platform", "inspection_third_party_mechanism",
-                "midterm_evaluation_mechanism"):
-        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+    _without_fact(by_id, ("outward_investment_platform", "inspection_third_party_mechanism",
+                "midterm_evaluation_mechanism"))
 
 
 def test_the_fourth_pass_facts_judge_their_milestones(coverage: Coverage) -> None:
@@ -274,17 +277,12 @@ def test_the_fourth_pass_facts_judge_their_milestones(coverage: Coverage) -> Non
              "steel_aluminium_unit_consumption_world_level_2021", "2021-12-03", "other_copy"),
             ("equipment_world_leading", "innovation_leadership_emerging_2025", "2025-09-09",
              "official_media")):
-        record = by_id[cid]
-        assert (record["judged_from"], record["status"], record["due"]) == (
-            "evidence", "met", 2025), cid
-        fact = record["fact"]
-        assert isinstance(fact, dict)
-        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+        assert by_id[cid]["due"] == 2025, cid
+        _judged_by_fact(by_id[cid], fact_id, dated, grade, status="met")
     # a fourth search found no statement of these outcomes on a decent copy
-    for cid in ("green_system_established", "green_heavy_chemicals_turning_point",
+    _without_fact(by_id, ("green_system_established", "green_heavy_chemicals_turning_point",
                 "equipment_market_share", "foundation_technology_services",
-                "smart_key_fields_fully_smart"):
-        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+                "smart_key_fields_fully_smart"))
 
 
 def test_the_foundation_pass_facts_judge_the_industrial_foundation_task(coverage: Coverage) -> None:
@@ -296,18 +294,13 @@ def test_the_foundation_pass_facts_judge_the_industrial_foundation_task(coverage
              "industry_body"),
             ("foundation_development_report", "industrial_foundation_annual_report_2024",
              "2024-12-10", "other_copy")):
-        record = by_id[cid]
-        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
-        fact = record["fact"]
-        assert isinstance(fact, dict)
-        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+        _judged_by_fact(by_id[cid], fact_id, dated, grade)
     assert by_id["foundation_development_report"]["kind"] == "standing_mechanism"
     # qualitative outcomes no public dated statement settles stay without a fact
-    for cid in ("foundation_dependence_eased", "foundation_processes_for_key_industries",
+    _without_fact(by_id, ("foundation_dependence_eased", "foundation_processes_for_key_industries",
                 "foundation_processes_world_leading", "foundation_innovation_pattern",
                 "industrial_base_database", "equipment_foreign_dependence",
-                "equipment_supporting_capacity"):
-        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+                "equipment_supporting_capacity"))
 
 
 def test_the_sixth_pass_facts_judge_their_commitments(coverage: Coverage) -> None:
@@ -319,14 +312,9 @@ def test_the_sixth_pass_facts_judge_their_commitments(coverage: Coverage) -> Non
              "2016-04-01", "official_media"),
             ("technical_renovation_mechanism", "equipment_renewal_loan_interest_subsidy_2024",
              "2024-06-30", "official_media")):
-        record = by_id[cid]
-        assert (record["judged_from"], record["status"]) == ("evidence", "in_place"), cid
-        fact = record["fact"]
-        assert isinstance(fact, dict)
-        assert (fact["id"], fact["date"], fact["grade"]) == (fact_id, dated, grade), cid
+        _judged_by_fact(by_id[cid], fact_id, dated, grade)
     # a sixth search found no statement of these on a decent copy either
-    for cid in ("smart_key_fields_fully_smart", "green_heavy_chemicals_turning_point",
+    _without_fact(by_id, ("smart_key_fields_fully_smart", "green_heavy_chemicals_turning_point",
                 "green_system_established", "national_industrial_design_award",
                 "outward_investment_platform", "manufacturing_credit_database",
-                "inspection_third_party_mechanism", "midterm_evaluation_mechanism"):
-        assert (by_id[cid]["judged_from"], by_id[cid]["fact"]) == ("none", None), cid
+                "inspection_third_party_mechanism", "midterm_evaluation_mechanism"))
