@@ -353,7 +353,10 @@ class _Timed:
         _PARTS.set(parts)
 
         async def timed(message: Any) -> None:
-            if message["type"] == "http.response.start":
+            # an answer of the writer process (mic2025.web.writer) passed on by this worker
+            # is timed and named by the writer
+            if message["type"] == "http.response.start" and not any(
+                    k == b"x-bench-worker" for k, _ in message.get("headers", [])):
                 ms = (time.perf_counter() - start) * 1000
                 value = ", ".join([f"app;dur={ms:.1f}", *(f"{name};dur={spent * 1000:.1f}"
                                                           for name, spent in parts.items())])
@@ -471,18 +474,24 @@ def _in_process(app: object) -> Iterator[str]:
 
 
 @contextmanager
-def _subprocess(url: str, folder: Path, workers: int, pid: list[int]) -> Iterator[str]:
-    """The app of ``mic2025 serve --workers N`` as a child process (its PID put in ``pid``);
-    stopped by its PID at the end."""
+def _subprocess(url: str, folder: Path, workers: int, pid: list[int], *, writer: bool
+                ) -> Iterator[str]:
+    """The app of ``mic2025 serve --workers N`` as a child process (its PID put in ``pid``),
+    with ``writer`` its writer process as ``serve`` starts it (a child of the child, in its
+    process group, so that its CPU is counted); stopped by its PID at the end."""
     port = _free_port()
     log = (folder / "server.log").open("wb")
     # the store is migrated and loaded by this process's create_app already, as ``serve``
     # does before starting its workers; this file is imported by each worker under the name
     # ``mic2025_bench`` (its own name would shadow the standard library's ``platform``)
     (folder / "mic2025_bench.py").write_text(Path(__file__).read_text())
-    cmd = [sys.executable, "-c",
-           "import uvicorn; uvicorn.run('mic2025_bench:worker_app', factory=True, "
-           f"workers={workers}, host='127.0.0.1', port={port}, log_level='warning')"]
+    run = (f"uvicorn.run('mic2025_bench:worker_app', factory=True, workers={workers}, "
+           f"host='127.0.0.1', port={port}, log_level='warning')")
+    if writer:
+        run = ("from mic2025.web.writer import ENV_WRITER_SOCKET, writer_process\n"
+               "with writer_process(factory='mic2025_bench:worker_app') as path:\n"
+               f"    os.environ[ENV_WRITER_SOCKET] = path\n    {run}")
+    cmd = [sys.executable, "-c", f"import os, uvicorn\n{run}"]
     env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET_FILE",
                                                             "MIC2025_SMTP_URL")}
     # one approval level, as the in-process app: each approval writes the vintage checked
@@ -491,7 +500,8 @@ def _subprocess(url: str, folder: Path, workers: int, pid: list[int]) -> Iterato
                PYTHONPATH=os.pathsep.join([str(folder), *sys.path]))
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                             start_new_session=True)
-    print(f"server: pid {proc.pid}, {workers} workers, log {folder / 'server.log'}")
+    print(f"server: pid {proc.pid}, {workers} workers"
+          f"{' and a writer process' if writer else ''}, log {folder / 'server.log'}")
     pid.append(proc.pid)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -532,6 +542,9 @@ def main() -> int:
                         help="server in this process (a thread) or `mic2025 serve` as a child")
     parser.add_argument("--workers", type=int, default=2,
                         help="worker processes of the child server (--server subprocess)")
+    parser.add_argument("--no-writer-process", dest="writer", action="store_false",
+                        help="the child server without its writer process (--server "
+                             "subprocess; serve --no-writer-process)")
     parser.add_argument("--cpu-requests", type=int, default=1000,
                         help="reads of the bare endpoint, and of the page mix, timed for CPU")
     args = parser.parse_args()
@@ -562,7 +575,7 @@ def main() -> int:
     child: list[int] = []
     approvals: list[float] = []
     serving = _in_process(app) if args.server == "inprocess" else \
-        _subprocess(url, folder, args.workers, child)
+        _subprocess(url, folder, args.workers, child, writer=args.writer)
     try:
         with serving as base:
             reads, workflow, accepted, failures, elapsed = asyncio.run(
@@ -576,7 +589,8 @@ def main() -> int:
         return 2
 
     print(f"store: {app.state.platform.store.url}; server: {args.server}"
-          + (f" ({args.workers} workers)" if args.server == "subprocess" else ""))
+          + (f" ({args.workers} workers{', a writer process' if args.writer else ''})"
+             if args.server == "subprocess" else ""))
     if args.duration is None:
         print(f"{args.clients} readers × {args.rounds} rounds × {len(READ_PATHS)} pages, "
               f"{len(tokens)} provinces uploading at once; wall {elapsed:.2f} s")

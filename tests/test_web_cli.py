@@ -165,6 +165,26 @@ def test_forms_work_across_two_workers(tmp_path: Path) -> None:
                                             "password": "demo-analyst-pass",
                                             "csrf_token": token.group(1), "next": "/"})
                 assert r.status_code == 303, r.text[:300]
+        # the log-ins went to the writer process, one child of the server (mic2025.web.writer)
+        writers = _writers(proc.pid)
+        assert len(writers) == 1, writers
+        # killed, it is started again and the next write is served
+        os.kill(writers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while True:
+            with httpx.Client(base_url=base, timeout=10) as c:
+                token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"',
+                                  c.get("/login").text)
+                assert token
+                r = c.post("/login", data={"username": "demo-analyst",
+                                           "password": "demo-analyst-pass",
+                                           "csrf_token": token.group(1), "next": "/"})
+            if r.status_code == 303:
+                break
+            assert r.status_code == 503, r.text[:300]  # until the new writer answers
+            assert time.monotonic() < deadline, "the writer was not started again"
+            time.sleep(0.5)
+        assert len(_writers(proc.pid)) == 1 and _writers(proc.pid) != writers
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -174,3 +194,23 @@ def test_forms_work_across_two_workers(tmp_path: Path) -> None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
         log.close()
+    # stopping the server stops every process it started
+    assert _group(proc.pid) == []
+
+
+def _group(pgid: int) -> list[tuple[int, str]]:
+    """(PID, command line) of the running processes of process group ``pgid``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            if entry.name.isdigit() and int(fields[2]) == pgid and fields[0] != "Z":
+                out.append((int(entry.name), (entry / "cmdline").read_bytes().decode(
+                    errors="replace").replace("\0", " ")))
+        except OSError:  # not a process, or ended meanwhile
+            continue
+    return out
+
+
+def _writers(pgid: int) -> list[int]:
+    return [pid for pid, cmd in _group(pgid) if "uds=" in cmd]

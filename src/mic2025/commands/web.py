@@ -37,12 +37,17 @@ db_option = click.option(
               type=click.Path(dir_okay=False),
               help="File holding the CSRF key shared by every worker (made with a random key, "
                    "mode 0600, when missing); default: MIC2025_SECRET_FILE.")
+@click.option("--writer-process/--no-writer-process", "writer_process", default=True,
+              show_default=True,
+              help="With --workers above 1: one more process takes every write (upload, "
+                   "submit, approve, log-in) from the workers, so that writes do not queue "
+                   "behind the readers for the interpreter.")
 @click.option("--log-level", "log_level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="uvicorn's log level (info logs every request).")
 def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: bool,
           proxy_headers: bool, followup_dir: str | None, workers: int,
-          secret_file: str | None, log_level: str) -> None:
+          secret_file: str | None, writer_process: bool, log_level: str) -> None:
     """Run the web platform: pages, REST API (/openapi.json), submissions and approval.
 
     Set MIC2025_SECRET (or --secret-file) to keep CSRF tokens valid across restarts; it is
@@ -103,8 +108,23 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         os.environ[ENV_WORKER_PLAN] = os.path.abspath(plan_file)
     if secret_file and not os.environ.get(ENV_SECRET):
         os.environ[ENV_SECRET_FILE] = os.path.abspath(secret_file)
-    uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
-                host=host, port=port, proxy_headers=proxy_headers, log_level=log_level)
+    if not writer_process:
+        uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
+                    host=host, port=port, proxy_headers=proxy_headers, log_level=log_level)
+        return
+    from ..web.writer import ENV_WRITER_SOCKET, WriterError
+    from ..web.writer import writer_process as started
+
+    try:
+        with started(log_level=log_level) as socket_path:
+            click.echo(f"writer process on {socket_path}")
+            os.environ[ENV_WRITER_SOCKET] = socket_path
+            uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
+                        host=host, port=port, proxy_headers=proxy_headers,
+                        log_level=log_level)
+    except WriterError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group()

@@ -490,6 +490,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                           "Please try again later."),
     "too_large": ("请求过大", "Request too large"),
     "unavailable": ("暂时无法提供", "Not available"),
+    "writer_unavailable": ("平台的写入进程暂时没有响应，数据未保存。请稍后重试。",
+                           "The platform's writer process is not answering; nothing was "
+                           "saved. Please try again in a moment."),
     "fonts_missing": ("服务器未安装正式文件所用的中文字体({files}),无法生成文件。请联系管理员安装 "
                       "{package}。",
                       "The server lacks the Chinese fonts of the official documents ({files}), "

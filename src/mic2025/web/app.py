@@ -31,6 +31,7 @@ from ..report.official import FontsMissing
 from ..services import accounts
 from ..services.submissions import NotFound, UploadTooLarge, WorkflowError
 from ..store import open_store
+from . import writer
 from .assets import STATIC, check_assets
 from .data import OneVintage, Platform
 from .followup import FollowUp
@@ -128,7 +129,9 @@ def create_app_from_env() -> FastAPI:
     Reads the store from ``MIC2025_DB``, the plan from ``MIC2025_WEB_PLAN``, the follow-up
     folder (generated documents) from ``MIC2025_FOLLOWUP_DIR`` and the shared secret from
     ``MIC2025_SECRET`` or ``MIC2025_SECRET_FILE``; refuses to start without that secret, since
-    a worker with a key of its own would reject the forms the others issued.
+    a worker with a key of its own would reject the forms the others issued. With
+    ``MIC2025_WRITER_SOCKET`` its unsafe requests go to the writer process there; with
+    ``MIC2025_WEB_ROLE=writer`` it is that process (:mod:`mic2025.web.writer`).
     """
     import os
 
@@ -138,9 +141,15 @@ def create_app_from_env() -> FastAPI:
     if not secret:
         raise SettingsError("a worker needs the shared secret: MIC2025_SECRET or "
                             "MIC2025_SECRET_FILE")
-    return warm(create_app(os.environ.get("MIC2025_DB") or None, secret=secret,
-                           plan_file=os.environ.get(ENV_WORKER_PLAN) or None,
-                           followup_dir=os.environ.get("MIC2025_FOLLOWUP_DIR") or None))
+    app = warm(create_app(os.environ.get("MIC2025_DB") or None, secret=secret,
+                          plan_file=os.environ.get(ENV_WORKER_PLAN) or None,
+                          followup_dir=os.environ.get("MIC2025_FOLLOWUP_DIR") or None))
+    # with a writer process (mic2025.web.writer): it takes the workers' unsafe requests
+    if os.environ.get(writer.ENV_ROLE) == "writer":
+        app.add_middleware(writer.FromReaders)
+    elif socket_path := os.environ.get(writer.ENV_WRITER_SOCKET):
+        app.add_middleware(writer.ToWriter, socket_path=socket_path)
+    return app
 
 
 def warm(app: FastAPI) -> FastAPI:

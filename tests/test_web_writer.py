@@ -1,0 +1,143 @@
+"""The writer process (mic2025.web.writer): a worker hands every unsafe request to it, as it
+came, and passes the answer back; reads stay in the worker. Through two real apps on one
+store — a worker and a writer served by uvicorn on a Unix socket — on SQLite and PostgreSQL.
+``serve --workers 2`` with its writer as child processes is in tests/test_web_cli.py."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from mic2025 import i18n
+from mic2025.store.platform import AuditRow
+from mic2025.web.app import create_app
+from mic2025.web.writer import ORIGIN_HEADER, FromReaders, ToWriter
+from test_web_support import TestClient, app, bearer, log_in, tokens, upload
+
+__all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
+
+
+class _Seen:
+    """The requests an app was given (method, path), in order."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.requests: list[tuple[str, str]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.requests.append((scope["method"], scope["path"]))
+        await self.app(scope, receive, send)
+
+
+@contextmanager
+def _served(asgi: Any) -> Iterator[str]:
+    """``asgi`` served by uvicorn on a Unix socket (in a thread); yields the socket's path."""
+    folder = tempfile.mkdtemp(prefix="mic2025-wt-")  # a short path: sockets allow 107 bytes
+    path = str(Path(folder) / "w.sock")
+    server = uvicorn.Server(uvicorn.Config(asgi, uds=path, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the writer did not start"
+            time.sleep(0.02)
+        yield path
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _worker_and_writer(app: FastAPI) -> Iterator[tuple[TestClient, _Seen]]:
+    """A worker (a new app on ``app``'s store) whose unsafe requests go to a writer (another),
+    as ``mic2025 serve --workers N`` builds them; yields a client of the worker and what the
+    writer was given."""
+    settings = app.state.settings
+    writer = create_app(settings=settings)
+    writer.add_middleware(FromReaders)
+    seen = _Seen(writer)
+    worker = create_app(settings=settings)
+    try:
+        with _served(seen) as path:
+            worker.add_middleware(ToWriter, socket_path=path)
+            with TestClient(worker, base_url="http://testserver", follow_redirects=False,
+                            client=("203.0.113.7", 50123)) as c:
+                yield c, seen
+    finally:
+        writer.state.platform.close()
+        worker.state.platform.close()
+
+
+def _audited_ips(app: FastAPI, action: str) -> list[str | None]:
+    with app.state.platform.engine.connect() as conn:
+        return list(conn.scalars(select(AuditRow.ip).where(AuditRow.action == action)
+                                 .order_by(AuditRow.id)))
+
+
+def test_writes_go_to_the_writer_and_reads_stay(app: FastAPI, tokens: dict[str, str]) -> None:
+    with _worker_and_writer(app) as (c, seen):
+        assert c.get("/api/indicators").status_code == 200
+        assert c.get("/login").status_code == 200
+        assert seen.requests == []  # reads: the worker's own
+        r = upload(c, tokens["gd-editor"])
+        assert r.status_code == 201, r.text
+        sid = r.json()["id"]
+        assert seen.requests == [("POST", "/api/submissions")]
+        # the writer's answer came back whole: the worker reads the same submission
+        got = c.get(f"/api/submissions/{sid}", headers=bearer(tokens["gd-editor"]))
+        assert got.status_code == 200 and got.json()["status"] == "draft"
+        # a form: CSRF token from the worker's page, checked by the writer (one secret)
+        assert log_in(c, "gd-editor").status_code == 303
+        assert seen.requests[-1] == ("POST", "/login")
+        assert c.get("/account").status_code == 200  # the writer's session cookie holds
+
+
+def test_the_writer_records_the_clients_address_not_the_socket(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    with _worker_and_writer(app) as (c, _):
+        # a client cannot pass for another: its own origin header is replaced by the worker
+        r = c.post("/api/submissions", headers={**bearer(tokens["gd-editor"]),
+                                               ORIGIN_HEADER.decode(): "http 198.51.100.9 1"},
+                   data={"area": "440000", "year": "2024", "enterprise": ""},
+                   files={"file": ("f.csv", b"indicator,area,year,value,unit,scope,source\n"
+                                   b"rd_intensity,440000,2024,2.1,%,,x\n", "text/csv")})
+        assert r.status_code == 201, r.text
+    assert _audited_ips(app, "submission.upload")[-1] == "203.0.113.7"
+
+
+def test_a_writer_that_does_not_answer_is_a_503_in_the_users_language(
+        app: FastAPI, tokens: dict[str, str], tmp_path: Path) -> None:
+    worker = create_app(settings=app.state.settings)
+    worker.add_middleware(ToWriter, socket_path=str(tmp_path / "nobody.sock"))
+    try:
+        with TestClient(worker, base_url="http://testserver", follow_redirects=False) as c:
+            before = c.get("/api/submissions", headers=bearer(tokens["gd-editor"])).json()
+            r = upload(c, tokens["gd-editor"])
+            assert r.status_code == 503
+            assert r.json() == {"detail": i18n.t("writer_unavailable", "en"),
+                                "key": "writer_unavailable"}
+            assert r.headers["retry-after"] == "5"
+            assert r.headers["x-frame-options"] == "DENY"
+            page = c.post("/login", data={"username": "x", "password": "y"},
+                          headers={"Cookie": "m25_lang=zh"})
+            assert page.status_code == 503
+            assert i18n.t("writer_unavailable", "zh") in page.text
+            # reads go on, and nothing was written
+            assert c.get("/api/indicators").status_code == 200
+            after = c.get("/api/submissions", headers=bearer(tokens["gd-editor"])).json()
+            assert after == before
+    finally:
+        worker.state.platform.close()
