@@ -621,7 +621,7 @@ def main() -> int:
     if CLIENT_CPU:
         print(f"load generator (this process): {CLIENT_CPU[0]:.1f} s CPU in {elapsed:.1f} s "
               f"({CLIENT_CPU[0] / elapsed:.0%} of a core) on the same {os.cpu_count()} cores")
-    if len(READ_WORKERS) > 1 or len(APPROVAL_WORKERS) > 1:
+    if READ_WORKERS or APPROVAL_WORKERS:
         print("served by worker (process id): reads "
               + ", ".join(f"{w} {n}" for w, n in sorted(READ_WORKERS.items()))
               + "; approvals " + ", ".join(f"{w} {n}"

@@ -145,6 +145,24 @@ def test_the_database_itself_keeps_the_records_append_only(store: Store) -> None
     assert store.followup_counts() == {"supervision_updates": 1, "rounds": 1, "scores": 1}
 
 
+def test_raised_warnings_are_a_record_newest_first_and_append_only(store: Store) -> None:
+    warning = {"key": "k", "rule": "province_divergence", "message": {"zh": "广东偏低",
+                                                                      "en": "Guangdong low"}}
+    assert store.raised() == []
+    with pytest.raises(StoreError, match="needs its vintages and a warning"):
+        store.append_raised(vintages=[3], warnings=[])
+    store.append_raised(vintages=[4, 3], warnings=[warning])
+    later = store.append_raised(vintages=[7], warnings=[warning, {**warning, "key": "j"}])
+    got = store.raised()
+    assert [r.vintages for r in got] == [(7,), (3, 4)] and got[0] == later
+    assert got[1].warnings == (warning,) and got[1].at <= got[0].at
+    assert [r.vintages for r in store.raised(1)] == [(7,)]
+    for sql in ("UPDATE raised_warning SET warnings = '[]'", "DELETE FROM raised_warning"):
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text(sql))
+    assert len(store.raised(10)) == 2
+
+
 def test_migration_0004_goes_down_and_up_again(store_url: str) -> None:
     with open_store(store_url) as s:
         s.append_supervision_update(item="m1", status="completed", comment="", by="A", **SEED)

@@ -21,8 +21,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from mic2025 import i18n
 from mic2025.followup import warn
 from mic2025.store.platform import AuditRow
+from mic2025.web.app import create_app
 from store_fixtures import StoreTemplates
 from test_followup_warn import Inboxes, loopback_smtp
 from test_web_support import (
@@ -191,7 +193,7 @@ def test_warnings_are_evaluated_after_every_approval_and_sent(
     monkeypatch.setenv(warn.ENV_SMTP, "smtp://127.0.0.1:1?to=office@example.org")
     monkeypatch.setattr(warn, "notify", lambda ws, *a, **k: sent.append(list(ws)) or 1)
     fu = app.state.platform.followup
-    assert not fu.raised
+    assert not fu.raised()
     # Guangdong far below the others: a province_divergence warning on rd_intensity
     c = client(app)
     for code in ("110000", "310000", "320000", "330000", "370000", "120000"):
@@ -199,8 +201,8 @@ def test_warnings_are_evaluated_after_every_approval_and_sent(
             _obs(app, code, 2.5 + int(code[:2]) / 100), source_name=f"peer {code}", sha256=None,
             kind="import", actor="test")
     _approve(app, tokens, value=0.2)
-    assert len(fu.raised) == 1
-    raised = fu.raised[0].warnings
+    assert len(fu.raised()) == 1
+    raised = fu.raised()[0].warnings
     assert any(w.area == "440000" and w.subject == "rd_intensity" for w in raised)
     assert sent and sent[0] == list(raised)
     listed = c.get("/api/warnings?province=440000&indicator=rd_intensity",
@@ -214,9 +216,21 @@ def test_warnings_are_evaluated_after_every_approval_and_sent(
     assert c.get("/api/warnings").status_code == 401 or \
         c.get("/api/warnings").status_code == 403
     assert c.get("/api/warnings", headers=bearer(tokens["firm"])).status_code == 403
-    # an approval that changes no warning sends nothing new
+    # an approval that changes no warning sends nothing new, and records nothing
     _approve(app, tokens, value=0.2, year=2023)
-    assert len(fu.raised) == 2
+    assert len(fu.raised()) == 1 and len(sent) == 1
+    # the record is the store's: another worker's warnings page lists it too
+    other = create_app(settings=app.state.settings)
+    try:
+        o = client(other)
+        log_in(o, "analyst")
+        page = o.get("/followup/warnings")
+        assert page.status_code == 200
+        recent = page.text.split(i18n.t("warnings_recent", "zh"), 1)[1]
+        assert raised[0].message.zh in recent
+        assert f"{i18n.t('vintage', 'zh')} {fu.raised()[0].vintages[0]}" in recent
+    finally:
+        other.state.platform.close()
 
 
 def test_an_approval_mails_each_new_warning_to_its_owner_only(
@@ -230,7 +244,7 @@ def test_an_approval_mails_each_new_warning_to_its_owner_only(
             _obs(app, code, 2.5 + int(code[:2]) / 100), source_name=f"peer {code}", sha256=None,
             kind="import", actor="test")
     _approve(app, tokens, value=0.2)
-    raised = app.state.platform.followup.raised[0].warnings
+    raised = app.state.platform.followup.raised()[0].warnings
     gd = [w for w in raised if w.area == "440000"]
     assert gd and got.messages
     # Guangdong's divergence goes to Guangdong's (placeholder) address, and nowhere else
@@ -260,6 +274,47 @@ def test_the_owner_directory_is_for_administrators(
     assert page.status_code == 200 and "warnings.miit@example.org" in page.text
     assert "placeholders" in page.text and 'href="/admin/owners"' in page.text
     assert "/api/owners" in c.get("/openapi.json").json()["paths"]
+
+
+def test_approvals_arriving_during_an_evaluation_are_evaluated_together(
+        world: tuple[FastAPI, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ = world
+    fu = app.state.platform.followup
+    store = app.state.platform.store
+    first, second, third = (
+        store.import_observations(_obs(app, code, 2.5), source_name=f"peer {code}",
+                                  sha256=None, kind="import", actor="test")
+        for code in ("110000", "310000", "320000"))
+    real = warn.after_import
+    seen: list[Any] = []
+    inside, release = threading.Event(), threading.Event()
+
+    def after_import(store: Any, plan: Any, result: Any, **kw: Any) -> list[Any]:
+        seen.append(result)
+        if len(seen) == 1:
+            inside.set()
+            assert release.wait(30)
+        return real(store, plan, result, **kw)
+
+    monkeypatch.setattr(warn, "after_import", after_import)
+    running = threading.Thread(target=fu.after_approval, args=(first,))
+    running.start()
+    assert inside.wait(30)
+    # while the first is evaluated, two more arrive: left to the running evaluation
+    assert fu.after_approval(second) == [] and fu.after_approval(third) == []
+    release.set()
+    running.join(30)
+    assert not running.is_alive()
+    assert len(seen) == 2  # the first alone, then the two others together
+    assert seen[0].vintages == (first.vintage,) and seen[0].written == first.written
+    assert seen[1].vintages == (second.vintage, third.vintage)
+    assert seen[1].written == second.written | third.written
+    assert seen[1].created_at == second.created_at
+    # and the next approval is evaluated at once again
+    fourth = store.import_observations(_obs(app, "330000", 2.6), source_name="peer 330000",
+                                       sha256=None, kind="import", actor="test")
+    fu.after_approval(fourth)
+    assert len(seen) == 3 and seen[2].vintages == (fourth.vintage,)
 
 
 def _obs(app: FastAPI, area: str, value: float) -> Any:
@@ -411,7 +466,8 @@ def test_the_approval_is_answered_before_its_early_warnings_are_worked_out(
     events: list[str] = []
     real = app.state.platform.followup.after_approval
     monkeypatch.setattr(app.state.platform.followup, "after_approval",
-                        lambda result: (events.append("hook"), real(result))[1])
+                        lambda result: (events.append("hook"), real(result),
+                                        events.append("hook done"))[1])
     body = b"{}"
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": "POST", "scheme": "http", "path": f"/api/submissions/{sid}/approve",
@@ -436,5 +492,4 @@ def test_the_approval_is_answered_before_its_early_warnings_are_worked_out(
             events.append("answered")
 
     anyio.run(app, scope, receive, send)
-    assert events == ["status 200", "answered", "hook"]
-    assert len(app.state.platform.followup.raised) == 1  # and the hook did run
+    assert events == ["status 200", "answered", "hook", "hook done"]

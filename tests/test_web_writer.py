@@ -14,14 +14,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import uvicorn
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from mic2025 import i18n
 from mic2025.store.platform import AuditRow
 from mic2025.web.app import create_app
-from mic2025.web.writer import ORIGIN_HEADER, FromReaders, ToWriter
+from mic2025.web.writer import (
+    ENV_WORKER_THREADS,
+    ORIGIN_HEADER,
+    WORKER_THREADS,
+    FromReaders,
+    ToWriter,
+)
 from test_web_support import TestClient, app, bearer, log_in, tokens, upload
 
 __all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
@@ -141,3 +149,44 @@ def test_a_writer_that_does_not_answer_is_a_503_in_the_users_language(
             assert after == before
     finally:
         worker.state.platform.close()
+
+
+def test_a_worker_with_a_writer_runs_fewer_requests_in_threads_at_once(
+        app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    def threads(c: TestClient) -> int:
+        assert c.portal is not None
+        return int(c.portal.call(lambda: to_thread.current_default_thread_limiter()
+                                 .total_tokens))
+
+    worker = create_app(settings=app.state.settings)
+    worker.add_middleware(ToWriter, socket_path="/nonexistent/w.sock")
+    try:
+        with TestClient(worker) as c:
+            assert threads(c) == WORKER_THREADS == 8
+        monkeypatch.setenv(ENV_WORKER_THREADS, "3")
+        with TestClient(worker) as c:
+            assert threads(c) == 3
+    finally:
+        worker.state.platform.close()
+    alone = create_app(settings=app.state.settings)  # without a writer: anyio's default
+    try:
+        with TestClient(alone) as c:
+            assert threads(c) == 40
+    finally:
+        alone.state.platform.close()
+
+
+@pytest.mark.parametrize("value", ["0", "many", "401"])
+def test_serve_refuses_a_bad_number_of_worker_threads(
+        value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from mic2025.cli import main
+
+    monkeypatch.setenv(ENV_WORKER_THREADS, value)
+    monkeypatch.setenv("MIC2025_SECRET", "s" * 40)
+    result = CliRunner().invoke(main, ["serve", "--workers", "2", "--db",
+                                       f"sqlite:///{tmp_path / 'w.sqlite'}",
+                                       "--followup-dir", str(tmp_path / "fu")])
+    assert result.exit_code == 2, result.output
+    assert f"MIC2025_WORKER_THREADS={value!r}" in result.output

@@ -112,10 +112,11 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
                     host=host, port=port, proxy_headers=proxy_headers, log_level=log_level)
         return
-    from ..web.writer import ENV_WRITER_SOCKET, WriterError
+    from ..web.writer import ENV_WRITER_SOCKET, WriterError, worker_threads
     from ..web.writer import writer_process as started
 
     try:
+        worker_threads()  # a bad MIC2025_WORKER_THREADS stops the server here, not each worker
         with started(log_level=log_level) as socket_path:
             click.echo(f"writer process on {socket_path}")
             os.environ[ENV_WRITER_SOCKET] = socket_path

@@ -20,8 +20,12 @@ record and its audit entry commit together, and a backup of the database holds t
 ``thirdparty_round_close``
     one row per closed round (migration 0012): who closed it, when, and why. The round's own
     row is never updated, so its close is a record of its own; a closed round takes no score.
+``raised_warning``
+    one row per evaluation of the early-warning rules after approvals that raised a warning
+    (migration 0013): when, the approved vintages, the warnings raised. Kept in the store so
+    that every worker's warnings page lists them, whichever process ran the approval.
 
-All four are append-only: nothing here updates or deletes a row, and migration 0004 installs
+All five are append-only: nothing here updates or deletes a row, and migration 0004 installs
 triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL), as for the audit log.
 Records are read in time order (``at``, then id). Writes take the store's writer lock
 (:func:`mic2025.store.db.begin_write`); a write may instead join a writer transaction the
@@ -147,6 +151,33 @@ class RoundCloseRow(Base):
     closed_by: Mapped[str] = mapped_column(String(FOLLOWUP_LIMITS["created_by"]),
                                            nullable=False)
     comment: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class RaisedRow(Base):
+    """Early warnings raised by approvals (migration 0013): one row per evaluation of the rules
+    after one or more approved vintages that raised at least one warning."""
+
+    __tablename__ = "raised_warning"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    #: the vintages whose approval was evaluated, a JSON list of ids
+    vintages: Mapped[str] = mapped_column(Text, nullable=False)
+    #: the warnings raised, a JSON list (each as ``mic2025.followup.warn.EarlyWarning``)
+    warnings: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+class Raised(BaseModel):
+    """One :class:`RaisedRow` as read: when, after which vintages, and the warnings (as the
+    JSON objects they were stored as; :mod:`mic2025.followup.warn` reads them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    at: datetime
+    vintages: tuple[int, ...]
+    warnings: tuple[dict[str, Any], ...]
 
 
 class RoundClosedError(StoreError):
@@ -368,7 +399,25 @@ class FollowupRecords:
                 raise RoundClosedError(round, done.closed_at, done.closed_by)
             return self._read_score(conn, _insert_score(conn, **values))
 
+    def append_raised(self, *, vintages: Sequence[int], warnings: Sequence[dict[str, Any]]
+                      ) -> Raised:
+        """Record warnings raised by the approval of ``vintages`` (at least one warning)."""
+        if not warnings or not vintages:
+            raise StoreError("a record of raised warnings needs its vintages and a warning")
+        with self._writer(None, "record of raised warnings") as conn:
+            row_id = conn.execute(insert(RaisedRow).values(
+                at=_now(conn), vintages=json.dumps(sorted(vintages)),
+                warnings=json.dumps(list(warnings), ensure_ascii=False),
+            ).returning(RaisedRow.id)).scalar_one()
+            return _raised(conn.execute(select(RaisedRow).where(RaisedRow.id == row_id)).one())
+
     # ------------------------------------------------------------------ reading
+
+    def raised(self, limit: int = 5) -> list[Raised]:
+        """The latest ``limit`` records of raised warnings, newest first."""
+        query = select(RaisedRow).order_by(RaisedRow.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [_raised(r) for r in conn.execute(query)]
 
     def supervision_updates(self, item: str | None = None) -> list[SupervisionUpdate]:
         """Every status update (of one milestone when ``item`` is given), oldest first."""
@@ -495,6 +544,11 @@ def _update(row: Any) -> SupervisionUpdate:
         item=row.item, status=row.status, comment=row.comment, by=row.reported_by, at=row.at,
         evidence=list(json.loads(row.evidence)), seed_version=row.seed_version,
         seed_sha256=row.seed_sha256, id=row.id, recorded_at=row.recorded_at)
+
+
+def _raised(row: Any) -> Raised:
+    return Raised(id=row.id, at=row.at, vintages=tuple(json.loads(row.vintages)),
+                  warnings=tuple(json.loads(row.warnings)))
 
 
 def _score(row: Any) -> Score:

@@ -12,15 +12,18 @@ Warnings are evaluated after every approval that writes a vintage
 (:func:`mic2025.followup.warn.after_import`, with the platform's cached evaluation), and
 the new ones are e-mailed when ``MIC2025_SMTP_URL`` is set, each to its owner's addresses
 in the owner directory (:func:`mic2025.followup.warn.load_owners`, loaded once at start).
+Approvals that arrive while the rules are being evaluated are evaluated together next, as
+one import of everything they wrote (:meth:`FollowUp.after_approval`); warnings raised are
+recorded in the store (``raised_warning``), which every worker's warnings page reads.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections import deque
+import threading
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +48,36 @@ MEDIA_TYPES = {
 
 @dataclass(frozen=True)
 class Raised:
-    """Warnings raised by one approval's vintage (kept in memory for the warnings page)."""
+    """Warnings raised by the approval of some vintages, as the warnings page lists them."""
 
     at: datetime
-    vintage: int | None
+    vintages: tuple[int, ...]
     warnings: tuple[warn.EarlyWarning, ...]
+
+
+@dataclass(frozen=True)
+class _Approved:
+    """Approvals evaluated together, as one import (what
+    :func:`mic2025.followup.warn.after_import` reads of an import's result): written from
+    ``created_at`` on (the earliest vintage's time), the pairs all of them wrote, or ``None``
+    when one of them did not say what it wrote (then every rule is run)."""
+
+    created_at: datetime
+    written: frozenset[tuple[str, str]] | None
+    vintages: tuple[int, ...]
+    unchanged: bool = False
+
+
+def _together(results: list[ImportResult]) -> _Approved | None:
+    done = [r for r in results if not r.unchanged and r.created_at is not None]
+    if not done:
+        return None
+    written: frozenset[tuple[str, str]] | None = frozenset()
+    for r in done:
+        written = None if written is None or not r.written else written | r.written
+    return _Approved(created_at=min(r.created_at for r in done if r.created_at is not None),
+                     written=written,
+                     vintages=tuple(sorted(r.vintage for r in done if r.vintage is not None)))
 
 
 class FollowUp:
@@ -74,7 +102,9 @@ class FollowUp:
         except FollowupError:
             self.seed = None  # a plan without a supervision file: no supervision pages
         self.cache_dir = folder / "web-cache"
-        self.raised: deque[Raised] = deque(maxlen=50)
+        self._waiting: list[ImportResult] = []  # approvals for the next evaluation
+        self._evaluating = False
+        self._turn = threading.Lock()
 
     @property
     def store(self) -> Store:
@@ -95,17 +125,55 @@ class FollowUp:
         return p.cached(("warnings", p.plan.id, p.plan.version, vintage, today()), compute)
 
     def after_approval(self, result: ImportResult) -> list[warn.EarlyWarning]:
-        """The followup hook, where an approval has written a vintage."""
+        """The followup hook, where an approval has written a vintage: the warnings it
+        raised (recorded, and e-mailed where configured).
+
+        One evaluation runs at a time. An approval arriving meanwhile waits for the next,
+        which takes every approval that arrived, as one import from the earliest one's
+        vintage on: the rules run once for all of them (under sustained approvals the hook
+        cost a writer a third of its interpreter), and a warning raised and cleared again
+        among them is not raised. The thread that runs an evaluation runs the next ones too;
+        an approval left to it returns ``[]`` here."""
+        with self._turn:
+            self._waiting.append(result)
+            if self._evaluating:
+                return []
+            self._evaluating = True
+        fresh: list[warn.EarlyWarning] = []
+        try:
+            while True:
+                with self._turn:
+                    batch, self._waiting = self._waiting, []
+                    if not batch:
+                        return fresh
+                fresh += self._raise(batch)
+        finally:
+            with self._turn:
+                self._evaluating = False
+
+    def _raise(self, batch: list[ImportResult]) -> list[warn.EarlyWarning]:
+        approved = _together(batch)
+        if approved is None:
+            return []
         p = self.platform
-        # the rules the vintage can have changed, on their own indicators' figures (the
+        # the rules the vintages can have changed, on their own indicators' figures (the
         # warnings page evaluates every rule when it is read)
-        fresh = warn.after_import(p.store, p.plan, result, echo=log.info,
+        fresh = warn.after_import(p.store, p.plan, approved, echo=log.info,
                                   warnings_at=self.warnings, owners=self.owners,
                                   rules=self.rules,
                                   evaluation_at=lambda as_of: p.evaluation(p.plan.area,
                                                                            as_of=as_of))
-        self.raised.appendleft(Raised(datetime.now(UTC), result.vintage, tuple(fresh)))
+        if fresh:
+            p.store.append_raised(vintages=approved.vintages,
+                                  warnings=[w.model_dump(mode="json") for w in fresh])
         return fresh
+
+    def raised(self, limit: int = 5) -> list[Raised]:
+        """The latest warnings raised by approvals (whichever process ran them), newest
+        first."""
+        return [Raised(r.at, r.vintages, tuple(warn.EarlyWarning.model_validate(w)
+                                                for w in r.warnings))
+                for r in self.store.raised(limit)]
 
     # ------------------------------------------------------------------ supervision
 

@@ -11,8 +11,9 @@ write waits for all of them (``docs/platform.md``, "Sustained load").
 same app, listening only on a Unix socket in a private folder (mode 0700). In every worker
 :class:`ToWriter` hands each unsafe request (POST, PUT, PATCH, DELETE) to the writer as it
 came — headers, body streamed, nothing parsed — and streams the answer back; reads stay in
-the workers. The writer shares its interpreter with other writes only, and the operating
-system, not a crowded interpreter lock, shares the cores between it and the readers.
+the workers, which run at most :data:`WORKER_THREADS` of them in threads at once. The
+writer shares its interpreter with other writes only, and the operating system, not a
+crowded interpreter lock, shares the cores between it and the readers.
 :class:`FromReaders` in the writer restores what the socket hides: the client's address (for
 the audit log) and the scheme (for ``Secure`` cookies), sent by the worker in
 :data:`ORIGIN_HEADER`. Only the writer trusts that header, and only processes of the server's
@@ -36,6 +37,7 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 
+import anyio.to_thread
 import httpx
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,6 +56,11 @@ ENV_ROLE = "MIC2025_WEB_ROLE"
 ORIGIN_HEADER = b"x-mic2025-origin"
 #: how long a worker waits for the writer to accept a connection before answering 503
 CONNECT_SECONDS = 5.0
+#: requests a worker with a writer runs in threads at once (``MIC2025_WORKER_THREADS``;
+#: anyio's default is 40): its reads are CPU-bound under one interpreter lock, so more
+#: threads only take turns at it, and the event loop that relays the writes waits behind them
+WORKER_THREADS = 8
+ENV_WORKER_THREADS = "MIC2025_WORKER_THREADS"
 #: how long :func:`writer_process` waits for a new writer to answer
 START_SECONDS = 120.0
 
@@ -88,6 +95,8 @@ class ToWriter:
         return self._client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # in the worker's event loop, before it serves
+            anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads()
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
@@ -135,6 +144,16 @@ class FromReaders:
                 scope["scheme"] = origin[0]
                 scope["client"] = (origin[1], int(origin[2])) if origin[1] else None
         await self.app(scope, receive, send)
+
+
+def worker_threads() -> int:
+    """:data:`WORKER_THREADS`, or ``MIC2025_WORKER_THREADS`` (a whole number from 1 to 400)."""
+    text = os.environ.get(ENV_WORKER_THREADS, "").strip()
+    if not text:
+        return WORKER_THREADS
+    if not text.isdigit() or not 1 <= int(text) <= 400:
+        raise WriterError(f"{ENV_WORKER_THREADS}={text!r}: give a whole number from 1 to 400")
+    return int(text)
 
 
 def _target(scope: Scope) -> str:

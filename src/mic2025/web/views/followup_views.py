@@ -95,7 +95,7 @@ def warnings_page(request: Request,
                   owners=sorted({w.owner.get(lang) for w in every}),
                   chosen={"indicator": indicator or "", "province": province or "",
                           "owner": owner or ""},
-                  raised=list(fu.raised)[:5])
+                  raised=fu.raised(5))
 
 
 # ------------------------------------------------------------------------------ owners
