@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .platform import AuditRow, NoticeRow, RoleGrantRow, SubmissionRow, UserRow
 
@@ -58,16 +60,31 @@ class Notice:
 
 def insert_notice(conn: Connection, *, username: str, kind: str, key: str,
                   params: dict[str, Any], link: str = "", at: datetime | None = None) -> bool:
-    """Store a notice unless ``username`` already has one under ``key``; True when stored."""
-    known = conn.scalar(select(NoticeRow.id).where(NoticeRow.username == username,
-                                                   NoticeRow.key == key[:200]))
+    """Store a notice unless ``username`` already has one under ``key``; True when stored.
+
+    One statement (``INSERT … ON CONFLICT DO NOTHING`` on the unique username and key):
+    notices are written inside the workflow's writer transactions."""
+    values = dict(username=username[:64], kind=kind, key=key[:200],
+                  params=json.dumps(params, ensure_ascii=False, default=str), link=link,
+                  created_at=at or datetime.now(UTC))
+    dialect = conn.dialect.name
+    if dialect in _UPSERT:
+        # a row comes back only when one was inserted (rowcount is not to be trusted here:
+        # psycopg's went 1 for a skipped row through SQLAlchemy)
+        done = conn.execute(_UPSERT[dialect](NoticeRow).values(**values)
+                            .on_conflict_do_nothing(index_elements=["username", "key"])
+                            .returning(NoticeRow.id))
+        return done.first() is not None
+    known = conn.scalar(select(NoticeRow.id).where(NoticeRow.username == values["username"],
+                                                   NoticeRow.key == values["key"]))
     if known is not None:
         return False
-    conn.execute(insert(NoticeRow).values(
-        username=username[:64], kind=kind, key=key[:200],
-        params=json.dumps(params, ensure_ascii=False, default=str), link=link,
-        created_at=at or datetime.now(UTC)))
+    conn.execute(insert(NoticeRow).values(**values))
     return True
+
+
+#: the dialects' ``INSERT … ON CONFLICT``
+_UPSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def from_audit(conn: Connection, *, actor: str, action: str, resource: str, resource_id: str,

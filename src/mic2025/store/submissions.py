@@ -110,10 +110,18 @@ def load(conn: Connection, submission_id: int) -> Submission:
     if not 1 <= submission_id <= 2_147_483_647:
         raise NotFound(f"no submission {submission_id}").saying("error.no_submission",
                                                                  id=submission_id)
-    row = conn.execute(select(SubmissionRow).where(SubmissionRow.id == submission_id)).first()
+    row = conn.execute(select(*_LOADED).where(SubmissionRow.id == submission_id)).first()
     if row is None:
         raise NotFound(f"no submission {submission_id}").saying("error.no_submission",
                                                                  id=submission_id)
+    return _submission(row)
+
+
+#: what :func:`load` reads of a submission: all but the file (:func:`content_in` reads it)
+_LOADED = [c for c in SubmissionRow.__table__.columns if c.name != "content"]
+
+
+def _submission(row: Any) -> Submission:
     report = json.loads(row.report)
     return Submission(**_fields(row),
                       problems=[p for p in report if p.get("level", "error") != "note"],
@@ -182,9 +190,14 @@ def file_values(*, filename: str, sha256: str, data: bytes, rows: int, problem_c
 
 
 def change(conn: Connection, submission_id: int, **values: Any) -> Submission:
-    """Set columns of a submission; returns it as stored now."""
-    conn.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id).values(**values))
-    return load(conn, submission_id)
+    """Set columns of a submission; returns it as stored now (one statement: a writer's
+    statements each wait for the interpreter and the database under load)."""
+    row = conn.execute(update(SubmissionRow).where(SubmissionRow.id == submission_id)
+                       .values(**values).returning(*_LOADED)).first()
+    if row is None:
+        raise NotFound(f"no submission {submission_id}").saying("error.no_submission",
+                                                                 id=submission_id)
+    return _submission(row)
 
 
 # ------------------------------------------------------------------------------ notes, trace
