@@ -108,6 +108,12 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         os.environ[ENV_WORKER_PLAN] = os.path.abspath(plan_file)
     if secret_file and not os.environ.get(ENV_SECRET):
         os.environ[ENV_SECRET_FILE] = os.path.abspath(secret_file)
+    import socket
+
+    if writer_process and not hasattr(socket, "AF_UNIX"):
+        click.echo("note: no Unix sockets on this system: the workers write themselves "
+                   "(--no-writer-process)", err=True)
+        writer_process = False
     if not writer_process:
         uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
                     host=host, port=port, proxy_headers=proxy_headers, log_level=log_level)

@@ -210,8 +210,9 @@ def writer_process(*, log_level: str = "warning", env: Mapping[str, str] | None 
     path = os.path.join(folder, "writer.sock")
     env = {**(os.environ if env is None else env), ENV_ROLE: "writer"}
     env.pop(ENV_WRITER_SOCKET, None)
+    # the origin is the worker's header alone (FromReaders): no X-Forwarded-* trusted here
     code = (f"import uvicorn; uvicorn.run({factory!r}, factory=True, uds={path!r}, "
-            f"log_level={log_level!r})")
+            f"proxy_headers=False, log_level={log_level!r})")
     done, turn = threading.Event(), threading.Lock()
     current: list[subprocess.Popen[bytes]] = []
 
