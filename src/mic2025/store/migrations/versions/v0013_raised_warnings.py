@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from mic2025.store.migrations.guards import append_only, drop_append_only
+
 revision = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | None = None
@@ -33,30 +35,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_raised_warning")),
         sqlite_autoincrement=True,
     )
-    if op.get_bind().dialect.name == "sqlite":
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {_TABLE}_no_{event.lower()} BEFORE {event} ON {_TABLE} "
-                f"BEGIN SELECT RAISE(ABORT, '{_TABLE} is append-only'); END"
-            )
-        return
-    op.execute(
-        f"CREATE FUNCTION {_TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{_TABLE} is append-only'; END $$"
-    )
-    op.execute(
-        f"CREATE TRIGGER {_TABLE}_no_change BEFORE UPDATE OR DELETE ON {_TABLE} "
-        f"FOR EACH ROW EXECUTE FUNCTION {_TABLE}_append_only()"
-    )
-    op.execute(
-        f"CREATE TRIGGER {_TABLE}_no_truncate BEFORE TRUNCATE ON {_TABLE} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {_TABLE}_append_only()"
-    )
+    append_only(_TABLE)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {_TABLE}_no_change ON {_TABLE}")
-        op.execute(f"DROP TRIGGER IF EXISTS {_TABLE}_no_truncate ON {_TABLE}")
-        op.execute(f"DROP FUNCTION IF EXISTS {_TABLE}_append_only()")
+    drop_append_only(_TABLE)
     op.drop_table(_TABLE)
