@@ -3,7 +3,7 @@
 Each migration that makes a record table calls :func:`append_only` on it (and its downgrade
 :func:`drop_append_only`), so that the database itself refuses UPDATE and DELETE (and
 TRUNCATE on PostgreSQL), whatever client writes to it, as it does for the audit log.
-Migrations 0004 and 0005 keep their own copies of the same statements (they predate this).
+Migrations 0002, 0004, 0005 and 0007 install theirs with it too (each had its own copy).
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
+from mic2025.store.migrations.guards import append_only as _append_only
+
 revision = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | None = None
@@ -24,29 +26,6 @@ _TABLES = ("vintage", "observation")
 def upgrade() -> None:
     for table in _TABLES:
         _append_only(table)
-
-
-def _append_only(table: str) -> None:
-    """Triggers that refuse UPDATE and DELETE (and TRUNCATE), as 0002 did for audit_log."""
-    if op.get_bind().dialect.name == "sqlite":
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-        return
-    op.execute(
-        f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-    )
 
 
 def downgrade() -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from mic2025.store.migrations.guards import append_only as _append_only
+
 revision = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | None = None
@@ -60,29 +62,6 @@ def upgrade() -> None:
                    f"COALESCE((SELECT max(id) FROM {_TABLE}), 0) + 1, false)")
     op.drop_table("evaluation_review")
     _append_only(_TABLE)
-
-
-def _append_only(table: str) -> None:
-    """Triggers that refuse UPDATE and DELETE (and TRUNCATE), as 0004 did for the rounds."""
-    if op.get_bind().dialect.name == "sqlite":
-        for event in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER {table}_no_{event.lower()} BEFORE {event} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
-        return
-    op.execute(
-        f"CREATE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN RAISE EXCEPTION '{table} is append-only'; END $$"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
-    )
-    op.execute(
-        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"
-    )
 
 
 def downgrade() -> None:
