@@ -190,3 +190,39 @@ def test_serve_refuses_a_bad_number_of_worker_threads(
                                        "--followup-dir", str(tmp_path / "fu")])
     assert result.exit_code == 2, result.output
     assert f"MIC2025_WORKER_THREADS={value!r}" in result.output
+
+
+def test_a_writer_that_stops_with_the_request_is_a_502_that_does_not_say_nothing_was_saved(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    """The writer took the request and went away before answering: it may have committed,
+    so the answer says the outcome is not known (not "nothing was saved", not "try again")."""
+    import socket
+
+    folder = tempfile.mkdtemp(prefix="mic2025-wt-")
+    path = str(Path(folder) / "w.sock")
+    took: list[bytes] = []
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(1)
+
+    def take_and_vanish() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            took.append(conn.recv(65536))  # the request arrives; no answer ever goes back
+
+    thread = threading.Thread(target=take_and_vanish, daemon=True)
+    thread.start()
+    worker = create_app(settings=app.state.settings)
+    worker.add_middleware(ToWriter, socket_path=path)
+    try:
+        with TestClient(worker, base_url="http://testserver") as c:
+            r = upload(c, tokens["gd-editor"])
+        assert r.status_code == 502
+        assert r.json() == {"detail": i18n.t("writer_lost", "en"), "key": "writer_lost"}
+        assert "retry-after" not in r.headers
+        assert took and took[0].startswith(b"POST /api/submissions HTTP/1.1")
+    finally:
+        thread.join(10)
+        listener.close()
+        worker.state.platform.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -493,6 +493,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "writer_unavailable": ("平台的写入进程暂时没有响应，数据未保存。请稍后重试。",
                            "The platform's writer process is not answering; nothing was "
                            "saved. Please try again in a moment."),
+    "writer_lost": ("平台的写入进程在处理此请求时中断，无法确定是否已保存。"
+                    "请先查看提交情况，再决定是否重新提交。",
+                    "The platform's writer process stopped while handling this request; "
+                    "whether it was saved is not known. Check your submissions before "
+                    "sending it again."),
     "fonts_missing": ("服务器未安装正式文件所用的中文字体({files}),无法生成文件。请联系管理员安装 "
                       "{package}。",
                       "The server lacks the Chinese fonts of the official documents ({files}), "

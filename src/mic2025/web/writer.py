@@ -19,8 +19,10 @@ the audit log) and the scheme (for ``Secure`` cookies), sent by the worker in
 :data:`ORIGIN_HEADER`. Only the writer trusts that header, and only processes of the server's
 user can reach its socket.
 
-If the writer does not answer, writes are answered 503 (in the user's language) and the
-server starts it again (:func:`writer_process`); reads go on.
+If the writer does not answer, writes are answered 503 (in the user's language: nothing was
+saved) and the server starts it again (:func:`writer_process`); reads go on. A writer that
+stops while it has a request is answered 502: it may have committed, so the user is told
+to look before sending it again.
 """
 
 from __future__ import annotations
@@ -107,11 +109,17 @@ class ToWriter:
             answer = await self.client().send(request, stream=True)
         except _ClientGone:
             return
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError) as exc:
-            # nothing of the request was written by the writer (it did not answer at all)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # the writer never had the request: nothing was written
             log.error("the writer process at %s did not answer %s %s: %s", self.socket_path,
                       scope["method"], scope["path"], exc)
-            await _unavailable(scope, send)
+            await _failed(scope, send, 503, "writer_unavailable")
+            return
+        except httpx.TransportError as exc:
+            # the writer had it and went away before answering: it may have committed
+            log.error("the writer process at %s stopped during %s %s: %s", self.socket_path,
+                      scope["method"], scope["path"], exc)
+            await _failed(scope, send, 502, "writer_lost")
             return
         try:
             await send({"type": "http.response.start", "status": answer.status_code,
@@ -180,17 +188,20 @@ async def _body(receive: Receive) -> AsyncIterator[bytes]:
             return
 
 
-async def _unavailable(scope: Scope, send: Send) -> None:
+async def _failed(scope: Scope, send: Send, status: int, key: str) -> None:
+    """The answer when the writer did not answer (503: try again) or stopped while it had
+    the request (502: whether it was saved is not known), said by ``key``."""
     from .middleware import SECURITY_HEADERS
     from .rendering import error_response
 
     request = Request(scope)
     scope.setdefault("state", {})["lang"] = (i18n.pick(request.cookies.get(LANG_COOKIE))
                                              or i18n.DEFAULT)
-    said = Mic2025Error(i18n.t("writer_unavailable", "en")).saying("writer_unavailable")
-    response = error_response(request, 503, "unavailable", said,
-                              {**SECURITY_HEADERS, "Retry-After": "5",
-                               "Cache-Control": "no-store"})
+    said = Mic2025Error(i18n.t(key, "en")).saying(key)
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+    if status == 503:
+        headers["Retry-After"] = "5"
+    response = error_response(request, status, "unavailable", said, headers)
 
     async def nothing() -> Message:
         return {"type": "http.disconnect"}
