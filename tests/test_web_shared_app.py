@@ -39,7 +39,7 @@ def test_a_new_platform_in_the_shared_app_sees_nothing_of_the_one_before(
             assert after is not before and after.plan is before.plan
             # ... but the data, the caches and the follow-up service are the second test's
             assert after.latest_vintage() == before.latest_vintage() - 1
-            assert not after.computed and not after.followup.raised
+            assert not after.computed and after.followup.raised() == []
             assert after.followup.folder == second / "followup"
             seen = client(again).get("/api/observations", params={
                 "indicator": "rd_intensity", "area": "440000"}).json()
