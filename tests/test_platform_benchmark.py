@@ -59,6 +59,19 @@ def test_rounds_mode_is_one_cycle_per_province() -> None:
     assert "2 readers × 1 rounds × 5 pages" in done.stdout
 
 
+@pytest.mark.slow  # a child server: two workers and the writer process start and stop
+def test_the_child_server_sends_every_approval_to_its_writer_process() -> None:
+    done = _run("--rounds", "1", "--server", "subprocess", "--workers", "2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^ok: 31 submissions of 31 provinces accepted", done.stdout, re.M)
+    assert "(2 workers, a writer process)" in done.stdout
+    served = re.search(r"^served by worker \(process id\): reads (.*); approvals (\d+) 31$",
+                       done.stdout, re.M)
+    assert served is not None, done.stdout
+    readers = {int(part.split()[0]) for part in served[1].split(", ")}
+    assert int(served[2]) not in readers  # one process answered all 31, and no read
+
+
 def test_a_duration_out_of_range_is_refused() -> None:
     done = _run("--duration", "0")
     assert done.returncode == 2
