@@ -30,7 +30,7 @@ from mic2025.web.writer import (
     FromReaders,
     ToWriter,
 )
-from test_web_support import TestClient, app, bearer, log_in, tokens, upload
+from test_web_support import TestClient, app, bearer, good_file, log_in, tokens, upload
 
 __all__ = ["app", "tokens"]  # fixtures, imported so that they apply here
 
@@ -226,3 +226,27 @@ def test_a_writer_that_stops_with_the_request_is_a_502_that_does_not_say_nothing
         listener.close()
         worker.state.platform.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_body_over_the_limit_is_refused_by_the_writer_as_413_through_the_worker(
+        app: FastAPI, tokens: dict[str, str]) -> None:
+    """The writer refuses a body past the limit before it has read it all; the worker, still
+    passing the body on, must pass the 413 back, not report the writer lost."""
+    from dataclasses import replace
+
+    settings = replace(app.state.settings, max_body_bytes=20_000)
+    writer = create_app(settings=settings)
+    writer.add_middleware(FromReaders)
+    worker = create_app(settings=settings)
+    try:
+        with _served(writer) as path:
+            worker.add_middleware(ToWriter, socket_path=path)
+            with TestClient(worker, base_url="http://testserver") as c:
+                big = good_file() + b"#" * 2_000_000
+                r = upload(c, tokens["gd-editor"], data=big)
+                assert r.status_code == 413, r.text[:300]
+                # and the worker goes on passing writes
+                assert upload(c, tokens["gd-editor"]).status_code == 201
+    finally:
+        writer.state.platform.close()
+        worker.state.platform.close()
