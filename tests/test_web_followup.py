@@ -317,6 +317,51 @@ def test_approvals_arriving_during_an_evaluation_are_evaluated_together(
     assert len(seen) == 3 and seen[2].vintages == (fourth.vintage,)
 
 
+def test_one_approvals_warnings_after_are_the_next_ones_before(
+        world: tuple[FastAPI, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ = world
+    fu = app.state.platform.followup
+    store = app.state.platform.store
+    for code in ("110000", "310000", "320000", "330000", "370000", "120000"):
+        store.import_observations(_obs(app, code, 2.5 + int(code[:2]) / 100),
+                                  source_name=f"peer {code}", sha256=None, kind="import",
+                                  actor="test")
+    reads: list[object] = []
+    real = store.observations
+
+    def counted(**kw: Any) -> Any:
+        if kw.get("indicators") is not None:
+            reads.append(kw.get("as_of"))
+        return real(**kw)
+
+    monkeypatch.setattr(store, "observations", counted)
+    low = store.import_observations(_obs(app, "440000", 0.2), source_name="gd low",
+                                    sha256=None, kind="import", actor="test")
+    raised = fu.after_approval(low)
+    assert any(w.area == "440000" for w in raised)
+    assert len(reads) == 2 and reads[1] is None  # before and after
+    # the next approval, nothing between: its "before" is the first one's "after"
+    back = store.import_observations(_obs(app, "440000", 2.6), source_name="gd back",
+                                     sha256=None, kind="import", actor="test")
+    assert fu.after_approval(back) == []
+    assert len(reads) == 3 and reads[2] is None
+    again = store.import_observations(_obs(app, "440000", 0.3), source_name="gd low again",
+                                      sha256=None, kind="import", actor="test")
+    fresh = fu.after_approval(again)
+    assert len(reads) == 4
+    # the same warnings as without remembering anything
+    alone = warn.after_import(store, app.state.platform.plan, again, echo=lambda _: None,  # 2 reads
+                              rules=fu.rules)
+    assert [w.key for w in fresh] == [w.key for w in alone] and fresh
+    # a vintage between them: the "before" is read again
+    store.import_observations(_obs(app, "110000", 2.7), source_name="bj", sha256=None,
+                              kind="import", actor="test")
+    later = store.import_observations(_obs(app, "440000", 2.6), source_name="gd up",
+                                      sha256=None, kind="import", actor="test")
+    fu.after_approval(later)
+    assert len(reads) == 8 and reads[-2] is not None  # before (as of) and after (now)
+
+
 def _obs(app: FastAPI, area: str, value: float) -> Any:
     from mic2025.ingest.load import parse_bytes
 

@@ -758,11 +758,18 @@ def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
+#: warnings remembered between imports (:func:`after_import`'s ``memo``), by the rules run,
+#: the indicators read, the vintage and the day of the data they were run on
+WarningsMemo = dict[tuple[object, ...], list["EarlyWarning"]]
+
+
 def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any] = print,
                  rules_path: str | Path | None = None,
                  warnings_at: Callable[[datetime | None], list[EarlyWarning]] | None = None,
                  owners: OwnerDirectory | None = None, *, rules: RuleSet | None = None,
                  evaluation_at: Callable[[datetime | None], Evaluation] | None = None,
+                 memo: WarningsMemo | None = None,
+                 vintage_at: Callable[[datetime | None], int] | None = None,
                  ) -> list[EarlyWarning]:
     """The import hook: warnings raised by this import, printed and (if configured) e-mailed.
 
@@ -778,6 +785,12 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
     the caller's own, cached, evaluation of the rules (the web platform's). ``rules`` are the
     rules (default: read from ``rules_path``, else the bundled file). ``owners`` is the owner
     directory the e-mails are routed by (default: :func:`load_owners`).
+
+    With ``memo`` and ``vintage_at(as_of)`` (the latest vintage at ``as_of``, now when
+    ``None``), the touched rules' warnings of "now" are remembered by vintage and day, and
+    one import's "after" serves as the next one's "before" when no vintage came between and
+    the same rules run (an approval platform's imports follow one another, and each read
+    every touched indicator's figures twice).
     """
     if getattr(result, "unchanged", True) or getattr(result, "created_at", None) is None:
         return []
@@ -787,7 +800,7 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
         written = getattr(result, "written", None)
         if written:
             warnings_at = _touched_warnings(store, plan, rules or load_rules(rules_path),
-                                            written, evaluation_at)
+                                            written, evaluation_at, memo, vintage_at)
         elif warnings_at is None:
             rules = rules or load_rules(rules_path)
 
@@ -813,14 +826,35 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
 
 
 def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[tuple[str, str]],
-                      evaluation_at: Callable[[datetime | None], Evaluation] | None
+                      evaluation_at: Callable[[datetime | None], Evaluation] | None,
+                      memo: WarningsMemo | None = None,
+                      vintage_at: Callable[[datetime | None], int] | None = None,
                       ) -> Callable[[datetime | None], list[EarlyWarning]]:
-    """``warnings_at(as_of)`` of the rules a vintage writing ``written`` can change."""
+    """``warnings_at(as_of)`` of the rules a vintage writing ``written`` can change
+    (remembered in ``memo``, see :func:`after_import`)."""
     subset, indicators, needs_evaluation = touched_rules(rules, plan, written)
+    rule_key = (tuple(r.model_dump_json() for r in subset.rules), tuple(sorted(indicators)),
+                needs_evaluation)
 
     def warnings_at(as_of: datetime | None) -> list[EarlyWarning]:
         if not subset.rules:
             return []
+        if memo is None or vintage_at is None:
+            return computed(as_of)
+        # an earlier import's "after" (now) may be this one's "before" (as_of): only "now"
+        # is remembered, only a "before" looks it up
+        vintage = vintage_at(as_of)
+        key = (*rule_key, vintage, (as_of or datetime.now(UTC)).astimezone(UTC).date())
+        if as_of is not None:
+            return list(memo[key]) if key in memo else computed(as_of)
+        got = computed(None)
+        if vintage_at(None) == vintage:  # no vintage committed while it was read
+            if len(memo) >= 8:
+                memo.pop(next(iter(memo)))
+            memo[key] = list(got)
+        return got
+
+    def computed(as_of: datetime | None) -> list[EarlyWarning]:
         ev = None
         if needs_evaluation:
             ev = evaluation_at(as_of) if evaluation_at is not None else evaluate(

@@ -105,6 +105,7 @@ class FollowUp:
         self._waiting: list[ImportResult] = []  # approvals for the next evaluation
         self._evaluating = False
         self._turn = threading.Lock()
+        self._memo: warn.WarningsMemo = {}  # one evaluation's "after", the next's "before"
 
     @property
     def store(self) -> Store:
@@ -162,11 +163,16 @@ class FollowUp:
                                   warnings_at=self.warnings, owners=self.owners,
                                   rules=self.rules,
                                   evaluation_at=lambda as_of: p.evaluation(p.plan.area,
-                                                                           as_of=as_of))
+                                                                           as_of=as_of),
+                                  memo=self._memo, vintage_at=self._vintage_at)
         if fresh:
             p.store.append_raised(vintages=approved.vintages,
                                   warnings=[w.model_dump(mode="json") for w in fresh])
         return fresh
+
+    def _vintage_at(self, as_of: datetime | None) -> int:
+        p = self.platform
+        return p.vintages.latest() if as_of is None else p.vintage_at(as_of)
 
     def raised(self, limit: int = 5) -> list[Raised]:
         """The latest warnings raised by approvals (whichever process ran them), newest
