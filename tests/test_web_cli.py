@@ -213,4 +213,4 @@ def _group(pgid: int) -> list[tuple[int, str]]:
 
 
 def _writers(pgid: int) -> list[int]:
-    return [pid for pid, cmd in _group(pgid) if "uds=" in cmd]
+    return [pid for pid, cmd in _group(pgid) if "writer.sock" in cmd]

@@ -25,10 +25,12 @@ from mic2025.store.platform import AuditRow
 from mic2025.web.app import create_app
 from mic2025.web.writer import (
     ENV_WORKER_THREADS,
+    IDLE_SECONDS,
     ORIGIN_HEADER,
     WORKER_THREADS,
     FromReaders,
     ToWriter,
+    writer_server_options,
 )
 from test_web_support import TestClient, app, bearer, good_file, log_in, tokens, upload
 
@@ -250,3 +252,58 @@ def test_a_body_over_the_limit_is_refused_by_the_writer_as_413_through_the_worke
     finally:
         writer.state.platform.close()
         worker.state.platform.close()
+
+
+def test_the_worker_closes_an_idle_connection_to_the_writer_before_the_writer_does(
+        tmp_path: Path) -> None:
+    """A connection to the writer is closed by the worker, never by the writer, so a write is
+    never sent on a connection the writer is closing at that moment (with uvicorn's and
+    httpx's 5 s on both sides, three approvals in a minute of sustained load came back as
+    502 "writer lost" without having reached the writer). The writer, served with
+    :func:`writer_server_options`, still answers on a connection idle for longer than
+    uvicorn's default keep-alive (5 s); the worker's client drops its own first."""
+    import socket
+
+    writer = create_app(f"sqlite:///{tmp_path / 'store.sqlite'}", secret="s" * 32,
+                        followup_dir=tmp_path / "followup")
+    worker = ToWriter(writer, socket_path="unused")
+    assert worker.client()._transport._pool._keepalive_expiry == IDLE_SECONDS  # type: ignore[attr-defined]
+    folder = tempfile.mkdtemp(prefix="mic2025-wt-")
+    path = str(Path(folder) / "w.sock")
+    options = writer_server_options(path, "warning")
+    assert options["timeout_keep_alive"] > IDLE_SECONDS + 5
+    server = uvicorn.Server(uvicorn.Config(writer, lifespan="off", **options))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the writer did not start"
+            time.sleep(0.02)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(path)
+            conn.settimeout(10)
+            ask = b"GET /api/indicators/none HTTP/1.1\r\nHost: writer\r\n\r\n"
+
+            def answer() -> bytes:
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    got += conn.recv(65536) or b"<closed>"
+                    assert not got.endswith(b"<closed>"), got
+                head, _, body = got.partition(b"\r\n\r\n")
+                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                                  if line.lower().startswith(b"content-length")))
+                while len(body) < length:
+                    body += conn.recv(65536)
+                return head
+
+            conn.sendall(ask)
+            assert answer().startswith(b"HTTP/1.1 404")
+            time.sleep(6.0)  # past uvicorn's default keep-alive of 5 s
+            conn.sendall(ask)
+            assert answer().startswith(b"HTTP/1.1 404")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        writer.state.platform.close()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import anyio.to_thread
 import httpx
@@ -65,6 +66,13 @@ WORKER_THREADS = 8
 ENV_WORKER_THREADS = "MIC2025_WORKER_THREADS"
 #: how long :func:`writer_process` waits for a new writer to answer
 START_SECONDS = 120.0
+#: a worker closes a connection to the writer idle this long; the writer keeps an idle one
+#: open far longer (:data:`WRITER_KEEP_ALIVE_SECONDS`), so it is always the worker that
+#: closes: with both at uvicorn's and httpx's 5 s, a request sent on a connection the writer
+#: was closing at that moment came back as "the writer stopped" (502) though it never
+#: reached the writer
+IDLE_SECONDS = 2.0
+WRITER_KEEP_ALIVE_SECONDS = 300
 
 # headers about one connection, not the request: never passed on
 _HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding",
@@ -91,7 +99,8 @@ class ToWriter:
         # made on first use, in the loop of the worker that serves (not at import)
         if self._client is None:
             self._client = httpx.AsyncClient(
-                transport=httpx.AsyncHTTPTransport(uds=self.socket_path),
+                transport=httpx.AsyncHTTPTransport(
+                    uds=self.socket_path, limits=httpx.Limits(keepalive_expiry=IDLE_SECONDS)),
                 # an approval may wait for its turn up to MIC2025_BUSY_SECONDS: no read limit
                 timeout=httpx.Timeout(None, connect=CONNECT_SECONDS))
         return self._client
@@ -208,6 +217,14 @@ async def _failed(scope: Scope, send: Send, status: int, key: str) -> None:
     await response(scope, nothing, send)
 
 
+def writer_server_options(path: str, log_level: str) -> dict[str, Any]:
+    """How uvicorn serves the writer: on the Unix socket ``path``, trusting no
+    ``X-Forwarded-*`` header (the origin is the worker's header alone, :class:`FromReaders`),
+    keeping idle connections open longer than a worker keeps them (:data:`IDLE_SECONDS`)."""
+    return {"uds": path, "proxy_headers": False,
+            "timeout_keep_alive": WRITER_KEEP_ALIVE_SECONDS, "log_level": log_level}
+
+
 @contextmanager
 def writer_process(*, log_level: str = "warning", env: Mapping[str, str] | None = None,
                    factory: str = "mic2025.web.app:create_app_from_env") -> Iterator[str]:
@@ -221,9 +238,8 @@ def writer_process(*, log_level: str = "warning", env: Mapping[str, str] | None 
     path = os.path.join(folder, "writer.sock")
     env = {**(os.environ if env is None else env), ENV_ROLE: "writer"}
     env.pop(ENV_WRITER_SOCKET, None)
-    # the origin is the worker's header alone (FromReaders): no X-Forwarded-* trusted here
-    code = (f"import uvicorn; uvicorn.run({factory!r}, factory=True, uds={path!r}, "
-            f"proxy_headers=False, log_level={log_level!r})")
+    code = (f"import uvicorn; uvicorn.run({factory!r}, factory=True, "
+            f"**{writer_server_options(path, log_level)!r})")
     done, turn = threading.Event(), threading.Lock()
     current: list[subprocess.Popen[bytes]] = []
 
