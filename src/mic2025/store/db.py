@@ -49,7 +49,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from ..errors import StoreError
@@ -157,14 +157,48 @@ def make_engine(url: str) -> Engine:
         assert parsed.database is not None
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     else:
-        kwargs.update(pool_pre_ping=True)
+        # reads are single statements at READ COMMITTED, where a transaction adds nothing
+        # but two round trips (BEGIN, ROLLBACK); a writer asks for its transaction
+        kwargs.update(isolation_level="AUTOCOMMIT")
     try:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, ImportError) as exc:
         raise StoreError(f"cannot open {safe_url(url)}: {exc}") from None
     if backend == "sqlite":
         _configure_sqlite(engine, wal=not memory, busy=busy_seconds())
+    else:
+        _ping_when_idle(engine)
     return engine
+
+
+#: a pooled PostgreSQL connection idle for longer than this is pinged before it is handed out
+PING_AFTER_IDLE = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection before use only when it has been idle for more
+    than :data:`PING_AFTER_IDLE` seconds; a dead one is replaced (the pool tries again).
+
+    SQLAlchemy's ``pool_pre_ping`` pings at every checkout: a round trip before every read
+    and every write, the write's inside the writers' turn. A connection used moments ago
+    is alive unless the server went away in between, which the first statement then says;
+    one left in the pool a while (the server restarted overnight) is the case worth a ping.
+    """
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        record.info["mic2025_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("mic2025_idle_since")
+        if since is None or time.monotonic() - since <= PING_AFTER_IDLE:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi)
+        except Exception:  # any failure of the ping means "not usable"
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer a ping")
 
 
 def _configure_sqlite(engine: Engine, *, wal: bool, busy: float) -> None:
@@ -208,10 +242,27 @@ def _enable_wal(cursor: Any, busy: float) -> None:
         time.sleep(0.02)
 
 
-def take_write_lock(conn: Connection) -> None:
-    """Serialise writers on PostgreSQL (SQLite's lock was taken by ``BEGIN IMMEDIATE``)."""
+def _writer_options(conn: Connection) -> dict[str, Any]:
+    """A writer's execution options: marked as a writer and, on PostgreSQL, whose engine
+    reads without transactions (:func:`make_engine`), in a READ COMMITTED transaction."""
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        return {WRITE: True, "isolation_level": "READ COMMITTED"}
+    return {WRITE: True}
+
+
+#: execution option of a connection whose transaction holds the writers' lock
+_LOCKED = "mic2025_write_locked"
+
+
+def take_write_lock(conn: Connection) -> None:
+    """Serialise writers on PostgreSQL (SQLite's lock was taken by ``BEGIN IMMEDIATE``).
+
+    A writer transaction of :func:`begin_write` takes it as it begins and is marked as
+    holding it (on its connection object, which lives as long as the transaction): asking
+    again there costs no round trip."""
+    if conn.dialect.name != "postgresql" or conn.get_execution_options().get(_LOCKED):
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
 
 
 class WriterTurns:
@@ -364,9 +415,10 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
         held = None if database is None else _between_processes(database, busy_seconds())
         try:
             with engine.connect() as conn:
-                conn.execution_options(**{WRITE: True})
+                conn.execution_options(**_writer_options(conn))
                 with conn.begin():
                     take_write_lock(conn)
+                    conn.execution_options(**{_LOCKED: True})
                     yield conn
         finally:
             if held is not None:

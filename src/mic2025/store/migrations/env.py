@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from mic2025.store.db import make_engine
+from mic2025.store.db import begin_write, make_engine
 from mic2025.store.models import Base
 
 config = context.config
@@ -38,7 +38,7 @@ def run_migrations_online() -> None:
     url = context.get_x_argument(as_dictionary=True).get("url")
     if not url:
         raise SystemExit("give the store URL: alembic -x url=sqlite:///path/to/mic2025.sqlite ...")
-    with make_engine(url).begin() as conn:
+    with begin_write(make_engine(url)) as conn:  # the writers' lock and a transaction
         _run(conn)
 
 
