@@ -187,6 +187,21 @@ def test_vintage_stamps_never_go_backwards(store: Store) -> None:
     assert store.counts()["vintages"] == 1
 
 
+def test_a_clock_behind_the_latest_vintage_stamps_its_time(store: Store) -> None:
+    """Without ``now``, a vintage is stamped with this machine's clock, or with the latest
+    vintage's time where that clock is behind it (another machine wrote that one): never
+    earlier, and still in the order the vintages arrive."""
+    ahead = datetime.now(UTC) + timedelta(days=3)
+    first = store.import_observations([obs(1.0)], source_name="a", sha256=None, now=ahead)
+    second = store.import_observations([obs(2.0)], source_name="b", sha256=None)
+    assert second.created_at == first.created_at == ahead
+    assert second.vintage > first.vintage
+    assert [v.created_at for v in store.vintages()] == [ahead, ahead]
+    later = store.import_observations([obs(3.0)], source_name="c", sha256=None,
+                                      now=ahead + timedelta(seconds=1))
+    assert later.created_at == ahead + timedelta(seconds=1)
+
+
 def test_filters_pick_indicators_area_and_sector(store: Store) -> None:
     store.import_observations(
         [obs(1.0), obs(2.0, area="440000"), obs(3.0, sector="36"),

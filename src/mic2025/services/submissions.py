@@ -508,16 +508,15 @@ def upload(engine: Engine, plan: Plan, actor: Actor, *, area: str, year: int, fi
                                 ).saying("error.awaiting", id=current.id,
                                          area=reference.area_words(area), year=year)
         if current is None:
-            sid = rows.insert_submission(conn, kind=kind, area=area, enterprise=enterprise,
-                                         year=year, created_by=actor.username,
-                                         created_at=stamp, **values)
             before = None
-            after = rows.load(conn, sid)
+            after = rows.insert_submission(conn, kind=kind, area=area, enterprise=enterprise,
+                                           year=year, created_by=actor.username,
+                                           created_at=stamp, **values)
         else:
             before = current.snapshot()
             after = rows.change(conn, current.id, **values)
         record(conn, actor, "submission.upload", "submission", str(after.id), before=before,
-               after=after.snapshot(), ip=ip)
+               after=after.snapshot(), ip=ip, subject=after)
     return after
 
 
@@ -540,7 +539,7 @@ def submit(engine: Engine, actor: Actor, submission_id: int, *, ip: str = "") ->
         after = rows.change(conn, s.id, status="submitted", submitted_by=actor.username,
                             submitted_at=stamp, updated_at=stamp)
         record(conn, actor, "submission.submit", "submission", str(s.id),
-               before=s.snapshot(), after=after.snapshot(), ip=ip)
+               before=s.snapshot(), after=after.snapshot(), ip=ip, subject=after)
     return after
 
 
@@ -582,7 +581,8 @@ def approve(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_i
                             comment=comment, vintage_id=None if result is None else result.vintage)
         written = _write_notes(conn, plan, s, notes, "comment", actor, stamp, read=read)
         record(conn, actor, "submission.approve", "submission", str(s.id),
-               before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip)
+               before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip,
+               subject=after)
     if after_commit is not None and result is not None and not result.unchanged:
         after_commit(result)
     return after
@@ -617,7 +617,8 @@ def accept(engine: Engine, store: Store, plan: Plan, actor: Actor, submission_id
                             vintage_id=None if result is None else result.vintage)
         written = _write_notes(conn, plan, s, notes, "comment", actor, stamp, read=read)
         record(conn, actor, "submission.accept", "submission", str(s.id),
-               before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip)
+               before=s.snapshot(), after=after.snapshot() | written, comment=comment, ip=ip,
+               subject=after)
     if after_commit is not None and result is not None and not result.unchanged:
         after_commit(result)
     return after
@@ -792,7 +793,7 @@ def return_(engine: Engine, actor: Actor, submission_id: int, *, comment: str,
                    if plan is not None else {})
         record(conn, actor, "submission.return", "submission", str(s.id),
                before=s.snapshot(), after=after.snapshot() | written, comment=comment.strip(),
-               ip=ip)
+               ip=ip, subject=after)
     return after
 
 
@@ -841,7 +842,8 @@ def _transition(engine: Engine, actor: Actor, submission_id: int, *, action: Act
                 refusal_key, id=s.id, status=state(s.status))
         after = rows.change(conn, s.id, status="returned", comment=comment.strip(), **values)
         record(conn, actor, action.replace(":", "."), "submission", str(s.id),
-               before=s.snapshot(), after=after.snapshot(), comment=comment.strip(), ip=ip)
+               before=s.snapshot(), after=after.snapshot(), comment=comment.strip(), ip=ip,
+               subject=after)
     return after
 
 

@@ -64,8 +64,11 @@ def link(previous: str, fields: Mapping[str, Any]) -> str:
 
 def record(conn: Connection, actor: Actor, action: str, resource: str, resource_id: str, *,
            before: Mapping[str, Any] | None, after: Mapping[str, Any] | None,
-           comment: str = "", ip: str = "") -> None:
-    """Append one entry, in the caller's (writer) transaction, chained to the latest one."""
+           comment: str = "", ip: str = "", subject: Any = None) -> None:
+    """Append one entry, in the caller's (writer) transaction, chained to the latest one.
+
+    ``subject``: the submission as it is after the step, when the caller has it (its
+    notices are then written without reading it again)."""
     take_write_lock(conn)  # already held in a writer transaction; the chain needs it
     last = conn.execute(select(AuditRow.at, AuditRow.entry_hash)
                         .order_by(AuditRow.id.desc()).limit(1)).first()
@@ -81,7 +84,8 @@ def record(conn: Connection, actor: Actor, action: str, resource: str, resource_
     conn.execute(insert(AuditRow).values(**values))
     # the step's notices (an inbox per account) commit with the step and its entry
     notices.from_audit(conn, actor=values["actor"], action=action, resource=resource,
-                       resource_id=values["resource_id"], comment=comment, at=at)
+                       resource_id=values["resource_id"], comment=comment, at=at,
+                       submission=subject)
 
 
 @dataclass(frozen=True)

@@ -88,15 +88,19 @@ _UPSERT: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_ins
 
 
 def from_audit(conn: Connection, *, actor: str, action: str, resource: str, resource_id: str,
-               comment: str, at: datetime) -> int:
-    """The notices an audit entry gives rise to, written in its transaction; how many."""
+               comment: str, at: datetime, submission: Any = None) -> int:
+    """The notices an audit entry gives rise to, written in its transaction; how many.
+
+    ``submission``: the submission after the step (its ``id``, ``area``, ``year``,
+    ``status``, ``created_by`` and ``submitted_by``), read from the store when not given."""
     kind = STEP_KINDS.get(action)
     if kind is None or resource != "submission":
         return 0
-    sub = conn.execute(select(SubmissionRow.id, SubmissionRow.area, SubmissionRow.year,
-                              SubmissionRow.status, SubmissionRow.created_by,
-                              SubmissionRow.submitted_by)
-                       .where(SubmissionRow.id == int(resource_id))).first()
+    sub = submission if submission is not None and str(submission.id) == resource_id else \
+        conn.execute(select(SubmissionRow.id, SubmissionRow.area, SubmissionRow.year,
+                            SubmissionRow.status, SubmissionRow.created_by,
+                            SubmissionRow.submitted_by)
+                     .where(SubmissionRow.id == int(resource_id))).first()
     if sub is None:
         return 0
     editors_of = [sub.created_by, sub.submitted_by]

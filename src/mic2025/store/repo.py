@@ -51,8 +51,10 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
+    case,
     func,
     insert,
+    literal,
     not_,
     or_,
     select,
@@ -69,7 +71,7 @@ from ..periods import Period, PeriodKind
 from .db import begin_write, check_schema, default_url, make_engine
 from .db import migrate as migrate_schema
 from .followup import FollowupRecords
-from .models import LIMITS, VINTAGE_KINDS, Base, ObservationRow, VintageRow
+from .models import LIMITS, VINTAGE_KINDS, Base, ObservationRow, UTCDateTime, VintageRow
 
 Key = tuple[str, str, str, str, str, str]
 
@@ -315,14 +317,18 @@ class Store(FollowupRecords):
         if not new and not revised and not withdrawn:
             return ImportResult(source_name, sha256, kind, total, 0, 0, unchanged)
 
-        stamp = self._stamp(session, now)
-        vintage = VintageRow(
-            created_at=stamp, kind=kind, source_name=source_name, sha256=sha256,
+        if now is None:  # now, or the latest vintage's time if this clock is behind it
+            last = select(func.max(VintageRow.created_at)).scalar_subquery()
+            clock = literal(datetime.now(UTC), UTCDateTime())
+            stamped: Any = case((last > clock, last), else_=clock)
+        else:
+            stamped = literal(self._stamp(session, now), UTCDateTime())
+        vintage = session.connection().execute(insert(VintageRow).values(
+            created_at=stamped, kind=kind, source_name=source_name, sha256=sha256,
             rows_total=total, rows_new=len(new), rows_revised=len(revised),
             rows_unchanged=unchanged, rows_withdrawn=len(withdrawn), note=note, actor=actor,
-        )
-        session.add(vintage)
-        session.flush()
+        ).returning(VintageRow.id, VintageRow.created_at)).one()
+        stamp = vintage.created_at
         rows = [_row_values(o, vintage.id) for o in (*new, *revised)]
         rows += [_row_values(o, vintage.id, withdrawn=True) for o in withdrawn]
         # Core executemany: every dict has the same keys, so one batched INSERT (the ORM's
@@ -334,16 +340,15 @@ class Store(FollowupRecords):
                             written=frozenset((o.indicator, o.area)
                                               for o in (*new, *revised, *withdrawn)))
 
-    def _stamp(self, session: Session, now: datetime | None) -> datetime:
+    def _stamp(self, session: Session, now: datetime) -> datetime:
+        """``now``, refused when earlier than the latest vintage."""
         last = session.scalar(select(func.max(VintageRow.created_at)))
-        stamp = (now or datetime.now(UTC)).astimezone(UTC)
+        stamp = now.astimezone(UTC)
         if last is not None and stamp < last:
-            if now is not None:
-                raise StoreError(
-                    f"now={stamp.isoformat()} is earlier than the latest vintage "
-                    f"({last.isoformat()}); vintages are stamped in the order they arrive"
-                )
-            stamp = last  # this machine's clock is behind the one that wrote the last vintage
+            raise StoreError(
+                f"now={stamp.isoformat()} is earlier than the latest vintage "
+                f"({last.isoformat()}); vintages are stamped in the order they arrive"
+            )
         return stamp
 
     def _latest_for(self, session: Session, obs: Sequence[Observation]) -> dict[Key, Observation]:

@@ -164,21 +164,22 @@ def listing(engine: Engine, *, year: int | None = None, area: str | None = None,
 def open_one(conn: Connection, *, kind: str, area: str, enterprise: str, year: int
              ) -> Submission | None:
     """The not yet approved submission of this kind, area, enterprise and year, if any."""
-    row = conn.execute(select(SubmissionRow.id).where(
+    row = conn.execute(select(*_LOADED).where(
         SubmissionRow.kind == kind, SubmissionRow.area == area,
         SubmissionRow.enterprise == enterprise, SubmissionRow.year == year,
-        SubmissionRow.status != "approved").order_by(SubmissionRow.id.desc())).first()
-    return None if row is None else load(conn, int(row.id))
+        SubmissionRow.status != "approved").order_by(SubmissionRow.id.desc()).limit(1)).first()
+    return None if row is None else _submission(row)
 
 
 def insert_submission(conn: Connection, *, kind: str, area: str, enterprise: str, year: int,
-                      created_by: str, created_at: datetime, **values: Any) -> int:
-    """A new submission; ``values`` are the file's columns (see :func:`file_values`)."""
-    sid = conn.execute(insert(SubmissionRow).returning(SubmissionRow.id).values(
+                      created_by: str, created_at: datetime, **values: Any) -> Submission:
+    """A new submission, as stored; ``values`` are the file's columns (see
+    :func:`file_values`)."""
+    row = conn.execute(insert(SubmissionRow).returning(*_LOADED).values(
         kind=kind, area=area, enterprise=enterprise, year=year, created_by=created_by,
         created_at=created_at, submitted_by="", decided_by="", vintage_id=None, **values,
-    )).scalar_one()
-    return int(sid)
+    )).one()
+    return _submission(row)
 
 
 def file_values(*, filename: str, sha256: str, data: bytes, rows: int, problem_count: int,
