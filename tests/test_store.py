@@ -414,3 +414,57 @@ def test_opening_a_store_at_head_runs_no_upgrade_and_an_older_one_is_upgraded(
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == \
             db.head_revision()
     assert ran == ["head"]
+
+
+def test_postgres_reads_hold_no_transaction_and_writes_do(store: Store) -> None:
+    """On PostgreSQL a read is its statements alone (no BEGIN, no ROLLBACK: two round trips
+    that READ COMMITTED gives nothing for); a writer's statements are one transaction."""
+    from mic2025.store.db import begin_write
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's transactions only")
+    with store.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+        assert conn.connection.driver_connection.info.transaction_status.name == "IDLE"
+    with pytest.raises(RuntimeError), begin_write(store.engine) as conn:
+        conn.execute(text("CREATE TEMPORARY TABLE t9 (x integer)"))
+        assert conn.connection.driver_connection.info.transaction_status.name == "INTRANS"
+        raise RuntimeError("undo")
+    with store.engine.connect() as conn:  # rolled back: the table was never made
+        assert conn.scalar(text("SELECT to_regclass('pg_temp.t9')")) is None
+
+
+def test_a_postgres_connection_idle_for_a_while_is_pinged_and_replaced_when_dead(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pooled connection is pinged before use only after it has been idle (a ping at every
+    checkout was a round trip before every statement group); one the server has closed
+    meanwhile is replaced, and the caller never sees it."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.pool import NullPool
+
+    from mic2025.store import db
+
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's pool only")
+
+    def kill_pooled() -> int:
+        """End, from another connection, the server process of the pool's one connection."""
+        with store.engine.connect() as conn:
+            pid = int(conn.scalar(text("SELECT pg_backend_pid()")))
+        admin = create_engine(store.engine.url, isolation_level="AUTOCOMMIT",
+                              poolclass=NullPool)
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        admin.dispose()
+        return pid
+
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 0.0)
+    dead = kill_pooled()
+    with store.engine.connect() as conn:
+        assert int(conn.scalar(text("SELECT pg_backend_pid()"))) != dead
+    assert store.counts()["vintages"] == 0
+    monkeypatch.setattr(db, "PING_AFTER_IDLE", 3600.0)  # without the ping, the dead one fails
+    kill_pooled()
+    with pytest.raises(OperationalError), store.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
