@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,6 +147,43 @@ def test_the_platform_writes_an_intact_chain(app: FastAPI,  # noqa: F811
     result = run("audit", "verify", "--db", url_of(app))
     assert result.exit_code == 0, result.output
     assert f"{audit.count(app.state.platform.engine)} entries" in result.output
+
+
+def test_entries_chain_whatever_they_hold_and_when_this_clock_is_behind(
+        app: FastAPI, tokens: dict[str, str]) -> None:  # noqa: F811
+    """Each backend's way of appending (on PostgreSQL the server reads the latest entry and
+    writes the hash in one statement) gives the chain :func:`audit.verify` recomputes: for
+    text that JSON escapes, and for an entry written while the latest one is stamped later
+    than this host's clock (it takes that time, never an earlier one)."""
+    engine = app.state.platform.engine
+    tricky = 'a "quoted" \\ back-slashed\nline, 中文 and ☃'
+    with begin_write(engine) as conn:
+        audit.record(conn, Actor(id=7, username="编辑 ed", via="web"), "user.create", "user",
+                     "u1", before={"名": tricky}, after=None, comment=tricky, ip="::1")
+    assert audit.verify(engine).intact
+    last = audit.entries(engine, limit=1)[0]
+    ahead = datetime.now(UTC).replace(microsecond=123456) + timedelta(days=2)
+    fields = {"at": ahead, "actor": "other-host", "actor_id": None, "via": "cli",
+              "action": "user.create", "resource": "user", "resource_id": "u2",
+              "before": None, "after": None, "comment": "", "ip": ""}
+    with engine.connect() as conn:
+        last_hash = conn.execute(text("SELECT entry_hash FROM audit_log WHERE id = :i"),
+                                 {"i": last.id}).scalar()
+    with engine.begin() as conn:  # another host whose clock is two days ahead
+        conn.execute(text(
+            "INSERT INTO audit_log (at, actor, actor_id, via, action, resource, resource_id, "
+            "before, after, comment, ip, entry_hash) VALUES (:at, 'other-host', NULL, 'cli', "
+            "'user.create', 'user', 'u2', NULL, NULL, '', '', :h)"),
+            {"at": ahead if conn.dialect.name == "postgresql"
+             else ahead.strftime("%Y-%m-%d %H:%M:%S.%f"), "h": audit.link(str(last_hash), fields)})
+    with begin_write(engine) as conn:
+        audit.record(conn, Actor(id=7, username="ed", via="web"), "user.create", "user", "u3",
+                     before=None, after={"x": 1}, comment=tricky)
+    newest = audit.entries(engine, limit=1)[0]
+    assert newest.resource_id == "u3" and newest.at == ahead
+    found = audit.verify(engine)
+    assert found.intact, found.problem
+    assert found.entries == audit.count(engine)
 
 
 def test_a_back_dated_insert_is_refused_by_the_database(app: FastAPI,  # noqa: F811

@@ -25,11 +25,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Integer, bindparam, func, insert, select, text
 
 from ..permissions import Actor
 from . import notices
 from .db import take_write_lock
+from .models import UTCDateTime
 from .platform import AuditRow
 
 #: the columns of an entry, in order (the CSV export's columns)
@@ -70,22 +71,59 @@ def record(conn: Connection, actor: Actor, action: str, resource: str, resource_
     ``subject``: the submission as it is after the step, when the caller has it (its
     notices are then written without reading it again)."""
     take_write_lock(conn)  # already held in a writer transaction; the chain needs it
-    last = conn.execute(select(AuditRow.at, AuditRow.entry_hash)
-                        .order_by(AuditRow.id.desc()).limit(1)).first()
-    at = datetime.now(UTC)
-    if last is not None and at < last.at:
-        at = last.at  # this host's clock is behind the one that wrote the latest entry
     values: dict[str, Any] = {
-        "at": at, "actor": actor.username[:64], "actor_id": actor.id, "via": actor.via[:16],
-        "action": action, "resource": resource, "resource_id": str(resource_id)[:64],
-        "before": _json(before), "after": _json(after), "comment": comment, "ip": ip[:64],
+        "at": datetime.now(UTC), "actor": actor.username[:64], "actor_id": actor.id,
+        "via": actor.via[:16], "action": action, "resource": resource,
+        "resource_id": str(resource_id)[:64], "before": _json(before), "after": _json(after),
+        "comment": comment, "ip": ip[:64],
     }
-    values["entry_hash"] = link(GENESIS if last is None else last.entry_hash, values)
-    conn.execute(insert(AuditRow).values(**values))
+    if conn.dialect.name == "postgresql":
+        at = _append_on_server(conn, values)
+    else:
+        last = conn.execute(select(AuditRow.at, AuditRow.entry_hash)
+                            .order_by(AuditRow.id.desc()).limit(1)).first()
+        if last is not None and values["at"] < last.at:
+            values["at"] = last.at  # this host's clock is behind the one that wrote the latest
+        values["entry_hash"] = link(GENESIS if last is None else last.entry_hash, values)
+        conn.execute(insert(AuditRow).values(**values))
+        at = values["at"]
     # the step's notices (an inbox per account) commit with the step and its entry
     notices.from_audit(conn, actor=values["actor"], action=action, resource=resource,
                        resource_id=values["resource_id"], comment=comment, at=at,
                        submission=subject)
+
+
+#: :func:`record` on PostgreSQL: the latest entry read and the new one chained to it and
+#: written in one statement (one round trip, where a read then a write were two inside the
+#: writers' turn). The time is this host's, or the latest entry's where this clock is behind
+#: it; the hash is :func:`link`'s: sha256 of the previous hash followed by :func:`canonical`,
+#: whose first element (the time, in UTC with microseconds) the server writes and the rest
+#: of which (``rest``: the canonical array without its first element and its ``[``) comes
+#: from here. :func:`verify` recomputes it in Python, so the two cannot drift unnoticed.
+_APPEND_ON_SERVER = text("""
+INSERT INTO audit_log (at, actor, actor_id, via, action, resource, resource_id, before, after,
+                       comment, ip, entry_hash)
+SELECT s.at, :actor, :actor_id, :via, :action, :resource, :resource_id, :before, :after,
+       :comment, :ip,
+       encode(sha256(convert_to(
+           s.prev || '["' || to_char(s.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')
+           || '+00:00",' || :rest, 'UTF8')), 'hex')
+FROM (SELECT GREATEST(:at, h.at) AS at, COALESCE(h.entry_hash, :genesis) AS prev
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT a.at, a.entry_hash FROM audit_log AS a
+                         ORDER BY a.id DESC LIMIT 1) AS h ON true) AS s
+RETURNING at
+""").bindparams(bindparam("at", type_=UTCDateTime()),
+                bindparam("actor_id", type_=Integer()))
+
+
+def _append_on_server(conn: Connection, values: Mapping[str, Any]) -> datetime:
+    """Append the entry of ``values`` (its time a lower bound) on PostgreSQL; its time."""
+    rest = json.dumps([values[f] for f in CHAINED[1:]], ensure_ascii=False,
+                      separators=(",", ":"))[1:]
+    at = conn.execute(_APPEND_ON_SERVER, {**values, "rest": rest, "genesis": GENESIS}
+                      ).scalar_one()
+    return at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -242,14 +242,6 @@ def _enable_wal(cursor: Any, busy: float) -> None:
         time.sleep(0.02)
 
 
-def _writer_options(conn: Connection) -> dict[str, Any]:
-    """A writer's execution options: marked as a writer and, on PostgreSQL, whose engine
-    reads without transactions (:func:`make_engine`), in a READ COMMITTED transaction."""
-    if conn.dialect.name == "postgresql":
-        return {WRITE: True, "isolation_level": "READ COMMITTED"}
-    return {WRITE: True}
-
-
 #: execution option of a connection whose transaction holds the writers' lock
 _LOCKED = "mic2025_write_locked"
 
@@ -263,6 +255,25 @@ def take_write_lock(conn: Connection) -> None:
     if conn.dialect.name != "postgresql" or conn.get_execution_options().get(_LOCKED):
         return
     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+
+
+#: a writer's transaction on PostgreSQL and the writers' lock, in one round trip
+_PG_BEGIN_LOCKED = ("BEGIN ISOLATION LEVEL READ COMMITTED; "
+                    f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+
+
+def _begin_locked(conn: Connection) -> None:
+    """Open the writer's transaction and take the writers' lock.
+
+    SQLite: ``BEGIN IMMEDIATE`` (the ``begin`` event) took both. PostgreSQL: the engine's
+    connections are in autocommit (:func:`make_engine`), so the driver sends no ``BEGIN`` of
+    its own; the transaction is begun here, in the same message as the lock (the simple query
+    protocol runs both: one round trip where the driver's ``BEGIN`` and the lock were two).
+    The driver commits or rolls back whatever transaction the server has open, autocommit or
+    not, so SQLAlchemy's commit and rollback end it as usual.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_BEGIN_LOCKED)
 
 
 class WriterTurns:
@@ -415,9 +426,9 @@ def begin_write(engine: Engine) -> Iterator[Connection]:
         held = None if database is None else _between_processes(database, busy_seconds())
         try:
             with engine.connect() as conn:
-                conn.execution_options(**_writer_options(conn))
+                conn.execution_options(**{WRITE: True})
                 with conn.begin():
-                    take_write_lock(conn)
+                    _begin_locked(conn)
                     conn.execution_options(**{_LOCKED: True})
                     yield conn
         finally:
