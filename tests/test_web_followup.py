@@ -327,11 +327,13 @@ def test_one_approvals_warnings_after_are_the_next_ones_before(
                                   source_name=f"peer {code}", sha256=None, kind="import",
                                   actor="test")
     reads: list[object] = []
+    areas: list[object] = []  # the area each read was limited to (None: every area)
     real = store.observations
 
     def counted(**kw: Any) -> Any:
         if kw.get("indicators") is not None:
             reads.append(kw.get("as_of"))
+            areas.append(kw.get("area"))
         return real(**kw)
 
     monkeypatch.setattr(store, "observations", counted)
@@ -345,10 +347,12 @@ def test_one_approvals_warnings_after_are_the_next_ones_before(
                                      sha256=None, kind="import", actor="test")
     assert fu.after_approval(back) == []
     assert len(reads) == 3 and reads[2] is None
+    # and its "after" is the first one's with Guangdong's rows read again, not every area's
+    assert areas == [None, None, "440000"]
     again = store.import_observations(_obs(app, "440000", 0.3), source_name="gd low again",
                                       sha256=None, kind="import", actor="test")
     fresh = fu.after_approval(again)
-    assert len(reads) == 4
+    assert len(reads) == 4 and areas[3] == "440000"
     # the same warnings as without remembering anything
     alone = warn.after_import(store, app.state.platform.plan, again, echo=lambda _: None,  # 2 reads
                               rules=fu.rules)
@@ -360,6 +364,7 @@ def test_one_approvals_warnings_after_are_the_next_ones_before(
                                       sha256=None, kind="import", actor="test")
     fu.after_approval(later)
     assert len(reads) == 8 and reads[-2] is not None  # before (as of) and after (now)
+    assert areas[-1] is None  # every area read again: the rows remembered are not "before"
 
 
 def _obs(app: FastAPI, area: str, value: float) -> Any:

@@ -51,7 +51,7 @@ from email.message import EmailMessage
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -758,9 +758,17 @@ def format_warnings(warnings: Sequence[EarlyWarning], lang: str = "zh") -> str:
     return "\n".join(lines) + "\n"
 
 
-#: warnings remembered between imports (:func:`after_import`'s ``memo``), by the rules run,
-#: the indicators read, the vintage and the day of the data they were run on
-WarningsMemo = dict[tuple[object, ...], list["EarlyWarning"]]
+class LatestRows(NamedTuple):
+    """The latest observations of some indicators when ``vintage`` was the latest vintage."""
+
+    vintage: int
+    observations: tuple[Observation, ...]
+
+
+#: what :func:`after_import` remembers between imports (its ``memo``): warnings, by the
+#: rules run, the indicators read, the vintage and the day of the data they were run on; and
+#: the latest observations the rules read, by their indicators (:class:`LatestRows`)
+WarningsMemo = dict[tuple[object, ...], "list[EarlyWarning] | LatestRows"]
 
 
 def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any] = print,
@@ -799,8 +807,12 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
         written = getattr(result, "written", None)
         if written:
+            if vintage_at is not None:
+                vintage_at = _asked_once(vintage_at)
+            since = None if vintage_at is None or not _vintages(result) \
+                else (vintage_at(created - timedelta(microseconds=1)), _vintages(result))
             warnings_at = _touched_warnings(store, plan, rules or load_rules(rules_path),
-                                            written, evaluation_at, memo, vintage_at)
+                                            written, evaluation_at, memo, vintage_at, since)
         elif warnings_at is None:
             rules = rules or load_rules(rules_path)
 
@@ -829,9 +841,13 @@ def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[
                       evaluation_at: Callable[[datetime | None], Evaluation] | None,
                       memo: WarningsMemo | None = None,
                       vintage_at: Callable[[datetime | None], int] | None = None,
+                      since: tuple[int, frozenset[int]] | None = None,
                       ) -> Callable[[datetime | None], list[EarlyWarning]]:
     """``warnings_at(as_of)`` of the rules a vintage writing ``written`` can change
-    (remembered in ``memo``, see :func:`after_import`)."""
+    (remembered in ``memo``, see :func:`after_import`). ``since``: the latest vintage
+    before the import, and the import's vintages (several for approvals evaluated
+    together)."""
+    written = frozenset(written)
     subset, indicators, needs_evaluation = touched_rules(rules, plan, written)
     rule_key = (tuple(r.model_dump_json() for r in subset.rules), tuple(sorted(indicators)),
                 needs_evaluation)
@@ -846,7 +862,8 @@ def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[
         vintage = vintage_at(as_of)
         key = (*rule_key, vintage, (as_of or datetime.now(UTC)).astimezone(UTC).date())
         if as_of is not None:
-            return list(memo[key]) if key in memo else computed(as_of)
+            found = memo.get(key)
+            return list(found) if isinstance(found, list) else computed(as_of)
         got = computed(None)
         if vintage_at(None) == vintage:  # no vintage committed while it was read
             if len(memo) >= 8:
@@ -860,12 +877,72 @@ def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[
             ev = evaluation_at(as_of) if evaluation_at is not None else evaluate(
                 plan, store.observations(area=plan.area, as_of=as_of), area=plan.area,
                 as_of=as_of)
-        observations = store.observations(indicators=indicators, as_of=as_of) \
-            if indicators else []
+        observations = latest_rows(as_of) if indicators else []
         return evaluate_rules(plan, store, subset, as_of=as_of, evaluation=ev,
                               observations=observations)
 
+    def latest_rows(as_of: datetime | None) -> list[Observation]:
+        """The rules' observations; now, those remembered from the vintage before this one
+        with the rows this vintage wrote read again, when a few areas were written."""
+        if as_of is not None or memo is None or vintage_at is None or since is None:
+            return store.observations(indicators=indicators, as_of=as_of)
+        key = ("latest rows", tuple(sorted(indicators)))
+        kept, now = memo.get(key), vintage_at(None)
+        pairs = {(i, a) for i, a in written if i in indicators}
+        areas = sorted({a for _, a in pairs})
+        # the rows kept are those of the vintage before the import, and the import's
+        # vintages are every one since (ids are given in order; a gap is a rolled-back one,
+        # or another's vintage: then everything is read again)
+        if isinstance(kept, LatestRows) and kept.vintage == since[0] \
+                and set(range(since[0] + 1, now + 1)) == since[1] and len(areas) <= _FEW_AREAS:
+            wrote = sorted({i for i, _ in pairs})
+            fresh = [o for area in areas for o in store.observations(indicators=wrote, area=area)
+                     if (o.indicator, o.area) in pairs]
+            rows = sorted([o for o in kept.observations if (o.indicator, o.area) not in pairs]
+                          + fresh, key=_stored_order)
+        else:
+            rows = store.observations(indicators=indicators)
+        if vintage_at(None) == now:  # no vintage committed while they were read
+            memo.pop(key, None)  # last in, so the last to make room for others
+            memo[key] = LatestRows(now, tuple(rows))
+        return rows
+
     return warnings_at
+
+
+def _vintages(result: Any) -> frozenset[int]:
+    """The vintages an import's result (or approvals evaluated together) wrote."""
+    many = getattr(result, "vintages", None)
+    if many is not None:
+        return frozenset(int(v) for v in many)
+    one = getattr(result, "vintage", None)
+    return frozenset() if one is None else frozenset({int(one)})
+
+
+def _asked_once(vintage_at: Callable[[datetime | None], int]
+                ) -> Callable[[datetime | None], int]:
+    """``vintage_at`` asking the store once per past instant (one import's evaluation asks
+    for the same "just before" several times; "now" is always asked again)."""
+    known: dict[datetime, int] = {}
+
+    def asked(as_of: datetime | None) -> int:
+        if as_of is None:
+            return vintage_at(None)
+        if as_of not in known:
+            known[as_of] = vintage_at(as_of)
+        return known[as_of]
+
+    return asked
+
+
+#: up to how many areas a vintage may write for :func:`_touched_warnings` to read only
+#: theirs again (a province's approval writes one; a bundled release, every area)
+_FEW_AREAS = 3
+
+
+def _stored_order(o: Observation) -> tuple[str, str, str, Any, str, str, str]:
+    """The order :meth:`mic2025.store.Store.observations` gives."""
+    return (o.indicator, o.area, o.sector, o.period.end, o.period.code, o.scope, o.source)
 
 
 def is_finite(v: float | None) -> bool:
