@@ -238,3 +238,29 @@ def test_a_withdrawal_is_no_arrival_of_a_figure(store: Store) -> None:
     load(store, bundle_a(), "a", T0)
     load(store, bundle_a()[1:], "c", T1)  # drops one R&D figure, carries the rest as they were
     assert arrivals(store.engine, "000000") == {"rd_intensity": T0, "patents": T0}
+
+
+def test_the_changes_since_a_vintage_bring_its_latest_view_to_a_later_one(store: Store) -> None:
+    """``Store.changes(after, until)`` put in place of their keys' rows turns the latest
+    view at vintage ``after`` into the one at ``until``: revisions, new figures and
+    withdrawals (what the early warnings keep up to date instead of reading every row)."""
+    indicators = ("rd_intensity", "patents")
+    first = load(store, bundle_a(), "a", T0)
+    at_first = {o.key: o for o in store.observations(indicators=indicators)}
+    load(store, bundle_b(), "b", T1)
+    last = load(store, bundle_a(), "c", T2)
+    changed = store.changes(first.vintage, last.vintage, indicators=indicators)
+    assert any(o.withdrawn for o in changed) and any(not o.withdrawn for o in changed)
+    view_now = dict(at_first)
+    for o in changed:
+        if o.withdrawn:
+            view_now.pop(o.key, None)
+        else:
+            view_now[o.key] = o
+    assert view_now == {o.key: o for o in store.observations(indicators=indicators)}
+    # bounded by ``until``: the changes up to the middle vintage give the view there
+    middle = first.vintage + 1
+    assert {o.vintage for o in store.changes(first.vintage, middle,
+                                              indicators=indicators)} == {middle}
+    assert store.changes(last.vintage, last.vintage, indicators=indicators) == []
+    assert store.changes(first.vintage, last.vintage, indicators=()) == []

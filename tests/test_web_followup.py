@@ -327,16 +327,20 @@ def test_one_approvals_warnings_after_are_the_next_ones_before(
                                   source_name=f"peer {code}", sha256=None, kind="import",
                                   actor="test")
     reads: list[object] = []
-    areas: list[object] = []  # the area each read was limited to (None: every area)
-    real = store.observations
+    changes: list[tuple[int, int]] = []  # the vintages whose changes were read
+    real, real_changes = store.observations, store.changes
 
     def counted(**kw: Any) -> Any:
         if kw.get("indicators") is not None:
             reads.append(kw.get("as_of"))
-            areas.append(kw.get("area"))
         return real(**kw)
 
+    def counted_changes(after: int, until: int, **kw: Any) -> Any:
+        changes.append((after, until))
+        return real_changes(after, until, **kw)
+
     monkeypatch.setattr(store, "observations", counted)
+    monkeypatch.setattr(store, "changes", counted_changes)
     low = store.import_observations(_obs(app, "440000", 0.2), source_name="gd low",
                                     sha256=None, kind="import", actor="test")
     raised = fu.after_approval(low)
@@ -346,13 +350,12 @@ def test_one_approvals_warnings_after_are_the_next_ones_before(
     back = store.import_observations(_obs(app, "440000", 2.6), source_name="gd back",
                                      sha256=None, kind="import", actor="test")
     assert fu.after_approval(back) == []
-    assert len(reads) == 3 and reads[2] is None
-    # and its "after" is the first one's with Guangdong's rows read again, not every area's
-    assert areas == [None, None, "440000"]
+    # and its "after" is the first one's with what its vintage changed: nothing read in full
+    assert len(reads) == 2 and changes == [(low.vintage, back.vintage)]
     again = store.import_observations(_obs(app, "440000", 0.3), source_name="gd low again",
                                       sha256=None, kind="import", actor="test")
     fresh = fu.after_approval(again)
-    assert len(reads) == 4 and areas[3] == "440000"
+    assert len(reads) == 2 and changes[-1] == (back.vintage, again.vintage)
     # the same warnings as without remembering anything
     alone = warn.after_import(store, app.state.platform.plan, again, echo=lambda _: None,  # 2 reads
                               rules=fu.rules)
@@ -362,9 +365,13 @@ def test_one_approvals_warnings_after_are_the_next_ones_before(
                               kind="import", actor="test")
     later = store.import_observations(_obs(app, "440000", 2.6), source_name="gd up",
                                       sha256=None, kind="import", actor="test")
-    fu.after_approval(later)
-    assert len(reads) == 8 and reads[-2] is not None  # before (as of) and after (now)
-    assert areas[-1] is None  # every area read again: the rows remembered are not "before"
+    raised = fu.after_approval(later)
+    # a vintage between them: "before" is read as of its time; "after" is still the rows
+    # remembered with both vintages' changes
+    assert len(reads) == 5 and reads[-1] is not None
+    assert changes[-1] == (again.vintage, later.vintage) and len(changes) == 3
+    assert [w.key for w in raised] == [w.key for w in warn.after_import(
+        store, app.state.platform.plan, later, echo=lambda _: None, rules=fu.rules)]
 
 
 def _obs(app: FastAPI, area: str, value: float) -> Any:

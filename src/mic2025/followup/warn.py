@@ -807,12 +807,8 @@ def after_import(store: Any, plan: Plan, result: Any, echo: Callable[[str], Any]
         created = created if created.tzinfo else created.replace(tzinfo=UTC)
         written = getattr(result, "written", None)
         if written:
-            if vintage_at is not None:
-                vintage_at = _asked_once(vintage_at)
-            since = None if vintage_at is None or not _vintages(result) \
-                else (vintage_at(created - timedelta(microseconds=1)), _vintages(result))
             warnings_at = _touched_warnings(store, plan, rules or load_rules(rules_path),
-                                            written, evaluation_at, memo, vintage_at, since)
+                                            written, evaluation_at, memo, vintage_at)
         elif warnings_at is None:
             rules = rules or load_rules(rules_path)
 
@@ -841,13 +837,9 @@ def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[
                       evaluation_at: Callable[[datetime | None], Evaluation] | None,
                       memo: WarningsMemo | None = None,
                       vintage_at: Callable[[datetime | None], int] | None = None,
-                      since: tuple[int, frozenset[int]] | None = None,
                       ) -> Callable[[datetime | None], list[EarlyWarning]]:
     """``warnings_at(as_of)`` of the rules a vintage writing ``written`` can change
-    (remembered in ``memo``, see :func:`after_import`). ``since``: the latest vintage
-    before the import, and the import's vintages (several for approvals evaluated
-    together)."""
-    written = frozenset(written)
+    (remembered in ``memo``, see :func:`after_import`)."""
     subset, indicators, needs_evaluation = touched_rules(rules, plan, written)
     rule_key = (tuple(r.model_dump_json() for r in subset.rules), tuple(sorted(indicators)),
                 needs_evaluation)
@@ -882,62 +874,30 @@ def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[
                               observations=observations)
 
     def latest_rows(as_of: datetime | None) -> list[Observation]:
-        """The rules' observations; now, those remembered from the vintage before this one
-        with the rows this vintage wrote read again, when a few areas were written."""
-        if as_of is not None or memo is None or vintage_at is None or since is None:
+        """The rules' observations; now, those remembered at an earlier vintage with what
+        the vintages since changed put in their place (:meth:`Store.changes`)."""
+        if as_of is not None or memo is None or vintage_at is None:
             return store.observations(indicators=indicators, as_of=as_of)
         key = ("latest rows", tuple(sorted(indicators)))
         kept, now = memo.get(key), vintage_at(None)
-        pairs = {(i, a) for i, a in written if i in indicators}
-        areas = sorted({a for _, a in pairs})
-        # the rows kept are those of the vintage before the import, and the import's
-        # vintages are every one since (ids are given in order; a gap is a rolled-back one,
-        # or another's vintage: then everything is read again)
-        if isinstance(kept, LatestRows) and kept.vintage == since[0] \
-                and set(range(since[0] + 1, now + 1)) == since[1] and len(areas) <= _FEW_AREAS:
-            wrote = sorted({i for i, _ in pairs})
-            fresh = [o for area in areas for o in store.observations(indicators=wrote, area=area)
-                     if (o.indicator, o.area) in pairs]
-            rows = sorted([o for o in kept.observations if (o.indicator, o.area) not in pairs]
-                          + fresh, key=_stored_order)
-        else:
-            rows = store.observations(indicators=indicators)
-        if vintage_at(None) == now:  # no vintage committed while they were read
+        if isinstance(kept, LatestRows) and kept.vintage <= now:
+            rows = {o.key: o for o in kept.observations}
+            for o in store.changes(kept.vintage, now, indicators=indicators):
+                if o.withdrawn:
+                    rows.pop(o.key, None)
+                else:
+                    rows[o.key] = o
+            found = sorted(rows.values(), key=_stored_order)
             memo.pop(key, None)  # last in, so the last to make room for others
-            memo[key] = LatestRows(now, tuple(rows))
-        return rows
+            memo[key] = LatestRows(now, tuple(found))
+            return found
+        found = store.observations(indicators=indicators)
+        if vintage_at(None) == now:  # no vintage committed while they were read
+            memo.pop(key, None)
+            memo[key] = LatestRows(now, tuple(found))
+        return found
 
     return warnings_at
-
-
-def _vintages(result: Any) -> frozenset[int]:
-    """The vintages an import's result (or approvals evaluated together) wrote."""
-    many = getattr(result, "vintages", None)
-    if many is not None:
-        return frozenset(int(v) for v in many)
-    one = getattr(result, "vintage", None)
-    return frozenset() if one is None else frozenset({int(one)})
-
-
-def _asked_once(vintage_at: Callable[[datetime | None], int]
-                ) -> Callable[[datetime | None], int]:
-    """``vintage_at`` asking the store once per past instant (one import's evaluation asks
-    for the same "just before" several times; "now" is always asked again)."""
-    known: dict[datetime, int] = {}
-
-    def asked(as_of: datetime | None) -> int:
-        if as_of is None:
-            return vintage_at(None)
-        if as_of not in known:
-            known[as_of] = vintage_at(as_of)
-        return known[as_of]
-
-    return asked
-
-
-#: up to how many areas a vintage may write for :func:`_touched_warnings` to read only
-#: theirs again (a province's approval writes one; a bundled release, every area)
-_FEW_AREAS = 3
 
 
 def _stored_order(o: Observation) -> tuple[str, str, str, Any, str, str, str]:
