@@ -6,6 +6,7 @@ store — a worker and a writer served by uvicorn on a Unix socket — on SQLite
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -27,6 +28,7 @@ from mic2025.web.writer import (
     ENV_WORKER_THREADS,
     IDLE_SECONDS,
     ORIGIN_HEADER,
+    WORKER_SWITCH_SECONDS,
     WORKER_THREADS,
     FromReaders,
     ToWriter,
@@ -162,9 +164,13 @@ def test_a_worker_with_a_writer_runs_fewer_requests_in_threads_at_once(
 
     worker = create_app(settings=app.state.settings)
     worker.add_middleware(ToWriter, socket_path="/nonexistent/w.sock")
+    default = sys.getswitchinterval()
     try:
         with TestClient(worker) as c:
             assert threads(c) == WORKER_THREADS == 8
+            # and its threads hand the interpreter on sooner, the relaying loop among them
+            assert sys.getswitchinterval() == WORKER_SWITCH_SECONDS < default
+        assert sys.getswitchinterval() == default  # as it was once the worker stops
         monkeypatch.setenv(ENV_WORKER_THREADS, "3")
         with TestClient(worker) as c:
             assert threads(c) == 3
