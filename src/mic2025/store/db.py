@@ -24,6 +24,11 @@ otherwise wait for one behind it), and the next writer starts as soon as one com
 SQLite's busy handler would poll for the database lock in sleeps of up to 100 ms; on a
 SQLite file the processes' writers then queue on a lock file beside it
 (``<database>-writers.lock``), for the same reason between processes.
+
+On PostgreSQL every statement is a round trip, and a writer's wait for each is paid by every
+writer queued behind it: reads run in autocommit (no ``BEGIN``/``ROLLBACK`` around them), a
+pooled connection is pinged only after it has been idle, and a writer's ``BEGIN`` and lock
+are one message (:func:`begin_write`).
 """
 
 from __future__ import annotations
