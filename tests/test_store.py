@@ -416,13 +416,17 @@ def test_opening_a_store_at_head_runs_no_upgrade_and_an_older_one_is_upgraded(
     assert ran == ["head"]
 
 
+#: a test of PostgreSQL's own behaviour: the ``store`` fixture on that backend alone
+ON_POSTGRES = pytest.mark.parametrize(
+    "store_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+
+
+@ON_POSTGRES
 def test_postgres_reads_hold_no_transaction_and_writes_do(store: Store) -> None:
     """On PostgreSQL a read is its statements alone (no BEGIN, no ROLLBACK: two round trips
     that READ COMMITTED gives nothing for); a writer's statements are one transaction."""
     from mic2025.store.db import begin_write
 
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's transactions only")
     with store.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
         assert conn.connection.driver_connection.info.transaction_status.name == "IDLE"
@@ -434,6 +438,7 @@ def test_postgres_reads_hold_no_transaction_and_writes_do(store: Store) -> None:
         assert conn.scalar(text("SELECT to_regclass('pg_temp.t9')")) is None
 
 
+@ON_POSTGRES
 def test_a_postgres_connection_idle_for_a_while_is_pinged_and_replaced_when_dead(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A pooled connection is pinged before use only after it has been idle (a ping at every
@@ -445,8 +450,6 @@ def test_a_postgres_connection_idle_for_a_while_is_pinged_and_replaced_when_dead
 
     from mic2025.store import db
 
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's pool only")
 
     def kill_pooled() -> int:
         """End, from another connection, the server process of the pool's one connection."""
