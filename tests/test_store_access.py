@@ -163,19 +163,14 @@ def test_entries_chain_whatever_they_hold_and_when_this_clock_is_behind(
     assert audit.verify(engine).intact
     last = audit.entries(engine, limit=1)[0]
     ahead = datetime.now(UTC).replace(microsecond=123456) + timedelta(days=2)
-    fields = {"at": ahead, "actor": "other-host", "actor_id": None, "via": "cli",
-              "action": "user.create", "resource": "user", "resource_id": "u2",
+    # an entry chained as mic2025 would, by another host whose clock is two days ahead
+    fields = {"at": ahead, "actor": "mallory", "actor_id": None, "via": "cli",
+              "action": "user.create", "resource": "user", "resource_id": "mallory",
               "before": None, "after": None, "comment": "", "ip": ""}
     with engine.connect() as conn:
         last_hash = conn.execute(text("SELECT entry_hash FROM audit_log WHERE id = :i"),
                                  {"i": last.id}).scalar()
-    with engine.begin() as conn:  # another host whose clock is two days ahead
-        conn.execute(text(
-            "INSERT INTO audit_log (at, actor, actor_id, via, action, resource, resource_id, "
-            "before, after, comment, ip, entry_hash) VALUES (:at, 'other-host', NULL, 'cli', "
-            "'user.create', 'user', 'u2', NULL, NULL, '', '', :h)"),
-            {"at": ahead if conn.dialect.name == "postgresql"
-             else ahead.strftime("%Y-%m-%d %H:%M:%S.%f"), "h": audit.link(str(last_hash), fields)})
+    _forge(app, ahead, audit.link(str(last_hash), fields))
     with begin_write(engine) as conn:
         audit.record(conn, Actor(id=7, username="ed", via="web"), "user.create", "user", "u3",
                      before=None, after={"x": 1}, comment=tricky)

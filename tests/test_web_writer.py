@@ -10,7 +10,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -53,11 +53,14 @@ class _Seen:
 
 
 @contextmanager
-def _served(asgi: Any) -> Iterator[str]:
-    """``asgi`` served by uvicorn on a Unix socket (in a thread); yields the socket's path."""
+def _served(asgi: Any, options: Callable[[str], dict[str, Any]] | None = None
+            ) -> Iterator[str]:
+    """``asgi`` served by uvicorn on a Unix socket (in a thread); yields the socket's path.
+    ``options(path)``: uvicorn's options (default: that socket, warnings logged)."""
     folder = tempfile.mkdtemp(prefix="mic2025-wt-")  # a short path: sockets allow 107 bytes
     path = str(Path(folder) / "w.sock")
-    server = uvicorn.Server(uvicorn.Config(asgi, uds=path, log_level="warning", lifespan="off"))
+    given = options(path) if options is not None else {"uds": path, "log_level": "warning"}
+    server = uvicorn.Server(uvicorn.Config(asgi, lifespan="off", **given))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -274,19 +277,10 @@ def test_the_worker_closes_an_idle_connection_to_the_writer_before_the_writer_do
                         followup_dir=tmp_path / "followup")
     worker = ToWriter(writer, socket_path="unused")
     assert worker.client()._transport._pool._keepalive_expiry == IDLE_SECONDS  # type: ignore[attr-defined]
-    folder = tempfile.mkdtemp(prefix="mic2025-wt-")
-    path = str(Path(folder) / "w.sock")
-    options = writer_server_options(path, "warning")
-    assert options["timeout_keep_alive"] > IDLE_SECONDS + 5
-    server = uvicorn.Server(uvicorn.Config(writer, lifespan="off", **options))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    assert writer_server_options("w.sock", "warning")["timeout_keep_alive"] > IDLE_SECONDS + 5
     try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the writer did not start"
-            time.sleep(0.02)
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        with _served(writer, lambda path: writer_server_options(path, "warning")) as path, \
+                socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.connect(path)
             conn.settimeout(10)
             ask = b"GET /api/indicators/none HTTP/1.1\r\nHost: writer\r\n\r\n"
@@ -309,7 +303,4 @@ def test_the_worker_closes_an_idle_connection_to_the_writer_before_the_writer_do
             conn.sendall(ask)
             assert answer().startswith(b"HTTP/1.1 404")
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         writer.state.platform.close()
-        shutil.rmtree(folder, ignore_errors=True)
