@@ -136,6 +136,20 @@ def _forge(application: FastAPI, at: datetime, entry_hash: str) -> None:
              else at.strftime("%Y-%m-%d %H:%M:%S.%f"), "h": entry_hash})
 
 
+def _forge_chained(application: FastAPI, at: datetime) -> None:
+    """:func:`_forge` an entry stamped ``at`` whose hash chains it to the latest entry, as
+    mic2025 would compute it (the chain has no key)."""
+    engine = application.state.platform.engine
+    last = audit.entries(engine, limit=1)[0]
+    fields = {"at": at, "actor": "mallory", "actor_id": None, "via": "cli",
+              "action": "user.create", "resource": "user", "resource_id": "mallory",
+              "before": None, "after": None, "comment": "", "ip": ""}
+    with engine.connect() as conn:
+        last_hash = conn.execute(text("SELECT entry_hash FROM audit_log WHERE id = :i"),
+                                 {"i": last.id}).scalar()
+    _forge(application, at, audit.link(str(last_hash), fields))
+
+
 def _drop_trigger(application: FastAPI, name: str) -> None:
     with application.state.platform.engine.begin() as conn:
         conn.execute(text(f"DROP TRIGGER {name}" + (" ON audit_log" if conn.dialect.name ==
@@ -161,16 +175,8 @@ def test_entries_chain_whatever_they_hold_and_when_this_clock_is_behind(
         audit.record(conn, Actor(id=7, username="编辑 ed", via="web"), "user.create", "user",
                      "u1", before={"名": tricky}, after=None, comment=tricky, ip="::1")
     assert audit.verify(engine).intact
-    last = audit.entries(engine, limit=1)[0]
     ahead = datetime.now(UTC).replace(microsecond=123456) + timedelta(days=2)
-    # an entry chained as mic2025 would, by another host whose clock is two days ahead
-    fields = {"at": ahead, "actor": "mallory", "actor_id": None, "via": "cli",
-              "action": "user.create", "resource": "user", "resource_id": "mallory",
-              "before": None, "after": None, "comment": "", "ip": ""}
-    with engine.connect() as conn:
-        last_hash = conn.execute(text("SELECT entry_hash FROM audit_log WHERE id = :i"),
-                                 {"i": last.id}).scalar()
-    _forge(app, ahead, audit.link(str(last_hash), fields))
+    _forge_chained(app, ahead)  # by another host whose clock is two days ahead
     with begin_write(engine) as conn:
         audit.record(conn, Actor(id=7, username="ed", via="web"), "user.create", "user", "u3",
                      before=None, after={"x": 1}, comment=tricky)
@@ -196,14 +202,7 @@ def test_verify_names_a_back_dated_entry_written_around_the_triggers(
     _drop_trigger(app, "audit_log_in_order")
     # even with a hash computed as mic2025 would (there is no key), the date gives it away
     last = audit.entries(engine, limit=1)[0]
-    forged_at = datetime(2001, 1, 1, tzinfo=UTC)
-    fields = {"at": forged_at, "actor": "mallory", "actor_id": None, "via": "cli",
-              "action": "user.create", "resource": "user", "resource_id": "mallory",
-              "before": None, "after": None, "comment": "", "ip": ""}
-    with engine.connect() as conn:
-        last_hash = conn.execute(text("SELECT entry_hash FROM audit_log WHERE id = :i"),
-                                 {"i": last.id}).scalar()
-    _forge(app, forged_at, audit.link(str(last_hash), fields))
+    _forge_chained(app, datetime(2001, 1, 1, tzinfo=UTC))
     result = run("audit", "verify", "--db", url_of(app))
     assert result.exit_code == 2
     assert f"entry {last.id + 1}" in result.output and "back-dated" in result.output
