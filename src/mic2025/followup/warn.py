@@ -887,14 +887,13 @@ def _touched_warnings(store: Any, plan: Plan, rules: RuleSet, written: Iterable[
                     rows.pop(o.key, None)
                 else:
                     rows[o.key] = o
-            found = sorted(rows.values(), key=_stored_order)
-            memo.pop(key, None)  # last in, so the last to make room for others
-            memo[key] = LatestRows(now, tuple(found))
-            return found
-        found = store.observations(indicators=indicators)
-        if vintage_at(None) == now:  # no vintage committed while they were read
-            memo.pop(key, None)
-            memo[key] = LatestRows(now, tuple(found))
+            found = sorted(rows.values(), key=_stored_order)  # the view at ``now`` exactly
+        else:
+            found = store.observations(indicators=indicators)
+            if vintage_at(None) != now:  # a vintage committed while they were read
+                return found
+        memo.pop(key, None)  # last in, so the last to make room for others
+        memo[key] = LatestRows(now, tuple(found))
         return found
 
     return warnings_at
