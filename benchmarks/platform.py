@@ -80,6 +80,7 @@ from mic2025 import reference
 from mic2025.permissions import Actor
 from mic2025.services import accounts
 from mic2025.web.app import create_app
+from mic2025.web.workers import balanced
 
 SYSTEM = Actor(id=None, username="benchmark", via="system")
 RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
@@ -87,8 +88,9 @@ RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
 SERVER_READS: list[float] = []
 SERVER_APPROVALS: list[float] = []
 #: the approvals' ``Server-Timing`` parts (seconds): "wait" for the turn to write (this
-#: process's writer lock and the database's), "write" inside the transaction, "commit"
-APPROVAL_PARTS: dict[str, list[float]] = {"wait": [], "write": [], "commit": []}
+#: process's writer lock and the database's), "write" inside the transaction, "commit";
+#: with a writer process, "relay": the whole time in the worker that passed it on
+APPROVAL_PARTS: dict[str, list[float]] = {"wait": [], "write": [], "commit": [], "relay": []}
 #: the parts of the current request's time, filled by :func:`_timed_write` (a dict set by
 #: :class:`_Timed`: the worker thread of a sync endpoint sees the same dict)
 _PARTS: contextvars.ContextVar[dict[str, float]] = contextvars.ContextVar("bench_parts")
@@ -353,11 +355,16 @@ class _Timed:
         _PARTS.set(parts)
 
         async def timed(message: Any) -> None:
-            # an answer of the writer process (mic2025.web.writer) passed on by this worker
-            # is timed and named by the writer
-            if message["type"] == "http.response.start" and not any(
-                    k == b"x-bench-worker" for k, _ in message.get("headers", [])):
-                ms = (time.perf_counter() - start) * 1000
+            if message["type"] != "http.response.start":
+                await send(message)
+                return
+            ms = (time.perf_counter() - start) * 1000
+            if any(k == b"x-bench-worker" for k, _ in message.get("headers", [])):
+                # an answer of the writer process (mic2025.web.writer), timed and named by
+                # the writer: this worker adds the time it held the request, relaying it
+                message = {**message, "headers": [*message["headers"], (
+                    b"server-timing", f"relay;dur={ms:.1f}".encode())]}
+            else:
                 value = ", ".join([f"app;dur={ms:.1f}", *(f"{name};dur={spent * 1000:.1f}"
                                                           for name, spent in parts.items())])
                 message = {**message, "headers": [*message.get("headers", []),
@@ -485,13 +492,18 @@ def _subprocess(url: str, folder: Path, workers: int, pid: list[int], *, writer:
     # does before starting its workers; this file is imported by each worker under the name
     # ``mic2025_bench`` (its own name would shadow the standard library's ``platform``)
     (folder / "mic2025_bench.py").write_text(Path(__file__).read_text())
-    run = (f"uvicorn.run('mic2025_bench:worker_app', factory=True, workers={workers}, "
+    # the workers as ``serve`` runs them: each on a listening socket of its own where the
+    # system spreads connections so (mic2025.web.workers), else uvicorn's
+    run = (f"run_workers('mic2025_bench:worker_app', workers={workers}, host='127.0.0.1', "
+           f"port={port}, log_level='warning')" if balanced() else
+           f"uvicorn.run('mic2025_bench:worker_app', factory=True, workers={workers}, "
            f"host='127.0.0.1', port={port}, log_level='warning')")
     if writer:
         run = ("from mic2025.web.writer import ENV_WRITER_SOCKET, writer_process\n"
                "with writer_process(factory='mic2025_bench:worker_app') as path:\n"
                f"    os.environ[ENV_WRITER_SOCKET] = path\n    {run}")
-    cmd = [sys.executable, "-c", f"import os, uvicorn\n{run}"]
+    cmd = [sys.executable, "-c",
+           f"import os, uvicorn\nfrom mic2025.web.workers import run_workers\n{run}"]
     env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET_FILE",
                                                             "MIC2025_SMTP_URL")}
     # one approval level, as the in-process app: each approval writes the vintage checked
@@ -615,9 +627,11 @@ def main() -> int:
           f"p99={_percentile(SERVER_APPROVALS, 0.99) * 1000:.1f} ms")
     print("approvals' server time in parts: " + "; ".join(
         f"{part} p50={_percentile(values, 0.5) * 1000:.1f} ms "
-        f"p99={_percentile(values, 0.99) * 1000:.1f} ms" for part, values in APPROVAL_PARTS.items())
+        f"p99={_percentile(values, 0.99) * 1000:.1f} ms" for part, values in APPROVAL_PARTS.items()
+        if values)
         + " (wait: for this process's writer lock and the database's; write: inside the "
-          "transaction; commit; the rest of the server's time is outside the write)")
+          "transaction; commit; the rest of the server's time is outside the write; relay: "
+          "from the request's arrival in a worker to the writer's answer passed back)")
     if CLIENT_CPU:
         print(f"load generator (this process): {CLIENT_CPU[0]:.1f} s CPU in {elapsed:.1f} s "
               f"({CLIENT_CPU[0] / elapsed:.0%} of a core) on the same {os.cpu_count()} cores")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -168,6 +169,11 @@ def test_forms_work_across_two_workers(tmp_path: Path) -> None:
         # the log-ins went to the writer process, one child of the server (mic2025.web.writer)
         writers = _writers(proc.pid)
         assert len(writers) == 1, writers
+        # two workers beside it, each accepting on a listening socket of its own
+        workers = [pid for pid, cmd in _group(proc.pid) if "mic2025.web.workers" in cmd]
+        assert len(workers) == 2, _group(proc.pid)
+        assert len({_listening(pid) for pid in workers}) == 2
+        assert all(len(_listening(pid)) == 1 for pid in workers)
         # killed, it is started again and the next write is served
         os.kill(writers[0], signal.SIGKILL)
         deadline = time.monotonic() + 90
@@ -210,6 +216,21 @@ def _group(pgid: int) -> list[tuple[int, str]]:
         except OSError:  # not a process, or ended meanwhile
             continue
     return out
+
+
+def _listening(pid: int) -> frozenset[str]:
+    """The socket inodes of process ``pid`` that listen on TCP (from /proc/net/tcp)."""
+    mine = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            mine.add(target[8:-1])
+    listening = {line.split()[9] for line in Path(f"/proc/{pid}/net/tcp").read_text()
+                 .splitlines()[1:] if line.split()[3] == "0A"}  # 0A: LISTEN
+    return frozenset(mine & listening)
 
 
 def _writers(pgid: int) -> list[int]:

@@ -31,7 +31,8 @@ db_option = click.option(
               help="Folder of generated follow-up documents (the follow-up records are in "
                    "the store); default: MIC2025_FOLLOWUP_DIR or beside the store.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes (uvicorn workers). More than one needs a shared secret: "
+              help="Worker processes (on Linux each accepts on a socket of its own, so "
+                   "connections spread evenly). More than one needs a shared secret: "
                    "MIC2025_SECRET or --secret-file.")
 @click.option("--secret-file", "secret_file", envvar="MIC2025_SECRET_FILE", default=None,
               type=click.Path(dir_okay=False),
@@ -114,22 +115,29 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         click.echo("note: no Unix sockets on this system: the workers write themselves "
                    "(--no-writer-process)", err=True)
         writer_process = False
-    if not writer_process:
-        uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
-                    host=host, port=port, proxy_headers=proxy_headers, log_level=log_level)
-        return
+    from ..web.workers import WorkersError, balanced, run_workers
     from ..web.writer import ENV_WRITER_SOCKET, WriterError, worker_threads
     from ..web.writer import writer_process as started
 
+    def run() -> None:
+        factory = "mic2025.web.app:create_app_from_env"
+        if balanced():  # a listening socket per worker: connections spread evenly
+            run_workers(factory, host=host, port=port, workers=workers,
+                        proxy_headers=proxy_headers, log_level=log_level)
+        else:
+            uvicorn.run(factory, factory=True, workers=workers, host=host, port=port,
+                        proxy_headers=proxy_headers, log_level=log_level)
+
     try:
+        if not writer_process:
+            run()
+            return
         worker_threads()  # a bad MIC2025_WORKER_THREADS stops the server here, not each worker
         with started(log_level=log_level) as socket_path:
             click.echo(f"writer process on {socket_path}")
             os.environ[ENV_WRITER_SOCKET] = socket_path
-            uvicorn.run("mic2025.web.app:create_app_from_env", factory=True, workers=workers,
-                        host=host, port=port, proxy_headers=proxy_headers,
-                        log_level=log_level)
-    except WriterError as exc:
+            run()
+    except (WriterError, WorkersError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
