@@ -80,7 +80,6 @@ from mic2025 import reference
 from mic2025.permissions import Actor
 from mic2025.services import accounts
 from mic2025.web.app import create_app
-from mic2025.web.workers import balanced
 
 SYSTEM = Actor(id=None, username="benchmark", via="system")
 RETRIED: list[str] = []  # reads sent again after a closed keep-alive connection
@@ -492,18 +491,15 @@ def _subprocess(url: str, folder: Path, workers: int, pid: list[int], *, writer:
     # does before starting its workers; this file is imported by each worker under the name
     # ``mic2025_bench`` (its own name would shadow the standard library's ``platform``)
     (folder / "mic2025_bench.py").write_text(Path(__file__).read_text())
-    # the workers as ``serve`` runs them: each on a listening socket of its own where the
-    # system spreads connections so (mic2025.web.workers), else uvicorn's
+    # the workers as ``serve`` runs them (mic2025.web.workers): each on a listening socket of
+    # its own where the system spreads connections so, else uvicorn's
     run = (f"run_workers('mic2025_bench:worker_app', workers={workers}, host='127.0.0.1', "
-           f"port={port}, log_level='warning')" if balanced() else
-           f"uvicorn.run('mic2025_bench:worker_app', factory=True, workers={workers}, "
-           f"host='127.0.0.1', port={port}, log_level='warning')")
+           f"port={port}, log_level='warning')")
     if writer:
         run = ("from mic2025.web.writer import ENV_WRITER_SOCKET, writer_process\n"
                "with writer_process(factory='mic2025_bench:worker_app') as path:\n"
                f"    os.environ[ENV_WRITER_SOCKET] = path\n    {run}")
-    cmd = [sys.executable, "-c",
-           f"import os, uvicorn\nfrom mic2025.web.workers import run_workers\n{run}"]
+    cmd = [sys.executable, "-c", f"import os\nfrom mic2025.web.workers import run_workers\n{run}"]
     env = {k: v for k, v in os.environ.items() if k not in ("MIC2025_SECRET_FILE",
                                                             "MIC2025_SMTP_URL")}
     # one approval level, as the in-process app: each approval writes the vintage checked

@@ -115,18 +115,13 @@ def serve(host: str, port: int, db: str | None, plan_file: str | None, demo: boo
         click.echo("note: no Unix sockets on this system: the workers write themselves "
                    "(--no-writer-process)", err=True)
         writer_process = False
-    from ..web.workers import WorkersError, balanced, run_workers
+    from ..web.workers import WorkersError, run_workers
     from ..web.writer import ENV_WRITER_SOCKET, WriterError, worker_threads
     from ..web.writer import writer_process as started
 
-    def run() -> None:
-        factory = "mic2025.web.app:create_app_from_env"
-        if balanced():  # a listening socket per worker: connections spread evenly
-            run_workers(factory, host=host, port=port, workers=workers,
-                        proxy_headers=proxy_headers, log_level=log_level)
-        else:
-            uvicorn.run(factory, factory=True, workers=workers, host=host, port=port,
-                        proxy_headers=proxy_headers, log_level=log_level)
+    def run() -> None:  # a listening socket per worker where connections spread so
+        run_workers("mic2025.web.app:create_app_from_env", host=host, port=port,
+                    workers=workers, proxy_headers=proxy_headers, log_level=log_level)
 
     try:
         if not writer_process:

@@ -11,12 +11,13 @@ Here the server opens one listening socket per worker, all bound to the same add
 ``SO_REUSEPORT``, and Linux spreads new connections over them by a hash of the client's
 address and port: evenly, whatever each worker is doing at the moment. Each worker is a
 process of its own (``python -m mic2025.web.workers``) serving its socket with uvicorn. The
-server keeps every socket open: a worker that ends is started again on the same socket, and
-the connections that arrived meanwhile wait in its queue rather than being refused. SIGTERM
-or SIGINT stops the workers (each finishes its requests, as uvicorn does) and the server.
+server keeps every socket open: a worker that ends after it has started serving is started
+again on the same socket, and the connections that arrived meanwhile wait in its queue rather
+than being refused. SIGTERM or SIGINT stops the workers (each finishes its requests, as
+uvicorn does) and the server.
 
 :func:`balanced` says whether the system spreads connections so (Linux); elsewhere
-``mic2025 serve`` keeps uvicorn's workers.
+:func:`run_workers` runs uvicorn's workers.
 """
 
 from __future__ import annotations
@@ -87,7 +88,16 @@ def run_workers(factory: str, *, host: str, port: int, workers: int,
     module's docstring); return once SIGTERM or SIGINT has stopped them. ``env``: the
     workers' environment (default: this process's). A worker that ends after it has started
     serving is started again on its socket; one that ends before stops the server with
-    :class:`WorkersError` (its own errors are above, in the log)."""
+    :class:`WorkersError` (its own errors are above, in the log). Where the system does not
+    spread connections so (:func:`balanced`), uvicorn's workers on one shared socket."""
+    if not balanced():
+        import uvicorn
+
+        if env is not None:
+            os.environ.update(env)
+        uvicorn.run(factory, factory=True, workers=workers, host=host, port=port,
+                    proxy_headers=proxy_headers, log_level=log_level)
+        return
     sockets = listening_sockets(host, port, workers)
     base = dict(os.environ if env is None else env)
     stopping = threading.Event()
@@ -109,7 +119,7 @@ def run_workers(factory: str, *, host: str, port: int, workers: int,
                     raise WorkersError(f"worker {i + 1} of {workers} exited with code {code} "
                                        "before it served (its errors are above)")
                 log.error("worker %d of %d (process %d) ended (code %s); starting it again",
-                          i + 1, workers, proc.pid, code)
+                          i + 1, workers, proc.proc.pid, code)
                 procs[i] = _Worker.start(factory, sockets[i], base, log_level=log_level,
                                          proxy_headers=proxy_headers)
     finally:
@@ -129,7 +139,6 @@ class _Worker:
 
     def __init__(self, proc: subprocess.Popen[bytes], ready: int) -> None:
         self.proc, self.ready, self.served = proc, ready, False
-        self.pid = proc.pid
 
     @classmethod
     def start(cls, factory: str, sock: socket.socket, env: Mapping[str, str], *,
