@@ -158,9 +158,24 @@ def test_a_writer_that_gives_up_leaves_the_queue(engine: db.StoreEngine,
     assert got == [True] and turns.waiting == 0
 
 
-def test_turns_are_reentrant_and_only_their_holder_releases_them() -> None:
+def test_a_write_inside_a_write_is_refused_at_once(engine: db.StoreEngine) -> None:
+    """Nested, the inner write would wait for the lock the outer one holds (PostgreSQL's
+    advisory lock, the SQLite file's writers' lock) until the busy timeout or for ever; it is
+    refused before it takes a connection, and the outer write goes on and commits."""
+    with begin_write(engine) as conn:
+        conn.execute(text("INSERT INTO written VALUES (1)"))
+        with pytest.raises(RuntimeError, match="a write inside a write"), begin_write(engine):
+            pass  # pragma: no cover - never entered
+        conn.execute(text("INSERT INTO written VALUES (2)"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM written ORDER BY n")).scalars().all() == [1, 2]
+    with begin_write(engine) as conn:  # the turn was given back whole
+        conn.execute(text("INSERT INTO written VALUES (3)"))
+
+
+def test_only_the_holder_releases_a_turn() -> None:
     turns = db.WriterTurns()
-    assert turns.acquire(timeout=1) and turns.acquire(timeout=1)  # a write inside a write
+    assert turns.acquire(timeout=1)
     other: list[bool] = []
     t = threading.Thread(target=lambda: other.append(turns.acquire(timeout=0.01)))
     t.start()
@@ -179,12 +194,10 @@ def test_turns_are_reentrant_and_only_their_holder_releases_them() -> None:
     t2.join(60)
     assert errors and "not holding" in errors[0]
     turns.release()
-    turns.release()
     t3 = threading.Thread(target=lambda: other.append(turns.acquire(timeout=1)))
     t3.start()
     t3.join(60)
     assert other == [False, True]
-
 
 
 fcntl = pytest.importorskip("fcntl")

@@ -287,15 +287,18 @@ class WriterTurns:
     A writer that asks while another holds the turn queues behind those already waiting, and
     the turn is handed to the longest waiting one when it is released; a plain lock's
     waiters race for it instead, so under a steady queue some writers lose several rounds
-    in a row (that was the tail of the approvals' latency under sustained load). The same
-    thread may take the turn again while it holds it (a write inside a write). A writer
+    in a row (that was the tail of the approvals' latency under sustained load). A writer
     that gives up waiting leaves the queue.
+
+    A thread asking again while it holds the turn is refused at once: its second write would
+    open a second connection and wait forever for the database lock its own first write
+    holds (PostgreSQL's advisory lock, or the writers' ``flock`` of a SQLite file), so a
+    write inside a write is a bug to be told about, not a turn to be given.
     """
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._owner: int | None = None
-        self._depth = 0
         self._queue: deque[tuple[int, threading.Event]] = deque()
 
     @property
@@ -308,10 +311,12 @@ class WriterTurns:
         me = threading.get_ident()
         with self._mutex:
             if self._owner == me:
-                self._depth += 1
-                return True
+                raise RuntimeError(
+                    "a write inside a write: this thread already holds the store's writer "
+                    "turn, and a second writer transaction would wait forever for the lock "
+                    "its first one holds; do the inner work on the outer write's connection")
             if self._owner is None and not self._queue:
-                self._owner, self._depth = me, 1
+                self._owner = me
                 return True
             entry = (me, threading.Event())
             self._queue.append(entry)
@@ -327,12 +332,8 @@ class WriterTurns:
         with self._mutex:
             if self._owner != threading.get_ident():
                 raise RuntimeError("a writer's turn released by a thread not holding it")
-            self._depth -= 1
-            if self._depth:
-                return
             if self._queue:
                 self._owner, turn = self._queue.popleft()
-                self._depth = 1
                 turn.set()
             else:
                 self._owner = None
