@@ -5,10 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mic2025.microdata.engine import EngineError, compute
 from mic2025.microdata.generate import draw_sample, generate_population
-from mic2025.microdata.variance import bootstrap, rao_wu_weights
+from mic2025.microdata.variance import bootstrap, dense_ids, rao_wu_weights
 
 
 def _design(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -264,3 +266,18 @@ def test_large_beta_quantiles_by_cornish_fisher(monkeypatch: pytest.MonkeyPatch)
     assert np.allclose(distributions.betainc(a, b, exact), q, atol=1e-12)
     sd = np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
     assert np.max(np.abs(fast - exact) / sd) < 5e-4
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 70_000), max_size=300), st.booleans())
+def test_dense_ids_number_distinct_codes_in_ascending_order(codes: list[int],
+                                                            narrow: bool) -> None:
+    """Both routes (a table of the range, and ``np.unique`` for a wide one) number the
+    distinct codes as ``np.unique`` would and name a member of each."""
+    code = np.array(codes, dtype=np.int64)
+    bound = (max(codes, default=0) + 1) if narrow else 10**12
+    gid, member = dense_ids(code, bound)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    assert gid.dtype == np.int64
+    assert gid.tolist() == inverse.ravel().tolist()
+    assert len(member) == len(distinct) and code[member].tolist() == distinct.tolist()
