@@ -281,3 +281,39 @@ def test_dense_ids_number_distinct_codes_in_ascending_order(codes: list[int],
     assert gid.dtype == np.int64
     assert gid.tolist() == inverse.ravel().tolist()
     assert len(member) == len(distinct) and code[member].tolist() == distinct.tolist()
+
+
+def test_a_cell_without_variance_keeps_no_effective_df_whatever_its_rounding() -> None:
+    """A share of 100% has no variance: its linearised values x/T₂ − T₁/T₂² cancel. Totals
+    summed in another order differ in the last digits, and what is left of the cancellation is
+    rounding; the df must not come from it (it fell back to the design df with one summing
+    order and came from rounding with another, moving a published interval's lower limit
+    from 67.6 to 63.6)."""
+    from mic2025.formula import aggregates_of, parse
+    from mic2025.microdata.design import rao_wu_draw
+    from mic2025.microdata.schema import FIELD_NAMES
+    from mic2025.microdata.variance import effective_df, unit_matrix
+
+    rng = np.random.default_rng(4)
+    n = 400
+    gid = np.repeat([0, 1], n // 2)
+    stratum = rng.integers(0, 8, n)
+    tools = np.where(gid == 0, 3.0, rng.integers(0, 2, n).astype(float))  # group 0: all have
+    weights = rng.uniform(1.0, 30.0, n)
+    tree = parse("count_if(digital_design_tools > 0) / count() * 100", list(FIELD_NAMES))
+    aggs = list(dict.fromkeys(aggregates_of(tree)))
+    columns = [np.ones(n) if a.func == "count" else (tools > 0).astype(float) for a in aggs]
+    values, slot = unit_matrix(columns, aggs)
+    design = rao_wu_draw(stratum, 10, seed=1)
+    exact = np.zeros((2, values.shape[1]))
+    for j in range(values.shape[1]):
+        exact[:, j] = np.bincount(gid, weights * values[:, j], minlength=2)
+    first, _ = slot[aggs[0]]
+    nudged = exact.copy()  # the count_if total off the count by as much as another order of
+    nudged[0, first] *= 1 + 1e-13  # summing gives
+    assert nudged[0, first] != exact[0, 1 - first]
+    got_exact = effective_df([tree], values, slot, weights, gid, 2, design, totals=exact)
+    got_nudged = effective_df([tree], values, slot, weights, gid, 2, design, totals=nudged)
+    assert np.isnan(got_exact[0, 0]) and np.isnan(got_nudged[0, 0])
+    assert np.isfinite(got_exact[1, 0]) and got_exact[1, 0] > 1
+    assert got_nudged[1, 0] == pytest.approx(got_exact[1, 0], rel=1e-12)

@@ -83,33 +83,38 @@ def replicate_totals(values: np.ndarray, gid: np.ndarray, n_groups: int, weights
     replicates = r.shape[1]
     if n == 0 or k == 0:
         return np.zeros((replicates + 1, n_groups, k))
+
     if np.all(gid[1:] >= gid[:-1]):  # groups already contiguous (a year-major sample by year)
         order = None
         sorted_gid = gid
     else:
         order = np.argsort(gid, kind="stable")
         sorted_gid = gid[order]
-    bounds = np.searchsorted(sorted_gid, np.arange(n_groups + 1))
-    starts = bounds[:-1]
+    starts = np.searchsorted(sorted_gid, np.arange(n_groups))
 
-    def by_group(x: np.ndarray) -> np.ndarray:
+    def by_group(scale: np.ndarray) -> np.ndarray:  # Σ scale·v per group
+        x = scale[:, None] * values
         return np.add.reduceat(x if order is None else x[order], starts, axis=0)
 
-    scaled = c[:, None] * values
-    if order is not None:  # group by group: sort the units once
-        scaled, r = scaled[order], r[order]
+    # a unit with c = 0 (a take-all stratum's: every replicate weighs it a) adds nothing to
+    # the products — about half the units of a sample with certainty strata; the others are
+    # taken group by group, in chunks
+    moving = np.flatnonzero(c != 0) if order is None else order[c[order] != 0]
+    bounds = np.searchsorted(gid[moving], np.arange(n_groups + 1))
+    scaled = np.empty((len(moving), k), order="F")
+    c_moving = c.take(moving)
+    for j in range(k):  # column by column: a row gather of a column-major matrix is slow
+        np.multiply(c_moving, values[:, j].take(moving), out=scaled[:, j])
     # group-major while accumulating, so that each group's block is contiguous
-    products = np.empty((n_groups, replicates, k))
+    products = np.zeros((n_groups, replicates, k))
     for g in range(n_groups):
         lo, hi = int(bounds[g]), int(bounds[g + 1])
-        np.matmul(r[lo:min(hi, lo + CHUNK)].T.astype(np.float64), scaled[lo:min(hi, lo + CHUNK)],
-                  out=products[g])
-        for start in range(lo + CHUNK, hi, CHUNK):
+        for start in range(lo, hi, CHUNK):
             stop = min(start + CHUNK, hi)
-            products[g] += r[start:stop].T.astype(np.float64) @ scaled[start:stop]
-    products += by_group(a[:, None] * values)[:, None, :]  # Σ a·v: the same in every replicate
+            products[g] += r[moving[start:stop]].T.astype(np.float64) @ scaled[start:stop]
+    products += by_group(a)[:, None, :]  # Σ a·v: the same in every replicate
     totals = np.empty((replicates + 1, n_groups, k))
-    totals[0] = by_group(weights[:, None] * values)
+    totals[0] = by_group(weights)
     totals[1:] = products.transpose(1, 0, 2)
     return totals
 
@@ -232,4 +237,4 @@ def bootstrap_matrix(
                      cells=cell_design(gid, n_groups, design),
                      kinds=[interval_kind(trees[i]) for i in chosen],
                      effective=effective_df([trees[i] for i in chosen], values, slot, weights,
-                                            gid, n_groups, design))
+                                            gid, n_groups, design, totals=totals[0]))

@@ -386,8 +386,14 @@ def _gradient(tree: Expr, totals: np.ndarray, slot: Slots) -> np.ndarray:
     return np.nan_to_num(walk(tree)[1], nan=0.0, posinf=0.0, neginf=0.0)
 
 
+#: a linearised value this small against its terms is rounding (:func:`effective_df`): the
+#: totals of a cell of a few thousand units differ by about 1e-13 with the order of summing
+ROUNDING = 1e-10
+
+
 def effective_df(trees: Sequence[Expr], values: np.ndarray, slot: Slots, weights: np.ndarray,
-                 gid: np.ndarray, n_groups: int, design: ReplicateDesign) -> np.ndarray:
+                 gid: np.ndarray, n_groups: int, design: ReplicateDesign,
+                 totals: np.ndarray | None = None) -> np.ndarray:
     """Effective degrees of freedom of every group's variance estimate (groups × formulas).
 
     A cell's variance is a sum of independent stratum parts v_h, each a scaled sum of
@@ -402,6 +408,8 @@ def effective_df(trees: Sequence[Expr], values: np.ndarray, slot: Slots, weights
     few units carry most of a small cell's variance, so its variance estimate is far less
     stable than n − H df say, and its t quantile must be wider. A cell without such
     strata, or whose parts are all 0, keeps its design df (:func:`cell_design`).
+    ``totals``: the groups' weighted totals of ``values`` (groups × width) where the caller
+    has them; summed here otherwise.
     """
     assert design.vstratum is not None and design.role is not None
     gid = np.asarray(gid, dtype=np.int64)
@@ -427,20 +435,28 @@ def effective_df(trees: Sequence[Expr], values: np.ndarray, slot: Slots, weights
     pg, ph = pairs // len(n_vs), pairs % len(n_vs)
     n_h = n_vs[ph]
     outside = n_h - counts
-    totals = np.zeros((n_groups, values.shape[1]))
-    for j in range(values.shape[1]):
-        totals[:, j] = np.bincount(gid, weights * values[:, j], minlength=n_groups)
+    if totals is None:
+        totals = np.zeros((n_groups, values.shape[1]))
+        for j in range(values.shape[1]):
+            totals[:, j] = np.bincount(gid, weights * values[:, j], minlength=n_groups)
     grads = np.stack([_gradient(tree, totals, slot) for tree in trees], axis=2)
     sorted_values = np.empty((len(index), values.shape[1]), order="F")
     for j in range(values.shape[1]):  # column by column: a row gather of a column-major matrix
         np.take(values[:, j], index, out=sorted_values[:, j])  # is strided and slow
     g_sorted = gid[index]
-    # u_i = w_i · Σ_j x_ij · ∂θ/∂T_j: one small matrix product per group
+    # u_i = w_i · Σ_j x_ij · ∂θ/∂T_j: one small matrix product per group. Where the terms
+    # cancel (a share of 100%: x/T₂ − T₁/T₂² with T₁ = T₂) what is left is rounding, and
+    # rounding of the totals differs with the order they were summed in; a u below
+    # ROUNDING of its terms' size Σ_j |x_ij·∂θ/∂T_j| is 0, so that a cell without variance
+    # keeps its design df whichever way its totals were added up
     u = np.empty((len(index), len(trees)))
+    size = np.empty((len(index), len(trees)))
     bounds = np.searchsorted(g_sorted, np.arange(n_groups + 1))
     for g in np.flatnonzero(np.diff(bounds)):
         lo, hi = bounds[g], bounds[g + 1]
         np.matmul(sorted_values[lo:hi], grads[g], out=u[lo:hi])
+        np.matmul(np.abs(sorted_values[lo:hi]), np.abs(grads[g]), out=size[lo:hi])
+    u[np.abs(u) <= ROUNDING * size] = 0.0
     u *= weights[index][:, None]
     mean = np.add.reduceat(u, starts, axis=0) / n_h[:, None]
     e2 = u - np.repeat(mean, counts, axis=0)
