@@ -10,7 +10,8 @@ group g are
 
 with V the (units × k) matrix of per-unit values and R_g the group's (units × replicates)
 multiplicities: one dense matrix product per group (in chunks of a few thousand units, the
-int8 multiplicities widened to float64 chunk by chunk). The per-unit values come from DuckDB
+int8 multiplicities widened to float64 chunk by chunk; units with c = 0, those of take-all
+strata, are left out of it). The per-unit values come from DuckDB
 in ONE projection over the sample — each aggregate's argument compiled to SQL by the same
 compiler (:func:`mic2025.formula.to_sql`), so missing values, ``where`` filters and
 ``NULLIF`` divisions mean exactly what they mean in the grouped query — with the group
