@@ -4,6 +4,7 @@ without English left in them."""
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -192,3 +193,43 @@ def test_the_chinese_bulletin_writes_units_in_words(bundled: tuple[Inputs, objec
                    for code in ("pct_of_us", "m3/10k_yuan", "100m_t"))
     assert any("立方米／万元" in line for line in lines)
     assert any("亿吨" in line for line in lines)
+
+
+#: an ideograph or a full-width mark; two of them never have a space between in written
+#: Chinese, which is what a YAML line break folded inside a Chinese text leaves
+_HAN = "[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2018-\u201d]"
+_SPACED = re.compile(f"{_HAN} +{_HAN}")
+#: where a text is copied as published (a title's space is the publisher's): left alone
+_VERBATIM = {"quote", "publication", "title"}
+
+
+def _chinese_texts(node: object, path: tuple[object, ...] = ()) -> Iterator[
+        tuple[tuple[object, ...], str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key not in _VERBATIM:
+                yield from _chinese_texts(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _chinese_texts(value, (*path, i))
+    elif isinstance(node, str) and path and path[-1] == "zh":
+        yield path, node
+
+
+def test_bundled_chinese_texts_have_no_space_between_characters() -> None:
+    """Plan, follow-up and evidence files: a Chinese text has no space between two Chinese
+    characters or marks (a title in 《》 keeps its own)."""
+    from importlib import resources
+
+    import yaml
+
+    root = resources.files("mic2025")
+    files = [p for folder in ("plans", "plans/examples", "data/evidence")
+             for p in (root / folder).iterdir() if p.name.endswith(".yaml")]
+    assert len(files) >= 8
+    found = []
+    for file in files:
+        for path, text in _chinese_texts(yaml.safe_load(file.read_text(encoding="utf-8"))):
+            for match in _SPACED.finditer(re.sub("《[^》]*》", "《》", text)):
+                found.append(f"{file.name} {'/'.join(map(str, path))}: …{match.group()}…")
+    assert not found, "\n".join(found)
