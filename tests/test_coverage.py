@@ -318,3 +318,18 @@ def test_the_sixth_pass_facts_judge_their_commitments(coverage: Coverage) -> Non
                 "green_system_established", "national_industrial_design_award",
                 "outward_investment_platform", "manufacturing_credit_database",
                 "inspection_third_party_mechanism", "midterm_evaluation_mechanism"))
+
+
+def test_a_commitments_own_note_is_in_both_formats(coverage: Coverage) -> None:
+    """A note the plan gives a commitment (here: why it cannot be checked as written) is in
+    the JSON record and under the commitment's text in the table, in the chosen language."""
+    noted = [c for c in load_plan().all_commitments() if c.note is not None]
+    assert noted
+    by_id = {r["id"]: r for r in coverage("--format", "json")}
+    for c in noted:
+        assert by_id[c.id]["note"] == {"zh": c.note.zh, "en": c.note.en}
+    assert all(r["note"] is None for r in by_id.values() if r["id"] not in {c.id for c in noted})
+    table = str(coverage()[0]["text"])
+    english = str(coverage("--lang", "en")[0]["text"])
+    for c in noted:
+        assert c.note.zh in table and c.note.en in english

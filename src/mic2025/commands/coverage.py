@@ -49,5 +49,7 @@ def coverage(db: str | None, plan_file: str | None, on: str | None, fmt: str,
         click.echo(f"{c.id:42} {code_label('commitment_kind', c.kind, language):10} "
                    f"{c.judged_by:44} {status}")
         click.echo(f"{'':42} {c.text.get(language)}")
+        if c.note is not None:  # e.g. why a commitment is not checkable as written
+            click.echo(f"{'':42} {c.note.get(language)}")
     click.echo(t("cov.totals", language, **tot,
                  share=f"{tot['share_with_evidence']:.0%}"))

@@ -154,7 +154,8 @@ def record(r: Judged) -> dict[str, Any]:
     return {
         "id": c.id, "kind": c.kind, "sector": c.sector, "judged_from": r.judged_from,
         "status": r.status, "rag": r.rag, "judged_by": c.judged_by, "due": c.due,
-        "text": c.text.model_dump(), "subject": c.subject,
+        "text": c.text.model_dump(), "note": c.note.model_dump() if c.note else None,
+        "subject": c.subject,
         "subject_name": c.subject_name.model_dump(), "owner": c.owner,
         "owner_basis": c.owner_basis, "figure": r.figure,
         "fact": r.fact.model_dump(mode="json") if r.fact else None,
