@@ -183,7 +183,9 @@ class FollowUp:
 
     # ------------------------------------------------------------------ supervision
 
-    def _need_seed(self) -> supervision.SupervisionFile:
+    def required_seed(self) -> supervision.SupervisionFile:
+        """The plan's supervision file; a :class:`FollowupError` (in the reader's language)
+        where the plan has none."""
         if self.seed is None:
             raise FollowupError(
                 f"the plan {self.platform.plan.id!r} has no supervision file").saying(
@@ -191,7 +193,7 @@ class FollowUp:
         return self.seed
 
     def states(self) -> list[supervision.ItemState]:
-        seed = self._need_seed()
+        seed = self.required_seed()
         updates = supervision.read_updates(self.store)
         ev = self.platform.evaluation(self.platform.plan.area)
         return supervision.states(seed, updates, on=today(), evaluation=ev,
@@ -207,12 +209,12 @@ class FollowUp:
 
     def history(self, item: str) -> list[supervision.Update]:
         """Every update of one milestone, oldest first."""
-        self._need_seed().item(item)
+        self.required_seed().item(item)
         return supervision.read_updates(self.store, item)
 
     def update(self, actor: Actor, item: str, *, status: str, comment: str,
                evidence: list[str], ip: str = "") -> supervision.Update:
-        return writes.update_milestone(self.store, actor, self._need_seed(), self.seed_path,
+        return writes.update_milestone(self.store, actor, self.required_seed(), self.seed_path,
                                        item, status=status, comment=comment,
                                        evidence=evidence, ip=ip)
 

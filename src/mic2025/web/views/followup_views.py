@@ -167,7 +167,7 @@ def get_supervision(request: Request, actor: ActorDep,
                     state: Literal["all", "overdue", "at_risk"] = "all") -> list[dict[str, Any]]:
     _read(actor)
     fu = _fu(request)
-    seed = fu._need_seed()
+    seed = fu.required_seed()
     items = sv.filter_owner(seed, fu.states(), owner)
     if state == "overdue":
         items = [s for s in items if s.overdue]
@@ -180,7 +180,7 @@ def get_supervision(request: Request, actor: ActorDep,
 def get_stocktake(request: Request, actor: ActorDep) -> list[dict[str, Any]]:
     _read(actor)
     fu = _fu(request)
-    rows = sv.stocktake(fu._need_seed(), fu.states())
+    rows = sv.stocktake(fu.required_seed(), fu.states())
     return [{**r, "name": r["name"].model_dump()} for r in rows]
 
 
@@ -203,7 +203,7 @@ def supervision_page(request: Request,
     actor = resolve_actor(request)
     _read(actor)
     fu = _fu(request)
-    seed = fu._need_seed()
+    seed = fu.required_seed()
     states = fu.states()
     items = sv.filter_owner(seed, states, owner or None)
     return render(request, "supervision.html.j2", title=t("nav.supervision", lang_of(request)),
