@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -43,12 +44,28 @@ def fail_cleanly(
             except extra as exc:
                 text = str(exc).strip()
                 first = text.splitlines()[0] if text else type(exc).__name__
-                click.echo(f"error: cannot read the input: {first}", err=True)
+                click.echo(f"error: cannot read {_inputs(kwargs, first)}: {first}", err=True)
                 sys.exit(2)
 
         return wrapper  # type: ignore[return-value]
 
     return decorate(fn) if fn is not None else decorate
+
+
+def _inputs(arguments: dict[str, Any], message: str) -> str:
+    """Which input a reader's error is about: Arrow's say nothing of the file, so the files
+    the command was given are named (those the message does not name already)."""
+    def is_file(value: object) -> bool:
+        try:
+            return isinstance(value, str | Path) and bool(str(value)) and Path(value).is_file()
+        except (OSError, ValueError):  # a name too long, a NUL: not a file it was given
+            return False
+
+    files = [str(v) for v in arguments.values() if is_file(v)]
+    unnamed = [f for f in files if f not in message and Path(f).name not in message]
+    if not files or len(unnamed) < len(files):
+        return "the input"
+    return ", ".join(unnamed)
 
 
 db_option = click.option(
