@@ -18,7 +18,9 @@ from mic2025.followup.common import FollowupError
 from mic2025.followup.final import MET, FinalEvaluation, build, expected_date
 from mic2025.followup.midterm import Inputs, gather, verdict_counts
 from mic2025.plan import load_plan
-from mic2025.report.final import expected_cell
+from mic2025.report import fmt
+from mic2025.report.final import expected_cell, verdict_line
+from mic2025.report.official import Sources
 from mic2025.store import open_store
 
 ON = date(2026, 12, 6)
@@ -191,3 +193,30 @@ def test_cut_off_times_are_written_in_beijing_time() -> None:
     end_of_2024_utc = datetime(2024, 12, 31, 16, 0, tzinfo=UTC)
     assert fmt.moment(end_of_2024_utc, "zh") == "2025年1月1日 00:00（北京时间）"
     assert fmt.moment(end_of_2024_utc, "en") == "1 January 2025 00:00 Beijing time"
+
+
+def test_an_unjudged_target_says_where_its_trend_heads_beside_its_verdict(
+        final: FinalEvaluation) -> None:
+    """Design tools 2025 (latest 80.1% in 2023, no 2025 figure): not assessable, and the
+    verdict line adds the engine's projection for 2025, marked as no verdict; a target met
+    has no such addition."""
+    by = {f.metric.metric: f for f in final.of_year(2025)}
+    tools = by["digital_design_tools"]
+    pr = tools.target.projection
+    assert tools.verdict == "not_assessable" and pr is not None and pr.year == 2025
+    assert pr.value is not None and pr.lower is not None and pr.upper is not None
+    zh = verdict_line(tools, "zh", Sources()).text
+    en = verdict_line(tools, "en", Sources()).text
+    assert zh.index("结论：无法评估") < zh.index("按趋势外推（仅供参考，不作结论）")
+    assert f"2025年预计为{fmt.computed(pr.value)}" in zh
+    assert f"{fmt.computed(pr.lower)}—{fmt.computed(pr.upper)}" in zh
+    assert f"概率约{fmt.probability(pr.probability)}" in zh
+    assert "not a verdict: the trend projects" in en and fmt.computed(pr.value) in en
+    for met in (f for f in final.of_year(2025) if f.verdict in MET):
+        assert "趋势外推" not in verdict_line(met, "zh", Sources()).text
+
+
+def test_a_probability_is_never_printed_as_a_certainty() -> None:
+    assert [fmt.probability(p) for p in (None, float("nan"), 0.0, 0.004, 0.006, 0.3,
+                                         0.994, 0.996, 1.0)] == \
+        ["—", "—", "<1%", "<1%", "1%", "30%", "99%", ">99%", ">99%"]

@@ -167,7 +167,7 @@ def _print_evaluation(ev: Any, lang: Any) -> None:
     from rich.table import Table
 
     from ..report import labels
-    from ..report.fmt import verdict_label
+    from ..report.fmt import probability, verdict_label
 
     console = Console(width=max(140, Console().width))
     title = f"{ev.plan_title.get(lang)} — {ev.area_name.get(lang)} — {ev.evaluated_on}"
@@ -195,7 +195,7 @@ def _print_evaluation(ev: Any, lang: Any) -> None:
                 if pr.lower is not None and pr.upper is not None:
                     proj += f" [{_fmt(pr.lower)}, {_fmt(pr.upper)}]"
                 if pr.probability is not None:
-                    proj += f" P={pr.probability:.0%}"
+                    proj += f" P={probability(pr.probability)}"
             latest = f"{_fmt(a.latest_value)} ({a.latest_year})" if a.latest_year else "—"
             base = f"{_fmt(a.base_value)} ({a.base_year})" if a.base_year else "—"
             style = _STATUS_STYLE.get(a.status, "")

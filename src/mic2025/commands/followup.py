@@ -242,12 +242,14 @@ def adjust_propose(db: str | None, plan_file: str | None, year: int | None, as_o
     if fmt == "json":
         click.echo(ps.model_dump_json(indent=2))
         return
+    from ..report.fmt import probability
+
     click.echo(f"{ps.plan} {ps.plan_version} — {ps.target_year} targets — data as of "
                f"{ps.as_of:%Y-%m-%d %H:%M} UTC — {ps.method}")
     for p in ps.proposals:
-        prob = "—" if p.probability is None else f"{p.probability:.0%}"
+        prob = probability(p.probability)
         new = "" if p.proposed_plan_value is None else (
-            f" → {p.proposed_plan_value:g} (P={p.proposed_probability:.0%})"
+            f" → {p.proposed_plan_value:g} (P={probability(p.proposed_probability)})"
             if p.proposed_probability is not None else f" → {p.proposed_plan_value:g}")
         click.echo(f"{p.metric:32} {p.plan_value:>8g}  P={prob:>5}  "
                    f"{code_label('evidence', p.evidence, 'en'):22} "

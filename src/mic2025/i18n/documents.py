@@ -238,6 +238,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "doc.fact_expected": ("，{year}年数据预计{day}公布", "; the {year} figure is due {day}"),
     "doc.fact_expected_unknown": ("，{year}年数据尚未公布", "; the {year} figure is not yet out"),
     "doc.final_lines": ("逐项结论", "Verdict of each target"),
+    "doc.final_trend": (
+        "；按趋势外推（仅供参考，不作结论），{year}年预计为{value}"
+        "（{level}%预测区间{lower}—{upper}），达到目标的概率约{probability}",
+        "; for reference only, not a verdict: the trend projects {value} for {year} "
+        "({level}% interval {lower}–{upper}), a {probability} probability of meeting the "
+        "target"),
     "doc.final_paths": ("主要指标{first}—{last}年走势", "Main indicators, {first}–{last}"),
     "doc.path_caption": ("{name}（{unit}）", "{name} ({unit})"),
     "doc.path_note": ("*为非全年数据；—为未公布或证据库中无数据。",

@@ -142,8 +142,22 @@ def verdict_line(f: FinalTarget, lang: Lang, sources: Sources) -> Para:
                  if f.expected else t("doc.fact_expected_unknown", lang, year=tr.target_year))
     text = t("doc.verdict_line", lang, target=target_text(tr, lang), fact=fact,
              source=t("doc.fact_source", lang, refs=refs) if refs and refs != "—" else "",
-             verdict=verdict_label(f, lang), note="")
+             verdict=verdict_label(f, lang), note=trend_note(f, lang))
     return Para(text, lead=f"{f.metric.name.get(lang)}{t('colon', lang)}")
+
+
+def trend_note(f: FinalTarget, lang: Lang) -> str:
+    """Where the engine's projection puts a target still without its year's figure (awaiting
+    it, or not assessable): said beside the verdict, never instead of it — the reader of a
+    final evaluation asks where an unjudged target is heading."""
+    pr = f.target.projection
+    if (f.verdict not in ("awaiting", "not_assessable") or pr is None
+            or pr.year != f.target.target_year or pr.value is None or pr.probability is None
+            or pr.lower is None or pr.upper is None):
+        return ""
+    return t("doc.final_trend", lang, year=pr.year, value=fmt.computed(pr.value),
+             level=round(pr.level * 100), lower=fmt.computed(pr.lower),
+             upper=fmt.computed(pr.upper), probability=fmt.probability(pr.probability))
 
 
 def _year_section(fe: FinalEvaluation, year: int, lang: Lang) -> Section:

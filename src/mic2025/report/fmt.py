@@ -87,6 +87,18 @@ def share(fraction: float | None) -> str:
     return f"{number(fraction * 100, 0)}%"
 
 
+def probability(p: float | None) -> str:
+    """A probability in whole percent; ">99%" and "<1%" at the ends: a projection's
+    probability is the share of a finite number of draws, never a certainty."""
+    if p is None or not math.isfinite(p):
+        return DASH
+    if p >= 0.995:
+        return ">99%"
+    if p <= 0.005:
+        return "<1%"
+    return f"{number(p * 100, 0)}%"
+
+
 def level_percent(level: float) -> str:
     """A confidence level given as 0.9 or as 90."""
     return f"{number(level * 100 if level <= 1 else level, 1)}%"

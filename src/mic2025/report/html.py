@@ -215,7 +215,7 @@ def _projection_text(pr: Projection | None, lang: Lang) -> str:
         parts.append(t("interval_range", lang, level=fmt.level_percent(pr.level),
                        lower=fmt.computed(pr.lower), upper=fmt.computed(pr.upper)))
     if pr.probability is not None:
-        parts.append(f"{t('probability_short', lang)} {fmt.share(pr.probability)}")
+        parts.append(f"{t('probability_short', lang)} {fmt.probability(pr.probability)}")
     text = fmt.computed(pr.value)
     return text + (_paren(_sep(lang).join(parts), lang) if parts else "")
 

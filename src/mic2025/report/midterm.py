@@ -58,10 +58,6 @@ def target_text(tr: TargetResult, lang: Lang) -> str:
     return value_text(tr.target_value, tr, lang) if stripped.isdigit() else text
 
 
-def pct(p: float | None) -> str:
-    return fmt.DASH if p is None else f"{p:.0%}"
-
-
 def _value_year(value: str, year: object, lang: Lang) -> str:
     return t("doc.value_year", lang, value=value, year=year)
 
@@ -182,7 +178,7 @@ def _outlook(inp: Inputs, year: int, lang: Lang, max_charts: int) -> Section:
                   + src.ref(fmt.source(lp, lang))) if lp else fmt.DASH
         rows.append([m.name.get(lang), target_text(tr, lang), latest,
                      code_label("status", a.status, lang), proj,
-                     pct(pr.probability if pr else None)])
+                     fmt.probability(pr.probability if pr else None)])
     header = [t("col_metric", lang), t("doc.col.year_target", lang, year=year),
               t("doc.col.latest_period", lang), t("doc.col.status", lang),
               t("doc.col.projection", lang), t("doc.col.probability", lang)]
@@ -250,8 +246,8 @@ def _proposals_section(inp: Inputs, lang: Lang) -> Section:
         proposed = plan_value_text(p.kind, p.proposed_plan_value, lang, base_year)
         rows.append([p.name.get(lang), plan_value_text(p.kind, p.plan_value, lang, base_year),
                      code_label("evidence", p.evidence, lang),
-                     pct(p.probability), code_label("action", p.action, lang), proposed,
-                     pct(p.proposed_probability), _fmt_pace(p, lang)])
+                     fmt.probability(p.probability), code_label("action", p.action, lang), proposed,
+                     fmt.probability(p.proposed_probability), _fmt_pace(p, lang)])
     header = [t("col_metric", lang), t("doc.col.current_target", lang),
               t("doc.col.evidence", lang), t("doc.col.p_current", lang),
               t("doc.col.proposal", lang), t("doc.col.proposed", lang),
