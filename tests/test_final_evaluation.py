@@ -210,7 +210,7 @@ def test_an_unjudged_target_says_where_its_trend_heads_beside_its_verdict(
     assert zh.index("结论：无法评估") < zh.index("按趋势外推（仅供参考，不作结论）")
     assert f"2025年预计为{fmt.computed(pr.value)}" in zh
     assert f"{fmt.computed(pr.lower)}—{fmt.computed(pr.upper)}" in zh
-    assert f"概率约{fmt.probability(pr.probability)}" in zh
+    assert f"达到目标的概率{fmt.probability(pr.probability)}" in zh
     assert "not a verdict: the trend projects" in en and fmt.computed(pr.value) in en
     for met in (f for f in final.of_year(2025) if f.verdict in MET):
         assert "趋势外推" not in verdict_line(met, "zh", Sources()).text
