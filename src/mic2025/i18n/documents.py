@@ -240,9 +240,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "doc.final_lines": ("逐项结论", "Verdict of each target"),
     "doc.final_trend": (
         "；按趋势外推（仅供参考，不作结论），{year}年预计为{value}"
-        "（{level}%预测区间{lower}—{upper}），达到目标的概率{probability}",
+        "（{level}预测区间{lower}—{upper}），达到目标的概率{probability}",
         "; for reference only, not a verdict: the trend projects {value} for {year} "
-        "({level}% interval {lower}–{upper}), a {probability} probability of meeting the "
+        "({level} interval {lower}–{upper}), a {probability} probability of meeting the "
         "target"),
     "doc.final_paths": ("主要指标{first}—{last}年走势", "Main indicators, {first}–{last}"),
     "doc.path_caption": ("{name}（{unit}）", "{name} ({unit})"),

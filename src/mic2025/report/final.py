@@ -156,7 +156,7 @@ def trend_note(f: FinalTarget, lang: Lang) -> str:
             or pr.lower is None or pr.upper is None):
         return ""
     return t("doc.final_trend", lang, year=pr.year, value=fmt.computed(pr.value),
-             level=round(pr.level * 100), lower=fmt.computed(pr.lower),
+             level=fmt.level_percent(pr.level), lower=fmt.computed(pr.lower),
              upper=fmt.computed(pr.upper), probability=fmt.probability(pr.probability))
 
 
